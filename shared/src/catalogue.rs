@@ -1,0 +1,170 @@
+//! The chain catalogue: which chains and tokens Kasse accepts, and how to read them.
+//!
+//! The catalogue is data (`chains.json` at the repository root), not code: the worker
+//! embeds the file at build time and parses it here. RPC URLs are secrets and are never
+//! in the file; a chain names the variable that holds its URL.
+
+use alloy_primitives::Address;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub chains: Vec<Chain>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chain {
+    pub chain_id: u64,
+    pub name: String,
+    /// `false` for mainnets: only live-mode sessions may use them.
+    pub testnet: bool,
+    pub native_symbol: String,
+    pub native_decimals: u8,
+    /// Name of the worker variable (a wrangler secret in production) holding the RPC URL.
+    pub rpc_url_var: String,
+    pub min_confirmations: u32,
+    pub multicall3: Address,
+    pub price_feed: Option<PriceFeed>,
+    pub sequencer_uptime_feed: Option<Address>,
+    pub tokens: Vec<Token>,
+    /// Where the addresses above come from (issuer or Chainlink documentation).
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceFeed {
+    pub address: Address,
+    pub decimals: u8,
+    pub heartbeat_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Token {
+    pub symbol: String,
+    pub contract: Address,
+    pub decimals: u8,
+    /// Smallest payment that counts, in base units (a decimal integer string).
+    pub min_amount: String,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogueError {
+    Json(String),
+    DuplicateChain(u64),
+    DuplicateToken { chain_id: u64, symbol: String },
+    BadMinAmount { chain_id: u64, symbol: String },
+}
+
+impl std::fmt::Display for CatalogueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Json(e) => write!(f, "catalogue is not valid JSON of the expected shape: {e}"),
+            Self::DuplicateChain(id) => write!(f, "chain {id} appears twice"),
+            Self::DuplicateToken { chain_id, symbol } => {
+                write!(f, "token {symbol} appears twice on chain {chain_id}")
+            }
+            Self::BadMinAmount { chain_id, symbol } => {
+                write!(
+                    f,
+                    "min_amount of {symbol} on chain {chain_id} is not a base-unit integer"
+                )
+            }
+        }
+    }
+}
+
+impl Catalogue {
+    pub fn parse(json: &str) -> Result<Self, CatalogueError> {
+        let catalogue: Self =
+            serde_json::from_str(json).map_err(|e| CatalogueError::Json(e.to_string()))?;
+        let mut seen = Vec::new();
+        for chain in &catalogue.chains {
+            if seen.contains(&chain.chain_id) {
+                return Err(CatalogueError::DuplicateChain(chain.chain_id));
+            }
+            seen.push(chain.chain_id);
+            let mut symbols = Vec::new();
+            for token in &chain.tokens {
+                let symbol = token.symbol.to_ascii_uppercase();
+                if symbols.contains(&symbol) {
+                    return Err(CatalogueError::DuplicateToken {
+                        chain_id: chain.chain_id,
+                        symbol: token.symbol.clone(),
+                    });
+                }
+                symbols.push(symbol);
+                let digits_only = !token.min_amount.is_empty()
+                    && token.min_amount.bytes().all(|b| b.is_ascii_digit());
+                if !digits_only {
+                    return Err(CatalogueError::BadMinAmount {
+                        chain_id: chain.chain_id,
+                        symbol: token.symbol.clone(),
+                    });
+                }
+            }
+        }
+        Ok(catalogue)
+    }
+
+    pub fn chain(&self, chain_id: u64) -> Option<&Chain> {
+        self.chains.iter().find(|c| c.chain_id == chain_id)
+    }
+}
+
+impl Chain {
+    pub fn token(&self, symbol: &str) -> Option<&Token> {
+        self.tokens
+            .iter()
+            .find(|t| t.symbol.eq_ignore_ascii_case(symbol))
+    }
+}
+
+/// The catalogue shipped in this repository.
+pub const BUILTIN_JSON: &str = include_str!("../../chains.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_parses_and_has_the_local_chain() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("chains.json is valid");
+        let local = catalogue.chain(31337).expect("local chain is listed");
+        assert!(local.testnet);
+        assert_eq!(local.token("usdc").map(|t| t.decimals), Some(6));
+        assert_eq!(local.token("USDT").map(|t| t.decimals), Some(6));
+        assert_eq!(
+            local.multicall3.to_checksum(None),
+            "0xcA11bde05977b3631167028862bE2a173976CA11"
+        );
+    }
+
+    #[test]
+    fn duplicate_chains_are_refused() {
+        let one = r#"{"chain_id":1,"name":"a","testnet":false,"native_symbol":"ETH","native_decimals":18,
+            "rpc_url_var":"RPC_URL_1","min_confirmations":1,
+            "multicall3":"0xcA11bde05977b3631167028862bE2a173976CA11",
+            "price_feed":null,"sequencer_uptime_feed":null,"tokens":[]}"#;
+        let json = format!(r#"{{"chains":[{one},{one}]}}"#);
+        assert_eq!(
+            Catalogue::parse(&json),
+            Err(CatalogueError::DuplicateChain(1))
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = Catalogue::parse(r#"{"chains":[],"extra":1}"#).unwrap_err();
+        assert!(
+            matches!(err, CatalogueError::Json(ref m) if m.contains("extra")),
+            "{err:?}"
+        );
+    }
+}

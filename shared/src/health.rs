@@ -1,0 +1,62 @@
+//! What the chain watcher reports about each chain: the body of `GET /v1/health/chains`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainHealth {
+    pub chain_id: u64,
+    pub name: String,
+    /// Latest block the watcher saw, `None` before its first successful run.
+    pub head: Option<u64>,
+    /// Highest block whose payments have been scanned.
+    pub cursor: Option<u64>,
+    pub lag: Option<u64>,
+    /// Host of the RPC endpoint only: the full URL is a secret.
+    pub rpc_host: Option<String>,
+    pub last_error: Option<String>,
+    pub checked_at: Option<String>,
+}
+
+impl ChainHealth {
+    pub fn lag_of(head: Option<u64>, cursor: Option<u64>) -> Option<u64> {
+        Some(head?.saturating_sub(cursor?))
+    }
+}
+
+/// Host (and port) of a URL, without scheme, credentials, path or query — what may be shown
+/// of an RPC URL whose path often embeds an API key.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_host_drops_everything_secret() {
+        assert_eq!(
+            url_host("https://eth-mainnet.example.com/v2/SECRETKEY"),
+            Some("eth-mainnet.example.com")
+        );
+        assert_eq!(
+            url_host("https://user:pw@rpc.example.org:8443/x?key=1"),
+            Some("rpc.example.org:8443")
+        );
+        assert_eq!(url_host("http://127.0.0.1:8545"), Some("127.0.0.1:8545"));
+        assert_eq!(url_host("not a url"), None);
+        assert_eq!(url_host("https:///path"), None);
+    }
+
+    #[test]
+    fn lag_needs_both_ends() {
+        assert_eq!(ChainHealth::lag_of(Some(10), Some(7)), Some(3));
+        assert_eq!(ChainHealth::lag_of(Some(10), None), None);
+        assert_eq!(ChainHealth::lag_of(Some(5), Some(7)), Some(0));
+    }
+}

@@ -1,0 +1,8 @@
+//! Kasse's domain: everything that decides, nothing that does I/O.
+//!
+//! Invariant: this crate never touches the network, storage or the clock.
+//! The worker and the widget read the world, call in here, and write back.
+
+pub mod catalogue;
+pub mod health;
+pub mod time;

@@ -1,0 +1,59 @@
+//! Everything the worker reads from its environment: bindings, variables and secrets.
+
+use std::sync::OnceLock;
+
+use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain};
+use worker::{D1Database, Env, KvStore};
+
+pub const DB_BINDING: &str = "DB";
+pub const CACHE_BINDING: &str = "CACHE";
+pub const ASSETS_BINDING: &str = "ASSETS";
+
+/// The built-in catalogue, parsed once per isolate.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| match Catalogue::parse(BUILTIN_JSON) {
+        Ok(catalogue) => catalogue,
+        // chains.json is checked by `kasse-shared`'s tests; a broken one never ships.
+        Err(e) => panic!("built-in chains.json is invalid: {e}"),
+    })
+}
+
+pub fn db(env: &Env) -> worker::Result<D1Database> {
+    env.d1(DB_BINDING)
+}
+
+pub fn cache(env: &Env) -> worker::Result<KvStore> {
+    env.kv(CACHE_BINDING)
+}
+
+fn string(env: &Env, name: &str) -> Option<String> {
+    let value = env
+        .secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()));
+    value.ok().filter(|v| !v.is_empty())
+}
+
+pub fn admin_token(env: &Env) -> Option<String> {
+    string(env, "ADMIN_TOKEN")
+}
+
+/// The RPC URL of a chain; `None` means the chain is not served by this deployment.
+pub fn rpc_url(env: &Env, chain: &Chain) -> Option<String> {
+    string(env, &chain.rpc_url_var)
+}
+
+/// Test helpers (clock shifting, smoke probes) exist only when `KASSE_TEST_HELPERS` is set.
+pub fn test_helpers_enabled(env: &Env) -> bool {
+    string(env, "KASSE_TEST_HELPERS").is_some_and(|v| v != "0" && v != "false")
+}
+
+/// Chains this deployment watches: catalogue entries whose RPC URL is configured.
+pub fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
+    catalogue()
+        .chains
+        .iter()
+        .filter_map(|chain| Some((chain, rpc_url(env, chain)?)))
+        .collect()
+}

@@ -1,0 +1,116 @@
+//! The one error type at the HTTP edge. Every failure a client can see is an [`ApiError`]:
+//! a status, a stable `type` and `code`, a human message and the offending parameter.
+
+use serde::Serialize;
+use worker::Response;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(
+    dead_code,
+    reason = "the full set of spec §7 types; later routes raise the rest"
+)]
+pub enum ErrorType {
+    InvalidRequestError,
+    AuthenticationError,
+    PermissionError,
+    NotFoundError,
+    IdempotencyError,
+    RateLimitError,
+    ApiError,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: u16,
+    #[serde(rename = "type")]
+    pub kind: ErrorType,
+    pub code: &'static str,
+    pub message: String,
+    pub param: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(
+        status: u16,
+        kind: ErrorType,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            kind,
+            code,
+            message: message.into(),
+            param: None,
+        }
+    }
+
+    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
+
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(400, ErrorType::InvalidRequestError, code, message)
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(
+            401,
+            ErrorType::AuthenticationError,
+            "invalid_api_key",
+            message,
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, ErrorType::NotFoundError, "resource_missing", message)
+    }
+
+    pub fn route_not_found(method: &str, path: &str) -> Self {
+        Self::new(
+            404,
+            ErrorType::NotFoundError,
+            "route_not_found",
+            format!("No route for {method} {path}."),
+        )
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::new(
+            405,
+            ErrorType::InvalidRequestError,
+            "method_not_allowed",
+            format!("{method} is not allowed on {path}."),
+        )
+    }
+
+    /// An internal failure. The cause goes to the log, never to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        worker::console_error!("internal error: {cause}");
+        Self::new(
+            500,
+            ErrorType::ApiError,
+            "internal_error",
+            "Something went wrong on our side; try again.",
+        )
+    }
+
+    pub fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: &'a ApiError,
+        }
+        crate::http::json_response(self.status, &Body { error: &self })
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        Self::internal(e)
+    }
+}

@@ -1,0 +1,40 @@
+//! Small HTTP helpers shared by the handlers.
+
+use serde::Serialize;
+use worker::{Headers, Response};
+
+/// A JSON response. Serialising our own types cannot fail; if it somehow does, the
+/// client still gets a JSON error rather than a bare 500.
+pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| {
+        r#"{"error":{"type":"api_error","code":"internal_error","message":"Response could not be encoded.","param":null}}"#
+            .to_owned()
+    });
+    let headers: Headers = [
+        ("content-type", "application/json; charset=utf-8"),
+        ("cache-control", "no-store"),
+    ]
+    .into_iter()
+    .collect();
+    Response::builder()
+        .with_status(status)
+        .with_headers(headers)
+        .fixed(text.into_bytes())
+}
+
+/// The bearer token of an `Authorization` header, if any.
+pub fn bearer_token(headers: &Headers) -> Option<String> {
+    let value = headers.get("authorization").ok().flatten()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+/// Equality that takes the same time whatever the first differing byte.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

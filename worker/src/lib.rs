@@ -1,0 +1,25 @@
+//! Kasse's Cloudflare Worker: the imperative shell around `kasse-shared`.
+//!
+//! `fetch` serves the REST API and the hosted pages; `scheduled` runs the chain watcher.
+//! Handlers are thin: they parse, call the domain in `kasse-shared`, and go through
+//! [`store`] for every D1 access.
+
+mod config;
+mod error;
+mod http;
+mod routes;
+mod rpc;
+mod store;
+mod watcher;
+
+use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
+
+#[event(fetch)]
+pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    Ok(routes::dispatch(req, &env).await)
+}
+
+#[event(scheduled)]
+pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    watcher::run(&env).await;
+}

@@ -1,0 +1,69 @@
+//! `GET /v1/health` (public liveness) and `GET /v1/health/chains` (operator view of the watcher).
+
+use kasse_shared::health::{ChainHealth, url_host};
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+use crate::config;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{bearer_token, constant_time_eq, json_response};
+use crate::store::Store;
+
+pub async fn overview(env: &Env) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let last_run = store.meta("last_scheduled_run").await?;
+    Ok(json_response(
+        200,
+        &json!({
+            "object": "health",
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "last_scheduled_run": last_run,
+        }),
+    ))
+}
+
+pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
+    require_admin(req, env)?;
+    let rows = Store::new(env)?.cursors().await?;
+    let data: Vec<ChainHealth> = config::catalogue()
+        .chains
+        .iter()
+        .map(|chain| {
+            let row = rows.iter().find(|r| r.chain_id == chain.chain_id);
+            let head = row.and_then(|r| r.head);
+            let cursor = row.and_then(|r| r.cursor);
+            ChainHealth {
+                chain_id: chain.chain_id,
+                name: chain.name.clone(),
+                head,
+                cursor,
+                lag: ChainHealth::lag_of(head, cursor),
+                rpc_host: config::rpc_url(env, chain)
+                    .and_then(|url| url_host(&url).map(str::to_owned)),
+                last_error: row.and_then(|r| r.last_error.clone()),
+                checked_at: row.map(|r| r.checked_at.clone()),
+            }
+        })
+        .collect();
+    Ok(json_response(
+        200,
+        &json!({"object": "list", "data": data, "has_more": false}),
+    ))
+}
+
+fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
+    let expected = config::admin_token(env).ok_or_else(|| {
+        ApiError::unauthenticated(
+            "This deployment has no ADMIN_TOKEN; set it with `wrangler secret put ADMIN_TOKEN`.",
+        )
+    })?;
+    let given = bearer_token(req.headers()).ok_or_else(|| {
+        ApiError::unauthenticated("Send the admin token as `Authorization: Bearer <token>`.")
+    })?;
+    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthenticated("The admin token is not valid."))
+    }
+}

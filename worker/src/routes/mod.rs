@@ -1,0 +1,35 @@
+//! Request routing. Paths are matched on their segments; `/api/v1/…` is an alias of `/v1/…`.
+
+mod health;
+mod pages;
+mod test_helpers;
+
+use worker::{Env, Method, Request, Response};
+
+use crate::error::{ApiError, ApiResult};
+
+pub async fn dispatch(req: Request, env: &Env) -> Response {
+    let path = req.path();
+    let method = req.method();
+    let trimmed = path
+        .strip_prefix("/api")
+        .filter(|rest| rest.starts_with("/v1/"))
+        .unwrap_or(&path);
+    let segments: Vec<&str> = trimmed.trim_matches('/').split('/').collect();
+    let result = route(&method, &segments, req, env).await;
+    result.unwrap_or_else(|error| error.into_response())
+}
+
+async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> ApiResult<Response> {
+    use Method::{Get, Post};
+    match (method, segments) {
+        (Get, ["v1", "health"]) => health::overview(env).await,
+        (Get, ["v1", "health", "chains"]) => health::chains(&req, env).await,
+        (Post, ["v1", "test_helpers", "smoke"]) => test_helpers::smoke(req, env).await,
+        (Get | Method::Head, ["c", session_id]) => pages::checkout(session_id, env).await,
+        (_, ["v1", "health"] | ["v1", "health", "chains"]) => {
+            Err(ApiError::method_not_allowed(method.as_ref(), &req.path()))
+        }
+        _ => Err(ApiError::route_not_found(method.as_ref(), &req.path())),
+    }
+}

@@ -1,0 +1,113 @@
+//! A minimal EVM JSON-RPC client over `fetch`, batching calls into one subrequest.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+#[derive(Debug)]
+pub enum RpcError {
+    Transport(String),
+    Status(u16),
+    Malformed(String),
+    Node { code: i64, message: String },
+}
+
+impl std::fmt::Display for RpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Transport(e) => write!(f, "transport error: {e}"),
+            Self::Status(s) => write!(f, "HTTP {s}"),
+            Self::Malformed(e) => write!(f, "malformed response: {e}"),
+            Self::Node { code, message } => write!(f, "node error {code}: {message}"),
+        }
+    }
+}
+
+pub struct Call {
+    pub method: &'static str,
+    pub params: Value,
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    id: u64,
+    result: Option<Value>,
+    error: Option<NodeError>,
+}
+
+#[derive(Deserialize)]
+struct NodeError {
+    code: i64,
+    message: String,
+}
+
+/// Sends `calls` as one JSON-RPC batch and returns their results in call order.
+pub async fn batch(url: &str, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+    let body: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(id, c)| json!({"jsonrpc": "2.0", "id": id, "method": c.method, "params": c.params}))
+        .collect();
+    let headers: Headers = [("content-type", "application/json")].into_iter().collect();
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(Value::Array(body).to_string().into()));
+    let request =
+        Request::new_with_init(url, &init).map_err(|e| RpcError::Transport(e.to_string()))?;
+    let mut response = Fetch::Request(request)
+        .send()
+        .await
+        .map_err(|e| RpcError::Transport(e.to_string()))?;
+    let status = response.status_code();
+    if !(200..300).contains(&status) {
+        return Err(RpcError::Status(status));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| RpcError::Transport(e.to_string()))?;
+    let mut replies: Vec<Reply> =
+        serde_json::from_str(&text).map_err(|e| RpcError::Malformed(e.to_string()))?;
+    if replies.len() != calls.len() {
+        return Err(RpcError::Malformed(format!(
+            "{} replies to {} calls",
+            replies.len(),
+            calls.len()
+        )));
+    }
+    replies.sort_by_key(|r| r.id);
+    replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, reply)| {
+            if reply.id != i as u64 {
+                return Err(RpcError::Malformed(format!(
+                    "reply ids do not match call ids at {i}"
+                )));
+            }
+            match (reply.result, reply.error) {
+                (_, Some(e)) => Err(RpcError::Node {
+                    code: e.code,
+                    message: e.message,
+                }),
+                (Some(result), None) => Ok(result),
+                (None, None) => Err(RpcError::Malformed(
+                    "reply has neither result nor error".into(),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64`.
+pub fn quantity(value: &Value) -> Result<u64, RpcError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| RpcError::Malformed(format!("expected a hex quantity, got {value}")))?;
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| RpcError::Malformed(format!("quantity without 0x: {text}")))?;
+    u64::from_str_radix(digits, 16)
+        .map_err(|e| RpcError::Malformed(format!("bad quantity {text}: {e}")))
+}

@@ -1,0 +1,103 @@
+//! `cargo xtask <command>`: Kasse's dev automation. See `cargo xtask help`.
+
+mod build;
+mod setup;
+mod stack;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use stack::Stack;
+use util::{Result, step};
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+  dev      install what is missing, build, start anvil + contracts + wrangler dev,
+           run the watcher every 5 s; Ctrl-C stops everything
+  test     install what is missing (incl. Chromium), build, run every suite
+  build    build the widget and the worker, print their sizes
+  setup    only install what is missing
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev(),
+        Some("test") => return test::run(),
+        Some("build") => {
+            setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
+        }
+        Some("setup") => setup::ensure(&setup::Needs { browser: true }),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\x1b[1;31merror:\x1b[0m {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dev() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    build::all()?;
+    let (stop_tx, stop_rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+
+    let mut stack = Stack::start(&stack::DEV)?;
+    let info_path = util::root().join(".kasse/dev.json");
+    util::write(
+        &info_path,
+        &serde_json::to_string_pretty(&stack.info).unwrap_or_default(),
+    )?;
+    let base = stack.base_url();
+    let info = &stack.info;
+    println!();
+    println!("  Kasse is running (local chain {}).", info["chain_id"]);
+    println!("  API            {base}/v1  (OpenAPI: {base}/openapi.json)");
+    println!("  Health         {base}/v1/health");
+    println!("  Checkout page  {base}/c/<session id>#<client secret>");
+    println!(
+        "  Chain RPC      {}",
+        info["rpc_url"].as_str().unwrap_or_default()
+    );
+    if let Some(contracts) = info["contracts"].as_object() {
+        for (name, address) in contracts {
+            println!("  {name:<14} {}", address.as_str().unwrap_or_default());
+        }
+    }
+    println!(
+        "  Admin token    {}",
+        info["admin_token"].as_str().unwrap_or_default()
+    );
+    println!("  Written to     {}", info_path.display());
+    println!("  Logs           {}", stack.dir.display());
+    println!();
+    println!("  The watcher runs every 5 s. Press Ctrl-C to stop.");
+
+    loop {
+        match stop_rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = Stack::trigger_scheduled(&base) {
+                    eprintln!("watcher run failed: {e}");
+                }
+            }
+        }
+    }
+    step("Stopping");
+    stack.stop();
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! The local stack: anvil with the test contracts, D1 migrated, and `wrangler dev` serving
+//! the built worker. Each process runs in its own process group and is stopped by PID.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::util::{
+    Result, capture, cmd, http, node_bin, random_hex, root, run, step, wait_until, write,
+};
+
+pub struct Ports {
+    pub anvil: u16,
+    pub worker: u16,
+    pub inspector: u16,
+}
+
+/// One named stack (`dev` or `test`) with its own ports and state under `.kasse/<name>/`.
+pub struct Profile {
+    pub name: &'static str,
+    pub ports: Ports,
+}
+
+pub const DEV: Profile = Profile {
+    name: "dev",
+    ports: Ports {
+        anvil: 8545,
+        worker: 8787,
+        inspector: 9229,
+    },
+};
+pub const TEST: Profile = Profile {
+    name: "test",
+    ports: Ports {
+        anvil: 18545,
+        worker: 18787,
+        inspector: 19229,
+    },
+};
+
+pub struct Stack {
+    children: Vec<(&'static str, Child)>,
+    pub info: Value,
+    pub dir: PathBuf,
+}
+
+impl Stack {
+    pub fn base_url(&self) -> String {
+        self.info["worker_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn start(profile: &Profile) -> Result<Self> {
+        let dir = root().join(".kasse").join(profile.name);
+        stop_leftovers(&dir);
+        let _ = std::fs::remove_dir_all(dir.join("state"));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut stack = Self {
+            children: Vec::new(),
+            info: Value::Null,
+            dir: dir.clone(),
+        };
+
+        let rpc_url = format!("http://127.0.0.1:{}", profile.ports.anvil);
+        step(&format!("Starting anvil on {rpc_url}"));
+        let anvil = spawn_logged(
+            cmd(node_bin("anvil"))
+                .args(["--host", "127.0.0.1", "--chain-id", "31337", "--port"])
+                .arg(profile.ports.anvil.to_string()),
+            &dir.join("anvil.log"),
+        )?;
+        stack.adopt("anvil", anvil)?;
+        wait_until("anvil", Duration::from_secs(20), || {
+            rpc_chain_id(&rpc_url).is_some()
+        })?;
+
+        step("Deploying local contracts (USDC, USDT, ETH/USD feed, Multicall3)");
+        let deployed = capture(cmd("node").arg("xtask/chain/deploy.mjs").arg(&rpc_url))?;
+        let deployed: Value =
+            serde_json::from_str(&deployed).map_err(|e| format!("deploy output: {e}"))?;
+
+        let admin_token = random_hex()?;
+        let config = write_wrangler_config(&dir)?;
+        write(
+            &dir.join("dev.vars"),
+            &format!("ADMIN_TOKEN={admin_token}\nRPC_URL_31337={rpc_url}\nKASSE_TEST_HELPERS=1\n"),
+        )?;
+
+        step("Applying D1 migrations (local)");
+        let state = dir.join("state");
+        run(cmd(node_bin("wrangler"))
+            .args(["d1", "migrations", "apply", "DB", "--local", "--config"])
+            .arg(&config)
+            .arg("--persist-to")
+            .arg(&state)
+            .stdout(Stdio::null()))?;
+
+        let worker_url = format!("http://127.0.0.1:{}", profile.ports.worker);
+        step(&format!("Starting wrangler dev on {worker_url}"));
+        let wrangler = spawn_logged(
+            cmd(node_bin("wrangler"))
+                .args([
+                    "dev",
+                    "--test-scheduled",
+                    "--ip",
+                    "127.0.0.1",
+                    "--show-interactive-dev-session=false",
+                ])
+                .args(["--port", &profile.ports.worker.to_string()])
+                .args(["--inspector-port", &profile.ports.inspector.to_string()])
+                .arg("--config")
+                .arg(&config)
+                .arg("--env-file")
+                .arg(dir.join("dev.vars"))
+                .arg("--persist-to")
+                .arg(&state),
+            &dir.join("wrangler.log"),
+        )?;
+        stack.adopt("wrangler", wrangler)?;
+        let health = format!("{worker_url}/v1/health");
+        wait_until("wrangler dev", Duration::from_secs(90), || {
+            matches!(http("GET", &health, &[], None), Ok((200, _)))
+        })
+        .map_err(|e| format!("{e}; see {}", dir.join("wrangler.log").display()))?;
+
+        stack.info = json!({
+            "worker_url": worker_url,
+            "checkout_page_example": format!("{worker_url}/c/cs_test_example"),
+            "openapi": format!("{worker_url}/openapi.json"),
+            "admin_token": admin_token,
+            "rpc_url": rpc_url,
+            "chain_id": deployed["chain_id"],
+            "contracts": deployed["contracts"],
+            "state_dir": state,
+            "logs": { "anvil": dir.join("anvil.log"), "wrangler": dir.join("wrangler.log") },
+        });
+        write(
+            &dir.join("env.json"),
+            &serde_json::to_string_pretty(&stack.info).unwrap_or_default(),
+        )?;
+        Ok(stack)
+    }
+
+    fn adopt(&mut self, name: &'static str, child: Child) -> Result {
+        let pids = self.dir.join("pids");
+        let mut list = std::fs::read_to_string(&pids).unwrap_or_default();
+        list.push_str(&format!("{name} {}\n", child.id()));
+        write(&pids, &list)?;
+        self.children.push((name, child));
+        Ok(())
+    }
+
+    /// Calls the scheduled handler once, as the cron trigger would.
+    pub fn trigger_scheduled(base_url: &str) -> Result {
+        match http(
+            "GET",
+            &format!("{base_url}/__scheduled?cron=*+*+*+*+*"),
+            &[],
+            None,
+        )? {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("/__scheduled answered {status}: {body}")),
+        }
+    }
+
+    pub fn stop(&mut self) {
+        for (name, mut child) in self.children.drain(..).rev() {
+            kill_group(child.id());
+            let _ = child.wait();
+            eprintln!("    stopped {name}");
+        }
+        let _ = std::fs::remove_file(self.dir.join("pids"));
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_logged(c: &mut std::process::Command, log: &Path) -> Result<Child> {
+    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    // A process group of its own: Ctrl-C reaches only xtask, which then stops each group
+    // (wrangler's workerd children included) by PID.
+    c.stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))
+}
+
+/// Sends SIGTERM to the process group led by `pid` (our children lead their own groups).
+/// A direct `kill(2)`: shelling out to `kill -TERM -<pid>` lets procps parse the pid as an
+/// option, and a misparse to `-1` signals every process on the machine.
+fn kill_group(pid: u32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid > 1 {
+        #[allow(
+            unsafe_code,
+            reason = "kill(2) with a negative pid (a process group) has no safe wrapper in std"
+        )]
+        // SAFETY: kill(2) takes plain integers and has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pid, libc::SIGTERM);
+        }
+    }
+}
+
+/// Stops processes a previous run left behind (e.g. after `kill -9` of xtask).
+fn stop_leftovers(dir: &Path) {
+    let Ok(list) = std::fs::read_to_string(dir.join("pids")) else {
+        return;
+    };
+    for (name, pid) in list.lines().filter_map(|l| l.split_once(' ')) {
+        let Ok(pid) = pid.trim().parse::<u32>() else {
+            continue;
+        };
+        // Only if the pid still runs what we started: pids are reused.
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(name) {
+            kill_group(pid);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = std::fs::remove_file(dir.join("pids"));
+}
+
+fn rpc_chain_id(url: &str) -> Option<String> {
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#;
+    let (status, text) = http(
+        "POST",
+        url,
+        &[("content-type", "application/json")],
+        Some(body),
+    )
+    .ok()?;
+    (status == 200).then_some(text)
+}
+
+/// wrangler.toml without `[build]` (the worker is already built) and with absolute paths,
+/// so `wrangler dev` starts in seconds instead of rebuilding.
+fn write_wrangler_config(dir: &Path) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(root().join("wrangler.toml"))
+        .map_err(|e| format!("wrangler.toml: {e}"))?;
+    let mut config: toml::Table = text.parse().map_err(|e| format!("wrangler.toml: {e}"))?;
+    config.remove("build");
+    let abs = |rel: &str| root().join(rel).to_string_lossy().into_owned();
+    let main = config
+        .get("main")
+        .and_then(|v| v.as_str())
+        .ok_or("wrangler.toml has no main")?
+        .to_owned();
+    config.insert("main".into(), abs(&main).into());
+    if let Some(assets) = config.get_mut("assets").and_then(|a| a.as_table_mut()) {
+        let d = assets
+            .get("directory")
+            .and_then(|v| v.as_str())
+            .unwrap_or("www")
+            .to_owned();
+        assets.insert("directory".into(), abs(&d).into());
+    }
+    if let Some(dbs) = config
+        .get_mut("d1_databases")
+        .and_then(|d| d.as_array_mut())
+    {
+        for db in dbs.iter_mut().filter_map(|d| d.as_table_mut()) {
+            let m = db
+                .get("migrations_dir")
+                .and_then(|v| v.as_str())
+                .unwrap_or("migrations")
+                .to_owned();
+            db.insert("migrations_dir".into(), abs(&m).into());
+        }
+    }
+    let path = dir.join("wrangler.toml");
+    let body = toml::to_string(&config).map_err(|e| e.to_string())?;
+    write(
+        &path,
+        &format!("# Generated by `cargo xtask` from wrangler.toml; do not edit.\n{body}"),
+    )?;
+    Ok(path)
+}
