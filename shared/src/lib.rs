@@ -4,5 +4,9 @@
 //! The worker and the widget read the world, call in here, and write back.
 
 pub mod catalogue;
+pub mod eip681;
+pub mod hd;
 pub mod health;
+pub mod ids;
+pub mod money;
 pub mod time;
