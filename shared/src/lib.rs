@@ -9,4 +9,5 @@ pub mod hd;
 pub mod health;
 pub mod ids;
 pub mod money;
+pub mod session;
 pub mod time;

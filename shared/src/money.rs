@@ -180,3 +180,18 @@ mod tests {
         );
     }
 }
+
+/// On the wire and in storage: a decimal string with two decimals (`"49.99"`), never a number.
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&s)
+            .map_err(|e| serde::de::Error::custom(format!("not a 2-decimal amount ({e:?}): {s}")))
+    }
+}

@@ -1,0 +1,372 @@
+//! The checkout session and its state machine (spec §3).
+//!
+//! [`evaluate`] is the whole lifecycle as one pure function:
+//! `(session, payments, heads, now) → Option<(session', events)>`. The worker loads the
+//! inputs, calls it, and writes the result in one D1 batch guarded by `version`, so two
+//! overlapping runs can never double-count or double-emit.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Cents;
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Detected,
+    Underpaid,
+    Overpaid,
+    Paid,
+    PaidLate,
+    Expired,
+    Canceled,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Detected => "detected",
+            Self::Underpaid => "underpaid",
+            Self::Overpaid => "overpaid",
+            Self::Paid => "paid",
+            Self::PaidLate => "paid_late",
+            Self::Expired => "expired",
+            Self::Canceled => "canceled",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Terminal now, whatever the clock: the outcome is decided.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Overpaid | Self::Paid | Self::PaidLate | Self::Canceled | Self::Failed
+        )
+    }
+
+    /// The shopper paid (the merchant fulfils).
+    pub fn is_paid(self) -> bool {
+        matches!(self, Self::Overpaid | Self::Paid | Self::PaidLate)
+    }
+
+    /// Progress towards being paid; a drop is a backward move (`session.updated`).
+    fn rank(self) -> u8 {
+        match self {
+            Self::Pending | Self::Expired => 0,
+            Self::Underpaid => 1,
+            Self::Detected => 2,
+            Self::Overpaid | Self::Paid | Self::PaidLate | Self::Canceled | Self::Failed => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "session.created")]
+    Created,
+    #[serde(rename = "session.detected")]
+    Detected,
+    #[serde(rename = "session.paid")]
+    Paid,
+    #[serde(rename = "session.paid_late")]
+    PaidLate,
+    #[serde(rename = "session.underpaid")]
+    Underpaid,
+    #[serde(rename = "session.overpaid")]
+    Overpaid,
+    #[serde(rename = "session.expired")]
+    Expired,
+    #[serde(rename = "session.canceled")]
+    Canceled,
+    #[serde(rename = "session.failed")]
+    Failed,
+    #[serde(rename = "session.updated")]
+    Updated,
+    #[serde(rename = "session.payment_unexpected")]
+    PaymentUnexpected,
+    #[serde(rename = "session.payment_after_close")]
+    PaymentAfterClose,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "session.created",
+            Self::Detected => "session.detected",
+            Self::Paid => "session.paid",
+            Self::PaidLate => "session.paid_late",
+            Self::Underpaid => "session.underpaid",
+            Self::Overpaid => "session.overpaid",
+            Self::Expired => "session.expired",
+            Self::Canceled => "session.canceled",
+            Self::Failed => "session.failed",
+            Self::Updated => "session.updated",
+            Self::PaymentUnexpected => "session.payment_unexpected",
+            Self::PaymentAfterClose => "session.payment_after_close",
+        }
+    }
+}
+
+/// A priced payment option: this token on this chain, for this exact amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub chain_id: u64,
+    /// Token symbol as in the catalogue (`USDC`, `USDT`, `ETH`, `POL`).
+    pub token: String,
+    /// `None` for the chain's native coin.
+    pub contract: Option<Address>,
+    pub decimals: u8,
+    pub amount: U256,
+    /// Base units worth one cent: over-payment beyond this is `overpaid`.
+    pub one_cent: U256,
+    /// USD per token, decimal string (`"1.00"` for stablecoins).
+    pub exchange_rate: String,
+    pub quoted_at: Timestamp,
+    pub confirmations_required: u32,
+}
+
+impl Quote {
+    pub fn same_option(&self, chain_id: u64, token: &str) -> bool {
+        self.chain_id == chain_id && self.token.eq_ignore_ascii_case(token)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub account_id: String,
+    pub livemode: bool,
+    pub payment_link: Option<String>,
+    pub status: Status,
+    pub version: u64,
+    pub currency: String,
+    pub amount_subtotal: Cents,
+    pub amount_total: Cents,
+    /// Every option the shopper may pay with, quoted at creation.
+    pub options: Vec<Quote>,
+    /// The option that counts; set at creation (fixed option), by the shopper, or by the
+    /// first counted payment.
+    pub selected: Option<Quote>,
+    pub address: Address,
+    pub derivation_index: u32,
+    pub client_secret: String,
+    /// Under-payment tolerance in basis points of the amount.
+    pub tolerance_bps: u32,
+    pub amount_received: U256,
+    pub amount_pending: U256,
+    pub amount_excess: U256,
+    pub tx_hash: Option<B256>,
+    pub paid_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
+    pub late_until: Timestamp,
+    pub canceled_at: Option<Timestamp>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub return_url: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
+    pub description: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub accessed_at: Option<Timestamp>,
+    pub used_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Detected,
+    Confirmed,
+    Reorged,
+}
+
+/// One on-chain transfer to a session's address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub chain_id: u64,
+    pub token: String,
+    pub tx_hash: Option<B256>,
+    pub log_index: Option<u64>,
+    pub block_number: u64,
+    pub block_hash: B256,
+    pub block_time: Timestamp,
+    pub amount: U256,
+    pub status: PaymentStatus,
+    /// Whether it counts towards the session (selected option, at least the minimum).
+    pub counted: bool,
+}
+
+impl Payment {
+    pub fn confirmations(&self, head: Option<u64>) -> u64 {
+        head.filter(|h| *h >= self.block_number)
+            .map_or(0, |h| h - self.block_number + 1)
+    }
+
+    fn order_key(&self) -> (u64, u64) {
+        (self.block_number, self.log_index.unwrap_or(0))
+    }
+}
+
+/// What a run decided for one session: its new state (version bumped) and the events it raises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub session: Session,
+    pub events: Vec<EventType>,
+    /// Payments whose status changed (detected → confirmed), to be written with the session.
+    pub payments: Vec<Payment>,
+}
+
+/// Chain heads by chain id, as read in this run.
+pub type Heads = BTreeMap<u64, u64>;
+
+/// The lifecycle. Returns `None` when nothing about the session changes.
+pub fn evaluate(
+    session: &Session,
+    payments: &[Payment],
+    heads: &Heads,
+    now: Timestamp,
+) -> Option<Outcome> {
+    let mut next = session.clone();
+    let mut events = Vec::new();
+
+    let live: Vec<&Payment> = payments
+        .iter()
+        .filter(|p| p.counted && p.status != PaymentStatus::Reorged)
+        .collect();
+
+    if next.selected.is_none() {
+        let first = live
+            .iter()
+            .filter(|p| option_of(&next, p).is_some())
+            .min_by_key(|p| p.order_key());
+        if let Some(first) = first {
+            next.selected = option_of(&next, first).cloned();
+        }
+    }
+
+    let mut updated_payments = Vec::new();
+    let (mut confirmed, mut pending) = (U256::ZERO, U256::ZERO);
+    let mut completing: Option<&Payment> = None;
+    if let Some(sel) = next.selected.clone() {
+        let head = heads.get(&sel.chain_id).copied();
+        let threshold = sel
+            .amount
+            .saturating_sub(sel.amount * U256::from(next.tolerance_bps) / U256::from(10_000u32));
+        let mut counted: Vec<&Payment> = live
+            .iter()
+            .copied()
+            .filter(|p| sel.same_option(p.chain_id, &p.token))
+            .collect();
+        counted.sort_by_key(|p| p.order_key());
+        for p in counted {
+            let deep_enough = p.confirmations(head) >= u64::from(sel.confirmations_required);
+            let status = if deep_enough {
+                PaymentStatus::Confirmed
+            } else {
+                PaymentStatus::Detected
+            };
+            if status != p.status {
+                updated_payments.push(Payment {
+                    status,
+                    ..p.clone()
+                });
+            }
+            if deep_enough {
+                confirmed = confirmed.saturating_add(p.amount);
+                if completing.is_none() && confirmed >= threshold {
+                    completing = Some(p);
+                }
+            } else {
+                pending = pending.saturating_add(p.amount);
+            }
+        }
+        if next.used_at.is_none() && confirmed.saturating_add(pending) > U256::ZERO {
+            next.used_at = Some(now);
+        }
+        if next.tx_hash.is_none() {
+            next.tx_hash = live
+                .iter()
+                .filter(|p| sel.same_option(p.chain_id, &p.token))
+                .min_by_key(|p| p.order_key())
+                .and_then(|p| p.tx_hash);
+        }
+
+        let status = if session.status.is_final() {
+            session.status
+        } else if let Some(done) = completing {
+            let excess = confirmed.saturating_sub(sel.amount);
+            if excess > sel.one_cent {
+                Status::Overpaid
+            } else if done.block_time < next.expires_at {
+                Status::Paid
+            } else {
+                Status::PaidLate
+            }
+        } else if confirmed.saturating_add(pending) >= threshold {
+            Status::Detected
+        } else if confirmed > U256::ZERO {
+            Status::Underpaid
+        } else if now >= next.expires_at {
+            Status::Expired
+        } else {
+            Status::Pending
+        };
+        next.amount_received = confirmed;
+        next.amount_pending = pending;
+        next.amount_excess = confirmed.saturating_sub(sel.amount);
+        next.status = status;
+    } else if !session.status.is_final() && now >= next.expires_at {
+        next.status = Status::Expired;
+    }
+
+    if next.status != session.status {
+        if next.status.is_paid() {
+            next.paid_at = Some(now);
+        }
+        events.push(event_for(session.status, next.status));
+    }
+
+    if next == *session && updated_payments.is_empty() {
+        return None;
+    }
+    if next != *session {
+        next.version = session.version + 1;
+        next.updated_at = now;
+    }
+    Some(Outcome {
+        session: next,
+        events,
+        payments: updated_payments,
+    })
+}
+
+fn option_of<'a>(session: &'a Session, p: &Payment) -> Option<&'a Quote> {
+    session
+        .options
+        .iter()
+        .find(|q| q.same_option(p.chain_id, &p.token))
+}
+
+fn event_for(from: Status, to: Status) -> EventType {
+    match to {
+        Status::Detected if from.rank() < Status::Detected.rank() => EventType::Detected,
+        Status::Paid => EventType::Paid,
+        Status::PaidLate => EventType::PaidLate,
+        Status::Overpaid => EventType::Overpaid,
+        Status::Underpaid => EventType::Underpaid,
+        Status::Expired => EventType::Expired,
+        Status::Canceled => EventType::Canceled,
+        Status::Failed => EventType::Failed,
+        Status::Pending | Status::Detected => EventType::Updated,
+    }
+}
+
+#[cfg(test)]
+mod tests;
