@@ -3,6 +3,7 @@
 //! Invariant: this crate never touches the network, storage or the clock.
 //! The worker and the widget read the world, call in here, and write back.
 
+pub mod api;
 pub mod catalogue;
 pub mod eip681;
 pub mod hd;

@@ -1,0 +1,527 @@
+//! `POST /v1/checkout_sessions` parameters.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::ParamError;
+use crate::money::{AmountError, Cents, MAX_TOTAL, MIN_TOTAL};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSession {
+    pub amount: Cents,
+    pub currency: String,
+    /// `chain_id` + `token`: the payment option fixed at creation.
+    pub option: Option<(u64, String)>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub return_url: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
+    pub description: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub expires_in: Option<u64>,
+}
+
+const FIELDS: &[&str] = &[
+    "amount",
+    "mode",
+    "chain_id",
+    "token",
+    "success_url",
+    "cancel_url",
+    "return_url",
+    "customer_email",
+    "customer_id",
+    "description",
+    "metadata",
+    "expires_in",
+];
+
+pub const MIN_EXPIRES_IN: u64 = 300;
+pub const MAX_EXPIRES_IN: u64 = 86_400;
+
+/// Parses a JSON object body into an object map, or says exactly what is wrong with it.
+pub fn object(body: &str) -> Result<Map<String, Value>, ParamError> {
+    if body.trim().is_empty() {
+        return Err(ParamError::invalid_json(
+            "The request body is empty; send a JSON object.",
+        ));
+    }
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ParamError::invalid_json(
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ParamError::invalid_json(format!(
+            "The request body is not valid JSON: {e}."
+        ))),
+    }
+}
+
+pub fn reject_unknown(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), ParamError> {
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(unknown) => Err(ParamError::new(
+            "parameter_unknown",
+            unknown,
+            format!("Received unknown parameter: {unknown}."),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
+    let map = object(body)?;
+    reject_unknown(&map, FIELDS)?;
+
+    if let Some(mode) = map.get("mode") {
+        match mode.as_str() {
+            Some("payment") => {}
+            Some("subscription") => {
+                return Err(ParamError::new(
+                    "mode_unsupported",
+                    "mode",
+                    "Subscriptions are not supported; use mode \"payment\".",
+                ));
+            }
+            _ => {
+                return Err(ParamError::new(
+                    "parameter_invalid",
+                    "mode",
+                    "mode must be \"payment\".",
+                ));
+            }
+        }
+    }
+
+    let (amount, currency) = parse_amount(map.get("amount"))?;
+
+    let chain_id = match map.get("chain_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|id| *id > 0).ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "chain_id",
+                "chain_id must be a positive integer, e.g. 8453.",
+            )
+        })?),
+    };
+    let token = optional_string(&map, "token", 16)?;
+    let option = match (chain_id, token) {
+        (Some(c), Some(t)) => Some((c, t.to_ascii_uppercase())),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ParamError::new(
+                "parameter_missing",
+                "token",
+                "chain_id needs token as well.",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ParamError::new(
+                "parameter_missing",
+                "chain_id",
+                "token needs chain_id as well.",
+            ));
+        }
+    };
+
+    let expires_in = match map.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "expires_in",
+                format!("expires_in must be an integer number of seconds from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN}."),
+            )
+        })?),
+    };
+
+    let customer_email = optional_string(&map, "customer_email", 254)?;
+    if let Some(email) = &customer_email {
+        let valid = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }) && !email.chars().any(char::is_whitespace);
+        if !valid {
+            return Err(ParamError::new(
+                "email_invalid",
+                "customer_email",
+                "customer_email is not a valid email address.",
+            ));
+        }
+    }
+
+    Ok(CreateSession {
+        amount,
+        currency,
+        option,
+        success_url: optional_url(&map, "success_url", livemode)?,
+        cancel_url: optional_url(&map, "cancel_url", livemode)?,
+        return_url: optional_url(&map, "return_url", livemode)?,
+        customer_email,
+        customer_id: optional_string(&map, "customer_id", 255)?,
+        description: optional_string(&map, "description", 500)?,
+        metadata: parse_metadata(map.get("metadata"))?,
+        expires_in,
+    })
+}
+
+fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
+    let Some(value) = value else {
+        return Err(ParamError::new(
+            "parameter_missing",
+            "amount",
+            "amount is required, e.g. {\"value\": \"49.99\", \"currency\": \"USD\"}.",
+        ));
+    };
+    let Value::Object(amount) = value else {
+        return Err(ParamError::new(
+            "parameter_invalid",
+            "amount",
+            "amount must be an object: {\"value\": \"49.99\", \"currency\": \"USD\"}.",
+        ));
+    };
+    if let Some(unknown) = amount.keys().find(|k| *k != "value" && *k != "currency") {
+        return Err(ParamError::new(
+            "parameter_unknown",
+            &format!("amount.{unknown}"),
+            format!("Received unknown parameter: amount.{unknown}."),
+        ));
+    }
+    let cents = match amount.get("value") {
+        None | Some(Value::Null) => {
+            return Err(ParamError::new(
+                "parameter_missing",
+                "amount.value",
+                "amount.value is required, e.g. \"49.99\".",
+            ));
+        }
+        Some(Value::Number(n)) => {
+            return Err(ParamError::new(
+                "amount_not_string",
+                "amount.value",
+                format!(
+                    "amount.value must be a decimal string such as \"{n}\", not a JSON number: numbers lose precision."
+                ),
+            ));
+        }
+        Some(Value::String(s)) => Cents::parse(s).map_err(|e| {
+            let message = match e {
+                AmountError::Malformed => format!(
+                    "amount.value must be a plain decimal string such as \"49.99\"; got \"{s}\"."
+                ),
+                AmountError::TooManyDecimals => {
+                    format!("amount.value has more than 2 decimals: \"{s}\".")
+                }
+                AmountError::TooLarge => format!("amount.value is too large: \"{s}\"."),
+            };
+            ParamError::new("amount_invalid", "amount.value", message)
+        })?,
+        Some(_) => {
+            return Err(ParamError::new(
+                "amount_invalid",
+                "amount.value",
+                "amount.value must be a decimal string such as \"49.99\".",
+            ));
+        }
+    };
+    if !(MIN_TOTAL..=MAX_TOTAL).contains(&cents) {
+        return Err(ParamError::new(
+            "amount_out_of_range",
+            "amount.value",
+            format!("amount.value must be from {MIN_TOTAL} to {MAX_TOTAL}; got {cents}."),
+        ));
+    }
+    let currency = match amount.get("currency") {
+        None | Some(Value::Null) => {
+            return Err(ParamError::new(
+                "parameter_missing",
+                "amount.currency",
+                "amount.currency is required: \"USD\".",
+            ));
+        }
+        Some(Value::String(c)) if c.eq_ignore_ascii_case("usd") => "USD".to_owned(),
+        Some(Value::String(c)) => {
+            return Err(ParamError::new(
+                "currency_unsupported",
+                "amount.currency",
+                format!("Currency \"{c}\" is not supported; only USD is."),
+            ));
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "amount.currency",
+                "amount.currency must be a string: \"USD\".",
+            ));
+        }
+    };
+    Ok((cents, currency))
+}
+
+fn optional_string(
+    map: &Map<String, Value>,
+    key: &str,
+    max: usize,
+) -> Result<Option<String>, ParamError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Err(ParamError::new(
+            "parameter_invalid",
+            key,
+            format!("{key} must not be empty; omit it instead."),
+        )),
+        Some(Value::String(s)) if s.chars().count() > max => Err(ParamError::new(
+            "parameter_invalid",
+            key,
+            format!("{key} must be at most {max} characters."),
+        )),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            key,
+            format!("{key} must be a string."),
+        )),
+    }
+}
+
+fn optional_url(
+    map: &Map<String, Value>,
+    key: &str,
+    livemode: bool,
+) -> Result<Option<String>, ParamError> {
+    let Some(url) = optional_string(map, key, 2048)? else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://").filter(|_| !livemode));
+    let host_ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.contains(char::is_whitespace)
+    });
+    if !host_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let scheme = if livemode {
+            "an https URL (live mode)"
+        } else {
+            "an http(s) URL"
+        };
+        return Err(ParamError::new(
+            "url_invalid",
+            key,
+            format!("{key} must be {scheme} with a host."),
+        ));
+    }
+    Ok(Some(url))
+}
+
+pub const METADATA_MAX_KEYS: usize = 50;
+pub const METADATA_MAX_KEY: usize = 40;
+pub const METADATA_MAX_VALUE: usize = 500;
+
+pub fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ParamError> {
+    let map = match value {
+        None | Some(Value::Null) => return Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "metadata",
+                "metadata must be an object of string values.",
+            ));
+        }
+    };
+    if map.len() > METADATA_MAX_KEYS {
+        return Err(ParamError::new(
+            "metadata_invalid",
+            "metadata",
+            format!("metadata may have at most {METADATA_MAX_KEYS} keys."),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let param = format!("metadata[{k}]");
+        if k.is_empty() || k.chars().count() > METADATA_MAX_KEY {
+            return Err(ParamError::new(
+                "metadata_invalid",
+                &param,
+                format!("metadata keys must be 1–{METADATA_MAX_KEY} characters."),
+            ));
+        }
+        let Value::String(s) = v else {
+            return Err(ParamError::new(
+                "metadata_invalid",
+                &param,
+                "metadata values must be strings.",
+            ));
+        };
+        if s.chars().count() > METADATA_MAX_VALUE {
+            return Err(ParamError::new(
+                "metadata_invalid",
+                &param,
+                format!("metadata values must be at most {METADATA_MAX_VALUE} characters."),
+            ));
+        }
+        out.insert(k.clone(), s.clone());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(body: &str) -> ParamError {
+        parse(body, false).expect_err("should be refused")
+    }
+
+    #[test]
+    fn minimal_and_full_requests() {
+        let ok = parse(r#"{"amount":{"value":"49.99","currency":"usd"}}"#, false).expect("valid");
+        assert_eq!(ok.amount, Cents(4999));
+        assert_eq!(ok.currency, "USD");
+        assert_eq!(ok.option, None);
+
+        let full = parse(
+            r#"{"amount":{"value":"5","currency":"USD"},"mode":"payment","chain_id":31337,"token":"usdc",
+                "success_url":"https://shop.example/ok?s={CHECKOUT_SESSION_ID}","cancel_url":"http://localhost:3000/c",
+                "customer_email":"a@b.co","metadata":{"order":"42"},"expires_in":600}"#,
+            false,
+        )
+        .expect("valid");
+        assert_eq!(full.option, Some((31337, "USDC".into())));
+        assert_eq!(full.metadata.get("order").map(String::as_str), Some("42"));
+        assert_eq!(full.expires_in, Some(600));
+    }
+
+    #[test]
+    fn refusals_name_the_parameter() {
+        let cases = [
+            ("", "invalid_json", None),
+            ("{", "invalid_json", None),
+            ("[]", "invalid_json", None),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"colour":"red"}"#,
+                "parameter_unknown",
+                Some("colour"),
+            ),
+            (r#"{}"#, "parameter_missing", Some("amount")),
+            (
+                r#"{"amount":{"value":49.99,"currency":"USD"}}"#,
+                "amount_not_string",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"-1","currency":"USD"}}"#,
+                "amount_invalid",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"abc","currency":"USD"}}"#,
+                "amount_invalid",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"1.234","currency":"USD"}}"#,
+                "amount_invalid",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"0","currency":"USD"}}"#,
+                "amount_out_of_range",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"1000000","currency":"USD"}}"#,
+                "amount_out_of_range",
+                Some("amount.value"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"EUR"}}"#,
+                "currency_unsupported",
+                Some("amount.currency"),
+            ),
+            (
+                r#"{"amount":{"value":"1"}}"#,
+                "parameter_missing",
+                Some("amount.currency"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD","x":1}}"#,
+                "parameter_unknown",
+                Some("amount.x"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"mode":"subscription"}"#,
+                "mode_unsupported",
+                Some("mode"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"chain_id":1}"#,
+                "parameter_missing",
+                Some("token"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"chain_id":"1","token":"USDC"}"#,
+                "parameter_invalid",
+                Some("chain_id"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"expires_in":10}"#,
+                "parameter_invalid",
+                Some("expires_in"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"success_url":"javascript:alert(1)"}"#,
+                "url_invalid",
+                Some("success_url"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"customer_email":"nope"}"#,
+                "email_invalid",
+                Some("customer_email"),
+            ),
+            (
+                r#"{"amount":{"value":"1","currency":"USD"},"metadata":{"k":1}}"#,
+                "metadata_invalid",
+                Some("metadata[k]"),
+            ),
+        ];
+        for (body, code, param) in cases {
+            let e = err(body);
+            assert_eq!(
+                (e.code, e.param.as_deref()),
+                (code, param),
+                "{body}: {}",
+                e.message
+            );
+            assert!(!e.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn live_mode_needs_https() {
+        let body =
+            r#"{"amount":{"value":"1","currency":"USD"},"success_url":"http://shop.example/ok"}"#;
+        assert!(parse(body, false).is_ok());
+        assert_eq!(parse(body, true).map_err(|e| e.code), Err("url_invalid"));
+    }
+
+    #[test]
+    fn metadata_limits() {
+        let many: Map<String, Value> = (0..51)
+            .map(|i| (format!("k{i}"), Value::from("v")))
+            .collect();
+        assert_eq!(
+            parse_metadata(Some(&Value::Object(many))).map_err(|e| e.code),
+            Err("metadata_invalid")
+        );
+        let long_key = serde_json::json!({ "k".repeat(41): "v" });
+        assert!(parse_metadata(Some(&long_key)).is_err());
+        let long_value = serde_json::json!({ "k": "v".repeat(501) });
+        assert!(parse_metadata(Some(&long_value)).is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! The JSON both sides speak: request parsing (with precise, parameter-named errors) and
+//! the response objects. Field names are snake_case; money is always a string.
+
+pub mod create;
+pub mod view;
+
+/// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub code: &'static str,
+    pub message: String,
+    pub param: Option<String>,
+}
+
+impl ParamError {
+    pub fn new(code: &'static str, param: &str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            param: Some(param.to_owned()),
+        }
+    }
+
+    pub fn invalid_json(message: impl Into<String>) -> Self {
+        Self {
+            code: "invalid_json",
+            message: message.into(),
+            param: None,
+        }
+    }
+}

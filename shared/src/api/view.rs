@@ -1,0 +1,434 @@
+//! Response objects: the merchant's `checkout_session` and the shopper's `ShopperView`.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::U256;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Catalogue;
+use crate::eip681::payment_uri;
+use crate::money::format_units;
+use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
+use crate::time::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenOption {
+    pub chain_id: u64,
+    pub chain: String,
+    pub token: String,
+    pub contract_address: Option<String>,
+    pub decimals: u8,
+    pub amount: String,
+    pub amount_formatted: String,
+    pub exchange_rate: String,
+    pub quoted_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentAmount {
+    pub value: String,
+    pub formatted: String,
+    pub decimals: u8,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentObject {
+    pub chain_id: u64,
+    pub token: String,
+    pub tx_hash: Option<String>,
+    pub log_index: Option<u64>,
+    pub block_number: u64,
+    pub block_hash: String,
+    pub amount: String,
+    pub confirmations: u64,
+    pub status: PaymentStatus,
+    pub counted: bool,
+}
+
+/// The `checkout_session` object of the merchant API and of webhook snapshots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionObject {
+    pub id: String,
+    pub object: String,
+    pub account_id: String,
+    pub payment_link: Option<String>,
+    pub mode: String,
+    pub status: Status,
+    pub livemode: bool,
+    pub currency: String,
+    pub amount_subtotal: String,
+    pub amount_total: String,
+    pub line_items: Vec<serde_json::Value>,
+    pub discounts: Vec<serde_json::Value>,
+    pub supported_tokens: Vec<TokenOption>,
+    pub chain_id: Option<u64>,
+    pub chain: Option<String>,
+    pub selected_token: Option<String>,
+    pub payment_amount: Option<PaymentAmount>,
+    pub exchange_rate: Option<String>,
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derivation_index: Option<u32>,
+    pub payment_uri: Option<String>,
+    pub confirmations_required: Option<u32>,
+    pub amount_received: String,
+    pub amount_pending: String,
+    pub amount_excess: String,
+    pub payments: Vec<PaymentObject>,
+    pub tx_hash: Option<String>,
+    pub paid_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
+    pub late_until: Timestamp,
+    pub canceled_at: Option<Timestamp>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub return_url: Option<String>,
+    pub url: String,
+    pub checkout_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
+    pub description: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub version: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub accessed_at: Option<Timestamp>,
+    pub used_at: Option<Timestamp>,
+}
+
+/// Who is looking: what a view may contain depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Secret-key API calls: everything, including `client_secret` and `derivation_index`.
+    SecretKey,
+    /// Webhook snapshots: everything but `client_secret` (a browser capability).
+    Webhook,
+}
+
+fn chain_name(catalogue: &Catalogue, chain_id: u64) -> String {
+    catalogue
+        .chain(chain_id)
+        .map_or_else(|| format!("Chain {chain_id}"), |c| c.name.clone())
+}
+
+fn token_option(catalogue: &Catalogue, q: &Quote) -> TokenOption {
+    TokenOption {
+        chain_id: q.chain_id,
+        chain: chain_name(catalogue, q.chain_id),
+        token: q.token.clone(),
+        contract_address: q.contract.map(|a| a.to_checksum(None)),
+        decimals: q.decimals,
+        amount: q.amount.to_string(),
+        amount_formatted: format_units(q.amount, q.decimals),
+        exchange_rate: q.exchange_rate.clone(),
+        quoted_at: q.quoted_at,
+    }
+}
+
+/// `{CHECKOUT_SESSION_ID}` in a success URL becomes the session id.
+pub fn success_url(session: &Session) -> Option<String> {
+    session
+        .success_url
+        .as_ref()
+        .map(|u| u.replace("{CHECKOUT_SESSION_ID}", &session.id))
+}
+
+pub fn checkout_url(base_url: &str, session: &Session) -> String {
+    format!(
+        "{}/c/{}#{}",
+        base_url.trim_end_matches('/'),
+        session.id,
+        session.client_secret
+    )
+}
+
+pub fn session_object(
+    session: &Session,
+    payments: &[Payment],
+    heads: &Heads,
+    catalogue: &Catalogue,
+    base_url: &str,
+    audience: Audience,
+) -> SessionObject {
+    let sel = session.selected.as_ref();
+    let url = checkout_url(base_url, session);
+    SessionObject {
+        id: session.id.clone(),
+        object: "checkout_session".into(),
+        account_id: session.account_id.clone(),
+        payment_link: session.payment_link.clone(),
+        mode: "payment".into(),
+        status: session.status,
+        livemode: session.livemode,
+        currency: session.currency.clone(),
+        amount_subtotal: session.amount_subtotal.to_string(),
+        amount_total: session.amount_total.to_string(),
+        line_items: Vec::new(),
+        discounts: Vec::new(),
+        supported_tokens: session
+            .options
+            .iter()
+            .map(|q| token_option(catalogue, q))
+            .collect(),
+        chain_id: sel.map(|q| q.chain_id),
+        chain: sel.map(|q| chain_name(catalogue, q.chain_id)),
+        selected_token: sel.map(|q| q.token.clone()),
+        payment_amount: sel.map(|q| PaymentAmount {
+            value: q.amount.to_string(),
+            formatted: format_units(q.amount, q.decimals),
+            decimals: q.decimals,
+            token: q.token.clone(),
+        }),
+        exchange_rate: sel.map(|q| q.exchange_rate.clone()),
+        address: session.address.to_checksum(None),
+        derivation_index: Some(session.derivation_index),
+        payment_uri: sel.map(|q| payment_uri(q.chain_id, q.contract, session.address, q.amount)),
+        confirmations_required: sel.map(|q| q.confirmations_required),
+        amount_received: session.amount_received.to_string(),
+        amount_pending: session.amount_pending.to_string(),
+        amount_excess: session.amount_excess.to_string(),
+        payments: payments
+            .iter()
+            .map(|p| PaymentObject {
+                chain_id: p.chain_id,
+                token: p.token.clone(),
+                tx_hash: p.tx_hash.map(|h| h.to_string()),
+                log_index: p.log_index,
+                block_number: p.block_number,
+                block_hash: p.block_hash.to_string(),
+                amount: p.amount.to_string(),
+                confirmations: if p.status == PaymentStatus::Reorged {
+                    0
+                } else {
+                    p.confirmations(heads.get(&p.chain_id).copied())
+                },
+                status: p.status,
+                counted: p.counted,
+            })
+            .collect(),
+        tx_hash: session.tx_hash.map(|h| h.to_string()),
+        paid_at: session.paid_at,
+        expires_at: session.expires_at,
+        late_until: session.late_until,
+        canceled_at: session.canceled_at,
+        success_url: success_url(session),
+        cancel_url: session.cancel_url.clone(),
+        return_url: session.return_url.clone(),
+        checkout_url: url.clone(),
+        url,
+        client_secret: (audience == Audience::SecretKey).then(|| session.client_secret.clone()),
+        customer_email: session.customer_email.clone(),
+        customer_id: session.customer_id.clone(),
+        description: session.description.clone(),
+        metadata: session.metadata.clone(),
+        version: session.version,
+        created_at: session.created_at,
+        updated_at: session.updated_at,
+        accessed_at: session.accessed_at,
+        used_at: session.used_at,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopperOption {
+    pub chain_id: u64,
+    pub chain: String,
+    pub token: String,
+    pub amount: String,
+    pub amount_formatted: String,
+    pub decimals: u8,
+    pub native: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmations {
+    pub current: u64,
+    pub required: u32,
+}
+
+/// Transaction fields for the browser wallet (EIP-1193 `eth_sendTransaction`), so the
+/// widget never needs to encode calldata or handle U256 itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletTransaction {
+    pub chain_id_hex: String,
+    pub to: String,
+    pub value_hex: String,
+    pub data: String,
+}
+
+/// What the shopper's browser may see of a session (`GET /v1/public/checkout_sessions/{id}`).
+/// No metadata, customer id or derivation index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopperView {
+    pub id: String,
+    pub object: String,
+    pub status: Status,
+    pub livemode: bool,
+    pub currency: String,
+    pub amount_total: String,
+    pub description: Option<String>,
+    pub options: Vec<ShopperOption>,
+    pub selected: Option<ShopperOption>,
+    pub address: String,
+    pub payment_amount: Option<PaymentAmount>,
+    /// EIP-681 URI for what is still owed (the whole amount, or the remainder when underpaid).
+    pub payment_uri: Option<String>,
+    pub wallet_transaction: Option<WalletTransaction>,
+    pub amount_received: Option<String>,
+    pub amount_pending: Option<String>,
+    pub amount_remaining: Option<String>,
+    pub confirmations: Option<Confirmations>,
+    pub expires_at: Timestamp,
+    pub late_until: Timestamp,
+    pub server_time: Timestamp,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub return_url: Option<String>,
+    pub branding: Branding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Branding {
+    pub display_name: String,
+    pub logo_url: Option<String>,
+    pub accent_color: Option<String>,
+}
+
+fn shopper_option(catalogue: &Catalogue, q: &Quote) -> ShopperOption {
+    ShopperOption {
+        chain_id: q.chain_id,
+        chain: chain_name(catalogue, q.chain_id),
+        token: q.token.clone(),
+        amount: q.amount.to_string(),
+        amount_formatted: format_units(q.amount, q.decimals),
+        decimals: q.decimals,
+        native: q.contract.is_none(),
+    }
+}
+
+fn hex_quantity(v: U256) -> String {
+    format!("{v:#x}")
+}
+
+/// ERC-20 `transfer(address,uint256)` calldata.
+fn transfer_calldata(to: alloy_primitives::Address, amount: U256) -> String {
+    let mut data = String::from("0xa9059cbb");
+    data.push_str(&format!(
+        "{:0>64}",
+        alloy_primitives::hex::encode(to.as_slice())
+    ));
+    data.push_str(&format!("{:0>64}", format!("{amount:x}")));
+    data
+}
+
+pub fn shopper_view(
+    session: &Session,
+    payments: &[Payment],
+    heads: &Heads,
+    catalogue: &Catalogue,
+    branding: Branding,
+    now: Timestamp,
+) -> ShopperView {
+    let sel = session.selected.as_ref();
+    let owed = sel.map(|q| {
+        let remaining = q
+            .amount
+            .saturating_sub(session.amount_received)
+            .saturating_sub(session.amount_pending);
+        (q, remaining)
+    });
+    let open = !session.status.is_final() && session.status != Status::Expired;
+    let uri_amount = owed.filter(|(_, rem)| open && *rem > U256::ZERO);
+    let confirmations = sel.map(|q| {
+        let head = heads.get(&q.chain_id).copied();
+        let current = payments
+            .iter()
+            .filter(|p| {
+                p.counted
+                    && p.status == PaymentStatus::Detected
+                    && q.same_option(p.chain_id, &p.token)
+            })
+            .map(|p| p.confirmations(head))
+            .min()
+            .unwrap_or(if session.amount_received > U256::ZERO {
+                u64::from(q.confirmations_required)
+            } else {
+                0
+            });
+        Confirmations {
+            current,
+            required: q.confirmations_required,
+        }
+    });
+    ShopperView {
+        id: session.id.clone(),
+        object: "checkout_session.shopper_view".into(),
+        status: session.status,
+        livemode: session.livemode,
+        currency: session.currency.clone(),
+        amount_total: session.amount_total.to_string(),
+        description: session.description.clone(),
+        options: session
+            .options
+            .iter()
+            .map(|q| shopper_option(catalogue, q))
+            .collect(),
+        selected: sel.map(|q| shopper_option(catalogue, q)),
+        address: session.address.to_checksum(None),
+        payment_amount: sel.map(|q| PaymentAmount {
+            value: q.amount.to_string(),
+            formatted: format_units(q.amount, q.decimals),
+            decimals: q.decimals,
+            token: q.token.clone(),
+        }),
+        payment_uri: uri_amount
+            .map(|(q, rem)| payment_uri(q.chain_id, q.contract, session.address, rem)),
+        wallet_transaction: uri_amount.map(|(q, rem)| match q.contract {
+            Some(token) => WalletTransaction {
+                chain_id_hex: format!("{:#x}", q.chain_id),
+                to: token.to_checksum(None),
+                value_hex: "0x0".into(),
+                data: transfer_calldata(session.address, rem),
+            },
+            None => WalletTransaction {
+                chain_id_hex: format!("{:#x}", q.chain_id),
+                to: session.address.to_checksum(None),
+                value_hex: hex_quantity(rem),
+                data: "0x".into(),
+            },
+        }),
+        amount_received: owed.map(|(q, _)| format_units(session.amount_received, q.decimals)),
+        amount_pending: owed.map(|(q, _)| format_units(session.amount_pending, q.decimals)),
+        amount_remaining: owed.map(|(q, rem)| format_units(rem, q.decimals)),
+        confirmations,
+        expires_at: session.expires_at,
+        late_until: session.late_until,
+        server_time: now,
+        success_url: success_url(session),
+        cancel_url: session.cancel_url.clone(),
+        return_url: session.return_url.clone(),
+        branding,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+
+    #[test]
+    fn transfer_calldata_is_abi_encoded() {
+        let to: Address = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+            .parse()
+            .expect("address");
+        let data = transfer_calldata(to, U256::from(49_990_000u64));
+        assert_eq!(data.len(), 2 + 8 + 64 + 64);
+        assert!(data.starts_with(
+            "0xa9059cbb0000000000000000000000009858effd232b4033e47d90003d41ec34ecaeda94"
+        ));
+        assert_eq!(&data[74..], format!("{:0>64}", "2fac970"));
+    }
+}
