@@ -3,6 +3,7 @@
 //! Invariant: this crate never touches the network, storage or the clock.
 //! The worker and the widget read the world, call in here, and write back.
 
+pub mod account;
 pub mod api;
 pub mod catalogue;
 pub mod eip681;
@@ -10,5 +11,6 @@ pub mod hd;
 pub mod health;
 pub mod ids;
 pub mod money;
+pub mod quote;
 pub mod session;
 pub mod time;

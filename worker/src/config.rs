@@ -57,3 +57,11 @@ pub fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
         .filter_map(|chain| Some((chain, rpc_url(env, chain)?)))
         .collect()
 }
+
+/// The public origin of this deployment, for URLs in responses and webhook snapshots:
+/// `PUBLIC_BASE_URL` if set, else the origin the request reached.
+pub fn base_url(env: &Env, request_origin: Option<&str>) -> String {
+    string(env, "PUBLIC_BASE_URL")
+        .or_else(|| request_origin.map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -114,3 +114,15 @@ impl From<worker::Error> for ApiError {
         Self::internal(e)
     }
 }
+
+impl From<kasse_shared::api::ParamError> for ApiError {
+    fn from(e: kasse_shared::api::ParamError) -> Self {
+        Self {
+            status: 400,
+            kind: ErrorType::InvalidRequestError,
+            code: e.code,
+            message: e.message,
+            param: e.param,
+        }
+    }
+}

@@ -38,3 +38,27 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// JSON bodies are limited to 64 KB.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Reads a request body as text, refusing oversized ones.
+pub async fn body_text(req: &mut worker::Request) -> crate::error::ApiResult<String> {
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY {
+        return Err(crate::error::ApiError::new(
+            413,
+            crate::error::ErrorType::InvalidRequestError,
+            "body_too_large",
+            "Request bodies are limited to 64 KB.",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        crate::error::ApiError::invalid("invalid_json", "The request body is not UTF-8.")
+    })
+}
+
+/// `https://kasse.example` — the origin this request reached, for URLs we hand out.
+pub fn origin(req: &worker::Request) -> crate::error::ApiResult<String> {
+    Ok(req.url()?.origin().ascii_serialization())
+}

@@ -4,7 +4,9 @@
 //! Handlers are thin: they parse, call the domain in `kasse-shared`, and go through
 //! [`store`] for every D1 access.
 
+mod auth;
 mod config;
+mod entropy;
 mod error;
 mod http;
 mod routes;

@@ -1,13 +1,23 @@
 //! Every D1 and KV access of the worker. Handlers and the watcher never write SQL.
+//!
+//! Exactly-once rule: a session change is one `db.batch` (atomic): the `UPDATE … WHERE
+//! id = ? AND version = ?` that sets a fresh `write_token`, then every row the change
+//! causes (payment updates, events) inserted only `WHERE EXISTS` a session row carrying
+//! that token. A run that lost the race updates nothing and so writes nothing.
 
+use alloy_primitives::{Address, B256};
+use kasse_shared::account::{KeyKind, Settings};
+use kasse_shared::session::{Heads, Payment, PaymentStatus, Session};
+use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, Env};
+use worker::{D1Database, D1PreparedStatement, Env};
 
 use crate::config;
+use crate::error::{ApiError, ApiResult};
 
-/// Binds an integer that is not money (block numbers, chain ids, versions). D1 takes
-/// JavaScript numbers; these stay far below 2^53, where that conversion is exact.
+/// Binds an integer that is not money (block numbers, chain ids, versions, unix times).
+/// D1 takes JavaScript numbers; these stay far below 2^53, where that conversion is exact.
 fn int(n: u64) -> JsValue {
     debug_assert!(n < (1 << 53));
     #[allow(clippy::cast_precision_loss)]
@@ -16,6 +26,18 @@ fn int(n: u64) -> JsValue {
 
 fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
+}
+
+fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+fn flag(b: bool) -> JsValue {
+    int(u64::from(b))
+}
+
+pub fn address_key(a: &Address) -> String {
+    format!("{a:#x}")
 }
 
 pub struct Store {
@@ -31,6 +53,95 @@ pub struct CursorRow {
     pub checked_at: String,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct KeyRow {
+    pub account_id: String,
+    pub livemode: u8,
+    pub kind: String,
+    pub settings: String,
+}
+
+pub struct NewKey {
+    pub id: String,
+    pub livemode: bool,
+    pub kind: KeyKind,
+    pub hash: String,
+    pub redacted: String,
+}
+
+pub struct NewXpub {
+    pub livemode: bool,
+    pub xpub: String,
+    pub node_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SessionRow {
+    data: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaymentRow {
+    pub id: String,
+    pub chain_id: u64,
+    pub token: String,
+    pub tx_hash: Option<String>,
+    pub log_index: Option<u64>,
+    pub block_number: u64,
+    pub block_hash: String,
+    pub block_time: String,
+    pub amount: String,
+    pub status: PaymentStatus,
+    pub counted: u8,
+}
+
+impl PaymentRow {
+    pub fn to_payment(&self) -> ApiResult<Payment> {
+        let bad = |what: &str| {
+            ApiError::internal(format!("payment {}: stored {what} is malformed", self.id))
+        };
+        Ok(Payment {
+            chain_id: self.chain_id,
+            token: self.token.clone(),
+            tx_hash: self
+                .tx_hash
+                .as_deref()
+                .map(str::parse::<B256>)
+                .transpose()
+                .map_err(|_| bad("tx_hash"))?,
+            log_index: self.log_index,
+            block_number: self.block_number,
+            block_hash: self.block_hash.parse().map_err(|_| bad("block_hash"))?,
+            block_time: Timestamp::parse_rfc3339(&self.block_time)
+                .ok_or_else(|| bad("block_time"))?,
+            amount: kasse_shared::money::parse_base_units(&self.amount)
+                .ok_or_else(|| bad("amount"))?,
+            status: self.status,
+            counted: self.counted != 0,
+        })
+    }
+}
+
+/// A transfer the watcher found, to be recorded once.
+pub struct NewPayment {
+    pub session_id: String,
+    pub payment: Payment,
+    pub address: Address,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WatchRow {
+    pub address: String,
+    pub session_id: String,
+}
+
+/// An event to insert with a session change: its id, type and frozen body.
+pub struct NewEvent {
+    pub id: String,
+    pub kind: &'static str,
+    pub body: String,
+}
+
 impl Store {
     pub fn new(env: &Env) -> worker::Result<Self> {
         Ok(Self {
@@ -38,63 +149,426 @@ impl Store {
         })
     }
 
+    fn stmt(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        Ok(self.db.prepare(sql).bind(args)?)
+    }
+
+    // ----- chain cursors and deployment facts -------------------------------------------
+
     /// Records a successful look at a chain's head.
-    pub async fn record_head(&self, chain_id: u64, head: u64, now: &str) -> worker::Result<()> {
-        self.db
-            .prepare(
-                "INSERT INTO chain_cursors (chain_id, head, last_error, checked_at) VALUES (?1, ?2, NULL, ?3)
-                 ON CONFLICT (chain_id) DO UPDATE SET head = excluded.head, last_error = NULL, checked_at = excluded.checked_at",
-            )
-            .bind(&[int(chain_id), int(head), text(now)])?
-            .run()
-            .await?;
+    pub async fn record_head(&self, chain_id: u64, head: u64, now: &str) -> ApiResult<()> {
+        self.stmt(
+            "INSERT INTO chain_cursors (chain_id, head, last_error, checked_at) VALUES (?1, ?2, NULL, ?3)
+             ON CONFLICT (chain_id) DO UPDATE SET head = excluded.head, last_error = NULL, checked_at = excluded.checked_at",
+            &[int(chain_id), int(head), text(now)],
+        )?
+        .run()
+        .await?;
         Ok(())
     }
 
     /// Records a failed run; the head and cursor stay as they were.
-    pub async fn record_chain_error(
-        &self,
-        chain_id: u64,
-        error: &str,
-        now: &str,
-    ) -> worker::Result<()> {
-        self.db
-            .prepare(
-                "INSERT INTO chain_cursors (chain_id, last_error, checked_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (chain_id) DO UPDATE SET last_error = excluded.last_error, checked_at = excluded.checked_at",
-            )
-            .bind(&[int(chain_id), text(error), text(now)])?
-            .run()
-            .await?;
+    pub async fn record_chain_error(&self, chain_id: u64, error: &str, now: &str) -> ApiResult<()> {
+        self.stmt(
+            "INSERT INTO chain_cursors (chain_id, last_error, checked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chain_id) DO UPDATE SET last_error = excluded.last_error, checked_at = excluded.checked_at",
+            &[int(chain_id), text(error), text(now)],
+        )?
+        .run()
+        .await?;
         Ok(())
     }
 
-    pub async fn cursors(&self) -> worker::Result<Vec<CursorRow>> {
-        self.db
+    /// Moves a chain's cursor from `from` to `to`, only if no other run moved it meanwhile.
+    pub async fn advance_cursor(
+        &self,
+        chain_id: u64,
+        from: Option<u64>,
+        to: u64,
+    ) -> ApiResult<bool> {
+        let result = self
+            .stmt(
+                "UPDATE chain_cursors SET cursor = ?3 WHERE chain_id = ?1 AND cursor IS ?2",
+                &[int(chain_id), from.map_or(JsValue::NULL, int), int(to)],
+            )?
+            .run()
+            .await?;
+        Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    }
+
+    pub async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
+        Ok(self
+            .db
             .prepare("SELECT chain_id, head, cursor, last_error, checked_at FROM chain_cursors ORDER BY chain_id")
             .all()
             .await?
-            .results()
+            .results()?)
     }
 
-    pub async fn put_meta(&self, key: &str, value: &str, now: &str) -> worker::Result<()> {
-        self.db
-            .prepare(
-                "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(&[text(key), text(value), text(now)])?
-            .run()
-            .await?;
+    pub async fn heads(&self) -> ApiResult<Heads> {
+        Ok(self
+            .cursors()
+            .await?
+            .into_iter()
+            .filter_map(|c| Some((c.chain_id, c.head?)))
+            .collect())
+    }
+
+    pub async fn put_meta(&self, key: &str, value: &str, now: &str) -> ApiResult<()> {
+        self.stmt(
+            "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            &[text(key), text(value), text(now)],
+        )?
+        .run()
+        .await?;
         Ok(())
     }
 
-    pub async fn meta(&self, key: &str) -> worker::Result<Option<String>> {
-        self.db
-            .prepare("SELECT value FROM meta WHERE key = ?1")
-            .bind(&[text(key)])?
+    pub async fn meta(&self, key: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .stmt("SELECT value FROM meta WHERE key = ?1", &[text(key)])?
             .first(Some("value"))
-            .await
+            .await?)
+    }
+
+    // ----- accounts and keys ---------------------------------------------------------------
+
+    /// Creates an account with its xpubs and keys in one batch. An xpub whose external
+    /// node another account registered is refused.
+    pub async fn create_account(
+        &self,
+        account_id: &str,
+        settings: &Settings,
+        xpubs: &[NewXpub],
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
+        let mut batch = vec![self.stmt(
+            "INSERT INTO accounts (id, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+            &[text(account_id), text(&settings), text(now)],
+        )?];
+        for x in xpubs {
+            batch.push(self.stmt(
+                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), text(now)],
+            )?);
+        }
+        for k in keys {
+            batch.push(self.stmt(
+                "INSERT INTO api_keys (id, account_id, livemode, kind, key_hash, redacted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
+            )?);
+        }
+        match self.db.batch(batch).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.to_string().contains("account_xpubs.external_node") => {
+                Err(ApiError::invalid(
+                    "xpub_in_use",
+                    "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
+        Ok(self
+            .stmt(
+                "SELECT k.account_id, k.livemode, k.kind, a.settings FROM api_keys k JOIN accounts a ON a.id = k.account_id
+                 WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
+                &[text(hash)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    pub async fn account_settings(&self, account_id: &str) -> ApiResult<Settings> {
+        let json: Option<String> = self
+            .stmt(
+                "SELECT settings FROM accounts WHERE id = ?1",
+                &[text(account_id)],
+            )?
+            .first(Some("settings"))
+            .await?;
+        let json =
+            json.ok_or_else(|| ApiError::internal(format!("account {account_id} is missing")))?;
+        serde_json::from_str(&json).map_err(ApiError::internal)
+    }
+
+    /// Reserves the next derivation index of an account's xpub: atomic, gaps allowed.
+    pub async fn reserve_index(
+        &self,
+        account_id: &str,
+        livemode: bool,
+    ) -> ApiResult<Option<(String, u32)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            xpub: String,
+            idx: u32,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "UPDATE account_xpubs SET next_index = next_index + 1 WHERE account_id = ?1 AND livemode = ?2
+                 RETURNING xpub, next_index - 1 AS idx",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.map(|r| (r.xpub, r.idx)))
+    }
+
+    // ----- sessions --------------------------------------------------------------------------
+
+    /// Inserts a new session with its watch rows and its `session.created` event.
+    pub async fn insert_session(
+        &self,
+        session: &Session,
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<()> {
+        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let address = address_key(&session.address);
+        let created = session.created_at.to_string();
+        let mut batch = vec![self.stmt(
+            "INSERT INTO checkout_sessions (id, account_id, livemode, status, version, write_token, payment_link, address,
+                 customer_email, data, created_at, created_unix, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+            &[
+                text(&session.id),
+                text(&session.account_id),
+                flag(session.livemode),
+                text(session.status.as_str()),
+                int(session.version),
+                text(write_token),
+                opt_text(session.payment_link.as_deref()),
+                text(&address),
+                opt_text(session.customer_email.as_deref()),
+                text(&data),
+                text(&created),
+                int(session.created_at.0),
+            ],
+        )?];
+        let mut chains: Vec<u64> = session.options.iter().map(|q| q.chain_id).collect();
+        chains.dedup();
+        for chain_id in chains {
+            batch.push(self.stmt(
+                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix) VALUES (?1, ?2, ?3, ?4)",
+                &[int(chain_id), text(&address), text(&session.id), int(session.late_until.0)],
+            )?);
+        }
+        batch.push(self.event_stmt(session, event, write_token)?);
+        match self.db.batch(batch).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.to_string().contains("checkout_sessions.address") => {
+                Err(ApiError::internal(
+                    "derived address already belongs to another session: two accounts share an xpub node",
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn event_stmt(
+        &self,
+        session: &Session,
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<D1PreparedStatement> {
+        self.stmt(
+            "INSERT INTO events (id, account_id, livemode, type, session_id, session_version, body, created_at, created_unix)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?5 AND version = ?6 AND write_token = ?10)",
+            &[
+                text(&event.id),
+                text(&session.account_id),
+                flag(session.livemode),
+                text(event.kind),
+                text(&session.id),
+                int(session.version),
+                text(&event.body),
+                text(&session.updated_at.to_string()),
+                int(session.updated_at.0),
+                text(write_token),
+            ],
+        )
+    }
+
+    pub async fn session(&self, id: &str) -> ApiResult<Option<Session>> {
+        let row: Option<SessionRow> = self
+            .stmt(
+                "SELECT data FROM checkout_sessions WHERE id = ?1",
+                &[text(id)],
+            )?
+            .first(None)
+            .await?;
+        row.map(|r| {
+            serde_json::from_str(&r.data)
+                .map_err(|e| ApiError::internal(format!("session {id}: {e}")))
+        })
+        .transpose()
+    }
+
+    pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
+        Ok(self
+            .stmt(
+                "SELECT id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                 FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index",
+                &[text(session_id)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    pub async fn payments(&self, session_id: &str) -> ApiResult<Vec<Payment>> {
+        self.payment_rows(session_id)
+            .await?
+            .iter()
+            .map(PaymentRow::to_payment)
+            .collect()
+    }
+
+    /// Writes a session change with everything it causes, exactly once (see module docs).
+    /// Returns `false` if another writer changed the session first: nothing was written.
+    pub async fn apply_change(
+        &self,
+        previous_version: u64,
+        session: &Session,
+        payment_updates: &[(String, PaymentStatus)],
+        events: &[NewEvent],
+        write_token: &str,
+    ) -> ApiResult<bool> {
+        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let funded = session.used_at.is_some();
+        let mut batch = vec![self.stmt(
+            "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, funded = ?7, updated_at = ?8
+             WHERE id = ?1 AND version = ?2",
+            &[
+                text(&session.id),
+                int(previous_version),
+                text(&data),
+                text(session.status.as_str()),
+                int(session.version),
+                text(write_token),
+                flag(funded),
+                text(&session.updated_at.to_string()),
+            ],
+        )?];
+        for (payment_id, status) in payment_updates {
+            let status = serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            batch.push(self.stmt(
+                "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1
+                 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?4 AND write_token = ?5)",
+                &[
+                    text(payment_id),
+                    text(&status),
+                    text(&session.updated_at.to_string()),
+                    text(&session.id),
+                    text(write_token),
+                ],
+            )?);
+        }
+        for event in events {
+            batch.push(self.event_stmt(session, event, write_token)?);
+        }
+        let results = self.db.batch(batch).await?;
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed == 1)
+    }
+
+    // ----- watcher ---------------------------------------------------------------------------
+
+    pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
+        Ok(self
+            .stmt(
+                "SELECT address, session_id FROM watch WHERE chain_id = ?1 AND watch_until_unix >= ?2",
+                &[int(chain_id), int(now.0)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    /// Sessions with at least one watch row still open.
+    pub async fn watched_sessions(&self, now: Timestamp) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            session_id: String,
+        }
+        let rows: Vec<Row> = self
+            .stmt(
+                "SELECT DISTINCT session_id FROM watch WHERE watch_until_unix >= ?1",
+                &[int(now.0)],
+            )?
+            .all()
+            .await?
+            .results()?;
+        Ok(rows.into_iter().map(|r| r.session_id).collect())
+    }
+
+    /// Records newly found transfers; ones already recorded are left as they are.
+    pub async fn insert_payments(
+        &self,
+        found: &[NewPayment],
+        ids: &mut impl FnMut() -> String,
+        now: &str,
+    ) -> ApiResult<()> {
+        if found.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Vec::with_capacity(found.len());
+        for f in found {
+            let p = &f.payment;
+            let status = if p.status == PaymentStatus::Confirmed {
+                "confirmed"
+            } else {
+                "detected"
+            };
+            batch.push(self.stmt(
+                "INSERT INTO payments (id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash,
+                     block_time, amount, status, counted, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    text(&ids()),
+                    text(&f.session_id),
+                    int(p.chain_id),
+                    text(&p.token),
+                    text(&address_key(&f.address)),
+                    opt_text(p.tx_hash.map(|h| h.to_string()).as_deref()),
+                    p.log_index.map_or(JsValue::NULL, int),
+                    int(p.block_number),
+                    text(&p.block_hash.to_string()),
+                    text(&p.block_time.to_string()),
+                    text(&p.amount.to_string()),
+                    text(status),
+                    flag(p.counted),
+                    text(now),
+                ],
+            )?);
+        }
+        self.db.batch(batch).await?;
+        Ok(())
+    }
+
+    /// Stops watching sessions whose grace window has passed.
+    pub async fn unwatch_expired(&self, now: Timestamp) -> ApiResult<()> {
+        self.stmt(
+            "DELETE FROM watch WHERE watch_until_unix < ?1",
+            &[int(now.0)],
+        )?
+        .run()
+        .await?;
+        Ok(())
     }
 }
 

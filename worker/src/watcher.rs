@@ -1,45 +1,77 @@
-//! The scheduled run: reads each served chain over JSON-RPC and records what it saw.
+//! The scheduled run (every minute in production, every 5 s under `cargo xtask dev`).
 //!
-//! An RPC failure changes nothing but the chain's `last_error`; the next run retries.
+//! Per served chain: read the head, scan ERC-20 `Transfer` logs to watched addresses over
+//! (cursor − confirmations − margin, head], record new payments, advance the cursor by
+//! compare-and-set. Then evaluate every watched session with `kasse_shared::session::evaluate`
+//! and write each change exactly once. An RPC failure changes nothing but the chain's
+//! `last_error`; the next run retries.
 
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use kasse_shared::catalogue::Chain;
 use kasse_shared::health::url_host;
+use kasse_shared::session::{Payment, PaymentStatus, Session, evaluate};
 use kasse_shared::time::Timestamp;
-use serde_json::json;
+use serde_json::{Value, json};
 use worker::{Date, Env};
 
 use crate::config;
+use crate::entropy;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::sessions::event;
 use crate::rpc::{self, Call, RpcError};
-use crate::store::Store;
+use crate::store::{NewPayment, Store, address_key};
+
+/// keccak256("Transfer(address,address,uint256)")
+const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+/// Blocks rescanned beyond the confirmation depth, so reorged-out and re-included payments are seen.
+const RESCAN_MARGIN: u64 = 5;
+/// Most blocks one run scans per chain (catch-up is bounded).
+const MAX_LOG_RANGE: u64 = 2_000;
+/// Addresses per `eth_getLogs` topic OR-list.
+const MAX_ADDRESSES_PER_CALL: usize = 500;
 
 pub async fn run(env: &Env) {
-    let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
+    let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let store = match Store::new(env) {
         Ok(store) => store,
         Err(e) => return worker::console_error!("watcher: no database binding: {e}"),
     };
+    let stamp = now.to_string();
     for (chain, url) in config::served_chains(env) {
-        let host = url_host(&url).unwrap_or("(unparseable URL)");
-        let outcome = match read_head(&url, chain.chain_id).await {
-            Ok(head) => store.record_head(chain.chain_id, head, &now).await,
-            Err(e) => {
-                let message = format!("{host}: {e}");
-                worker::console_warn!("watcher: chain {}: {message}", chain.chain_id);
-                store
-                    .record_chain_error(chain.chain_id, &message, &now)
-                    .await
+        if let Err(e) = scan_chain(&store, chain, &url, now).await {
+            let host = url_host(&url).unwrap_or("(unparseable URL)");
+            let message = format!("{host}: {}", e.message);
+            worker::console_warn!("watcher: chain {}: {message}", chain.chain_id);
+            if let Err(e) = store
+                .record_chain_error(chain.chain_id, &message, &stamp)
+                .await
+            {
+                worker::console_error!(
+                    "watcher: chain {}: could not record the error: {}",
+                    chain.chain_id,
+                    e.message
+                );
             }
-        };
-        if let Err(e) = outcome {
-            worker::console_error!("watcher: chain {}: could not record: {e}", chain.chain_id);
         }
     }
-    if let Err(e) = store.put_meta("last_scheduled_run", &now, &now).await {
-        worker::console_error!("watcher: could not record the run: {e}");
+    if let Err(e) = evaluate_watched(&store, &config::base_url(env, None), now).await {
+        worker::console_error!("watcher: evaluating sessions failed: {}", e.message);
+    }
+    if let Err(e) = store.unwatch_expired(now).await {
+        worker::console_error!("watcher: unwatch failed: {}", e.message);
+    }
+    if let Err(e) = store.put_meta("last_scheduled_run", &stamp, &stamp).await {
+        worker::console_error!("watcher: could not record the run: {}", e.message);
     }
 }
 
-/// Head block of the chain behind `url`, after checking that it is the chain we expect.
-async fn read_head(url: &str, expected_chain_id: u64) -> Result<u64, RpcError> {
+fn rpc_error(e: RpcError) -> ApiError {
+    ApiError::internal(e.to_string())
+}
+
+async fn scan_chain(store: &Store, chain: &Chain, url: &str, now: Timestamp) -> ApiResult<()> {
     let calls = [
         Call {
             method: "eth_chainId",
@@ -50,12 +82,277 @@ async fn read_head(url: &str, expected_chain_id: u64) -> Result<u64, RpcError> {
             params: json!([]),
         },
     ];
-    let results = rpc::batch(url, &calls).await?;
-    let chain_id = rpc::quantity(&results[0])?;
-    if chain_id != expected_chain_id {
-        return Err(RpcError::Malformed(format!(
-            "RPC serves chain {chain_id}, expected {expected_chain_id}"
+    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
+    if served != chain.chain_id {
+        return Err(ApiError::internal(format!(
+            "RPC serves chain {served}, expected {}",
+            chain.chain_id
         )));
     }
-    rpc::quantity(&results[1])
+    let head = rpc::quantity(&results[1]).map_err(rpc_error)?;
+    store
+        .record_head(chain.chain_id, head, &now.to_string())
+        .await?;
+
+    let cursor = store
+        .cursors()
+        .await?
+        .into_iter()
+        .find(|c| c.chain_id == chain.chain_id)
+        .and_then(|c| c.cursor);
+    let depth = u64::from(chain.min_confirmations) + RESCAN_MARGIN;
+    let from = cursor.unwrap_or(head).saturating_sub(depth).max(1);
+    let to = head.min(cursor.unwrap_or(head).saturating_add(MAX_LOG_RANGE));
+    if from > to {
+        return Ok(());
+    }
+
+    let watched = store.watched(chain.chain_id, now).await?;
+    if !watched.is_empty() && !chain.tokens.is_empty() {
+        let by_address: BTreeMap<String, String> = watched
+            .into_iter()
+            .map(|w| (w.address, w.session_id))
+            .collect();
+        let transfers =
+            transfer_logs(url, chain, by_address.keys().cloned().collect(), from, to).await?;
+        record_transfers(store, chain, url, &by_address, transfers, now).await?;
+    }
+    if !store.advance_cursor(chain.chain_id, cursor, to).await? {
+        worker::console_log!(
+            "watcher: chain {}: cursor moved by an overlapping run",
+            chain.chain_id
+        );
+    }
+    Ok(())
+}
+
+struct Transfer {
+    token: String,
+    to: Address,
+    amount: U256,
+    tx_hash: B256,
+    log_index: u64,
+    block_number: u64,
+    block_hash: B256,
+}
+
+async fn transfer_logs(
+    url: &str,
+    chain: &Chain,
+    addresses: Vec<String>,
+    from: u64,
+    to: u64,
+) -> ApiResult<Vec<Transfer>> {
+    let contracts: Vec<String> = chain
+        .tokens
+        .iter()
+        .map(|t| address_key(&t.contract))
+        .collect();
+    let calls: Vec<Call> = addresses
+        .chunks(MAX_ADDRESSES_PER_CALL)
+        .map(|chunk| {
+            let topics: Vec<String> = chunk
+                .iter()
+                .map(|a| format!("0x{:0>64}", a.trim_start_matches("0x")))
+                .collect();
+            Call {
+                method: "eth_getLogs",
+                params: json!([{
+                    "fromBlock": format!("{from:#x}"),
+                    "toBlock": format!("{to:#x}"),
+                    "address": contracts,
+                    "topics": [TRANSFER_TOPIC, null, topics],
+                }]),
+            }
+        })
+        .collect();
+    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let mut transfers = Vec::new();
+    for logs in results {
+        let logs = logs
+            .as_array()
+            .ok_or_else(|| ApiError::internal("eth_getLogs returned a non-array"))?;
+        for log in logs {
+            if log["removed"].as_bool() == Some(true) {
+                continue;
+            }
+            transfers.push(
+                parse_transfer(chain, log)
+                    .ok_or_else(|| ApiError::internal(format!("malformed log: {log}")))?,
+            );
+        }
+    }
+    Ok(transfers)
+}
+
+fn parse_transfer(chain: &Chain, log: &Value) -> Option<Transfer> {
+    let contract: Address = log["address"].as_str()?.parse().ok()?;
+    let token = chain
+        .tokens
+        .iter()
+        .find(|t| t.contract == contract)?
+        .symbol
+        .clone();
+    let to_topic: B256 = log["topics"].get(2)?.as_str()?.parse().ok()?;
+    let data = log["data"].as_str()?.strip_prefix("0x")?;
+    Some(Transfer {
+        token,
+        to: Address::from_slice(&to_topic[12..]),
+        amount: U256::from_str_radix(if data.is_empty() { "0" } else { data }, 16).ok()?,
+        tx_hash: log["transactionHash"].as_str()?.parse().ok()?,
+        log_index: rpc::quantity(&log["logIndex"]).ok()?,
+        block_number: rpc::quantity(&log["blockNumber"]).ok()?,
+        block_hash: log["blockHash"].as_str()?.parse().ok()?,
+    })
+}
+
+/// Block timestamps of `blocks`, checking each hash against what the logs said.
+async fn block_times(
+    url: &str,
+    blocks: &BTreeMap<u64, B256>,
+) -> ApiResult<BTreeMap<u64, Timestamp>> {
+    let calls: Vec<Call> = blocks
+        .keys()
+        .map(|n| Call {
+            method: "eth_getBlockByNumber",
+            params: json!([format!("{n:#x}"), false]),
+        })
+        .collect();
+    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let mut times = BTreeMap::new();
+    for ((number, expected_hash), block) in blocks.iter().zip(results) {
+        let hash: Option<B256> = block["hash"].as_str().and_then(|h| h.parse().ok());
+        if hash != Some(*expected_hash) {
+            return Err(ApiError::internal(format!(
+                "block {number} changed during the scan (reorg); retrying next run"
+            )));
+        }
+        let time = rpc::quantity(&block["timestamp"]).map_err(rpc_error)?;
+        times.insert(*number, Timestamp(time));
+    }
+    Ok(times)
+}
+
+async fn record_transfers(
+    store: &Store,
+    chain: &Chain,
+    url: &str,
+    by_address: &BTreeMap<String, String>,
+    transfers: Vec<Transfer>,
+    now: Timestamp,
+) -> ApiResult<()> {
+    let transfers: Vec<Transfer> = transfers
+        .into_iter()
+        .filter(|t| !t.amount.is_zero())
+        .collect();
+    if transfers.is_empty() {
+        return Ok(());
+    }
+    let blocks: BTreeMap<u64, B256> = transfers
+        .iter()
+        .map(|t| (t.block_number, t.block_hash))
+        .collect();
+    let times = block_times(url, &blocks).await?;
+    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    let mut found = Vec::new();
+    for t in transfers {
+        let Some(session_id) = by_address.get(&address_key(&t.to)) else {
+            continue;
+        };
+        if !sessions.contains_key(session_id) {
+            match store.session(session_id).await? {
+                Some(s) => sessions.insert(session_id.clone(), s),
+                None => continue,
+            };
+        }
+        let Some(session) = sessions.get(session_id) else {
+            continue;
+        };
+        let min = chain
+            .token(&t.token)
+            .and_then(|tk| kasse_shared::money::parse_base_units(&tk.min_amount))
+            .unwrap_or(U256::ZERO);
+        let option_counts = match &session.selected {
+            Some(sel) => sel.same_option(chain.chain_id, &t.token),
+            None => session
+                .options
+                .iter()
+                .any(|q| q.same_option(chain.chain_id, &t.token)),
+        };
+        found.push(NewPayment {
+            session_id: session_id.clone(),
+            address: t.to,
+            payment: Payment {
+                chain_id: chain.chain_id,
+                token: t.token,
+                tx_hash: Some(t.tx_hash),
+                log_index: Some(t.log_index),
+                block_number: t.block_number,
+                block_hash: t.block_hash,
+                block_time: times.get(&t.block_number).copied().unwrap_or(now),
+                amount: t.amount,
+                status: PaymentStatus::Detected,
+                counted: option_counts && t.amount >= min,
+            },
+        });
+    }
+    store
+        .insert_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
+        .await
+}
+
+/// Runs the lifecycle over every watched session and writes each change exactly once.
+async fn evaluate_watched(store: &Store, base_url: &str, now: Timestamp) -> ApiResult<()> {
+    let heads = store.heads().await?;
+    for session_id in store.watched_sessions(now).await? {
+        let Some(session) = store.session(&session_id).await? else {
+            continue;
+        };
+        let rows = store.payment_rows(&session_id).await?;
+        let payments: Vec<Payment> = rows
+            .iter()
+            .map(|r| r.to_payment())
+            .collect::<ApiResult<_>>()?;
+        let Some(outcome) = evaluate(&session, &payments, &heads, now) else {
+            continue;
+        };
+
+        let updates: Vec<(String, PaymentStatus)> = outcome
+            .payments
+            .iter()
+            .filter_map(|p| {
+                let row = rows.iter().zip(&payments).find(|(_, q)| {
+                    q.tx_hash == p.tx_hash && q.log_index == p.log_index && q.chain_id == p.chain_id
+                })?;
+                Some((row.0.id.clone(), p.status))
+            })
+            .collect();
+        let current: Vec<Payment> = payments
+            .iter()
+            .map(|p| {
+                outcome
+                    .payments
+                    .iter()
+                    .find(|u| u.tx_hash == p.tx_hash && u.log_index == p.log_index)
+                    .cloned()
+                    .unwrap_or_else(|| p.clone())
+            })
+            .collect();
+        let events = outcome
+            .events
+            .iter()
+            .map(|kind| event(&outcome.session, *kind, &current, &heads, base_url))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let token = entropy::token("wt_", 16);
+        if !store
+            .apply_change(session.version, &outcome.session, &updates, &events, &token)
+            .await?
+        {
+            worker::console_log!(
+                "watcher: session {session_id} changed under us; next run re-evaluates it"
+            );
+        }
+    }
+    Ok(())
 }

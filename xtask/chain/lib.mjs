@@ -93,3 +93,36 @@ export async function deploy(rpcUrl) {
   provider.destroy();
   return { chain_id: chainId, rpc_url: rpcUrl, contracts: addresses };
 }
+
+/** anvil's default account #9: the shopper in local payments (never a deposit address). */
+export const PAYER_INDEX = 9;
+
+const ERC20 = ["function mint(address to, uint256 value)", "function transfer(address to, uint256 value) returns (bool)"];
+
+/**
+ * Pays `amount` base units to `to` from anvil account #9: ERC-20 (minting what the payer
+ * needs first) when `contract` is given, else the native coin. Returns the transaction hash.
+ */
+export async function pay(rpcUrl, { contract, to, amount }) {
+  const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  try {
+    const payer = await provider.getSigner(PAYER_INDEX);
+    let tx;
+    if (contract) {
+      const token = new ethers.Contract(contract, ERC20, payer);
+      await (await token.mint(await payer.getAddress(), amount)).wait();
+      tx = await token.transfer(to, amount);
+    } else {
+      tx = await payer.sendTransaction({ to, value: amount });
+    }
+    await tx.wait();
+    return tx.hash;
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** Decimal string in token units ("49.99") → base units, exactly (no floats). */
+export function parseUnits(value, decimals) {
+  return ethers.parseUnits(value, decimals);
+}

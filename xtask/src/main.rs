@@ -19,6 +19,8 @@ cargo xtask <command>
   dev      install what is missing, build, start anvil + contracts + wrangler dev,
            run the watcher every 5 s; Ctrl-C stops everything
   test     install what is missing (incl. Chromium), build, run every suite
+  pay      pay a session on the local chain (needs `dev` running):
+           cargo xtask pay <session id> [--amount 49.99] [--token USDC]
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -27,6 +29,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev(),
+        Some("pay") => util::run(
+            util::cmd("node")
+                .arg("xtask/chain/pay.mjs")
+                .args(&args[1..]),
+        ),
         Some("test") => return test::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
@@ -84,6 +91,16 @@ fn dev() -> Result {
     );
     println!("  Written to     {}", info_path.display());
     println!("  Logs           {}", stack.dir.display());
+    println!();
+    println!("  Try it:");
+    println!(
+        "    curl -s {base}/v1/checkout_sessions -H 'Authorization: Bearer {}' \\",
+        info["demo"]["secret_key"].as_str().unwrap_or_default()
+    );
+    println!(
+        "      -d '{{\"amount\":{{\"value\":\"49.99\",\"currency\":\"USD\"}},\"chain_id\":31337,\"token\":\"USDC\"}}'"
+    );
+    println!("    then open its checkout_url and run: cargo xtask pay <session id>");
     println!();
     println!("  The watcher runs every 5 s. Press Ctrl-C to stop.");
 

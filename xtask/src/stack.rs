@@ -23,6 +23,8 @@ pub struct Ports {
 pub struct Profile {
     pub name: &'static str,
     pub ports: Ports,
+    /// Seconds between blocks; `None` mines only on transactions (tests mine explicitly).
+    pub block_time: Option<u32>,
 }
 
 pub const DEV: Profile = Profile {
@@ -129,6 +131,7 @@ impl Stack {
         })
         .map_err(|e| format!("{e}; see {}", dir.join("wrangler.log").display()))?;
 
+        let demo = seed_demo_account(&worker_url, &admin_token)?;
         stack.info = json!({
             "worker_url": worker_url,
             "checkout_page_example": format!("{worker_url}/c/cs_test_example"),
@@ -137,6 +140,7 @@ impl Stack {
             "rpc_url": rpc_url,
             "chain_id": deployed["chain_id"],
             "contracts": deployed["contracts"],
+            "demo": demo,
             "state_dir": state,
             "logs": { "anvil": dir.join("anvil.log"), "wrangler": dir.join("wrangler.log") },
         });
@@ -234,6 +238,38 @@ fn stop_leftovers(dir: &Path) {
     }
     std::thread::sleep(Duration::from_millis(500));
     let _ = std::fs::remove_file(dir.join("pids"));
+}
+
+/// The "abandon … about" test mnemonic's account-level xpub (m/44'/60'/0'): its addresses
+/// hold nothing on anvil, unlike anvil's own funded accounts.
+pub const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
+
+/// Creates the demo merchant account through the admin API, as an operator would.
+fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
+    let body = json!({ "display_name": "Kasse demo shop", "xpub_test": DEMO_XPUB }).to_string();
+    let auth = format!("Bearer {admin_token}");
+    let (status, text) = http(
+        "POST",
+        &format!("{worker_url}/v1/admin/accounts"),
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        Some(&body),
+    )?;
+    if status != 200 {
+        return Err(format!(
+            "seeding the demo account failed ({status}): {text}"
+        ));
+    }
+    let account: Value =
+        serde_json::from_str(&text).map_err(|e| format!("admin API answer: {e}"))?;
+    Ok(json!({
+        "account_id": account["id"],
+        "xpub_test": DEMO_XPUB,
+        "secret_key": account["keys"]["sk_test"],
+        "publishable_key": account["keys"]["pk_test"],
+    }))
 }
 
 fn rpc_chain_id(url: &str) -> Option<String> {

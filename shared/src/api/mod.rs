@@ -29,3 +29,21 @@ impl ParamError {
         }
     }
 }
+
+/// The `event` object: what webhooks deliver and `GET /v1/events/{id}` returns.
+/// Its serialisation is frozen into the outbox at event time.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EventObject<T> {
+    pub id: String,
+    pub object: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: crate::time::Timestamp,
+    pub livemode: bool,
+    pub data: EventData<T>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EventData<T> {
+    pub object: T,
+}

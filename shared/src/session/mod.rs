@@ -336,10 +336,9 @@ pub fn evaluate(
     if next == *session && updated_payments.is_empty() {
         return None;
     }
-    if next != *session {
-        next.version = session.version + 1;
-        next.updated_at = now;
-    }
+    // Payment status changes are part of the session object too: every change is a version.
+    next.version = session.version + 1;
+    next.updated_at = now;
     Some(Outcome {
         session: next,
         events,

@@ -5,8 +5,8 @@ use serde_json::json;
 use worker::{Env, Request, Response};
 
 use crate::config;
-use crate::error::{ApiError, ApiResult};
-use crate::http::{bearer_token, constant_time_eq, json_response};
+use crate::error::ApiResult;
+use crate::http::json_response;
 use crate::store::Store;
 
 pub async fn overview(env: &Env) -> ApiResult<Response> {
@@ -24,7 +24,7 @@ pub async fn overview(env: &Env) -> ApiResult<Response> {
 }
 
 pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
-    require_admin(req, env)?;
+    crate::auth::require_admin(req, env)?;
     let rows = Store::new(env)?.cursors().await?;
     let data: Vec<ChainHealth> = config::catalogue()
         .chains
@@ -50,20 +50,4 @@ pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
         200,
         &json!({"object": "list", "data": data, "has_more": false}),
     ))
-}
-
-fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
-    let expected = config::admin_token(env).ok_or_else(|| {
-        ApiError::unauthenticated(
-            "This deployment has no ADMIN_TOKEN; set it with `wrangler secret put ADMIN_TOKEN`.",
-        )
-    })?;
-    let given = bearer_token(req.headers()).ok_or_else(|| {
-        ApiError::unauthenticated("Send the admin token as `Authorization: Bearer <token>`.")
-    })?;
-    if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthenticated("The admin token is not valid."))
-    }
 }

@@ -1,7 +1,9 @@
 //! Request routing. Paths are matched on their segments; `/api/v1/…` is an alias of `/v1/…`.
 
+mod admin;
 mod health;
 mod pages;
+pub(crate) mod sessions;
 mod test_helpers;
 
 use worker::{Env, Method, Request, Response};
@@ -25,6 +27,12 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
     match (method, segments) {
         (Get, ["v1", "health"]) => health::overview(env).await,
         (Get, ["v1", "health", "chains"]) => health::chains(&req, env).await,
+        (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
+        (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
+        (Get, ["v1", "checkout_sessions", id]) => sessions::retrieve(req, env, id).await,
+        (Get, ["v1", "public", "checkout_sessions", id]) => {
+            sessions::public_retrieve(req, env, id).await
+        }
         (Post, ["v1", "test_helpers", "smoke"]) => test_helpers::smoke(req, env).await,
         (Get | Method::Head, ["c", session_id]) => pages::checkout(session_id, env).await,
         (_, ["v1", "health"] | ["v1", "health", "chains"]) => {

@@ -1,0 +1,118 @@
+//! `POST /v1/admin/accounts` (admin token): creates a merchant account and its first keys.
+
+use kasse_shared::account::{KeyKind, Settings, key_hash, redact};
+use kasse_shared::api::ParamError;
+use kasse_shared::api::create::{object, reject_unknown};
+use kasse_shared::hd::ExternalChain;
+use kasse_shared::time::Timestamp;
+use serde_json::{Map, Value, json};
+use worker::{Date, Env, Request, Response};
+
+use crate::auth::require_admin;
+use crate::entropy;
+use crate::error::ApiResult;
+use crate::http::{body_text, json_response};
+use crate::store::{NewKey, NewXpub, Store};
+
+fn xpub_param(
+    map: &Map<String, Value>,
+    param: &str,
+    livemode: bool,
+) -> Result<Option<NewXpub>, ParamError> {
+    match map.get(param) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(xpub)) => {
+            let chain = ExternalChain::from_xpub(xpub)
+                .map_err(|e| ParamError::new("xpub_invalid", param, format!("{param}: {e}.")))?;
+            Ok(Some(NewXpub {
+                livemode,
+                xpub: xpub.trim().to_owned(),
+                node_id: chain.node_id(),
+            }))
+        }
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            param,
+            format!("{param} must be a string."),
+        )),
+    }
+}
+
+pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> {
+    require_admin(&req, env)?;
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["display_name", "xpub_test", "xpub_live"])?;
+    let test = xpub_param(&map, "xpub_test", false)?;
+    let live = xpub_param(&map, "xpub_live", true)?;
+    if test.is_none() && live.is_none() {
+        return Err(ParamError::new(
+            "parameter_missing",
+            "xpub_test",
+            "Give xpub_test, xpub_live or both.",
+        )
+        .into());
+    }
+    if let (Some(t), Some(l)) = (&test, &live) {
+        if t.node_id == l.node_id {
+            return Err(ParamError::new(
+                "xpub_in_use",
+                "xpub_live",
+                "Live and test mode must use different wallet accounts.",
+            )
+            .into());
+        }
+    }
+    let mut settings = Settings::default();
+    match map.get("display_name") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) if !name.is_empty() && name.chars().count() <= 100 => {
+            settings.branding.display_name = name.clone()
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "display_name",
+                "display_name must be 1–100 characters.",
+            )
+            .into());
+        }
+    }
+
+    let account_id = entropy::id("acct_");
+    let mut keys = Vec::new();
+    let mut shown = Map::new();
+    for xpub in test.iter().chain(live.iter()) {
+        for kind in [KeyKind::Secret, KeyKind::Publishable] {
+            let key = entropy::token(kind.prefix(xpub.livemode), 32);
+            shown.insert(
+                kind.prefix(xpub.livemode).trim_end_matches('_').to_owned(),
+                Value::String(key.clone()),
+            );
+            keys.push(NewKey {
+                id: entropy::id("key_"),
+                livemode: xpub.livemode,
+                kind,
+                hash: key_hash(&key),
+                redacted: redact(&key),
+            });
+        }
+    }
+    let xpubs: Vec<NewXpub> = test.into_iter().chain(live).collect();
+    let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
+    Store::new(env)?
+        .create_account(&account_id, &settings, &xpubs, &keys, &now)
+        .await?;
+    Ok(json_response(
+        200,
+        &json!({
+            "object": "account",
+            "id": account_id,
+            "display_name": settings.branding.display_name,
+            "livemode_enabled": xpubs.iter().any(|x| x.livemode),
+            "testmode_enabled": xpubs.iter().any(|x| !x.livemode),
+            "created_at": now,
+            // Shown once: only their SHA-256 hashes are stored.
+            "keys": shown,
+        }),
+    ))
+}

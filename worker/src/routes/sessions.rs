@@ -1,0 +1,283 @@
+//! `/v1/checkout_sessions` (secret key) and `/v1/public/checkout_sessions` (client secret).
+
+use alloy_primitives::U256;
+use kasse_shared::api::ParamError;
+use kasse_shared::api::view::{Audience, session_object, shopper_view};
+use kasse_shared::api::{EventData, EventObject, create};
+use kasse_shared::hd::ExternalChain;
+use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::quote::stablecoin_quotes;
+use kasse_shared::session::{EventType, Session, Status};
+use kasse_shared::time::Timestamp;
+use worker::{Date, Env, Request, Response};
+
+use crate::auth::{Caller, secret_caller};
+use crate::config;
+use crate::entropy;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{body_text, constant_time_eq, json_response, origin};
+use crate::store::{NewEvent, Store};
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_millis(Date::now().as_millis())
+}
+
+pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let params = create::parse(&body_text(&mut req).await?, caller.livemode)?;
+    let now = now();
+
+    let served: Vec<u64> = config::served_chains(env)
+        .iter()
+        .map(|(c, _)| c.chain_id)
+        .collect();
+    let options = stablecoin_quotes(
+        config::catalogue(),
+        &served,
+        caller.livemode,
+        &caller.settings,
+        params.amount,
+        now,
+    );
+    let selected = match &params.option {
+        None => None,
+        Some((chain_id, token)) => Some(
+            options
+                .iter()
+                .find(|q| q.same_option(*chain_id, token))
+                .cloned()
+                .ok_or_else(|| unavailable_option(*chain_id, token, caller.livemode))?,
+        ),
+    };
+    if options.is_empty() {
+        return Err(ApiError::invalid(
+            "no_payment_options",
+            "No payment option is available in this mode: no served chain has a token this account accepts.",
+        ));
+    }
+
+    let (xpub, index) = store
+        .reserve_index(&caller.account_id, caller.livemode)
+        .await?
+        .ok_or_else(|| {
+            let mode = if caller.livemode { "live" } else { "test" };
+            ApiError::invalid(
+                "account_mode_unconfigured",
+                format!("This account has no {mode}-mode xpub."),
+            )
+        })?;
+    let address = ExternalChain::from_xpub(&xpub)
+        .ok()
+        .and_then(|c| c.address(index))
+        .ok_or_else(|| {
+            ApiError::internal(format!("cannot derive index {index} of the stored xpub"))
+        })?;
+
+    let id = entropy::id(session_prefix(caller.livemode));
+    let expires_at = now.plus_secs(
+        params
+            .expires_in
+            .unwrap_or(caller.settings.session_ttl_secs),
+    );
+    let session = Session {
+        client_secret: format!("{id}_secret_{}", entropy::token("", 24)),
+        id,
+        account_id: caller.account_id.clone(),
+        livemode: caller.livemode,
+        payment_link: None,
+        status: Status::Pending,
+        version: 1,
+        currency: params.currency,
+        amount_subtotal: params.amount,
+        amount_total: params.amount,
+        options: selected.clone().map_or(options, |q| vec![q]),
+        selected,
+        address,
+        derivation_index: index,
+        tolerance_bps: caller.settings.underpayment_tolerance_bps,
+        amount_received: U256::ZERO,
+        amount_pending: U256::ZERO,
+        amount_excess: U256::ZERO,
+        tx_hash: None,
+        paid_at: None,
+        expires_at,
+        late_until: expires_at.plus_secs(caller.settings.late_grace_secs),
+        canceled_at: None,
+        success_url: params.success_url,
+        cancel_url: params.cancel_url,
+        return_url: params.return_url,
+        customer_email: params.customer_email,
+        customer_id: params.customer_id,
+        description: params.description,
+        metadata: params.metadata,
+        created_at: now,
+        updated_at: now,
+        accessed_at: None,
+        used_at: None,
+    };
+    let base = config::base_url(env, Some(&origin(&req)?));
+    let event = event(
+        &session,
+        EventType::Created,
+        &[],
+        &Default::default(),
+        &base,
+    )?;
+    store
+        .insert_session(&session, &event, &entropy::token("wt_", 16))
+        .await?;
+    let heads = Default::default();
+    Ok(json_response(
+        200,
+        &session_object(
+            &session,
+            &[],
+            &heads,
+            config::catalogue(),
+            &base,
+            Audience::SecretKey,
+        ),
+    ))
+}
+
+fn unavailable_option(chain_id: u64, token: &str, livemode: bool) -> ApiError {
+    let catalogue = config::catalogue();
+    let message = match catalogue.chain(chain_id) {
+        None => format!("Chain {chain_id} is not in the catalogue."),
+        Some(chain) if chain.testnet == livemode => {
+            format!(
+                "{} is a {} chain; this is a {} key.",
+                chain.name,
+                if chain.testnet { "test" } else { "live" },
+                if livemode { "live" } else { "test" }
+            )
+        }
+        Some(chain) if chain.token(token).is_none() => {
+            format!("{token} is not accepted on {}.", chain.name)
+        }
+        Some(chain) => format!(
+            "{token} on {} is not enabled for this account or deployment.",
+            chain.name
+        ),
+    };
+    ParamError::new(
+        "option_unavailable",
+        if catalogue.chain(chain_id).is_some() {
+            "token"
+        } else {
+            "chain_id"
+        },
+        message,
+    )
+    .into()
+}
+
+/// An outbox event for `session` as it is now; its body is frozen here.
+pub fn event(
+    session: &Session,
+    kind: EventType,
+    payments: &[kasse_shared::session::Payment],
+    heads: &kasse_shared::session::Heads,
+    base_url: &str,
+) -> ApiResult<NewEvent> {
+    let id = entropy::id("evt_");
+    let body = EventObject {
+        id: id.clone(),
+        object: "event".into(),
+        kind: kind.as_str().into(),
+        created_at: session.updated_at,
+        livemode: session.livemode,
+        data: EventData {
+            object: session_object(
+                session,
+                payments,
+                heads,
+                config::catalogue(),
+                base_url,
+                Audience::Webhook,
+            ),
+        },
+    };
+    Ok(NewEvent {
+        id,
+        kind: kind.as_str(),
+        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
+    })
+}
+
+/// The session if it exists and belongs to the caller's account and mode; else 404.
+async fn owned_session(store: &Store, caller: &Caller, id: &str) -> ApiResult<Session> {
+    let missing =
+        || ApiError::not_found(format!("No such checkout session: '{id}'.")).with_param("id");
+    if !is_id(id, session_prefix(caller.livemode)) {
+        return Err(missing());
+    }
+    let session = store.session(id).await?.ok_or_else(missing)?;
+    if session.account_id != caller.account_id || session.livemode != caller.livemode {
+        return Err(missing());
+    }
+    Ok(session)
+}
+
+pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    Ok(json_response(
+        200,
+        &session_object(
+            &session,
+            &payments,
+            &heads,
+            config::catalogue(),
+            &base,
+            Audience::SecretKey,
+        ),
+    ))
+}
+
+pub const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
+
+/// The session a browser may see: the `Kasse-Client-Secret` header must be its client secret.
+async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
+    let missing =
+        || ApiError::not_found(format!("No such checkout session: '{id}'.")).with_param("id");
+    if !(is_id(id, session_prefix(false)) || is_id(id, session_prefix(true))) {
+        return Err(missing());
+    }
+    let given = req.headers().get(CLIENT_SECRET_HEADER)?.ok_or_else(|| {
+        ApiError::unauthenticated(
+            "Send the session's client secret in the Kasse-Client-Secret header.",
+        )
+    })?;
+    let session = store.session(id).await?.ok_or_else(missing)?;
+    if !constant_time_eq(given.as_bytes(), session.client_secret.as_bytes()) {
+        return Err(ApiError::unauthenticated(
+            "The client secret does not match this checkout session.",
+        ));
+    }
+    Ok(session)
+}
+
+pub async fn public_retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let session = public_session(&req, &store, id).await?;
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    let branding = store.account_settings(&session.account_id).await?.branding;
+    Ok(json_response(
+        200,
+        &shopper_view(
+            &session,
+            &payments,
+            &heads,
+            config::catalogue(),
+            branding,
+            now(),
+        ),
+    ))
+}
