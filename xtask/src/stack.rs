@@ -34,6 +34,7 @@ pub const DEV: Profile = Profile {
         worker: 8787,
         inspector: 9229,
     },
+    block_time: Some(2),
 };
 pub const TEST: Profile = Profile {
     name: "test",
@@ -42,6 +43,7 @@ pub const TEST: Profile = Profile {
         worker: 18787,
         inspector: 19229,
     },
+    block_time: None,
 };
 
 pub struct Stack {
