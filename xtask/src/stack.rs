@@ -73,12 +73,14 @@ impl Stack {
 
         let rpc_url = format!("http://127.0.0.1:{}", profile.ports.anvil);
         step(&format!("Starting anvil on {rpc_url}"));
-        let anvil = spawn_logged(
-            cmd(node_bin("anvil"))
-                .args(["--host", "127.0.0.1", "--chain-id", "31337", "--port"])
-                .arg(profile.ports.anvil.to_string()),
-            &dir.join("anvil.log"),
-        )?;
+        let mut anvil = cmd(node_bin("anvil"));
+        anvil
+            .args(["--host", "127.0.0.1", "--chain-id", "31337", "--port"])
+            .arg(profile.ports.anvil.to_string());
+        if let Some(secs) = profile.block_time {
+            anvil.args(["--block-time", &secs.to_string()]);
+        }
+        let anvil = spawn_logged(&mut anvil, &dir.join("anvil.log"))?;
         stack.adopt("anvil", anvil)?;
         wait_until("anvil", Duration::from_secs(20), || {
             rpc_chain_id(&rpc_url).is_some()
