@@ -28,7 +28,7 @@
     var handle = { unmounted: false, inner: null };
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;
-      handle.inner = glue.mount(element, options.session);
+      handle.inner = glue.mount(element, options.session, options.clientSecret || "", base.replace(/\/$/, ""));
       return handle;
     });
     handle.unmount = function () {

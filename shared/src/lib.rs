@@ -2,15 +2,31 @@
 //!
 //! Invariant: this crate never touches the network, storage or the clock.
 //! The worker and the widget read the world, call in here, and write back.
+//!
+//! Without the default `domain` feature only the plain wire types remain (`shopper`,
+//! `status`, `time`): that is what the widget compiles, with no U256 or crypto in it.
 
-pub mod account;
-pub mod api;
-pub mod catalogue;
-pub mod eip681;
-pub mod hd;
-pub mod health;
-pub mod ids;
-pub mod money;
-pub mod quote;
-pub mod session;
+pub mod shopper;
+pub mod status;
 pub mod time;
+
+#[cfg(feature = "domain")]
+pub mod account;
+#[cfg(feature = "domain")]
+pub mod api;
+#[cfg(feature = "domain")]
+pub mod catalogue;
+#[cfg(feature = "domain")]
+pub mod eip681;
+#[cfg(feature = "domain")]
+pub mod hd;
+#[cfg(feature = "domain")]
+pub mod health;
+#[cfg(feature = "domain")]
+pub mod ids;
+#[cfg(feature = "domain")]
+pub mod money;
+#[cfg(feature = "domain")]
+pub mod quote;
+#[cfg(feature = "domain")]
+pub mod session;

@@ -53,3 +53,39 @@ export function assertError(res, status, type, code) {
   assert.ok("param" in e);
   return e;
 }
+
+export const demo = env.demo;
+
+/** Creates a checkout session with the demo account's secret key; asserts 200. */
+export async function createSession(body = {}) {
+  const res = await api("POST", "/v1/checkout_sessions", {
+    token: demo.secret_key,
+    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "USDC", ...body },
+  });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+export async function getSession(id) {
+  const res = await api("GET", `/v1/checkout_sessions/${id}`, { token: demo.secret_key });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+export async function sessionEvents(id) {
+  const res = await api("GET", `/v1/events?session=${id}&limit=100`, { token: demo.secret_key });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.data;
+}
+
+/** Mines `n` empty blocks on the local chain. */
+export async function mine(n = 1) {
+  await rpc("anvil_mine", [`0x${n.toString(16)}`]);
+}
+
+/** Pays a session's selected token from anvil account #9 (`amount` in base units, default exact). */
+export async function paySession(session, amount) {
+  const { pay } = await import("../../xtask/chain/lib.mjs");
+  const option = session.supported_tokens.find((t) => t.token === session.selected_token) || session.supported_tokens[0];
+  return pay(env.rpc_url, { contract: option.contract_address, to: session.address, amount: BigInt(amount ?? option.amount) });
+}

@@ -2,10 +2,12 @@
 //! calls [`mount`] for each `data-kasse-session` element.
 
 mod app;
+mod model;
+mod strings;
 
 use wasm_bindgen::prelude::*;
 
-/// A mounted widget; dropping it without `unmount()` leaves it on the page.
+/// A mounted widget; `unmount()` removes it from the page.
 #[wasm_bindgen]
 pub struct WidgetHandle {
     app: Option<yew::AppHandle<app::Checkout>>,
@@ -13,7 +15,6 @@ pub struct WidgetHandle {
 
 #[wasm_bindgen]
 impl WidgetHandle {
-    /// Removes the widget from the page.
     pub fn unmount(&mut self) {
         if let Some(app) = self.app.take() {
             app.destroy();
@@ -21,10 +22,20 @@ impl WidgetHandle {
     }
 }
 
-/// Mounts the widget for `session` inside `element`.
+/// Mounts the checkout for `session` inside `element`, talking to the Kasse deployment at
+/// `api_base` with the session's `client_secret`.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::Element, session: String) -> WidgetHandle {
-    let props = app::CheckoutProps { session };
+pub fn mount(
+    element: web_sys::Element,
+    session: String,
+    client_secret: String,
+    api_base: String,
+) -> WidgetHandle {
+    let props = app::CheckoutProps {
+        session: session.into(),
+        client_secret: client_secret.into(),
+        api_base: api_base.trim_end_matches('/').to_owned().into(),
+    };
     WidgetHandle {
         app: Some(yew::Renderer::<app::Checkout>::with_root_and_props(element, props).render()),
     }

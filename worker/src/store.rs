@@ -485,6 +485,38 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Newest first: an account's events in one mode, optionally for one session or type.
+    pub async fn events(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        session_id: Option<&str>,
+        kind: Option<&str>,
+        limit: u32,
+    ) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            body: String,
+        }
+        let rows: Vec<Row> = self
+            .stmt(
+                "SELECT body FROM events WHERE account_id = ?1 AND livemode = ?2
+                   AND (?3 IS NULL OR session_id = ?3) AND (?4 IS NULL OR type = ?4)
+                 ORDER BY created_unix DESC, rowid DESC LIMIT ?5",
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    opt_text(session_id),
+                    opt_text(kind),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        Ok(rows.into_iter().map(|r| r.body).collect())
+    }
+
     // ----- watcher ---------------------------------------------------------------------------
 
     pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {

@@ -9,6 +9,9 @@ use crate::catalogue::Catalogue;
 use crate::eip681::payment_uri;
 use crate::money::format_units;
 use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
+pub use crate::shopper::{
+    Branding, Confirmations, PaymentAmount, ShopperOption, ShopperView, WalletTransaction,
+};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,14 +25,6 @@ pub struct TokenOption {
     pub amount_formatted: String,
     pub exchange_rate: String,
     pub quoted_at: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentAmount {
-    pub value: String,
-    pub formatted: String,
-    pub decimals: u8,
-    pub token: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,71 +225,6 @@ pub fn session_object(
         accessed_at: session.accessed_at,
         used_at: session.used_at,
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShopperOption {
-    pub chain_id: u64,
-    pub chain: String,
-    pub token: String,
-    pub amount: String,
-    pub amount_formatted: String,
-    pub decimals: u8,
-    pub native: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Confirmations {
-    pub current: u64,
-    pub required: u32,
-}
-
-/// Transaction fields for the browser wallet (EIP-1193 `eth_sendTransaction`), so the
-/// widget never needs to encode calldata or handle U256 itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WalletTransaction {
-    pub chain_id_hex: String,
-    pub to: String,
-    pub value_hex: String,
-    pub data: String,
-}
-
-/// What the shopper's browser may see of a session (`GET /v1/public/checkout_sessions/{id}`).
-/// No metadata, customer id or derivation index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShopperView {
-    pub id: String,
-    pub object: String,
-    pub status: Status,
-    pub livemode: bool,
-    pub currency: String,
-    pub amount_total: String,
-    pub description: Option<String>,
-    pub options: Vec<ShopperOption>,
-    pub selected: Option<ShopperOption>,
-    pub address: String,
-    pub payment_amount: Option<PaymentAmount>,
-    /// EIP-681 URI for what is still owed (the whole amount, or the remainder when underpaid).
-    pub payment_uri: Option<String>,
-    pub wallet_transaction: Option<WalletTransaction>,
-    pub amount_received: Option<String>,
-    pub amount_pending: Option<String>,
-    pub amount_remaining: Option<String>,
-    pub confirmations: Option<Confirmations>,
-    pub expires_at: Timestamp,
-    pub late_until: Timestamp,
-    pub server_time: Timestamp,
-    pub success_url: Option<String>,
-    pub cancel_url: Option<String>,
-    pub return_url: Option<String>,
-    pub branding: Branding,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Branding {
-    pub display_name: String,
-    pub logo_url: Option<String>,
-    pub accent_color: Option<String>,
 }
 
 fn shopper_option(catalogue: &Catalogue, q: &Quote) -> ShopperOption {

@@ -1,6 +1,7 @@
 //! Request routing. Paths are matched on their segments; `/api/v1/…` is an alias of `/v1/…`.
 
 mod admin;
+mod events;
 mod health;
 mod pages;
 pub(crate) mod sessions;
@@ -30,6 +31,7 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
         (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
         (Get, ["v1", "checkout_sessions", id]) => sessions::retrieve(req, env, id).await,
+        (Get, ["v1", "events"]) => events::list(req, env).await,
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await
         }
