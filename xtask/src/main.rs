@@ -89,6 +89,11 @@ fn dev() -> Result {
         "  Admin token    {}",
         info["admin_token"].as_str().unwrap_or_default()
     );
+    let demo = &info["demo"];
+    let field = |k: &str| demo[k].as_str().unwrap_or_default().to_owned();
+    println!("  Demo account   {} (test mode)", field("account_id"));
+    println!("  Secret key     {}", field("secret_key"));
+    println!("  Publishable    {}", field("publishable_key"));
     println!("  Written to     {}", info_path.display());
     println!("  Logs           {}", stack.dir.display());
     println!();
