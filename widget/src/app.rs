@@ -24,11 +24,10 @@ pub struct CheckoutProps {
 }
 
 fn local_now() -> u64 {
-    // Whole seconds of Date.now(), an integer far below 2^53.
-    let ms = js_sys::Date::now();
+    // Date.now() is an integral number of milliseconds, far below 2^53.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let secs = (ms / 1000.0) as u64;
-    secs
+    let ms = js_sys::Date::now() as u64;
+    ms / 1000
 }
 
 async fn fetch_view(props: &CheckoutProps) -> Result<ShopperView, String> {

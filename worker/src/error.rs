@@ -10,6 +10,10 @@ use worker::Response;
     dead_code,
     reason = "the full set of spec §7 types; later routes raise the rest"
 )]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "the variants are the wire names of spec §7"
+)]
 pub enum ErrorType {
     InvalidRequestError,
     AuthenticationError,

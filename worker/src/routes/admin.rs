@@ -52,15 +52,15 @@ pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> 
         )
         .into());
     }
-    if let (Some(t), Some(l)) = (&test, &live) {
-        if t.node_id == l.node_id {
-            return Err(ParamError::new(
-                "xpub_in_use",
-                "xpub_live",
-                "Live and test mode must use different wallet accounts.",
-            )
-            .into());
-        }
+    if let (Some(t), Some(l)) = (&test, &live)
+        && t.node_id == l.node_id
+    {
+        return Err(ParamError::new(
+            "xpub_in_use",
+            "xpub_live",
+            "Live and test mode must use different wallet accounts.",
+        )
+        .into());
     }
     let mut settings = Settings::default();
     match map.get("display_name") {
