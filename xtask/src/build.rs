@@ -14,8 +14,47 @@ pub fn worker_wasm() -> PathBuf {
     root().join("worker/build/index_bg.wasm")
 }
 
+/// Inputs of both wasm builds: when none is newer than an output, the build is skipped
+/// (cargo would be a no-op, but wasm-bindgen and wasm-opt take seconds every time).
+const INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    "chains.json",
+    "shared",
+    "worker/src",
+    "worker/Cargo.toml",
+    "widget",
+];
+
+fn newest_mtime(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| newest_mtime(&e.path()))
+            .max()
+    } else {
+        meta.modified().ok()
+    }
+}
+
+fn up_to_date(output: &std::path::Path) -> bool {
+    let Some(built) = std::fs::metadata(output).and_then(|m| m.modified()).ok() else {
+        return false;
+    };
+    INPUTS
+        .iter()
+        .filter_map(|p| newest_mtime(&root().join(p)))
+        .all(|t| t <= built)
+}
+
 /// Yew widget → `www/pkg/` (wasm-bindgen `--target web`, then npm binaryen's `wasm-opt -Oz`).
 pub fn widget() -> Result {
+    if up_to_date(&widget_wasm()) {
+        step("Widget is up to date");
+        return Ok(());
+    }
     step("Building the widget");
     run(cmd("cargo").args([
         "build",
@@ -46,6 +85,10 @@ pub fn widget() -> Result {
 /// Rust worker → `worker/build/` through worker-build, with every binary it would
 /// otherwise download pointed at one installed here.
 pub fn worker() -> Result {
+    if up_to_date(&worker_wasm()) && root().join("worker/build/worker/shim.mjs").exists() {
+        step("Worker is up to date");
+        return Ok(());
+    }
     step("Building the worker");
     run(
         worker_build_env(&mut cmd(cargo_bin_dir().join("worker-build")))

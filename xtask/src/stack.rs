@@ -77,9 +77,6 @@ impl Stack {
         anvil
             .args(["--host", "127.0.0.1", "--chain-id", "31337", "--port"])
             .arg(profile.ports.anvil.to_string());
-        if let Some(secs) = profile.block_time {
-            anvil.args(["--block-time", &secs.to_string()]);
-        }
         let anvil = spawn_logged(&mut anvil, &dir.join("anvil.log"))?;
         stack.adopt("anvil", anvil)?;
         wait_until("anvil", Duration::from_secs(20), || {
@@ -90,6 +87,10 @@ impl Stack {
         let deployed = capture(cmd("node").arg("xtask/chain/deploy.mjs").arg(&rpc_url))?;
         let deployed: Value =
             serde_json::from_str(&deployed).map_err(|e| format!("deploy output: {e}"))?;
+        // Deploy under automine (instant), then produce blocks on a timer like a real chain.
+        if let Some(secs) = profile.block_time {
+            rpc(&rpc_url, "evm_setIntervalMining", &format!("[{secs}]"))?;
+        }
 
         let admin_token = random_hex()?;
         let config = write_wrangler_config(&dir)?;
@@ -274,6 +275,19 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
         "secret_key": account["keys"]["sk_test"],
         "publishable_key": account["keys"]["pk_test"],
     }))
+}
+
+fn rpc(url: &str, method: &str, params: &str) -> Result<String> {
+    let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
+    match http(
+        "POST",
+        url,
+        &[("content-type", "application/json")],
+        Some(&body),
+    )? {
+        (200, text) if !text.contains("\"error\"") => Ok(text),
+        (status, text) => Err(format!("{method} failed ({status}): {text}")),
+    }
 }
 
 fn rpc_chain_id(url: &str) -> Option<String> {

@@ -98,8 +98,11 @@ pub fn probe(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Option<Stri
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Prints a step with the seconds since xtask started, so slow steps are visible.
 pub fn step(msg: &str) {
-    eprintln!("\x1b[1;34m==>\x1b[0m {msg}");
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let secs = START.get_or_init(Instant::now).elapsed().as_secs_f32();
+    eprintln!("\x1b[1;34m==>\x1b[0m [{secs:5.1}s] {msg}");
 }
 
 /// A minimal HTTP/1.1 client for loopback: enough to poll our own servers.
