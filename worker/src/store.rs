@@ -36,6 +36,14 @@ fn flag(b: bool) -> JsValue {
     int(u64::from(b))
 }
 
+fn payment_status(s: PaymentStatus) -> &'static str {
+    match s {
+        PaymentStatus::Detected => "detected",
+        PaymentStatus::Confirmed => "confirmed",
+        PaymentStatus::Reorged => "reorged",
+    }
+}
+
 pub fn address_key(a: &Address) -> String {
     format!("{a:#x}")
 }
@@ -83,6 +91,7 @@ struct SessionRow {
 #[derive(Debug, Deserialize)]
 pub struct PaymentRow {
     pub id: String,
+    pub session_id: String,
     pub chain_id: u64,
     pub token: String,
     pub tx_hash: Option<String>,
@@ -413,7 +422,7 @@ impl Store {
     pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(
-                "SELECT id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
                  FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index",
                 &[text(session_id)],
             )?
@@ -436,7 +445,7 @@ impl Store {
         &self,
         previous_version: u64,
         session: &Session,
-        payment_updates: &[(String, PaymentStatus)],
+        payment_updates: &[(String, Payment)],
         events: &[NewEvent],
         write_token: &str,
     ) -> ApiResult<bool> {
@@ -456,17 +465,16 @@ impl Store {
                 text(&session.updated_at.to_string()),
             ],
         )?];
-        for (payment_id, status) in payment_updates {
-            let status = serde_json::to_value(status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+        for (payment_id, p) in payment_updates {
             batch.push(self.stmt(
-                "UPDATE payments SET status = ?2, updated_at = ?3 WHERE id = ?1
-                 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?4 AND write_token = ?5)",
+                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6
+                 WHERE id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?7 AND write_token = ?8)",
                 &[
                     text(payment_id),
-                    text(&status),
+                    text(payment_status(p.status)),
+                    int(p.block_number),
+                    text(&p.block_hash.to_string()),
+                    text(&p.block_time.to_string()),
                     text(&session.updated_at.to_string()),
                     text(&session.id),
                     text(write_token),
@@ -590,6 +598,24 @@ impl Store {
         }
         self.db.batch(batch).await?;
         Ok(())
+    }
+
+    /// Token payments a rescan from `from` must account for: those in the window, and
+    /// reorged ones that may come back anywhere.
+    pub async fn rescannable_payments(
+        &self,
+        chain_id: u64,
+        from: u64,
+    ) -> ApiResult<Vec<PaymentRow>> {
+        Ok(self
+            .stmt(
+                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                 FROM payments WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')",
+                &[int(chain_id), int(from)],
+            )?
+            .all()
+            .await?
+            .results()?)
     }
 
     /// Stops watching sessions whose grace window has passed.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::url_host;
-use kasse_shared::session::{Payment, PaymentStatus, Session, evaluate};
+use kasse_shared::session::{Payment, PaymentStatus, Session, evaluate, reconcile};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 use worker::{Date, Env};
@@ -21,7 +21,7 @@ use crate::entropy;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::sessions::event;
 use crate::rpc::{self, Call, RpcError};
-use crate::store::{NewPayment, Store, address_key};
+use crate::store::{NewPayment, PaymentRow, Store, address_key};
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -32,6 +32,10 @@ const MAX_LOG_RANGE: u64 = 2_000;
 /// Addresses per `eth_getLogs` topic OR-list.
 const MAX_ADDRESSES_PER_CALL: usize = 500;
 
+/// Recorded payments whose state the rescan changed, by session: written with the
+/// session's next version, never on their own.
+type Reconciled = BTreeMap<String, Vec<(String, Payment)>>;
+
 pub async fn run(env: &Env) {
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
     let store = match Store::new(env) {
@@ -39,8 +43,9 @@ pub async fn run(env: &Env) {
         Err(e) => return worker::console_error!("watcher: no database binding: {e}"),
     };
     let stamp = now.to_string();
+    let mut reconciled = Reconciled::new();
     for (chain, url) in config::served_chains(env) {
-        if let Err(e) = scan_chain(&store, chain, &url, now).await {
+        if let Err(e) = scan_chain(&store, chain, &url, now, &mut reconciled).await {
             let host = url_host(&url).unwrap_or("(unparseable URL)");
             let message = format!("{host}: {}", e.message);
             worker::console_warn!("watcher: chain {}: {message}", chain.chain_id);
@@ -56,7 +61,7 @@ pub async fn run(env: &Env) {
             }
         }
     }
-    if let Err(e) = evaluate_watched(&store, &config::base_url(env, None), now).await {
+    if let Err(e) = evaluate_watched(&store, &config::base_url(env, None), now, &reconciled).await {
         worker::console_error!("watcher: evaluating sessions failed: {}", e.message);
     }
     if let Err(e) = store.unwatch_expired(now).await {
@@ -71,7 +76,13 @@ fn rpc_error(e: RpcError) -> ApiError {
     ApiError::internal(e.to_string())
 }
 
-async fn scan_chain(store: &Store, chain: &Chain, url: &str, now: Timestamp) -> ApiResult<()> {
+async fn scan_chain(
+    store: &Store,
+    chain: &Chain,
+    url: &str,
+    now: Timestamp,
+    reconciled: &mut Reconciled,
+) -> ApiResult<()> {
     let calls = [
         Call {
             method: "eth_chainId",
@@ -116,7 +127,33 @@ async fn scan_chain(store: &Store, chain: &Chain, url: &str, now: Timestamp) -> 
             .collect();
         let transfers =
             transfer_logs(url, chain, by_address.keys().cloned().collect(), from, to).await?;
-        record_transfers(store, chain, url, &by_address, transfers, now).await?;
+        let rescanned = record_transfers(store, chain, url, &by_address, transfers, now).await?;
+        let recorded = store.rescannable_payments(chain.chain_id, from).await?;
+        let payments: Vec<Payment> = recorded
+            .iter()
+            .map(PaymentRow::to_payment)
+            .collect::<ApiResult<_>>()?;
+        for changed in reconcile(&payments, &rescanned, &(from..=to)) {
+            let tx = changed.tx_hash.map(|h| h.to_string());
+            let Some(row) = recorded
+                .iter()
+                .find(|r| r.tx_hash == tx && r.log_index == changed.log_index)
+            else {
+                continue;
+            };
+            if changed.status == PaymentStatus::Reorged {
+                worker::console_warn!(
+                    "watcher: chain {}: payment {} reorged out of block {}",
+                    chain.chain_id,
+                    row.id,
+                    row.block_number
+                );
+            }
+            reconciled
+                .entry(row.session_id.clone())
+                .or_default()
+                .push((row.id.clone(), changed));
+        }
     }
     if !store.advance_cursor(chain.chain_id, cursor, to).await? {
         worker::console_log!(
@@ -241,13 +278,13 @@ async fn record_transfers(
     by_address: &BTreeMap<String, String>,
     transfers: Vec<Transfer>,
     now: Timestamp,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<Payment>> {
     let transfers: Vec<Transfer> = transfers
         .into_iter()
         .filter(|t| !t.amount.is_zero())
         .collect();
     if transfers.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let blocks: BTreeMap<u64, B256> = transfers
         .iter()
@@ -299,54 +336,76 @@ async fn record_transfers(
     }
     store
         .insert_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
-        .await
+        .await?;
+    Ok(found.into_iter().map(|f| f.payment).collect())
 }
 
 /// Runs the lifecycle over every watched session and writes each change exactly once.
-async fn evaluate_watched(store: &Store, base_url: &str, now: Timestamp) -> ApiResult<()> {
+async fn evaluate_watched(
+    store: &Store,
+    base_url: &str,
+    now: Timestamp,
+    reconciled: &Reconciled,
+) -> ApiResult<()> {
     let heads = store.heads().await?;
     for session_id in store.watched_sessions(now).await? {
         let Some(session) = store.session(&session_id).await? else {
             continue;
         };
         let rows = store.payment_rows(&session_id).await?;
-        let payments: Vec<Payment> = rows
+        let recorded: Vec<Payment> = rows
             .iter()
-            .map(|r| r.to_payment())
+            .map(PaymentRow::to_payment)
             .collect::<ApiResult<_>>()?;
-        let Some(outcome) = evaluate(&session, &payments, &heads, now) else {
-            continue;
-        };
-
-        let updates: Vec<(String, PaymentStatus)> = outcome
-            .payments
+        let overrides = reconciled
+            .get(&session_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let mut current: Vec<Payment> = rows
             .iter()
-            .filter_map(|p| {
-                let row = rows.iter().zip(&payments).find(|(_, q)| {
-                    q.tx_hash == p.tx_hash && q.log_index == p.log_index && q.chain_id == p.chain_id
-                })?;
-                Some((row.0.id.clone(), p.status))
-            })
-            .collect();
-        let current: Vec<Payment> = payments
-            .iter()
-            .map(|p| {
-                outcome
-                    .payments
+            .zip(&recorded)
+            .map(|(row, p)| {
+                overrides
                     .iter()
-                    .find(|u| u.tx_hash == p.tx_hash && u.log_index == p.log_index)
-                    .cloned()
-                    .unwrap_or_else(|| p.clone())
+                    .find(|(id, _)| *id == row.id)
+                    .map_or_else(|| p.clone(), |(_, o)| o.clone())
             })
             .collect();
-        let events = outcome
-            .events
+
+        let (next, kinds) = match evaluate(&session, &current, &heads, now) {
+            Some(outcome) => {
+                for updated in &outcome.payments {
+                    if let Some(p) = current.iter_mut().find(|p| same_transfer(p, updated)) {
+                        *p = updated.clone();
+                    }
+                }
+                (outcome.session, outcome.events)
+            }
+            // Only payment rows changed (e.g. reorged dust): still a new version, no event.
+            None if !overrides.is_empty() => (
+                Session {
+                    version: session.version + 1,
+                    updated_at: now,
+                    ..session.clone()
+                },
+                Vec::new(),
+            ),
+            None => continue,
+        };
+        let updates: Vec<(String, Payment)> = rows
             .iter()
-            .map(|kind| event(&outcome.session, *kind, &current, &heads, base_url))
+            .zip(&recorded)
+            .zip(&current)
+            .filter(|((_, before), after)| before != after)
+            .map(|((row, _), after)| (row.id.clone(), after.clone()))
+            .collect();
+        let events = kinds
+            .iter()
+            .map(|kind| event(&next, *kind, &current, &heads, base_url))
             .collect::<ApiResult<Vec<_>>>()?;
         let token = entropy::token("wt_", 16);
         if !store
-            .apply_change(session.version, &outcome.session, &updates, &events, &token)
+            .apply_change(session.version, &next, &updates, &events, &token)
             .await?
         {
             worker::console_log!(
@@ -355,4 +414,8 @@ async fn evaluate_watched(store: &Store, base_url: &str, now: Timestamp) -> ApiR
         }
     }
     Ok(())
+}
+
+fn same_transfer(a: &Payment, b: &Payment) -> bool {
+    a.chain_id == b.chain_id && a.tx_hash == b.tx_hash && a.log_index == b.log_index
 }

@@ -315,5 +315,8 @@ fn event_for(from: Status, to: Status) -> EventType {
     }
 }
 
+mod reorg;
+pub use reorg::reconcile;
+
 #[cfg(test)]
 mod tests;
