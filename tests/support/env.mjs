@@ -89,3 +89,14 @@ export async function paySession(session, amount) {
   const option = session.supported_tokens.find((t) => t.token === session.selected_token) || session.supported_tokens[0];
   return pay(env.rpc_url, { contract: option.contract_address, to: session.address, amount: BigInt(amount ?? option.amount) });
 }
+
+/** Moves a session's clock forward (test helper; the worker runs with KASSE_TEST_HELPERS). */
+export async function advance(id, seconds) {
+  const res = await api("POST", `/v1/test_helpers/checkout_sessions/${id}/advance`, { token: demo.secret_key, json: { seconds } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}
+
+export async function eventTypes(id) {
+  return (await sessionEvents(id)).map((e) => e.type).sort();
+}

@@ -538,17 +538,16 @@ impl Store {
             .results()?)
     }
 
-    /// Sessions with at least one watch row still open.
-    pub async fn watched_sessions(&self, now: Timestamp) -> ApiResult<Vec<String>> {
+    /// Every session with watch rows, including ones past `late_until`: those get one last
+    /// evaluation (e.g. to `expired`) before `unwatch_expired` removes their rows.
+    pub async fn watched_sessions(&self) -> ApiResult<Vec<String>> {
         #[derive(Deserialize)]
         struct Row {
             session_id: String,
         }
         let rows: Vec<Row> = self
-            .stmt(
-                "SELECT DISTINCT session_id FROM watch WHERE watch_until_unix >= ?1",
-                &[int(now.0)],
-            )?
+            .db
+            .prepare("SELECT DISTINCT session_id FROM watch")
             .all()
             .await?
             .results()?;
@@ -616,6 +615,17 @@ impl Store {
             .all()
             .await?
             .results()?)
+    }
+
+    /// Moves a session's watch rows to its (shifted) `late_until`.
+    pub async fn rewatch_until(&self, session: &Session) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE watch SET watch_until_unix = ?2 WHERE session_id = ?1",
+            &[text(&session.id), int(session.late_until.0)],
+        )?
+        .run()
+        .await?;
+        Ok(())
     }
 
     /// Stops watching sessions whose grace window has passed.

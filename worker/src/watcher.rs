@@ -348,7 +348,7 @@ async fn evaluate_watched(
     reconciled: &Reconciled,
 ) -> ApiResult<()> {
     let heads = store.heads().await?;
-    for session_id in store.watched_sessions(now).await? {
+    for session_id in store.watched_sessions().await? {
         let Some(session) = store.session(&session_id).await? else {
             continue;
         };

@@ -207,7 +207,7 @@ pub fn event(
 }
 
 /// The session if it exists and belongs to the caller's account and mode; else 404.
-async fn owned_session(store: &Store, caller: &Caller, id: &str) -> ApiResult<Session> {
+pub(crate) async fn owned_session(store: &Store, caller: &Caller, id: &str) -> ApiResult<Session> {
     let missing =
         || ApiError::not_found(format!("No such checkout session: '{id}'.")).with_param("id");
     if !is_id(id, session_prefix(caller.livemode)) {

@@ -5,10 +5,16 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{Date, Env, Request, Response};
 
+use crate::auth::secret_caller;
 use crate::config;
+use crate::entropy;
 use crate::error::{ApiError, ApiResult};
-use crate::http::json_response;
+use crate::http::{body_text, json_response, origin};
+use crate::routes::sessions::owned_session;
 use crate::store::{Cache, Store};
+use kasse_shared::api::ParamError;
+use kasse_shared::api::create::{object, reject_unknown};
+use kasse_shared::api::view::{Audience, session_object};
 
 fn require_enabled(env: &Env) -> ApiResult<()> {
     if config::test_helpers_enabled(env) {
@@ -52,5 +58,68 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
             "kv": cache.get("smoke").await?,
             "at": now,
         }),
+    ))
+}
+
+/// At most 30 days per call.
+const MAX_ADVANCE: u64 = 30 * 86_400;
+
+/// `POST /v1/test_helpers/checkout_sessions/{id}/advance {seconds}`: time passes for one
+/// session. Its timestamps move `seconds` into the past, so expiry and the grace window
+/// arrive without waiting; the next watcher run applies them. No event: time passing is not
+/// a business event, the transitions it causes are.
+pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    require_enabled(env)?;
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["seconds"])?;
+    let seconds = map
+        .get("seconds")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|s| (1..=MAX_ADVANCE).contains(s))
+        .ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "seconds",
+                format!("seconds must be an integer from 1 to {MAX_ADVANCE}."),
+            )
+        })?;
+    let back = |t: Timestamp| Timestamp(t.0.saturating_sub(seconds));
+    let mut next = session.clone();
+    next.created_at = back(next.created_at);
+    next.expires_at = back(next.expires_at);
+    next.late_until = back(next.late_until);
+    for q in next.options.iter_mut().chain(next.selected.iter_mut()) {
+        q.quoted_at = back(q.quoted_at);
+    }
+    next.version += 1;
+    next.updated_at = Timestamp::from_unix_millis(Date::now().as_millis());
+    if !store
+        .apply_change(session.version, &next, &[], &[], &entropy::token("wt_", 16))
+        .await?
+    {
+        return Err(ApiError::new(
+            409,
+            crate::error::ErrorType::InvalidRequestError,
+            "session_busy",
+            "The session changed meanwhile; retry.",
+        ));
+    }
+    store.rewatch_until(&next).await?;
+    let payments = store.payments(&next.id).await?;
+    let heads = store.heads().await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    Ok(json_response(
+        200,
+        &session_object(
+            &next,
+            &payments,
+            &heads,
+            config::catalogue(),
+            &base,
+            Audience::SecretKey,
+        ),
     ))
 }
