@@ -80,3 +80,64 @@ test("the test clock refuses bad input and other accounts' sessions", async () =
   assertError(await api("POST", path, { token: demo.secret_key, json: { minutes: 1 } }), 400, "invalid_request_error", "parameter_unknown");
   assertError(await api("POST", path, { json: { seconds: 60 } }), 401, "authentication_error");
 });
+
+async function payToken(session, symbol, amount) {
+  const { pay } = await import("../../xtask/chain/lib.mjs");
+  const { env } = await import("../support/env.mjs");
+  return pay(env.rpc_url, { contract: env.contracts[symbol], to: session.address, amount: BigInt(amount) });
+}
+
+test("dust below the token's minimum is recorded, not counted, and changes no status", async () => {
+  const s = await createSession();
+  await paySession(s, 1n); // 0.000001 USDC; the minimum is 0.01
+  await mine(2);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.payments.length, 1);
+  assert.equal(now.payments[0].counted, false);
+  assert.equal(now.amount_received, "0");
+  assert.deepEqual(await eventTypes(s.id), ["session.created"]);
+});
+
+test("another token after selection is unexpected: recorded, not counted, one event", async () => {
+  const s = await createSession(); // USDC selected at creation
+  await payToken(s, "USDT", 49_990_000n);
+  await mine(2);
+  await runScheduled();
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.payments[0].token, "USDT");
+  assert.equal(now.payments[0].counted, false);
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.payment_unexpected"]);
+});
+
+test("the first payment chooses the option when none was selected", async () => {
+  const s = await createSession({ chain_id: undefined, token: undefined });
+  assert.equal(s.selected_token, null);
+  assert.deepEqual(s.supported_tokens.map((t) => t.token), ["USDC", "USDT"]);
+  await payToken(s, "USDT", 49_990_000n);
+  await mine(2);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.selected_token, "USDT");
+  assert.equal(now.status, "paid");
+});
+
+test("a payment after close keeps the status, adds to the excess and raises its event once", async () => {
+  const s = await createSession();
+  await paySession(s);
+  await mine(2);
+  await runScheduled();
+  assert.equal((await getSession(s.id)).status, "paid");
+  await paySession(s, 5_000_000n);
+  await mine(2);
+  await runScheduled();
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "paid");
+  assert.equal(now.amount_excess, "5000000");
+  assert.equal(now.payments.length, 2);
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.paid", "session.payment_after_close"]);
+});

@@ -467,7 +467,7 @@ impl Store {
         )?];
         for (payment_id, p) in payment_updates {
             batch.push(self.stmt(
-                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6
+                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6, counted = ?9
                  WHERE id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?7 AND write_token = ?8)",
                 &[
                     text(payment_id),
@@ -478,6 +478,7 @@ impl Store {
                     text(&session.updated_at.to_string()),
                     text(&session.id),
                     text(write_token),
+                    flag(p.counted),
                 ],
             )?);
         }

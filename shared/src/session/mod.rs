@@ -125,6 +125,9 @@ pub struct Session {
     pub updated_at: Timestamp,
     pub accessed_at: Option<Timestamp>,
     pub used_at: Option<Timestamp>,
+    /// Transfers already classified (`chain:tx:log`), so each raises its event once.
+    #[serde(default)]
+    pub noticed: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +158,18 @@ impl Payment {
     pub fn confirmations(&self, head: Option<u64>) -> u64 {
         head.filter(|h| *h >= self.block_number)
             .map_or(0, |h| h - self.block_number + 1)
+    }
+
+    /// Identifies the transfer across runs and reorgs.
+    pub fn key(&self) -> String {
+        let tx = self
+            .tx_hash
+            .map_or_else(|| format!("block{}", self.block_number), |h| h.to_string());
+        format!(
+            "{}:{tx}:{}",
+            self.chain_id,
+            self.log_index.map_or_else(String::new, |i| i.to_string())
+        )
     }
 
     fn order_key(&self) -> (u64, u64) {
@@ -200,6 +215,36 @@ pub fn evaluate(
     }
 
     let mut updated_payments = Vec::new();
+    if let Some(sel) = next.selected.clone() {
+        for p in payments
+            .iter()
+            .filter(|p| p.status != PaymentStatus::Reorged)
+        {
+            let on_option = sel.same_option(p.chain_id, &p.token);
+            if !on_option && p.counted {
+                // Before the selection it might have counted; now another option does.
+                updated_payments.push(Payment {
+                    counted: false,
+                    ..p.clone()
+                });
+            }
+            if next.noticed.insert(p.key()) {
+                if !on_option {
+                    events.push(EventType::PaymentUnexpected);
+                } else if p.counted && session.status.is_final() {
+                    events.push(EventType::PaymentAfterClose);
+                }
+            }
+        }
+    }
+    let live: Vec<&Payment> = live
+        .into_iter()
+        .filter(|p| {
+            next.selected
+                .as_ref()
+                .is_none_or(|s| s.same_option(p.chain_id, &p.token))
+        })
+        .collect();
     let (mut confirmed, mut pending) = (U256::ZERO, U256::ZERO);
     let mut completing: Option<&Payment> = None;
     if let Some(sel) = next.selected.clone() {

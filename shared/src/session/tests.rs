@@ -64,6 +64,7 @@ fn session(selected: bool) -> Session {
         updated_at: T0,
         accessed_at: None,
         used_at: None,
+        noticed: Default::default(),
     }
 }
 
@@ -284,18 +285,7 @@ fn first_counted_payment_selects_its_option() {
 }
 
 #[test]
-fn after_selection_other_options_do_not_count() {
-    let out = run(
-        &session(true),
-        &[pay("USDT", 49_990_000, 100, T0.plus_secs(30))],
-        110,
-        T0.plus_secs(60),
-    );
-    assert_eq!(out, None);
-}
-
-#[test]
-fn uncounted_dust_changes_nothing() {
+fn uncounted_dust_changes_no_status_and_emits_nothing() {
     let dust = Payment {
         counted: false,
         ..pay("USDC", 1, 100, T0.plus_secs(30))
@@ -304,7 +294,75 @@ fn uncounted_dust_changes_nothing() {
         run(&session(false), &[dust.clone()], 110, T0.plus_secs(60)),
         None
     );
-    assert_eq!(run(&session(true), &[dust], 110, T0.plus_secs(60)), None);
+    let out = run(&session(true), &[dust.clone()], 110, T0.plus_secs(60))
+        .expect("the transfer is noticed");
+    assert_eq!(out.session.status, Status::Pending);
+    assert_eq!(out.events, vec![]);
+    assert_eq!(out.session.amount_received, U256::ZERO);
+    assert_eq!(
+        run(&out.session, &[dust], 120, T0.plus_secs(90)),
+        None,
+        "noticed once"
+    );
+}
+
+#[test]
+fn another_token_after_selection_is_unexpected_once_and_not_counted() {
+    let s = session(true);
+    let usdt = pay("USDT", 49_990_000, 100, T0.plus_secs(30));
+    let out = run(&s, &[usdt.clone()], 110, T0.plus_secs(60)).expect("changes");
+    assert_eq!(out.events, vec![EventType::PaymentUnexpected]);
+    assert_eq!(out.session.status, Status::Pending);
+    assert_eq!(out.payments.len(), 1);
+    assert!(!out.payments[0].counted);
+    let recorded = Payment {
+        counted: false,
+        ..usdt
+    };
+    assert_eq!(run(&out.session, &[recorded], 120, T0.plus_secs(90)), None);
+}
+
+#[test]
+fn the_second_option_paid_before_selection_becomes_unexpected() {
+    let first = pay("USDT", 49_990_000, 100, T0.plus_secs(30));
+    let second = Payment {
+        log_index: Some(1),
+        ..pay("USDC", 49_990_000, 101, T0.plus_secs(31))
+    };
+    let out = run(&session(false), &[first, second], 110, T0.plus_secs(60)).expect("changes");
+    assert_eq!(
+        out.session.selected.as_ref().map(|q| q.token.as_str()),
+        Some("USDT")
+    );
+    assert_eq!(out.session.status, Status::Paid);
+    assert_eq!(
+        out.events,
+        vec![EventType::PaymentUnexpected, EventType::Paid]
+    );
+    assert!(out.payments.iter().any(|p| p.token == "USDC" && !p.counted));
+}
+
+#[test]
+fn a_payment_after_close_is_recorded_as_excess_with_its_own_event() {
+    let s = session(true);
+    let mut payments = vec![pay("USDC", 49_990_000, 100, T0.plus_secs(30))];
+    let paid = run(&s, &payments, 110, T0.plus_secs(60)).expect("changes");
+    assert_eq!(paid.session.status, Status::Paid);
+    apply(&mut payments, &paid);
+    payments.push(Payment {
+        log_index: Some(1),
+        ..pay("USDC", 5_000_000, 120, T0.plus_secs(300))
+    });
+    let after = run(&paid.session, &payments, 130, T0.plus_secs(400)).expect("changes");
+    assert_eq!(
+        after.session.status,
+        Status::Paid,
+        "a closed session keeps its status"
+    );
+    assert_eq!(after.events, vec![EventType::PaymentAfterClose]);
+    assert_eq!(after.session.amount_excess, U256::from(5_000_000u64));
+    apply(&mut payments, &after);
+    assert_eq!(run(&after.session, &payments, 140, T0.plus_secs(500)), None);
 }
 
 #[test]

@@ -115,6 +115,7 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         updated_at: now,
         accessed_at: None,
         used_at: None,
+        noticed: Default::default(),
     };
     let base = config::base_url(env, Some(&origin(&req)?));
     let event = event(
