@@ -33,6 +33,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub param: Option<String>,
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -50,7 +52,13 @@ impl ApiError {
             code,
             message: message.into(),
             param: None,
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
@@ -109,7 +117,11 @@ impl ApiError {
         struct Body<'a> {
             error: &'a ApiError,
         }
-        crate::http::json_response(self.status, &Body { error: &self })
+        let response = crate::http::json_response(self.status, &Body { error: &self });
+        if let Some(secs) = self.retry_after {
+            let _ = response.headers().set("retry-after", &secs.to_string());
+        }
+        response
     }
 }
 
@@ -127,6 +139,7 @@ impl From<kasse_shared::api::ParamError> for ApiError {
             code: e.code,
             message: e.message,
             param: e.param,
+            retry_after: None,
         }
     }
 }

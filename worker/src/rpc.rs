@@ -31,7 +31,9 @@ pub struct Call {
 #[derive(Deserialize)]
 struct Reply {
     id: u64,
-    result: Option<Value>,
+    /// `null` is a valid result (e.g. the receipt of an unknown transaction).
+    #[serde(default)]
+    result: Value,
     error: Option<NodeError>,
 }
 
@@ -86,15 +88,12 @@ pub async fn batch(url: &str, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
                     "reply ids do not match call ids at {i}"
                 )));
             }
-            match (reply.result, reply.error) {
-                (_, Some(e)) => Err(RpcError::Node {
+            match reply.error {
+                Some(e) => Err(RpcError::Node {
                     code: e.code,
                     message: e.message,
                 }),
-                (Some(result), None) => Ok(result),
-                (None, None) => Err(RpcError::Malformed(
-                    "reply has neither result nor error".into(),
-                )),
+                None => Ok(reply.result),
             }
         })
         .collect()

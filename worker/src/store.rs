@@ -526,6 +526,26 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.body).collect())
     }
 
+    /// Counts a hit in a fixed window; returns the count so far in this window.
+    pub async fn hit(&self, key: &str, window: u64) -> ApiResult<u64> {
+        #[derive(Deserialize)]
+        struct Row {
+            count: u64,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (key) DO UPDATE SET
+                   count = CASE WHEN rate_limits.window_unix = excluded.window_unix THEN rate_limits.count + 1 ELSE 1 END,
+                   window_unix = excluded.window_unix
+                 RETURNING count",
+                &[text(key), int(window)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.map_or(1, |r| r.count))
+    }
+
     // ----- watcher ---------------------------------------------------------------------------
 
     pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {

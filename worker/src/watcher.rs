@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::url_host;
-use kasse_shared::session::{Payment, PaymentStatus, Session, evaluate, reconcile};
+use kasse_shared::session::{Heads, Payment, PaymentStatus, Session, evaluate, reconcile};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 use worker::{Date, Env};
 
 use crate::config;
 use crate::entropy;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::routes::sessions::event;
 use crate::rpc::{self, Call, RpcError};
 use crate::store::{NewPayment, PaymentRow, Store, address_key};
@@ -349,71 +349,215 @@ async fn evaluate_watched(
 ) -> ApiResult<()> {
     let heads = store.heads().await?;
     for session_id in store.watched_sessions().await? {
-        let Some(session) = store.session(&session_id).await? else {
-            continue;
-        };
-        let rows = store.payment_rows(&session_id).await?;
-        let recorded: Vec<Payment> = rows
-            .iter()
-            .map(PaymentRow::to_payment)
-            .collect::<ApiResult<_>>()?;
         let overrides = reconciled
             .get(&session_id)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let mut current: Vec<Payment> = rows
-            .iter()
-            .zip(&recorded)
-            .map(|(row, p)| {
-                overrides
-                    .iter()
-                    .find(|(id, _)| *id == row.id)
-                    .map_or_else(|| p.clone(), |(_, o)| o.clone())
-            })
-            .collect();
-
-        let (next, kinds) = match evaluate(&session, &current, &heads, now) {
-            Some(outcome) => {
-                for updated in &outcome.payments {
-                    if let Some(p) = current.iter_mut().find(|p| same_transfer(p, updated)) {
-                        *p = updated.clone();
-                    }
-                }
-                (outcome.session, outcome.events)
-            }
-            // Only payment rows changed (e.g. reorged dust): still a new version, no event.
-            None if !overrides.is_empty() => (
-                Session {
-                    version: session.version + 1,
-                    updated_at: now,
-                    ..session.clone()
-                },
-                Vec::new(),
-            ),
-            None => continue,
-        };
-        let updates: Vec<(String, Payment)> = rows
-            .iter()
-            .zip(&recorded)
-            .zip(&current)
-            .filter(|((_, before), after)| before != after)
-            .map(|((row, _), after)| (row.id.clone(), after.clone()))
-            .collect();
-        let events = kinds
-            .iter()
-            .map(|kind| event(&next, *kind, &current, &heads, base_url))
-            .collect::<ApiResult<Vec<_>>>()?;
-        let token = entropy::token("wt_", 16);
-        if !store
-            .apply_change(session.version, &next, &updates, &events, &token)
-            .await?
-        {
-            worker::console_log!(
-                "watcher: session {session_id} changed under us; next run re-evaluates it"
-            );
-        }
+        evaluate_one(store, &session_id, &heads, now, overrides, base_url).await?;
     }
     Ok(())
+}
+
+/// Evaluates one session against its recorded payments (with `overrides` from a rescan)
+/// and writes the change, if any, exactly once.
+pub async fn evaluate_one(
+    store: &Store,
+    session_id: &str,
+    heads: &Heads,
+    now: Timestamp,
+    overrides: &[(String, Payment)],
+    base_url: &str,
+) -> ApiResult<()> {
+    let Some(session) = store.session(session_id).await? else {
+        return Ok(());
+    };
+    let rows = store.payment_rows(session_id).await?;
+    let recorded: Vec<Payment> = rows
+        .iter()
+        .map(PaymentRow::to_payment)
+        .collect::<ApiResult<_>>()?;
+    let mut current: Vec<Payment> = rows
+        .iter()
+        .zip(&recorded)
+        .map(|(row, p)| {
+            overrides
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map_or_else(|| p.clone(), |(_, o)| o.clone())
+        })
+        .collect();
+
+    let (next, kinds) = match evaluate(&session, &current, heads, now) {
+        Some(outcome) => {
+            for updated in &outcome.payments {
+                if let Some(p) = current.iter_mut().find(|p| same_transfer(p, updated)) {
+                    *p = updated.clone();
+                }
+            }
+            (outcome.session, outcome.events)
+        }
+        // Only payment rows changed (e.g. reorged dust): still a new version, no event.
+        None if !overrides.is_empty() => (
+            Session {
+                version: session.version + 1,
+                updated_at: now,
+                ..session.clone()
+            },
+            Vec::new(),
+        ),
+        None => return Ok(()),
+    };
+    let updates: Vec<(String, Payment)> = rows
+        .iter()
+        .zip(&recorded)
+        .zip(&current)
+        .filter(|((_, before), after)| before != after)
+        .map(|((row, _), after)| (row.id.clone(), after.clone()))
+        .collect();
+    let events = kinds
+        .iter()
+        .map(|kind| event(&next, *kind, &current, heads, base_url))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let token = entropy::token("wt_", 16);
+    if !store
+        .apply_change(session.version, &next, &updates, &events, &token)
+        .await?
+    {
+        worker::console_log!(
+            "watcher: session {session_id} changed under us; next run re-evaluates it"
+        );
+    }
+    Ok(())
+}
+
+/// The on-demand check (spec §4): looks for this session's payments now, without waiting
+/// for the cron. With `tx_hash`, only that transaction's receipt counts (status 1, in a
+/// canonical block, a catalogue-token transfer to the address); without, the recent range
+/// `(cursor − confirmations, head]` is scanned for this address alone. A check never moves
+/// a chain cursor; an unknown hash changes nothing.
+pub async fn check(
+    env: &Env,
+    store: &Store,
+    session: &Session,
+    tx_hash: Option<B256>,
+    base_url: &str,
+) -> ApiResult<()> {
+    let now = Timestamp::from_unix_millis(Date::now().as_millis());
+    let mut heads = store.heads().await?;
+    let address = address_key(&session.address);
+    let by_address = BTreeMap::from([(address.clone(), session.id.clone())]);
+    let chain_ids: Vec<u64> = match &session.selected {
+        Some(q) => vec![q.chain_id],
+        None => session.options.iter().map(|q| q.chain_id).collect(),
+    };
+    let cursors = store.cursors().await?;
+    for (chain, url) in config::served_chains(env)
+        .into_iter()
+        .filter(|(c, _)| chain_ids.contains(&c.chain_id))
+    {
+        let head = read_head(&url, chain.chain_id).await?;
+        // The head is a fact anyone may record; the cursor is the cron's alone.
+        store
+            .record_head(chain.chain_id, head, &now.to_string())
+            .await?;
+        heads.insert(chain.chain_id, head);
+        let transfers = match tx_hash {
+            Some(hash) => receipt_transfers(&url, chain, hash, &address).await?,
+            None => {
+                let cursor = cursors
+                    .iter()
+                    .find(|c| c.chain_id == chain.chain_id)
+                    .and_then(|c| c.cursor)
+                    .unwrap_or(head);
+                let from = cursor
+                    .saturating_sub(u64::from(chain.min_confirmations) + RESCAN_MARGIN)
+                    .max(1);
+                transfer_logs(&url, chain, vec![address.clone()], from, head).await?
+            }
+        };
+        record_transfers(store, chain, &url, &by_address, transfers, now).await?;
+    }
+    evaluate_one(store, &session.id, &heads, now, &[], base_url).await
+}
+
+async fn read_head(url: &str, chain_id: u64) -> ApiResult<u64> {
+    let calls = [
+        Call {
+            method: "eth_chainId",
+            params: json!([]),
+        },
+        Call {
+            method: "eth_blockNumber",
+            params: json!([]),
+        },
+    ];
+    let results = rpc::batch(url, &calls).await.map_err(unavailable)?;
+    let served = rpc::quantity(&results[0]).map_err(unavailable)?;
+    if served != chain_id {
+        return Err(unavailable(RpcError::Malformed(format!(
+            "RPC serves chain {served}, expected {chain_id}"
+        ))));
+    }
+    rpc::quantity(&results[1]).map_err(unavailable)
+}
+
+fn unavailable(e: RpcError) -> ApiError {
+    worker::console_warn!("check: RPC failed: {e}");
+    ApiError::new(
+        503,
+        ErrorType::ApiError,
+        "chain_unavailable",
+        "The chain could not be read just now; try again shortly.",
+    )
+}
+
+/// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
+async fn receipt_transfers(
+    url: &str,
+    chain: &Chain,
+    hash: B256,
+    address: &str,
+) -> ApiResult<Vec<Transfer>> {
+    let results = rpc::batch(
+        url,
+        &[Call {
+            method: "eth_getTransactionReceipt",
+            params: json!([hash.to_string()]),
+        }],
+    )
+    .await
+    .map_err(unavailable)?;
+    let receipt = &results[0];
+    if receipt.is_null() || receipt["status"].as_str() != Some("0x1") {
+        return Ok(Vec::new());
+    }
+    let transfers: Vec<Transfer> = receipt["logs"]
+        .as_array()
+        .map(|logs| {
+            logs.iter()
+                .filter(|l| l["topics"].get(0).and_then(Value::as_str) == Some(TRANSFER_TOPIC))
+                .filter_map(|l| parse_transfer(chain, l))
+                .filter(|t| address_key(&t.to) == address)
+                .collect()
+        })
+        .unwrap_or_default();
+    // A receipt from a block that is no longer canonical proves nothing.
+    if let Some(t) = transfers.first() {
+        let block = rpc::batch(
+            url,
+            &[Call {
+                method: "eth_getBlockByNumber",
+                params: json!([format!("{:#x}", t.block_number), false]),
+            }],
+        )
+        .await
+        .map_err(unavailable)?;
+        let canonical: Option<B256> = block[0]["hash"].as_str().and_then(|h| h.parse().ok());
+        if canonical != Some(t.block_hash) {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(transfers)
 }
 
 fn same_transfer(a: &Payment, b: &Payment) -> bool {

@@ -31,6 +31,10 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
         (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
         (Get, ["v1", "checkout_sessions", id]) => sessions::retrieve(req, env, id).await,
+        (Post, ["v1", "checkout_sessions", id, "check"]) => sessions::check(req, env, id).await,
+        (Post, ["v1", "public", "checkout_sessions", id, "check"]) => {
+            sessions::public_check(req, env, id).await
+        }
         (Get, ["v1", "events"]) => events::list(req, env).await,
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await

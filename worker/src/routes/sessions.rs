@@ -282,3 +282,123 @@ pub async fn public_retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Res
         ),
     ))
 }
+
+/// Optional `{"tx_hash": "0x…"}` body of a check.
+fn parse_check(body: &str) -> ApiResult<Option<alloy_primitives::B256>> {
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    let map = create::object(body)?;
+    create::reject_unknown(&map, &["tx_hash"])?;
+    match map.get("tx_hash") {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(h))
+            if h.len() == 66
+                && h.starts_with("0x")
+                && h[2..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(h.parse().ok())
+        }
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            "tx_hash",
+            "tx_hash must be a 0x-prefixed 32-byte hex transaction hash.",
+        )
+        .into()),
+    }
+}
+
+/// One check per session every 2 seconds (spec §4).
+async fn check_rate_limit(store: &Store, session_id: &str) -> ApiResult<()> {
+    const WINDOW_SECS: u64 = 2;
+    if store
+        .hit(&format!("check:{session_id}"), now().0 / WINDOW_SECS)
+        .await?
+        > 1
+    {
+        return Err(ApiError::new(
+            429,
+            crate::error::ErrorType::RateLimitError,
+            "rate_limited",
+            "A check for this session ran in the last 2 seconds; retry after the Retry-After delay.",
+        )
+        .with_retry_after(WINDOW_SECS));
+    }
+    Ok(())
+}
+
+async fn run_check(
+    env: &Env,
+    store: &Store,
+    session: &Session,
+    tx_hash: Option<alloy_primitives::B256>,
+    base: &str,
+) -> ApiResult<()> {
+    crate::watcher::check(env, store, session, tx_hash, base)
+        .await
+        .map_err(|e| {
+            if e.status == 500 {
+                ApiError::new(
+                    503,
+                    crate::error::ErrorType::ApiError,
+                    "chain_unavailable",
+                    "The chain could not be read just now; try again shortly.",
+                )
+            } else {
+                e
+            }
+        })
+}
+
+/// `POST /v1/checkout_sessions/{id}/check` (secret key): returns the updated session.
+pub async fn check(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let tx_hash = parse_check(&body_text(&mut req).await?)?;
+    check_rate_limit(&store, &session.id).await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    run_check(env, &store, &session, tx_hash, &base).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    Ok(json_response(
+        200,
+        &session_object(
+            &session,
+            &payments,
+            &heads,
+            config::catalogue(),
+            &base,
+            Audience::SecretKey,
+        ),
+    ))
+}
+
+/// `POST /v1/public/checkout_sessions/{id}/check` (client secret): returns the shopper view.
+pub async fn public_check(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let session = public_session(&req, &store, id).await?;
+    let tx_hash = parse_check(&body_text(&mut req).await?)?;
+    check_rate_limit(&store, &session.id).await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    run_check(env, &store, &session, tx_hash, &base).await?;
+    let session = store
+        .session(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    let branding = store.account_settings(&session.account_id).await?.branding;
+    Ok(json_response(
+        200,
+        &shopper_view(
+            &session,
+            &payments,
+            &heads,
+            config::catalogue(),
+            branding,
+            now(),
+        ),
+    ))
+}
