@@ -36,7 +36,7 @@ test("the scheduled handler reads the local chain's head over RPC", async () => 
   assert.ok(local, "chain 31337 is reported");
   assert.equal(local.head, head);
   assert.equal(local.last_error, null);
-  assert.equal(local.rpc_host, new URL(env.rpc_url).host);
+  assert.equal(local.rpc_host, new URL(env.worker_rpc_url).host);
 });
 
 test("chain health needs the admin token", async () => {

@@ -72,8 +72,19 @@ pub async fn run(env: &Env) {
     }
 }
 
+/// A chain could not be read. The detail goes to health's `last_error` (with the RPC host
+/// only); routes that answer clients replace it with a generic message.
+fn chain_error(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        503,
+        ErrorType::ApiError,
+        "chain_unavailable",
+        detail.to_string(),
+    )
+}
+
 fn rpc_error(e: RpcError) -> ApiError {
-    ApiError::internal(e.to_string())
+    chain_error(e)
 }
 
 async fn scan_chain(
@@ -96,7 +107,7 @@ async fn scan_chain(
     let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
     let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
     if served != chain.chain_id {
-        return Err(ApiError::internal(format!(
+        return Err(chain_error(format!(
             "RPC serves chain {served}, expected {}",
             chain.chain_id
         )));
@@ -209,14 +220,14 @@ async fn transfer_logs(
     for logs in results {
         let logs = logs
             .as_array()
-            .ok_or_else(|| ApiError::internal("eth_getLogs returned a non-array"))?;
+            .ok_or_else(|| chain_error("eth_getLogs returned a non-array"))?;
         for log in logs {
             if log["removed"].as_bool() == Some(true) {
                 continue;
             }
             transfers.push(
                 parse_transfer(chain, log)
-                    .ok_or_else(|| ApiError::internal(format!("malformed log: {log}")))?,
+                    .ok_or_else(|| chain_error(format!("malformed log: {log}")))?,
             );
         }
     }
@@ -261,7 +272,7 @@ async fn block_times(
     for ((number, expected_hash), block) in blocks.iter().zip(results) {
         let hash: Option<B256> = block["hash"].as_str().and_then(|h| h.parse().ok());
         if hash != Some(*expected_hash) {
-            return Err(ApiError::internal(format!(
+            return Err(chain_error(format!(
                 "block {number} changed during the scan (reorg); retrying next run"
             )));
         }

@@ -25,6 +25,8 @@ pub struct Profile {
     pub ports: Ports,
     /// Seconds between blocks; `None` mines only on transactions (tests mine explicitly).
     pub block_time: Option<u32>,
+    /// Port of the fault-injecting RPC proxy the worker talks through (tests only).
+    pub rpc_proxy: Option<u16>,
 }
 
 pub const DEV: Profile = Profile {
@@ -35,6 +37,7 @@ pub const DEV: Profile = Profile {
         inspector: 9229,
     },
     block_time: Some(2),
+    rpc_proxy: None,
 };
 pub const TEST: Profile = Profile {
     name: "test",
@@ -44,6 +47,7 @@ pub const TEST: Profile = Profile {
         inspector: 19229,
     },
     block_time: None,
+    rpc_proxy: Some(18546),
 };
 
 pub struct Stack {
@@ -92,11 +96,32 @@ impl Stack {
             rpc(&rpc_url, "evm_setIntervalMining", &format!("[{secs}]"))?;
         }
 
+        // The worker reads the chain through the proxy when the profile has one.
+        let worker_rpc_url = match profile.rpc_proxy {
+            None => rpc_url.clone(),
+            Some(port) => {
+                let proxy = spawn_logged(
+                    cmd("node")
+                        .arg("tests/support/rpc-proxy.mjs")
+                        .arg(port.to_string())
+                        .arg(&rpc_url),
+                    &dir.join("rpc-proxy.log"),
+                )?;
+                stack.adopt("rpc-proxy", proxy)?;
+                let url = format!("http://127.0.0.1:{port}");
+                wait_until("rpc proxy", Duration::from_secs(10), || {
+                    rpc_chain_id(&url).is_some()
+                })?;
+                url
+            }
+        };
         let admin_token = random_hex()?;
         let config = write_wrangler_config(&dir)?;
         write(
             &dir.join("dev.vars"),
-            &format!("ADMIN_TOKEN={admin_token}\nRPC_URL_31337={rpc_url}\nKASSE_TEST_HELPERS=1\n"),
+            &format!(
+                "ADMIN_TOKEN={admin_token}\nRPC_URL_31337={worker_rpc_url}\nKASSE_TEST_HELPERS=1\n"
+            ),
         )?;
 
         step("Applying D1 migrations (local)");
@@ -143,6 +168,7 @@ impl Stack {
             "openapi": format!("{worker_url}/openapi.json"),
             "admin_token": admin_token,
             "rpc_url": rpc_url,
+            "worker_rpc_url": worker_rpc_url,
             "chain_id": deployed["chain_id"],
             "contracts": deployed["contracts"],
             "demo": demo,

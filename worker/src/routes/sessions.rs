@@ -337,7 +337,7 @@ async fn run_check(
     crate::watcher::check(env, store, session, tx_hash, base)
         .await
         .map_err(|e| {
-            if e.status == 500 {
+            if e.status >= 500 {
                 ApiError::new(
                     503,
                     crate::error::ErrorType::ApiError,

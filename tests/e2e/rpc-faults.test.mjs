@@ -1,0 +1,65 @@
+// Provider failures between the worker and the chain (through tests/support/rpc-proxy.mjs):
+// each leaves every state as it was, shows in health, and the next good run catches up.
+import { test, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { api, createSession, env, getSession, mine, paySession, runScheduled, sessionEvents } from "../support/env.mjs";
+
+async function fault(mode) {
+  const res = await fetch(`${env.worker_rpc_url}/__fault`, { method: "POST", body: JSON.stringify({ mode }) });
+  assert.equal(res.status, 200);
+}
+
+async function localHealth() {
+  const res = await api("GET", "/v1/health/chains", { token: env.admin_token });
+  return res.body.data.find((c) => c.chain_id === 31337);
+}
+
+afterEach(async () => {
+  await fault("ok");
+});
+
+for (const [mode, expected] of [
+  ["http500", /HTTP 500/],
+  ["http429", /HTTP 429/],
+  ["malformed", /malformed/],
+  ["wrong_chain", /serves chain 1, expected 31337/],
+  ["node_error", /node error -32005/],
+  ["short_batch", /replies to/],
+]) {
+  test(`${mode}: nothing changes, health says why, the next good run catches up`, async () => {
+    const s = await createSession();
+    await runScheduled();
+    const before = await localHealth();
+
+    await fault(mode);
+    await paySession(s);
+    await mine(2);
+    await runScheduled();
+    const during = await localHealth();
+    assert.match(during.last_error, expected);
+    assert.ok(during.last_error.startsWith(new URL(env.worker_rpc_url).host), "only the RPC host is shown");
+    assert.equal(during.cursor, before.cursor, "the cursor never passes an unscanned block");
+    const unchanged = await getSession(s.id);
+    assert.equal(unchanged.status, "pending");
+    assert.equal(unchanged.payments.length, 0);
+
+    await fault("ok");
+    await runScheduled();
+    const after = await localHealth();
+    assert.equal(after.last_error, null);
+    assert.ok(after.cursor > before.cursor);
+    const paid = await getSession(s.id);
+    assert.equal(paid.status, "paid");
+    const types = (await sessionEvents(s.id)).map((e) => e.type).sort();
+    assert.deepEqual(types, ["session.created", "session.paid"]);
+  });
+}
+
+test("a failing provider makes the on-demand check answer 503, not 500", async () => {
+  const s = await createSession();
+  await fault("http500");
+  const res = await api("POST", `/v1/public/checkout_sessions/${s.id}/check`, { headers: { "kasse-client-secret": s.client_secret } });
+  assert.equal(res.status, 503);
+  assert.equal(res.body.error.code, "chain_unavailable");
+  assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1/, "no RPC URL in responses");
+});

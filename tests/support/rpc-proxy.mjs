@@ -1,0 +1,47 @@
+// A JSON-RPC proxy in front of anvil that can be told to misbehave, so tests see what the
+// worker does when a provider fails. Usage: node rpc-proxy.mjs <listen port> <upstream url>
+// Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch"}
+import { createServer } from "node:http";
+
+const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
+let mode = "ok";
+let served = 0;
+
+async function body(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+createServer(async (req, res) => {
+  const text = await body(req);
+  if (req.url === "/__fault") {
+    if (req.method === "POST") mode = JSON.parse(text).mode;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served }));
+    return;
+  }
+  served += 1;
+  const reply = (status, payload, type = "application/json") => res.writeHead(status, { "content-type": type }).end(payload);
+  if (mode === "http500") return reply(500, "upstream exploded", "text/plain");
+  if (mode === "http429") return reply(429, JSON.stringify({ error: "rate limited" }));
+  if (mode === "malformed") return reply(200, '[{"jsonrpc":"2.0","id":0,"result":');
+  const upstreamRes = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+  let payload = await upstreamRes.json();
+  const calls = JSON.parse(text);
+  const batch = Array.isArray(payload);
+  const replies = batch ? payload : [payload];
+  if (mode === "wrong_chain") {
+    for (const r of replies) {
+      const call = (Array.isArray(calls) ? calls : [calls]).find((c) => c.id === r.id);
+      if (call?.method === "eth_chainId") r.result = "0x1";
+    }
+  }
+  if (mode === "node_error") {
+    for (const r of replies) {
+      delete r.result;
+      r.error = { code: -32005, message: "query returned more than 10000 results" };
+    }
+  }
+  if (mode === "short_batch" && batch) payload = replies.slice(0, Math.max(0, replies.length - 1));
+  reply(200, JSON.stringify(batch ? payload : replies[0]));
+}).listen(port, "127.0.0.1", () => console.log(`rpc proxy on ${port} -> ${upstream}`));
