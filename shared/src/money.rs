@@ -92,6 +92,23 @@ pub fn format_units(amount: U256, decimals: u8) -> String {
     }
 }
 
+/// Parses a decimal string in whole tokens (`"49.99"`) into base units, exactly:
+/// the inverse of [`format_units`]. More fractional digits than `decimals` is an error,
+/// never a rounding.
+pub fn parse_units(s: &str, decimals: u8) -> Option<U256> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
+        return None;
+    }
+    if frac.len() > usize::from(decimals) {
+        return None;
+    }
+    let padded = format!("{whole}{frac:0<width$}", width = usize::from(decimals));
+    parse_base_units(padded.trim_start_matches('0'))
+        .or_else(|| padded.bytes().all(|b| b == b'0').then_some(U256::ZERO))
+}
+
 /// Parses a base-unit integer string (`"49990000"`). Rejects signs, spaces, hex and empties.
 pub fn parse_base_units(s: &str) -> Option<U256> {
     if s.is_empty() || s.len() > 78 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -101,8 +118,62 @@ pub fn parse_base_units(s: &str) -> Option<U256> {
 }
 
 #[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn amount() -> impl Strategy<Value = U256> {
+        // Up to ~2^128: far beyond any real payment, well inside U256.
+        (any::<u128>(), 0u8..3).prop_map(|(n, shift)| U256::from(n) >> (u32::from(shift) * 40))
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_is_identity(a in amount(), decimals in 0u8..=18) {
+            let text = format_units(a, decimals);
+            prop_assert!(!text.contains('e') && !text.contains('E'));
+            prop_assert_eq!(parse_units(&text, decimals), Some(a));
+        }
+
+        #[test]
+        fn cents_round_trip(c in 0u64..=MAX_TOTAL.0) {
+            prop_assert_eq!(Cents::parse(&Cents(c).to_string()), Ok(Cents(c)));
+        }
+
+        #[test]
+        fn stablecoin_quotes_are_exact(c in 1u64..=MAX_TOTAL.0, decimals in 2u8..=18) {
+            let amount = stablecoin_amount(Cents(c), decimals).expect("fits");
+            // Back to cents with no remainder: nothing was rounded.
+            let scale = U256::from(10u8).pow(U256::from(decimals - 2));
+            prop_assert_eq!(amount % scale, U256::ZERO);
+            prop_assert_eq!(amount / scale, U256::from(c));
+            // And the token amount reads as the fiat amount.
+            prop_assert_eq!(parse_units(&Cents(c).to_string(), decimals), Some(amount));
+        }
+
+        #[test]
+        fn too_many_decimals_never_round(a in amount(), decimals in 0u8..=17) {
+            let text = format_units(a, decimals);
+            let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+            let one_digit_too_many = format!("{whole}.{frac:0<width$}1", width = usize::from(decimals));
+            prop_assert_eq!(parse_units(&one_digit_too_many, decimals), None);
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_units_is_strict() {
+        assert_eq!(parse_units("49.99", 6), Some(U256::from(49_990_000u64)));
+        assert_eq!(parse_units("0", 6), Some(U256::ZERO));
+        assert_eq!(parse_units("0.000001", 6), Some(U256::from(1u8)));
+        for bad in ["", ".", "1.", ".5", "-1", "1e6", "0.0000001", " 1", "1,5"] {
+            assert_eq!(parse_units(bad, 6), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn parses_plain_decimals() {
