@@ -25,6 +25,7 @@ for (const [mode, expected] of [
   ["wrong_chain", /serves chain 1, expected 31337/],
   ["node_error", /node error -32005/],
   ["short_batch", /replies to/],
+  ["hang", /no answer within 2000 ms/],
 ]) {
   test(`${mode}: nothing changes, health says why, the next good run catches up`, async () => {
     const s = await createSession();

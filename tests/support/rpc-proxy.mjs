@@ -1,6 +1,6 @@
 // A JSON-RPC proxy in front of anvil that can be told to misbehave, so tests see what the
 // worker does when a provider fails. Usage: node rpc-proxy.mjs <listen port> <upstream url>
-// Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch"}
+// Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch" | "hang"}
 import { createServer } from "node:http";
 
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
@@ -22,6 +22,7 @@ createServer(async (req, res) => {
   }
   served += 1;
   const reply = (status, payload, type = "application/json") => res.writeHead(status, { "content-type": type }).end(payload);
+  if (mode === "hang") return setTimeout(() => reply(504, "too late", "text/plain"), 30_000).unref();
   if (mode === "http500") return reply(500, "upstream exploded", "text/plain");
   if (mode === "http429") return reply(429, JSON.stringify({ error: "rate limited" }));
   if (mode === "malformed") return reply(200, '[{"jsonrpc":"2.0","id":0,"result":');

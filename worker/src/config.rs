@@ -65,3 +65,14 @@ pub fn base_url(env: &Env, request_origin: Option<&str>) -> String {
         .or_else(|| request_origin.map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// The RPC client of a chain: its URL and `RPC_TIMEOUT_MS` (default 10 s).
+pub fn rpc(env: &Env, url: String) -> crate::rpc::Rpc {
+    let timeout = string(env, "RPC_TIMEOUT_MS")
+        .and_then(|ms| ms.parse().ok())
+        .map_or(
+            crate::rpc::DEFAULT_TIMEOUT,
+            std::time::Duration::from_millis,
+        );
+    crate::rpc::Rpc { url, timeout }
+}

@@ -2,11 +2,15 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use std::time::Duration;
+
+use futures_util::future::{Either, select};
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 #[derive(Debug)]
 pub enum RpcError {
     Transport(String),
+    Timeout(Duration),
     Status(u16),
     Malformed(String),
     Node { code: i64, message: String },
@@ -16,6 +20,7 @@ impl std::fmt::Display for RpcError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Transport(e) => write!(f, "transport error: {e}"),
+            Self::Timeout(d) => write!(f, "no answer within {} ms", d.as_millis()),
             Self::Status(s) => write!(f, "HTTP {s}"),
             Self::Malformed(e) => write!(f, "malformed response: {e}"),
             Self::Node { code, message } => write!(f, "node error {code}: {message}"),
@@ -43,8 +48,16 @@ struct NodeError {
     message: String,
 }
 
-/// Sends `calls` as one JSON-RPC batch and returns their results in call order.
-pub async fn batch(url: &str, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+/// How long one batch may take unless `RPC_TIMEOUT_MS` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends `calls` as one JSON-RPC batch and returns their results in call order. A provider
+/// that does not answer within `timeout` is cut off: the run goes on with the next chain.
+pub async fn batch_with_timeout(
+    url: &str,
+    calls: &[Call],
+    timeout: Duration,
+) -> Result<Vec<Value>, RpcError> {
     let body: Vec<Value> = calls
         .iter()
         .enumerate()
@@ -57,10 +70,17 @@ pub async fn batch(url: &str, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
         .with_body(Some(Value::Array(body).to_string().into()));
     let request =
         Request::new_with_init(url, &init).map_err(|e| RpcError::Transport(e.to_string()))?;
-    let mut response = Fetch::Request(request)
-        .send()
-        .await
-        .map_err(|e| RpcError::Transport(e.to_string()))?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sent = Box::pin(fetch.send_with_signal(&signal));
+    let mut response = match select(sent, Box::pin(Delay::from(timeout))).await {
+        Either::Left((result, _)) => result.map_err(|e| RpcError::Transport(e.to_string()))?,
+        Either::Right(((), _)) => {
+            controller.abort();
+            return Err(RpcError::Timeout(timeout));
+        }
+    };
     let status = response.status_code();
     if !(200..300).contains(&status) {
         return Err(RpcError::Status(status));
@@ -97,6 +117,18 @@ pub async fn batch(url: &str, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
             }
         })
         .collect()
+}
+
+/// One chain's JSON-RPC endpoint (a secret URL) and how long to wait for it.
+pub struct Rpc {
+    pub url: String,
+    pub timeout: Duration,
+}
+
+impl Rpc {
+    pub async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+        batch_with_timeout(&self.url, calls, self.timeout).await
+    }
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64`.

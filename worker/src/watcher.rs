@@ -20,7 +20,7 @@ use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::routes::sessions::event;
-use crate::rpc::{self, Call, RpcError};
+use crate::rpc::{self, Call, Rpc, RpcError};
 use crate::store::{NewPayment, PaymentRow, Store, address_key};
 
 /// keccak256("Transfer(address,address,uint256)")
@@ -45,9 +45,18 @@ pub async fn run(env: &Env) {
     let stamp = now.to_string();
     let mut reconciled = Reconciled::new();
     for (chain, url) in config::served_chains(env) {
-        if let Err(e) = scan_chain(&store, chain, &url, now, &mut reconciled).await {
-            let host = url_host(&url).unwrap_or("(unparseable URL)");
-            let message = format!("{host}: {}", e.message);
+        let host = url_host(&url).unwrap_or("(unparseable URL)").to_owned();
+        if let Err(e) = scan_chain(
+            &store,
+            chain,
+            &config::rpc(env, url.clone()),
+            now,
+            &mut reconciled,
+        )
+        .await
+        {
+            // Transport errors may quote the URL, which is a secret: keep only the host.
+            let message = format!("{host}: {}", e.message.replace(url.as_str(), &host));
             worker::console_warn!("watcher: chain {}: {message}", chain.chain_id);
             if let Err(e) = store
                 .record_chain_error(chain.chain_id, &message, &stamp)
@@ -90,7 +99,7 @@ fn rpc_error(e: RpcError) -> ApiError {
 async fn scan_chain(
     store: &Store,
     chain: &Chain,
-    url: &str,
+    rpc: &Rpc,
     now: Timestamp,
     reconciled: &mut Reconciled,
 ) -> ApiResult<()> {
@@ -104,7 +113,7 @@ async fn scan_chain(
             params: json!([]),
         },
     ];
-    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
     let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
     if served != chain.chain_id {
         return Err(chain_error(format!(
@@ -137,8 +146,8 @@ async fn scan_chain(
             .map(|w| (w.address, w.session_id))
             .collect();
         let transfers =
-            transfer_logs(url, chain, by_address.keys().cloned().collect(), from, to).await?;
-        let rescanned = record_transfers(store, chain, url, &by_address, transfers, now).await?;
+            transfer_logs(rpc, chain, by_address.keys().cloned().collect(), from, to).await?;
+        let rescanned = record_transfers(store, chain, rpc, &by_address, transfers, now).await?;
         let recorded = store.rescannable_payments(chain.chain_id, from).await?;
         let payments: Vec<Payment> = recorded
             .iter()
@@ -186,7 +195,7 @@ struct Transfer {
 }
 
 async fn transfer_logs(
-    url: &str,
+    rpc: &Rpc,
     chain: &Chain,
     addresses: Vec<String>,
     from: u64,
@@ -215,7 +224,7 @@ async fn transfer_logs(
             }
         })
         .collect();
-    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
     let mut transfers = Vec::new();
     for logs in results {
         let logs = logs
@@ -257,7 +266,7 @@ fn parse_transfer(chain: &Chain, log: &Value) -> Option<Transfer> {
 
 /// Block timestamps of `blocks`, checking each hash against what the logs said.
 async fn block_times(
-    url: &str,
+    rpc: &Rpc,
     blocks: &BTreeMap<u64, B256>,
 ) -> ApiResult<BTreeMap<u64, Timestamp>> {
     let calls: Vec<Call> = blocks
@@ -267,7 +276,7 @@ async fn block_times(
             params: json!([format!("{n:#x}"), false]),
         })
         .collect();
-    let results = rpc::batch(url, &calls).await.map_err(rpc_error)?;
+    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
     let mut times = BTreeMap::new();
     for ((number, expected_hash), block) in blocks.iter().zip(results) {
         let hash: Option<B256> = block["hash"].as_str().and_then(|h| h.parse().ok());
@@ -285,7 +294,7 @@ async fn block_times(
 async fn record_transfers(
     store: &Store,
     chain: &Chain,
-    url: &str,
+    rpc: &Rpc,
     by_address: &BTreeMap<String, String>,
     transfers: Vec<Transfer>,
     now: Timestamp,
@@ -301,7 +310,7 @@ async fn record_transfers(
         .iter()
         .map(|t| (t.block_number, t.block_hash))
         .collect();
-    let times = block_times(url, &blocks).await?;
+    let times = block_times(rpc, &blocks).await?;
     let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
     let mut found = Vec::new();
     for t in transfers {
@@ -466,14 +475,15 @@ pub async fn check(
         .into_iter()
         .filter(|(c, _)| chain_ids.contains(&c.chain_id))
     {
-        let head = read_head(&url, chain.chain_id).await?;
+        let rpc = config::rpc(env, url);
+        let head = read_head(&rpc, chain.chain_id).await?;
         // The head is a fact anyone may record; the cursor is the cron's alone.
         store
             .record_head(chain.chain_id, head, &now.to_string())
             .await?;
         heads.insert(chain.chain_id, head);
         let transfers = match tx_hash {
-            Some(hash) => receipt_transfers(&url, chain, hash, &address).await?,
+            Some(hash) => receipt_transfers(&rpc, chain, hash, &address).await?,
             None => {
                 let cursor = cursors
                     .iter()
@@ -483,15 +493,15 @@ pub async fn check(
                 let from = cursor
                     .saturating_sub(u64::from(chain.min_confirmations) + RESCAN_MARGIN)
                     .max(1);
-                transfer_logs(&url, chain, vec![address.clone()], from, head).await?
+                transfer_logs(&rpc, chain, vec![address.clone()], from, head).await?
             }
         };
-        record_transfers(store, chain, &url, &by_address, transfers, now).await?;
+        record_transfers(store, chain, &rpc, &by_address, transfers, now).await?;
     }
     evaluate_one(store, &session.id, &heads, now, &[], base_url).await
 }
 
-async fn read_head(url: &str, chain_id: u64) -> ApiResult<u64> {
+async fn read_head(rpc: &Rpc, chain_id: u64) -> ApiResult<u64> {
     let calls = [
         Call {
             method: "eth_chainId",
@@ -502,7 +512,7 @@ async fn read_head(url: &str, chain_id: u64) -> ApiResult<u64> {
             params: json!([]),
         },
     ];
-    let results = rpc::batch(url, &calls).await.map_err(unavailable)?;
+    let results = rpc.batch(&calls).await.map_err(unavailable)?;
     let served = rpc::quantity(&results[0]).map_err(unavailable)?;
     if served != chain_id {
         return Err(unavailable(RpcError::Malformed(format!(
@@ -524,20 +534,18 @@ fn unavailable(e: RpcError) -> ApiError {
 
 /// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
 async fn receipt_transfers(
-    url: &str,
+    rpc: &Rpc,
     chain: &Chain,
     hash: B256,
     address: &str,
 ) -> ApiResult<Vec<Transfer>> {
-    let results = rpc::batch(
-        url,
-        &[Call {
+    let results = rpc
+        .batch(&[Call {
             method: "eth_getTransactionReceipt",
             params: json!([hash.to_string()]),
-        }],
-    )
-    .await
-    .map_err(unavailable)?;
+        }])
+        .await
+        .map_err(unavailable)?;
     let receipt = &results[0];
     if receipt.is_null() || receipt["status"].as_str() != Some("0x1") {
         return Ok(Vec::new());
@@ -554,15 +562,13 @@ async fn receipt_transfers(
         .unwrap_or_default();
     // A receipt from a block that is no longer canonical proves nothing.
     if let Some(t) = transfers.first() {
-        let block = rpc::batch(
-            url,
-            &[Call {
+        let block = rpc
+            .batch(&[Call {
                 method: "eth_getBlockByNumber",
                 params: json!([format!("{:#x}", t.block_number), false]),
-            }],
-        )
-        .await
-        .map_err(unavailable)?;
+            }])
+            .await
+            .map_err(unavailable)?;
         let canonical: Option<B256> = block[0]["hash"].as_str().and_then(|h| h.parse().ok());
         if canonical != Some(t.block_hash) {
             return Ok(Vec::new());

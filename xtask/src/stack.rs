@@ -27,6 +27,8 @@ pub struct Profile {
     pub block_time: Option<u32>,
     /// Port of the fault-injecting RPC proxy the worker talks through (tests only).
     pub rpc_proxy: Option<u16>,
+    /// How long the worker waits for the chain (tests keep it short to test timeouts).
+    pub rpc_timeout_ms: u32,
 }
 
 pub const DEV: Profile = Profile {
@@ -38,6 +40,7 @@ pub const DEV: Profile = Profile {
     },
     block_time: Some(2),
     rpc_proxy: None,
+    rpc_timeout_ms: 10_000,
 };
 pub const TEST: Profile = Profile {
     name: "test",
@@ -48,6 +51,7 @@ pub const TEST: Profile = Profile {
     },
     block_time: None,
     rpc_proxy: Some(18546),
+    rpc_timeout_ms: 2_000,
 };
 
 pub struct Stack {
@@ -120,7 +124,8 @@ impl Stack {
         write(
             &dir.join("dev.vars"),
             &format!(
-                "ADMIN_TOKEN={admin_token}\nRPC_URL_31337={worker_rpc_url}\nKASSE_TEST_HELPERS=1\n"
+                "ADMIN_TOKEN={admin_token}\nRPC_URL_31337={worker_rpc_url}\nKASSE_TEST_HELPERS=1\nRPC_TIMEOUT_MS={}\n",
+                profile.rpc_timeout_ms
             ),
         )?;
 
