@@ -27,6 +27,8 @@ pub mod ids;
 #[cfg(feature = "domain")]
 pub mod money;
 #[cfg(feature = "domain")]
+pub mod price;
+#[cfg(feature = "domain")]
 pub mod quote;
 #[cfg(feature = "domain")]
 pub mod session;

@@ -1,0 +1,177 @@
+//! Native-coin pricing from a Chainlink-style feed (spec §2).
+//!
+//! A round is usable only if its answer is positive, it is not from the future, it is no
+//! older than the feed's heartbeat and (on L2s) the sequencer is up. The quote rounds up to
+//! the base unit, so the merchant never receives less than the fiat amount at that price:
+//! `ceil(cents · 10^(decimals + feed_decimals) / (price · 100))`.
+
+use alloy_primitives::{I256, U256};
+
+use crate::money::Cents;
+use crate::time::Timestamp;
+
+/// A feed answer as read from `latestRoundData()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub answer: I256,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceError {
+    NotPositive,
+    FromTheFuture,
+    Stale { age_secs: u64 },
+    SequencerDown,
+}
+
+/// The usable price of a round, or why there is none.
+pub fn usable_price(
+    round: Round,
+    heartbeat_secs: u64,
+    sequencer_up: bool,
+    now: Timestamp,
+) -> Result<U256, PriceError> {
+    if !sequencer_up {
+        return Err(PriceError::SequencerDown);
+    }
+    if round.answer <= I256::ZERO {
+        return Err(PriceError::NotPositive);
+    }
+    if round.updated_at > now {
+        return Err(PriceError::FromTheFuture);
+    }
+    let age_secs = now.0 - round.updated_at.0;
+    if age_secs > heartbeat_secs {
+        return Err(PriceError::Stale { age_secs });
+    }
+    Ok(round.answer.into_raw())
+}
+
+/// Base units of the native coin worth `cents` at `price` (with `feed_decimals`), rounded up.
+/// `None` on a zero price or overflow.
+pub fn native_amount(
+    cents: Cents,
+    native_decimals: u8,
+    price: U256,
+    feed_decimals: u8,
+) -> Option<U256> {
+    let scale = U256::from(10u8).checked_pow(U256::from(
+        u32::from(native_decimals) + u32::from(feed_decimals),
+    ))?;
+    let numerator = U256::from(cents.0).checked_mul(scale)?;
+    let denominator = price.checked_mul(U256::from(100u8))?;
+    if denominator.is_zero() {
+        return None;
+    }
+    let (quotient, remainder) = numerator.div_rem(denominator);
+    if remainder.is_zero() {
+        Some(quotient)
+    } else {
+        quotient.checked_add(U256::from(1u8))
+    }
+}
+
+/// The price as a 2-decimal USD string for `exchange_rate` (`"3000.00"`), truncated.
+pub fn price_string(price: U256, feed_decimals: u8) -> String {
+    let cents = if feed_decimals >= 2 {
+        price / U256::from(10u8).pow(U256::from(feed_decimals - 2))
+    } else {
+        price * U256::from(10u8).pow(U256::from(2 - feed_decimals))
+    };
+    let hundred = U256::from(100u8);
+    format!("{}.{:02}", cents / hundred, (cents % hundred).to::<u64>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const NOW: Timestamp = Timestamp(1_800_000_000);
+
+    fn round(answer: i64, age: u64) -> Round {
+        Round {
+            answer: I256::try_from(answer).unwrap_or(I256::ZERO),
+            updated_at: Timestamp(NOW.0 - age),
+        }
+    }
+
+    #[test]
+    fn usable_rounds_and_every_refusal() {
+        assert_eq!(
+            usable_price(round(3000_00000000, 60), 3600, true, NOW),
+            Ok(U256::from(3000_00000000u64))
+        );
+        assert_eq!(
+            usable_price(round(0, 60), 3600, true, NOW),
+            Err(PriceError::NotPositive)
+        );
+        assert_eq!(
+            usable_price(round(-5, 60), 3600, true, NOW),
+            Err(PriceError::NotPositive)
+        );
+        assert_eq!(
+            usable_price(round(3000, 3601), 3600, true, NOW),
+            Err(PriceError::Stale { age_secs: 3601 })
+        );
+        assert_eq!(
+            usable_price(round(3000, 3600), 3600, true, NOW).map(|_| ()),
+            Ok(())
+        );
+        let future = Round {
+            answer: I256::try_from(3000).unwrap_or(I256::ZERO),
+            updated_at: NOW.plus_secs(1),
+        };
+        assert_eq!(
+            usable_price(future, 3600, true, NOW),
+            Err(PriceError::FromTheFuture)
+        );
+        assert_eq!(
+            usable_price(round(3000, 60), 3600, false, NOW),
+            Err(PriceError::SequencerDown)
+        );
+    }
+
+    #[test]
+    fn native_amounts_round_up_to_the_wei() {
+        // $49.99 at $3000.00 (8 feed decimals) = 0.016663333… ETH → rounded up.
+        let price = U256::from(3000_00000000u64);
+        assert_eq!(
+            native_amount(Cents(4999), 18, price, 8),
+            Some(U256::from(16_663_333_333_333_334u64))
+        );
+        // Exact division stays exact: $30.00 at $3000 = 0.01 ETH.
+        assert_eq!(
+            native_amount(Cents(3000), 18, price, 8),
+            Some(U256::from(10_000_000_000_000_000u64))
+        );
+        assert_eq!(native_amount(Cents(1), 18, U256::ZERO, 8), None);
+    }
+
+    #[test]
+    fn exchange_rate_strings() {
+        assert_eq!(price_string(U256::from(3000_12345678u64), 8), "3000.12");
+        assert_eq!(price_string(U256::from(5u8), 0), "5.00");
+    }
+
+    proptest! {
+        /// The quote is the smallest amount worth at least the fiat total: paying it never
+        /// short-changes the merchant, and one base unit less would.
+        #[test]
+        fn native_quote_is_the_least_sufficient_amount(
+            cents in 1u64..=99_999_999,
+            price in 1u64..=1_000_000_00000000,
+            decimals in 0u8..=18,
+        ) {
+            let price = U256::from(price);
+            let amount = native_amount(Cents(cents), decimals, price, 8).expect("fits");
+            let scale = U256::from(10u8).pow(U256::from(u32::from(decimals) + 8));
+            let owed = U256::from(cents) * scale;
+            prop_assert!(amount * price * U256::from(100u8) >= owed);
+            if amount > U256::ZERO {
+                prop_assert!((amount - U256::from(1u8)) * price * U256::from(100u8) < owed);
+            }
+        }
+    }
+}
