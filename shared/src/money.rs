@@ -117,6 +117,21 @@ pub fn parse_base_units(s: &str) -> Option<U256> {
     U256::from_str_radix(s, 10).ok()
 }
 
+/// On the wire and in storage: a decimal string with two decimals (`"49.99"`), never a number.
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&s)
+            .map_err(|e| serde::de::Error::custom(format!("not a 2-decimal amount ({e:?}): {s}")))
+    }
+}
+
 #[cfg(test)]
 mod properties {
     use super::*;
@@ -249,20 +264,5 @@ mod tests {
             ),
             None
         );
-    }
-}
-
-/// On the wire and in storage: a decimal string with two decimals (`"49.99"`), never a number.
-impl serde::Serialize for Cents {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Cents {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::parse(&s)
-            .map_err(|e| serde::de::Error::custom(format!("not a 2-decimal amount ({e:?}): {s}")))
     }
 }

@@ -161,7 +161,7 @@ mod tests {
         #[test]
         fn native_quote_is_the_least_sufficient_amount(
             cents in 1u64..=99_999_999,
-            price in 1u64..=1_000_000_00000000,
+            price in 1u64..=100_000_000_000_000, // up to $1,000,000 with 8 decimals
             decimals in 0u8..=18,
         ) {
             let price = U256::from(price);

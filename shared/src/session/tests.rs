@@ -291,11 +291,21 @@ fn uncounted_dust_changes_no_status_and_emits_nothing() {
         ..pay("USDC", 1, 100, T0.plus_secs(30))
     };
     assert_eq!(
-        run(&session(false), &[dust.clone()], 110, T0.plus_secs(60)),
+        run(
+            &session(false),
+            std::slice::from_ref(&dust),
+            110,
+            T0.plus_secs(60)
+        ),
         None
     );
-    let out = run(&session(true), &[dust.clone()], 110, T0.plus_secs(60))
-        .expect("the transfer is noticed");
+    let out = run(
+        &session(true),
+        std::slice::from_ref(&dust),
+        110,
+        T0.plus_secs(60),
+    )
+    .expect("the transfer is noticed");
     assert_eq!(out.session.status, Status::Pending);
     assert_eq!(out.events, vec![]);
     assert_eq!(out.session.amount_received, U256::ZERO);
@@ -310,7 +320,7 @@ fn uncounted_dust_changes_no_status_and_emits_nothing() {
 fn another_token_after_selection_is_unexpected_once_and_not_counted() {
     let s = session(true);
     let usdt = pay("USDT", 49_990_000, 100, T0.plus_secs(30));
-    let out = run(&s, &[usdt.clone()], 110, T0.plus_secs(60)).expect("changes");
+    let out = run(&s, std::slice::from_ref(&usdt), 110, T0.plus_secs(60)).expect("changes");
     assert_eq!(out.events, vec![EventType::PaymentUnexpected]);
     assert_eq!(out.session.status, Status::Pending);
     assert_eq!(out.payments.len(), 1);
