@@ -161,11 +161,20 @@ mod tests {
         let raw: serde_json::Value = serde_json::from_str(BUILTIN_JSON).expect("json");
         let mut all = Vec::new();
         strings(&raw, &mut all);
-        let addresses: Vec<&str> =
-            all.into_iter().filter(|s| s.len() == 42 && s.starts_with("0x") && s[2..].bytes().all(|b| b.is_ascii_hexdigit())).collect();
+        let addresses: Vec<&str> = all
+            .into_iter()
+            .filter(|s| {
+                s.len() == 42
+                    && s.starts_with("0x")
+                    && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
+            })
+            .collect();
         assert!(addresses.len() > 20, "found {} addresses", addresses.len());
         for a in &addresses {
-            assert!(Address::parse_checksummed(a, None).is_ok(), "{a} is not in EIP-55 checksum form");
+            assert!(
+                Address::parse_checksummed(a, None).is_ok(),
+                "{a} is not in EIP-55 checksum form"
+            );
         }
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
         for chain in &catalogue.chains {
@@ -176,25 +185,59 @@ mod tests {
             let mut unique = roles.clone();
             unique.sort();
             unique.dedup();
-            assert_eq!(unique.len(), roles.len(), "an address plays two roles on {}", chain.name);
+            assert_eq!(
+                unique.len(),
+                roles.len(),
+                "an address plays two roles on {}",
+                chain.name
+            );
             assert!(!chain.sources.is_empty(), "{} cites no source", chain.name);
-            assert!(chain.tokens.iter().all(|t| t.source.is_some()), "a token on {} cites no source", chain.name);
-            assert!(chain.tokens.iter().all(|t| t.decimals == 6 && t.min_amount == "10000"), "stablecoins: 6 decimals, 0.01 minimum");
+            assert!(
+                chain.tokens.iter().all(|t| t.source.is_some()),
+                "a token on {} cites no source",
+                chain.name
+            );
+            assert!(
+                chain
+                    .tokens
+                    .iter()
+                    .all(|t| t.decimals == 6 && t.min_amount == "10000"),
+                "stablecoins: 6 decimals, 0.01 minimum"
+            );
         }
     }
 
     #[test]
     fn live_defaults_and_test_chains_of_the_spec() {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
-        for (id, testnet) in [(1, false), (8453, false), (42161, false), (10, false), (137, false), (11155111, true), (84532, true), (31337, true)] {
-            let chain = catalogue.chain(id).unwrap_or_else(|| panic!("chain {id} missing"));
+        for (id, testnet) in [
+            (1, false),
+            (8453, false),
+            (42161, false),
+            (10, false),
+            (137, false),
+            (11155111, true),
+            (84532, true),
+            (31337, true),
+        ] {
+            let chain = catalogue
+                .chain(id)
+                .unwrap_or_else(|| panic!("chain {id} missing"));
             assert_eq!(chain.testnet, testnet, "{}", chain.name);
             assert!(chain.token("USDC").is_some(), "USDC on {}", chain.name);
             assert_eq!(chain.rpc_url_var, format!("RPC_URL_{id}"));
         }
-        assert_eq!(catalogue.chain(137).map(|c| c.native_symbol.as_str()), Some("POL"));
+        assert_eq!(
+            catalogue.chain(137).map(|c| c.native_symbol.as_str()),
+            Some("POL")
+        );
         for l2 in [8453, 42161, 10] {
-            assert!(catalogue.chain(l2).is_some_and(|c| c.sequencer_uptime_feed.is_some()), "sequencer feed on {l2}");
+            assert!(
+                catalogue
+                    .chain(l2)
+                    .is_some_and(|c| c.sequencer_uptime_feed.is_some()),
+                "sequencer feed on {l2}"
+            );
         }
     }
 

@@ -178,7 +178,8 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_unix);
 
--- Fixed-window counters (public link POSTs per IP, checks per session).
+-- Rate limits (checks per session, public link POSTs per IP): window_unix holds the
+-- time (ms) of the last allowed event; count how many were allowed in all.
 CREATE TABLE rate_limits (
     key           TEXT PRIMARY KEY,
     window_unix   INTEGER NOT NULL,

@@ -526,24 +526,25 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.body).collect())
     }
 
-    /// Counts a hit in a fixed window; returns the count so far in this window.
-    pub async fn hit(&self, key: &str, window: u64) -> ApiResult<u64> {
+    /// Allows one event per `interval_ms` for `key`, atomically: the upsert only takes
+    /// effect (and returns a row) when the last allowed event is old enough.
+    pub async fn allow(&self, key: &str, now_ms: u64, interval_ms: u64) -> ApiResult<bool> {
         #[derive(Deserialize)]
         struct Row {
+            #[allow(dead_code, reason = "only whether a row comes back matters")]
             count: u64,
         }
         let row: Option<Row> = self
             .stmt(
                 "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (key) DO UPDATE SET
-                   count = CASE WHEN rate_limits.window_unix = excluded.window_unix THEN rate_limits.count + 1 ELSE 1 END,
-                   window_unix = excluded.window_unix
+                 ON CONFLICT (key) DO UPDATE SET window_unix = excluded.window_unix, count = rate_limits.count + 1
+                   WHERE rate_limits.window_unix <= excluded.window_unix - ?3
                  RETURNING count",
-                &[text(key), int(window)],
+                &[text(key), int(now_ms), int(interval_ms)],
             )?
             .first(None)
             .await?;
-        Ok(row.map_or(1, |r| r.count))
+        Ok(row.is_some())
     }
 
     // ----- watcher ---------------------------------------------------------------------------

@@ -308,13 +308,16 @@ fn parse_check(body: &str) -> ApiResult<Option<alloy_primitives::B256>> {
     }
 }
 
-/// One check per session every 2 seconds (spec §4).
+/// One check per session every 2 seconds (spec §4), measured from the last allowed one.
 async fn check_rate_limit(store: &Store, session_id: &str) -> ApiResult<()> {
-    const WINDOW_SECS: u64 = 2;
-    if store
-        .hit(&format!("check:{session_id}"), now().0 / WINDOW_SECS)
+    const INTERVAL_MS: u64 = 2_000;
+    if !store
+        .allow(
+            &format!("check:{session_id}"),
+            Date::now().as_millis(),
+            INTERVAL_MS,
+        )
         .await?
-        > 1
     {
         return Err(ApiError::new(
             429,
@@ -322,7 +325,7 @@ async fn check_rate_limit(store: &Store, session_id: &str) -> ApiResult<()> {
             "rate_limited",
             "A check for this session ran in the last 2 seconds; retry after the Retry-After delay.",
         )
-        .with_retry_after(WINDOW_SECS));
+        .with_retry_after(INTERVAL_MS / 1000));
     }
     Ok(())
 }
