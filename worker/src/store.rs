@@ -560,20 +560,37 @@ impl Store {
             .results()?)
     }
 
-    /// Every session with watch rows, including ones past `late_until`: those get one last
-    /// evaluation (e.g. to `expired`) before `unwatch_expired` removes their rows.
-    pub async fn watched_sessions(&self) -> ApiResult<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            session_id: String,
-        }
-        let rows: Vec<Row> = self
+    /// The documents of every session with watch rows, in one query. Sessions past
+    /// `late_until` are included: they get one last evaluation (e.g. to `expired`) before
+    /// `unwatch_expired` removes their rows.
+    pub async fn watched_session_data(&self) -> ApiResult<Vec<Session>> {
+        let rows: Vec<SessionRow> = self
             .db
-            .prepare("SELECT DISTINCT session_id FROM watch")
+            .prepare(
+                "SELECT data FROM checkout_sessions WHERE id IN (SELECT session_id FROM watch)",
+            )
             .all()
             .await?
             .results()?;
-        Ok(rows.into_iter().map(|r| r.session_id).collect())
+        rows.iter()
+            .map(|r| {
+                serde_json::from_str(&r.data)
+                    .map_err(|e| ApiError::internal(format!("stored session: {e}")))
+            })
+            .collect()
+    }
+
+    /// The payments of every session with watch rows, in one query.
+    pub async fn watched_payment_rows(&self) -> ApiResult<Vec<PaymentRow>> {
+        Ok(self
+            .db
+            .prepare(
+                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                 FROM payments WHERE session_id IN (SELECT session_id FROM watch) ORDER BY session_id, block_number, log_index",
+            )
+            .all()
+            .await?
+            .results()?)
     }
 
     /// Records newly found transfers; ones already recorded are left as they are.

@@ -361,6 +361,8 @@ async fn record_transfers(
 }
 
 /// Runs the lifecycle over every watched session and writes each change exactly once.
+/// Two queries load every watched session and its payments, whatever their number: D1
+/// caps queries per invocation (50 free, 1,000 paid), never rows.
 async fn evaluate_watched(
     store: &Store,
     base_url: &str,
@@ -368,30 +370,52 @@ async fn evaluate_watched(
     reconciled: &Reconciled,
 ) -> ApiResult<()> {
     let heads = store.heads().await?;
-    for session_id in store.watched_sessions().await? {
+    let sessions = store.watched_session_data().await?;
+    let mut rows_by_session: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
+    for row in store.watched_payment_rows().await? {
+        rows_by_session
+            .entry(row.session_id.clone())
+            .or_default()
+            .push(row);
+    }
+    for session in sessions {
         let overrides = reconciled
-            .get(&session_id)
+            .get(&session.id)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        evaluate_one(store, &session_id, &heads, now, overrides, base_url).await?;
+        let rows = rows_by_session.remove(&session.id).unwrap_or_default();
+        evaluate_loaded(store, session, &rows, &heads, now, overrides, base_url).await?;
     }
     Ok(())
 }
 
-/// Evaluates one session against its recorded payments (with `overrides` from a rescan)
-/// and writes the change, if any, exactly once.
-pub async fn evaluate_one(
+/// Loads one session and evaluates it (the on-demand check).
+async fn evaluate_one(
     store: &Store,
     session_id: &str,
     heads: &Heads,
     now: Timestamp,
-    overrides: &[(String, Payment)],
     base_url: &str,
 ) -> ApiResult<()> {
     let Some(session) = store.session(session_id).await? else {
         return Ok(());
     };
     let rows = store.payment_rows(session_id).await?;
+    evaluate_loaded(store, session, &rows, heads, now, &[], base_url).await
+}
+
+/// Evaluates one session against its recorded payments (with `overrides` from a rescan)
+/// and writes the change, if any, exactly once.
+async fn evaluate_loaded(
+    store: &Store,
+    session: Session,
+    rows: &[PaymentRow],
+    heads: &Heads,
+    now: Timestamp,
+    overrides: &[(String, Payment)],
+    base_url: &str,
+) -> ApiResult<()> {
+    let session_id = session.id.clone();
     let recorded: Vec<Payment> = rows
         .iter()
         .map(PaymentRow::to_payment)
@@ -498,7 +522,7 @@ pub async fn check(
         };
         record_transfers(store, chain, &rpc, &by_address, transfers, now).await?;
     }
-    evaluate_one(store, &session.id, &heads, now, &[], base_url).await
+    evaluate_one(store, &session.id, &heads, now, base_url).await
 }
 
 async fn read_head(rpc: &Rpc, chain_id: u64) -> ApiResult<u64> {
