@@ -103,25 +103,7 @@ async fn scan_chain(
     now: Timestamp,
     reconciled: &mut Reconciled,
 ) -> ApiResult<()> {
-    let calls = [
-        Call {
-            method: "eth_chainId",
-            params: json!([]),
-        },
-        Call {
-            method: "eth_blockNumber",
-            params: json!([]),
-        },
-    ];
-    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
-    let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
-    if served != chain.chain_id {
-        return Err(chain_error(format!(
-            "RPC serves chain {served}, expected {}",
-            chain.chain_id
-        )));
-    }
-    let head = rpc::quantity(&results[1]).map_err(rpc_error)?;
+    let head = read_head(rpc, chain.chain_id).await?;
     store
         .record_head(chain.chain_id, head, &now.to_string())
         .await?;
@@ -525,6 +507,7 @@ pub async fn check(
     evaluate_one(store, &session.id, &heads, now, base_url).await
 }
 
+/// The head of the chain behind `rpc`, after checking that it is the chain we expect.
 async fn read_head(rpc: &Rpc, chain_id: u64) -> ApiResult<u64> {
     let calls = [
         Call {
@@ -536,24 +519,14 @@ async fn read_head(rpc: &Rpc, chain_id: u64) -> ApiResult<u64> {
             params: json!([]),
         },
     ];
-    let results = rpc.batch(&calls).await.map_err(unavailable)?;
-    let served = rpc::quantity(&results[0]).map_err(unavailable)?;
+    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
+    let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
     if served != chain_id {
-        return Err(unavailable(RpcError::Malformed(format!(
+        return Err(chain_error(format!(
             "RPC serves chain {served}, expected {chain_id}"
-        ))));
+        )));
     }
-    rpc::quantity(&results[1]).map_err(unavailable)
-}
-
-fn unavailable(e: RpcError) -> ApiError {
-    worker::console_warn!("check: RPC failed: {e}");
-    ApiError::new(
-        503,
-        ErrorType::ApiError,
-        "chain_unavailable",
-        "The chain could not be read just now; try again shortly.",
-    )
+    rpc::quantity(&results[1]).map_err(rpc_error)
 }
 
 /// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
@@ -569,7 +542,7 @@ async fn receipt_transfers(
             params: json!([hash.to_string()]),
         }])
         .await
-        .map_err(unavailable)?;
+        .map_err(rpc_error)?;
     let receipt = &results[0];
     if receipt.is_null() || receipt["status"].as_str() != Some("0x1") {
         return Ok(Vec::new());
@@ -592,7 +565,7 @@ async fn receipt_transfers(
                 params: json!([format!("{:#x}", t.block_number), false]),
             }])
             .await
-            .map_err(unavailable)?;
+            .map_err(rpc_error)?;
         let canonical: Option<B256> = block[0]["hash"].as_str().and_then(|h| h.parse().ok());
         if canonical != Some(t.block_hash) {
             return Ok(Vec::new());

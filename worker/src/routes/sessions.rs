@@ -225,18 +225,43 @@ pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> 
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
     let session = owned_session(&store, &caller, id).await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    session_response(&store, &session, &base).await
+}
+
+/// The merchant's view of `session` with its payments as stored now.
+pub(crate) async fn session_response(
+    store: &Store,
+    session: &Session,
+    base: &str,
+) -> ApiResult<Response> {
     let payments = store.payments(&session.id).await?;
     let heads = store.heads().await?;
-    let base = config::base_url(env, Some(&origin(&req)?));
+    let object = session_object(
+        session,
+        &payments,
+        &heads,
+        config::catalogue(),
+        base,
+        Audience::SecretKey,
+    );
+    Ok(json_response(200, &object))
+}
+
+/// The shopper's view of `session` as stored now.
+async fn shopper_response(store: &Store, session: &Session) -> ApiResult<Response> {
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    let branding = store.account_settings(&session.account_id).await?.branding;
     Ok(json_response(
         200,
-        &session_object(
-            &session,
+        &shopper_view(
+            session,
             &payments,
             &heads,
             config::catalogue(),
-            &base,
-            Audience::SecretKey,
+            branding,
+            now(),
         ),
     ))
 }
@@ -267,20 +292,7 @@ async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Ses
 pub async fn public_retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let session = public_session(&req, &store, id).await?;
-    let payments = store.payments(&session.id).await?;
-    let heads = store.heads().await?;
-    let branding = store.account_settings(&session.account_id).await?.branding;
-    Ok(json_response(
-        200,
-        &shopper_view(
-            &session,
-            &payments,
-            &heads,
-            config::catalogue(),
-            branding,
-            now(),
-        ),
-    ))
+    shopper_response(&store, &session).await
 }
 
 /// Optional `{"tx_hash": "0x…"}` body of a check.
@@ -363,19 +375,7 @@ pub async fn check(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
     let base = config::base_url(env, Some(&origin(&req)?));
     run_check(env, &store, &session, tx_hash, &base).await?;
     let session = owned_session(&store, &caller, id).await?;
-    let payments = store.payments(&session.id).await?;
-    let heads = store.heads().await?;
-    Ok(json_response(
-        200,
-        &session_object(
-            &session,
-            &payments,
-            &heads,
-            config::catalogue(),
-            &base,
-            Audience::SecretKey,
-        ),
-    ))
+    session_response(&store, &session, &base).await
 }
 
 /// `POST /v1/public/checkout_sessions/{id}/check` (client secret): returns the shopper view.
@@ -390,18 +390,5 @@ pub async fn public_check(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
         .session(id)
         .await?
         .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
-    let payments = store.payments(&session.id).await?;
-    let heads = store.heads().await?;
-    let branding = store.account_settings(&session.account_id).await?.branding;
-    Ok(json_response(
-        200,
-        &shopper_view(
-            &session,
-            &payments,
-            &heads,
-            config::catalogue(),
-            branding,
-            now(),
-        ),
-    ))
+    shopper_response(&store, &session).await
 }

@@ -10,11 +10,10 @@ use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{body_text, json_response, origin};
-use crate::routes::sessions::owned_session;
+use crate::routes::sessions::{owned_session, session_response};
 use crate::store::{Cache, Store};
 use kasse_shared::api::ParamError;
 use kasse_shared::api::create::{object, reject_unknown};
-use kasse_shared::api::view::{Audience, session_object};
 
 fn require_enabled(env: &Env) -> ApiResult<()> {
     if config::test_helpers_enabled(env) {
@@ -108,18 +107,6 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
         ));
     }
     store.rewatch_until(&next).await?;
-    let payments = store.payments(&next.id).await?;
-    let heads = store.heads().await?;
     let base = config::base_url(env, Some(&origin(&req)?));
-    Ok(json_response(
-        200,
-        &session_object(
-            &next,
-            &payments,
-            &heads,
-            config::catalogue(),
-            &base,
-            Audience::SecretKey,
-        ),
-    ))
+    session_response(&store, &next, &base).await
 }
