@@ -11,6 +11,8 @@ pub mod status;
 pub mod time;
 
 #[cfg(feature = "domain")]
+pub mod abi;
+#[cfg(feature = "domain")]
 pub mod account;
 #[cfg(feature = "domain")]
 pub mod api;
@@ -26,6 +28,8 @@ pub mod health;
 pub mod ids;
 #[cfg(feature = "domain")]
 pub mod money;
+#[cfg(feature = "domain")]
+pub mod native;
 #[cfg(feature = "domain")]
 pub mod price;
 #[cfg(feature = "domain")]

@@ -21,8 +21,29 @@ pub struct Round {
 pub enum PriceError {
     NotPositive,
     FromTheFuture,
-    Stale { age_secs: u64 },
+    Stale {
+        age_secs: u64,
+    },
     SequencerDown,
+    /// The chain has no price feed in the catalogue.
+    NoFeed,
+}
+
+impl std::fmt::Display for PriceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotPositive => write!(f, "the feed's answer is not a positive price"),
+            Self::FromTheFuture => write!(f, "the feed's round is dated in the future"),
+            Self::Stale { age_secs } => {
+                write!(
+                    f,
+                    "the feed's last round is {age_secs} s old, beyond its heartbeat"
+                )
+            }
+            Self::SequencerDown => write!(f, "the L2 sequencer is down or just restarted"),
+            Self::NoFeed => write!(f, "the chain has no price feed"),
+        }
+    }
 }
 
 /// The usable price of a round, or why there is none.
@@ -46,6 +67,17 @@ pub fn usable_price(
         return Err(PriceError::Stale { age_secs });
     }
     Ok(round.answer.into_raw())
+}
+
+/// Chainlink's advice for L2 sequencer feeds: answer 0 means up, and prices are trusted
+/// only an hour after the sequencer came back (`startedAt`), once feeds have caught up.
+pub const SEQUENCER_GRACE_SECS: u64 = 3_600;
+
+/// Whether an L2 sequencer-uptime round says the sequencer is up and past its grace period.
+pub fn sequencer_up(answer: I256, started_at: Timestamp, now: Timestamp) -> bool {
+    answer.is_zero()
+        && now.0.saturating_sub(started_at.0) >= SEQUENCER_GRACE_SECS
+        && started_at <= now
 }
 
 /// Base units of the native coin worth `cents` at `price` (with `feed_decimals`), rounded up.
@@ -131,6 +163,16 @@ mod tests {
             usable_price(round(3000, 60), 3600, false, NOW),
             Err(PriceError::SequencerDown)
         );
+    }
+
+    #[test]
+    fn sequencer_must_be_up_for_an_hour() {
+        let up = I256::ZERO;
+        let down = I256::ONE;
+        assert!(sequencer_up(up, Timestamp(NOW.0 - 3_600), NOW));
+        assert!(!sequencer_up(up, Timestamp(NOW.0 - 3_599), NOW));
+        assert!(!sequencer_up(down, Timestamp(NOW.0 - 90_000), NOW));
+        assert!(!sequencer_up(up, NOW.plus_secs(10), NOW));
     }
 
     #[test]

@@ -1,14 +1,64 @@
 //! Pricing a fiat amount in every accepted option (spec §2, "Quotes and rate lock").
 //!
 //! Catalogue tokens are USD stablecoins and quote 1:1, exactly: cents → base units by a
-//! power of ten, no rounding. (The native coin, priced from a feed, joins in the chain
-//! watcher issue.)
+//! power of ten, no rounding. The native coin is priced from the chain's feed and rounds
+//! up to the base unit ([`crate::price`]); without a usable price it is not offered.
+
+use alloy_primitives::U256;
 
 use crate::account::Settings;
 use crate::catalogue::{Catalogue, Chain};
 use crate::money::{Cents, stablecoin_amount};
+use crate::price::{PriceError, Round, native_amount, price_string, usable_price};
 use crate::session::Quote;
 use crate::time::Timestamp;
+
+/// A price as read from a chain's feed, with the sequencer's state on L2s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedReading {
+    pub round: Round,
+    /// `true` on chains without a sequencer feed.
+    pub sequencer_up: bool,
+}
+
+/// The native-coin option of `chain` for `amount` at the feed's price, or why there is none.
+pub fn native_quote(
+    chain: &Chain,
+    settings: &Settings,
+    amount: Cents,
+    reading: FeedReading,
+    now: Timestamp,
+) -> Result<Quote, PriceError> {
+    let feed = chain.price_feed.as_ref().ok_or(PriceError::NoFeed)?;
+    let price = usable_price(
+        reading.round,
+        feed.heartbeat_secs,
+        reading.sequencer_up,
+        now,
+    )?;
+    let priced = |cents| native_amount(cents, chain.native_decimals, price, feed.decimals);
+    let (Some(value), Some(one_cent)) = (priced(amount), priced(Cents(1))) else {
+        return Err(PriceError::NotPositive);
+    };
+    Ok(Quote {
+        chain_id: chain.chain_id,
+        token: chain.native_symbol.clone(),
+        contract: None,
+        decimals: chain.native_decimals,
+        amount: value,
+        one_cent: one_cent.max(U256::from(1u8)),
+        exchange_rate: price_string(price, feed.decimals),
+        quoted_at: now,
+        confirmations_required: confirmations_required(chain, settings),
+    })
+}
+
+/// Whether the account takes `chain`'s native coin and the chain can price it.
+pub fn offers_native(chain: &Chain, settings: &Settings, livemode: bool) -> bool {
+    chain.testnet != livemode
+        && chain.price_feed.is_some()
+        && settings.accepts(chain.chain_id, &chain.native_symbol)
+}
 
 pub fn confirmations_required(chain: &Chain, settings: &Settings) -> u32 {
     chain.min_confirmations.saturating_add(
@@ -87,6 +137,59 @@ mod tests {
                 .all(|q| q.amount == U256::from(49_990_000u64) && q.exchange_rate == "1.00")
         );
         assert_eq!(quotes[0].confirmations_required, 2);
+    }
+
+    fn reading(answer: i64, age: u64, now: Timestamp) -> FeedReading {
+        FeedReading {
+            round: Round {
+                answer: alloy_primitives::I256::try_from(answer).unwrap_or_default(),
+                updated_at: Timestamp(now.0 - age),
+            },
+            sequencer_up: true,
+        }
+    }
+
+    #[test]
+    fn native_quote_prices_from_the_feed_and_rounds_up() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let local = catalogue.chain(31337).expect("local chain");
+        let now = Timestamp(1_800_000_000);
+        let q = native_quote(
+            local,
+            &Settings::default(),
+            Cents(4999),
+            reading(3000_00000000, 60, now),
+            now,
+        )
+        .expect("usable price");
+        assert_eq!(
+            (
+                q.token.as_str(),
+                q.contract,
+                q.decimals,
+                q.exchange_rate.as_str()
+            ),
+            ("ETH", None, 18, "3000.00")
+        );
+        assert_eq!(q.amount, U256::from(16_663_333_333_333_334u64));
+        assert_eq!(q.one_cent, U256::from(3_333_333_333_334u64));
+        assert_eq!(
+            native_quote(
+                local,
+                &Settings::default(),
+                Cents(4999),
+                reading(3000_00000000, 90_000, now),
+                now
+            ),
+            Err(PriceError::Stale { age_secs: 90_000 })
+        );
+        let no_feed = Chain {
+            price_feed: None,
+            ..local.clone()
+        };
+        assert!(!offers_native(&no_feed, &Settings::default(), false));
+        assert!(offers_native(local, &Settings::default(), false));
+        assert!(!offers_native(local, &Settings::default(), true));
     }
 
     #[test]

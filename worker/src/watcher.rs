@@ -416,7 +416,7 @@ async fn evaluate_loaded(
     let (next, kinds) = match evaluate(&session, &current, heads, now) {
         Some(outcome) => {
             for updated in &outcome.payments {
-                if let Some(p) = current.iter_mut().find(|p| same_transfer(p, updated)) {
+                if let Some(p) = current.iter_mut().find(|p| p.same_transfer(updated)) {
                     *p = updated.clone();
                 }
             }
@@ -572,8 +572,4 @@ async fn receipt_transfers(
         }
     }
     Ok(transfers)
-}
-
-fn same_transfer(a: &Payment, b: &Payment) -> bool {
-    a.chain_id == b.chain_id && a.tx_hash == b.tx_hash && a.log_index == b.log_index
 }

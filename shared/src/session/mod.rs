@@ -160,16 +160,18 @@ impl Payment {
             .map_or(0, |h| h - self.block_number + 1)
     }
 
-    /// Identifies the transfer across runs and reorgs.
+    /// Identifies the transfer across runs and reorgs: a token transfer by transaction and
+    /// log, a native credit by its block (its transaction may be found later, or never).
     pub fn key(&self) -> String {
-        let tx = self
-            .tx_hash
-            .map_or_else(|| format!("block{}", self.block_number), |h| h.to_string());
-        format!(
-            "{}:{tx}:{}",
-            self.chain_id,
-            self.log_index.map_or_else(String::new, |i| i.to_string())
-        )
+        match (self.log_index, self.tx_hash) {
+            (Some(log), Some(tx)) => format!("{}:{tx}:{log}", self.chain_id),
+            _ => format!("{}:native:{}", self.chain_id, self.block_number),
+        }
+    }
+
+    /// Whether `other` is the same transfer (see [`Payment::key`]).
+    pub fn same_transfer(&self, other: &Payment) -> bool {
+        self.key() == other.key()
     }
 
     fn order_key(&self) -> (u64, u64) {
