@@ -29,9 +29,35 @@ pub struct Chain {
     pub price_feed: Option<PriceFeed>,
     pub sequencer_uptime_feed: Option<Address>,
     pub tokens: Vec<Token>,
+    /// What the chain's RPC provider accepts per call and per batch.
+    #[serde(default)]
+    pub rpc_limits: RpcLimits,
     /// Where the addresses above come from (issuer or Chainlink documentation).
     #[serde(default)]
     pub sources: Vec<String>,
+}
+
+/// Provider limits (spec §4). The defaults suit the common hosted providers; a chain whose
+/// provider is stricter overrides them in `chains.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RpcLimits {
+    /// Addresses per `eth_getLogs` topic OR-list and per Multicall3 balance call.
+    pub max_addresses_per_call: usize,
+    /// Most blocks one run scans (catch-up after an outage is spread over runs).
+    pub max_log_range: u64,
+    /// Most JSON-RPC calls in one HTTP batch.
+    pub max_batch: usize,
+}
+
+impl Default for RpcLimits {
+    fn default() -> Self {
+        Self {
+            max_addresses_per_call: 500,
+            max_log_range: 2_000,
+            max_batch: 500,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -116,7 +116,7 @@ test("another token after selection is unexpected: recorded, not counted, one ev
 test("the first payment chooses the option when none was selected", async () => {
   const s = await createSession({ chain_id: undefined, token: undefined });
   assert.equal(s.selected_token, null);
-  assert.deepEqual(s.supported_tokens.map((t) => t.token), ["USDC", "USDT"]);
+  assert.deepEqual(s.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
   await payToken(s, "USDT", 49_990_000n);
   await mine(2);
   await runScheduled();

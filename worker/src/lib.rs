@@ -9,6 +9,7 @@ mod config;
 mod entropy;
 mod error;
 mod http;
+mod native;
 mod routes;
 mod rpc;
 mod store;

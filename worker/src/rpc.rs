@@ -129,6 +129,15 @@ impl Rpc {
     pub async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
         batch_with_timeout(&self.url, calls, self.timeout).await
     }
+
+    /// Like [`Rpc::batch`], in as many batches of at most `max_batch` calls as needed.
+    pub async fn batches(&self, calls: &[Call], max_batch: usize) -> Result<Vec<Value>, RpcError> {
+        let mut results = Vec::with_capacity(calls.len());
+        for chunk in calls.chunks(max_batch.max(1)) {
+            results.extend(self.batch(chunk).await?);
+        }
+        Ok(results)
+    }
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64`.

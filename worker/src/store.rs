@@ -5,7 +5,9 @@
 //! causes (payment updates, events) inserted only `WHERE EXISTS` a session row carrying
 //! that token. A run that lost the race updates nothing and so writes nothing.
 
-use alloy_primitives::{Address, B256};
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
 use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session};
 use kasse_shared::time::Timestamp;
@@ -94,6 +96,7 @@ pub struct PaymentRow {
     pub session_id: String,
     pub chain_id: u64,
     pub token: String,
+    pub address: String,
     pub tx_hash: Option<String>,
     pub log_index: Option<u64>,
     pub block_number: u64,
@@ -142,6 +145,40 @@ pub struct NewPayment {
 pub struct WatchRow {
     pub address: String,
     pub session_id: String,
+    /// Balance and block of the baseline; `None` when the native coin is not watched.
+    pub native_baseline: Option<String>,
+    pub native_baseline_block: Option<u64>,
+}
+
+impl WatchRow {
+    /// The native-coin watch of this row, if the session has one on this chain.
+    pub fn native(&self) -> ApiResult<Option<crate::native::Watched>> {
+        let (Some(balance), Some(block)) = (&self.native_baseline, self.native_baseline_block)
+        else {
+            return Ok(None);
+        };
+        let bad = || ApiError::internal(format!("watch row of {} is malformed", self.session_id));
+        Ok(Some(crate::native::Watched {
+            session_id: self.session_id.clone(),
+            address: self.address.parse().map_err(|_| bad())?,
+            baseline: kasse_shared::money::parse_base_units(balance).ok_or_else(bad)?,
+            baseline_block: block,
+        }))
+    }
+}
+
+/// A native-coin baseline taken at creation: the balance at `block`.
+#[derive(Debug, Clone, Copy)]
+pub struct Baseline {
+    pub block: u64,
+    pub balance: U256,
+}
+
+/// A feed round to cache (spec §5: the price cache lives in D1).
+pub struct PriceRow {
+    pub chain_id: u64,
+    pub answer: alloy_primitives::I256,
+    pub updated_at: u64,
 }
 
 /// An event to insert with a session change: its id, type and frozen body.
@@ -334,6 +371,8 @@ impl Store {
     pub async fn insert_session(
         &self,
         session: &Session,
+        baselines: &BTreeMap<u64, Baseline>,
+        prices: &[PriceRow],
         event: &NewEvent,
         write_token: &str,
     ) -> ApiResult<()> {
@@ -362,10 +401,22 @@ impl Store {
         let mut chains: Vec<u64> = session.options.iter().map(|q| q.chain_id).collect();
         chains.dedup();
         for chain_id in chains {
+            let baseline = baselines.get(&chain_id);
             batch.push(self.stmt(
-                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix) VALUES (?1, ?2, ?3, ?4)",
-                &[int(chain_id), text(&address), text(&session.id), int(session.late_until.0)],
+                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &[
+                    int(chain_id),
+                    text(&address),
+                    text(&session.id),
+                    int(session.late_until.0),
+                    opt_text(baseline.map(|b| b.balance.to_string()).as_deref()),
+                    baseline.map_or(JsValue::NULL, |b| int(b.block)),
+                ],
             )?);
+        }
+        for price in prices {
+            batch.push(self.price_stmt(price, session.created_at.0)?);
         }
         batch.push(self.event_stmt(session, event, write_token)?);
         match self.db.batch(batch).await {
@@ -422,7 +473,7 @@ impl Store {
     pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(
-                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
                  FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index",
                 &[text(session_id)],
             )?
@@ -467,7 +518,8 @@ impl Store {
         )?];
         for (payment_id, p) in payment_updates {
             batch.push(self.stmt(
-                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6, counted = ?9
+                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6, counted = ?9,
+                     amount = ?10, tx_hash = ?11
                  WHERE id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?7 AND write_token = ?8)",
                 &[
                     text(payment_id),
@@ -479,6 +531,8 @@ impl Store {
                     text(&session.id),
                     text(write_token),
                     flag(p.counted),
+                    text(&p.amount.to_string()),
+                    opt_text(p.tx_hash.map(|h| h.to_string()).as_deref()),
                 ],
             )?);
         }
@@ -552,12 +606,25 @@ impl Store {
     pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
         Ok(self
             .stmt(
-                "SELECT address, session_id FROM watch WHERE chain_id = ?1 AND watch_until_unix >= ?2",
+                "SELECT address, session_id, native_baseline, native_baseline_block FROM watch
+                 WHERE chain_id = ?1 AND watch_until_unix >= ?2",
                 &[int(chain_id), int(now.0)],
             )?
             .all()
             .await?
             .results()?)
+    }
+
+    /// The watch row of one address on one chain.
+    pub async fn watch_row(&self, chain_id: u64, address: &str) -> ApiResult<Option<WatchRow>> {
+        Ok(self
+            .stmt(
+                "SELECT address, session_id, native_baseline, native_baseline_block FROM watch
+                 WHERE chain_id = ?1 AND address = ?2",
+                &[int(chain_id), text(address)],
+            )?
+            .first(None)
+            .await?)
     }
 
     /// The documents of every session with watch rows, in one query. Sessions past
@@ -585,7 +652,7 @@ impl Store {
         Ok(self
             .db
             .prepare(
-                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
                  FROM payments WHERE session_id IN (SELECT session_id FROM watch) ORDER BY session_id, block_number, log_index",
             )
             .all()
@@ -647,13 +714,84 @@ impl Store {
     ) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(
-                "SELECT id, session_id, chain_id, token, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
                  FROM payments WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')",
                 &[int(chain_id), int(from)],
             )?
             .all()
             .await?
             .results()?)
+    }
+
+    /// Native credits of a chain recorded in the blocks `from..=to`.
+    pub async fn native_payments(
+        &self,
+        chain_id: u64,
+        from: u64,
+        to: u64,
+    ) -> ApiResult<Vec<PaymentRow>> {
+        Ok(self
+            .stmt(
+                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
+                 FROM payments WHERE chain_id = ?1 AND log_index IS NULL AND block_number BETWEEN ?2 AND ?3",
+                &[int(chain_id), int(from), int(to)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    fn price_stmt(&self, price: &PriceRow, now_unix: u64) -> ApiResult<D1PreparedStatement> {
+        let decimals = config::catalogue()
+            .chain(price.chain_id)
+            .and_then(|c| c.price_feed.as_ref())
+            .map_or(0, |f| f.decimals);
+        self.stmt(
+            "INSERT INTO prices (chain_id, answer, feed_decimals, updated_at_unix, read_at_unix) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (chain_id) DO UPDATE SET answer = excluded.answer, feed_decimals = excluded.feed_decimals,
+                 updated_at_unix = excluded.updated_at_unix, read_at_unix = excluded.read_at_unix",
+            &[
+                int(price.chain_id),
+                text(&price.answer.to_string()),
+                int(u64::from(decimals)),
+                int(price.updated_at),
+                int(now_unix),
+            ],
+        )
+    }
+
+    /// Caches a feed round read outside a session write (a re-quote).
+    pub async fn put_price(&self, price: &PriceRow, now_unix: u64) -> ApiResult<()> {
+        self.price_stmt(price, now_unix)?.run().await?;
+        Ok(())
+    }
+
+    /// The cached round of a chain's feed if it was read at most `max_age_secs` ago.
+    pub async fn cached_price(
+        &self,
+        chain_id: u64,
+        now_unix: u64,
+        max_age_secs: u64,
+    ) -> ApiResult<Option<PriceRow>> {
+        #[derive(Deserialize)]
+        struct Row {
+            answer: String,
+            updated_at_unix: u64,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "SELECT answer, updated_at_unix FROM prices WHERE chain_id = ?1 AND read_at_unix >= ?2",
+                &[int(chain_id), int(now_unix.saturating_sub(max_age_secs))],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.and_then(|r| {
+            Some(PriceRow {
+                chain_id,
+                answer: r.answer.parse().ok()?,
+                updated_at: r.updated_at_unix,
+            })
+        }))
     }
 
     /// Moves a session's watch rows to its (shifted) `late_until`.

@@ -19,18 +19,15 @@ use worker::{Date, Env};
 use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::native;
 use crate::routes::sessions::event;
 use crate::rpc::{self, Call, Rpc, RpcError};
-use crate::store::{NewPayment, PaymentRow, Store, address_key};
+use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 /// Blocks rescanned beyond the confirmation depth, so reorged-out and re-included payments are seen.
 const RESCAN_MARGIN: u64 = 5;
-/// Most blocks one run scans per chain (catch-up is bounded).
-const MAX_LOG_RANGE: u64 = 2_000;
-/// Addresses per `eth_getLogs` topic OR-list.
-const MAX_ADDRESSES_PER_CALL: usize = 500;
 
 /// Recorded payments whose state the rescan changed, by session: written with the
 /// session's next version, never on their own.
@@ -83,7 +80,7 @@ pub async fn run(env: &Env) {
 
 /// A chain could not be read. The detail goes to health's `last_error` (with the RPC host
 /// only); routes that answer clients replace it with a generic message.
-fn chain_error(detail: impl std::fmt::Display) -> ApiError {
+pub(crate) fn chain_error(detail: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         503,
         ErrorType::ApiError,
@@ -116,19 +113,50 @@ async fn scan_chain(
         .and_then(|c| c.cursor);
     let depth = u64::from(chain.min_confirmations) + RESCAN_MARGIN;
     let from = cursor.unwrap_or(head).saturating_sub(depth).max(1);
-    let to = head.min(cursor.unwrap_or(head).saturating_add(MAX_LOG_RANGE));
+    let to = head.min(
+        cursor
+            .unwrap_or(head)
+            .saturating_add(chain.rpc_limits.max_log_range),
+    );
     if from > to {
         return Ok(());
     }
 
     let watched = store.watched(chain.chain_id, now).await?;
-    if !watched.is_empty() && !chain.tokens.is_empty() {
-        let by_address: BTreeMap<String, String> = watched
-            .into_iter()
-            .map(|w| (w.address, w.session_id))
-            .collect();
-        let transfers =
-            transfer_logs(rpc, chain, by_address.keys().cloned().collect(), from, to).await?;
+    let by_address: BTreeMap<String, String> = watched
+        .iter()
+        .map(|w| (w.address.clone(), w.session_id.clone()))
+        .collect();
+    let native_watched: Vec<native::Watched> = watched
+        .iter()
+        .map(WatchRow::native)
+        .filter_map(Result::transpose)
+        .collect::<ApiResult<_>>()?;
+    let native_rows = if native_watched.is_empty() {
+        Vec::new()
+    } else {
+        store.native_payments(chain.chain_id, from, to).await?
+    };
+    let native_scan = native::Scan::new(chain, from, to, native_watched, native_rows)?;
+
+    // One batch (split only by the provider's batch limit): token logs, native balances.
+    let mut calls = if chain.tokens.is_empty() {
+        Vec::new()
+    } else {
+        transfer_log_calls(chain, by_address.keys().cloned().collect(), from, to)
+    };
+    let log_calls = calls.len();
+    calls.extend(native_scan.calls());
+    let results = if calls.is_empty() {
+        Vec::new()
+    } else {
+        rpc.batches(&calls, chain.rpc_limits.max_batch)
+            .await
+            .map_err(rpc_error)?
+    };
+
+    if log_calls > 0 {
+        let transfers = parse_logs(chain, &results[..log_calls])?;
         let rescanned = record_transfers(store, chain, rpc, &by_address, transfers, now).await?;
         let recorded = store.rescannable_payments(chain.chain_id, from).await?;
         let payments: Vec<Payment> = recorded
@@ -157,6 +185,23 @@ async fn scan_chain(
                 .push((row.id.clone(), changed));
         }
     }
+
+    let findings = native_scan.finish(rpc, &results[log_calls..]).await?;
+    record_native(store, chain, findings.new, now).await?;
+    for (session_id, payment_id, changed) in findings.changed {
+        if changed.status == PaymentStatus::Reorged {
+            worker::console_warn!(
+                "watcher: chain {}: native credit {payment_id} reorged out of block {}",
+                chain.chain_id,
+                changed.block_number
+            );
+        }
+        reconciled
+            .entry(session_id)
+            .or_default()
+            .push((payment_id, changed));
+    }
+
     if !store.advance_cursor(chain.chain_id, cursor, to).await? {
         worker::console_log!(
             "watcher: chain {}: cursor moved by an overlapping run",
@@ -164,6 +209,39 @@ async fn scan_chain(
         );
     }
     Ok(())
+}
+
+/// Records new native credits, each counted as its session's options say.
+async fn record_native(
+    store: &Store,
+    chain: &Chain,
+    mut credits: Vec<NewPayment>,
+    now: Timestamp,
+) -> ApiResult<()> {
+    if credits.is_empty() {
+        return Ok(());
+    }
+    let mut sessions: BTreeMap<String, Option<Session>> = BTreeMap::new();
+    for credit in &mut credits {
+        if !sessions.contains_key(&credit.session_id) {
+            let loaded = store.session(&credit.session_id).await?;
+            sessions.insert(credit.session_id.clone(), loaded);
+        }
+        credit.payment.counted = sessions
+            .get(&credit.session_id)
+            .and_then(Option::as_ref)
+            .is_some_and(|s| {
+                s.counts(
+                    chain.chain_id,
+                    &chain.native_symbol,
+                    credit.payment.amount,
+                    None,
+                )
+            });
+    }
+    store
+        .insert_payments(&credits, &mut || entropy::id("pay_"), &now.to_string())
+        .await
 }
 
 struct Transfer {
@@ -176,20 +254,14 @@ struct Transfer {
     block_hash: B256,
 }
 
-async fn transfer_logs(
-    rpc: &Rpc,
-    chain: &Chain,
-    addresses: Vec<String>,
-    from: u64,
-    to: u64,
-) -> ApiResult<Vec<Transfer>> {
+fn transfer_log_calls(chain: &Chain, addresses: Vec<String>, from: u64, to: u64) -> Vec<Call> {
     let contracts: Vec<String> = chain
         .tokens
         .iter()
         .map(|t| address_key(&t.contract))
         .collect();
-    let calls: Vec<Call> = addresses
-        .chunks(MAX_ADDRESSES_PER_CALL)
+    addresses
+        .chunks(chain.rpc_limits.max_addresses_per_call.max(1))
         .map(|chunk| {
             let topics: Vec<String> = chunk
                 .iter()
@@ -205,8 +277,10 @@ async fn transfer_logs(
                 }]),
             }
         })
-        .collect();
-    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
+        .collect()
+}
+
+fn parse_logs(chain: &Chain, results: &[Value]) -> ApiResult<Vec<Transfer>> {
     let mut transfers = Vec::new();
     for logs in results {
         let logs = logs
@@ -223,6 +297,24 @@ async fn transfer_logs(
         }
     }
     Ok(transfers)
+}
+
+async fn transfer_logs(
+    rpc: &Rpc,
+    chain: &Chain,
+    addresses: Vec<String>,
+    from: u64,
+    to: u64,
+) -> ApiResult<Vec<Transfer>> {
+    let calls = transfer_log_calls(chain, addresses, from, to);
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let results = rpc
+        .batches(&calls, chain.rpc_limits.max_batch)
+        .await
+        .map_err(rpc_error)?;
+    parse_logs(chain, &results)
 }
 
 fn parse_transfer(chain: &Chain, log: &Value) -> Option<Transfer> {
@@ -310,15 +402,8 @@ async fn record_transfers(
         };
         let min = chain
             .token(&t.token)
-            .and_then(|tk| kasse_shared::money::parse_base_units(&tk.min_amount))
-            .unwrap_or(U256::ZERO);
-        let option_counts = match &session.selected {
-            Some(sel) => sel.same_option(chain.chain_id, &t.token),
-            None => session
-                .options
-                .iter()
-                .any(|q| q.same_option(chain.chain_id, &t.token)),
-        };
+            .and_then(|tk| kasse_shared::money::parse_base_units(&tk.min_amount));
+        let counted = session.counts(chain.chain_id, &t.token, t.amount, min);
         found.push(NewPayment {
             session_id: session_id.clone(),
             address: t.to,
@@ -332,7 +417,7 @@ async fn record_transfers(
                 block_time: times.get(&t.block_number).copied().unwrap_or(now),
                 amount: t.amount,
                 status: PaymentStatus::Detected,
-                counted: option_counts && t.amount >= min,
+                counted,
             },
         });
     }
@@ -488,21 +573,36 @@ pub async fn check(
             .record_head(chain.chain_id, head, &now.to_string())
             .await?;
         heads.insert(chain.chain_id, head);
+        let cursor = cursors
+            .iter()
+            .find(|c| c.chain_id == chain.chain_id)
+            .and_then(|c| c.cursor)
+            .unwrap_or(head);
+        let from = cursor
+            .saturating_sub(u64::from(chain.min_confirmations) + RESCAN_MARGIN)
+            .max(1);
         let transfers = match tx_hash {
             Some(hash) => receipt_transfers(&rpc, chain, hash, &address).await?,
-            None => {
-                let cursor = cursors
-                    .iter()
-                    .find(|c| c.chain_id == chain.chain_id)
-                    .and_then(|c| c.cursor)
-                    .unwrap_or(head);
-                let from = cursor
-                    .saturating_sub(u64::from(chain.min_confirmations) + RESCAN_MARGIN)
-                    .max(1);
-                transfer_logs(&rpc, chain, vec![address.clone()], from, head).await?
-            }
+            None => transfer_logs(&rpc, chain, vec![address.clone()], from, head).await?,
         };
+        let token_found = !transfers.is_empty();
         record_transfers(store, chain, &rpc, &by_address, transfers, now).await?;
+        let native_watch = match store.watch_row(chain.chain_id, &address).await? {
+            Some(row) => row.native()?,
+            None => None,
+        };
+        if let Some(watched) = native_watch.filter(|_| !(token_found && tx_hash.is_some())) {
+            let credits = native::check_credits(&rpc, chain, &watched, from, head, tx_hash)
+                .await?
+                .into_iter()
+                .map(|payment| NewPayment {
+                    session_id: session.id.clone(),
+                    address: session.address,
+                    payment,
+                })
+                .collect();
+            record_native(store, chain, credits, now).await?;
+        }
     }
     evaluate_one(store, &session.id, &heads, now, base_url).await
 }

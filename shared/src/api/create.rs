@@ -96,35 +96,7 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
 
     let (amount, currency) = parse_amount(map.get("amount"))?;
 
-    let chain_id = match map.get("chain_id") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|id| *id > 0).ok_or_else(|| {
-            ParamError::new(
-                "parameter_invalid",
-                "chain_id",
-                "chain_id must be a positive integer, e.g. 8453.",
-            )
-        })?),
-    };
-    let token = optional_string(&map, "token", 16)?;
-    let option = match (chain_id, token) {
-        (Some(c), Some(t)) => Some((c, t.to_ascii_uppercase())),
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(ParamError::new(
-                "parameter_missing",
-                "token",
-                "chain_id needs token as well.",
-            ));
-        }
-        (None, Some(_)) => {
-            return Err(ParamError::new(
-                "parameter_missing",
-                "chain_id",
-                "token needs chain_id as well.",
-            ));
-        }
-    };
+    let option = parse_option(&map)?;
 
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
@@ -166,6 +138,48 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
         description: optional_string(&map, "description", 500)?,
         metadata: parse_metadata(map.get("metadata"))?,
         expires_in,
+    })
+}
+
+/// `chain_id` + `token` (both or neither); the token upper-cased.
+fn parse_option(map: &Map<String, Value>) -> Result<Option<(u64, String)>, ParamError> {
+    let chain_id = match map.get("chain_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|id| *id > 0).ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "chain_id",
+                "chain_id must be a positive integer, e.g. 8453.",
+            )
+        })?),
+    };
+    let token = optional_string(map, "token", 16)?;
+    match (chain_id, token) {
+        (Some(c), Some(t)) => Ok(Some((c, t.to_ascii_uppercase()))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ParamError::new(
+            "parameter_missing",
+            "token",
+            "chain_id needs token as well.",
+        )),
+        (None, Some(_)) => Err(ParamError::new(
+            "parameter_missing",
+            "chain_id",
+            "token needs chain_id as well.",
+        )),
+    }
+}
+
+/// The body of a shopper's selection: `{"chain_id": 8453, "token": "USDC"}`.
+pub fn parse_select(body: &str) -> Result<(u64, String), ParamError> {
+    let map = object(body)?;
+    reject_unknown(&map, &["chain_id", "token"])?;
+    parse_option(&map)?.ok_or_else(|| {
+        ParamError::new(
+            "parameter_missing",
+            "chain_id",
+            "chain_id and token are required, e.g. {\"chain_id\": 8453, \"token\": \"USDC\"}.",
+        )
     })
 }
 
@@ -376,6 +390,26 @@ mod tests {
 
     fn err(body: &str) -> ParamError {
         parse(body, false).expect_err("should be refused")
+    }
+
+    #[test]
+    fn select_bodies() {
+        assert_eq!(
+            parse_select(r#"{"chain_id":31337,"token":"eth"}"#),
+            Ok((31337, "ETH".into()))
+        );
+        for (body, param) in [
+            ("{}", "chain_id"),
+            (r#"{"chain_id":1}"#, "token"),
+            (r#"{"chain_id":"1","token":"USDC"}"#, "chain_id"),
+            (r#"{"chain_id":1,"token":"USDC","x":1}"#, "x"),
+        ] {
+            assert_eq!(
+                parse_select(body).err().and_then(|e| e.param).as_deref(),
+                Some(param),
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -130,6 +130,20 @@ pub struct Session {
     pub noticed: std::collections::BTreeSet<String>,
 }
 
+impl Session {
+    /// Whether a transfer of `amount` of `token` on `chain_id` counts (spec §3, "Which
+    /// option counts"): it pays the selected option, or before a selection any offered
+    /// one, and is at least `min` (the token's dust threshold; by default one cent's
+    /// worth at the option's quote, which is how native dust is judged).
+    pub fn counts(&self, chain_id: u64, token: &str, amount: U256, min: Option<U256>) -> bool {
+        let option = match &self.selected {
+            Some(selected) => selected.same_option(chain_id, token).then_some(selected),
+            None => self.options.iter().find(|q| q.same_option(chain_id, token)),
+        };
+        option.is_some_and(|q| !amount.is_zero() && amount >= min.unwrap_or(q.one_cent))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
@@ -363,6 +377,7 @@ fn event_for(from: Status, to: Status) -> EventType {
 }
 
 mod reorg;
+pub mod select;
 pub use reorg::reconcile;
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 
 use super::*;
 
-const T0: Timestamp = Timestamp(1_800_000_000);
+pub(super) const T0: Timestamp = Timestamp(1_800_000_000);
 const EXPIRES: Timestamp = Timestamp(1_800_001_800); // T0 + 30 min
 const LATE: Timestamp = Timestamp(1_800_088_200); // EXPIRES + 24 h
 
-fn usdc(amount: u64) -> Quote {
+pub(super) fn usdc(amount: u64) -> Quote {
     Quote {
         chain_id: 31337,
         token: "USDC".into(),
@@ -20,7 +20,7 @@ fn usdc(amount: u64) -> Quote {
     }
 }
 
-fn usdt(amount: u64) -> Quote {
+pub(super) fn usdt(amount: u64) -> Quote {
     Quote {
         token: "USDT".into(),
         contract: Some(Address::repeat_byte(0x22)),
@@ -28,7 +28,7 @@ fn usdt(amount: u64) -> Quote {
     }
 }
 
-fn session(selected: bool) -> Session {
+pub(super) fn session(selected: bool) -> Session {
     Session {
         id: "cs_test_000000000000000000000001".into(),
         account_id: "acct_1".into(),

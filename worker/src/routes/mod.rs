@@ -35,6 +35,9 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "public", "checkout_sessions", id, "check"]) => {
             sessions::public_check(req, env, id).await
         }
+        (Post, ["v1", "public", "checkout_sessions", id, "select"]) => {
+            sessions::public_select(req, env, id).await
+        }
         (Get, ["v1", "events"]) => events::list(req, env).await,
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await

@@ -1,12 +1,21 @@
 //! `/v1/checkout_sessions` (secret key) and `/v1/public/checkout_sessions` (client secret).
 
-use alloy_primitives::U256;
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, U256};
+use kasse_shared::account::Settings;
 use kasse_shared::api::ParamError;
 use kasse_shared::api::view::{Audience, session_object, shopper_view};
 use kasse_shared::api::{EventData, EventObject, create};
+use kasse_shared::catalogue::{Catalogue, Chain};
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::money::Cents;
+use kasse_shared::price::Round;
 use kasse_shared::quote::stablecoin_quotes;
+use kasse_shared::quote::{FeedReading, native_quote, offers_native};
+use kasse_shared::session::Quote;
+use kasse_shared::session::select::{self, SelectError};
 use kasse_shared::session::{EventType, Session, Status};
 use kasse_shared::time::Timestamp;
 use worker::{Date, Env, Request, Response};
@@ -14,9 +23,10 @@ use worker::{Date, Env, Request, Response};
 use crate::auth::{Caller, secret_caller};
 use crate::config;
 use crate::entropy;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, constant_time_eq, json_response, origin};
-use crate::store::{NewEvent, Store};
+use crate::native;
+use crate::store::{Baseline, NewEvent, PriceRow, Store};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(Date::now().as_millis())
@@ -28,29 +38,37 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     let params = create::parse(&body_text(&mut req).await?, caller.livemode)?;
     let now = now();
 
-    let served: Vec<u64> = config::served_chains(env)
-        .iter()
-        .map(|(c, _)| c.chain_id)
-        .collect();
-    let options = stablecoin_quotes(
+    let served = config::served_chains(env);
+    let served_ids: Vec<u64> = served.iter().map(|(c, _)| c.chain_id).collect();
+    let stablecoins = stablecoin_quotes(
         config::catalogue(),
-        &served,
+        &served_ids,
         caller.livemode,
         &caller.settings,
         params.amount,
         now,
     );
-    let selected = match &params.option {
-        None => None,
-        Some((chain_id, token)) => Some(
-            options
+    // Chains whose native coin may be offered: each needs a price and a baseline.
+    let native_chains: Vec<(&Chain, String)> = served
+        .into_iter()
+        .filter(|(c, _)| offers_native(c, &caller.settings, caller.livemode))
+        .filter(|(c, _)| {
+            params
+                .option
+                .as_ref()
+                .is_none_or(|(id, _)| *id == c.chain_id)
+        })
+        .collect();
+    if let Some((chain_id, token)) = &params.option {
+        let known = stablecoins.iter().any(|q| q.same_option(*chain_id, token))
+            || native_chains
                 .iter()
-                .find(|q| q.same_option(*chain_id, token))
-                .cloned()
-                .ok_or_else(|| unavailable_option(*chain_id, token, caller.livemode))?,
-        ),
-    };
-    if options.is_empty() {
+                .any(|(c, _)| c.native_symbol.eq_ignore_ascii_case(token));
+        if !known {
+            return Err(unavailable_option(*chain_id, token, caller.livemode));
+        }
+    }
+    if stablecoins.is_empty() && native_chains.is_empty() {
         return Err(ApiError::invalid(
             "no_payment_options",
             "No payment option is available in this mode: no served chain has a token this account accepts.",
@@ -73,6 +91,37 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         .ok_or_else(|| {
             ApiError::internal(format!("cannot derive index {index} of the stored xpub"))
         })?;
+
+    let natives = open_native(
+        env,
+        &native_chains,
+        &caller.settings,
+        params.amount,
+        address,
+        now,
+    )
+    .await;
+    let mut options = stablecoins;
+    options.extend(natives.quotes);
+    sort_options(config::catalogue(), &mut options);
+    let selected = match &params.option {
+        None => None,
+        Some((chain_id, token)) => Some(
+            options
+                .iter()
+                .find(|q| q.same_option(*chain_id, token))
+                .cloned()
+                .ok_or_else(|| price_unavailable(*chain_id))?,
+        ),
+    };
+    if options.is_empty() {
+        return Err(ApiError::new(
+            503,
+            ErrorType::ApiError,
+            "price_unavailable",
+            "No payment option can be priced right now; try again shortly.",
+        ));
+    }
 
     let id = entropy::id(session_prefix(caller.livemode));
     let expires_at = now.plus_secs(
@@ -126,7 +175,13 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         &base,
     )?;
     store
-        .insert_session(&session, &event, &entropy::token("wt_", 16))
+        .insert_session(
+            &session,
+            &natives.baselines,
+            &natives.prices,
+            &event,
+            &entropy::token("wt_", 16),
+        )
         .await?;
     let heads = Default::default();
     Ok(json_response(
@@ -140,6 +195,93 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
             Audience::SecretKey,
         ),
     ))
+}
+
+/// What creation learnt of the native coins: quotes, baselines and prices to cache.
+#[derive(Default)]
+struct NativeOpening {
+    quotes: Vec<Quote>,
+    baselines: BTreeMap<u64, Baseline>,
+    prices: Vec<PriceRow>,
+}
+
+/// Reads every native-capable chain at once: head, the new address's balance and the
+/// feed, in one `eth_call` per chain. A chain that cannot be read or priced is left out
+/// (its native coin is neither offered nor watched); stablecoins never depend on it.
+async fn open_native(
+    env: &Env,
+    chains: &[(&'static Chain, String)],
+    settings: &Settings,
+    amount: Cents,
+    address: Address,
+    now: Timestamp,
+) -> NativeOpening {
+    let reads = chains.iter().map(|(chain, url)| {
+        let rpc = config::rpc(env, url.clone());
+        async move { (*chain, native::open(&rpc, chain, Some(address), now).await) }
+    });
+    let mut opening = NativeOpening::default();
+    for (chain, read) in futures_util::future::join_all(reads).await {
+        let read = match read {
+            Ok(read) => read,
+            Err(e) => {
+                worker::console_warn!("create: chain {} unreadable: {}", chain.chain_id, e.message);
+                continue;
+            }
+        };
+        if let Some(balance) = read.balance {
+            opening.baselines.insert(
+                chain.chain_id,
+                Baseline {
+                    block: read.block,
+                    balance,
+                },
+            );
+        }
+        let Some(reading) = read.reading else {
+            continue;
+        };
+        // The cache serves re-quotes, which trust it only if the sequencer was up.
+        if reading.sequencer_up {
+            opening.prices.push(PriceRow {
+                chain_id: chain.chain_id,
+                answer: reading.round.answer,
+                updated_at: reading.round.updated_at.0,
+            });
+        }
+        match native_quote(chain, settings, amount, reading, now) {
+            Ok(quote) => opening.quotes.push(quote),
+            Err(e) => worker::console_warn!("create: no {} quote: {e}", chain.native_symbol),
+        }
+    }
+    opening
+}
+
+/// Catalogue order: chains as listed, each chain's tokens, then its native coin.
+fn sort_options(catalogue: &Catalogue, options: &mut [Quote]) {
+    options.sort_by_key(|q| {
+        let chain = catalogue
+            .chains
+            .iter()
+            .position(|c| c.chain_id == q.chain_id);
+        let token = catalogue
+            .chain(q.chain_id)
+            .and_then(|c| c.tokens.iter().position(|t| t.symbol == q.token));
+        (chain, token.is_none(), token)
+    });
+}
+
+fn price_unavailable(chain_id: u64) -> ApiError {
+    let name = config::catalogue()
+        .chain(chain_id)
+        .map_or_else(|| chain_id.to_string(), |c| c.name.clone());
+    ApiError::new(
+        503,
+        ErrorType::ApiError,
+        "price_unavailable",
+        format!("The native coin on {name} cannot be priced right now (no fresh feed price); try again shortly or choose a stablecoin."),
+    )
+    .with_param("token")
 }
 
 fn unavailable_option(chain_id: u64, token: &str, livemode: bool) -> ApiError {
@@ -391,4 +533,121 @@ pub async fn public_check(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
         .await?
         .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
     shopper_response(&store, &session).await
+}
+
+/// `POST /v1/public/checkout_sessions/{id}/select` (client secret): the shopper picks the
+/// option to pay with; its quote is locked (re-priced first if older than 15 minutes).
+pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let session = public_session(&req, &store, id).await?;
+    let (chain_id, token) = create::parse_select(&body_text(&mut req).await?)?;
+    let has_payments = !store.payment_rows(&session.id).await?.is_empty();
+    let now = now();
+    let (quote, stale) =
+        select::choose(&session, chain_id, &token, has_payments, now).map_err(|e| match e {
+            SelectError::Closed(status) => ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "session_closed",
+                format!("This session is {}: its payment option can no longer change.", status.as_str()),
+            ),
+            SelectError::PaymentSeen => ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "selection_locked",
+                "A payment to this session was already seen: the option that counts can no longer change.",
+            ),
+            SelectError::NotOffered => ParamError::new(
+                "option_unavailable",
+                "token",
+                format!("{token} on chain {chain_id} is not one of this session's payment options."),
+            )
+            .into(),
+        })?;
+    let quote = if stale {
+        requote(env, &store, &session, quote, now).await?
+    } else {
+        quote
+    };
+    if let Some(next) = select::lock(&session, quote, now) {
+        let token = entropy::token("wt_", 16);
+        if !store
+            .apply_change(session.version, &next, &[], &[], &token)
+            .await?
+        {
+            return Err(ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "session_changed",
+                "The session changed while the option was being selected; retry.",
+            ));
+        }
+    }
+    let session = store
+        .session(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
+    shopper_response(&store, &session).await
+}
+
+/// How long a cached feed round may serve a re-quote.
+const PRICE_CACHE_SECS: u64 = 60;
+
+/// A stale quote priced again: stablecoins only get a new timestamp, the native coin a
+/// new price from the feed (the D1 cache if read in the last minute, else the chain).
+async fn requote(
+    env: &Env,
+    store: &Store,
+    session: &Session,
+    old: Quote,
+    now: Timestamp,
+) -> ApiResult<Quote> {
+    if old.contract.is_some() {
+        return Ok(Quote {
+            quoted_at: now,
+            ..old
+        });
+    }
+    let chain = config::catalogue()
+        .chain(old.chain_id)
+        .ok_or_else(|| price_unavailable(old.chain_id))?;
+    let reading = match store
+        .cached_price(chain.chain_id, now.0, PRICE_CACHE_SECS)
+        .await?
+    {
+        Some(row) => FeedReading {
+            round: Round {
+                answer: row.answer,
+                updated_at: Timestamp(row.updated_at),
+            },
+            // Only rounds read while the sequencer was up are cached.
+            sequencer_up: true,
+        },
+        None => {
+            let url =
+                config::rpc_url(env, chain).ok_or_else(|| price_unavailable(chain.chain_id))?;
+            let read = native::open(&config::rpc(env, url), chain, None, now)
+                .await
+                .map_err(|_| price_unavailable(chain.chain_id))?;
+            let reading = read
+                .reading
+                .ok_or_else(|| price_unavailable(chain.chain_id))?;
+            if reading.sequencer_up {
+                let row = PriceRow {
+                    chain_id: chain.chain_id,
+                    answer: reading.round.answer,
+                    updated_at: reading.round.updated_at.0,
+                };
+                store.put_price(&row, now.0).await?;
+            }
+            reading
+        }
+    };
+    let settings = store.account_settings(&session.account_id).await?;
+    native_quote(chain, &settings, session.amount_total, reading, now)
+        .map(|q| Quote {
+            confirmations_required: old.confirmations_required,
+            ..q
+        })
+        .map_err(|_| price_unavailable(chain.chain_id))
 }

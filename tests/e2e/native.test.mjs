@@ -1,0 +1,267 @@
+// The native coin end to end: quoted from the feed, detected by balance (from an EOA, from
+// a contract, on a pre-funded address), confirmed, reorged out, and refused without a price.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ethers, HDNodeWallet } from "ethers";
+import ethUrl from "eth-url-parser";
+import { api, assertError, createSession, demo, env, eventTypes, getSession, mine, rpc, runScheduled } from "../support/env.mjs";
+
+const FEED = env.contracts["ETH/USD"];
+const provider = () => new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
+
+/** $49.99 at the feed's $3,000.00 (8 decimals), rounded up to the wei. */
+const QUOTE_4999 = (4999n * 10n ** 26n + 3000n * 10n ** 8n * 100n - 1n) / (3000n * 10n ** 8n * 100n);
+
+async function send(to, value, signerIndex = 9) {
+  const p = provider();
+  try {
+    const tx = await (await p.getSigner(signerIndex)).sendTransaction({ to, value });
+    await tx.wait();
+    return tx.hash;
+  } finally {
+    p.destroy();
+  }
+}
+
+async function setFeed(answer, updatedAt) {
+  const p = provider();
+  try {
+    const feed = new ethers.Contract(FEED, ["function setRound(int256,uint256)"], await p.getSigner(0));
+    await (await feed.setRound(answer, updatedAt)).wait();
+  } finally {
+    p.destroy();
+  }
+}
+
+async function chainTime() {
+  return BigInt((await rpc("eth_getBlockByNumber", ["latest", false])).timestamp);
+}
+
+async function restoreFeed() {
+  await setFeed(3000n * 10n ** 8n, await chainTime());
+}
+
+test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 URI", async () => {
+  const s = await createSession({ token: "ETH" });
+  assert.equal(s.selected_token, "ETH");
+  const eth = s.supported_tokens[0];
+  assert.equal(eth.contract_address, null);
+  assert.equal(eth.decimals, 18);
+  assert.equal(eth.exchange_rate, "3000.00");
+  assert.equal(eth.amount, QUOTE_4999.toString());
+  assert.equal(s.payment_amount.value, QUOTE_4999.toString());
+  const uri = ethUrl.parse(s.payment_uri);
+  assert.equal(uri.target_address, s.address);
+  assert.equal(uri.chain_id, "31337");
+  assert.equal(uri.parameters.value, QUOTE_4999.toString());
+  // Without a fixed option every stablecoin and the native coin are offered.
+  const open = await createSession({ chain_id: undefined, token: undefined });
+  assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
+});
+
+test("ETH from an EOA: detected with its transaction, then paid at depth", async () => {
+  const s = await createSession({ token: "ETH" });
+  const hash = await send(s.address, QUOTE_4999);
+  await runScheduled();
+  let now = await getSession(s.id);
+  assert.equal(now.status, "detected", JSON.stringify(now));
+  assert.equal(now.payments.length, 1);
+  const p = now.payments[0];
+  assert.equal(p.token, "ETH");
+  assert.equal(p.tx_hash, hash);
+  assert.equal(p.log_index, null);
+  assert.equal(p.amount, QUOTE_4999.toString());
+  assert.equal(p.counted, true);
+  assert.equal(now.tx_hash, hash);
+
+  await mine(1);
+  await runScheduled();
+  now = await getSession(s.id);
+  assert.equal(now.status, "paid");
+  assert.equal(now.amount_received, QUOTE_4999.toString());
+  await runScheduled();
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.detected", "session.paid"]);
+});
+
+test("ETH sent by a contract (internal transfer) is credited, with no transaction hash", async () => {
+  const { compile } = await import("../../xtask/chain/lib.mjs");
+  const a = (await compile()).Forwarder;
+  const p = provider();
+  let forwarder;
+  try {
+    const signer = await p.getSigner(8);
+    forwarder = await new ethers.ContractFactory(a.abi, a.bytecode, signer).deploy();
+    await forwarder.waitForDeployment();
+    const s = await createSession({ token: "ETH" });
+    const tx = await forwarder.forward(s.address, { value: QUOTE_4999 });
+    await tx.wait();
+    await mine(1);
+    await runScheduled();
+    const now = await getSession(s.id);
+    assert.equal(now.status, "paid", JSON.stringify(now));
+    assert.equal(now.payments.length, 1);
+    assert.equal(now.payments[0].tx_hash, null, "no transaction was addressed to the deposit address");
+    assert.equal(now.payments[0].amount, QUOTE_4999.toString());
+
+    // A shopper-supplied hash of a transaction not sent to the address proves nothing.
+    const check = await api("POST", `/v1/checkout_sessions/${s.id}/check`, { token: demo.secret_key, json: { tx_hash: tx.hash } });
+    assert.equal(check.status, 200);
+    assert.equal(check.body.payments.length, 1);
+  } finally {
+    p.destroy();
+  }
+});
+
+test("a pre-funded address: only what arrives after creation counts", async () => {
+  const before = await createSession({ token: "ETH" });
+  const next = HDNodeWallet.fromExtendedKey(demo.xpub_test).deriveChild(0).deriveChild(before.derivation_index + 1).address;
+  await send(next, 10n ** 18n); // someone funded the address earlier
+  const s = await createSession({ token: "ETH" });
+  assert.equal(s.address, next);
+  await send(s.address, QUOTE_4999);
+  await mine(1);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "paid", JSON.stringify(now));
+  assert.equal(now.amount_received, QUOTE_4999.toString());
+  assert.equal(now.amount_excess, "0");
+});
+
+test("ETH underpaid then topped up: two credits, paid", async () => {
+  const s = await createSession({ token: "ETH" });
+  const half = QUOTE_4999 / 2n;
+  await send(s.address, half);
+  await send(s.address, QUOTE_4999 - half);
+  await mine(1);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "paid", JSON.stringify(now));
+  assert.equal(now.payments.length, 2);
+  assert.equal(now.amount_received, QUOTE_4999.toString());
+});
+
+test("native dust (below one cent's worth) is recorded but never counts", async () => {
+  const s = await createSession({ token: "ETH" });
+  await send(s.address, 1000n);
+  await mine(1);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.payments.length, 1);
+  assert.equal(now.payments[0].counted, false);
+});
+
+test("ETH to a session that chose USDC is recorded as unexpected", async () => {
+  const s = await createSession();
+  await send(s.address, QUOTE_4999);
+  await mine(1);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.payments[0].token, "ETH");
+  assert.equal(now.payments[0].counted, false);
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.payment_unexpected"]);
+});
+
+test("the on-demand check finds ETH at once, with or without the hash", async () => {
+  const a = await createSession({ token: "ETH" });
+  const hash = await send(a.address, QUOTE_4999);
+  const checked = await api("POST", `/v1/public/checkout_sessions/${a.id}/check`, {
+    headers: { "kasse-client-secret": a.client_secret },
+    json: { tx_hash: hash },
+  });
+  assert.equal(checked.status, 200, JSON.stringify(checked.body));
+  assert.equal(checked.body.status, "detected");
+  assert.equal((await getSession(a.id)).payments[0].tx_hash, hash);
+
+  const b = await createSession({ token: "ETH" });
+  await send(b.address, QUOTE_4999);
+  await mine(1);
+  const scanned = await api("POST", `/v1/checkout_sessions/${b.id}/check`, { token: demo.secret_key });
+  assert.equal(scanned.status, 200);
+  assert.equal(scanned.body.status, "paid");
+});
+
+test("an ETH credit reorged out moves the session back; re-sent, it is paid", async () => {
+  const s = await createSession({ token: "ETH" });
+  const hash = await send(s.address, QUOTE_4999);
+  const raw = await rpc("eth_getRawTransactionByHash", [hash]);
+  await runScheduled();
+  assert.equal((await getSession(s.id)).status, "detected");
+
+  await rpc("anvil_reorg", [1, []]);
+  await runScheduled();
+  let now = await getSession(s.id);
+  assert.equal(now.status, "pending", JSON.stringify(now));
+  assert.equal(now.payments[0].status, "reorged");
+
+  // The same signed transaction lands again, in a later block.
+  await rpc("eth_sendRawTransaction", [raw]);
+  await mine(1);
+  await runScheduled();
+  now = await getSession(s.id);
+  assert.equal(now.status, "paid", JSON.stringify(now));
+  const live = now.payments.filter((p) => p.status !== "reorged");
+  assert.equal(live.length, 1);
+  assert.equal(live[0].tx_hash, hash);
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.detected", "session.paid", "session.updated"].sort());
+});
+
+test("no usable price: ETH is not offered, and asking for it is a 503", async () => {
+  const now = await chainTime();
+  try {
+    for (const [answer, updatedAt] of [
+      [3000n * 10n ** 8n, now - 90_000n], // older than the heartbeat
+      [0n, now], // not positive
+      [3000n * 10n ** 8n, now + 3_600n], // from the future
+    ]) {
+      await setFeed(answer, updatedAt);
+      const open = await createSession({ chain_id: undefined, token: undefined });
+      assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT"]);
+      const res = await api("POST", "/v1/checkout_sessions", {
+        token: demo.secret_key,
+        json: { amount: { value: "5.00", currency: "USD" }, chain_id: 31337, token: "ETH" },
+      });
+      const e = assertError(res, 503, "api_error", "price_unavailable");
+      assert.equal(e.param, "token");
+    }
+  } finally {
+    await restoreFeed();
+  }
+});
+
+test("selecting locks a young quote, re-quotes an old one, and is refused once paid elsewhere", async () => {
+  const secret = (s) => ({ "kasse-client-secret": s.client_secret });
+  const s = await createSession({ chain_id: undefined, token: undefined });
+  const eth = s.supported_tokens.find((t) => t.token === "ETH");
+  const select = (body) => api("POST", `/v1/public/checkout_sessions/${s.id}/select`, { headers: secret(s), json: body });
+
+  let res = await select({ chain_id: 31337, token: "eth" });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  let merchant = await getSession(s.id);
+  assert.equal(merchant.selected_token, "ETH");
+  assert.equal(merchant.payment_amount.value, eth.amount);
+  assert.equal(merchant.supported_tokens.find((t) => t.token === "ETH").quoted_at, eth.quoted_at);
+
+  // After 15 minutes the quote is priced again before it is locked.
+  await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: demo.secret_key, json: { seconds: 1000 } });
+  res = await select({ chain_id: 31337, token: "USDC" });
+  assert.equal(res.status, 200);
+  merchant = await getSession(s.id);
+  assert.equal(merchant.selected_token, "USDC");
+  const usdc = merchant.supported_tokens.find((t) => t.token === "USDC");
+  assert.ok(Date.parse(usdc.quoted_at) >= Date.parse(s.created_at), `re-quoted at ${usdc.quoted_at}`);
+
+  assertError(await select({ chain_id: 1, token: "USDC" }), 400, "invalid_request_error", "option_unavailable");
+  assertError(await select({ chain_id: 31337 }), 400, "invalid_request_error", "parameter_missing");
+  assertError(
+    await api("POST", `/v1/public/checkout_sessions/${s.id}/select`, { headers: { "kasse-client-secret": "wrong" }, json: { chain_id: 31337, token: "USDC" } }),
+    401,
+    "authentication_error",
+  );
+
+  await send(s.address, 10n ** 15n); // some ETH arrives while USDC is selected
+  await mine(1);
+  await runScheduled();
+  assertError(await select({ chain_id: 31337, token: "ETH" }), 409, "invalid_request_error", "selection_locked");
+});

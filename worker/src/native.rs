@@ -1,0 +1,631 @@
+//! Native-coin reads: the I/O around `kasse_shared::native` and the feed.
+//!
+//! * [`open`] — at creation, one `eth_call` to Multicall3 reads the head, the address's
+//!   balance (the baseline) and the feed's round, all at the same block.
+//! * [`Scan`] — per cron run, balances of every watched address at both ends of the rescan
+//!   window (one Multicall3 call per 500 addresses, in the same batch as the token logs),
+//!   then a search only for addresses whose balance moved unexplained.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use kasse_shared::abi::{self, Call3};
+use kasse_shared::catalogue::Chain;
+use kasse_shared::native::{self, Search};
+use kasse_shared::price::{Round, sequencer_up};
+use kasse_shared::quote::FeedReading;
+use kasse_shared::session::{Payment, PaymentStatus};
+use kasse_shared::time::Timestamp;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::rpc::{self, Call, Rpc};
+use crate::store::{NewPayment, PaymentRow, address_key};
+use crate::watcher::chain_error;
+
+/// Rounds of narrowing one run may spend; with a fan-out of 8 this covers 8^6 blocks,
+/// far beyond the window of one run.
+const MAX_ROUNDS: usize = 6;
+
+/// What creation reads of a chain, consistent at one block.
+pub struct Opening {
+    pub block: u64,
+    pub balance: Option<U256>,
+    /// `None` if the chain has no feed or the feed could not be read.
+    pub reading: Option<FeedReading>,
+}
+
+fn eth_call(to: Address, data: String, block: Option<u64>) -> Call {
+    let at = block.map_or_else(|| "latest".to_owned(), |b| format!("{b:#x}"));
+    Call {
+        method: "eth_call",
+        params: json!([{"to": to.to_string(), "data": data}, at]),
+    }
+}
+
+/// Head, `address`'s balance (if given) and the feed's price, in one `eth_call`.
+pub async fn open(
+    rpc: &Rpc,
+    chain: &Chain,
+    address: Option<Address>,
+    now: Timestamp,
+) -> ApiResult<Opening> {
+    let mc = chain.multicall3;
+    let mut calls = vec![Call3::block_number(mc)];
+    calls.extend(address.map(|a| Call3::eth_balance(mc, a)));
+    calls.extend(
+        chain
+            .price_feed
+            .as_ref()
+            .map(|f| Call3::latest_round(f.address)),
+    );
+    calls.extend(chain.sequencer_uptime_feed.map(Call3::latest_round));
+    let results = rpc
+        .batch(&[
+            Call {
+                method: "eth_chainId",
+                params: json!([]),
+            },
+            eth_call(mc, abi::aggregate3(&calls), None),
+        ])
+        .await
+        .map_err(chain_error)?;
+    let served = rpc::quantity(&results[0]).map_err(chain_error)?;
+    if served != chain.chain_id {
+        return Err(chain_error(format!(
+            "RPC serves chain {served}, expected {}",
+            chain.chain_id
+        )));
+    }
+    let mut answers = decode(&results[1])?.into_iter();
+    let block = answers
+        .next()
+        .flatten()
+        .as_deref()
+        .and_then(abi::decode_uint)
+        .and_then(|b| u64::try_from(b).ok())
+        .ok_or_else(|| chain_error("Multicall3 getBlockNumber failed"))?;
+    let balance = match address {
+        Some(_) => Some(
+            answers
+                .next()
+                .flatten()
+                .as_deref()
+                .and_then(abi::decode_uint)
+                .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
+        ),
+        None => None,
+    };
+    let round = chain
+        .price_feed
+        .as_ref()
+        .and_then(|_| answers.next().flatten())
+        .as_deref()
+        .and_then(abi::decode_round);
+    let sequencer = match chain.sequencer_uptime_feed {
+        None => Some(true),
+        Some(_) => answers
+            .next()
+            .flatten()
+            .as_deref()
+            .and_then(abi::decode_round)
+            .map(|r| sequencer_up(r.answer, Timestamp(r.started_at), now)),
+    };
+    let reading = round.zip(sequencer).map(|(r, up)| FeedReading {
+        round: Round {
+            answer: r.answer,
+            updated_at: Timestamp(r.updated_at),
+        },
+        sequencer_up: up,
+    });
+    Ok(Opening {
+        block,
+        balance,
+        reading,
+    })
+}
+
+fn decode(result: &Value) -> ApiResult<Vec<Option<Vec<u8>>>> {
+    result
+        .as_str()
+        .and_then(abi::decode_aggregate3)
+        .ok_or_else(|| chain_error(format!("malformed Multicall3 result: {result}")))
+}
+
+/// A session address whose native balance the cron follows on one chain.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub session_id: String,
+    pub address: Address,
+    pub baseline: U256,
+    pub baseline_block: u64,
+}
+
+/// One run's native scan of one chain over the window `(from − 1, to]`.
+pub struct Scan<'a> {
+    chain: &'a Chain,
+    start: u64,
+    to: u64,
+    watched: Vec<Watched>,
+    /// Native credits recorded in the window, by address.
+    recorded: BTreeMap<Address, Vec<PaymentRow>>,
+}
+
+/// What the scan found: credits to record and recorded ones whose state changed.
+#[derive(Default)]
+pub struct Findings {
+    pub new: Vec<NewPayment>,
+    /// (session id, payment id, payment as it is now)
+    pub changed: Vec<(String, String, Payment)>,
+}
+
+impl<'a> Scan<'a> {
+    pub fn new(
+        chain: &'a Chain,
+        from: u64,
+        to: u64,
+        watched: Vec<Watched>,
+        recorded: Vec<PaymentRow>,
+    ) -> ApiResult<Self> {
+        let start = from.saturating_sub(1);
+        let mut by_address: BTreeMap<Address, Vec<PaymentRow>> = BTreeMap::new();
+        for row in recorded {
+            let address: Address = row
+                .address
+                .parse()
+                .map_err(|_| ApiError::internal(format!("payment {}: bad address", row.id)))?;
+            by_address.entry(address).or_default().push(row);
+        }
+        Ok(Self {
+            chain,
+            start,
+            to,
+            watched: watched
+                .into_iter()
+                .filter(|w| w.baseline_block < to)
+                .collect(),
+            recorded: by_address,
+        })
+    }
+
+    /// Where an address's window starts: the scan's start, or its baseline if later.
+    fn anchor(&self, w: &Watched) -> u64 {
+        self.start.max(w.baseline_block)
+    }
+
+    fn needs_start_read(&self, w: &Watched) -> bool {
+        self.anchor(w) > w.baseline_block
+    }
+
+    fn recorded_blocks(&self) -> Vec<u64> {
+        let mut blocks: Vec<u64> = self
+            .recorded
+            .values()
+            .flatten()
+            .map(|r| r.block_number)
+            .collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        blocks
+    }
+
+    /// The calls this scan adds to the run's first batch: balances at the window's start
+    /// (for addresses watched before it) and end, and the headers of recorded credits.
+    pub fn calls(&self) -> Vec<Call> {
+        let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
+        let mc = self.chain.multicall3;
+        let balance_calls = |addresses: Vec<Address>, block: u64| -> Vec<Call> {
+            addresses
+                .chunks(per_call)
+                .map(|chunk| {
+                    let calls: Vec<Call3> =
+                        chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
+                    eth_call(mc, abi::aggregate3(&calls), Some(block))
+                })
+                .collect()
+        };
+        let early: Vec<Address> = self
+            .watched
+            .iter()
+            .filter(|w| self.needs_start_read(w))
+            .map(|w| w.address)
+            .collect();
+        let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
+        let mut calls = balance_calls(early, self.start);
+        calls.extend(balance_calls(all, self.to));
+        calls.extend(self.recorded_blocks().into_iter().map(|n| Call {
+            method: "eth_getBlockByNumber",
+            params: json!([format!("{n:#x}"), false]),
+        }));
+        calls
+    }
+
+    /// Finishes the scan from the results of [`Scan::calls`], searching and reading blocks
+    /// as needed. New credits come back with `counted: false`: whether one counts is the
+    /// session's to say, and the caller loads it.
+    pub async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
+        let (early_n, all_n) = {
+            let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
+            let early = self
+                .watched
+                .iter()
+                .filter(|w| self.needs_start_read(w))
+                .count();
+            (
+                early.div_ceil(per_call),
+                self.watched.len().div_ceil(per_call),
+            )
+        };
+        let flatten = |slice: &[Value]| -> ApiResult<Vec<U256>> {
+            let mut balances = Vec::new();
+            for result in slice {
+                for answer in decode(result)? {
+                    balances.push(
+                        answer
+                            .as_deref()
+                            .and_then(abi::decode_uint)
+                            .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
+                    );
+                }
+            }
+            Ok(balances)
+        };
+        let early = flatten(&results[..early_n])?;
+        let end = flatten(&results[early_n..early_n + all_n])?;
+        let mut hashes: BTreeMap<u64, B256> = BTreeMap::new();
+        for (n, header) in self
+            .recorded_blocks()
+            .into_iter()
+            .zip(&results[early_n + all_n..])
+        {
+            hashes.insert(n, header_hash(header)?);
+        }
+
+        let mut early = early.into_iter();
+        let mut search = Search::new();
+        let mut searched: Vec<&Watched> = Vec::new();
+        for (w, end_balance) in self.watched.iter().zip(end) {
+            let start_balance = if self.needs_start_read(w) {
+                early
+                    .next()
+                    .ok_or_else(|| chain_error("too few Multicall3 results"))?
+            } else {
+                w.baseline
+            };
+            let rows = self.rows(w.address);
+            let recorded: Vec<Payment> = rows
+                .iter()
+                .map(PaymentRow::to_payment)
+                .collect::<ApiResult<_>>()?;
+            let canonical = recorded.iter().all(|p| {
+                p.status == PaymentStatus::Reorged
+                    || hashes.get(&p.block_number) == Some(&p.block_hash)
+            });
+            if !native::explained(start_balance, end_balance, &recorded, canonical) {
+                search.add(
+                    w.address,
+                    (self.anchor(w), start_balance),
+                    (self.to, end_balance),
+                );
+                searched.push(w);
+            }
+        }
+        if searched.is_empty() {
+            return Ok(Findings::default());
+        }
+        let changes = narrow(rpc, self.chain, search).await?;
+
+        // Blocks of new credits are read in full, to find the transaction that sent them.
+        let credits: Vec<native::Change> = changes
+            .into_iter()
+            .filter(|c| c.credit().is_some())
+            .collect();
+        let full: Vec<u64> = {
+            let mut blocks: Vec<u64> = credits
+                .iter()
+                .filter(|c| {
+                    let known = hashes.get(&c.block).map(ToString::to_string);
+                    !self
+                        .rows(c.address)
+                        .iter()
+                        .any(|r| r.block_number == c.block && Some(&r.block_hash) == known.as_ref())
+                })
+                .map(|c| c.block)
+                .collect();
+            blocks.sort_unstable();
+            blocks.dedup();
+            blocks
+        };
+        let blocks = read_blocks(rpc, self.chain, &full).await?;
+
+        let mut findings = Findings::default();
+        for w in searched {
+            let rows = self.rows(w.address);
+            let found: Vec<Payment> = credits
+                .iter()
+                .filter(|c| c.address == w.address)
+                .filter_map(|c| {
+                    let amount = c.credit()?;
+                    let (hash, time, tx_hash) = match blocks.get(&c.block) {
+                        Some(b) => (
+                            b.hash,
+                            b.time,
+                            native::sender_tx(&b.transactions, w.address),
+                        ),
+                        None => {
+                            let row = rows.iter().find(|r| r.block_number == c.block)?;
+                            let recorded = row.to_payment().ok()?;
+                            (
+                                *hashes.get(&c.block)?,
+                                recorded.block_time,
+                                recorded.tx_hash,
+                            )
+                        }
+                    };
+                    Some(Payment {
+                        chain_id: self.chain.chain_id,
+                        token: self.chain.native_symbol.clone(),
+                        tx_hash,
+                        log_index: None,
+                        block_number: c.block,
+                        block_hash: hash,
+                        block_time: time,
+                        amount,
+                        status: PaymentStatus::Detected,
+                        counted: false,
+                    })
+                })
+                .collect();
+            let recorded: Vec<Payment> = rows
+                .iter()
+                .map(PaymentRow::to_payment)
+                .collect::<ApiResult<_>>()?;
+            let (new, changed) = native::reconcile(&recorded, &found);
+            findings
+                .new
+                .extend(new.into_iter().map(|payment| NewPayment {
+                    session_id: w.session_id.clone(),
+                    address: w.address,
+                    payment,
+                }));
+            for p in changed {
+                if let Some(row) = rows.iter().find(|r| r.block_number == p.block_number) {
+                    findings
+                        .changed
+                        .push((row.session_id.clone(), row.id.clone(), p));
+                }
+            }
+        }
+        Ok(findings)
+    }
+
+    fn rows(&self, address: Address) -> &[PaymentRow] {
+        self.recorded.get(&address).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Runs a search to the end, one batch per round (split by the chain's batch limit).
+pub async fn narrow(
+    rpc: &Rpc,
+    chain: &Chain,
+    mut search: Search,
+) -> ApiResult<Vec<native::Change>> {
+    for _ in 0..MAX_ROUNDS {
+        if search.is_done() {
+            return Ok(search.changes());
+        }
+        let reads = search.reads();
+        let mut balances = BTreeMap::new();
+        for chunk in reads.chunks(chain.rpc_limits.max_batch.max(1)) {
+            let calls: Vec<Call> = chunk
+                .iter()
+                .map(|(address, block)| Call {
+                    method: "eth_getBalance",
+                    params: json!([address_key(address), format!("{block:#x}")]),
+                })
+                .collect();
+            let results = rpc.batch(&calls).await.map_err(chain_error)?;
+            for (read, result) in chunk.iter().zip(results) {
+                let balance = result
+                    .as_str()
+                    .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                    .ok_or_else(|| chain_error(format!("malformed balance: {result}")))?;
+                balances.insert(*read, balance);
+            }
+        }
+        search.feed(&balances);
+    }
+    if search.is_done() {
+        Ok(search.changes())
+    } else {
+        Err(chain_error(
+            "native balance search did not converge; retrying next run",
+        ))
+    }
+}
+
+pub struct Block {
+    pub hash: B256,
+    pub time: Timestamp,
+    /// (hash, to, value) of each transaction.
+    pub transactions: Vec<(B256, Option<Address>, U256)>,
+}
+
+fn header_hash(header: &Value) -> ApiResult<B256> {
+    header["hash"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| chain_error(format!("malformed block header: {header}")))
+}
+
+/// Blocks with their transactions, in one batch per `max_batch`.
+pub async fn read_blocks(
+    rpc: &Rpc,
+    chain: &Chain,
+    numbers: &[u64],
+) -> ApiResult<BTreeMap<u64, Block>> {
+    let mut blocks = BTreeMap::new();
+    for chunk in numbers.chunks(chain.rpc_limits.max_batch.max(1)) {
+        let calls: Vec<Call> = chunk
+            .iter()
+            .map(|n| Call {
+                method: "eth_getBlockByNumber",
+                params: json!([format!("{n:#x}"), true]),
+            })
+            .collect();
+        for (n, block) in chunk
+            .iter()
+            .zip(rpc.batch(&calls).await.map_err(chain_error)?)
+        {
+            blocks.insert(*n, parse_block(&block)?);
+        }
+    }
+    Ok(blocks)
+}
+
+fn parse_block(block: &Value) -> ApiResult<Block> {
+    let malformed = || chain_error(format!("malformed block: {}", truncate(block)));
+    let transactions = block["transactions"]
+        .as_array()
+        .ok_or_else(malformed)?
+        .iter()
+        .map(|tx| {
+            let hash: B256 = tx["hash"].as_str()?.parse().ok()?;
+            let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
+            let value =
+                U256::from_str_radix(tx["value"].as_str()?.trim_start_matches("0x"), 16).ok()?;
+            Some((hash, to, value))
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(malformed)?;
+    Ok(Block {
+        hash: header_hash(block)?,
+        time: Timestamp(rpc::quantity(&block["timestamp"]).map_err(chain_error)?),
+        transactions,
+    })
+}
+
+fn truncate(v: &Value) -> String {
+    let mut s = v.to_string();
+    s.truncate(200);
+    s
+}
+
+/// The on-demand check's native part for one address (spec §4): with `tx_hash`, the
+/// transaction must send value straight to the address, succeed and sit in a canonical
+/// block, and the credit is the balance change of that block; without one, the range
+/// `(from − 1, head]` is searched for this address alone. Credits come back uncounted.
+pub async fn check_credits(
+    rpc: &Rpc,
+    chain: &Chain,
+    watched: &Watched,
+    from: u64,
+    head: u64,
+    tx_hash: Option<B256>,
+) -> ApiResult<Vec<Payment>> {
+    let mut search = Search::new();
+    let mut proven_block: Option<B256> = None;
+    let balance_at = |block: u64| Call {
+        method: "eth_getBalance",
+        params: json!([address_key(&watched.address), format!("{block:#x}")]),
+    };
+    let parse_balance = |v: &Value| {
+        v.as_str()
+            .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+            .ok_or_else(|| chain_error(format!("malformed balance: {v}")))
+    };
+    match tx_hash {
+        Some(hash) => {
+            let results = rpc
+                .batch(&[
+                    Call {
+                        method: "eth_getTransactionByHash",
+                        params: json!([hash.to_string()]),
+                    },
+                    Call {
+                        method: "eth_getTransactionReceipt",
+                        params: json!([hash.to_string()]),
+                    },
+                ])
+                .await
+                .map_err(chain_error)?;
+            let (tx, receipt) = (&results[0], &results[1]);
+            let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
+            let value = tx["value"]
+                .as_str()
+                .and_then(|v| U256::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+                .unwrap_or_default();
+            if to != Some(watched.address)
+                || value.is_zero()
+                || receipt["status"].as_str() != Some("0x1")
+            {
+                return Ok(Vec::new());
+            }
+            let block = rpc::quantity(&receipt["blockNumber"]).map_err(chain_error)?;
+            proven_block = receipt["blockHash"].as_str().and_then(|h| h.parse().ok());
+            if block <= watched.baseline_block || block > head {
+                return Ok(Vec::new());
+            }
+            let reads = rpc
+                .batch(&[balance_at(block - 1), balance_at(block)])
+                .await
+                .map_err(chain_error)?;
+            search.add(
+                watched.address,
+                (block - 1, parse_balance(&reads[0])?),
+                (block, parse_balance(&reads[1])?),
+            );
+        }
+        None => {
+            let anchor = from.saturating_sub(1).max(watched.baseline_block);
+            if anchor >= head {
+                return Ok(Vec::new());
+            }
+            let reads = rpc
+                .batch(&[balance_at(anchor), balance_at(head)])
+                .await
+                .map_err(chain_error)?;
+            let start = if anchor == watched.baseline_block {
+                watched.baseline
+            } else {
+                parse_balance(&reads[0])?
+            };
+            search.add(
+                watched.address,
+                (anchor, start),
+                (head, parse_balance(&reads[1])?),
+            );
+        }
+    }
+    let credits: Vec<native::Change> = narrow(rpc, chain, search)
+        .await?
+        .into_iter()
+        .filter(|c| c.credit().is_some())
+        .collect();
+    let numbers: Vec<u64> = credits.iter().map(|c| c.block).collect();
+    let blocks = read_blocks(rpc, chain, &numbers).await?;
+    Ok(credits
+        .iter()
+        .filter_map(|c| {
+            let block = blocks.get(&c.block)?;
+            // A receipt from a block that is no longer canonical proves nothing.
+            if tx_hash.is_some() && proven_block != Some(block.hash) {
+                return None;
+            }
+            let sender = native::sender_tx(&block.transactions, watched.address);
+            Some(Payment {
+                chain_id: chain.chain_id,
+                token: chain.native_symbol.clone(),
+                // A hash the shopper gave is proven by its receipt in this very block.
+                tx_hash: tx_hash.filter(|_| sender.is_some()).or(sender),
+                log_index: None,
+                block_number: c.block,
+                block_hash: block.hash,
+                block_time: block.time,
+                amount: c.credit()?,
+                status: PaymentStatus::Detected,
+                counted: false,
+            })
+        })
+        .collect())
+}
