@@ -48,6 +48,9 @@ pub struct RpcLimits {
     pub max_log_range: u64,
     /// Most JSON-RPC calls in one HTTP batch.
     pub max_batch: usize,
+    /// Most bytes of JSON in one HTTP batch: providers cap request bodies (anvil at about
+    /// 2 MB), and 10,000 Multicall3 balance reads are about 4.5 MB of calldata.
+    pub max_batch_bytes: usize,
 }
 
 impl Default for RpcLimits {
@@ -56,6 +59,7 @@ impl Default for RpcLimits {
             max_addresses_per_call: 500,
             max_log_range: 2_000,
             max_batch: 500,
+            max_batch_bytes: 1_500_000,
         }
     }
 }

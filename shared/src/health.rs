@@ -17,6 +17,31 @@ pub struct ChainHealth {
     pub checked_at: Option<String>,
 }
 
+/// What one scheduled run cost and did: written by the run, shown by `GET /v1/health/chains`
+/// and printed by `cargo xtask bench`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub at: String,
+    /// Wall time of the run as the platform clock saw it (it advances on I/O only).
+    pub wall_ms: u64,
+    pub chains: Vec<ChainRun>,
+    pub d1_queries: u64,
+    pub d1_rows_read: u64,
+    pub d1_rows_written: u64,
+    /// Sessions loaded and evaluated, and how many of them changed.
+    pub sessions_evaluated: u64,
+    pub sessions_changed: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainRun {
+    pub chain_id: u64,
+    /// HTTP requests to the chain's RPC provider (each a JSON-RPC batch).
+    pub subrequests: u64,
+    pub rpc_calls: u64,
+    pub ok: bool,
+}
+
 impl ChainHealth {
     pub fn lag_of(head: Option<u64>, cursor: Option<u64>) -> Option<u64> {
         Some(head?.saturating_sub(cursor?))

@@ -46,3 +46,29 @@ test("a confirmed payment stays paid when a shallower reorg happens above it", a
   assert.equal(now.status, "paid");
   assert.equal(now.payments[0].status, "confirmed");
 });
+
+test("a token payment reorged out and re-included is found again and paid, once", async () => {
+  const s = await createSession();
+  const hash = await paySession(s);
+  const raw = await rpc("eth_getRawTransactionByHash", [hash]);
+  await runScheduled();
+  assert.equal((await getSession(s.id)).status, "detected");
+
+  await rpc("anvil_reorg", [1, []]);
+  await runScheduled();
+  let now = await getSession(s.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.payments[0].status, "reorged");
+
+  // The same signed transaction is mined again, in another block.
+  await rpc("eth_sendRawTransaction", [raw]);
+  await mine(1);
+  await runScheduled();
+  now = await getSession(s.id);
+  assert.equal(now.status, "paid", JSON.stringify(now));
+  assert.equal(now.payments.length, 1, "the same transfer, not a second one");
+  assert.equal(now.payments[0].tx_hash, hash);
+  assert.equal(now.payments[0].status, "confirmed");
+  const types = (await sessionEvents(s.id)).map((e) => e.type).sort();
+  assert.deepEqual(types, ["session.created", "session.detected", "session.paid", "session.updated"]);
+});

@@ -5,7 +5,8 @@ import { createServer } from "node:http";
 
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
 let mode = "ok";
-let served = 0;
+let served = 0; // HTTP requests forwarded
+let rpcCalls = 0; // JSON-RPC calls in them
 
 async function body(req) {
   const chunks = [];
@@ -17,10 +18,16 @@ createServer(async (req, res) => {
   const text = await body(req);
   if (req.url === "/__fault") {
     if (req.method === "POST") mode = JSON.parse(text).mode;
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served }));
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls }));
     return;
   }
   served += 1;
+  try {
+    const parsed = JSON.parse(text);
+    rpcCalls += Array.isArray(parsed) ? parsed.length : 1;
+  } catch {
+    rpcCalls += 1;
+  }
   const reply = (status, payload, type = "application/json") => res.writeHead(status, { "content-type": type }).end(payload);
   if (mode === "hang") return setTimeout(() => reply(504, "too late", "text/plain"), 30_000).unref();
   if (mode === "http500") return reply(500, "upstream exploded", "text/plain");

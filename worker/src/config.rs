@@ -74,5 +74,9 @@ pub fn rpc(env: &Env, url: String) -> crate::rpc::Rpc {
             crate::rpc::DEFAULT_TIMEOUT,
             std::time::Duration::from_millis,
         );
-    crate::rpc::Rpc { url, timeout }
+    crate::rpc::Rpc {
+        url,
+        timeout,
+        sent: Default::default(),
+    }
 }

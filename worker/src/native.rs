@@ -125,6 +125,21 @@ pub async fn open(
     })
 }
 
+fn flatten_balances(results: &[Value]) -> ApiResult<Vec<U256>> {
+    let mut balances = Vec::new();
+    for result in results {
+        for answer in decode(result)? {
+            balances.push(
+                answer
+                    .as_deref()
+                    .and_then(abi::decode_uint)
+                    .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
+            );
+        }
+    }
+    Ok(balances)
+}
+
 fn decode(result: &Value) -> ApiResult<Vec<Option<Vec<u8>>>> {
     result
         .as_str()
@@ -209,30 +224,22 @@ impl<'a> Scan<'a> {
         blocks
     }
 
-    /// The calls this scan adds to the run's first batch: balances at the window's start
-    /// (for addresses watched before it) and end, and the headers of recorded credits.
-    pub fn calls(&self) -> Vec<Call> {
-        let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
+    fn balance_calls(&self, addresses: &[Address], block: u64) -> Vec<Call> {
         let mc = self.chain.multicall3;
-        let balance_calls = |addresses: Vec<Address>, block: u64| -> Vec<Call> {
-            addresses
-                .chunks(per_call)
-                .map(|chunk| {
-                    let calls: Vec<Call3> =
-                        chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
-                    eth_call(mc, abi::aggregate3(&calls), Some(block))
-                })
-                .collect()
-        };
-        let early: Vec<Address> = self
-            .watched
-            .iter()
-            .filter(|w| self.needs_start_read(w))
-            .map(|w| w.address)
-            .collect();
+        addresses
+            .chunks(self.chain.rpc_limits.max_addresses_per_call.max(1))
+            .map(|chunk| {
+                let calls: Vec<Call3> = chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
+                eth_call(mc, abi::aggregate3(&calls), Some(block))
+            })
+            .collect()
+    }
+
+    /// The calls this scan adds to the run's first batch: every address's balance at the
+    /// window's end, and the headers of blocks holding recorded credits.
+    pub fn calls(&self) -> Vec<Call> {
         let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
-        let mut calls = balance_calls(early, self.start);
-        calls.extend(balance_calls(all, self.to));
+        let mut calls = self.balance_calls(&all, self.to);
         calls.extend(self.recorded_blocks().into_iter().map(|n| Call {
             method: "eth_getBlockByNumber",
             params: json!([format!("{n:#x}"), false]),
@@ -243,52 +250,54 @@ impl<'a> Scan<'a> {
     /// Finishes the scan from the results of [`Scan::calls`], searching and reading blocks
     /// as needed. New credits come back with `counted: false`: whether one counts is the
     /// session's to say, and the caller loads it.
+    ///
+    /// The window's start balance is read only for addresses that may have moved: those
+    /// whose balance is not their baseline any more, or with credits in the window. An idle
+    /// address (the common case) costs one Multicall3 slot per run.
     pub async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
-        let (early_n, all_n) = {
-            let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
-            let early = self
-                .watched
-                .iter()
-                .filter(|w| self.needs_start_read(w))
-                .count();
-            (
-                early.div_ceil(per_call),
-                self.watched.len().div_ceil(per_call),
-            )
-        };
-        let flatten = |slice: &[Value]| -> ApiResult<Vec<U256>> {
-            let mut balances = Vec::new();
-            for result in slice {
-                for answer in decode(result)? {
-                    balances.push(
-                        answer
-                            .as_deref()
-                            .and_then(abi::decode_uint)
-                            .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
-                    );
-                }
-            }
-            Ok(balances)
-        };
-        let early = flatten(&results[..early_n])?;
-        let end = flatten(&results[early_n..early_n + all_n])?;
+        let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
+        let end_calls = self.watched.len().div_ceil(per_call);
+        let end = flatten_balances(&results[..end_calls])?;
+        if end.len() != self.watched.len() {
+            return Err(chain_error("Multicall3 returned too few balances"));
+        }
         let mut hashes: BTreeMap<u64, B256> = BTreeMap::new();
         for (n, header) in self
             .recorded_blocks()
             .into_iter()
-            .zip(&results[early_n + all_n..])
+            .zip(&results[end_calls..])
         {
             hashes.insert(n, header_hash(header)?);
         }
 
-        let mut early = early.into_iter();
+        let moved: Vec<Address> = self
+            .watched
+            .iter()
+            .zip(&end)
+            .filter(|(w, end)| {
+                self.needs_start_read(w)
+                    && (**end != w.baseline || !self.rows(w.address).is_empty())
+            })
+            .map(|(w, _)| w.address)
+            .collect();
+        let early = if moved.is_empty() {
+            Vec::new()
+        } else {
+            let calls = self.balance_calls(&moved, self.start);
+            flatten_balances(
+                &rpc.batches(&calls, &self.chain.rpc_limits)
+                    .await
+                    .map_err(chain_error)?,
+            )?
+        };
+        let early: BTreeMap<Address, U256> = moved.into_iter().zip(early).collect();
+
         let mut search = Search::new();
         let mut searched: Vec<&Watched> = Vec::new();
         for (w, end_balance) in self.watched.iter().zip(end) {
             let start_balance = if self.needs_start_read(w) {
-                early
-                    .next()
-                    .ok_or_else(|| chain_error("too few Multicall3 results"))?
+                // Not read: the balance is still the baseline, so it was at the start too.
+                early.get(&w.address).copied().unwrap_or(w.baseline)
             } else {
                 w.baseline
             };
@@ -416,16 +425,19 @@ pub async fn narrow(
         }
         let reads = search.reads();
         let mut balances = BTreeMap::new();
-        for chunk in reads.chunks(chain.rpc_limits.max_batch.max(1)) {
-            let calls: Vec<Call> = chunk
+        {
+            let calls: Vec<Call> = reads
                 .iter()
                 .map(|(address, block)| Call {
                     method: "eth_getBalance",
                     params: json!([address_key(address), format!("{block:#x}")]),
                 })
                 .collect();
-            let results = rpc.batch(&calls).await.map_err(chain_error)?;
-            for (read, result) in chunk.iter().zip(results) {
+            let results = rpc
+                .batches(&calls, &chain.rpc_limits)
+                .await
+                .map_err(chain_error)?;
+            for (read, result) in reads.iter().zip(results) {
                 let balance = result
                     .as_str()
                     .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
@@ -458,7 +470,7 @@ fn header_hash(header: &Value) -> ApiResult<B256> {
         .ok_or_else(|| chain_error(format!("malformed block header: {header}")))
 }
 
-/// Blocks with their transactions, in one batch per `max_batch`.
+/// Blocks with their transactions, batched within the provider's limits.
 pub async fn read_blocks(
     rpc: &Rpc,
     chain: &Chain,

@@ -1,5 +1,6 @@
 //! A minimal EVM JSON-RPC client over `fetch`, batching calls into one subrequest.
 
+use kasse_shared::catalogue::RpcLimits;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -123,21 +124,52 @@ pub async fn batch_with_timeout(
 pub struct Rpc {
     pub url: String,
     pub timeout: Duration,
+    /// (HTTP requests, JSON-RPC calls) sent so far.
+    pub sent: std::cell::Cell<(u64, u64)>,
 }
 
 impl Rpc {
     pub async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+        let (requests, sent_calls) = self.sent.get();
+        self.sent
+            .set((requests + 1, sent_calls + calls.len() as u64));
         batch_with_timeout(&self.url, calls, self.timeout).await
     }
 
-    /// Like [`Rpc::batch`], in as many batches of at most `max_batch` calls as needed.
-    pub async fn batches(&self, calls: &[Call], max_batch: usize) -> Result<Vec<Value>, RpcError> {
+    /// Like [`Rpc::batch`], in as few batches as the provider's limits allow: at most
+    /// `max_batch` calls and about `max_batch_bytes` of JSON each.
+    pub async fn batches(
+        &self,
+        calls: &[Call],
+        limits: &RpcLimits,
+    ) -> Result<Vec<Value>, RpcError> {
         let mut results = Vec::with_capacity(calls.len());
-        for chunk in calls.chunks(max_batch.max(1)) {
-            results.extend(self.batch(chunk).await?);
+        for range in chunk_ranges(calls, limits) {
+            results.extend(self.batch(&calls[range]).await?);
         }
         Ok(results)
     }
+}
+
+/// Consecutive ranges of `calls` within the limits (a single oversized call gets its own).
+fn chunk_ranges(calls: &[Call], limits: &RpcLimits) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, call) in calls.iter().enumerate() {
+        // The envelope ({"jsonrpc":"2.0","id":…,"method":…}) adds ~60 bytes to the params.
+        let size = call.params.to_string().len() + call.method.len() + 60;
+        let full = i > start
+            && (i - start >= limits.max_batch.max(1) || bytes + size > limits.max_batch_bytes);
+        if full {
+            ranges.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < calls.len() {
+        ranges.push(start..calls.len());
+    }
+    ranges
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64`.

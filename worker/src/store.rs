@@ -12,8 +12,10 @@ use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
+use std::cell::Cell;
 use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, Env};
+
+use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::config;
 use crate::error::{ApiError, ApiResult};
@@ -52,6 +54,7 @@ pub fn address_key(a: &Address) -> String {
 
 pub struct Store {
     db: D1Database,
+    usage: Cell<D1Usage>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,6 +137,8 @@ impl PaymentRow {
     }
 }
 
+const PAYMENT_COLUMNS: &str = "id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted";
+
 /// A transfer the watcher found, to be recorded once.
 pub struct NewPayment {
     pub session_id: String,
@@ -188,15 +193,92 @@ pub struct NewEvent {
     pub body: String,
 }
 
+/// What this store's queries cost, from D1's own result metadata: the figures the bench
+/// prints and `GET /v1/health/chains` shows for the last scheduled run.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct D1Usage {
+    pub queries: u64,
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
+/// A prepared statement that reports its cost to the store that made it.
+pub struct Stmt<'a> {
+    inner: D1PreparedStatement,
+    usage: &'a Cell<D1Usage>,
+}
+
+fn note(usage: &Cell<D1Usage>, result: &D1Result) {
+    let meta = result.meta().ok().flatten();
+    let mut u = usage.get();
+    u.queries += 1;
+    u.rows_read += meta.as_ref().and_then(|m| m.rows_read).unwrap_or(0) as u64;
+    u.rows_written += meta.as_ref().and_then(|m| m.rows_written).unwrap_or(0) as u64;
+    usage.set(u);
+}
+
+impl Stmt<'_> {
+    pub async fn all(&self) -> worker::Result<D1Result> {
+        let result = self.inner.all().await?;
+        note(self.usage, &result);
+        Ok(result)
+    }
+
+    pub async fn run(&self) -> worker::Result<D1Result> {
+        let result = self.inner.run().await?;
+        note(self.usage, &result);
+        Ok(result)
+    }
+
+    /// The first row (or one column of it), like D1's `first`, but with its cost counted.
+    pub async fn first<T: for<'de> Deserialize<'de>>(
+        &self,
+        column: Option<&str>,
+    ) -> worker::Result<Option<T>> {
+        let rows: Vec<serde_json::Value> = self.all().await?.results()?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let value = match column {
+            Some(c) => row.get(c).cloned().unwrap_or(serde_json::Value::Null),
+            None => row,
+        };
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| worker::Error::RustError(e.to_string()))
+    }
+}
+
 impl Store {
     pub fn new(env: &Env) -> worker::Result<Self> {
         Ok(Self {
             db: config::db(env)?,
+            usage: Cell::default(),
         })
     }
 
-    fn stmt(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
-        Ok(self.db.prepare(sql).bind(args)?)
+    /// D1 usage of every query this store ran so far.
+    pub fn usage(&self) -> D1Usage {
+        self.usage.get()
+    }
+
+    fn stmt(&self, sql: &str, args: &[JsValue]) -> ApiResult<Stmt<'_>> {
+        Ok(Stmt {
+            inner: self.db.prepare(sql).bind(args)?,
+            usage: &self.usage,
+        })
+    }
+
+    /// Runs statements as one atomic D1 batch, counting each.
+    async fn batch(&self, statements: Vec<Stmt<'_>>) -> worker::Result<Vec<D1Result>> {
+        let results = self
+            .db
+            .batch(statements.into_iter().map(|s| s.inner).collect())
+            .await?;
+        for result in &results {
+            note(&self.usage, result);
+        }
+        Ok(results)
     }
 
     // ----- chain cursors and deployment facts -------------------------------------------
@@ -244,8 +326,7 @@ impl Store {
 
     pub async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
         Ok(self
-            .db
-            .prepare("SELECT chain_id, head, cursor, last_error, checked_at FROM chain_cursors ORDER BY chain_id")
+            .stmt("SELECT chain_id, head, cursor, last_error, checked_at FROM chain_cursors ORDER BY chain_id", &[])?
             .all()
             .await?
             .results()?)
@@ -307,7 +388,7 @@ impl Store {
                 &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
             )?);
         }
-        match self.db.batch(batch).await {
+        match self.batch(batch).await {
             Ok(_) => Ok(()),
             Err(e) if e.to_string().contains("account_xpubs.external_node") => {
                 Err(ApiError::invalid(
@@ -403,8 +484,8 @@ impl Store {
         for chain_id in chains {
             let baseline = baselines.get(&chain_id);
             batch.push(self.stmt(
-                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &[
                     int(chain_id),
                     text(&address),
@@ -412,6 +493,7 @@ impl Store {
                     int(session.late_until.0),
                     opt_text(baseline.map(|b| b.balance.to_string()).as_deref()),
                     baseline.map_or(JsValue::NULL, |b| int(b.block)),
+                    int(session.due().0),
                 ],
             )?);
         }
@@ -419,7 +501,7 @@ impl Store {
             batch.push(self.price_stmt(price, session.created_at.0)?);
         }
         batch.push(self.event_stmt(session, event, write_token)?);
-        match self.db.batch(batch).await {
+        match self.batch(batch).await {
             Ok(_) => Ok(()),
             Err(e) if e.to_string().contains("checkout_sessions.address") => {
                 Err(ApiError::internal(
@@ -435,7 +517,7 @@ impl Store {
         session: &Session,
         event: &NewEvent,
         write_token: &str,
-    ) -> ApiResult<D1PreparedStatement> {
+    ) -> ApiResult<Stmt<'_>> {
         self.stmt(
             "INSERT INTO events (id, account_id, livemode, type, session_id, session_version, body, created_at, created_unix)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
@@ -498,6 +580,7 @@ impl Store {
         session: &Session,
         payment_updates: &[(String, Payment)],
         events: &[NewEvent],
+        settling: Option<bool>,
         write_token: &str,
     ) -> ApiResult<bool> {
         let data = serde_json::to_string(session).map_err(ApiError::internal)?;
@@ -536,10 +619,20 @@ impl Store {
                 ],
             )?);
         }
+        batch.push(self.stmt(
+            "UPDATE watch SET due_unix = ?2, settling = COALESCE(?3, settling)
+             WHERE session_id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?1 AND write_token = ?4)",
+            &[
+                text(&session.id),
+                int(session.due().0),
+                settling.map_or(JsValue::NULL, flag),
+                text(write_token),
+            ],
+        )?);
         for event in events {
             batch.push(self.event_stmt(session, event, write_token)?);
         }
-        let results = self.db.batch(batch).await?;
+        let results = self.batch(batch).await?;
         let changed = results
             .first()
             .and_then(|r| r.meta().ok().flatten())
@@ -627,37 +720,63 @@ impl Store {
             .await?)
     }
 
-    /// The documents of every session with watch rows, in one query. Sessions past
-    /// `late_until` are included: they get one last evaluation (e.g. to `expired`) before
-    /// `unwatch_expired` removes their rows.
-    pub async fn watched_session_data(&self) -> ApiResult<Vec<Session>> {
-        let rows: Vec<SessionRow> = self
-            .db
-            .prepare(
-                "SELECT data FROM checkout_sessions WHERE id IN (SELECT session_id FROM watch)",
-            )
+    /// The sessions a run must evaluate, with their payments: those due by `now`, those
+    /// with payments still confirming, and `touched` (payments moved this run). Two
+    /// queries for the first two groups, whatever their number (D1 caps queries per
+    /// invocation, not rows), plus one per 90 touched sessions.
+    pub async fn sessions_to_evaluate(
+        &self,
+        now: Timestamp,
+        touched: &[String],
+    ) -> ApiResult<(Vec<Session>, Vec<PaymentRow>)> {
+        let due = "SELECT session_id FROM watch WHERE due_unix <= ?1 UNION SELECT session_id FROM watch WHERE settling = 1";
+        let mut rows: Vec<SessionRow> = self
+            .stmt(
+                &format!("SELECT data FROM checkout_sessions WHERE id IN ({due})"),
+                &[int(now.0)],
+            )?
             .all()
             .await?
             .results()?;
-        rows.iter()
+        let mut payments: Vec<PaymentRow> = self
+            .stmt(
+                &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN ({due}) ORDER BY session_id, block_number, log_index"),
+                &[int(now.0)],
+            )?
+            .all()
+            .await?
+            .results()?;
+        for chunk in touched.chunks(90) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut args: Vec<JsValue> = chunk.iter().map(|id| text(id)).collect();
+            args.push(int(now.0));
+            let n = chunk.len() + 1;
+            let not_due = format!("AND id NOT IN ({})", due.replace("?1", &format!("?{n}")));
+            rows.extend(
+                self.stmt(
+                    &format!("SELECT data FROM checkout_sessions WHERE id IN ({marks}) {not_due}"),
+                    &args,
+                )?
+                .all()
+                .await?
+                .results::<SessionRow>()?,
+            );
+            let not_due = not_due.replace("AND id NOT IN", "AND session_id NOT IN");
+            payments.extend(
+                self.stmt(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN ({marks}) {not_due}"), &args)?
+                    .all()
+                    .await?
+                    .results::<PaymentRow>()?,
+            );
+        }
+        let sessions = rows
+            .iter()
             .map(|r| {
                 serde_json::from_str(&r.data)
                     .map_err(|e| ApiError::internal(format!("stored session: {e}")))
             })
-            .collect()
-    }
-
-    /// The payments of every session with watch rows, in one query.
-    pub async fn watched_payment_rows(&self) -> ApiResult<Vec<PaymentRow>> {
-        Ok(self
-            .db
-            .prepare(
-                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
-                 FROM payments WHERE session_id IN (SELECT session_id FROM watch) ORDER BY session_id, block_number, log_index",
-            )
-            .all()
-            .await?
-            .results()?)
+            .collect::<ApiResult<Vec<Session>>>()?;
+        Ok((sessions, payments))
     }
 
     /// Records newly found transfers; ones already recorded are left as they are.
@@ -701,7 +820,7 @@ impl Store {
                 ],
             )?);
         }
-        self.db.batch(batch).await?;
+        self.batch(batch).await?;
         Ok(())
     }
 
@@ -741,7 +860,7 @@ impl Store {
             .results()?)
     }
 
-    fn price_stmt(&self, price: &PriceRow, now_unix: u64) -> ApiResult<D1PreparedStatement> {
+    fn price_stmt(&self, price: &PriceRow, now_unix: u64) -> ApiResult<Stmt<'_>> {
         let decimals = config::catalogue()
             .chain(price.chain_id)
             .and_then(|c| c.price_feed.as_ref())
@@ -792,6 +911,51 @@ impl Store {
                 updated_at: r.updated_at_unix,
             })
         }))
+    }
+
+    /// Test helper: `count` copies of a session and its watch rows (ids `cs_test_bench…`,
+    /// addresses `0x000…n`). Returns how many clones exist now.
+    pub async fn clone_session(&self, id: &str, address_json: &str, count: u64) -> ApiResult<u64> {
+        #[derive(Deserialize)]
+        struct Count {
+            n: u64,
+        }
+        let start = self
+            .stmt(
+                "SELECT COUNT(*) AS n FROM checkout_sessions WHERE id LIKE 'cs_test_bench%'",
+                &[],
+            )?
+            .first::<Count>(None)
+            .await?
+            .map_or(0, |c| c.n)
+            + 1;
+        let end = start + count - 1;
+        let numbers =
+            "WITH RECURSIVE n(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)";
+        let sessions = format!(
+            "{numbers}
+             INSERT INTO checkout_sessions (id, account_id, livemode, status, version, write_token, payment_link, address,
+                 customer_email, funded, data, created_at, created_unix, updated_at)
+             SELECT 'cs_test_bench' || printf('%019d', i), account_id, livemode, status, version, write_token, payment_link,
+                 printf('0x%040x', i), customer_email, funded,
+                 replace(replace(data, ?1, 'cs_test_bench' || printf('%019d', i)), ?4, '\"address\":\"' || printf('0x%040x', i) || '\"'),
+                 created_at, created_unix, updated_at
+             FROM checkout_sessions, n WHERE id = ?1"
+        );
+        let watch = format!(
+            "{numbers}
+             INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix, settling)
+             SELECT chain_id, printf('0x%040x', i), 'cs_test_bench' || printf('%019d', i), watch_until_unix,
+                 native_baseline, native_baseline_block, due_unix, settling
+             FROM watch, n WHERE session_id = ?1"
+        );
+        let args = [text(id), int(start), int(end), text(address_json)];
+        self.batch(vec![
+            self.stmt(&sessions, &args)?,
+            self.stmt(&watch, &args[..3])?,
+        ])
+        .await?;
+        Ok(end)
     }
 
     /// Moves a session's watch rows to its (shifted) `late_until`.

@@ -6,11 +6,11 @@
 //! and write each change exactly once. An RPC failure changes nothing but the chain's
 //! `last_error`; the next run retries.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::catalogue::Chain;
-use kasse_shared::health::url_host;
+use kasse_shared::health::{ChainRun, RunReport, url_host};
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session, evaluate, reconcile};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
@@ -34,24 +34,31 @@ const RESCAN_MARGIN: u64 = 5;
 type Reconciled = BTreeMap<String, Vec<(String, Payment)>>;
 
 pub async fn run(env: &Env) {
-    let now = Timestamp::from_unix_millis(Date::now().as_millis());
+    let started = Date::now().as_millis();
+    let now = Timestamp::from_unix_millis(started);
     let store = match Store::new(env) {
         Ok(store) => store,
         Err(e) => return worker::console_error!("watcher: no database binding: {e}"),
     };
     let stamp = now.to_string();
+    let mut report = RunReport {
+        at: stamp.clone(),
+        ..RunReport::default()
+    };
     let mut reconciled = Reconciled::new();
+    let mut touched = BTreeSet::new();
     for (chain, url) in config::served_chains(env) {
         let host = url_host(&url).unwrap_or("(unparseable URL)").to_owned();
-        if let Err(e) = scan_chain(
-            &store,
-            chain,
-            &config::rpc(env, url.clone()),
-            now,
-            &mut reconciled,
-        )
-        .await
-        {
+        let rpc = config::rpc(env, url.clone());
+        let scanned = scan_chain(&store, chain, &rpc, now, &mut reconciled, &mut touched).await;
+        let (subrequests, rpc_calls) = rpc.sent.get();
+        report.chains.push(ChainRun {
+            chain_id: chain.chain_id,
+            subrequests,
+            rpc_calls,
+            ok: scanned.is_ok(),
+        });
+        if let Err(e) = scanned {
             // Transport errors may quote the URL, which is a secret: keep only the host.
             let message = format!("{host}: {}", e.message.replace(url.as_str(), &host));
             worker::console_warn!("watcher: chain {}: {message}", chain.chain_id);
@@ -67,11 +74,32 @@ pub async fn run(env: &Env) {
             }
         }
     }
-    if let Err(e) = evaluate_watched(&store, &config::base_url(env, None), now, &reconciled).await {
-        worker::console_error!("watcher: evaluating sessions failed: {}", e.message);
+    match evaluate_watched(
+        &store,
+        &config::base_url(env, None),
+        now,
+        &reconciled,
+        &touched,
+    )
+    .await
+    {
+        Ok((evaluated, changed)) => {
+            report.sessions_evaluated = evaluated;
+            report.sessions_changed = changed;
+        }
+        Err(e) => worker::console_error!("watcher: evaluating sessions failed: {}", e.message),
     }
     if let Err(e) = store.unwatch_expired(now).await {
         worker::console_error!("watcher: unwatch failed: {}", e.message);
+    }
+    let usage = store.usage();
+    report.d1_queries = usage.queries;
+    report.d1_rows_read = usage.rows_read;
+    report.d1_rows_written = usage.rows_written;
+    report.wall_ms = Date::now().as_millis().saturating_sub(started);
+    let report = serde_json::to_string(&report).unwrap_or_default();
+    if let Err(e) = store.put_meta("last_run", &report, &stamp).await {
+        worker::console_error!("watcher: could not record the run: {}", e.message);
     }
     if let Err(e) = store.put_meta("last_scheduled_run", &stamp, &stamp).await {
         worker::console_error!("watcher: could not record the run: {}", e.message);
@@ -99,6 +127,7 @@ async fn scan_chain(
     rpc: &Rpc,
     now: Timestamp,
     reconciled: &mut Reconciled,
+    touched: &mut BTreeSet<String>,
 ) -> ApiResult<()> {
     let head = read_head(rpc, chain.chain_id).await?;
     store
@@ -150,14 +179,15 @@ async fn scan_chain(
     let results = if calls.is_empty() {
         Vec::new()
     } else {
-        rpc.batches(&calls, chain.rpc_limits.max_batch)
+        rpc.batches(&calls, &chain.rpc_limits)
             .await
             .map_err(rpc_error)?
     };
 
     if log_calls > 0 {
         let transfers = parse_logs(chain, &results[..log_calls])?;
-        let rescanned = record_transfers(store, chain, rpc, &by_address, transfers, now).await?;
+        let rescanned =
+            record_transfers(store, chain, rpc, &by_address, transfers, now, touched).await?;
         let recorded = store.rescannable_payments(chain.chain_id, from).await?;
         let payments: Vec<Payment> = recorded
             .iter()
@@ -187,7 +217,7 @@ async fn scan_chain(
     }
 
     let findings = native_scan.finish(rpc, &results[log_calls..]).await?;
-    record_native(store, chain, findings.new, now).await?;
+    record_native(store, chain, findings.new, now, touched).await?;
     for (session_id, payment_id, changed) in findings.changed {
         if changed.status == PaymentStatus::Reorged {
             worker::console_warn!(
@@ -217,12 +247,14 @@ async fn record_native(
     chain: &Chain,
     mut credits: Vec<NewPayment>,
     now: Timestamp,
+    touched: &mut BTreeSet<String>,
 ) -> ApiResult<()> {
     if credits.is_empty() {
         return Ok(());
     }
     let mut sessions: BTreeMap<String, Option<Session>> = BTreeMap::new();
     for credit in &mut credits {
+        touched.insert(credit.session_id.clone());
         if !sessions.contains_key(&credit.session_id) {
             let loaded = store.session(&credit.session_id).await?;
             sessions.insert(credit.session_id.clone(), loaded);
@@ -311,7 +343,7 @@ async fn transfer_logs(
         return Ok(Vec::new());
     }
     let results = rpc
-        .batches(&calls, chain.rpc_limits.max_batch)
+        .batches(&calls, &chain.rpc_limits)
         .await
         .map_err(rpc_error)?;
     parse_logs(chain, &results)
@@ -372,6 +404,7 @@ async fn record_transfers(
     by_address: &BTreeMap<String, String>,
     transfers: Vec<Transfer>,
     now: Timestamp,
+    touched: &mut BTreeSet<String>,
 ) -> ApiResult<Vec<Payment>> {
     let transfers: Vec<Transfer> = transfers
         .into_iter()
@@ -404,6 +437,7 @@ async fn record_transfers(
             .token(&t.token)
             .and_then(|tk| kasse_shared::money::parse_base_units(&tk.min_amount));
         let counted = session.counts(chain.chain_id, &t.token, t.amount, min);
+        touched.insert(session_id.clone());
         found.push(NewPayment {
             session_id: session_id.clone(),
             address: t.to,
@@ -428,32 +462,44 @@ async fn record_transfers(
 }
 
 /// Runs the lifecycle over every watched session and writes each change exactly once.
-/// Two queries load every watched session and its payments, whatever their number: D1
-/// caps queries per invocation (50 free, 1,000 paid), never rows.
+/// Only sessions that can change are loaded: due by time, still confirming, or moved by
+/// this run's scan (see `Store::sessions_to_evaluate`). Returns (evaluated, changed).
 async fn evaluate_watched(
     store: &Store,
     base_url: &str,
     now: Timestamp,
     reconciled: &Reconciled,
-) -> ApiResult<()> {
+    touched: &BTreeSet<String>,
+) -> ApiResult<(u64, u64)> {
     let heads = store.heads().await?;
-    let sessions = store.watched_session_data().await?;
+    let touched: Vec<String> = touched
+        .iter()
+        .chain(reconciled.keys())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (sessions, payment_rows) = store.sessions_to_evaluate(now, &touched).await?;
     let mut rows_by_session: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
-    for row in store.watched_payment_rows().await? {
+    for row in payment_rows {
         rows_by_session
             .entry(row.session_id.clone())
             .or_default()
             .push(row);
     }
+    let (mut evaluated, mut changed) = (0, 0);
     for session in sessions {
         let overrides = reconciled
             .get(&session.id)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let rows = rows_by_session.remove(&session.id).unwrap_or_default();
-        evaluate_loaded(store, session, &rows, &heads, now, overrides, base_url).await?;
+        evaluated += 1;
+        if evaluate_loaded(store, session, &rows, &heads, now, overrides, base_url).await? {
+            changed += 1;
+        }
     }
-    Ok(())
+    Ok((evaluated, changed))
 }
 
 /// Loads one session and evaluates it (the on-demand check).
@@ -468,7 +514,9 @@ async fn evaluate_one(
         return Ok(());
     };
     let rows = store.payment_rows(session_id).await?;
-    evaluate_loaded(store, session, &rows, heads, now, &[], base_url).await
+    evaluate_loaded(store, session, &rows, heads, now, &[], base_url)
+        .await
+        .map(|_| ())
 }
 
 /// Evaluates one session against its recorded payments (with `overrides` from a rescan)
@@ -481,7 +529,7 @@ async fn evaluate_loaded(
     now: Timestamp,
     overrides: &[(String, Payment)],
     base_url: &str,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
     let session_id = session.id.clone();
     let recorded: Vec<Payment> = rows
         .iter()
@@ -516,7 +564,7 @@ async fn evaluate_loaded(
             },
             Vec::new(),
         ),
-        None => return Ok(()),
+        None => return Ok(false),
     };
     let updates: Vec<(String, Payment)> = rows
         .iter()
@@ -530,15 +578,22 @@ async fn evaluate_loaded(
         .map(|kind| event(&next, *kind, &current, heads, base_url))
         .collect::<ApiResult<Vec<_>>>()?;
     let token = entropy::token("wt_", 16);
-    if !store
-        .apply_change(session.version, &next, &updates, &events, &token)
-        .await?
-    {
+    let applied = store
+        .apply_change(
+            session.version,
+            &next,
+            &updates,
+            &events,
+            Some(kasse_shared::session::settling(&current)),
+            &token,
+        )
+        .await?;
+    if !applied {
         worker::console_log!(
             "watcher: session {session_id} changed under us; next run re-evaluates it"
         );
     }
-    Ok(())
+    Ok(applied)
 }
 
 /// The on-demand check (spec §4): looks for this session's payments now, without waiting
@@ -586,7 +641,17 @@ pub async fn check(
             None => transfer_logs(&rpc, chain, vec![address.clone()], from, head).await?,
         };
         let token_found = !transfers.is_empty();
-        record_transfers(store, chain, &rpc, &by_address, transfers, now).await?;
+        let mut touched = BTreeSet::new();
+        record_transfers(
+            store,
+            chain,
+            &rpc,
+            &by_address,
+            transfers,
+            now,
+            &mut touched,
+        )
+        .await?;
         let native_watch = match store.watch_row(chain.chain_id, &address).await? {
             Some(row) => row.native()?,
             None => None,
@@ -601,7 +666,7 @@ pub async fn check(
                     payment,
                 })
                 .collect();
-            record_native(store, chain, credits, now).await?;
+            record_native(store, chain, credits, now, &mut touched).await?;
         }
     }
     evaluate_one(store, &session.id, &heads, now, base_url).await

@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: Kasse's dev automation. See `cargo xtask help`.
 
+mod bench;
 mod build;
 mod setup;
 mod stack;
@@ -21,6 +22,8 @@ cargo xtask <command>
   test     install what is missing (incl. Chromium), build, run every suite
   pay      pay a session on the local chain (needs `dev` running):
            cargo xtask pay <session id> [--amount 49.99] [--token USDC]
+  bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
+           D1 queries and rows, wall time, native core CPU; check latency
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
                 .args(&args[1..]),
         ),
         Some("test") => return test::run(),
+        Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
         }

@@ -54,6 +54,19 @@ pub const TEST: Profile = Profile {
     rpc_timeout_ms: 2_000,
 };
 
+/// `cargo xtask bench`: its own ports, blocks on demand, the counting proxy in front of anvil.
+pub const BENCH: Profile = Profile {
+    name: "bench",
+    ports: Ports {
+        anvil: 28545,
+        worker: 28787,
+        inspector: 29229,
+    },
+    block_time: None,
+    rpc_proxy: Some(28546),
+    rpc_timeout_ms: 30_000,
+};
+
 pub struct Stack {
     children: Vec<(&'static str, Child)>,
     pub info: Value,

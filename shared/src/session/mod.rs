@@ -131,6 +131,17 @@ pub struct Session {
 }
 
 impl Session {
+    /// When time alone may next change this session: its expiry while it is pending,
+    /// else the end of its grace window (when it stops being watched). The watcher skips
+    /// a session before then unless a payment of it moved or is still confirming.
+    pub fn due(&self) -> Timestamp {
+        if self.status == Status::Pending {
+            self.expires_at
+        } else {
+            self.late_until
+        }
+    }
+
     /// Whether a transfer of `amount` of `token` on `chain_id` counts (spec §3, "Which
     /// option counts"): it pays the selected option, or before a selection any offered
     /// one, and is at least `min` (the token's dust threshold; by default one cent's
@@ -166,6 +177,14 @@ pub struct Payment {
     pub status: PaymentStatus,
     /// Whether it counts towards the session (selected option, at least the minimum).
     pub counted: bool,
+}
+
+/// Whether any counted payment is still gaining confirmations: then every new block may
+/// change the session, and the watcher evaluates it each run.
+pub fn settling(payments: &[Payment]) -> bool {
+    payments
+        .iter()
+        .any(|p| p.counted && p.status == PaymentStatus::Detected)
 }
 
 impl Payment {

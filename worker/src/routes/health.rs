@@ -1,6 +1,6 @@
 //! `GET /v1/health` (public liveness) and `GET /v1/health/chains` (operator view of the watcher).
 
-use kasse_shared::health::{ChainHealth, url_host};
+use kasse_shared::health::{ChainHealth, RunReport, url_host};
 use serde_json::json;
 use worker::{Env, Request, Response};
 
@@ -25,7 +25,12 @@ pub async fn overview(env: &Env) -> ApiResult<Response> {
 
 pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
     crate::auth::require_admin(req, env)?;
-    let rows = Store::new(env)?.cursors().await?;
+    let store = Store::new(env)?;
+    let rows = store.cursors().await?;
+    let last_run: Option<RunReport> = store
+        .meta("last_run")
+        .await?
+        .and_then(|json| serde_json::from_str(&json).ok());
     let data: Vec<ChainHealth> = config::catalogue()
         .chains
         .iter()
@@ -48,6 +53,6 @@ pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
         .collect();
     Ok(json_response(
         200,
-        &json!({"object": "list", "data": data, "has_more": false}),
+        &json!({"object": "list", "data": data, "has_more": false, "last_run": last_run}),
     ))
 }

@@ -46,6 +46,9 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "test_helpers", "checkout_sessions", id, "advance"]) => {
             test_helpers::advance(req, env, id).await
         }
+        (Post, ["v1", "test_helpers", "checkout_sessions", id, "clone"]) => {
+            test_helpers::clone(req, env, id).await
+        }
         (Get | Method::Head, ["c", session_id]) => pages::checkout(session_id, env).await,
         (_, ["v1", "health"] | ["v1", "health", "chains"]) => {
             Err(ApiError::method_not_allowed(method.as_ref(), &req.path()))

@@ -572,7 +572,7 @@ pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<R
     if let Some(next) = select::lock(&session, quote, now) {
         let token = entropy::token("wt_", 16);
         if !store
-            .apply_change(session.version, &next, &[], &[], &token)
+            .apply_change(session.version, &next, &[], &[], None, &token)
             .await?
         {
             return Err(ApiError::new(

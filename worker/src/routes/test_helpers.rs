@@ -96,7 +96,14 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
     next.version += 1;
     next.updated_at = Timestamp::from_unix_millis(Date::now().as_millis());
     if !store
-        .apply_change(session.version, &next, &[], &[], &entropy::token("wt_", 16))
+        .apply_change(
+            session.version,
+            &next,
+            &[],
+            &[],
+            None,
+            &entropy::token("wt_", 16),
+        )
         .await?
     {
         return Err(ApiError::new(
@@ -109,4 +116,41 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
     store.rewatch_until(&next).await?;
     let base = config::base_url(env, Some(&origin(&req)?));
     session_response(&store, &next, &base).await
+}
+
+/// At most this many copies per call.
+const MAX_CLONES: u64 = 10_000;
+
+/// `POST /v1/test_helpers/checkout_sessions/{id}/clone {count}`: `count` copies of a
+/// session, each with its own id and (synthetic) address and the same watch rows, written
+/// in two statements. This is how `cargo xtask bench` opens 10,000 sessions in seconds.
+pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    require_enabled(env)?;
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["count"])?;
+    let count = map
+        .get("count")
+        .and_then(serde_json::Value::as_u64)
+        .filter(|n| (1..=MAX_CLONES).contains(n))
+        .ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "count",
+                format!("count must be an integer from 1 to {MAX_CLONES}."),
+            )
+        })?;
+    let address_json = format!(
+        "\"address\":{}",
+        serde_json::to_string(&session.address).map_err(ApiError::internal)?
+    );
+    let total = store
+        .clone_session(&session.id, &address_json, count)
+        .await?;
+    Ok(json_response(
+        200,
+        &json!({"object": "clones", "created": count, "total": total}),
+    ))
 }
