@@ -155,7 +155,7 @@ impl Bench {
         ))
     }
 
-    fn measured_run(&self, label: &str, core: Option<Duration>) -> Result<Row> {
+    fn measured_run(&self, label: &str, core: Option<(Duration, Duration)>) -> Result<Row> {
         let before = self.proxy_counts()?;
         Stack::trigger_scheduled(&self.base)?;
         let after = self.proxy_counts()?;
@@ -246,10 +246,9 @@ fn print_table(rows: &[Row]) {
             n(&r.report["d1_rows_written"]),
             n(&r.report["sessions_evaluated"]),
             n(&r.report["wall_ms"]),
-            r.core.map_or_else(
-                || "-".to_owned(),
-                |d| format!("{:.1}", d.as_secs_f64() * 1e3)
-            ),
+            r.core.map_or_else(|| "-".to_owned(), |(_, core)| ms(core)),
+            r.core
+                .map_or_else(|| "-".to_owned(), |(decode, _)| ms(decode)),
         );
         let _ = r.proxy_calls;
     }
