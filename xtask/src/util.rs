@@ -135,10 +135,20 @@ pub fn http(
     stream
         .write_all(request.as_bytes())
         .map_err(|e| format!("{url}: {e}"))?;
+    // Read until the body is complete (by Content-Length or the last chunk), not until the
+    // server closes: workerd keeps the connection open for seconds after answering.
     let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|e| format!("{url}: {e}"))?;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = stream.read(&mut buf).map_err(|e| format!("{url}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        response.extend_from_slice(&buf[..n]);
+        if complete(&response) {
+            break;
+        }
+    }
     let text = String::from_utf8_lossy(&response);
     let (head, payload) = text
         .split_once("\r\n\r\n")
@@ -160,6 +170,22 @@ pub fn http(
             payload.to_owned()
         },
     ))
+}
+
+/// Whether `response` holds a whole HTTP/1.1 response.
+fn complete(response: &[u8]) -> bool {
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&response[..end]).to_ascii_lowercase();
+    let body = &response[end + 4..];
+    if head.contains("transfer-encoding: chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    head.lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .is_some_and(|len| body.len() >= len)
 }
 
 fn dechunk(mut s: &str) -> String {
