@@ -1,13 +1,14 @@
 //! The few contract calls Kasse makes, ABI-encoded by hand: Multicall3's `aggregate3`,
-//! `getEthBalance`, `getBlockNumber`, `getCurrentBlockTimestamp`, and a Chainlink feed's
-//! `latestRoundData`. Five fixed shapes do not justify a full ABI crate in the worker.
+//! `getEthBalance` and `getBlockNumber`, a Chainlink feed's `latestRoundData`, and the
+//! ERC-20 `transfer` a browser wallet sends. Five fixed shapes do not justify a full ABI
+//! crate in the worker.
 
 use alloy_primitives::{Address, I256, U256, hex};
 
 pub const AGGREGATE3: [u8; 4] = [0x82, 0xad, 0x56, 0xcb];
 pub const GET_ETH_BALANCE: [u8; 4] = [0x4d, 0x23, 0x01, 0xcc];
 pub const GET_BLOCK_NUMBER: [u8; 4] = [0x42, 0xcb, 0xb1, 0x5c];
-pub const GET_CURRENT_BLOCK_TIMESTAMP: [u8; 4] = [0x0f, 0x28, 0xc9, 0x7d];
+pub const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
 pub const LATEST_ROUND_DATA: [u8; 4] = [0xfe, 0xaf, 0x96, 0x8c];
 
 /// One call inside `aggregate3`; failures are allowed and reported per call.
@@ -34,19 +35,20 @@ impl Call3 {
         }
     }
 
-    pub fn block_timestamp(multicall: Address) -> Self {
-        Self {
-            target: multicall,
-            call_data: GET_CURRENT_BLOCK_TIMESTAMP.to_vec(),
-        }
-    }
-
     pub fn latest_round(feed: Address) -> Self {
         Self {
             target: feed,
             call_data: LATEST_ROUND_DATA.to_vec(),
         }
     }
+}
+
+/// ERC-20 `transfer(to, amount)` calldata as a 0x-prefixed hex string.
+pub fn erc20_transfer(to: Address, amount: U256) -> String {
+    let mut out = TRANSFER.to_vec();
+    out.extend_from_slice(&word_address(to));
+    out.extend_from_slice(&word(amount));
+    format!("0x{}", hex::encode(out))
 }
 
 /// `aggregate3(calls)` calldata as a 0x-prefixed hex string, ready for `eth_call`.
@@ -153,7 +155,7 @@ mod tests {
             (AGGREGATE3, "aggregate3((address,bool,bytes)[])"),
             (GET_ETH_BALANCE, "getEthBalance(address)"),
             (GET_BLOCK_NUMBER, "getBlockNumber()"),
-            (GET_CURRENT_BLOCK_TIMESTAMP, "getCurrentBlockTimestamp()"),
+            (TRANSFER, "transfer(address,uint256)"),
             (LATEST_ROUND_DATA, "latestRoundData()"),
         ] {
             assert_eq!(selector, keccak256(signature)[..4], "{signature}");
@@ -177,6 +179,17 @@ mod tests {
             "42cbb15c00000000000000000000000000000000000000000000000000000000",
         );
         assert_eq!(aggregate3(&[Call3::block_number(mc)]), expected);
+    }
+
+    #[test]
+    fn transfer_calldata_is_abi_encoded() {
+        let to = address!("9858EfFD232B4033E47d90003D41EC34EcaEda94");
+        let data = erc20_transfer(to, U256::from(49_990_000u64));
+        assert_eq!(data.len(), 2 + 8 + 64 + 64);
+        assert!(data.starts_with(
+            "0xa9059cbb0000000000000000000000009858effd232b4033e47d90003d41ec34ecaeda94"
+        ));
+        assert_eq!(&data[74..], format!("{:0>64}", "2fac970"));
     }
 
     #[test]

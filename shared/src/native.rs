@@ -159,31 +159,26 @@ pub fn explained(start: U256, end: U256, recorded: &[Payment], canonical: bool) 
     canonical && end >= start && live == Some(end - start)
 }
 
-/// A credit as found on chain now, with its block's hash and time and the transaction
-/// that sent it, if one was found.
-pub type Found = Payment;
-
 /// What a search over a window means for the credits recorded in it (all of one address
 /// and chain): credits to insert, and recorded ones whose state changed (reorged out, or
-/// back in a block of that height).
-pub fn reconcile(recorded: &[Payment], found: &[Found]) -> (Vec<Found>, Vec<Payment>) {
-    let by_block: BTreeMap<u64, &Found> = found.iter().map(|f| (f.block_number, f)).collect();
+/// back in a block of that height). `found` are the credits on chain now, with their
+/// block's hash and time and the transaction that sent them, if one was found.
+pub fn reconcile(recorded: &[Payment], found: &[Payment]) -> (Vec<Payment>, Vec<Payment>) {
+    let by_block: BTreeMap<u64, &Payment> = found.iter().map(|f| (f.block_number, f)).collect();
     let mut changed = Vec::new();
     for p in recorded {
         match by_block.get(&p.block_number) {
             Some(f) => {
                 let same = f.block_hash == p.block_hash && f.amount == p.amount;
+                // Changed or back from a reorg: detected again; the lifecycle confirms it
+                // again by depth.
                 if !same || p.status == PaymentStatus::Reorged {
                     changed.push(Payment {
                         block_hash: f.block_hash,
                         block_time: f.block_time,
                         amount: f.amount,
                         tx_hash: f.tx_hash.or(if same { p.tx_hash } else { None }),
-                        status: if same {
-                            p.status.max_live()
-                        } else {
-                            PaymentStatus::Detected
-                        },
+                        status: PaymentStatus::Detected,
                         ..p.clone()
                     });
                 }
@@ -201,17 +196,6 @@ pub fn reconcile(recorded: &[Payment], found: &[Found]) -> (Vec<Found>, Vec<Paym
         .cloned()
         .collect();
     (new, changed)
-}
-
-impl PaymentStatus {
-    /// A reorged payment found again in the same block is back to detected; the
-    /// lifecycle confirms it again by depth.
-    fn max_live(self) -> Self {
-        match self {
-            Self::Reorged => Self::Detected,
-            other => other,
-        }
-    }
 }
 
 /// The transaction in a block that sent the coin to `to`, if any did directly.

@@ -1,7 +1,7 @@
 // Statuses end to end on the real chain, with the test clock for expiry and grace.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { advance, api, assertError, createSession, demo, eventTypes, getSession, mine, paySession, runScheduled } from "../support/env.mjs";
+import { advance, api, assertError, createSession, demo, eventTypes, getSession, mine, paySession, runScheduled, transfer } from "../support/env.mjs";
 
 const TTL = 1800; // the default session TTL
 
@@ -81,12 +81,6 @@ test("the test clock refuses bad input and other accounts' sessions", async () =
   assertError(await api("POST", path, { json: { seconds: 60 } }), 401, "authentication_error");
 });
 
-async function payToken(session, symbol, amount) {
-  const { pay } = await import("../../xtask/chain/lib.mjs");
-  const { env } = await import("../support/env.mjs");
-  return pay(env.rpc_url, { contract: env.contracts[symbol], to: session.address, amount: BigInt(amount) });
-}
-
 test("dust below the token's minimum is recorded, not counted, and changes no status", async () => {
   const s = await createSession();
   await paySession(s, 1n); // 0.000001 USDC; the minimum is 0.01
@@ -102,7 +96,7 @@ test("dust below the token's minimum is recorded, not counted, and changes no st
 
 test("another token after selection is unexpected: recorded, not counted, one event", async () => {
   const s = await createSession(); // USDC selected at creation
-  await payToken(s, "USDT", 49_990_000n);
+  await transfer(s.address, 49_990_000n, "USDT");
   await mine(2);
   await runScheduled();
   await runScheduled();
@@ -117,7 +111,7 @@ test("the first payment chooses the option when none was selected", async () => 
   const s = await createSession({ chain_id: undefined, token: undefined });
   assert.equal(s.selected_token, null);
   assert.deepEqual(s.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
-  await payToken(s, "USDT", 49_990_000n);
+  await transfer(s.address, 49_990_000n, "USDT");
   await mine(2);
   await runScheduled();
   const now = await getSession(s.id);
@@ -140,4 +134,20 @@ test("a payment after close keeps the status, adds to the excess and raises its 
   assert.equal(now.amount_excess, "5000000");
   assert.equal(now.payments.length, 2);
   assert.deepEqual(await eventTypes(s.id), ["session.created", "session.paid", "session.payment_after_close"]);
+});
+
+test("after the grace window a paid session is left alone, however recent its payment", async () => {
+  const s = await createSession();
+  await paySession(s);
+  await mine(2);
+  await runScheduled();
+  assert.equal((await getSession(s.id)).status, "paid");
+  // Grace over while the payment is still inside the rescan window: the address is no
+  // longer scanned, which must not read as the payment having been reorged out.
+  await advance(s.id, TTL + 86_400 + 60);
+  await runScheduled();
+  const now = await getSession(s.id);
+  assert.equal(now.status, "paid");
+  assert.equal(now.amount_received, "49990000");
+  assert.equal(now.payments[0].status, "confirmed");
 });

@@ -4,24 +4,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import ethUrl from "eth-url-parser";
-import { api, assertError, createSession, demo, env, eventTypes, getSession, mine, rpc, runScheduled } from "../support/env.mjs";
+import { advance, api, assertError, createSession, demo, env, eventTypes, getSession, mine, rpc, runScheduled, transfer } from "../support/env.mjs";
 
 const FEED = env.contracts["ETH/USD"];
 const provider = () => new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
 
 /** $49.99 at the feed's $3,000.00 (8 decimals), rounded up to the wei. */
 const QUOTE_4999 = (4999n * 10n ** 26n + 3000n * 10n ** 8n * 100n - 1n) / (3000n * 10n ** 8n * 100n);
-
-async function send(to, value, signerIndex = 9) {
-  const p = provider();
-  try {
-    const tx = await (await p.getSigner(signerIndex)).sendTransaction({ to, value });
-    await tx.wait();
-    return tx.hash;
-  } finally {
-    p.destroy();
-  }
-}
 
 async function setFeed(answer, updatedAt) {
   const p = provider();
@@ -61,7 +50,7 @@ test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 U
 
 test("ETH from an EOA: detected with its transaction, then paid at depth", async () => {
   const s = await createSession({ token: "ETH" });
-  const hash = await send(s.address, QUOTE_4999);
+  const hash = await transfer(s.address, QUOTE_4999);
   await runScheduled();
   let now = await getSession(s.id);
   assert.equal(now.status, "detected", JSON.stringify(now));
@@ -115,10 +104,10 @@ test("ETH sent by a contract (internal transfer) is credited, with no transactio
 test("a pre-funded address: only what arrives after creation counts", async () => {
   const before = await createSession({ token: "ETH" });
   const next = HDNodeWallet.fromExtendedKey(demo.xpub_test).deriveChild(0).deriveChild(before.derivation_index + 1).address;
-  await send(next, 10n ** 18n); // someone funded the address earlier
+  await transfer(next, 10n ** 18n); // someone funded the address earlier
   const s = await createSession({ token: "ETH" });
   assert.equal(s.address, next);
-  await send(s.address, QUOTE_4999);
+  await transfer(s.address, QUOTE_4999);
   await mine(1);
   await runScheduled();
   const now = await getSession(s.id);
@@ -130,8 +119,8 @@ test("a pre-funded address: only what arrives after creation counts", async () =
 test("ETH underpaid then topped up: two credits, paid", async () => {
   const s = await createSession({ token: "ETH" });
   const half = QUOTE_4999 / 2n;
-  await send(s.address, half);
-  await send(s.address, QUOTE_4999 - half);
+  await transfer(s.address, half);
+  await transfer(s.address, QUOTE_4999 - half);
   await mine(1);
   await runScheduled();
   const now = await getSession(s.id);
@@ -142,7 +131,7 @@ test("ETH underpaid then topped up: two credits, paid", async () => {
 
 test("native dust (below one cent's worth) is recorded but never counts", async () => {
   const s = await createSession({ token: "ETH" });
-  await send(s.address, 1000n);
+  await transfer(s.address, 1000n);
   await mine(1);
   await runScheduled();
   const now = await getSession(s.id);
@@ -153,7 +142,7 @@ test("native dust (below one cent's worth) is recorded but never counts", async 
 
 test("ETH to a session that chose USDC is recorded as unexpected", async () => {
   const s = await createSession();
-  await send(s.address, QUOTE_4999);
+  await transfer(s.address, QUOTE_4999);
   await mine(1);
   await runScheduled();
   const now = await getSession(s.id);
@@ -165,7 +154,7 @@ test("ETH to a session that chose USDC is recorded as unexpected", async () => {
 
 test("the on-demand check finds ETH at once, with or without the hash", async () => {
   const a = await createSession({ token: "ETH" });
-  const hash = await send(a.address, QUOTE_4999);
+  const hash = await transfer(a.address, QUOTE_4999);
   const checked = await api("POST", `/v1/public/checkout_sessions/${a.id}/check`, {
     headers: { "kasse-client-secret": a.client_secret },
     json: { tx_hash: hash },
@@ -175,36 +164,11 @@ test("the on-demand check finds ETH at once, with or without the hash", async ()
   assert.equal((await getSession(a.id)).payments[0].tx_hash, hash);
 
   const b = await createSession({ token: "ETH" });
-  await send(b.address, QUOTE_4999);
+  await transfer(b.address, QUOTE_4999);
   await mine(1);
   const scanned = await api("POST", `/v1/checkout_sessions/${b.id}/check`, { token: demo.secret_key });
   assert.equal(scanned.status, 200);
   assert.equal(scanned.body.status, "paid");
-});
-
-test("an ETH credit reorged out moves the session back; re-sent, it is paid", async () => {
-  const s = await createSession({ token: "ETH" });
-  const hash = await send(s.address, QUOTE_4999);
-  const raw = await rpc("eth_getRawTransactionByHash", [hash]);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "detected");
-
-  await rpc("anvil_reorg", [1, []]);
-  await runScheduled();
-  let now = await getSession(s.id);
-  assert.equal(now.status, "pending", JSON.stringify(now));
-  assert.equal(now.payments[0].status, "reorged");
-
-  // The same signed transaction lands again, in a later block.
-  await rpc("eth_sendRawTransaction", [raw]);
-  await mine(1);
-  await runScheduled();
-  now = await getSession(s.id);
-  assert.equal(now.status, "paid", JSON.stringify(now));
-  const live = now.payments.filter((p) => p.status !== "reorged");
-  assert.equal(live.length, 1);
-  assert.equal(live[0].tx_hash, hash);
-  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.detected", "session.paid", "session.updated"].sort());
 });
 
 test("no usable price: ETH is not offered, and asking for it is a 503", async () => {
@@ -244,7 +208,7 @@ test("selecting locks a young quote, re-quotes an old one, and is refused once p
   assert.equal(merchant.supported_tokens.find((t) => t.token === "ETH").quoted_at, eth.quoted_at);
 
   // After 15 minutes the quote is priced again before it is locked.
-  await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: demo.secret_key, json: { seconds: 1000 } });
+  await advance(s.id, 1000);
   res = await select({ chain_id: 31337, token: "USDC" });
   assert.equal(res.status, 200);
   merchant = await getSession(s.id);
@@ -260,7 +224,7 @@ test("selecting locks a young quote, re-quotes an old one, and is refused once p
     "authentication_error",
   );
 
-  await send(s.address, 10n ** 15n); // some ETH arrives while USDC is selected
+  await transfer(s.address, 10n ** 15n); // some ETH arrives while USDC is selected
   await mine(1);
   await runScheduled();
   assertError(await select({ chain_id: 31337, token: "ETH" }), 409, "invalid_request_error", "selection_locked");

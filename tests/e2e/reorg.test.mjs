@@ -2,7 +2,7 @@
 // moves the session back with `session.updated`, and no paid event is ever emitted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createSession, getSession, mine, paySession, rpc, runScheduled, sessionEvents } from "../support/env.mjs";
+import { createSession, eventTypes, getSession, mine, paySession, rpc, runScheduled, sessionEvents } from "../support/env.mjs";
 
 test("a detected payment reorged out moves the session back and is never paid", async () => {
   const s = await createSession();
@@ -27,8 +27,7 @@ test("a detected payment reorged out moves the session back and is never paid", 
   await runScheduled();
   now = await getSession(s.id);
   assert.equal(now.status, "pending");
-  const types = (await sessionEvents(s.id)).map((e) => e.type).sort();
-  assert.deepEqual(types, ["session.created", "session.detected", "session.updated"]);
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.detected", "session.updated"]);
   const updated = (await sessionEvents(s.id)).find((e) => e.type === "session.updated");
   assert.equal(updated.data.object.status, "pending");
   assert.equal(updated.data.object.payments[0].status, "reorged");
@@ -47,28 +46,33 @@ test("a confirmed payment stays paid when a shallower reorg happens above it", a
   assert.equal(now.payments[0].status, "confirmed");
 });
 
-test("a token payment reorged out and re-included is found again and paid, once", async () => {
-  const s = await createSession();
-  const hash = await paySession(s);
-  const raw = await rpc("eth_getRawTransactionByHash", [hash]);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "detected");
+for (const token of ["USDC", "ETH"]) {
+  test(`${token}: a payment reorged out and mined again is found again and paid, once`, async () => {
+    const s = await createSession({ token });
+    const hash = await paySession(s);
+    const raw = await rpc("eth_getRawTransactionByHash", [hash]);
+    await runScheduled();
+    assert.equal((await getSession(s.id)).status, "detected");
 
-  await rpc("anvil_reorg", [1, []]);
-  await runScheduled();
-  let now = await getSession(s.id);
-  assert.equal(now.status, "pending");
-  assert.equal(now.payments[0].status, "reorged");
+    await rpc("anvil_reorg", [1, []]);
+    await runScheduled();
+    let now = await getSession(s.id);
+    assert.equal(now.status, "pending", JSON.stringify(now));
+    assert.equal(now.payments[0].status, "reorged");
 
-  // The same signed transaction is mined again, in another block.
-  await rpc("eth_sendRawTransaction", [raw]);
-  await mine(1);
-  await runScheduled();
-  now = await getSession(s.id);
-  assert.equal(now.status, "paid", JSON.stringify(now));
-  assert.equal(now.payments.length, 1, "the same transfer, not a second one");
-  assert.equal(now.payments[0].tx_hash, hash);
-  assert.equal(now.payments[0].status, "confirmed");
-  const types = (await sessionEvents(s.id)).map((e) => e.type).sort();
-  assert.deepEqual(types, ["session.created", "session.detected", "session.paid", "session.updated"]);
-});
+    // The same signed transaction is mined again, in a later block.
+    await rpc("eth_sendRawTransaction", [raw]);
+    await mine(1);
+    await runScheduled();
+    now = await getSession(s.id);
+    assert.equal(now.status, "paid", JSON.stringify(now));
+    const live = now.payments.filter((p) => p.status !== "reorged");
+    assert.equal(live.length, 1);
+    assert.equal(live[0].tx_hash, hash);
+    assert.equal(live[0].status, "confirmed");
+    // A token transfer is the same payment found again; a native credit is a new one
+    // (credits are keyed by block) beside the reorged record.
+    assert.equal(now.payments.length, token === "ETH" ? 2 : 1);
+    assert.deepEqual(await eventTypes(s.id), ["session.created", "session.detected", "session.paid", "session.updated"]);
+  });
+}

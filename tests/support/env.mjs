@@ -1,6 +1,7 @@
 // What the test stack (`cargo xtask test`) started: read from $KASSE_ENV.
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
+import { pay } from "../../xtask/chain/lib.mjs";
 
 const path = process.env.KASSE_ENV;
 if (!path) throw new Error("KASSE_ENV is not set: run the suites through `cargo xtask test`");
@@ -83,11 +84,15 @@ export async function mine(n = 1) {
   await rpc("anvil_mine", [`0x${n.toString(16)}`]);
 }
 
-/** Pays a session's selected token from anvil account #9 (`amount` in base units, default exact). */
+/** Sends `amount` base units of `token` (a local contract's symbol, or ETH) to `to` from anvil account #9. */
+export async function transfer(to, amount, token = "ETH") {
+  return pay(env.rpc_url, { contract: env.contracts[token], to, amount: BigInt(amount) });
+}
+
+/** Pays a session's selected token (`amount` in base units, default exact). */
 export async function paySession(session, amount) {
-  const { pay } = await import("../../xtask/chain/lib.mjs");
   const option = session.supported_tokens.find((t) => t.token === session.selected_token) || session.supported_tokens[0];
-  return pay(env.rpc_url, { contract: option.contract_address, to: session.address, amount: BigInt(amount ?? option.amount) });
+  return transfer(session.address, amount ?? option.amount, option.token);
 }
 
 /** Moves a session's clock forward (test helper; the worker runs with KASSE_TEST_HELPERS). */

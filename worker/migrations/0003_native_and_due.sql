@@ -10,3 +10,6 @@ ALTER TABLE watch ADD COLUMN due_unix INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE watch ADD COLUMN settling INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX watch_due ON watch (due_unix);
 CREATE INDEX watch_settling ON watch (settling) WHERE settling = 1;
+
+-- The watcher's per-chain window queries (native credits by block range).
+CREATE INDEX payments_chain_block ON payments (chain_id, block_number);

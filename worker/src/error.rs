@@ -143,3 +143,20 @@ impl From<kasse_shared::api::ParamError> for ApiError {
         }
     }
 }
+
+/// A chain could not be read. The detail goes to health's `last_error` (with the RPC host
+/// only); routes that answer clients replace it with a generic message.
+pub fn chain_error(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        503,
+        ErrorType::ApiError,
+        "chain_unavailable",
+        detail.to_string(),
+    )
+}
+
+impl From<crate::rpc::RpcError> for ApiError {
+    fn from(e: crate::rpc::RpcError) -> Self {
+        chain_error(e)
+    }
+}

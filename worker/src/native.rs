@@ -18,10 +18,9 @@ use kasse_shared::session::{Payment, PaymentStatus};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 
-use crate::error::{ApiError, ApiResult};
-use crate::rpc::{self, Call, Rpc};
-use crate::store::{NewPayment, PaymentRow, address_key};
-use crate::watcher::chain_error;
+use crate::error::{ApiError, ApiResult, chain_error};
+use crate::rpc::{self, Call, Rpc, balance_call, block_call, eth_call};
+use crate::store::{NewPayment, PaymentRow};
 
 /// Rounds of narrowing one run may spend; with a fan-out of 8 this covers 8^6 blocks,
 /// far beyond the window of one run.
@@ -33,14 +32,6 @@ pub struct Opening {
     pub balance: Option<U256>,
     /// `None` if the chain has no feed or the feed could not be read.
     pub reading: Option<FeedReading>,
-}
-
-fn eth_call(to: Address, data: String, block: Option<u64>) -> Call {
-    let at = block.map_or_else(|| "latest".to_owned(), |b| format!("{b:#x}"));
-    Call {
-        method: "eth_call",
-        params: json!([{"to": to.to_string(), "data": data}, at]),
-    }
 }
 
 /// Head, `address`'s balance (if given) and the feed's price, in one `eth_call`.
@@ -62,21 +53,11 @@ pub async fn open(
     calls.extend(chain.sequencer_uptime_feed.map(Call3::latest_round));
     let results = rpc
         .batch(&[
-            Call {
-                method: "eth_chainId",
-                params: json!([]),
-            },
+            rpc::chain_id_call(),
             eth_call(mc, abi::aggregate3(&calls), None),
         ])
-        .await
-        .map_err(chain_error)?;
-    let served = rpc::quantity(&results[0]).map_err(chain_error)?;
-    if served != chain.chain_id {
-        return Err(chain_error(format!(
-            "RPC serves chain {served}, expected {}",
-            chain.chain_id
-        )));
-    }
+        .await?;
+    rpc::expect_chain(&results[0], chain.chain_id)?;
     let mut answers = decode(&results[1])?.into_iter();
     let block = answers
         .next()
@@ -240,10 +221,11 @@ impl<'a> Scan<'a> {
     pub fn calls(&self) -> Vec<Call> {
         let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
         let mut calls = self.balance_calls(&all, self.to);
-        calls.extend(self.recorded_blocks().into_iter().map(|n| Call {
-            method: "eth_getBlockByNumber",
-            params: json!([format!("{n:#x}"), false]),
-        }));
+        calls.extend(
+            self.recorded_blocks()
+                .into_iter()
+                .map(|n| block_call(n, false)),
+        );
         calls
     }
 
@@ -284,11 +266,7 @@ impl<'a> Scan<'a> {
             Vec::new()
         } else {
             let calls = self.balance_calls(&moved, self.start);
-            flatten_balances(
-                &rpc.batches(&calls, &self.chain.rpc_limits)
-                    .await
-                    .map_err(chain_error)?,
-            )?
+            flatten_balances(&rpc.batches(&calls, &self.chain.rpc_limits).await?)?
         };
         let early: BTreeMap<Address, U256> = moved.into_iter().zip(early).collect();
 
@@ -345,7 +323,7 @@ impl<'a> Scan<'a> {
             blocks.dedup();
             blocks
         };
-        let blocks = read_blocks(rpc, self.chain, &full).await?;
+        let blocks = read_blocks(rpc, self.chain, &full, true).await?;
 
         let mut findings = Findings::default();
         for w in searched {
@@ -424,27 +402,16 @@ pub async fn narrow(
             return Ok(search.changes());
         }
         let reads = search.reads();
-        let mut balances = BTreeMap::new();
-        {
-            let calls: Vec<Call> = reads
-                .iter()
-                .map(|(address, block)| Call {
-                    method: "eth_getBalance",
-                    params: json!([address_key(address), format!("{block:#x}")]),
-                })
-                .collect();
-            let results = rpc
-                .batches(&calls, &chain.rpc_limits)
-                .await
-                .map_err(chain_error)?;
-            for (read, result) in reads.iter().zip(results) {
-                let balance = result
-                    .as_str()
-                    .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-                    .ok_or_else(|| chain_error(format!("malformed balance: {result}")))?;
-                balances.insert(*read, balance);
-            }
-        }
+        let calls: Vec<Call> = reads
+            .iter()
+            .map(|(a, block)| balance_call(a, *block))
+            .collect();
+        let results = rpc.batches(&calls, &chain.rpc_limits).await?;
+        let balances = reads
+            .into_iter()
+            .zip(&results)
+            .map(|(read, result)| Ok((read, rpc::u256(result)?)))
+            .collect::<ApiResult<BTreeMap<_, _>>>()?;
         search.feed(&balances);
     }
     if search.is_done() {
@@ -459,60 +426,57 @@ pub async fn narrow(
 pub struct Block {
     pub hash: B256,
     pub time: Timestamp,
-    /// (hash, to, value) of each transaction.
+    /// (hash, to, value) of each transaction; empty unless read in full.
     pub transactions: Vec<(B256, Option<Address>, U256)>,
 }
 
-fn header_hash(header: &Value) -> ApiResult<B256> {
+pub fn header_hash(header: &Value) -> ApiResult<B256> {
     header["hash"]
         .as_str()
         .and_then(|h| h.parse().ok())
         .ok_or_else(|| chain_error(format!("malformed block header: {header}")))
 }
 
-/// Blocks with their transactions, batched within the provider's limits.
+/// Blocks by number (with their transactions when `full`), batched within the provider's
+/// limits.
 pub async fn read_blocks(
     rpc: &Rpc,
     chain: &Chain,
     numbers: &[u64],
+    full: bool,
 ) -> ApiResult<BTreeMap<u64, Block>> {
-    let mut blocks = BTreeMap::new();
-    for chunk in numbers.chunks(chain.rpc_limits.max_batch.max(1)) {
-        let calls: Vec<Call> = chunk
-            .iter()
-            .map(|n| Call {
-                method: "eth_getBlockByNumber",
-                params: json!([format!("{n:#x}"), true]),
-            })
-            .collect();
-        for (n, block) in chunk
-            .iter()
-            .zip(rpc.batch(&calls).await.map_err(chain_error)?)
-        {
-            blocks.insert(*n, parse_block(&block)?);
-        }
+    if numbers.is_empty() {
+        return Ok(BTreeMap::new());
     }
-    Ok(blocks)
+    let calls: Vec<Call> = numbers.iter().map(|n| block_call(*n, full)).collect();
+    let results = rpc.batches(&calls, &chain.rpc_limits).await?;
+    numbers
+        .iter()
+        .zip(&results)
+        .map(|(n, block)| Ok((*n, parse_block(block, full)?)))
+        .collect()
 }
 
-fn parse_block(block: &Value) -> ApiResult<Block> {
+fn parse_block(block: &Value, full: bool) -> ApiResult<Block> {
     let malformed = || chain_error(format!("malformed block: {}", truncate(block)));
-    let transactions = block["transactions"]
-        .as_array()
-        .ok_or_else(malformed)?
-        .iter()
-        .map(|tx| {
-            let hash: B256 = tx["hash"].as_str()?.parse().ok()?;
-            let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
-            let value =
-                U256::from_str_radix(tx["value"].as_str()?.trim_start_matches("0x"), 16).ok()?;
-            Some((hash, to, value))
-        })
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(malformed)?;
+    let transactions = if full {
+        block["transactions"]
+            .as_array()
+            .ok_or_else(malformed)?
+            .iter()
+            .map(|tx| {
+                let hash: B256 = tx["hash"].as_str()?.parse().ok()?;
+                let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
+                Some((hash, to, rpc::u256(&tx["value"]).ok()?))
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(malformed)?
+    } else {
+        Vec::new()
+    };
     Ok(Block {
         hash: header_hash(block)?,
-        time: Timestamp(rpc::quantity(&block["timestamp"]).map_err(chain_error)?),
+        time: Timestamp(rpc::quantity(&block["timestamp"])?),
         transactions,
     })
 }
@@ -537,15 +501,7 @@ pub async fn check_credits(
 ) -> ApiResult<Vec<Payment>> {
     let mut search = Search::new();
     let mut proven_block: Option<B256> = None;
-    let balance_at = |block: u64| Call {
-        method: "eth_getBalance",
-        params: json!([address_key(&watched.address), format!("{block:#x}")]),
-    };
-    let parse_balance = |v: &Value| {
-        v.as_str()
-            .and_then(|s| U256::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-            .ok_or_else(|| chain_error(format!("malformed balance: {v}")))
-    };
+    let balance_at = |block: u64| balance_call(&watched.address, block);
     match tx_hash {
         Some(hash) => {
             let results = rpc
@@ -559,33 +515,28 @@ pub async fn check_credits(
                         params: json!([hash.to_string()]),
                     },
                 ])
-                .await
-                .map_err(chain_error)?;
+                .await?;
             let (tx, receipt) = (&results[0], &results[1]);
             let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
-            let value = tx["value"]
-                .as_str()
-                .and_then(|v| U256::from_str_radix(v.trim_start_matches("0x"), 16).ok())
-                .unwrap_or_default();
+            let value = rpc::u256(&tx["value"]).unwrap_or_default();
             if to != Some(watched.address)
                 || value.is_zero()
                 || receipt["status"].as_str() != Some("0x1")
             {
                 return Ok(Vec::new());
             }
-            let block = rpc::quantity(&receipt["blockNumber"]).map_err(chain_error)?;
+            let block = rpc::quantity(&receipt["blockNumber"])?;
             proven_block = receipt["blockHash"].as_str().and_then(|h| h.parse().ok());
             if block <= watched.baseline_block || block > head {
                 return Ok(Vec::new());
             }
             let reads = rpc
                 .batch(&[balance_at(block - 1), balance_at(block)])
-                .await
-                .map_err(chain_error)?;
+                .await?;
             search.add(
                 watched.address,
-                (block - 1, parse_balance(&reads[0])?),
-                (block, parse_balance(&reads[1])?),
+                (block - 1, rpc::u256(&reads[0])?),
+                (block, rpc::u256(&reads[1])?),
             );
         }
         None => {
@@ -593,19 +544,16 @@ pub async fn check_credits(
             if anchor >= head {
                 return Ok(Vec::new());
             }
-            let reads = rpc
-                .batch(&[balance_at(anchor), balance_at(head)])
-                .await
-                .map_err(chain_error)?;
+            let reads = rpc.batch(&[balance_at(anchor), balance_at(head)]).await?;
             let start = if anchor == watched.baseline_block {
                 watched.baseline
             } else {
-                parse_balance(&reads[0])?
+                rpc::u256(&reads[0])?
             };
             search.add(
                 watched.address,
                 (anchor, start),
-                (head, parse_balance(&reads[1])?),
+                (head, rpc::u256(&reads[1])?),
             );
         }
     }
@@ -615,7 +563,7 @@ pub async fn check_credits(
         .filter(|c| c.credit().is_some())
         .collect();
     let numbers: Vec<u64> = credits.iter().map(|c| c.block).collect();
-    let blocks = read_blocks(rpc, chain, &numbers).await?;
+    let blocks = read_blocks(rpc, chain, &numbers, true).await?;
     Ok(credits
         .iter()
         .filter_map(|c| {

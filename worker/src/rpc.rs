@@ -15,6 +15,7 @@ pub enum RpcError {
     Status(u16),
     Malformed(String),
     Node { code: i64, message: String },
+    WrongChain { served: u64, expected: u64 },
 }
 
 impl std::fmt::Display for RpcError {
@@ -25,6 +26,9 @@ impl std::fmt::Display for RpcError {
             Self::Status(s) => write!(f, "HTTP {s}"),
             Self::Malformed(e) => write!(f, "malformed response: {e}"),
             Self::Node { code, message } => write!(f, "node error {code}: {message}"),
+            Self::WrongChain { served, expected } => {
+                write!(f, "RPC serves chain {served}, expected {expected}")
+            }
         }
     }
 }
@@ -172,14 +176,66 @@ fn chunk_ranges(calls: &[Call], limits: &RpcLimits) -> Vec<std::ops::Range<usize
     ranges
 }
 
-/// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64`.
-pub fn quantity(value: &Value) -> Result<u64, RpcError> {
+/// Parses a JSON-RPC quantity (`"0x1a"`) into a `U256` (balances, values).
+pub fn u256(value: &Value) -> Result<alloy_primitives::U256, RpcError> {
     let text = value
         .as_str()
         .ok_or_else(|| RpcError::Malformed(format!("expected a hex quantity, got {value}")))?;
     let digits = text
         .strip_prefix("0x")
         .ok_or_else(|| RpcError::Malformed(format!("quantity without 0x: {text}")))?;
-    u64::from_str_radix(digits, 16)
+    alloy_primitives::U256::from_str_radix(digits, 16)
         .map_err(|e| RpcError::Malformed(format!("bad quantity {text}: {e}")))
+}
+
+/// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64` (block numbers, times, ids).
+pub fn quantity(value: &Value) -> Result<u64, RpcError> {
+    u64::try_from(u256(value)?)
+        .map_err(|_| RpcError::Malformed(format!("quantity out of range: {value}")))
+}
+
+/// `eth_chainId`: sent first in a batch whose answers must come from the expected chain.
+pub fn chain_id_call() -> Call {
+    Call {
+        method: "eth_chainId",
+        params: json!([]),
+    }
+}
+
+/// Checks an `eth_chainId` answer against the chain we meant to read.
+pub fn expect_chain(answer: &Value, expected: u64) -> Result<(), RpcError> {
+    let served = quantity(answer)?;
+    if served == expected {
+        Ok(())
+    } else {
+        Err(RpcError::WrongChain { served, expected })
+    }
+}
+
+/// `eth_getBalance` of `address` at `block`.
+pub fn balance_call(address: &alloy_primitives::Address, block: u64) -> Call {
+    Call {
+        method: "eth_getBalance",
+        params: json!([
+            address.to_string().to_ascii_lowercase(),
+            format!("{block:#x}")
+        ]),
+    }
+}
+
+/// `eth_getBlockByNumber`, with full transactions or only their hashes.
+pub fn block_call(number: u64, full: bool) -> Call {
+    Call {
+        method: "eth_getBlockByNumber",
+        params: json!([format!("{number:#x}"), full]),
+    }
+}
+
+/// `eth_call` to `to` with `data`, at `block` (`None`: latest).
+pub fn eth_call(to: alloy_primitives::Address, data: String, block: Option<u64>) -> Call {
+    let at = block.map_or_else(|| "latest".to_owned(), |b| format!("{b:#x}"));
+    Call {
+        method: "eth_call",
+        params: json!([{"to": to.to_string(), "data": data}, at]),
+    }
 }

@@ -555,8 +555,9 @@ impl Store {
     pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(
-                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
-                 FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index",
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index"
+                ),
                 &[text(session_id)],
             )?
             .all()
@@ -721,53 +722,50 @@ impl Store {
     }
 
     /// The sessions a run must evaluate, with their payments: those due by `now`, those
-    /// with payments still confirming, and `touched` (payments moved this run). Two
-    /// queries for the first two groups, whatever their number (D1 caps queries per
-    /// invocation, not rows), plus one per 90 touched sessions.
+    /// with payments still confirming, and `touched` (payments moved this run). Sessions
+    /// and their payments come in one batch for the first two groups, whatever their
+    /// number (D1 caps queries per invocation, not rows), plus one per 90 touched sessions.
     pub async fn sessions_to_evaluate(
         &self,
         now: Timestamp,
         touched: &[String],
     ) -> ApiResult<(Vec<Session>, Vec<PaymentRow>)> {
+        // ?1 is `now`; touched ids, when given, are ?2….
         let due = "SELECT session_id FROM watch WHERE due_unix <= ?1 UNION SELECT session_id FROM watch WHERE settling = 1";
-        let mut rows: Vec<SessionRow> = self
-            .stmt(
-                &format!("SELECT data FROM checkout_sessions WHERE id IN ({due})"),
-                &[int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?;
-        let mut payments: Vec<PaymentRow> = self
-            .stmt(
-                &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN ({due}) ORDER BY session_id, block_number, log_index"),
-                &[int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?;
+        let mut rows: Vec<SessionRow> = Vec::new();
+        let mut payments: Vec<PaymentRow> = Vec::new();
+        let mut groups = vec![(format!("IN ({due})"), Vec::new())];
         for chunk in touched.chunks(90) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let mut args: Vec<JsValue> = chunk.iter().map(|id| text(id)).collect();
-            args.push(int(now.0));
-            let n = chunk.len() + 1;
-            let not_due = format!("AND id NOT IN ({})", due.replace("?1", &format!("?{n}")));
-            rows.extend(
-                self.stmt(
-                    &format!("SELECT data FROM checkout_sessions WHERE id IN ({marks}) {not_due}"),
-                    &args,
-                )?
-                .all()
-                .await?
-                .results::<SessionRow>()?,
-            );
-            let not_due = not_due.replace("AND id NOT IN", "AND session_id NOT IN");
-            payments.extend(
-                self.stmt(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN ({marks}) {not_due}"), &args)?
-                    .all()
-                    .await?
-                    .results::<PaymentRow>()?,
-            );
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
+            groups.push((
+                format!("IN ({}) AND {{id}} NOT IN ({due})", marks.join(", ")),
+                chunk.iter().map(|id| text(id)).collect(),
+            ));
+        }
+        for (filter, ids) in groups {
+            let mut args = vec![int(now.0)];
+            args.extend(ids);
+            let results = self
+                .batch(vec![
+                    self.stmt(
+                        &format!(
+                            "SELECT data FROM checkout_sessions WHERE id {}",
+                            filter.replace("{id}", "id")
+                        ),
+                        &args,
+                    )?,
+                    self.stmt(
+                        &format!(
+                            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id {}
+                             ORDER BY session_id, block_number, log_index",
+                            filter.replace("{id}", "session_id")
+                        ),
+                        &args,
+                    )?,
+                ])
+                .await?;
+            rows.extend(results[0].results::<SessionRow>()?);
+            payments.extend(results[1].results::<PaymentRow>()?);
         }
         let sessions = rows
             .iter()
@@ -792,11 +790,6 @@ impl Store {
         let mut batch = Vec::with_capacity(found.len());
         for f in found {
             let p = &f.payment;
-            let status = if p.status == PaymentStatus::Confirmed {
-                "confirmed"
-            } else {
-                "detected"
-            };
             batch.push(self.stmt(
                 "INSERT INTO payments (id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash,
                      block_time, amount, status, counted, created_at, updated_at)
@@ -814,7 +807,7 @@ impl Store {
                     text(&p.block_hash.to_string()),
                     text(&p.block_time.to_string()),
                     text(&p.amount.to_string()),
-                    text(status),
+                    text(payment_status(p.status)),
                     flag(p.counted),
                     text(now),
                 ],
@@ -830,12 +823,18 @@ impl Store {
         &self,
         chain_id: u64,
         from: u64,
+        now: Timestamp,
     ) -> ApiResult<Vec<PaymentRow>> {
+        // Only payments of addresses the rescan asked about: one whose session is no
+        // longer watched is simply not in the logs, which does not make it reorged.
         Ok(self
             .stmt(
-                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
-                 FROM payments WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')",
-                &[int(chain_id), int(from)],
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments
+                     WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')
+                       AND session_id IN (SELECT session_id FROM watch WHERE chain_id = ?1 AND watch_until_unix >= ?3)"
+                ),
+                &[int(chain_id), int(from), int(now.0)],
             )?
             .all()
             .await?
@@ -851,8 +850,10 @@ impl Store {
     ) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(
-                "SELECT id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted
-                 FROM payments WHERE chain_id = ?1 AND log_index IS NULL AND block_number BETWEEN ?2 AND ?3",
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments
+                     WHERE chain_id = ?1 AND log_index IS NULL AND block_number BETWEEN ?2 AND ?3"
+                ),
                 &[int(chain_id), int(from), int(to)],
             )?
             .all()

@@ -18,10 +18,10 @@ use worker::{Date, Env};
 
 use crate::config;
 use crate::entropy;
-use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::error::{ApiResult, chain_error};
 use crate::native;
 use crate::routes::sessions::event;
-use crate::rpc::{self, Call, Rpc, RpcError};
+use crate::rpc::{self, Call, Rpc};
 use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
 
 /// keccak256("Transfer(address,address,uint256)")
@@ -101,24 +101,6 @@ pub async fn run(env: &Env) {
     if let Err(e) = store.put_meta("last_run", &report, &stamp).await {
         worker::console_error!("watcher: could not record the run: {}", e.message);
     }
-    if let Err(e) = store.put_meta("last_scheduled_run", &stamp, &stamp).await {
-        worker::console_error!("watcher: could not record the run: {}", e.message);
-    }
-}
-
-/// A chain could not be read. The detail goes to health's `last_error` (with the RPC host
-/// only); routes that answer clients replace it with a generic message.
-pub(crate) fn chain_error(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        503,
-        ErrorType::ApiError,
-        "chain_unavailable",
-        detail.to_string(),
-    )
-}
-
-fn rpc_error(e: RpcError) -> ApiError {
-    chain_error(e)
 }
 
 async fn scan_chain(
@@ -179,16 +161,16 @@ async fn scan_chain(
     let results = if calls.is_empty() {
         Vec::new()
     } else {
-        rpc.batches(&calls, &chain.rpc_limits)
-            .await
-            .map_err(rpc_error)?
+        rpc.batches(&calls, &chain.rpc_limits).await?
     };
 
     if log_calls > 0 {
         let transfers = parse_logs(chain, &results[..log_calls])?;
         let rescanned =
             record_transfers(store, chain, rpc, &by_address, transfers, now, touched).await?;
-        let recorded = store.rescannable_payments(chain.chain_id, from).await?;
+        let recorded = store
+            .rescannable_payments(chain.chain_id, from, now)
+            .await?;
         let payments: Vec<Payment> = recorded
             .iter()
             .map(PaymentRow::to_payment)
@@ -342,10 +324,7 @@ async fn transfer_logs(
     if calls.is_empty() {
         return Ok(Vec::new());
     }
-    let results = rpc
-        .batches(&calls, &chain.rpc_limits)
-        .await
-        .map_err(rpc_error)?;
+    let results = rpc.batches(&calls, &chain.rpc_limits).await?;
     parse_logs(chain, &results)
 }
 
@@ -373,26 +352,23 @@ fn parse_transfer(chain: &Chain, log: &Value) -> Option<Transfer> {
 /// Block timestamps of `blocks`, checking each hash against what the logs said.
 async fn block_times(
     rpc: &Rpc,
+    chain: &Chain,
     blocks: &BTreeMap<u64, B256>,
 ) -> ApiResult<BTreeMap<u64, Timestamp>> {
-    let calls: Vec<Call> = blocks
-        .keys()
-        .map(|n| Call {
-            method: "eth_getBlockByNumber",
-            params: json!([format!("{n:#x}"), false]),
-        })
-        .collect();
-    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
+    let numbers: Vec<u64> = blocks.keys().copied().collect();
+    let read = native::read_blocks(rpc, chain, &numbers, false).await?;
     let mut times = BTreeMap::new();
-    for ((number, expected_hash), block) in blocks.iter().zip(results) {
-        let hash: Option<B256> = block["hash"].as_str().and_then(|h| h.parse().ok());
-        if hash != Some(*expected_hash) {
-            return Err(chain_error(format!(
-                "block {number} changed during the scan (reorg); retrying next run"
-            )));
+    for (number, expected_hash) in blocks {
+        match read.get(number) {
+            Some(block) if block.hash == *expected_hash => {
+                times.insert(*number, block.time);
+            }
+            _ => {
+                return Err(chain_error(format!(
+                    "block {number} changed during the scan (reorg); retrying next run"
+                )));
+            }
         }
-        let time = rpc::quantity(&block["timestamp"]).map_err(rpc_error)?;
-        times.insert(*number, Timestamp(time));
     }
     Ok(times)
 }
@@ -417,7 +393,7 @@ async fn record_transfers(
         .iter()
         .map(|t| (t.block_number, t.block_hash))
         .collect();
-    let times = block_times(rpc, &blocks).await?;
+    let times = block_times(rpc, chain, &blocks).await?;
     let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
     let mut found = Vec::new();
     for t in transfers {
@@ -675,23 +651,15 @@ pub async fn check(
 /// The head of the chain behind `rpc`, after checking that it is the chain we expect.
 async fn read_head(rpc: &Rpc, chain_id: u64) -> ApiResult<u64> {
     let calls = [
-        Call {
-            method: "eth_chainId",
-            params: json!([]),
-        },
+        rpc::chain_id_call(),
         Call {
             method: "eth_blockNumber",
             params: json!([]),
         },
     ];
-    let results = rpc.batch(&calls).await.map_err(rpc_error)?;
-    let served = rpc::quantity(&results[0]).map_err(rpc_error)?;
-    if served != chain_id {
-        return Err(chain_error(format!(
-            "RPC serves chain {served}, expected {chain_id}"
-        )));
-    }
-    rpc::quantity(&results[1]).map_err(rpc_error)
+    let results = rpc.batch(&calls).await?;
+    rpc::expect_chain(&results[0], chain_id)?;
+    Ok(rpc::quantity(&results[1])?)
 }
 
 /// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
@@ -706,8 +674,7 @@ async fn receipt_transfers(
             method: "eth_getTransactionReceipt",
             params: json!([hash.to_string()]),
         }])
-        .await
-        .map_err(rpc_error)?;
+        .await?;
     let receipt = &results[0];
     if receipt.is_null() || receipt["status"].as_str() != Some("0x1") {
         return Ok(Vec::new());
@@ -724,15 +691,8 @@ async fn receipt_transfers(
         .unwrap_or_default();
     // A receipt from a block that is no longer canonical proves nothing.
     if let Some(t) = transfers.first() {
-        let block = rpc
-            .batch(&[Call {
-                method: "eth_getBlockByNumber",
-                params: json!([format!("{:#x}", t.block_number), false]),
-            }])
-            .await
-            .map_err(rpc_error)?;
-        let canonical: Option<B256> = block[0]["hash"].as_str().and_then(|h| h.parse().ok());
-        if canonical != Some(t.block_hash) {
+        let block = rpc.batch(&[rpc::block_call(t.block_number, false)]).await?;
+        if native::header_hash(&block[0])? != t.block_hash {
             return Ok(Vec::new());
         }
     }

@@ -171,12 +171,7 @@ pub fn session_object(
         chain_id: sel.map(|q| q.chain_id),
         chain: sel.map(|q| chain_name(catalogue, q.chain_id)),
         selected_token: sel.map(|q| q.token.clone()),
-        payment_amount: sel.map(|q| PaymentAmount {
-            value: q.amount.to_string(),
-            formatted: format_units(q.amount, q.decimals),
-            decimals: q.decimals,
-            token: q.token.clone(),
-        }),
+        payment_amount: sel.map(payment_amount),
         exchange_rate: sel.map(|q| q.exchange_rate.clone()),
         address: session.address.to_checksum(None),
         derivation_index: Some(session.derivation_index),
@@ -239,19 +234,13 @@ fn shopper_option(catalogue: &Catalogue, q: &Quote) -> ShopperOption {
     }
 }
 
-fn hex_quantity(v: U256) -> String {
-    format!("{v:#x}")
-}
-
-/// ERC-20 `transfer(address,uint256)` calldata.
-fn transfer_calldata(to: alloy_primitives::Address, amount: U256) -> String {
-    let mut data = String::from("0xa9059cbb");
-    data.push_str(&format!(
-        "{:0>64}",
-        alloy_primitives::hex::encode(to.as_slice())
-    ));
-    data.push_str(&format!("{:0>64}", format!("{amount:x}")));
-    data
+fn payment_amount(q: &Quote) -> PaymentAmount {
+    PaymentAmount {
+        value: q.amount.to_string(),
+        formatted: format_units(q.amount, q.decimals),
+        decimals: q.decimals,
+        token: q.token.clone(),
+    }
 }
 
 pub fn shopper_view(
@@ -308,12 +297,7 @@ pub fn shopper_view(
             .collect(),
         selected: sel.map(|q| shopper_option(catalogue, q)),
         address: session.address.to_checksum(None),
-        payment_amount: sel.map(|q| PaymentAmount {
-            value: q.amount.to_string(),
-            formatted: format_units(q.amount, q.decimals),
-            decimals: q.decimals,
-            token: q.token.clone(),
-        }),
+        payment_amount: sel.map(payment_amount),
         payment_uri: uri_amount
             .map(|(q, rem)| payment_uri(q.chain_id, q.contract, session.address, rem)),
         wallet_transaction: uri_amount.map(|(q, rem)| match q.contract {
@@ -321,12 +305,12 @@ pub fn shopper_view(
                 chain_id_hex: format!("{:#x}", q.chain_id),
                 to: token.to_checksum(None),
                 value_hex: "0x0".into(),
-                data: transfer_calldata(session.address, rem),
+                data: crate::abi::erc20_transfer(session.address, rem),
             },
             None => WalletTransaction {
                 chain_id_hex: format!("{:#x}", q.chain_id),
                 to: session.address.to_checksum(None),
-                value_hex: hex_quantity(rem),
+                value_hex: format!("{rem:#x}"),
                 data: "0x".into(),
             },
         }),
@@ -341,24 +325,5 @@ pub fn shopper_view(
         cancel_url: session.cancel_url.clone(),
         return_url: session.return_url.clone(),
         branding,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloy_primitives::Address;
-
-    #[test]
-    fn transfer_calldata_is_abi_encoded() {
-        let to: Address = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
-            .parse()
-            .expect("address");
-        let data = transfer_calldata(to, U256::from(49_990_000u64));
-        assert_eq!(data.len(), 2 + 8 + 64 + 64);
-        assert!(data.starts_with(
-            "0xa9059cbb0000000000000000000000009858effd232b4033e47d90003d41ec34ecaeda94"
-        ));
-        assert_eq!(&data[74..], format!("{:0>64}", "2fac970"));
     }
 }

@@ -142,6 +142,11 @@ impl Session {
         }
     }
 
+    /// The offered option for `chain_id` + `token`.
+    pub fn option(&self, chain_id: u64, token: &str) -> Option<&Quote> {
+        self.options.iter().find(|q| q.same_option(chain_id, token))
+    }
+
     /// Whether a transfer of `amount` of `token` on `chain_id` counts (spec §3, "Which
     /// option counts"): it pays the selected option, or before a selection any offered
     /// one, and is at least `min` (the token's dust threshold; by default one cent's
@@ -149,7 +154,7 @@ impl Session {
     pub fn counts(&self, chain_id: u64, token: &str, amount: U256, min: Option<U256>) -> bool {
         let option = match &self.selected {
             Some(selected) => selected.same_option(chain_id, token).then_some(selected),
-            None => self.options.iter().find(|q| q.same_option(chain_id, token)),
+            None => self.option(chain_id, token),
         };
         option.is_some_and(|q| !amount.is_zero() && amount >= min.unwrap_or(q.one_cent))
     }
@@ -204,7 +209,12 @@ impl Payment {
 
     /// Whether `other` is the same transfer (see [`Payment::key`]).
     pub fn same_transfer(&self, other: &Payment) -> bool {
-        self.key() == other.key()
+        self.chain_id == other.chain_id
+            && match (self.log_index, other.log_index) {
+                (Some(a), Some(b)) => a == b && self.tx_hash == other.tx_hash,
+                (None, None) => self.block_number == other.block_number,
+                _ => false,
+            }
     }
 
     fn order_key(&self) -> (u64, u64) {
@@ -242,10 +252,10 @@ pub fn evaluate(
     if next.selected.is_none() {
         let first = live
             .iter()
-            .filter(|p| option_of(&next, p).is_some())
+            .filter(|p| next.option(p.chain_id, &p.token).is_some())
             .min_by_key(|p| p.order_key());
         if let Some(first) = first {
-            next.selected = option_of(&next, first).cloned();
+            next.selected = next.option(first.chain_id, &first.token).cloned();
         }
     }
 
@@ -372,13 +382,6 @@ pub fn evaluate(
         events,
         payments: updated_payments,
     })
-}
-
-fn option_of<'a>(session: &'a Session, p: &Payment) -> Option<&'a Quote> {
-    session
-        .options
-        .iter()
-        .find(|q| q.same_option(p.chain_id, &p.token))
 }
 
 fn event_for(from: Status, to: Status) -> EventType {

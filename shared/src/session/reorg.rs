@@ -15,12 +15,9 @@ pub fn reconcile(
     rescanned: &[Payment],
     window: &RangeInclusive<u64>,
 ) -> Vec<Payment> {
-    let same = |a: &Payment, b: &Payment| {
-        a.chain_id == b.chain_id && a.tx_hash == b.tx_hash && a.log_index == b.log_index
-    };
     let mut changed = Vec::new();
     for p in recorded.iter().filter(|p| p.log_index.is_some()) {
-        match rescanned.iter().find(|r| same(p, r)) {
+        match rescanned.iter().find(|r| p.same_transfer(r)) {
             Some(found)
                 if p.status == PaymentStatus::Reorged || found.block_hash != p.block_hash =>
             {

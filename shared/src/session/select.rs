@@ -32,9 +32,7 @@ pub fn choose(
         return Err(SelectError::Closed(session.status));
     }
     let option = session
-        .options
-        .iter()
-        .find(|q| q.same_option(chain_id, token))
+        .option(chain_id, token)
         .ok_or(SelectError::NotOffered)?;
     let reselecting = session
         .selected

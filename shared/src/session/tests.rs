@@ -95,7 +95,7 @@ fn run(s: &Session, payments: &[Payment], head: u64, now: Timestamp) -> Option<O
 fn apply(payments: &mut [Payment], outcome: &Outcome) {
     for updated in &outcome.payments {
         for p in payments.iter_mut() {
-            if p.tx_hash == updated.tx_hash && p.log_index == updated.log_index {
+            if p.same_transfer(updated) {
                 *p = updated.clone();
             }
         }

@@ -11,7 +11,11 @@ use crate::store::Store;
 
 pub async fn overview(env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
-    let last_run = store.meta("last_scheduled_run").await?;
+    let last_run = store
+        .meta("last_run")
+        .await?
+        .and_then(|json| serde_json::from_str::<RunReport>(&json).ok())
+        .map(|run| run.at);
     Ok(json_response(
         200,
         &json!({

@@ -494,13 +494,12 @@ async fn run_check(
     crate::watcher::check(env, store, session, tx_hash, base)
         .await
         .map_err(|e| {
-            if e.status >= 500 {
-                ApiError::new(
-                    503,
-                    crate::error::ErrorType::ApiError,
-                    "chain_unavailable",
-                    "The chain could not be read just now; try again shortly.",
-                )
+            // Which node failed and how is for health's last_error, not for the caller.
+            if e.code == "chain_unavailable" {
+                ApiError {
+                    message: "The chain could not be read just now; try again shortly.".into(),
+                    ..e
+                }
             } else {
                 e
             }
