@@ -20,8 +20,10 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::config;
 use crate::error::{ApiError, ApiResult};
 
-/// Binds an integer that is not money (block numbers, chain ids, versions, unix times).
-/// D1 takes JavaScript numbers; these stay far below 2^53, where that conversion is exact.
+/// Binds an integer that is not money (block numbers, chain ids, versions, unix times,
+/// counts, 0/1 flags). D1 takes JavaScript numbers; these stay far below 2^53, where that
+/// conversion is exact. Money never comes here: amounts, balances and feed answers bind
+/// as decimal TEXT through `text` (and are never compared or summed in SQL).
 fn int(n: u64) -> JsValue {
     debug_assert!(n < (1 << 53));
     #[allow(clippy::cast_precision_loss)]
@@ -832,7 +834,8 @@ impl Store {
                 &format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments
                      WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')
-                       AND session_id IN (SELECT session_id FROM watch WHERE chain_id = ?1 AND watch_until_unix >= ?3)"
+                       AND EXISTS (SELECT 1 FROM watch w WHERE w.chain_id = ?1 AND w.address = payments.address
+                                   AND w.watch_until_unix >= ?3)"
                 ),
                 &[int(chain_id), int(from), int(now.0)],
             )?
