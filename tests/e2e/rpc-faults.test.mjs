@@ -2,10 +2,10 @@
 // each leaves every state as it was, shows in health, and the next good run catches up.
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { api, createSession, env, getSession, mine, paySession, runScheduled, sessionEvents } from "../support/env.mjs";
+import { api, createSession, env, eventTypes, getSession, mine, paySession, runScheduled, sessionEvents } from "../support/env.mjs";
 
-async function fault(mode) {
-  const res = await fetch(`${env.worker_rpc_url}/__fault`, { method: "POST", body: JSON.stringify({ mode }) });
+async function fault(mode, extra = {}) {
+  const res = await fetch(`${env.worker_rpc_url}/__fault`, { method: "POST", body: JSON.stringify({ mode, ...extra }) });
   assert.equal(res.status, 200);
 }
 
@@ -63,4 +63,34 @@ test("a failing provider makes the on-demand check answer 503, not 500", async (
   assert.equal(res.status, 503);
   assert.equal(res.body.error.code, "chain_unavailable");
   assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1/, "no RPC URL in responses");
+});
+
+test("a provider refusing the range: each failed run halves it until the scan fits, then it grows back", async () => {
+  const s = await createSession();
+  await runScheduled();
+  const start = await localHealth();
+  assert.equal(start.scan_range, 2000);
+  // The rescan always covers confirmations + margin below the cursor; allow a little more.
+  const limit = start.head - start.cursor + 40;
+  await fault("log_range", { max: limit });
+  await paySession(s);
+  await mine(200);
+
+  const ranges = [];
+  for (let run = 0; run < 40; run += 1) {
+    await runScheduled();
+    const h = await localHealth();
+    ranges.push(h.scan_range);
+    if (h.cursor === h.head && h.last_error === null) break;
+  }
+  const end = await localHealth();
+  assert.equal(end.cursor, end.head, `caught up (ranges ${ranges})`);
+  assert.equal(ranges[0], 1000, "the first refused run halves the range");
+  assert.ok(Math.min(...ranges) < limit, `it shrank below the provider's limit (ranges ${ranges})`);
+  assert.equal((await getSession(s.id)).status, "paid");
+  assert.deepEqual(await eventTypes(s.id), ["session.created", "session.paid"]);
+
+  await fault("ok");
+  for (let run = 0; run < 12; run += 1) await runScheduled();
+  assert.equal((await localHealth()).scan_range, 2000, "good runs double it back to the limit");
 });

@@ -1,10 +1,13 @@
 // A JSON-RPC proxy in front of anvil that can be told to misbehave, so tests see what the
 // worker does when a provider fails. Usage: node rpc-proxy.mjs <listen port> <upstream url>
 // Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch" | "hang"}
+//          or {"mode": "log_range", "max": N}: eth_getLogs over more than N blocks fails, as
+//          providers refuse large ranges.
 import { createServer } from "node:http";
 
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
 let mode = "ok";
+let maxLogRange = Infinity;
 let served = 0; // HTTP requests forwarded
 let rpcCalls = 0; // JSON-RPC calls in them
 
@@ -17,7 +20,7 @@ async function body(req) {
 createServer(async (req, res) => {
   const text = await body(req);
   if (req.url === "/__fault") {
-    if (req.method === "POST") mode = JSON.parse(text).mode;
+    if (req.method === "POST") ({ mode, max: maxLogRange = Infinity } = JSON.parse(text));
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls }));
     return;
   }
@@ -48,6 +51,16 @@ createServer(async (req, res) => {
     for (const r of replies) {
       delete r.result;
       r.error = { code: -32005, message: "query returned more than 10000 results" };
+    }
+  }
+  if (mode === "log_range") {
+    for (const r of replies) {
+      const call = (Array.isArray(calls) ? calls : [calls]).find((c) => c.id === r.id);
+      const filter = call?.method === "eth_getLogs" && call.params[0];
+      if (filter && Number(filter.toBlock) - Number(filter.fromBlock) + 1 > maxLogRange) {
+        delete r.result;
+        r.error = { code: -32602, message: `block range exceeds ${maxLogRange}` };
+      }
     }
   }
   if (mode === "short_batch" && batch) payload = replies.slice(0, Math.max(0, replies.length - 1));

@@ -66,6 +66,8 @@ pub struct CursorRow {
     pub cursor: Option<u64>,
     pub last_error: Option<String>,
     pub checked_at: String,
+    pub scan_range: Option<u64>,
+    pub deep_reorg: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,26 +311,50 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a chain's cursor from `from` to `to`, only if no other run moved it meanwhile.
+    /// Moves a chain's cursor from `from` to `to`, only if no other run moved it meanwhile,
+    /// and sets how far the next run may move it.
     pub async fn advance_cursor(
         &self,
         chain_id: u64,
         from: Option<u64>,
         to: u64,
+        scan_range: u64,
     ) -> ApiResult<bool> {
         let result = self
             .stmt(
-                "UPDATE chain_cursors SET cursor = ?3 WHERE chain_id = ?1 AND cursor IS ?2",
-                &[int(chain_id), from.map_or(JsValue::NULL, int), int(to)],
+                "UPDATE chain_cursors SET cursor = ?3, scan_range = ?4 WHERE chain_id = ?1 AND cursor IS ?2",
+                &[int(chain_id), from.map_or(JsValue::NULL, int), int(to), int(scan_range)],
             )?
             .run()
             .await?;
         Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
     }
 
+    /// After a failed scan: the next run moves the cursor at most `scan_range` blocks.
+    pub async fn narrow_scan(&self, chain_id: u64, scan_range: u64) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE chain_cursors SET scan_range = ?2 WHERE chain_id = ?1",
+            &[int(chain_id), int(scan_range)],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Remembers a reorg deeper than the confirmations under a final session (shown in health).
+    pub async fn record_deep_reorg(&self, chain_id: u64, note: &str) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE chain_cursors SET deep_reorg = ?2 WHERE chain_id = ?1",
+            &[int(chain_id), text(note)],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
     pub async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
         Ok(self
-            .stmt("SELECT chain_id, head, cursor, last_error, checked_at FROM chain_cursors ORDER BY chain_id", &[])?
+            .stmt("SELECT chain_id, head, cursor, last_error, checked_at, scan_range, deep_reorg FROM chain_cursors ORDER BY chain_id", &[])?
             .all()
             .await?
             .results()?)

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::catalogue::Chain;
-use kasse_shared::health::{ChainRun, RunReport, url_host};
+use kasse_shared::health::{ChainRun, RunReport, next_scan_range, url_host};
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session, evaluate, reconcile};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
@@ -116,23 +116,54 @@ async fn scan_chain(
         .record_head(chain.chain_id, head, &now.to_string())
         .await?;
 
-    let cursor = store
+    let row = store
         .cursors()
         .await?
         .into_iter()
-        .find(|c| c.chain_id == chain.chain_id)
-        .and_then(|c| c.cursor);
+        .find(|c| c.chain_id == chain.chain_id);
+    let cursor = row.as_ref().and_then(|c| c.cursor);
+    let max_range = chain.rpc_limits.max_log_range.max(1);
+    let range = row
+        .and_then(|c| c.scan_range)
+        .unwrap_or(max_range)
+        .clamp(1, max_range);
     let depth = u64::from(chain.min_confirmations) + RESCAN_MARGIN;
     let from = cursor.unwrap_or(head).saturating_sub(depth).max(1);
-    let to = head.min(
-        cursor
-            .unwrap_or(head)
-            .saturating_add(chain.rpc_limits.max_log_range),
-    );
+    let to = head.min(cursor.unwrap_or(head).saturating_add(range));
     if from > to {
         return Ok(());
     }
+    if let Err(e) = scan_window(store, chain, rpc, from, to, now, reconciled, touched).await {
+        let narrowed = next_scan_range(range, max_range, false);
+        store.narrow_scan(chain.chain_id, narrowed).await?;
+        return Err(e);
+    }
+    let widened = next_scan_range(range, max_range, true);
+    if !store
+        .advance_cursor(chain.chain_id, cursor, to, widened)
+        .await?
+    {
+        worker::console_log!(
+            "watcher: chain {}: cursor moved by an overlapping run",
+            chain.chain_id
+        );
+    }
+    Ok(())
+}
 
+/// Scans the blocks `from..=to` of one chain: token logs and native balances in one batch
+/// (split only by the provider's limits), then records what it found.
+#[allow(clippy::too_many_arguments)]
+async fn scan_window(
+    store: &Store,
+    chain: &Chain,
+    rpc: &Rpc,
+    from: u64,
+    to: u64,
+    now: Timestamp,
+    reconciled: &mut Reconciled,
+    touched: &mut BTreeSet<String>,
+) -> ApiResult<()> {
     let watched = store.watched(chain.chain_id, now).await?;
     let by_address: BTreeMap<String, String> = watched
         .iter()
@@ -212,13 +243,6 @@ async fn scan_chain(
             .entry(session_id)
             .or_default()
             .push((payment_id, changed));
-    }
-
-    if !store.advance_cursor(chain.chain_id, cursor, to).await? {
-        worker::console_log!(
-            "watcher: chain {}: cursor moved by an overlapping run",
-            chain.chain_id
-        );
     }
     Ok(())
 }
@@ -521,6 +545,9 @@ async fn evaluate_loaded(
                 .map_or_else(|| p.clone(), |(_, o)| o.clone())
         })
         .collect();
+    if session.status.is_final() {
+        report_deep_reorgs(store, &session, rows, &recorded, &current, now).await?;
+    }
 
     let (next, kinds) = match evaluate(&session, &current, heads, now) {
         Some(outcome) => {
@@ -570,6 +597,36 @@ async fn evaluate_loaded(
         );
     }
     Ok(applied)
+}
+
+/// A counted payment reorged out under a final session went deeper than the confirmations.
+/// Spec §4: the status stays; the operator learns of it in the log and in health.
+async fn report_deep_reorgs(
+    store: &Store,
+    session: &Session,
+    rows: &[PaymentRow],
+    recorded: &[Payment],
+    current: &[Payment],
+    now: Timestamp,
+) -> ApiResult<()> {
+    for ((row, before), after) in rows.iter().zip(recorded).zip(current) {
+        if before.counted
+            && before.status != PaymentStatus::Reorged
+            && after.status == PaymentStatus::Reorged
+        {
+            let note = format!(
+                "{now}: payment {} of session {} ({}) reorged out of block {} deeper than the confirmations; the status stays {}",
+                row.id,
+                session.id,
+                before.token,
+                before.block_number,
+                session.status.as_str(),
+            );
+            worker::console_error!("watcher: chain {}: {note}", before.chain_id);
+            store.record_deep_reorg(before.chain_id, &note).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The on-demand check (spec §4): looks for this session's payments now, without waiting

@@ -77,14 +77,20 @@ pub fn run() -> ExitCode {
         }
     };
     let env_file = stack.dir.join("env.json");
+    let mut node_tests = 0;
     for suite in ["e2e", "browser"] {
         let t = Instant::now();
         step(&format!("Suite: {suite} (node --test tests/{suite})"));
-        tally.record(
-            suite,
-            t,
-            node_suite(&root().join("tests").join(suite), &env_file),
-        );
+        let outcome = node_suite(&root().join("tests").join(suite), &env_file);
+        if let Ok((passed, failed)) = outcome {
+            node_tests += passed + failed;
+        }
+        tally.record(suite, t, outcome);
+    }
+    if let (Ok(filter), 0) = (std::env::var("KASSE_TEST_FILTER"), node_tests) {
+        // A mistyped filter must not pass for a green run.
+        let message = format!("KASSE_TEST_FILTER={filter} matched no test file");
+        tally.record("filter", Instant::now(), Err(message));
     }
     drop(stack);
 
@@ -117,10 +123,13 @@ fn node_suite(dir: &Path, env_file: &Path) -> Result<(u64, u64)> {
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
-        // While iterating on one feature: KASSE_TEST_FILTER=native runs only matching files.
+        // While iterating on one feature: KASSE_TEST_FILTER=native,reorg runs only the files
+        // whose names contain one of the words.
         .filter(|p| {
-            std::env::var("KASSE_TEST_FILTER")
-                .map_or(true, |f| p.to_string_lossy().contains(f.as_str()))
+            std::env::var("KASSE_TEST_FILTER").map_or(true, |f| {
+                f.split(',')
+                    .any(|word| p.to_string_lossy().contains(word.trim()))
+            })
         })
         .collect();
     files.sort();

@@ -52,6 +52,10 @@ pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
                     .and_then(|url| url_host(&url).map(str::to_owned)),
                 last_error: row.and_then(|r| r.last_error.clone()),
                 checked_at: row.map(|r| r.checked_at.clone()),
+                scan_range: row
+                    .and_then(|r| r.scan_range)
+                    .unwrap_or(chain.rpc_limits.max_log_range),
+                deep_reorg: row.and_then(|r| r.deep_reorg.clone()),
             }
         })
         .collect();
