@@ -31,6 +31,8 @@ pub mod money;
 #[cfg(feature = "domain")]
 pub mod native;
 #[cfg(feature = "domain")]
+pub mod order;
+#[cfg(feature = "domain")]
 pub mod price;
 #[cfg(feature = "domain")]
 pub mod quote;

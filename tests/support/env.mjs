@@ -105,3 +105,13 @@ export async function advance(id, seconds) {
 export async function eventTypes(id) {
   return (await sessionEvents(id)).map((e) => e.type).sort();
 }
+
+/** A fresh account with a random test wallet, so a test sees only its own objects. */
+export async function newAccount(body = {}) {
+  const { HDNodeWallet } = await import("ethers");
+  const { phrase } = HDNodeWallet.createRandom().mnemonic;
+  const xpub = HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
+  const res = await api("POST", "/v1/admin/accounts", { token: env.admin_token, json: { display_name: "Shop", xpub_test: xpub, ...body } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+}

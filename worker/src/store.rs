@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::account::{KeyKind, Settings};
+use kasse_shared::api::list::SessionFilter;
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -668,6 +669,160 @@ impl Store {
             .and_then(|m| m.changes)
             .unwrap_or(0);
         Ok(changed == 1)
+    }
+
+    /// Cancels a session (spec §3) with its event, only if it is still at `previous_version`
+    /// and still has no payment rows at all. Returns `false` if either changed.
+    pub async fn cancel_session(
+        &self,
+        previous_version: u64,
+        session: &Session,
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<bool> {
+        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let batch = vec![
+            self.stmt(
+                "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, updated_at = ?7
+                 WHERE id = ?1 AND version = ?2 AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?1)",
+                &[
+                    text(&session.id),
+                    int(previous_version),
+                    text(&data),
+                    text(session.status.as_str()),
+                    int(session.version),
+                    text(write_token),
+                    text(&session.updated_at.to_string()),
+                ],
+            )?,
+            self.stmt(
+                "UPDATE watch SET due_unix = ?2
+                 WHERE session_id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?1 AND write_token = ?3)",
+                &[text(&session.id), int(session.due().0), text(write_token)],
+            )?,
+            self.event_stmt(session, event, write_token)?,
+        ];
+        let results = self.batch(batch).await?;
+        let changed = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(changed == 1)
+    }
+
+    /// When the session `id` of this account and mode was created (a list cursor).
+    pub async fn session_created_unix(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<u64>> {
+        #[derive(Deserialize)]
+        struct Row {
+            created_unix: u64,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "SELECT created_unix FROM checkout_sessions WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.map(|r| r.created_unix))
+    }
+
+    /// One page of an account's sessions in one mode, newest first; `limit + 1` rows are
+    /// read so the caller knows whether there are more. `cursor` is `(created_unix, id)`
+    /// of the object to start after (older) or end before (newer).
+    pub async fn list_sessions(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        filter: &SessionFilter,
+        cursor: Option<(bool, u64, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<Session>> {
+        let statuses = filter.statuses.as_ref().map(|list| {
+            serde_json::to_string(&list.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        });
+        let (after, before) = match cursor {
+            Some((true, unix, id)) => (Some((unix, id)), None),
+            Some((false, unix, id)) => (None, Some((unix, id))),
+            None => (None, None),
+        };
+        // Ending before a cursor reads the nearest newer rows upwards, then turns them round.
+        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let rows: Vec<SessionRow> = self
+            .stmt(
+                &format!(
+                    "SELECT data FROM checkout_sessions
+                     WHERE account_id = ?1 AND livemode = ?2
+                       AND (?3 IS NULL OR status IN (SELECT value FROM json_each(?3)))
+                       AND (?4 IS NULL OR payment_link = ?4)
+                       AND (?5 IS NULL OR created_unix >= ?5)
+                       AND (?6 IS NULL OR created_unix <= ?6)
+                       AND (?7 IS NULL OR customer_email = ?7)
+                       AND (?8 IS NULL OR funded = ?8)
+                       AND (?9 IS NULL OR (created_unix, id) < (?9, ?10))
+                       AND (?11 IS NULL OR (created_unix, id) > (?11, ?12))
+                     ORDER BY created_unix {order}, id {order} LIMIT ?13"
+                ),
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    opt_text(statuses.as_deref()),
+                    opt_text(filter.payment_link.as_deref()),
+                    filter.created_gte.map_or(JsValue::NULL, |t| int(t.0)),
+                    filter.created_lte.map_or(JsValue::NULL, |t| int(t.0)),
+                    opt_text(filter.customer_email.as_deref()),
+                    filter.funded.map_or(JsValue::NULL, flag),
+                    after.map_or(JsValue::NULL, |(u, _)| int(u)),
+                    opt_text(after.map(|(_, id)| id)),
+                    before.map_or(JsValue::NULL, |(u, _)| int(u)),
+                    opt_text(before.map(|(_, id)| id)),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        let mut sessions = rows
+            .into_iter()
+            .map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
+            .collect::<ApiResult<Vec<Session>>>()?;
+        if before.is_some() {
+            sessions.reverse();
+        }
+        Ok(sessions)
+    }
+
+    /// The payments of several sessions at once, by session id.
+    pub async fn payments_of(&self, ids: &[&str]) -> ApiResult<BTreeMap<String, Vec<Payment>>> {
+        let mut by_session: BTreeMap<String, Vec<Payment>> = BTreeMap::new();
+        if ids.is_empty() {
+            return Ok(by_session);
+        }
+        let list = serde_json::to_string(ids).map_err(ApiError::internal)?;
+        let rows: Vec<PaymentRow> = self
+            .stmt(
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN (SELECT value FROM json_each(?1))
+                     ORDER BY block_number, log_index"
+                ),
+                &[text(&list)],
+            )?
+            .all()
+            .await?
+            .results()?;
+        for row in rows {
+            by_session
+                .entry(row.session_id.clone())
+                .or_default()
+                .push(row.to_payment()?);
+        }
+        Ok(by_session)
     }
 
     /// Newest first: an account's events in one mode, optionally for one session or type.

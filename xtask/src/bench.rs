@@ -321,6 +321,8 @@ fn session(i: u64) -> Session {
         currency: "USD".into(),
         amount_subtotal: Cents(4999),
         amount_total: Cents(4999),
+        line_items: Vec::new(),
+        discounts: Vec::new(),
         options: vec![
             quote("USDC", Some(Address::repeat_byte(1)), 6, 49_990_000),
             quote("USDT", Some(Address::repeat_byte(2)), 6, 49_990_000),

@@ -4,13 +4,19 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::ParamError;
+use super::{ParamError, lines};
 use crate::money::{AmountError, Cents, MAX_TOTAL, MIN_TOTAL};
+use crate::order::{self, Discount, LineItem, TotalError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateSession {
+    /// Before discounts: `amount`, or the sum of the lines.
+    pub subtotal: Cents,
+    /// What the shopper pays: the subtotal after the discounts, in order.
     pub amount: Cents,
     pub currency: String,
+    pub line_items: Vec<LineItem>,
+    pub discounts: Vec<Discount>,
     /// `chain_id` + `token`: the payment option fixed at creation.
     pub option: Option<(u64, String)>,
     pub success_url: Option<String>,
@@ -25,6 +31,9 @@ pub struct CreateSession {
 
 const FIELDS: &[&str] = &[
     "amount",
+    "line_items",
+    "discounts",
+    "currency",
     "mode",
     "chain_id",
     "token",
@@ -94,7 +103,60 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
         }
     }
 
-    let (amount, currency) = parse_amount(map.get("amount"))?;
+    let (subtotal, currency, line_items) = match (map.get("amount"), map.get("line_items")) {
+        (Some(_), Some(_)) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "line_items",
+                "Give amount or line_items, not both.",
+            ));
+        }
+        (None, Some(lines)) => {
+            let lines = lines::parse_line_items(lines)?;
+            let subtotal = order::subtotal(&lines).ok_or_else(|| {
+                ParamError::new(
+                    "amount_out_of_range",
+                    "line_items",
+                    "The line items add up to too much.",
+                )
+            })?;
+            (
+                subtotal,
+                parse_currency(map.get("currency"), "currency")?,
+                lines,
+            )
+        }
+        (amount, None) => {
+            let (cents, currency) = parse_amount(amount)?;
+            if map.get("currency").is_some_and(|c| !c.is_null())
+                && parse_currency(map.get("currency"), "currency")? != currency
+            {
+                return Err(ParamError::new(
+                    "parameter_invalid",
+                    "currency",
+                    "currency differs from amount.currency; give it once.",
+                ));
+            }
+            (cents, currency, Vec::new())
+        }
+    };
+    let offs = lines::parse_discounts(map.get("discounts"))?;
+    let (discounts, amount) = order::apply_discounts(subtotal, &offs).map_err(|e| {
+        let param = if !offs.is_empty() {
+            "discounts"
+        } else if line_items.is_empty() {
+            "amount.value"
+        } else {
+            "line_items"
+        };
+        let message = match e {
+            TotalError::TooSmall(t) => {
+                format!("The total after discounts is {t}; it must be at least {MIN_TOTAL}.")
+            }
+            TotalError::TooLarge(t) => format!("The total is {t}; it must be at most {MAX_TOTAL}."),
+        };
+        ParamError::new("amount_out_of_range", param, message)
+    })?;
 
     let option = parse_option(&map)?;
 
@@ -127,8 +189,11 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
     }
 
     Ok(CreateSession {
+        subtotal,
         amount,
         currency,
+        line_items,
+        discounts,
         option,
         success_url: optional_url(&map, "success_url", livemode)?,
         cancel_url: optional_url(&map, "cancel_url", livemode)?,
@@ -205,43 +270,7 @@ fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
             format!("Received unknown parameter: amount.{unknown}."),
         ));
     }
-    let cents = match amount.get("value") {
-        None | Some(Value::Null) => {
-            return Err(ParamError::new(
-                "parameter_missing",
-                "amount.value",
-                "amount.value is required, e.g. \"49.99\".",
-            ));
-        }
-        Some(Value::Number(n)) => {
-            return Err(ParamError::new(
-                "amount_not_string",
-                "amount.value",
-                format!(
-                    "amount.value must be a decimal string such as \"{n}\", not a JSON number: numbers lose precision."
-                ),
-            ));
-        }
-        Some(Value::String(s)) => Cents::parse(s).map_err(|e| {
-            let message = match e {
-                AmountError::Malformed => format!(
-                    "amount.value must be a plain decimal string such as \"49.99\"; got \"{s}\"."
-                ),
-                AmountError::TooManyDecimals => {
-                    format!("amount.value has more than 2 decimals: \"{s}\".")
-                }
-                AmountError::TooLarge => format!("amount.value is too large: \"{s}\"."),
-            };
-            ParamError::new("amount_invalid", "amount.value", message)
-        })?,
-        Some(_) => {
-            return Err(ParamError::new(
-                "amount_invalid",
-                "amount.value",
-                "amount.value must be a decimal string such as \"49.99\".",
-            ));
-        }
-    };
+    let cents = decimal(amount.get("value"), "amount.value", "49.99")?;
     if !(MIN_TOTAL..=MAX_TOTAL).contains(&cents) {
         return Err(ParamError::new(
             "amount_out_of_range",
@@ -249,31 +278,72 @@ fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
             format!("amount.value must be from {MIN_TOTAL} to {MAX_TOTAL}; got {cents}."),
         ));
     }
-    let currency = match amount.get("currency") {
-        None | Some(Value::Null) => {
-            return Err(ParamError::new(
-                "parameter_missing",
-                "amount.currency",
-                "amount.currency is required: \"USD\".",
-            ));
-        }
-        Some(Value::String(c)) if c.eq_ignore_ascii_case("usd") => "USD".to_owned(),
-        Some(Value::String(c)) => {
-            return Err(ParamError::new(
-                "currency_unsupported",
-                "amount.currency",
-                format!("Currency \"{c}\" is not supported; only USD is."),
-            ));
-        }
-        Some(_) => {
-            return Err(ParamError::new(
-                "parameter_invalid",
-                "amount.currency",
-                "amount.currency must be a string: \"USD\".",
-            ));
-        }
-    };
+    if amount.get("currency").is_none_or(Value::is_null) {
+        return Err(ParamError::new(
+            "parameter_missing",
+            "amount.currency",
+            "amount.currency is required: \"USD\".",
+        ));
+    }
+    let currency = parse_currency(amount.get("currency"), "amount.currency")?;
     Ok((cents, currency))
+}
+
+/// A currency code, case-insensitive; only USD for now. Absent means USD.
+fn parse_currency(value: Option<&Value>, param: &str) -> Result<String, ParamError> {
+    match value {
+        None | Some(Value::Null) => Ok("USD".to_owned()),
+        Some(Value::String(c)) if c.eq_ignore_ascii_case("usd") => Ok("USD".to_owned()),
+        Some(Value::String(c)) => Err(ParamError::new(
+            "currency_unsupported",
+            param,
+            format!("Currency \"{c}\" is not supported; only USD is."),
+        )),
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            param,
+            format!("{param} must be a string: \"USD\"."),
+        )),
+    }
+}
+
+/// A fiat amount as a decimal string (`"49.99"`): never a JSON number, at most 2 decimals.
+pub(super) fn decimal(
+    value: Option<&Value>,
+    param: &str,
+    example: &str,
+) -> Result<Cents, ParamError> {
+    match value {
+        None | Some(Value::Null) => Err(ParamError::new(
+            "parameter_missing",
+            param,
+            format!("{param} is required, e.g. \"{example}\"."),
+        )),
+        Some(Value::Number(n)) => Err(ParamError::new(
+            "amount_not_string",
+            param,
+            format!(
+                "{param} must be a decimal string such as \"{n}\", not a JSON number: numbers lose precision."
+            ),
+        )),
+        Some(Value::String(s)) => Cents::parse(s).map_err(|e| {
+            let message = match e {
+                AmountError::Malformed => format!(
+                    "{param} must be a plain decimal string such as \"{example}\"; got \"{s}\"."
+                ),
+                AmountError::TooManyDecimals => {
+                    format!("{param} has more than 2 decimals: \"{s}\".")
+                }
+                AmountError::TooLarge => format!("{param} is too large: \"{s}\"."),
+            };
+            ParamError::new("amount_invalid", param, message)
+        }),
+        Some(_) => Err(ParamError::new(
+            "amount_invalid",
+            param,
+            format!("{param} must be a decimal string such as \"{example}\"."),
+        )),
+    }
 }
 
 fn optional_string(

@@ -2,6 +2,8 @@
 //! the response objects. Field names are snake_case; money is always a string.
 
 pub mod create;
+pub mod lines;
+pub mod list;
 pub mod view;
 
 /// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.

@@ -54,8 +54,8 @@ pub struct SessionObject {
     pub currency: String,
     pub amount_subtotal: String,
     pub amount_total: String,
-    pub line_items: Vec<serde_json::Value>,
-    pub discounts: Vec<serde_json::Value>,
+    pub line_items: Vec<crate::order::LineItem>,
+    pub discounts: Vec<crate::order::Discount>,
     pub supported_tokens: Vec<TokenOption>,
     pub chain_id: Option<u64>,
     pub chain: Option<String>,
@@ -161,8 +161,8 @@ pub fn session_object(
         currency: session.currency.clone(),
         amount_subtotal: session.amount_subtotal.to_string(),
         amount_total: session.amount_total.to_string(),
-        line_items: Vec::new(),
-        discounts: Vec::new(),
+        line_items: session.line_items.clone(),
+        discounts: session.discounts.clone(),
         supported_tokens: session
             .options
             .iter()

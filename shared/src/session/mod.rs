@@ -96,6 +96,10 @@ pub struct Session {
     pub currency: String,
     pub amount_subtotal: Cents,
     pub amount_total: Cents,
+    #[serde(default)]
+    pub line_items: Vec<crate::order::LineItem>,
+    #[serde(default)]
+    pub discounts: Vec<crate::order::Discount>,
     /// Every option the shopper may pay with, quoted at creation.
     pub options: Vec<Quote>,
     /// The option that counts; set at creation (fixed option), by the shopper, or by the
@@ -398,8 +402,10 @@ fn event_for(from: Status, to: Status) -> EventType {
     }
 }
 
+mod cancel;
 mod reorg;
 pub mod select;
+pub use cancel::{CancelError, cancel};
 pub use reorg::reconcile;
 
 #[cfg(test)]

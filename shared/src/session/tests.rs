@@ -28,7 +28,7 @@ pub(super) fn usdt(amount: u64) -> Quote {
     }
 }
 
-pub(super) fn session(selected: bool) -> Session {
+pub(crate) fn session(selected: bool) -> Session {
     Session {
         id: "cs_test_000000000000000000000001".into(),
         account_id: "acct_1".into(),
@@ -39,6 +39,8 @@ pub(super) fn session(selected: bool) -> Session {
         currency: "USD".into(),
         amount_subtotal: Cents(4999),
         amount_total: Cents(4999),
+        line_items: Vec::new(),
+        discounts: Vec::new(),
         options: vec![usdc(49_990_000), usdt(49_990_000)],
         selected: selected.then(|| usdc(49_990_000)),
         address: Address::repeat_byte(0xaa),

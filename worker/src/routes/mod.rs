@@ -30,7 +30,9 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Get, ["v1", "health", "chains"]) => health::chains(&req, env).await,
         (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
         (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
+        (Get, ["v1", "checkout_sessions"]) => sessions::list(req, env).await,
         (Get, ["v1", "checkout_sessions", id]) => sessions::retrieve(req, env, id).await,
+        (Post, ["v1", "checkout_sessions", id, "cancel"]) => sessions::cancel(req, env, id).await,
         (Post, ["v1", "checkout_sessions", id, "check"]) => sessions::check(req, env, id).await,
         (Post, ["v1", "public", "checkout_sessions", id, "check"]) => {
             sessions::public_check(req, env, id).await

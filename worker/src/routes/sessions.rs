@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, U256};
 use kasse_shared::account::Settings;
 use kasse_shared::api::ParamError;
+use kasse_shared::api::list::{self, Cursor};
 use kasse_shared::api::view::{Audience, session_object, shopper_view};
 use kasse_shared::api::{EventData, EventObject, create};
 use kasse_shared::catalogue::{Catalogue, Chain};
@@ -16,7 +17,7 @@ use kasse_shared::quote::stablecoin_quotes;
 use kasse_shared::quote::{FeedReading, native_quote, offers_native};
 use kasse_shared::session::Quote;
 use kasse_shared::session::select::{self, SelectError};
-use kasse_shared::session::{EventType, Session, Status};
+use kasse_shared::session::{self, CancelError, EventType, Session, Status};
 use kasse_shared::time::Timestamp;
 use worker::{Date, Env, Request, Response};
 
@@ -138,8 +139,10 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         status: Status::Pending,
         version: 1,
         currency: params.currency,
-        amount_subtotal: params.amount,
+        amount_subtotal: params.subtotal,
         amount_total: params.amount,
+        line_items: params.line_items,
+        discounts: params.discounts,
         options: selected.clone().map_or(options, |q| vec![q]),
         selected,
         address,
@@ -369,6 +372,144 @@ pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> 
     let session = owned_session(&store, &caller, id).await?;
     let base = config::base_url(env, Some(&origin(&req)?));
     session_response(&store, &session, &base).await
+}
+
+/// `GET /v1/checkout_sessions` (secret key): newest first, with spec §7's filters.
+pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let url = req.url()?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let cursor = match &page.cursor {
+        Cursor::First => None,
+        Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
+            let param = if matches!(page.cursor, Cursor::StartingAfter(_)) {
+                "starting_after"
+            } else {
+                "ending_before"
+            };
+            let unix = store
+                .session_created_unix(&caller.account_id, caller.livemode, id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "resource_missing",
+                        format!("No such checkout session: '{id}'."),
+                    )
+                    .with_param(param)
+                })?;
+            Some((param == "starting_after", unix, id.as_str()))
+        }
+    };
+    let mut sessions = store
+        .list_sessions(
+            &caller.account_id,
+            caller.livemode,
+            &filter,
+            cursor,
+            page.limit + 1,
+        )
+        .await?;
+    let has_more = sessions.len() > page.limit as usize;
+    if has_more {
+        // The extra row is the one furthest from the cursor.
+        if matches!(page.cursor, Cursor::EndingBefore(_)) {
+            sessions.remove(0);
+        } else {
+            sessions.pop();
+        }
+    }
+    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    let mut payments = store.payments_of(&ids).await?;
+    let heads = store.heads().await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    let data: Vec<serde_json::Value> = sessions
+        .iter()
+        .map(|s| {
+            session_object(
+                s,
+                &payments.remove(&s.id).unwrap_or_default(),
+                &heads,
+                config::catalogue(),
+                &base,
+                Audience::SecretKey,
+            )
+        })
+        .map(|o| serde_json::to_value(o).map_err(ApiError::internal))
+        .collect::<ApiResult<_>>()?;
+    Ok(json_response(
+        200,
+        &serde_json::json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/checkout_sessions"}),
+    ))
+}
+
+/// `POST /v1/checkout_sessions/{id}/cancel` (secret key): only while no payment was seen.
+pub async fn cancel(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let body = body_text(&mut req).await?;
+    if !body.trim().is_empty() {
+        create::reject_unknown(&create::object(&body)?, &[])?;
+    }
+    let base = config::base_url(env, Some(&origin(&req)?));
+    // A payment or another writer may land between the read and the write; the write is
+    // guarded on both, so a lost race is simply read again.
+    for _ in 0..3 {
+        let session = owned_session(&store, &caller, id).await?;
+        let has_payments = !store.payment_rows(&session.id).await?.is_empty();
+        let outcome = match session::cancel(&session, has_payments, now()) {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => return session_response(&store, &session, &base).await,
+            Err(CancelError::HasPayments) => {
+                return Err(ApiError::new(
+                    409,
+                    ErrorType::InvalidRequestError,
+                    "session_has_payments",
+                    "This checkout session has received a payment, so it cannot be canceled; refund the shopper from your wallet if needed.",
+                ));
+            }
+            Err(CancelError::Closed(status)) => {
+                return Err(ApiError::new(
+                    409,
+                    ErrorType::InvalidRequestError,
+                    "session_closed",
+                    format!(
+                        "This checkout session is {} and cannot be canceled.",
+                        status.as_str()
+                    ),
+                ));
+            }
+        };
+        let canceled = outcome.session;
+        let event = event(
+            &canceled,
+            EventType::Canceled,
+            &[],
+            &Default::default(),
+            &base,
+        )?;
+        if store
+            .cancel_session(
+                session.version,
+                &canceled,
+                &event,
+                &entropy::token("wt_", 16),
+            )
+            .await?
+        {
+            return session_response(&store, &canceled, &base).await;
+        }
+    }
+    Err(ApiError::new(
+        409,
+        ErrorType::InvalidRequestError,
+        "session_busy",
+        "The checkout session changed while it was being canceled; try again.",
+    ))
 }
 
 /// The merchant's view of `session` with its payments as stored now.

@@ -1,0 +1,286 @@
+//! List parameters (spec §7): `limit`, `starting_after`, `ending_before` and filters.
+
+use super::ParamError;
+use crate::status::Status;
+use crate::time::Timestamp;
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 100;
+
+/// Which page: newest first, after (older than) or before (newer than) a known object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Cursor {
+    #[default]
+    First,
+    StartingAfter(String),
+    EndingBefore(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u32,
+    pub cursor: Cursor,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            limit: DEFAULT_LIMIT,
+            cursor: Cursor::First,
+        }
+    }
+}
+
+/// `GET /v1/checkout_sessions` filters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionFilter {
+    /// The fine statuses to keep; a coarse status of seed 000 stands for several.
+    pub statuses: Option<Vec<Status>>,
+    pub payment_link: Option<String>,
+    pub created_gte: Option<Timestamp>,
+    pub created_lte: Option<Timestamp>,
+    pub customer_email: Option<String>,
+    pub funded: Option<bool>,
+}
+
+/// `status` as a list filter: a fine status (spec §3) or seed 000's coarse one.
+pub fn statuses(value: &str) -> Option<Vec<Status>> {
+    use Status::*;
+    Some(match value {
+        "open" => vec![Pending, Detected, Underpaid],
+        "completed" => vec![Paid, PaidLate, Overpaid],
+        "pending" => vec![Pending],
+        "detected" => vec![Detected],
+        "underpaid" => vec![Underpaid],
+        "overpaid" => vec![Overpaid],
+        "paid" => vec![Paid],
+        "paid_late" => vec![PaidLate],
+        "expired" => vec![Expired],
+        "canceled" => vec![Canceled],
+        "failed" => vec![Failed],
+        _ => return None,
+    })
+}
+
+/// `created[gte]=…`: unix seconds or RFC 3339.
+pub fn instant(value: &str) -> Option<Timestamp> {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok().map(Timestamp);
+    }
+    Timestamp::parse_rfc3339(value)
+}
+
+/// Reads the page parameters every list shares; returns `false` for a key it does not know.
+fn page_param(page: &mut Page, key: &str, value: &str) -> Result<bool, ParamError> {
+    match key {
+        "limit" => {
+            page.limit = value
+                .parse()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| {
+                    ParamError::new(
+                        "parameter_invalid",
+                        "limit",
+                        format!("limit must be an integer from 1 to {MAX_LIMIT}."),
+                    )
+                })?;
+        }
+        "starting_after" | "ending_before" => {
+            if page.cursor != Cursor::First {
+                return Err(ParamError::new(
+                    "parameter_invalid",
+                    key,
+                    "Give starting_after or ending_before, not both.",
+                ));
+            }
+            if value.is_empty() || value.len() > 64 {
+                return Err(ParamError::new(
+                    "parameter_invalid",
+                    key,
+                    format!("{key} must be the id of an object from a previous page."),
+                ));
+            }
+            page.cursor = if key == "starting_after" {
+                Cursor::StartingAfter(value.to_owned())
+            } else {
+                Cursor::EndingBefore(value.to_owned())
+            };
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn unknown(key: &str) -> ParamError {
+    ParamError::new(
+        "parameter_unknown",
+        key,
+        format!("Received unknown parameter: {key}."),
+    )
+}
+
+/// Parses the query of `GET /v1/checkout_sessions`.
+pub fn parse_sessions<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(Page, SessionFilter), ParamError> {
+    let mut page = Page::default();
+    let mut filter = SessionFilter::default();
+    for (key, value) in pairs {
+        if page_param(&mut page, key, value)? {
+            continue;
+        }
+        match key {
+            "status" => {
+                filter.statuses = Some(statuses(value).ok_or_else(|| {
+                    ParamError::new(
+                        "parameter_invalid",
+                        "status",
+                        "status must be open, completed, expired or canceled, or one of pending, detected, underpaid, overpaid, paid, paid_late, failed.",
+                    )
+                })?);
+            }
+            "payment_link" => filter.payment_link = Some(value.to_owned()),
+            "customer_email" => filter.customer_email = Some(value.to_owned()),
+            "funded" => {
+                filter.funded = Some(match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ParamError::new(
+                            "parameter_invalid",
+                            "funded",
+                            "funded must be true or false.",
+                        ));
+                    }
+                });
+            }
+            "created[gte]" | "created[lte]" => {
+                let at = instant(value).ok_or_else(|| {
+                    ParamError::new(
+                        "parameter_invalid",
+                        key,
+                        format!("{key} must be unix seconds or an RFC 3339 time such as 2026-01-31T12:00:00Z."),
+                    )
+                })?;
+                if key == "created[gte]" {
+                    filter.created_gte = Some(at);
+                } else {
+                    filter.created_lte = Some(at);
+                }
+            }
+            _ => return Err(unknown(key)),
+        }
+    }
+    Ok((page, filter))
+}
+
+/// Parses a list query that takes only the page parameters and the `extra` keys, which
+/// are returned as given.
+pub fn parse_page<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    extra: &[&str],
+) -> Result<(Page, Vec<(String, String)>), ParamError> {
+    let mut page = Page::default();
+    let mut rest = Vec::new();
+    for (key, value) in pairs {
+        if page_param(&mut page, key, value)? {
+            continue;
+        }
+        if !extra.contains(&key) {
+            return Err(unknown(key));
+        }
+        rest.push((key.to_owned(), value.to_owned()));
+    }
+    Ok((page, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &[(&'static str, &'static str)]) -> Result<(Page, SessionFilter), ParamError> {
+        parse_sessions(query.iter().copied())
+    }
+
+    #[test]
+    fn defaults_are_ten_newest_first() {
+        let (page, filter) = parse(&[]).unwrap();
+        assert_eq!(
+            page,
+            Page {
+                limit: 10,
+                cursor: Cursor::First
+            }
+        );
+        assert_eq!(filter, SessionFilter::default());
+    }
+
+    #[test]
+    fn coarse_statuses_stand_for_fine_ones() {
+        use Status::*;
+        let open = parse(&[("status", "open")]).unwrap().1.statuses.unwrap();
+        assert_eq!(open, vec![Pending, Detected, Underpaid]);
+        let done = parse(&[("status", "completed")])
+            .unwrap()
+            .1
+            .statuses
+            .unwrap();
+        assert_eq!(done, vec![Paid, PaidLate, Overpaid]);
+        let late = parse(&[("status", "paid_late")])
+            .unwrap()
+            .1
+            .statuses
+            .unwrap();
+        assert_eq!(late, vec![PaidLate]);
+        assert_eq!(
+            parse(&[("status", "done")]).unwrap_err().param.as_deref(),
+            Some("status")
+        );
+    }
+
+    #[test]
+    fn created_takes_unix_seconds_or_rfc3339() {
+        let (_, f) = parse(&[
+            ("created[gte]", "1700000000"),
+            ("created[lte]", "2026-01-31T12:00:00Z"),
+        ])
+        .unwrap();
+        assert_eq!(f.created_gte, Some(Timestamp(1_700_000_000)));
+        assert_eq!(
+            f.created_lte,
+            Timestamp::parse_rfc3339("2026-01-31T12:00:00Z")
+        );
+        let e = parse(&[("created[gte]", "yesterday")]).unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("created[gte]"));
+    }
+
+    #[test]
+    fn bad_pages_are_named() {
+        for (key, value) in [
+            ("limit", "0"),
+            ("limit", "101"),
+            ("limit", "ten"),
+            ("funded", "yes"),
+        ] {
+            let e = parse(&[(key, value)]).unwrap_err();
+            assert_eq!(e.param.as_deref(), Some(key), "{key}={value}");
+            assert_eq!(e.code, "parameter_invalid");
+        }
+        let both = parse(&[("starting_after", "cs_a"), ("ending_before", "cs_b")]).unwrap_err();
+        assert_eq!(both.param.as_deref(), Some("ending_before"));
+        assert_eq!(
+            parse(&[("colour", "red")]).unwrap_err().code,
+            "parameter_unknown"
+        );
+    }
+
+    #[test]
+    fn a_page_takes_only_its_extra_keys() {
+        let (page, rest) =
+            parse_page([("limit", "3"), ("type", "session.paid")], &["type"]).unwrap();
+        assert_eq!(page.limit, 3);
+        assert_eq!(rest, vec![("type".to_owned(), "session.paid".to_owned())]);
+        assert!(parse_page([("status", "open")], &["type"]).is_err());
+    }
+}
