@@ -9,6 +9,7 @@ mod config;
 mod entropy;
 mod error;
 mod http;
+mod idempotency;
 mod native;
 mod routes;
 mod rpc;

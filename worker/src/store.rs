@@ -72,6 +72,13 @@ pub struct CursorRow {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct IdempotencyRecord {
+    pub fingerprint: String,
+    pub response_status: Option<u16>,
+    pub response_body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct KeyRow {
     pub account_id: String,
     pub livemode: u8,
@@ -823,6 +830,108 @@ impl Store {
                 .push(row.to_payment()?);
         }
         Ok(by_session)
+    }
+
+    /// Claims an idempotency key (`in_progress`); a record older than `ttl_secs`, or a
+    /// claim abandoned for a minute (its request died), is claimed afresh. Returns `false`
+    /// if the key is held by a live record.
+    pub async fn claim_idempotency(
+        &self,
+        scope: &str,
+        livemode: bool,
+        key: &str,
+        fingerprint: &str,
+        now_unix: u64,
+        ttl_secs: u64,
+    ) -> ApiResult<bool> {
+        #[derive(Deserialize)]
+        struct Row {
+            #[allow(dead_code, reason = "only whether a row comes back matters")]
+            key: String,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, state, created_unix)
+                 VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)
+                 ON CONFLICT (account_id, livemode, key) DO UPDATE SET
+                     fingerprint = excluded.fingerprint, state = 'in_progress', response_status = NULL,
+                     response_body = NULL, created_unix = excluded.created_unix
+                   WHERE idempotency_keys.created_unix <= excluded.created_unix - ?6
+                      OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_unix <= excluded.created_unix - 60)
+                 RETURNING key",
+                &[text(scope), flag(livemode), text(key), text(fingerprint), int(now_unix), int(ttl_secs)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn idempotency_record(
+        &self,
+        scope: &str,
+        livemode: bool,
+        key: &str,
+    ) -> ApiResult<Option<IdempotencyRecord>> {
+        Ok(self
+            .stmt(
+                "SELECT fingerprint, response_status, response_body FROM idempotency_keys
+                 WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+                &[text(scope), flag(livemode), text(key)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    pub async fn finish_idempotency(
+        &self,
+        scope: &str,
+        livemode: bool,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE idempotency_keys SET state = 'done', response_status = ?4, response_body = ?5
+             WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+            &[
+                text(scope),
+                flag(livemode),
+                text(key),
+                int(u64::from(status)),
+                text(body),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a claim whose request failed on our side (5xx answers are not replayed).
+    pub async fn release_idempotency(
+        &self,
+        scope: &str,
+        livemode: bool,
+        key: &str,
+    ) -> ApiResult<()> {
+        self.stmt(
+            "DELETE FROM idempotency_keys WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+            &[text(scope), flag(livemode), text(key)],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes up to 500 idempotency records created before `before_unix` (retention).
+    pub async fn purge_idempotency(&self, before_unix: u64) -> ApiResult<()> {
+        self.stmt(
+            "DELETE FROM idempotency_keys WHERE rowid IN
+               (SELECT rowid FROM idempotency_keys WHERE created_unix < ?1 LIMIT 500)",
+            &[int(before_unix)],
+        )?
+        .run()
+        .await?;
+        Ok(())
     }
 
     /// Newest first: an account's events in one mode, optionally for one session or type.

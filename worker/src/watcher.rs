@@ -89,6 +89,10 @@ pub async fn run(env: &Env) {
         }
         Err(e) => worker::console_error!("watcher: evaluating sessions failed: {}", e.message),
     }
+    let purge_before = now.0.saturating_sub(crate::idempotency::TTL_SECS);
+    if let Err(e) = store.purge_idempotency(purge_before).await {
+        worker::console_error!("watcher: idempotency purge failed: {}", e.message);
+    }
     if let Err(e) = store.unwatch_expired(now).await {
         worker::console_error!("watcher: unwatch failed: {}", e.message);
     }

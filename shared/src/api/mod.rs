@@ -6,6 +6,19 @@ pub mod lines;
 pub mod list;
 pub mod view;
 
+/// The fingerprint of a request for `Idempotency-Key` (spec §7): SHA-256 over the method,
+/// path and raw body, so a replay is only ever of the very same request.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b"\n");
+    h.update(path.as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    alloy_primitives::hex::encode(h.finalize())
+}
+
 /// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {

@@ -10,6 +10,7 @@ mod test_helpers;
 use worker::{Env, Method, Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::idempotency::{self, Begin};
 
 pub async fn dispatch(req: Request, env: &Env) -> Response {
     let path = req.path();
@@ -19,7 +20,22 @@ pub async fn dispatch(req: Request, env: &Env) -> Response {
         .filter(|rest| rest.starts_with("/v1/"))
         .unwrap_or(&path);
     let segments: Vec<&str> = trimmed.trim_matches('/').split('/').collect();
-    let result = route(&method, &segments, req, env).await;
+    if method != Method::Post {
+        return respond(route(&method, &segments, req, env).await);
+    }
+    let now_unix = worker::Date::now().as_millis() / 1000;
+    match idempotency::begin(&req, env, now_unix).await {
+        Ok(Begin::Untracked) => respond(route(&method, &segments, req, env).await),
+        Ok(Begin::Answered(response)) => response,
+        Ok(Begin::Fresh(claim)) => {
+            let response = respond(route(&method, &segments, req, env).await);
+            claim.finish(env, response).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn respond(result: ApiResult<Response>) -> Response {
     result.unwrap_or_else(|error| error.into_response())
 }
 
