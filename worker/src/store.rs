@@ -71,6 +71,17 @@ pub struct CursorRow {
     pub deep_reorg: Option<String>,
 }
 
+/// One session change and everything it causes (see `Store::write_change`).
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    previous_version: u64,
+    session: &'a Session,
+    payment_updates: &'a [(String, Payment)],
+    events: &'a [NewEvent],
+    settling: Option<bool>,
+    write_token: &'a str,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct IdempotencyRecord {
     pub fingerprint: String,
@@ -620,11 +631,60 @@ impl Store {
         settling: Option<bool>,
         write_token: &str,
     ) -> ApiResult<bool> {
+        let change = Change {
+            previous_version,
+            session,
+            payment_updates,
+            events,
+            settling,
+            write_token,
+        };
+        self.write_change(&change, "").await
+    }
+
+    /// Cancels a session (spec §3) with its event, only if it is still at `previous_version`
+    /// and still has no payment rows at all. Returns `false` if either changed.
+    pub async fn cancel_session(
+        &self,
+        previous_version: u64,
+        session: &Session,
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<bool> {
+        let change = Change {
+            previous_version,
+            session,
+            payment_updates: &[],
+            events: std::slice::from_ref(event),
+            settling: None,
+            write_token,
+        };
+        self.write_change(
+            &change,
+            "AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?1)",
+        )
+        .await
+    }
+
+    /// The exactly-once write: the session update guarded on its version (and on
+    /// `condition`, more SQL over `?1` = the session id), then everything it causes, each
+    /// guarded on the fresh write token.
+    async fn write_change(&self, change: &Change<'_>, condition: &str) -> ApiResult<bool> {
+        let Change {
+            previous_version,
+            session,
+            payment_updates,
+            events,
+            settling,
+            write_token,
+        } = *change;
         let data = serde_json::to_string(session).map_err(ApiError::internal)?;
         let funded = session.used_at.is_some();
         let mut batch = vec![self.stmt(
-            "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, funded = ?7, updated_at = ?8
-             WHERE id = ?1 AND version = ?2",
+            &format!(
+                "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, funded = ?7, updated_at = ?8
+                 WHERE id = ?1 AND version = ?2 {condition}"
+            ),
             &[
                 text(&session.id),
                 int(previous_version),
@@ -669,46 +729,6 @@ impl Store {
         for event in events {
             batch.push(self.event_stmt(session, event, write_token)?);
         }
-        let results = self.batch(batch).await?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(changed == 1)
-    }
-
-    /// Cancels a session (spec §3) with its event, only if it is still at `previous_version`
-    /// and still has no payment rows at all. Returns `false` if either changed.
-    pub async fn cancel_session(
-        &self,
-        previous_version: u64,
-        session: &Session,
-        event: &NewEvent,
-        write_token: &str,
-    ) -> ApiResult<bool> {
-        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
-        let batch = vec![
-            self.stmt(
-                "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, updated_at = ?7
-                 WHERE id = ?1 AND version = ?2 AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?1)",
-                &[
-                    text(&session.id),
-                    int(previous_version),
-                    text(&data),
-                    text(session.status.as_str()),
-                    int(session.version),
-                    text(write_token),
-                    text(&session.updated_at.to_string()),
-                ],
-            )?,
-            self.stmt(
-                "UPDATE watch SET due_unix = ?2
-                 WHERE session_id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?1 AND write_token = ?3)",
-                &[text(&session.id), int(session.due().0), text(write_token)],
-            )?,
-            self.event_stmt(session, event, write_token)?,
-        ];
         let results = self.batch(batch).await?;
         let changed = results
             .first()

@@ -31,6 +31,17 @@ impl Default for Page {
     }
 }
 
+impl Cursor {
+    /// The object id and the parameter that named it, unless this is the first page.
+    pub fn named(&self) -> Option<(&str, &'static str)> {
+        match self {
+            Self::First => None,
+            Self::StartingAfter(id) => Some((id, "starting_after")),
+            Self::EndingBefore(id) => Some((id, "ending_before")),
+        }
+    }
+}
+
 /// `GET /v1/checkout_sessions` filters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionFilter {
@@ -62,10 +73,17 @@ pub fn statuses(value: &str) -> Option<Vec<Status>> {
     })
 }
 
-/// `created[gte]=…`: unix seconds or RFC 3339.
+/// The last second of year 9999: no real time is later.
+const LATEST_UNIX: u64 = 253_402_300_799;
+
+/// `created[gte]=…`: unix seconds (up to year 9999) or RFC 3339.
 pub fn instant(value: &str) -> Option<Timestamp> {
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok().map(Timestamp);
+        return value
+            .parse()
+            .ok()
+            .filter(|s| *s <= LATEST_UNIX)
+            .map(Timestamp);
     }
     Timestamp::parse_rfc3339(value)
 }
@@ -253,6 +271,10 @@ mod tests {
         );
         let e = parse(&[("created[gte]", "yesterday")]).unwrap_err();
         assert_eq!(e.param.as_deref(), Some("created[gte]"));
+        assert!(
+            parse(&[("created[gte]", "9007199254740993")]).is_err(),
+            "beyond any real time"
+        );
     }
 
     #[test]

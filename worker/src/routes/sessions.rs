@@ -384,14 +384,9 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let cursor = match &page.cursor {
-        Cursor::First => None,
-        Cursor::StartingAfter(id) | Cursor::EndingBefore(id) => {
-            let param = if matches!(page.cursor, Cursor::StartingAfter(_)) {
-                "starting_after"
-            } else {
-                "ending_before"
-            };
+    let cursor = match page.cursor.named() {
+        None => None,
+        Some((id, param)) => {
             let unix = store
                 .session_created_unix(&caller.account_id, caller.livemode, id)
                 .await?
@@ -402,7 +397,7 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
                     )
                     .with_param(param)
                 })?;
-            Some((param == "starting_after", unix, id.as_str()))
+            Some((param == "starting_after", unix, id))
         }
     };
     let mut sessions = store
