@@ -3,7 +3,14 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::api::ParamError;
+use crate::api::create::{object, reject_unknown};
 use crate::api::view::Branding;
+use crate::catalogue::Catalogue;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -12,7 +19,7 @@ pub struct Settings {
     pub late_grace_secs: u64,
     pub underpayment_tolerance_bps: u32,
     /// Confirmations on top of the catalogue's minimum, per chain id.
-    pub extra_confirmations: std::collections::BTreeMap<u64, u32>,
+    pub extra_confirmations: BTreeMap<u64, u32>,
     /// `chain_id:TOKEN` pairs the account accepts; empty means every catalogue option.
     pub enabled_options: Vec<String>,
     pub allowed_origins: Vec<String>,
@@ -25,7 +32,7 @@ impl Default for Settings {
             session_ttl_secs: 30 * 60,
             late_grace_secs: 24 * 3600,
             underpayment_tolerance_bps: 0,
-            extra_confirmations: std::collections::BTreeMap::new(),
+            extra_confirmations: BTreeMap::new(),
             enabled_options: Vec::new(),
             allowed_origins: Vec::new(),
             branding: Branding {
@@ -45,6 +52,303 @@ impl Settings {
                 .iter()
                 .any(|o| o.eq_ignore_ascii_case(&format!("{chain_id}:{token}")))
     }
+}
+
+pub const MIN_TTL_SECS: u64 = 300;
+pub const MAX_TTL_SECS: u64 = 86_400;
+pub const MAX_GRACE_SECS: u64 = 7 * 86_400;
+pub const MAX_TOLERANCE_BPS: u32 = 1_000;
+pub const MAX_EXTRA_CONFIRMATIONS: u32 = 100;
+pub const MAX_ORIGINS: usize = 20;
+
+/// `POST /v1/account`: the settings after the update, and an xpub for a mode that has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountUpdate {
+    pub settings: Settings,
+    pub xpub_test: Option<String>,
+    pub xpub_live: Option<String>,
+}
+
+/// Parses a settings update: every field given replaces that setting (`branding` field by
+/// field; `null` clears the logo or accent colour). The xpubs are returned as sent; the
+/// worker checks them and that their mode has none yet.
+pub fn parse_update(
+    body: &str,
+    current: &Settings,
+    catalogue: &Catalogue,
+) -> Result<AccountUpdate, ParamError> {
+    let map = object(body)?;
+    reject_unknown(
+        &map,
+        &[
+            "session_ttl_secs",
+            "late_grace_secs",
+            "underpayment_tolerance_bps",
+            "extra_confirmations",
+            "enabled_options",
+            "allowed_origins",
+            "branding",
+            "xpub_test",
+            "xpub_live",
+        ],
+    )?;
+    let mut next = current.clone();
+    let int = |key: &str, min: u64, max: u64| -> Result<Option<u64>, ParamError> {
+        match map.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (min..=max).contains(n))
+                .map(Some)
+                .ok_or_else(|| {
+                    ParamError::new(
+                        "parameter_invalid",
+                        key,
+                        format!("{key} must be an integer from {min} to {max}."),
+                    )
+                }),
+        }
+    };
+    if let Some(ttl) = int("session_ttl_secs", MIN_TTL_SECS, MAX_TTL_SECS)? {
+        next.session_ttl_secs = ttl;
+    }
+    if let Some(grace) = int("late_grace_secs", 0, MAX_GRACE_SECS)? {
+        next.late_grace_secs = grace;
+    }
+    if let Some(bps) = int(
+        "underpayment_tolerance_bps",
+        0,
+        u64::from(MAX_TOLERANCE_BPS),
+    )? {
+        next.underpayment_tolerance_bps = u32::try_from(bps).unwrap_or(MAX_TOLERANCE_BPS);
+    }
+    if let Some(value) = map.get("extra_confirmations") {
+        next.extra_confirmations = extra_confirmations(value, catalogue)?;
+    }
+    if let Some(value) = map.get("enabled_options") {
+        next.enabled_options = enabled_options(value, catalogue)?;
+    }
+    if let Some(value) = map.get("allowed_origins") {
+        next.allowed_origins = allowed_origins(value)?;
+    }
+    if let Some(value) = map.get("branding") {
+        next.branding = branding(value, &current.branding)?;
+    }
+    let xpub = |key: &str| match map.get(key) {
+        None => Ok(None),
+        Some(Value::String(x)) => Ok(Some(x.trim().to_owned())),
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            key,
+            format!("{key} must be a string."),
+        )),
+    };
+    Ok(AccountUpdate {
+        settings: next,
+        xpub_test: xpub("xpub_test")?,
+        xpub_live: xpub("xpub_live")?,
+    })
+}
+
+fn extra_confirmations(
+    value: &Value,
+    catalogue: &Catalogue,
+) -> Result<BTreeMap<u64, u32>, ParamError> {
+    let param = "extra_confirmations";
+    let Value::Object(map) = value else {
+        return Err(ParamError::new(
+            "parameter_invalid",
+            param,
+            "extra_confirmations must be an object of chain id to a count, e.g. {\"8453\": 5}.",
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (chain, count) in map {
+        let at = format!("{param}[{chain}]");
+        let chain_id = chain
+            .parse::<u64>()
+            .ok()
+            .filter(|id| catalogue.chain(*id).is_some())
+            .ok_or_else(|| {
+                ParamError::new(
+                    "parameter_invalid",
+                    &at,
+                    format!("{chain} is not a chain id of the catalogue."),
+                )
+            })?;
+        let count = count
+            .as_u64()
+            .filter(|n| *n <= u64::from(MAX_EXTRA_CONFIRMATIONS))
+            .ok_or_else(|| {
+                ParamError::new(
+                    "parameter_invalid",
+                    &at,
+                    format!("Extra confirmations must be an integer from 0 to {MAX_EXTRA_CONFIRMATIONS}."),
+                )
+            })?;
+        out.insert(
+            chain_id,
+            u32::try_from(count).unwrap_or(MAX_EXTRA_CONFIRMATIONS),
+        );
+    }
+    Ok(out)
+}
+
+/// `["8453:USDC", "1:ETH"]`: each a catalogue chain and one of its tokens or its native coin.
+fn enabled_options(value: &Value, catalogue: &Catalogue) -> Result<Vec<String>, ParamError> {
+    let param = "enabled_options";
+    let list = strings(value, param, 100)?;
+    let mut out = Vec::new();
+    for (i, option) in list.iter().enumerate() {
+        let at = format!("{param}[{i}]");
+        let found = option.split_once(':').and_then(|(chain, token)| {
+            let chain = catalogue.chain(chain.parse().ok()?)?;
+            let symbol = if chain.native_symbol.eq_ignore_ascii_case(token) {
+                chain.native_symbol.clone()
+            } else {
+                chain.token(token)?.symbol.clone()
+            };
+            Some(format!("{}:{symbol}", chain.chain_id))
+        });
+        let option = found.ok_or_else(|| {
+            ParamError::new(
+                "option_unavailable",
+                &at,
+                format!("\"{option}\" is not a catalogue option; write chain id and token, e.g. \"8453:USDC\"."),
+            )
+        })?;
+        if !out.contains(&option) {
+            out.push(option);
+        }
+    }
+    Ok(out)
+}
+
+/// Browser origins allowed to call the public endpoints: `scheme://host[:port]`, no path.
+fn allowed_origins(value: &Value) -> Result<Vec<String>, ParamError> {
+    let param = "allowed_origins";
+    let list = strings(value, param, MAX_ORIGINS)?;
+    let mut out = Vec::new();
+    for (i, origin) in list.iter().enumerate() {
+        let lower = origin.to_ascii_lowercase();
+        let host = lower
+            .strip_prefix("https://")
+            .or_else(|| lower.strip_prefix("http://"));
+        let valid = host.is_some_and(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+                && !h.starts_with([':', '.'])
+        });
+        if !valid {
+            return Err(ParamError::new(
+                "origin_invalid",
+                &format!("{param}[{i}]"),
+                format!(
+                    "\"{origin}\" is not an origin; write scheme, host and optional port, e.g. \"https://shop.example\" (no path or trailing slash)."
+                ),
+            ));
+        }
+        if !out.contains(&lower) {
+            out.push(lower);
+        }
+    }
+    Ok(out)
+}
+
+fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
+    let Value::Object(map) = value else {
+        return Err(ParamError::new(
+            "parameter_invalid",
+            "branding",
+            "branding must be an object: {display_name, logo_url, accent_color}.",
+        ));
+    };
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !["display_name", "logo_url", "accent_color"].contains(&k.as_str()))
+    {
+        return Err(ParamError::new(
+            "parameter_unknown",
+            &format!("branding.{unknown}"),
+            format!("Received unknown parameter: branding.{unknown}."),
+        ));
+    }
+    let mut next = current.clone();
+    match map.get("display_name") {
+        None => {}
+        Some(Value::String(name)) if !name.trim().is_empty() && name.chars().count() <= 100 => {
+            next.display_name = name.trim().to_owned();
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "branding.display_name",
+                "branding.display_name must be 1–100 characters.",
+            ));
+        }
+    }
+    match map.get("logo_url") {
+        None => {}
+        Some(Value::Null) => next.logo_url = None,
+        Some(Value::String(url))
+            if url.len() <= 2048
+                && url
+                    .strip_prefix("https://")
+                    .is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '"') =>
+        {
+            next.logo_url = Some(url.clone());
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "url_invalid",
+                "branding.logo_url",
+                "branding.logo_url must be an https URL (or null).",
+            ));
+        }
+    }
+    match map.get("accent_color") {
+        None => {}
+        Some(Value::Null) => next.accent_color = None,
+        Some(Value::String(c))
+            if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            next.accent_color = Some(c.to_ascii_lowercase());
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "branding.accent_color",
+                "branding.accent_color must be a hex colour like \"#4f46e5\" (or null).",
+            ));
+        }
+    }
+    Ok(next)
+}
+
+fn strings(value: &Value, param: &str, max: usize) -> Result<Vec<String>, ParamError> {
+    let invalid = || {
+        ParamError::new(
+            "parameter_invalid",
+            param,
+            format!("{param} must be an array of at most {max} strings."),
+        )
+    };
+    let Value::Array(items) = value else {
+        return Err(invalid());
+    };
+    if items.len() > max {
+        return Err(invalid());
+    }
+    items
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(invalid))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,5 +435,73 @@ mod tests {
         };
         assert!(only.accepts(8453, "usdc"));
         assert!(!only.accepts(8453, "USDT"));
+    }
+
+    fn catalogue() -> Catalogue {
+        Catalogue::parse(crate::catalogue::BUILTIN_JSON).expect("built-in catalogue")
+    }
+
+    #[test]
+    fn settings_updates_replace_what_they_name() {
+        let current = Settings::default();
+        let u = parse_update(
+            r##"{"session_ttl_secs":900,"enabled_options":["31337:usdc","31337:eth","31337:USDC"],
+                "allowed_origins":["https://Shop.example","http://localhost:3000"],
+                "extra_confirmations":{"8453":3},"branding":{"accent_color":"#AA00FF"}}"##,
+            &current,
+            &catalogue(),
+        )
+        .expect("valid");
+        let s = u.settings;
+        assert_eq!(s.session_ttl_secs, 900);
+        assert_eq!(s.late_grace_secs, current.late_grace_secs);
+        assert_eq!(s.enabled_options, ["31337:USDC", "31337:ETH"]);
+        assert_eq!(
+            s.allowed_origins,
+            ["https://shop.example", "http://localhost:3000"]
+        );
+        assert_eq!(s.extra_confirmations.get(&8453), Some(&3));
+        assert_eq!(s.branding.accent_color.as_deref(), Some("#aa00ff"));
+        assert_eq!(s.branding.display_name, current.branding.display_name);
+        assert_eq!(u.xpub_test, None);
+    }
+
+    #[test]
+    fn settings_refusals_name_the_parameter() {
+        for (body, param) in [
+            (r#"{"session_ttl_secs":10}"#, "session_ttl_secs"),
+            (r#"{"late_grace_secs":-1}"#, "late_grace_secs"),
+            (
+                r#"{"underpayment_tolerance_bps":5000}"#,
+                "underpayment_tolerance_bps",
+            ),
+            (
+                r#"{"extra_confirmations":{"999999":1}}"#,
+                "extra_confirmations[999999]",
+            ),
+            (r#"{"enabled_options":["1:DOGE"]}"#, "enabled_options[0]"),
+            (
+                r#"{"allowed_origins":["https://shop.example/path"]}"#,
+                "allowed_origins[0]",
+            ),
+            (
+                r#"{"allowed_origins":"https://shop.example"}"#,
+                "allowed_origins",
+            ),
+            (
+                r#"{"branding":{"logo_url":"http://x.example/l.png"}}"#,
+                "branding.logo_url",
+            ),
+            (
+                r#"{"branding":{"accent_color":"red"}}"#,
+                "branding.accent_color",
+            ),
+            (r#"{"branding":{"font":"x"}}"#, "branding.font"),
+            (r#"{"xpub_test":1}"#, "xpub_test"),
+            (r#"{"owner":"x"}"#, "owner"),
+        ] {
+            let e = parse_update(body, &Settings::default(), &catalogue()).expect_err(body);
+            assert_eq!(e.param.as_deref(), Some(param), "{body}");
+        }
     }
 }

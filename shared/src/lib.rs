@@ -27,6 +27,8 @@ pub mod health;
 #[cfg(feature = "domain")]
 pub mod ids;
 #[cfg(feature = "domain")]
+pub mod link;
+#[cfg(feature = "domain")]
 pub mod money;
 #[cfg(feature = "domain")]
 pub mod native;

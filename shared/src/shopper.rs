@@ -70,7 +70,20 @@ pub struct ShopperView {
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
     pub return_url: Option<String>,
+    /// The payment link's page, for starting again after expiry (link mode only).
+    #[serde(default)]
+    pub restart_url: Option<String>,
     pub branding: Branding,
+}
+
+/// A session a browser started from a payment link (publishable key): what the shopper
+/// may see, plus what the widget needs to follow it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartedSession {
+    #[serde(flatten)]
+    pub view: ShopperView,
+    pub client_secret: String,
+    pub checkout_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -106,11 +106,16 @@ export async function eventTypes(id) {
   return (await sessionEvents(id)).map((e) => e.type).sort();
 }
 
-/** A fresh account with a random test wallet, so a test sees only its own objects. */
-export async function newAccount(body = {}) {
+/** The account-level xpub (m/44'/60'/0') of a fresh random wallet. */
+export async function randomXpub() {
   const { HDNodeWallet } = await import("ethers");
   const { phrase } = HDNodeWallet.createRandom().mnemonic;
-  const xpub = HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
+  return HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
+}
+
+/** A fresh account with a random test wallet, so a test sees only its own objects. */
+export async function newAccount(body = {}) {
+  const xpub = await randomXpub();
   const res = await api("POST", "/v1/admin/accounts", { token: env.admin_token, json: { display_name: "Shop", xpub_test: xpub, ...body } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;

@@ -131,6 +131,7 @@ mod tests {
             success_url: None,
             cancel_url: None,
             return_url: None,
+            restart_url: None,
             branding: Branding::default(),
         }
     }

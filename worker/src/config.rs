@@ -49,6 +49,14 @@ pub fn test_helpers_enabled(env: &Env) -> bool {
     string(env, "KASSE_TEST_HELPERS").is_some_and(|v| v != "0" && v != "false")
 }
 
+/// Sessions one client IP may start per minute without a secret key (payment link page,
+/// publishable key): `STARTS_PER_MINUTE`, default 10.
+pub fn starts_per_minute(env: &Env) -> u64 {
+    string(env, "STARTS_PER_MINUTE")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10)
+}
+
 /// Chains this deployment watches: catalogue entries whose RPC URL is configured.
 pub fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
     catalogue()

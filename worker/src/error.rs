@@ -133,9 +133,15 @@ impl From<worker::Error> for ApiError {
 
 impl From<kasse_shared::api::ParamError> for ApiError {
     fn from(e: kasse_shared::api::ParamError) -> Self {
+        // A field the key may not send is a question of permission, not of syntax.
+        let (status, kind) = if e.code == kasse_shared::api::create::PUBLISHABLE_RESTRICTED {
+            (403, ErrorType::PermissionError)
+        } else {
+            (400, ErrorType::InvalidRequestError)
+        };
         Self {
-            status: 400,
-            kind: ErrorType::InvalidRequestError,
+            status,
+            kind,
             code: e.code,
             message: e.message,
             param: e.param,

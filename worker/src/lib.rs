@@ -6,6 +6,7 @@
 
 mod auth;
 mod config;
+mod cors;
 mod entropy;
 mod error;
 mod http;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256};
 use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::api::list::SessionFilter;
+use kasse_shared::link::PaymentLink;
 use kasse_shared::session::{Heads, Payment, PaymentStatus, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -111,9 +112,50 @@ pub struct NewXpub {
     pub node_id: String,
 }
 
+/// An account's row: settings and times.
+#[derive(Debug, Deserialize)]
+pub struct AccountRow {
+    pub settings: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct XpubRow {
+    pub livemode: u8,
+    pub xpub: String,
+    pub next_index: u64,
+}
+
+/// An API key as listed: never the key, only its redacted form.
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct KeyInfo {
+    pub id: String,
+    pub kind: String,
+    pub livemode: u8,
+    pub redacted: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// A JSON document row: a session (with `accessed_at`, kept beside the document) or a link.
 #[derive(Debug, Deserialize)]
 struct SessionRow {
     data: String,
+    #[serde(default)]
+    accessed_at: Option<String>,
+}
+
+impl SessionRow {
+    fn session(&self) -> ApiResult<Session> {
+        let mut session: Session = serde_json::from_str(&self.data)
+            .map_err(|e| ApiError::internal(format!("stored session: {e}")))?;
+        session.accessed_at = self
+            .accessed_at
+            .as_deref()
+            .and_then(Timestamp::parse_rfc3339);
+        Ok(session)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -430,10 +472,7 @@ impl Store {
             )?);
         }
         for k in keys {
-            batch.push(self.stmt(
-                "INSERT INTO api_keys (id, account_id, livemode, kind, key_hash, redacted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
-            )?);
+            batch.push(self.insert_key_stmt(account_id, k, now)?);
         }
         match self.batch(batch).await {
             Ok(_) => Ok(()),
@@ -456,6 +495,139 @@ impl Store {
             )?
             .first(None)
             .await?)
+    }
+
+    pub async fn account(&self, account_id: &str) -> ApiResult<Option<AccountRow>> {
+        Ok(self
+            .stmt(
+                "SELECT settings, created_at, updated_at FROM accounts WHERE id = ?1",
+                &[text(account_id)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    pub async fn xpubs(&self, account_id: &str) -> ApiResult<Vec<XpubRow>> {
+        Ok(self
+            .stmt(
+                "SELECT livemode, xpub, next_index FROM account_xpubs WHERE account_id = ?1 ORDER BY livemode",
+                &[text(account_id)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    /// New settings, and xpubs (with their first keys) for modes that had none, in one
+    /// batch. The primary key (account, mode) refuses a second xpub for a mode even when
+    /// two updates race; the unique external node refuses one registered elsewhere.
+    pub async fn update_account(
+        &self,
+        account_id: &str,
+        settings: &Settings,
+        xpubs: &[NewXpub],
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
+        let mut batch = vec![self.stmt(
+            "UPDATE accounts SET settings = ?2, updated_at = ?3 WHERE id = ?1",
+            &[text(account_id), text(&settings), text(now)],
+        )?];
+        for x in xpubs {
+            batch.push(self.stmt(
+                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), text(now)],
+            )?);
+        }
+        for k in keys {
+            batch.push(self.insert_key_stmt(account_id, k, now)?);
+        }
+        match self.batch(batch).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.to_string().contains("account_xpubs.external_node") => {
+                Err(ApiError::invalid(
+                    "xpub_in_use",
+                    "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
+                ))
+            }
+            Err(e) if e.to_string().contains("account_xpubs.account_id") => Err(ApiError::invalid(
+                "xpub_immutable",
+                "This mode already has an xpub; xpubs cannot be changed.",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn insert_key_stmt(&self, account_id: &str, k: &NewKey, now: &str) -> ApiResult<Stmt<'_>> {
+        self.stmt(
+            "INSERT INTO api_keys (id, account_id, livemode, kind, key_hash, redacted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
+        )
+    }
+
+    pub async fn insert_key(&self, account_id: &str, key: &NewKey, now: &str) -> ApiResult<()> {
+        self.insert_key_stmt(account_id, key, now)?.run().await?;
+        Ok(())
+    }
+
+    /// An account's keys in one mode, newest first (revoked ones included).
+    pub async fn keys(&self, account_id: &str, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
+        Ok(self
+            .stmt(
+                "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
+                 WHERE account_id = ?1 AND livemode = ?2 ORDER BY created_at DESC, id DESC",
+                &[text(account_id), flag(livemode)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    /// Revokes a key of this account and mode, unless it is the mode's last active secret
+    /// key (the merchant would lock themselves out). `Ok(false)`: that was the case.
+    pub async fn revoke_key(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+        now: &str,
+    ) -> ApiResult<bool> {
+        let result = self
+            .stmt(
+                "UPDATE api_keys SET revoked_at = ?4
+                 WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND revoked_at IS NULL
+                   AND (kind = 'publishable' OR (SELECT COUNT(*) FROM api_keys
+                        WHERE account_id = ?2 AND livemode = ?3 AND kind = 'secret' AND revoked_at IS NULL) > 1)",
+                &[text(id), text(account_id), flag(livemode), text(now)],
+            )?
+            .run()
+            .await?;
+        let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+        Ok(changed > 0)
+    }
+
+    /// The settings of the account that owns a session (CORS preflights know only the id).
+    pub async fn settings_of_session(&self, session_id: &str) -> ApiResult<Option<Settings>> {
+        self.settings_by(
+            "SELECT a.settings FROM checkout_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = ?1",
+            session_id,
+        )
+        .await
+    }
+
+    pub async fn settings_of_link(&self, link_id: &str) -> ApiResult<Option<Settings>> {
+        self.settings_by(
+            "SELECT a.settings FROM payment_links l JOIN accounts a ON a.id = l.account_id WHERE l.id = ?1",
+            link_id,
+        )
+        .await
+    }
+
+    async fn settings_by(&self, sql: &str, id: &str) -> ApiResult<Option<Settings>> {
+        let json: Option<String> = self.stmt(sql, &[text(id)])?.first(Some("settings")).await?;
+        json.map(|j| serde_json::from_str(&j).map_err(ApiError::internal))
+            .transpose()
     }
 
     pub async fn account_settings(&self, account_id: &str) -> ApiResult<Settings> {
@@ -587,16 +759,12 @@ impl Store {
     pub async fn session(&self, id: &str) -> ApiResult<Option<Session>> {
         let row: Option<SessionRow> = self
             .stmt(
-                "SELECT data FROM checkout_sessions WHERE id = ?1",
+                "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
                 &[text(id)],
             )?
             .first(None)
             .await?;
-        row.map(|r| {
-            serde_json::from_str(&r.data)
-                .map_err(|e| ApiError::internal(format!("session {id}: {e}")))
-        })
-        .transpose()
+        row.map(|r| r.session()).transpose()
     }
 
     pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
@@ -784,7 +952,7 @@ impl Store {
         let rows: Vec<SessionRow> = self
             .stmt(
                 &format!(
-                    "SELECT data FROM checkout_sessions
+                    "SELECT data, accessed_at FROM checkout_sessions
                      WHERE account_id = ?1 AND livemode = ?2
                        AND (?3 IS NULL OR status IN (SELECT value FROM json_each(?3)))
                        AND (?4 IS NULL OR payment_link = ?4)
@@ -816,8 +984,8 @@ impl Store {
             .await?
             .results()?;
         let mut sessions = rows
-            .into_iter()
-            .map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
+            .iter()
+            .map(SessionRow::session)
             .collect::<ApiResult<Vec<Session>>>()?;
         if before.is_some() {
             sessions.reverse();
@@ -954,6 +1122,18 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes up to 500 rate-limit counters whose window started before `before_ms`.
+    pub async fn purge_rate_limits(&self, before_ms: u64) -> ApiResult<()> {
+        self.stmt(
+            "DELETE FROM rate_limits WHERE rowid IN
+               (SELECT rowid FROM rate_limits WHERE window_unix < ?1 LIMIT 500)",
+            &[int(before_ms)],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
     /// Newest first: an account's events in one mode, optionally for one session or type.
     pub async fn events(
         &self,
@@ -1005,6 +1185,170 @@ impl Store {
             .first(None)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Records that a shopper opened the session, at most every five minutes and outside
+    /// the document, so `version`, `updated_at` and the ETag stay as they are.
+    pub async fn touch_session(&self, id: &str, now: Timestamp) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE checkout_sessions SET accessed_at = ?2
+             WHERE id = ?1 AND (accessed_at IS NULL OR accessed_at <= ?3)",
+            &[
+                text(id),
+                text(&now.to_string()),
+                text(&Timestamp(now.0.saturating_sub(300)).to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    // ----- payment links -----------------------------------------------------------------------
+
+    pub async fn insert_link(&self, link: &PaymentLink) -> ApiResult<()> {
+        self.stmt(
+            "INSERT INTO payment_links (id, account_id, livemode, active, data, created_at, created_unix, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &[
+                text(&link.id),
+                text(&link.account_id),
+                flag(link.livemode),
+                flag(link.active),
+                text(&serde_json::to_string(link).map_err(ApiError::internal)?),
+                text(&link.created_at.to_string()),
+                int(link.created_at.0),
+                text(&link.updated_at.to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// The link `id` if it belongs to this account and mode.
+    pub async fn link(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<PaymentLink>> {
+        let row: Option<SessionRow> = self
+            .stmt(
+                "SELECT data FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?;
+        row.map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
+            .transpose()
+    }
+
+    /// The link `id` whoever owns it: the public page and its POST know only the id.
+    pub async fn public_link(&self, id: &str) -> ApiResult<Option<PaymentLink>> {
+        let row: Option<SessionRow> = self
+            .stmt("SELECT data FROM payment_links WHERE id = ?1", &[text(id)])?
+            .first(None)
+            .await?;
+        row.map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
+            .transpose()
+    }
+
+    pub async fn update_link(&self, link: &PaymentLink) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE payment_links SET active = ?2, data = ?3, updated_at = ?4 WHERE id = ?1",
+            &[
+                text(&link.id),
+                flag(link.active),
+                text(&serde_json::to_string(link).map_err(ApiError::internal)?),
+                text(&link.updated_at.to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// When the link `id` of this account and mode was created (a list cursor).
+    pub async fn link_created_unix(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<u64>> {
+        Ok(self
+            .stmt(
+                "SELECT created_unix FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+            )?
+            .first(Some("created_unix"))
+            .await?)
+    }
+
+    /// One page of links, newest first, like [`Store::list_sessions`].
+    pub async fn list_links(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        active: Option<bool>,
+        cursor: Option<(bool, u64, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<PaymentLink>> {
+        let (after, before) = match cursor {
+            Some((true, unix, id)) => (Some((unix, id)), None),
+            Some((false, unix, id)) => (None, Some((unix, id))),
+            None => (None, None),
+        };
+        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let rows: Vec<SessionRow> = self
+            .stmt(
+                &format!(
+                    "SELECT data FROM payment_links
+                     WHERE account_id = ?1 AND livemode = ?2
+                       AND (?3 IS NULL OR active = ?3)
+                       AND (?4 IS NULL OR (created_unix, id) < (?4, ?5))
+                       AND (?6 IS NULL OR (created_unix, id) > (?6, ?7))
+                     ORDER BY created_unix {order}, id {order} LIMIT ?8"
+                ),
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    active.map_or(JsValue::NULL, flag),
+                    after.map_or(JsValue::NULL, |(u, _)| int(u)),
+                    opt_text(after.map(|(_, id)| id)),
+                    before.map_or(JsValue::NULL, |(u, _)| int(u)),
+                    opt_text(before.map(|(_, id)| id)),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        let mut links = rows
+            .into_iter()
+            .map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
+            .collect::<ApiResult<Vec<PaymentLink>>>()?;
+        if before.is_some() {
+            links.reverse();
+        }
+        Ok(links)
+    }
+
+    /// A fixed-window counter: how many hits `key` has had in the window that started at
+    /// `window_start_ms`, this one included.
+    pub async fn count_hit(&self, key: &str, window_start_ms: u64) -> ApiResult<u64> {
+        Ok(self
+            .stmt(
+                "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (key) DO UPDATE SET
+                   count = CASE WHEN rate_limits.window_unix = excluded.window_unix THEN rate_limits.count + 1 ELSE 1 END,
+                   window_unix = excluded.window_unix
+                 RETURNING count",
+                &[text(key), int(window_start_ms)],
+            )?
+            .first(Some("count"))
+            .await?
+            .unwrap_or(1))
     }
 
     // ----- watcher ---------------------------------------------------------------------------
@@ -1061,7 +1405,7 @@ impl Store {
                 .batch(vec![
                     self.stmt(
                         &format!(
-                            "SELECT data FROM checkout_sessions WHERE id {}",
+                            "SELECT data, accessed_at FROM checkout_sessions WHERE id {}",
                             filter.replace("{id}", "id")
                         ),
                         &args,
@@ -1081,10 +1425,7 @@ impl Store {
         }
         let sessions = rows
             .iter()
-            .map(|r| {
-                serde_json::from_str(&r.data)
-                    .map_err(|e| ApiError::internal(format!("stored session: {e}")))
-            })
+            .map(SessionRow::session)
             .collect::<ApiResult<Vec<Session>>>()?;
         Ok((sessions, payments))
     }

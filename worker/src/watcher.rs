@@ -93,6 +93,13 @@ pub async fn run(env: &Env) {
     if let Err(e) = store.purge_idempotency(purge_before).await {
         worker::console_error!("watcher: idempotency purge failed: {}", e.message);
     }
+    // Counters are per second to per minute; an hour is plenty of slack.
+    if let Err(e) = store
+        .purge_rate_limits(now.0.saturating_sub(3600).saturating_mul(1000))
+        .await
+    {
+        worker::console_error!("watcher: rate-limit purge failed: {}", e.message);
+    }
     if let Err(e) = store.unwatch_expired(now).await {
         worker::console_error!("watcher: unwatch failed: {}", e.message);
     }

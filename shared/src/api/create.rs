@@ -8,15 +8,30 @@ use super::{ParamError, lines};
 use crate::money::{AmountError, Cents, MAX_TOTAL, MIN_TOTAL};
 use crate::order::{self, Discount, LineItem, TotalError};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreateSession {
-    /// Before discounts: `amount`, or the sum of the lines.
-    pub subtotal: Cents,
-    /// What the shopper pays: the subtotal after the discounts, in order.
-    pub amount: Cents,
+/// What the shopper pays for: an amount or line items, after the discounts. A session
+/// gets it from its request (ad-hoc mode) or from its payment link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Order {
     pub currency: String,
+    /// Before discounts: `amount`, or the sum of the lines.
+    pub amount_subtotal: Cents,
+    /// What the shopper pays: the subtotal after the discounts, in order.
+    pub amount_total: Cents,
     pub line_items: Vec<LineItem>,
     pub discounts: Vec<Discount>,
+}
+
+/// Where a session's order comes from (seed 002's two modes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    AdHoc(Order),
+    /// `payment_link: "plink_…"`: amount, items and URLs are the link's.
+    Link(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSession {
+    pub source: Source,
     /// `chain_id` + `token`: the payment option fixed at creation.
     pub option: Option<(u64, String)>,
     pub success_url: Option<String>,
@@ -30,6 +45,7 @@ pub struct CreateSession {
 }
 
 const FIELDS: &[&str] = &[
+    "payment_link",
     "amount",
     "line_items",
     "discounts",
@@ -79,9 +95,72 @@ pub fn reject_unknown(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), 
     }
 }
 
-pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
-    let map = object(body)?;
+/// What a publishable key may send: the link and the shopper's email, nothing else.
+const PUBLISHABLE_FIELDS: &[&str] = &["payment_link", "customer_email"];
+
+/// Who is asking decides which fields may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    SecretKey,
+    /// May only start a session from a payment link (spec §2).
+    PublishableKey,
+}
+
+/// The error code of a field a publishable key may not send; the worker answers it with a 403.
+pub const PUBLISHABLE_RESTRICTED: &str = "publishable_key_restricted";
+
+pub fn parse(
+    body: &str,
+    livemode: bool,
+    requester: Requester,
+) -> Result<CreateSession, ParamError> {
+    parse_map(object(body)?, livemode, requester)
+}
+
+/// `POST /v1/public/payment_links/{id}/sessions`: the body may carry `customer_email`
+/// (or be empty); the link is the path's.
+pub fn parse_link_start(
+    body: &str,
+    link: &str,
+    livemode: bool,
+) -> Result<CreateSession, ParamError> {
+    let mut map = if body.trim().is_empty() {
+        Map::new()
+    } else {
+        object(body)?
+    };
+    reject_unknown(&map, &["customer_email"])?;
+    map.insert("payment_link".into(), Value::String(link.to_owned()));
+    parse_map(map, livemode, Requester::PublishableKey)
+}
+
+fn parse_map(
+    map: Map<String, Value>,
+    livemode: bool,
+    requester: Requester,
+) -> Result<CreateSession, ParamError> {
     reject_unknown(&map, FIELDS)?;
+    if requester == Requester::PublishableKey {
+        if let Some(field) = map
+            .keys()
+            .find(|k| !PUBLISHABLE_FIELDS.contains(&k.as_str()))
+        {
+            return Err(ParamError::new(
+                PUBLISHABLE_RESTRICTED,
+                field,
+                format!(
+                    "A publishable key may only send payment_link and customer_email; {field} comes from the payment link. Use a secret key on your server for ad-hoc sessions."
+                ),
+            ));
+        }
+        if map.get("payment_link").is_none_or(Value::is_null) {
+            return Err(ParamError::new(
+                PUBLISHABLE_RESTRICTED,
+                "payment_link",
+                "A publishable key may only create sessions from a payment link: send payment_link.",
+            ));
+        }
+    }
 
     if let Some(mode) = map.get("mode") {
         match mode.as_str() {
@@ -103,6 +182,71 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
         }
     }
 
+    let source = match map.get("payment_link") {
+        None | Some(Value::Null) => Source::AdHoc(parse_order(&map)?),
+        Some(link) => {
+            if let Some(field) = ORDER_FIELDS.iter().find(|f| map.contains_key(**f)) {
+                return Err(ParamError::new(
+                    "parameter_invalid",
+                    field,
+                    format!(
+                        "A session from a payment link takes its {field} from the link; send payment_link alone or {field} alone."
+                    ),
+                ));
+            }
+            Source::Link(link_id(link)?)
+        }
+    };
+
+    let option = parse_option(&map)?;
+
+    let expires_in = match map.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "expires_in",
+                format!("expires_in must be an integer number of seconds from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN}."),
+            )
+        })?),
+    };
+
+    let customer_email = optional_string(&map, "customer_email", 254)?;
+    if let Some(email) = &customer_email {
+        let valid = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }) && !email.chars().any(char::is_whitespace);
+        if !valid {
+            return Err(ParamError::new(
+                "email_invalid",
+                "customer_email",
+                "customer_email is not a valid email address.",
+            ));
+        }
+    }
+
+    Ok(CreateSession {
+        source,
+        option,
+        success_url: optional_url(&map, "success_url", livemode)?,
+        cancel_url: optional_url(&map, "cancel_url", livemode)?,
+        return_url: optional_url(&map, "return_url", livemode)?,
+        customer_email,
+        customer_id: optional_string(&map, "customer_id", 255)?,
+        description: optional_string(&map, "description", 500)?,
+        metadata: parse_metadata(map.get("metadata"))?,
+        expires_in,
+    })
+}
+
+/// The fields that make an order: a session from a payment link may send none of them.
+pub const ORDER_FIELDS: &[&str] = &["amount", "line_items", "discounts", "currency"];
+
+/// `amount` or `line_items` (+ `discounts`, `currency`): the exact totals.
+pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
     let (subtotal, currency, line_items) = match (map.get("amount"), map.get("line_items")) {
         (Some(_), Some(_)) => {
             return Err(ParamError::new(
@@ -158,52 +302,31 @@ pub fn parse(body: &str, livemode: bool) -> Result<CreateSession, ParamError> {
         ParamError::new("amount_out_of_range", param, message)
     })?;
 
-    let option = parse_option(&map)?;
-
-    let expires_in = match map.get("expires_in") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
-            ParamError::new(
-                "parameter_invalid",
-                "expires_in",
-                format!("expires_in must be an integer number of seconds from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN}."),
-            )
-        })?),
-    };
-
-    let customer_email = optional_string(&map, "customer_email", 254)?;
-    if let Some(email) = &customer_email {
-        let valid = email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        }) && !email.chars().any(char::is_whitespace);
-        if !valid {
-            return Err(ParamError::new(
-                "email_invalid",
-                "customer_email",
-                "customer_email is not a valid email address.",
-            ));
-        }
-    }
-
-    Ok(CreateSession {
-        subtotal,
-        amount,
+    Ok(Order {
         currency,
+        amount_subtotal: subtotal,
+        amount_total: amount,
         line_items,
         discounts,
-        option,
-        success_url: optional_url(&map, "success_url", livemode)?,
-        cancel_url: optional_url(&map, "cancel_url", livemode)?,
-        return_url: optional_url(&map, "return_url", livemode)?,
-        customer_email,
-        customer_id: optional_string(&map, "customer_id", 255)?,
-        description: optional_string(&map, "description", 500)?,
-        metadata: parse_metadata(map.get("metadata"))?,
-        expires_in,
     })
+}
+
+/// A payment link id, as a parameter; whether it exists is the worker's question.
+fn link_id(value: &Value) -> Result<String, ParamError> {
+    match value.as_str() {
+        Some(id) if crate::ids::is_id(id, "plink_") => Ok(id.to_owned()),
+        // The same answer as for a well-formed id that does not exist.
+        Some(id) => Err(ParamError::new(
+            "resource_missing",
+            "payment_link",
+            format!("No such payment link: '{id}'."),
+        )),
+        None => Err(ParamError::new(
+            "parameter_invalid",
+            "payment_link",
+            "payment_link must be a payment link id such as \"plink_…\".",
+        )),
+    }
 }
 
 /// `chain_id` + `token` (both or neither); the token upper-cased.
@@ -346,7 +469,7 @@ pub(super) fn decimal(
     }
 }
 
-fn optional_string(
+pub(crate) fn optional_string(
     map: &Map<String, Value>,
     key: &str,
     max: usize,
@@ -372,7 +495,7 @@ fn optional_string(
     }
 }
 
-fn optional_url(
+pub(crate) fn optional_url(
     map: &Map<String, Value>,
     key: &str,
     livemode: bool,
@@ -459,7 +582,7 @@ mod tests {
     use super::*;
 
     fn err(body: &str) -> ParamError {
-        parse(body, false).expect_err("should be refused")
+        parse(body, false, Requester::SecretKey).expect_err("should be refused")
     }
 
     #[test]
@@ -484,9 +607,17 @@ mod tests {
 
     #[test]
     fn minimal_and_full_requests() {
-        let ok = parse(r#"{"amount":{"value":"49.99","currency":"usd"}}"#, false).expect("valid");
-        assert_eq!(ok.amount, Cents(4999));
-        assert_eq!(ok.currency, "USD");
+        let ok = parse(
+            r#"{"amount":{"value":"49.99","currency":"usd"}}"#,
+            false,
+            Requester::SecretKey,
+        )
+        .expect("valid");
+        let Source::AdHoc(order) = &ok.source else {
+            panic!("ad-hoc")
+        };
+        assert_eq!(order.amount_total, Cents(4999));
+        assert_eq!(order.currency, "USD");
         assert_eq!(ok.option, None);
 
         let full = parse(
@@ -494,6 +625,7 @@ mod tests {
                 "success_url":"https://shop.example/ok?s={CHECKOUT_SESSION_ID}","cancel_url":"http://localhost:3000/c",
                 "customer_email":"a@b.co","metadata":{"order":"42"},"expires_in":600}"#,
             false,
+            Requester::SecretKey,
         )
         .expect("valid");
         assert_eq!(full.option, Some((31337, "USDC".into())));
@@ -610,8 +742,11 @@ mod tests {
     fn live_mode_needs_https() {
         let body =
             r#"{"amount":{"value":"1","currency":"USD"},"success_url":"http://shop.example/ok"}"#;
-        assert!(parse(body, false).is_ok());
-        assert_eq!(parse(body, true).map_err(|e| e.code), Err("url_invalid"));
+        assert!(parse(body, false, Requester::SecretKey).is_ok());
+        assert_eq!(
+            parse(body, true, Requester::SecretKey).map_err(|e| e.code),
+            Err("url_invalid")
+        );
     }
 
     #[test]
@@ -627,5 +762,57 @@ mod tests {
         assert!(parse_metadata(Some(&long_key)).is_err());
         let long_value = serde_json::json!({ "k": "v".repeat(501) });
         assert!(parse_metadata(Some(&long_value)).is_err());
+    }
+
+    #[test]
+    fn link_mode_takes_the_order_from_the_link() {
+        let link = "plink_0123456789abcdefghijABCD";
+        let ok = parse(
+            &format!(r#"{{"payment_link":"{link}","customer_email":"a@b.co"}}"#),
+            false,
+            Requester::PublishableKey,
+        )
+        .expect("valid");
+        assert_eq!(ok.source, Source::Link(link.into()));
+        assert_eq!(ok.customer_email.as_deref(), Some("a@b.co"));
+
+        let with_amount =
+            format!(r#"{{"payment_link":"{link}","amount":{{"value":"1","currency":"USD"}}}}"#);
+        let e = parse(&with_amount, false, Requester::SecretKey).expect_err("both");
+        assert_eq!(
+            (e.code, e.param.as_deref()),
+            ("parameter_invalid", Some("amount"))
+        );
+        let e = parse(r#"{"payment_link":"plink_x"}"#, false, Requester::SecretKey)
+            .expect_err("malformed id");
+        assert_eq!(e.code, "resource_missing");
+    }
+
+    #[test]
+    fn publishable_keys_may_send_only_the_link_and_an_email() {
+        let e = parse(
+            r#"{"amount":{"value":"1","currency":"USD"}}"#,
+            false,
+            Requester::PublishableKey,
+        )
+        .expect_err("ad-hoc");
+        assert_eq!(
+            (e.code, e.param.as_deref()),
+            (PUBLISHABLE_RESTRICTED, Some("amount"))
+        );
+        let e = parse(
+            r#"{"payment_link":"plink_0123456789abcdefghijABCD","metadata":{"a":"b"}}"#,
+            false,
+            Requester::PublishableKey,
+        )
+        .expect_err("metadata");
+        assert_eq!(e.param.as_deref(), Some("metadata"));
+        let e = parse(
+            r#"{"customer_email":"a@b.co"}"#,
+            false,
+            Requester::PublishableKey,
+        )
+        .expect_err("no link");
+        assert_eq!(e.param.as_deref(), Some("payment_link"));
     }
 }

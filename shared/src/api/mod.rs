@@ -3,6 +3,7 @@
 
 pub mod create;
 pub mod lines;
+pub mod links;
 pub mod list;
 pub mod view;
 

@@ -249,6 +249,7 @@ pub fn shopper_view(
     heads: &Heads,
     catalogue: &Catalogue,
     branding: Branding,
+    base_url: &str,
     now: Timestamp,
 ) -> ShopperView {
     let sel = session.selected.as_ref();
@@ -324,6 +325,10 @@ pub fn shopper_view(
         success_url: success_url(session),
         cancel_url: session.cancel_url.clone(),
         return_url: session.return_url.clone(),
+        restart_url: session
+            .payment_link
+            .as_deref()
+            .map(|link| crate::link::page_url(base_url, link)),
         branding,
     }
 }

@@ -21,21 +21,53 @@ fn xpub_param(
 ) -> Result<Option<NewXpub>, ParamError> {
     match map.get(param) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(xpub)) => {
-            let chain = ExternalChain::from_xpub(xpub)
-                .map_err(|e| ParamError::new("xpub_invalid", param, format!("{param}: {e}.")))?;
-            Ok(Some(NewXpub {
-                livemode,
-                xpub: xpub.trim().to_owned(),
-                node_id: chain.node_id(),
-            }))
-        }
+        Some(Value::String(xpub)) => checked_xpub(xpub, param, livemode).map(Some),
         Some(_) => Err(ParamError::new(
             "parameter_invalid",
             param,
             format!("{param} must be a string."),
         )),
     }
+}
+
+/// An xpub that derives addresses: depth 3 or 4, public version, good checksum.
+pub(crate) fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
+    let chain = ExternalChain::from_xpub(xpub)
+        .map_err(|e| ParamError::new("xpub_invalid", param, format!("{param}: {e}.")))?;
+    Ok(NewXpub {
+        livemode,
+        xpub: xpub.trim().to_owned(),
+        node_id: chain.node_id(),
+    })
+}
+
+/// A secret and a publishable key for `livemode`: the rows to store (hashes only) and
+/// the keys to show once, named `sk_test`, `pk_test`, ….
+pub(crate) fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey> {
+    [KeyKind::Secret, KeyKind::Publishable]
+        .into_iter()
+        .map(|kind| {
+            let (row, key) = new_key(kind, livemode);
+            shown.insert(
+                kind.prefix(livemode).trim_end_matches('_').to_owned(),
+                Value::String(key),
+            );
+            row
+        })
+        .collect()
+}
+
+/// A fresh key: its row (hash and redacted form) and the key itself, to show once.
+pub(crate) fn new_key(kind: KeyKind, livemode: bool) -> (NewKey, String) {
+    let key = entropy::token(kind.prefix(livemode), 32);
+    let row = NewKey {
+        id: entropy::id("key_"),
+        livemode,
+        kind,
+        hash: key_hash(&key),
+        redacted: redact(&key),
+    };
+    (row, key)
 }
 
 pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> {
@@ -82,20 +114,7 @@ pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> 
     let mut keys = Vec::new();
     let mut shown = Map::new();
     for xpub in test.iter().chain(live.iter()) {
-        for kind in [KeyKind::Secret, KeyKind::Publishable] {
-            let key = entropy::token(kind.prefix(xpub.livemode), 32);
-            shown.insert(
-                kind.prefix(xpub.livemode).trim_end_matches('_').to_owned(),
-                Value::String(key.clone()),
-            );
-            keys.push(NewKey {
-                id: entropy::id("key_"),
-                livemode: xpub.livemode,
-                kind,
-                hash: key_hash(&key),
-                redacted: redact(&key),
-            });
-        }
+        keys.extend(first_keys(xpub.livemode, &mut shown));
     }
     let xpubs: Vec<NewXpub> = test.into_iter().chain(live).collect();
     let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();

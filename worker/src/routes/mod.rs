@@ -1,14 +1,17 @@
 //! Request routing. Paths are matched on their segments; `/api/v1/…` is an alias of `/v1/…`.
 
+mod account;
 mod admin;
 mod events;
 mod health;
+mod links;
 mod pages;
 pub(crate) mod sessions;
 mod test_helpers;
 
 use worker::{Env, Method, Request, Response};
 
+use crate::cors;
 use crate::error::{ApiError, ApiResult};
 use crate::idempotency::{self, Begin};
 
@@ -20,15 +23,32 @@ pub async fn dispatch(req: Request, env: &Env) -> Response {
         .filter(|rest| rest.starts_with("/v1/"))
         .unwrap_or(&path);
     let segments: Vec<&str> = trimmed.trim_matches('/').split('/').collect();
-    if method != Method::Post {
-        return respond(route(&method, &segments, req, env).await);
+    if !cors::is_public(&segments) {
+        return handle(&method, &segments, req, env).await;
+    }
+    if method == Method::Options {
+        return respond(cors::preflight(&req, env, &segments).await);
+    }
+    let origin = match cors::allowed_origin(&req, env, &segments).await {
+        Ok(origin) => origin,
+        Err(error) => return error.into_response(),
+    };
+    let mut response = handle(&method, &segments, req, env).await;
+    cors::decorate(&mut response, origin.as_deref());
+    response
+}
+
+/// Routes the request; every POST goes through `Idempotency-Key` handling.
+async fn handle(method: &Method, segments: &[&str], req: Request, env: &Env) -> Response {
+    if *method != Method::Post {
+        return respond(route(method, segments, req, env).await);
     }
     let now_unix = worker::Date::now().as_millis() / 1000;
     match idempotency::begin(&req, env, now_unix).await {
-        Ok(Begin::Untracked) => respond(route(&method, &segments, req, env).await),
+        Ok(Begin::Untracked) => respond(route(method, segments, req, env).await),
         Ok(Begin::Answered(response)) => response,
         Ok(Begin::Fresh(claim)) => {
-            let response = respond(route(&method, &segments, req, env).await);
+            let response = respond(route(method, segments, req, env).await);
             claim.finish(env, response).await
         }
         Err(error) => error.into_response(),
@@ -56,6 +76,20 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "public", "checkout_sessions", id, "select"]) => {
             sessions::public_select(req, env, id).await
         }
+        (Get, ["v1", "account"]) => account::retrieve(req, env).await,
+        (Post, ["v1", "account"]) => account::update(req, env).await,
+        (Get, ["v1", "api_keys"]) => account::list(req, env).await,
+        (Post, ["v1", "api_keys"]) => account::create(req, env).await,
+        (Post, ["v1", "api_keys", id, "revoke"]) => account::revoke(req, env, id).await,
+        (Post, ["v1", "payment_links"]) => links::create(req, env).await,
+        (Get, ["v1", "payment_links"]) => links::list(req, env).await,
+        (Get, ["v1", "payment_links", id]) => links::retrieve(req, env, id).await,
+        (Post, ["v1", "payment_links", id]) => links::update(req, env, id).await,
+        (Post, ["v1", "public", "payment_links", id, "sessions"]) => {
+            links::public_start(req, env, id).await
+        }
+        (Get | Method::Head, ["l", id]) => links::page(env, id).await,
+        (Post, ["l", id]) => links::page_start(req, env, id).await,
         (Get, ["v1", "events"]) => events::list(req, env).await,
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await

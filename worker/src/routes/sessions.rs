@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};
-use kasse_shared::account::Settings;
+use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::api::ParamError;
+use kasse_shared::api::create::{CreateSession, Order, Requester, Source};
 use kasse_shared::api::list::{self, Cursor};
-use kasse_shared::api::view::{Audience, session_object, shopper_view};
+use kasse_shared::api::view::{Audience, checkout_url, session_object, shopper_view};
 use kasse_shared::api::{EventData, EventObject, create};
 use kasse_shared::catalogue::{Catalogue, Chain};
 use kasse_shared::hd::ExternalChain;
@@ -18,10 +19,11 @@ use kasse_shared::quote::{FeedReading, native_quote, offers_native};
 use kasse_shared::session::Quote;
 use kasse_shared::session::select::{self, SelectError};
 use kasse_shared::session::{self, CancelError, EventType, Session, Status};
+use kasse_shared::shopper::{ShopperView, StartedSession};
 use kasse_shared::time::Timestamp;
 use worker::{Date, Env, Request, Response};
 
-use crate::auth::{Caller, secret_caller};
+use crate::auth::{self, Caller, secret_caller};
 use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -33,26 +35,119 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(Date::now().as_millis())
 }
 
+/// `POST /v1/checkout_sessions`: ad-hoc (secret key) or from a payment link (secret or
+/// publishable key). A publishable key gets the shopper's view, not the merchant's.
 pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let params = create::parse(&body_text(&mut req).await?, caller.livemode)?;
-    let now = now();
+    let caller = auth::caller(&req, &store).await?;
+    let requester = match caller.kind {
+        KeyKind::Secret => Requester::SecretKey,
+        KeyKind::Publishable => Requester::PublishableKey,
+    };
+    let mut params = create::parse(&body_text(&mut req).await?, caller.livemode, requester)?;
+    let base = config::base_url(env, Some(&origin(&req)?));
+    let order = match &params.source {
+        Source::AdHoc(order) => order.clone(),
+        Source::Link(id) => {
+            let link = store
+                .link(&caller.account_id, caller.livemode, id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid("resource_missing", format!("No such payment link: '{id}'."))
+                        .with_param("payment_link")
+                })?;
+            if !link.active {
+                return Err(ApiError::invalid(
+                    "payment_link_inactive",
+                    format!("The payment link '{id}' is not active."),
+                )
+                .with_param("payment_link"));
+            }
+            if caller.kind == KeyKind::Publishable {
+                limit_starts(&req, env, &store).await?;
+            }
+            params.inherit(&link)
+        }
+    };
+    let merchant = Merchant {
+        account_id: &caller.account_id,
+        livemode: caller.livemode,
+        settings: &caller.settings,
+    };
+    let session = open_session(env, &store, &merchant, params, order, &base).await?;
+    match caller.kind {
+        KeyKind::Secret => Ok(json_response(
+            200,
+            &session_object(
+                &session,
+                &[],
+                &Default::default(),
+                config::catalogue(),
+                &base,
+                Audience::SecretKey,
+            ),
+        )),
+        KeyKind::Publishable => started_response(&store, &session, &base).await,
+    }
+}
 
+/// Whom a session is opened for: an account in one mode, with its settings.
+pub(crate) struct Merchant<'a> {
+    pub account_id: &'a str,
+    pub livemode: bool,
+    pub settings: &'a Settings,
+}
+
+/// Sessions started without a secret key (publishable key, the link page) per client IP
+/// and minute: each one reserves an address, so a script must not burn thousands.
+pub(crate) async fn limit_starts(req: &Request, env: &Env, store: &Store) -> ApiResult<()> {
+    const WINDOW_MS: u64 = 60_000;
+    let now_ms = Date::now().as_millis();
+    let window = now_ms - now_ms % WINDOW_MS;
+    let ip = req
+        .headers()
+        .get("cf-connecting-ip")?
+        .unwrap_or_else(|| "unknown".into());
+    let hits = store.count_hit(&format!("start:{ip}"), window).await?;
+    if hits > config::starts_per_minute(env) {
+        let retry = (window + WINDOW_MS - now_ms).div_ceil(1000);
+        return Err(ApiError::new(
+            429,
+            ErrorType::RateLimitError,
+            "rate_limited",
+            "Too many checkout sessions were started from this address in the last minute; retry after the Retry-After delay.",
+        )
+        .with_retry_after(retry));
+    }
+    Ok(())
+}
+
+/// Quotes every option, reserves the address and writes the session with its
+/// `session.created` event: the part of creation every route shares.
+pub(crate) async fn open_session(
+    env: &Env,
+    store: &Store,
+    merchant: &Merchant<'_>,
+    params: CreateSession,
+    order: Order,
+    base: &str,
+) -> ApiResult<Session> {
+    let caller = merchant;
+    let now = now();
     let served = config::served_chains(env);
     let served_ids: Vec<u64> = served.iter().map(|(c, _)| c.chain_id).collect();
     let stablecoins = stablecoin_quotes(
         config::catalogue(),
         &served_ids,
         caller.livemode,
-        &caller.settings,
-        params.amount,
+        caller.settings,
+        order.amount_total,
         now,
     );
     // Chains whose native coin may be offered: each needs a price and a baseline.
     let native_chains: Vec<(&Chain, String)> = served
         .into_iter()
-        .filter(|(c, _)| offers_native(c, &caller.settings, caller.livemode))
+        .filter(|(c, _)| offers_native(c, caller.settings, caller.livemode))
         .filter(|(c, _)| {
             params
                 .option
@@ -77,7 +172,7 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     }
 
     let (xpub, index) = store
-        .reserve_index(&caller.account_id, caller.livemode)
+        .reserve_index(caller.account_id, caller.livemode)
         .await?
         .ok_or_else(|| {
             let mode = if caller.livemode { "live" } else { "test" };
@@ -96,8 +191,8 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     let natives = open_native(
         env,
         &native_chains,
-        &caller.settings,
-        params.amount,
+        caller.settings,
+        order.amount_total,
         address,
         now,
     )
@@ -133,16 +228,19 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     let session = Session {
         client_secret: format!("{id}_secret_{}", entropy::token("", 24)),
         id,
-        account_id: caller.account_id.clone(),
+        account_id: caller.account_id.to_owned(),
         livemode: caller.livemode,
-        payment_link: None,
+        payment_link: match &params.source {
+            Source::Link(id) => Some(id.clone()),
+            Source::AdHoc(_) => None,
+        },
         status: Status::Pending,
         version: 1,
-        currency: params.currency,
-        amount_subtotal: params.subtotal,
-        amount_total: params.amount,
-        line_items: params.line_items,
-        discounts: params.discounts,
+        currency: order.currency,
+        amount_subtotal: order.amount_subtotal,
+        amount_total: order.amount_total,
+        line_items: order.line_items,
+        discounts: order.discounts,
         options: selected.clone().map_or(options, |q| vec![q]),
         selected,
         address,
@@ -169,14 +267,7 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         used_at: None,
         noticed: Default::default(),
     };
-    let base = config::base_url(env, Some(&origin(&req)?));
-    let event = event(
-        &session,
-        EventType::Created,
-        &[],
-        &Default::default(),
-        &base,
-    )?;
+    let event = event(&session, EventType::Created, &[], &Default::default(), base)?;
     store
         .insert_session(
             &session,
@@ -186,18 +277,7 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
             &entropy::token("wt_", 16),
         )
         .await?;
-    let heads = Default::default();
-    Ok(json_response(
-        200,
-        &session_object(
-            &session,
-            &[],
-            &heads,
-            config::catalogue(),
-            &base,
-            Audience::SecretKey,
-        ),
-    ))
+    Ok(session)
 }
 
 /// What creation learnt of the native coins: quotes, baselines and prices to cache.
@@ -527,21 +607,37 @@ pub(crate) async fn session_response(
 }
 
 /// The shopper's view of `session` as stored now.
-async fn shopper_response(store: &Store, session: &Session) -> ApiResult<Response> {
+async fn view_of(store: &Store, session: &Session, base: &str) -> ApiResult<ShopperView> {
     let payments = store.payments(&session.id).await?;
     let heads = store.heads().await?;
     let branding = store.account_settings(&session.account_id).await?.branding;
-    Ok(json_response(
-        200,
-        &shopper_view(
-            session,
-            &payments,
-            &heads,
-            config::catalogue(),
-            branding,
-            now(),
-        ),
+    Ok(shopper_view(
+        session,
+        &payments,
+        &heads,
+        config::catalogue(),
+        branding,
+        base,
+        now(),
     ))
+}
+
+async fn shopper_response(store: &Store, session: &Session, base: &str) -> ApiResult<Response> {
+    Ok(json_response(200, &view_of(store, session, base).await?))
+}
+
+/// A session started in a browser: the shopper's view, its client secret and hosted page.
+pub(crate) async fn started_response(
+    store: &Store,
+    session: &Session,
+    base: &str,
+) -> ApiResult<Response> {
+    let started = StartedSession {
+        view: view_of(store, session, base).await?,
+        client_secret: session.client_secret.clone(),
+        checkout_url: checkout_url(base, session),
+    };
+    Ok(json_response(200, &started))
 }
 
 pub const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
@@ -567,10 +663,51 @@ async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Ses
     Ok(session)
 }
 
+/// `GET /v1/public/checkout_sessions/{id}`: the shopper view, with an ETag over all of it
+/// but `server_time`, so a poll that finds nothing new is a bodiless 304.
 pub async fn public_retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let session = public_session(&req, &store, id).await?;
-    shopper_response(&store, &session).await
+    let now = now();
+    if session
+        .accessed_at
+        .is_none_or(|t| t.0.saturating_add(ACCESS_EVERY_SECS) <= now.0)
+    {
+        store.touch_session(&session.id, now).await?;
+    }
+    let base = config::base_url(env, Some(&origin(&req)?));
+    let view = view_of(&store, &session, &base).await?;
+    let tag = etag(&view)?;
+    let fresh = req
+        .headers()
+        .get("if-none-match")?
+        .is_some_and(|given| given.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut response = if fresh {
+        Response::empty()?.with_status(304)
+    } else {
+        json_response(200, &view)
+    };
+    response.headers_mut().set("etag", &tag)?;
+    response.headers_mut().set("cache-control", "no-store")?;
+    Ok(response)
+}
+
+/// `accessed_at` is written at most this often (spec §5).
+const ACCESS_EVERY_SECS: u64 = 300;
+
+/// A weak ETag: the view changes with every answer's `server_time`, nothing else counts.
+fn etag(view: &ShopperView) -> ApiResult<String> {
+    use sha2::{Digest, Sha256};
+    let stable = ShopperView {
+        server_time: Timestamp(0),
+        ..view.clone()
+    };
+    let bytes = serde_json::to_vec(&stable).map_err(ApiError::internal)?;
+    let digest = Sha256::digest(&bytes);
+    Ok(format!(
+        "W/\"{}\"",
+        alloy_primitives::hex::encode(&digest[..12])
+    ))
 }
 
 /// Optional `{"tx_hash": "0x…"}` body of a check.
@@ -667,7 +804,7 @@ pub async fn public_check(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
         .session(id)
         .await?
         .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
-    shopper_response(&store, &session).await
+    shopper_response(&store, &session, &base).await
 }
 
 /// `POST /v1/public/checkout_sessions/{id}/select` (client secret): the shopper picks the
@@ -675,6 +812,7 @@ pub async fn public_check(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
 pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let session = public_session(&req, &store, id).await?;
+    let base = config::base_url(env, Some(&origin(&req)?));
     let (chain_id, token) = create::parse_select(&body_text(&mut req).await?)?;
     let has_payments = !store.payment_rows(&session.id).await?.is_empty();
     let now = now();
@@ -722,7 +860,7 @@ pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<R
         .session(id)
         .await?
         .ok_or_else(|| ApiError::not_found("The session disappeared."))?;
-    shopper_response(&store, &session).await
+    shopper_response(&store, &session, &base).await
 }
 
 /// How long a cached feed round may serve a re-quote.

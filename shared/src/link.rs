@@ -1,0 +1,141 @@
+//! Payment links (seed 002's `linkId`): a fixed order that anyone with its URL can start a
+//! session from. The link is the merchant's; each session it starts is the shopper's.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::create::{CreateSession, Order};
+use crate::time::Timestamp;
+
+/// A payment link as stored (the `data` column) and, with its `url`, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentLink {
+    pub id: String,
+    pub object: String,
+    pub account_id: String,
+    pub livemode: bool,
+    pub active: bool,
+    #[serde(flatten)]
+    pub order: Order,
+    pub description: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub return_url: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The wire object: the link and its public page.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkObject<'a> {
+    #[serde(flatten)]
+    pub link: &'a PaymentLink,
+    pub url: String,
+}
+
+/// `{BASE}/l/{id}`: the public page whose POST starts a session.
+pub fn page_url(base_url: &str, id: &str) -> String {
+    format!("{}/l/{id}", base_url.trim_end_matches('/'))
+}
+
+impl PaymentLink {
+    pub fn object(&self, base_url: &str) -> LinkObject<'_> {
+        LinkObject {
+            link: self,
+            url: page_url(base_url, &self.id),
+        }
+    }
+}
+
+impl CreateSession {
+    /// Link mode: the order is the link's; URLs and the description the request leaves
+    /// out are the link's; metadata is the link's with the request's keys on top.
+    pub fn inherit(&mut self, link: &PaymentLink) -> Order {
+        let fill = |own: &mut Option<String>, from: &Option<String>| {
+            if own.is_none() {
+                own.clone_from(from);
+            }
+        };
+        fill(&mut self.success_url, &link.success_url);
+        fill(&mut self.cancel_url, &link.cancel_url);
+        fill(&mut self.return_url, &link.return_url);
+        fill(&mut self.description, &link.description);
+        let own = std::mem::take(&mut self.metadata);
+        self.metadata = link.metadata.clone();
+        self.metadata.extend(own);
+        link.order.clone()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::api::create::{Requester, Source, parse};
+    use crate::money::Cents;
+
+    pub(crate) fn link() -> PaymentLink {
+        PaymentLink {
+            id: "plink_0123456789abcdefghijABCD".into(),
+            object: "payment_link".into(),
+            account_id: "acct_x".into(),
+            livemode: false,
+            active: true,
+            order: Order {
+                currency: "USD".into(),
+                amount_subtotal: Cents(2500),
+                amount_total: Cents(2500),
+                line_items: Vec::new(),
+                discounts: Vec::new(),
+            },
+            description: Some("Poster".into()),
+            metadata: [
+                ("sku".into(), "P-1".into()),
+                ("campaign".into(), "fall".into()),
+            ]
+            .into_iter()
+            .collect(),
+            success_url: Some("https://shop.example/ok".into()),
+            cancel_url: None,
+            return_url: Some("https://shop.example/".into()),
+            created_at: Timestamp(1_700_000_000),
+            updated_at: Timestamp(1_700_000_000),
+        }
+    }
+
+    #[test]
+    fn a_session_inherits_what_it_does_not_say() {
+        let mut req = parse(
+            r#"{"payment_link":"plink_0123456789abcdefghijABCD","return_url":"https://shop.example/back","metadata":{"campaign":"winter"}}"#,
+            false,
+            Requester::SecretKey,
+        )
+        .expect("valid");
+        assert!(matches!(req.source, Source::Link(_)));
+        let order = req.inherit(&link());
+        assert_eq!(order.amount_total, Cents(2500));
+        assert_eq!(req.success_url.as_deref(), Some("https://shop.example/ok"));
+        assert_eq!(req.return_url.as_deref(), Some("https://shop.example/back"));
+        assert_eq!(req.description.as_deref(), Some("Poster"));
+        assert_eq!(req.metadata["campaign"], "winter");
+        assert_eq!(req.metadata["sku"], "P-1");
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_the_object_has_its_url() {
+        let l = link();
+        let text = serde_json::to_string(&l).expect("encodes");
+        assert!(text.contains(r#""amount_total":"25.00""#), "{text}");
+        assert_eq!(
+            serde_json::from_str::<PaymentLink>(&text).expect("decodes"),
+            l
+        );
+        let object = serde_json::to_value(l.object("https://pay.example/")).expect("encodes");
+        assert_eq!(
+            object["url"],
+            "https://pay.example/l/plink_0123456789abcdefghijABCD"
+        );
+        assert_eq!(object["object"], "payment_link");
+    }
+}
