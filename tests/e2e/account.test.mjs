@@ -226,3 +226,28 @@ test("the shopper view has an ETag; accessed_at is recorded without touching ver
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get("etag"), tag);
 });
+
+test("the operator CLI creates an account and prints its keys once", async () => {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const run = promisify(execFile);
+  const cli = new URL("../../xtask/account.mjs", import.meta.url).pathname;
+  const { env } = await import("../support/env.mjs");
+  const opts = { env: { ...process.env, KASSE_ADMIN_TOKEN: env.admin_token, KASSE_OUTPUT: "json" } };
+  const { stdout } = await run("node", [cli, "create", "--url", base, "--name", "CLI shop", "--xpub-test", await randomXpub()], opts);
+  const account = JSON.parse(stdout);
+  assert.match(account.id, /^acct_/);
+  assert.equal(account.display_name, "CLI shop");
+  assert.equal((await api("GET", "/v1/account", { token: account.keys.sk_test })).body.id, account.id);
+
+  const human = await run("node", [cli, "create", "--url", base, "--xpub-test", await randomXpub()], { env: { ...opts.env, KASSE_OUTPUT: "" } });
+  assert.match(human.stdout, /sk_test +sk_test_/);
+  assert.match(human.stdout, /shown only now/);
+
+  const refused = await run("node", [cli, "create", "--url", base, "--xpub-test", "xpubNOPE"], opts).catch((e) => e);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /account not created \(400\).*\[xpub_test\]/);
+  const wrongToken = await run("node", [cli, "create", "--url", base, "--xpub-test", await randomXpub()], { env: { ...opts.env, KASSE_ADMIN_TOKEN: "nope" } }).catch((e) => e);
+  assert.equal(wrongToken.code, 1);
+  assert.match(wrongToken.stderr, /\(401\)/);
+});

@@ -22,6 +22,9 @@ cargo xtask <command>
   test     install what is missing (incl. Chromium), build, run every suite
   pay      pay a session on the local chain (needs `dev` running):
            cargo xtask pay <session id> [--amount 49.99] [--token USDC]
+  account  create a merchant account through the admin API and print its keys once:
+           KASSE_ADMIN_TOKEN=… cargo xtask account create --url https://pay.example.com \\
+             --name \"My shop\" --xpub-test xpub… [--xpub-live xpub…]
   bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
            D1 queries and rows, wall time, native core CPU; check latency
   build    build the widget and the worker, print their sizes
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
                 .arg("xtask/chain/pay.mjs")
                 .args(&args[1..]),
         ),
+        Some("account") => util::run(util::cmd("node").arg("xtask/account.mjs").args(&args[1..])),
         Some("test") => return test::run(),
         Some("bench") => bench::run(),
         Some("build") => {
@@ -98,6 +102,7 @@ fn dev() -> Result {
     println!("  Demo account   {} (test mode)", field("account_id"));
     println!("  Secret key     {}", field("secret_key"));
     println!("  Publishable    {}", field("publishable_key"));
+    println!("  Payment link   {}", field("payment_link_url"));
     println!("  Written to     {}", info_path.display());
     println!("  Logs           {}", stack.dir.display());
     println!();

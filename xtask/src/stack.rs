@@ -313,11 +313,34 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
     }
     let account: Value =
         serde_json::from_str(&text).map_err(|e| format!("admin API answer: {e}"))?;
+    let secret_key = account["keys"]["sk_test"].as_str().unwrap_or_default();
+    let link = json!({
+        "line_items": [{ "name": "Kasse T-shirt", "quantity": 1, "unit_amount": "25.00" }],
+        "description": "Kasse T-shirt",
+        "return_url": format!("{worker_url}/"),
+    })
+    .to_string();
+    let auth = format!("Bearer {secret_key}");
+    let (status, text) = http(
+        "POST",
+        &format!("{worker_url}/v1/payment_links"),
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        Some(&link),
+    )?;
+    if status != 200 {
+        return Err(format!("seeding the demo payment link failed ({status}): {text}"));
+    }
+    let link: Value = serde_json::from_str(&text).map_err(|e| format!("links API answer: {e}"))?;
     Ok(json!({
         "account_id": account["id"],
         "xpub_test": DEMO_XPUB,
-        "secret_key": account["keys"]["sk_test"],
+        "secret_key": secret_key,
         "publishable_key": account["keys"]["pk_test"],
+        "payment_link": link["id"],
+        "payment_link_url": link["url"],
     }))
 }
 
