@@ -96,8 +96,7 @@ pub fn parse_update(
     let int = |key: &str, min: u64, max: u64| -> Result<Option<u64>, ParamError> {
         match map.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_u64()
+            Some(v) => crate::api::whole_number(v)
                 .filter(|n| (min..=max).contains(n))
                 .map(Some)
                 .ok_or_else(|| {
@@ -176,8 +175,7 @@ fn extra_confirmations(
                     format!("{chain} is not a chain id of the catalogue."),
                 )
             })?;
-        let count = count
-            .as_u64()
+        let count = crate::api::whole_number(count)
             .filter(|n| *n <= u64::from(MAX_EXTRA_CONFIRMATIONS))
             .ok_or_else(|| {
                 ParamError::new(

@@ -48,12 +48,18 @@ test("payment links: create, retrieve, list, update, and the order cannot change
   assert.deepEqual(got.body, link);
 
   const second = await createLink(keys.sk_test, { amount: USD("5.00") });
-  const all = await api("GET", "/v1/payment_links?limit=1", { token: keys.sk_test });
-  assert.deepEqual(all.body.data.map((l) => l.id), [second.id]);
-  assert.equal(all.body.has_more, true);
-  const next = await api("GET", `/v1/payment_links?limit=1&starting_after=${second.id}`, { token: keys.sk_test });
-  assert.deepEqual(next.body.data.map((l) => l.id), [link.id]);
+  // Newest first by creation second, then id: two links of one second come in id order.
+  const order = (await api("GET", "/v1/payment_links?limit=100", { token: keys.sk_test })).body.data;
+  assert.deepEqual(order.map((l) => l.id).sort(), [link.id, second.id].sort());
+  assert.ok(order[0].created_at >= order[1].created_at);
+  const first = await api("GET", "/v1/payment_links?limit=1", { token: keys.sk_test });
+  assert.deepEqual(first.body.data.map((l) => l.id), [order[0].id]);
+  assert.equal(first.body.has_more, true);
+  const next = await api("GET", `/v1/payment_links?limit=1&starting_after=${order[0].id}`, { token: keys.sk_test });
+  assert.deepEqual(next.body.data.map((l) => l.id), [order[1].id]);
   assert.equal(next.body.has_more, false);
+  const back = await api("GET", `/v1/payment_links?limit=1&ending_before=${order[1].id}`, { token: keys.sk_test });
+  assert.deepEqual(back.body.data.map((l) => l.id), [order[0].id]);
 
   const updated = await api("POST", `/v1/payment_links/${link.id}`, {
     token: keys.sk_test,

@@ -35,6 +35,9 @@ pub struct ApiError {
     pub param: Option<String>,
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// For 405s: the methods the path does answer (the `Allow` header).
+    #[serde(skip)]
+    pub allow: Option<&'static str>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -53,6 +56,7 @@ impl ApiError {
             message: message.into(),
             param: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -92,13 +96,16 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed(method: &str, path: &str) -> Self {
-        Self::new(
-            405,
-            ErrorType::InvalidRequestError,
-            "method_not_allowed",
-            format!("{method} is not allowed on {path}."),
-        )
+    pub fn method_not_allowed(method: &str, path: &str, allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                405,
+                ErrorType::InvalidRequestError,
+                "method_not_allowed",
+                format!("{method} is not allowed on {path}; it answers {allow}."),
+            )
+        }
     }
 
     /// An internal failure. The cause goes to the log, never to the client.
@@ -120,6 +127,9 @@ impl ApiError {
         let response = crate::http::json_response(self.status, &Body { error: &self });
         if let Some(secs) = self.retry_after {
             let _ = response.headers().set("retry-after", &secs.to_string());
+        }
+        if let Some(allow) = self.allow {
+            let _ = response.headers().set("allow", allow);
         }
         response
     }
@@ -146,6 +156,7 @@ impl From<kasse_shared::api::ParamError> for ApiError {
             message: e.message,
             param: e.param,
             retry_after: None,
+            allow: None,
         }
     }
 }

@@ -32,22 +32,26 @@ pub enum Begin {
 /// Who the key belongs to: an API key's account and mode, the admin, or one session's
 /// browser (scoped by a hash of its client secret, so no one else can poison the key).
 async fn scope(req: &Request, store: &Store, path: &str) -> ApiResult<Option<(String, bool)>> {
-    if let Some(token) = bearer_token(req.headers()) {
-        if KeyKind::of_key(&token).is_some() {
-            return Ok(store
-                .key(&key_hash(&token))
-                .await?
-                .map(|row| (row.account_id, row.livemode != 0)));
-        }
-        if path.ends_with("/admin/accounts") {
-            return Ok(Some((format!("admin:{}", &key_hash(&token)[..16]), false)));
-        }
-        return Ok(None);
+    // A session's browser calls are the client secret's, whatever else is sent.
+    if path.contains("/public/checkout_sessions/") {
+        let secret = req
+            .headers()
+            .get(crate::routes::sessions::CLIENT_SECRET_HEADER)?;
+        return Ok(secret.map(|s| (format!("browser:{}", &key_hash(&s)[..32]), false)));
     }
-    let secret = req
-        .headers()
-        .get(crate::routes::sessions::CLIENT_SECRET_HEADER)?;
-    Ok(secret.map(|s| (format!("browser:{}", &key_hash(&s)[..32]), false)))
+    let Some(token) = bearer_token(req.headers()) else {
+        return Ok(None);
+    };
+    if KeyKind::of_key(&token).is_some() {
+        return Ok(store
+            .key(&key_hash(&token))
+            .await?
+            .map(|row| (row.account_id, row.livemode != 0)));
+    }
+    if path.ends_with("/admin/accounts") {
+        return Ok(Some((format!("admin:{}", &key_hash(&token)[..16]), false)));
+    }
+    Ok(None)
 }
 
 pub async fn begin(req: &Request, env: &Env, now_unix: u64) -> ApiResult<Begin> {

@@ -355,3 +355,131 @@ fn session(i: u64) -> Session {
         noticed: Default::default(),
     }
 }
+
+/// `cargo xtask bench api`: throughput and latency of session create and retrieve under
+/// wrk, beside the worker's cheapest route, on a local stack of its own.
+#[allow(clippy::float_arithmetic, reason = "wrk's rates and timings, never money")]
+pub fn api() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    setup::ensure_debian(&[("wrk", "wrk")])?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    let bench = Bench::new(&stack)?;
+    let session = bench.api(
+        "POST",
+        "/v1/checkout_sessions",
+        Some(&json!({"amount": {"value": "49.99", "currency": "USD"}})),
+    )?;
+    let id = session["id"].as_str().unwrap_or_default().to_owned();
+    let script = stack.dir.join("wrk.lua");
+    crate::util::write(
+        &script,
+        r#"-- KASSE_METHOD, KASSE_BODY and KASSE_KEY come from the environment.
+wrk.method = os.getenv("KASSE_METHOD")
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("KASSE_KEY")
+local body = os.getenv("KASSE_BODY")
+if body ~= "" then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+"#,
+    )?;
+    let create = r#"{"amount":{"value":"49.99","currency":"USD"},"chain_id":31337,"token":"USDC"}"#;
+    let routes = [
+        (
+            "bare GET /v1/test_helpers/noop",
+            "GET",
+            "/v1/test_helpers/noop".to_owned(),
+            "",
+        ),
+        (
+            "GET /v1/checkout_sessions/{id}",
+            "GET",
+            format!("/v1/checkout_sessions/{id}"),
+            "",
+        ),
+        (
+            "POST /v1/checkout_sessions",
+            "POST",
+            "/v1/checkout_sessions".to_owned(),
+            create,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (label, method, path, body) in routes {
+        step(&format!("wrk: {label} (2 threads, 8 connections, 10 s)"));
+        let out = crate::util::capture(
+            crate::util::cmd("wrk")
+                .args(["-t2", "-c8", "-d10s", "--latency", "-s"])
+                .arg(&script)
+                .arg(format!("{}{path}", bench.base))
+                .env("KASSE_METHOD", method)
+                .env("KASSE_KEY", &bench.secret_key)
+                .env("KASSE_BODY", body),
+        )?;
+        rows.push((label, WrkFigures::parse(&out)?));
+    }
+    let bare = rows[0].1.requests_per_sec;
+    println!();
+    println!("| route | req/s | p50 ms | p99 ms | p99/p50 | of bare | non-2xx |");
+    println!("|---|---|---|---|---|---|---|");
+    for (label, f) in &rows {
+        println!(
+            "| {label} | {:.0} | {:.2} | {:.2} | {:.1} | {:.0} % | {} |",
+            f.requests_per_sec,
+            f.p50_ms,
+            f.p99_ms,
+            f.p99_ms / f.p50_ms,
+            100.0 * f.requests_per_sec / bare,
+            f.non_2xx
+        );
+    }
+    Ok(())
+}
+
+/// What wrk --latency prints that the table needs (timings, not money).
+struct WrkFigures {
+    requests_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    non_2xx: u64,
+}
+
+impl WrkFigures {
+    #[allow(clippy::float_arithmetic, reason = "wrk's timings, never money")]
+    fn parse(out: &str) -> Result<Self> {
+        let field = |prefix: &str| {
+            out.lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix(prefix).map(str::trim))
+                .map(str::to_owned)
+        };
+        let millis = |text: String| -> Result<f64> {
+            let (number, unit) = text
+                .find(|c: char| c.is_ascii_alphabetic())
+                .map(|i| text.split_at(i))
+                .ok_or_else(|| format!("wrk latency without a unit: {text}"))?;
+            let n: f64 = number
+                .parse()
+                .map_err(|e| format!("wrk latency {text}: {e}"))?;
+            Ok(match unit {
+                "us" => n / 1000.0,
+                "ms" => n,
+                "s" => n * 1000.0,
+                other => return Err(format!("wrk latency unit {other}")),
+            })
+        };
+        let missing = |what: &str| format!("wrk printed no {what}:\n{out}");
+        Ok(Self {
+            requests_per_sec: field("Requests/sec:")
+                .ok_or_else(|| missing("Requests/sec"))?
+                .parse()
+                .map_err(|e| format!("Requests/sec: {e}"))?,
+            p50_ms: millis(field("50%").ok_or_else(|| missing("p50"))?)?,
+            p99_ms: millis(field("99%").ok_or_else(|| missing("p99"))?)?,
+            non_2xx: field("Non-2xx or 3xx responses:")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+        })
+    }
+}

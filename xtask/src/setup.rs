@@ -38,8 +38,38 @@ pub fn ensure(needs: &Needs) -> Result {
             ("chromedriver", "chromium-driver"),
             ("zbarimg", "zbar-tools"),
         ])?;
+        ensure_schemathesis()?;
     }
     Ok(())
+}
+
+/// PyPI's schemathesis, pinned, in its own virtualenv under `.kasse/`.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+pub fn schemathesis_bin() -> std::path::PathBuf {
+    root().join(".kasse/venv/bin/schemathesis")
+}
+
+fn ensure_schemathesis() -> Result {
+    let wanted = format!("version {SCHEMATHESIS_VERSION}");
+    if probe(schemathesis_bin(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
+        return Ok(());
+    }
+    // Debian splits venv (and so pip inside a venv) out of python3.
+    if probe("python3", &["-c", "import ensurepip, venv"]).is_none() {
+        ensure_debian_packages(&["python3", "python3-venv"])?;
+    }
+    step(&format!(
+        "Installing schemathesis {SCHEMATHESIS_VERSION} (PyPI) into .kasse/venv"
+    ));
+    let venv = root().join(".kasse/venv");
+    run(cmd("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(cmd(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))
 }
 
 fn ensure_wasm_target() -> Result {
@@ -124,7 +154,7 @@ fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, extra: &[&str]) -> R
 }
 
 /// Installs Debian packages whose command is missing.
-fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
+pub fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|(bin, _)| !on_path(bin))
@@ -133,6 +163,10 @@ fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
     if missing.is_empty() {
         return Ok(());
     }
+    ensure_debian_packages(&missing)
+}
+
+fn ensure_debian_packages(missing: &[&str]) -> Result {
     step(&format!(
         "Installing Debian packages: {}",
         missing.join(" ")
@@ -156,7 +190,7 @@ fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
     };
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq"];
-    args.extend(&missing);
+    args.extend(missing);
     apt(&args)
 }
 

@@ -331,7 +331,9 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
         Some(&link),
     )?;
     if status != 200 {
-        return Err(format!("seeding the demo payment link failed ({status}): {text}"));
+        return Err(format!(
+            "seeding the demo payment link failed ({status}): {text}"
+        ));
     }
     let link: Value = serde_json::from_str(&text).map_err(|e| format!("links API answer: {e}"))?;
     Ok(json!({

@@ -87,6 +87,17 @@ pub fn run() -> ExitCode {
         }
         tally.record(suite, t, outcome);
     }
+    let fuzz_selected = std::env::var("KASSE_TEST_FILTER")
+        .map_or(true, |f| f.split(',').any(|w| w.trim() == "fuzz"));
+    if fuzz_selected {
+        let t = Instant::now();
+        step("Suite: fuzz (schemathesis --checks all against the running worker)");
+        let outcome = schemathesis(&stack);
+        if outcome.is_ok() {
+            node_tests += 1;
+        }
+        tally.record("fuzz", t, outcome);
+    }
     if let (Ok(filter), 0) = (std::env::var("KASSE_TEST_FILTER"), node_tests) {
         // A mistyped filter must not pass for a green run.
         let message = format!("KASSE_TEST_FILTER={filter} matched no test file");
@@ -102,6 +113,56 @@ pub fn run() -> ExitCode {
     tally.record("deploy", t, crate::util::run(&mut dry_run).map(|()| (1, 0)));
 
     finish(&tally)
+}
+
+/// Schemathesis with every check against the worker, with the demo account's secret key
+/// (the other suites are done with it). A fixed seed keeps CI repeatable; the number of
+/// examples keeps the suite near a minute.
+fn schemathesis(stack: &Stack) -> Result<(u64, u64)> {
+    let key = stack.info["demo"]["secret_key"]
+        .as_str()
+        .ok_or("the stack has no demo key")?;
+    let url = stack.base_url();
+    let log = stack.dir.join("schemathesis.log");
+    let out = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let status = cmd(setup::schemathesis_bin())
+        .current_dir(root())
+        .args([
+            "--config-file",
+            "tests/schemathesis.toml",
+            "run",
+            "www/openapi.json",
+        ])
+        .args([
+            "--url",
+            &url,
+            "--checks",
+            "all",
+            "--max-examples",
+            "30",
+            "--seed",
+            "1",
+        ])
+        .args(["-H", &format!("Authorization: Bearer {key}")])
+        .env("NO_COLOR", "1")
+        .stdout(out)
+        .stderr(err)
+        .status()
+        .map_err(|e| format!("schemathesis: {e}"))?;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let summary = text
+        .lines()
+        .rev()
+        .find(|l| l.contains(" in ") && (l.contains("passed") || l.contains("failure")))
+        .unwrap_or("")
+        .trim_matches(|c| c == '=' || c == ' ');
+    eprintln!("    {summary}");
+    if status.success() {
+        Ok((1, 0))
+    } else {
+        Err(format!("{summary}; see {}", log.display()))
+    }
 }
 
 fn finish(tally: &Tally) -> ExitCode {

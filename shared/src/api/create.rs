@@ -202,7 +202,7 @@ fn parse_map(
 
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
+        Some(v) => Some(crate::api::whole_number(v).filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
             ParamError::new(
                 "parameter_invalid",
                 "expires_in",
@@ -333,13 +333,17 @@ fn link_id(value: &Value) -> Result<String, ParamError> {
 fn parse_option(map: &Map<String, Value>) -> Result<Option<(u64, String)>, ParamError> {
     let chain_id = match map.get("chain_id") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|id| *id > 0).ok_or_else(|| {
-            ParamError::new(
-                "parameter_invalid",
-                "chain_id",
-                "chain_id must be a positive integer, e.g. 8453.",
-            )
-        })?),
+        Some(v) => Some(
+            crate::api::whole_number(v)
+                .filter(|id| *id > 0)
+                .ok_or_else(|| {
+                    ParamError::new(
+                        "parameter_invalid",
+                        "chain_id",
+                        "chain_id must be a positive integer, e.g. 8453.",
+                    )
+                })?,
+        ),
     };
     let token = optional_string(map, "token", 16)?;
     match (chain_id, token) {
@@ -814,5 +818,23 @@ mod tests {
         )
         .expect_err("no link");
         assert_eq!(e.param.as_deref(), Some("payment_link"));
+    }
+
+    #[test]
+    fn integers_may_be_written_as_floats_with_no_fraction() {
+        use crate::api::whole_number;
+        let n = |text: &str| whole_number(&serde_json::from_str(text).expect("json"));
+        assert_eq!(n("31337"), Some(31337));
+        assert_eq!(n("31337.0"), Some(31337));
+        for refused in ["1.5", "-1", "-1.0", "1e-3", "\"7\"", "9007199254740993.0"] {
+            assert_eq!(n(refused), None, "{refused}");
+        }
+        let ok = parse(
+            r#"{"amount":{"value":"1","currency":"USD"},"chain_id":31337.0,"token":"USDC","expires_in":600.0}"#,
+            false,
+            Requester::SecretKey,
+        )
+        .expect("valid");
+        assert_eq!(ok.option, Some((31337, "USDC".into())));
     }
 }

@@ -80,8 +80,7 @@ pub fn parse_line_items(value: &Value) -> Result<Vec<LineItem>, ParamError> {
             let quantity_param = format!("{param}.quantity");
             let quantity = match map.get("quantity") {
                 None | Some(Value::Null) => 1,
-                Some(q) => q
-                    .as_u64()
+                Some(q) => crate::api::whole_number(q)
                     .and_then(|q| u32::try_from(q).ok())
                     .filter(|q| (1..=MAX_QUANTITY).contains(q))
                     .ok_or_else(|| {

@@ -89,6 +89,18 @@ pub fn instant(value: &str) -> Option<Timestamp> {
 }
 
 /// Reads the page parameters every list shares; returns `false` for a key it does not know.
+/// An empty value (`?starting_after=`, as forms send) means the parameter is absent; an
+/// empty `limit` is still not a number.
+const PAGE_KEYS: [&str; 2] = ["starting_after", "ending_before"];
+const SESSION_FILTERS: [&str; 6] = [
+    "status",
+    "payment_link",
+    "customer_email",
+    "funded",
+    "created[gte]",
+    "created[lte]",
+];
+
 fn page_param(page: &mut Page, key: &str, value: &str) -> Result<bool, ParamError> {
     match key {
         "limit" => {
@@ -145,6 +157,9 @@ pub fn parse_sessions<'a>(
     let mut page = Page::default();
     let mut filter = SessionFilter::default();
     for (key, value) in pairs {
+        if value.is_empty() && (PAGE_KEYS.contains(&key) || SESSION_FILTERS.contains(&key)) {
+            continue;
+        }
         if page_param(&mut page, key, value)? {
             continue;
         }
@@ -202,6 +217,9 @@ pub fn parse_page<'a>(
     let mut page = Page::default();
     let mut rest = Vec::new();
     for (key, value) in pairs {
+        if value.is_empty() && (PAGE_KEYS.contains(&key) || extra.contains(&key)) {
+            continue;
+        }
         if page_param(&mut page, key, value)? {
             continue;
         }
@@ -304,5 +322,22 @@ mod tests {
         assert_eq!(page.limit, 3);
         assert_eq!(rest, vec![("type".to_owned(), "session.paid".to_owned())]);
         assert!(parse_page([("status", "open")], &["type"]).is_err());
+    }
+
+    #[test]
+    fn empty_values_are_absent_but_unknown_keys_are_not() {
+        let (page, filter) = parse(&[("starting_after", ""), ("status", "")]).unwrap();
+        assert_eq!(page, Page::default());
+        assert_eq!(filter, SessionFilter::default());
+        assert_eq!(
+            parse(&[("limit", "")]).unwrap_err().param.as_deref(),
+            Some("limit")
+        );
+        assert_eq!(
+            parse(&[("colour", "")]).unwrap_err().param.as_deref(),
+            Some("colour")
+        );
+        let (page, rest) = parse_page([("ending_before", ""), ("type", "")], &["type"]).unwrap();
+        assert_eq!((page, rest), (Page::default(), vec![]));
     }
 }

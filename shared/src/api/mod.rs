@@ -20,6 +20,22 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     alloy_primitives::hex::encode(h.finalize())
 }
 
+/// A count, id or duration given as a JSON number. JSON Schema (and so OpenAPI clients)
+/// count `2.0` as the integer 2, so it is read as one; fractions and negatives are not.
+/// Never used for money, which is always a decimal string.
+pub fn whole_number(value: &serde_json::Value) -> Option<u64> {
+    let number = value.as_number()?;
+    if let Some(n) = number.as_u64() {
+        return Some(n);
+    }
+    // A float prints as `2.0`; anything with a fraction, a sign or an exponent is refused.
+    let text = number.to_string();
+    text.strip_suffix(".0")?
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n < 1 << 53)
+}
+
 /// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {

@@ -203,6 +203,8 @@ async fn start(
 pub async fn public_start(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = auth::caller(&req, &store).await?;
+    // A malformed body is refused whatever state the link is in.
+    let params = create::parse_link_start(&body_text(&mut req).await?, id, caller.livemode)?;
     let missing = || ApiError::not_found(format!("No such payment link: '{id}'.")).with_param("id");
     let link = match startable(&store, id).await? {
         Ok(link) if link.account_id == caller.account_id && link.livemode == caller.livemode => {
@@ -223,7 +225,6 @@ pub async fn public_start(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
             });
         }
     };
-    let params = create::parse_link_start(&body_text(&mut req).await?, id, caller.livemode)?;
     limit_starts(&req, env, &store).await?;
     let base = base(&req, env)?;
     let session = start(env, &store, &link, params, &base).await?;

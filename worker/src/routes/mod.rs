@@ -23,6 +23,15 @@ pub async fn dispatch(req: Request, env: &Env) -> Response {
         .filter(|rest| rest.starts_with("/v1/"))
         .unwrap_or(&path);
     let segments: Vec<&str> = trimmed.trim_matches('/').split('/').collect();
+    // workers-rs reads any method it does not know (QUERY, PROPFIND, …) as GET.
+    let raw = req.inner().method();
+    if !raw.eq_ignore_ascii_case(method.as_ref()) {
+        return match methods(&segments) {
+            Some(allow) => ApiError::method_not_allowed(&raw, &path, allow),
+            None => ApiError::route_not_found(&raw, &path),
+        }
+        .into_response();
+    }
     if !cors::is_public(&segments) {
         return handle(&method, &segments, req, env).await;
     }
@@ -94,6 +103,7 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await
         }
+        (Get, ["v1", "test_helpers", "noop"]) => test_helpers::noop(env),
         (Post, ["v1", "test_helpers", "smoke"]) => test_helpers::smoke(req, env).await,
         (Post, ["v1", "test_helpers", "checkout_sessions", id, "advance"]) => {
             test_helpers::advance(req, env, id).await
@@ -102,9 +112,34 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
             test_helpers::clone(req, env, id).await
         }
         (Get | Method::Head, ["c", session_id]) => pages::checkout(session_id, env).await,
-        (_, ["v1", "health"] | ["v1", "health", "chains"]) => {
-            Err(ApiError::method_not_allowed(method.as_ref(), &req.path()))
-        }
-        _ => Err(ApiError::route_not_found(method.as_ref(), &req.path())),
+        _ => Err(match methods(segments) {
+            Some(allow) => ApiError::method_not_allowed(method.as_ref(), &req.path(), allow),
+            None => ApiError::route_not_found(method.as_ref(), &req.path()),
+        }),
     }
+}
+
+/// The methods each path of `route` answers, for the 405 and its `Allow` header.
+fn methods(segments: &[&str]) -> Option<&'static str> {
+    Some(match segments {
+        ["v1", "health" | "events"]
+        | ["v1", "health", "chains"]
+        | ["v1", "checkout_sessions", _]
+        | ["v1", "public", "checkout_sessions", _] => "GET",
+        [
+            "v1",
+            "checkout_sessions" | "account" | "api_keys" | "payment_links",
+        ]
+        | ["v1", "payment_links", _] => "GET, POST",
+        ["v1", "admin", "accounts"]
+        | ["v1", "checkout_sessions", _, "cancel" | "check"]
+        | ["v1", "public", "checkout_sessions", _, "check" | "select"]
+        | ["v1", "public", "payment_links", _, "sessions"]
+        | ["v1", "api_keys", _, "revoke"]
+        | ["v1", "test_helpers", "smoke" | "checkout_sessions", ..] => "POST",
+        ["v1", "test_helpers", "noop"] => "GET",
+        ["l", _] => "GET, HEAD, POST",
+        ["c", _] => "GET, HEAD",
+        _ => return None,
+    })
 }

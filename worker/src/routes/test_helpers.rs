@@ -23,6 +23,13 @@ fn require_enabled(env: &Env) -> ApiResult<()> {
     }
 }
 
+/// `GET /v1/test_helpers/noop`: the cheapest route of this worker (routing and a JSON
+/// answer, no I/O): the bench's baseline for the API routes.
+pub fn noop(env: &Env) -> ApiResult<Response> {
+    require_enabled(env)?;
+    Ok(json_response(200, &json!({"object": "noop"})))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SmokeBody {
@@ -76,7 +83,7 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
     reject_unknown(&map, &["seconds"])?;
     let seconds = map
         .get("seconds")
-        .and_then(serde_json::Value::as_u64)
+        .and_then(kasse_shared::api::whole_number)
         .filter(|s| (1..=MAX_ADVANCE).contains(s))
         .ok_or_else(|| {
             ParamError::new(
@@ -133,7 +140,7 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
     reject_unknown(&map, &["count"])?;
     let count = map
         .get("count")
-        .and_then(serde_json::Value::as_u64)
+        .and_then(kasse_shared::api::whole_number)
         .filter(|n| (1..=MAX_CLONES).contains(n))
         .ok_or_else(|| {
             ParamError::new(
