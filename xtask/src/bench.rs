@@ -358,7 +358,10 @@ fn session(i: u64) -> Session {
 
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
 /// wrk, beside the worker's cheapest route, on a local stack of its own.
-#[allow(clippy::float_arithmetic, reason = "wrk's rates and timings, never money")]
+#[allow(
+    clippy::float_arithmetic,
+    reason = "wrk's rates and timings, never money"
+)]
 pub fn api() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     setup::ensure_debian(&[("wrk", "wrk")])?;
