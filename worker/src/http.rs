@@ -62,3 +62,12 @@ pub async fn body_text(req: &mut worker::Request) -> crate::error::ApiResult<Str
 pub fn origin(req: &worker::Request) -> crate::error::ApiResult<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
+
+/// The query string's pairs, decoded, in order.
+pub fn query_pairs(req: &worker::Request) -> crate::error::ApiResult<Vec<(String, String)>> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}

@@ -461,29 +461,12 @@ impl Store {
         now: &str,
     ) -> ApiResult<()> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
-        let mut batch = vec![self.stmt(
+        let account = self.stmt(
             "INSERT INTO accounts (id, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
             &[text(account_id), text(&settings), text(now)],
-        )?];
-        for x in xpubs {
-            batch.push(self.stmt(
-                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), text(now)],
-            )?);
-        }
-        for k in keys {
-            batch.push(self.insert_key_stmt(account_id, k, now)?);
-        }
-        match self.batch(batch).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.to_string().contains("account_xpubs.external_node") => {
-                Err(ApiError::invalid(
-                    "xpub_in_use",
-                    "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
-                ))
-            }
-            Err(e) => Err(e.into()),
-        }
+        )?;
+        self.write_account(account, account_id, xpubs, keys, now)
+            .await
     }
 
     pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
@@ -530,10 +513,24 @@ impl Store {
         now: &str,
     ) -> ApiResult<()> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
-        let mut batch = vec![self.stmt(
+        let account = self.stmt(
             "UPDATE accounts SET settings = ?2, updated_at = ?3 WHERE id = ?1",
             &[text(account_id), text(&settings), text(now)],
-        )?];
+        )?;
+        self.write_account(account, account_id, xpubs, keys, now)
+            .await
+    }
+
+    /// The account row's statement, then its new xpubs and keys, as one batch.
+    async fn write_account(
+        &self,
+        account: Stmt<'_>,
+        account_id: &str,
+        xpubs: &[NewXpub],
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let mut batch = vec![account];
         for x in xpubs {
             batch.push(self.stmt(
                 "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -210,6 +210,22 @@ pub fn parse_sessions<'a>(
 
 /// Parses a list query that takes only the page parameters and the `extra` keys, which
 /// are returned as given.
+impl Page {
+    /// Lists read `limit + 1` rows; this drops the extra one (the row furthest from the
+    /// cursor) and says whether it was there, i.e. `has_more`.
+    pub fn trim<T>(&self, rows: &mut Vec<T>) -> bool {
+        let has_more = rows.len() > self.limit as usize;
+        if has_more {
+            if matches!(self.cursor, Cursor::EndingBefore(_)) {
+                rows.remove(0);
+            } else {
+                rows.pop();
+            }
+        }
+        has_more
+    }
+}
+
 pub fn parse_page<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     extra: &[&str],
@@ -339,5 +355,19 @@ mod tests {
         );
         let (page, rest) = parse_page([("ending_before", ""), ("type", "")], &["type"]).unwrap();
         assert_eq!((page, rest), (Page::default(), vec![]));
+    }
+
+    #[test]
+    fn trim_drops_the_row_furthest_from_the_cursor() {
+        let page = |cursor| Page { limit: 2, cursor };
+        let mut rows = vec![1, 2, 3];
+        assert!(page(Cursor::First).trim(&mut rows));
+        assert_eq!(rows, [1, 2]);
+        let mut rows = vec![1, 2, 3];
+        assert!(page(Cursor::EndingBefore("x".into())).trim(&mut rows));
+        assert_eq!(rows, [2, 3]);
+        let mut rows = vec![1, 2];
+        assert!(!page(Cursor::First).trim(&mut rows));
+        assert_eq!(rows, [1, 2]);
     }
 }

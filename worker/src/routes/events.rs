@@ -5,18 +5,14 @@ use worker::{Env, Request, Response};
 
 use crate::auth::secret_caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::json_response;
+use crate::http::{json_response, query_pairs};
 use crate::store::Store;
 use kasse_shared::api::list::{self, Cursor};
 
 pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
-    let url = req.url()?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = query_pairs(&req)?;
     let (page, filters) = list::parse_page(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &["session", "type"],

@@ -3,7 +3,7 @@
 
 use kasse_shared::api::create::{self, CreateSession};
 use kasse_shared::api::links::{self as parse, NewLink};
-use kasse_shared::api::list::{self, Cursor};
+use kasse_shared::api::list;
 use kasse_shared::ids::is_id;
 use kasse_shared::link::PaymentLink;
 use kasse_shared::time::Timestamp;
@@ -15,7 +15,7 @@ use crate::auth::{self, Caller, secret_caller};
 use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{body_text, json_response, origin};
+use crate::http::{body_text, json_response, origin, query_pairs};
 use crate::store::Store;
 
 const PREFIX: &str = "plink_";
@@ -101,11 +101,7 @@ pub async fn update(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
 pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
-    let url = req.url()?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = query_pairs(&req)?;
     let (page, filters) = list::parse_page(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &["active"],
@@ -143,14 +139,7 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
             page.limit + 1,
         )
         .await?;
-    let has_more = links.len() > page.limit as usize;
-    if has_more {
-        if matches!(page.cursor, Cursor::EndingBefore(_)) {
-            links.remove(0);
-        } else {
-            links.pop();
-        }
-    }
+    let has_more = page.trim(&mut links);
     let base = base(&req, env)?;
     let data: Vec<Value> = links
         .iter()

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, U256};
 use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::api::ParamError;
 use kasse_shared::api::create::{CreateSession, Order, Requester, Source};
-use kasse_shared::api::list::{self, Cursor};
+use kasse_shared::api::list;
 use kasse_shared::api::view::{Audience, checkout_url, session_object, shopper_view};
 use kasse_shared::api::{EventData, EventObject, create};
 use kasse_shared::catalogue::{Catalogue, Chain};
@@ -27,7 +27,7 @@ use crate::auth::{self, Caller, secret_caller};
 use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{body_text, constant_time_eq, json_response, origin};
+use crate::http::{body_text, constant_time_eq, json_response, origin, query_pairs};
 use crate::native;
 use crate::store::{Baseline, NewEvent, PriceRow, Store};
 
@@ -458,11 +458,7 @@ pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> 
 pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
-    let url = req.url()?;
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = query_pairs(&req)?;
     let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let cursor = match page.cursor.named() {
         None => None,
@@ -489,15 +485,7 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
             page.limit + 1,
         )
         .await?;
-    let has_more = sessions.len() > page.limit as usize;
-    if has_more {
-        // The extra row is the one furthest from the cursor.
-        if matches!(page.cursor, Cursor::EndingBefore(_)) {
-            sessions.remove(0);
-        } else {
-            sessions.pop();
-        }
-    }
+    let has_more = page.trim(&mut sessions);
     let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
     let mut payments = store.payments_of(&ids).await?;
     let heads = store.heads().await?;
