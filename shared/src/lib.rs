@@ -40,3 +40,5 @@ pub mod price;
 pub mod quote;
 #[cfg(feature = "domain")]
 pub mod session;
+#[cfg(feature = "domain")]
+pub mod webhook;

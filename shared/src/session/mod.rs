@@ -43,6 +43,21 @@ pub enum EventType {
 }
 
 impl EventType {
+    pub const ALL: [Self; 12] = [
+        Self::Created,
+        Self::Detected,
+        Self::Paid,
+        Self::PaidLate,
+        Self::Underpaid,
+        Self::Overpaid,
+        Self::Expired,
+        Self::Canceled,
+        Self::Failed,
+        Self::Updated,
+        Self::PaymentUnexpected,
+        Self::PaymentAfterClose,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "session.created",
