@@ -48,6 +48,14 @@ pub struct RunReport {
     /// Sessions loaded and evaluated, and how many of them changed.
     pub sessions_evaluated: u64,
     pub sessions_changed: u64,
+    /// Webhook attempts made after the chains were read, how many were delivered, and the
+    /// wall time of that phase.
+    #[serde(default)]
+    pub webhook_attempts: u64,
+    #[serde(default)]
+    pub webhooks_delivered: u64,
+    #[serde(default)]
+    pub webhook_ms: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

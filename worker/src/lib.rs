@@ -16,12 +16,18 @@ mod routes;
 mod rpc;
 mod store;
 mod watcher;
+mod webhooks;
 
 use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
 
 #[event(fetch)]
-pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    Ok(routes::dispatch(req, &env).await)
+pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    let response = routes::dispatch(req, &env).await;
+    let written = webhooks::take_written();
+    if !written.is_empty() {
+        ctx.wait_until(webhooks::send_soon(env, written));
+    }
+    Ok(response)
 }
 
 #[event(scheduled)]

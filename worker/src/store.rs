@@ -22,6 +22,9 @@ use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 use crate::config;
 use crate::error::{ApiError, ApiResult};
 
+mod webhooks;
+pub use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
+
 /// Binds an integer that is not money (block numbers, chain ids, versions, unix times,
 /// counts, 0/1 flags). D1 takes JavaScript numbers; these stay far below 2^53, where that
 /// conversion is exact. Money never comes here: amounts, balances and feed answers bind
@@ -717,8 +720,12 @@ impl Store {
             batch.push(self.price_stmt(price, session.created_at.0)?);
         }
         batch.push(self.event_stmt(session, event, write_token)?);
+        batch.push(self.fan_out_stmt(session, event)?);
         match self.batch(batch).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                crate::webhooks::note_written(&session.id);
+                Ok(())
+            }
             Err(e) if e.to_string().contains("checkout_sessions.address") => {
                 Err(ApiError::internal(
                     "derived address already belongs to another session: two accounts share an xpub node",
@@ -893,6 +900,7 @@ impl Store {
         )?);
         for event in events {
             batch.push(self.event_stmt(session, event, write_token)?);
+            batch.push(self.fan_out_stmt(session, event)?);
         }
         let results = self.batch(batch).await?;
         let changed = results
@@ -900,6 +908,9 @@ impl Store {
             .and_then(|r| r.meta().ok().flatten())
             .and_then(|m| m.changes)
             .unwrap_or(0);
+        if changed == 1 && !events.is_empty() {
+            crate::webhooks::note_written(&session.id);
+        }
         Ok(changed == 1)
     }
 
@@ -1129,38 +1140,6 @@ impl Store {
         .run()
         .await?;
         Ok(())
-    }
-
-    /// Newest first: an account's events in one mode, optionally for one session or type.
-    pub async fn events(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        session_id: Option<&str>,
-        kind: Option<&str>,
-        limit: u32,
-    ) -> ApiResult<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            body: String,
-        }
-        let rows: Vec<Row> = self
-            .stmt(
-                "SELECT body FROM events WHERE account_id = ?1 AND livemode = ?2
-                   AND (?3 IS NULL OR session_id = ?3) AND (?4 IS NULL OR type = ?4)
-                 ORDER BY created_unix DESC, rowid DESC LIMIT ?5",
-                &[
-                    text(account_id),
-                    flag(livemode),
-                    opt_text(session_id),
-                    opt_text(kind),
-                    int(u64::from(limit)),
-                ],
-            )?
-            .all()
-            .await?
-            .results()?;
-        Ok(rows.into_iter().map(|r| r.body).collect())
     }
 
     /// Allows one event per `interval_ms` for `key`, atomically: the upsert only takes

@@ -103,6 +103,12 @@ pub async fn run(env: &Env) {
     if let Err(e) = store.unwatch_expired(now).await {
         worker::console_error!("watcher: unwatch failed: {}", e.message);
     }
+    // Deliveries after the chains: a slow endpoint never delays the watcher.
+    let sending = Date::now().as_millis();
+    let sent = crate::webhooks::send_due(env).await;
+    report.webhook_attempts = u64::from(sent.attempts);
+    report.webhooks_delivered = u64::from(sent.delivered);
+    report.webhook_ms = Date::now().as_millis().saturating_sub(sending);
     let usage = store.usage();
     report.d1_queries = usage.queries;
     report.d1_rows_read = usage.rows_read;

@@ -8,6 +8,7 @@ mod links;
 mod pages;
 pub(crate) mod sessions;
 mod test_helpers;
+mod webhooks;
 
 use worker::{Env, Method, Request, Response};
 
@@ -100,6 +101,19 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Get | Method::Head, ["l", id]) => links::page(env, id).await,
         (Post, ["l", id]) => links::page_start(req, env, id).await,
         (Get, ["v1", "events"]) => events::list(req, env).await,
+        (Get, ["v1", "events", id]) => events::retrieve(req, env, id).await,
+        (Post, ["v1", "events", id, "redeliver"]) => events::redeliver(req, env, id).await,
+        (Post, ["v1", "webhook_endpoints"]) => webhooks::create(req, env).await,
+        (Get, ["v1", "webhook_endpoints"]) => webhooks::list(req, env).await,
+        (Get, ["v1", "webhook_endpoints", id]) => webhooks::retrieve(req, env, id).await,
+        (Post, ["v1", "webhook_endpoints", id]) => webhooks::update(req, env, id).await,
+        (Method::Delete, ["v1", "webhook_endpoints", id]) => webhooks::delete(req, env, id).await,
+        (Post, ["v1", "webhook_endpoints", id, "rotate_secret"]) => {
+            webhooks::rotate(req, env, id).await
+        }
+        (Get, ["v1", "webhook_endpoints", id, "deliveries"]) => {
+            webhooks::deliveries(req, env, id).await
+        }
         (Get, ["v1", "public", "checkout_sessions", id]) => {
             sessions::public_retrieve(req, env, id).await
         }
@@ -110,6 +124,9 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         }
         (Post, ["v1", "test_helpers", "checkout_sessions", id, "clone"]) => {
             test_helpers::clone(req, env, id).await
+        }
+        (Post, ["v1", "test_helpers", "webhook_endpoints", id, "advance"]) => {
+            test_helpers::advance_endpoint(req, env, id).await
         }
         (Get | Method::Head, ["c", session_id]) => pages::checkout(session_id, env).await,
         _ => Err(match methods(segments) {
@@ -124,19 +141,29 @@ fn methods(segments: &[&str]) -> Option<&'static str> {
     Some(match segments {
         ["v1", "health" | "events"]
         | ["v1", "health", "chains"]
+        | ["v1", "events", _]
+        | ["v1", "webhook_endpoints", _, "deliveries"]
         | ["v1", "checkout_sessions", _]
         | ["v1", "public", "checkout_sessions", _] => "GET",
         [
             "v1",
-            "checkout_sessions" | "account" | "api_keys" | "payment_links",
+            "checkout_sessions" | "account" | "api_keys" | "payment_links" | "webhook_endpoints",
         ]
         | ["v1", "payment_links", _] => "GET, POST",
+        ["v1", "webhook_endpoints", _] => "GET, POST, DELETE",
         ["v1", "admin", "accounts"]
         | ["v1", "checkout_sessions", _, "cancel" | "check"]
         | ["v1", "public", "checkout_sessions", _, "check" | "select"]
         | ["v1", "public", "payment_links", _, "sessions"]
         | ["v1", "api_keys", _, "revoke"]
-        | ["v1", "test_helpers", "smoke" | "checkout_sessions", ..] => "POST",
+        | ["v1", "events", _, "redeliver"]
+        | ["v1", "webhook_endpoints", _, "rotate_secret"]
+        | [
+            "v1",
+            "test_helpers",
+            "smoke" | "checkout_sessions" | "webhook_endpoints",
+            ..,
+        ] => "POST",
         ["v1", "test_helpers", "noop"] => "GET",
         ["l", _] => "GET, HEAD, POST",
         ["c", _] => "GET, HEAD",

@@ -161,3 +161,38 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
         &json!({"object": "clones", "created": count, "total": total}),
     ))
 }
+
+/// `POST /v1/test_helpers/webhook_endpoints/{id}/advance {seconds}`: time passes for one
+/// endpoint. Its pending deliveries fall due `seconds` sooner and a rotated-out secret
+/// stops signing `seconds` sooner, so the retry schedule and the 24-hour rotation can be
+/// tested without waiting.
+pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    require_enabled(env)?;
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["seconds"])?;
+    let seconds = map
+        .get("seconds")
+        .and_then(kasse_shared::api::whole_number)
+        .filter(|s| (1..=MAX_ADVANCE).contains(s))
+        .ok_or_else(|| {
+            ParamError::new(
+                "parameter_invalid",
+                "seconds",
+                format!("seconds must be an integer from 1 to {MAX_ADVANCE}."),
+            )
+        })?;
+    if !store
+        .advance_endpoint(&caller.account_id, caller.livemode, id, seconds)
+        .await?
+    {
+        return Err(
+            ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id"),
+        );
+    }
+    Ok(crate::http::json_response(
+        200,
+        &serde_json::json!({"id": id, "object": "webhook_endpoint", "advanced_seconds": seconds}),
+    ))
+}

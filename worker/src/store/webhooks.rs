@@ -1,0 +1,743 @@
+//! Webhook endpoints, the delivery outbox and its attempts, and event reads.
+//!
+//! Deliveries are fanned out in the same batch as the event that causes them (see
+//! [`Store::fan_out_stmt`]), so an event is never without its deliveries. A sender claims
+//! due deliveries with a lease (one conditional `UPDATE`) and records each attempt only
+//! while it still holds that lease.
+
+use kasse_shared::session::Session;
+use kasse_shared::time::Timestamp;
+use kasse_shared::webhook::{Attempt, Delivery, Endpoint, Secret, Verdict};
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+
+use super::{NewEvent, Stmt, Store, flag, int, opt_text, text};
+use crate::error::{ApiError, ApiResult};
+
+/// An endpoint as stored, without its secrets.
+#[derive(Debug, Deserialize)]
+pub struct EndpointRow {
+    pub id: String,
+    livemode: u8,
+    url: String,
+    events: String,
+    description: Option<String>,
+    enabled: u8,
+    previous_until_unix: Option<u64>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// Never the secrets: an endpoint read for the API cannot leak them.
+const ENDPOINT_COLUMNS: &str =
+    "id, livemode, url, events, description, enabled, previous_until_unix, created_at, updated_at";
+
+impl EndpointRow {
+    /// The API object, without the secret.
+    pub fn object(&self, now: Timestamp) -> ApiResult<Endpoint> {
+        let time = |s: &str| {
+            Timestamp::parse_rfc3339(s)
+                .ok_or_else(|| ApiError::internal(format!("stored time {s:?} is not RFC 3339")))
+        };
+        Ok(Endpoint {
+            id: self.id.clone(),
+            object: "webhook_endpoint".to_owned(),
+            url: self.url.clone(),
+            events: serde_json::from_str(&self.events).map_err(ApiError::internal)?,
+            description: self.description.clone(),
+            enabled: self.enabled != 0,
+            livemode: self.livemode != 0,
+            secret: None,
+            previous_secret_expires_at: self
+                .previous_until_unix
+                .filter(|until| *until > now.0)
+                .map(Timestamp),
+            created_at: time(&self.created_at)?,
+            updated_at: time(&self.updated_at)?,
+        })
+    }
+}
+
+/// The secrets that sign at `now`: the current one, and the previous one during its grace.
+fn signing_secrets(
+    secret: &str,
+    previous: Option<&str>,
+    previous_until: Option<u64>,
+    now: Timestamp,
+) -> ApiResult<Vec<Secret>> {
+    let parse = |s: &str| {
+        Secret::parse(s).ok_or_else(|| ApiError::internal("a stored webhook secret is malformed"))
+    };
+    let mut secrets = vec![parse(secret)?];
+    if let (Some(old), Some(until)) = (previous, previous_until)
+        && until > now.0
+    {
+        secrets.push(parse(old)?);
+    }
+    Ok(secrets)
+}
+
+/// A delivery this run holds the lease of, with everything needed to send it.
+#[derive(Debug, Deserialize)]
+pub struct Claimed {
+    pub id: String,
+    pub event_id: String,
+    pub endpoint_id: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    pub url: String,
+    secret: String,
+    previous_secret: Option<String>,
+    previous_until_unix: Option<u64>,
+    pub body: String,
+}
+
+impl Claimed {
+    pub fn secrets(&self, now: Timestamp) -> ApiResult<Vec<Secret>> {
+        signing_secrets(
+            &self.secret,
+            self.previous_secret.as_deref(),
+            self.previous_until_unix,
+            now,
+        )
+    }
+}
+
+/// One attempt's record.
+pub struct AttemptRecord<'a> {
+    pub at: Timestamp,
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<&'a str>,
+    pub verdict: Verdict,
+}
+
+/// Which due deliveries a claim may take.
+pub enum Scope<'a> {
+    /// Everything due (the cron).
+    Due,
+    /// Only these sessions' deliveries (right after a request changed them).
+    Sessions(&'a [String]),
+}
+
+impl Store {
+    // ----- fan-out ---------------------------------------------------------------------------
+
+    /// One delivery per enabled endpoint of the account and mode that asked for this event
+    /// type, inserted only if the event itself was (it is guarded on the write token).
+    pub(super) fn fan_out_stmt(&self, session: &Session, event: &NewEvent) -> ApiResult<Stmt<'_>> {
+        let at = session.updated_at;
+        self.stmt(
+            "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, session_id, session_version, status, attempts,
+                 next_attempt_unix, locked_until_unix, created_at, created_unix, updated_at)
+             SELECT 'whd_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, 'pending', 0, ?4, 0, ?5, ?4, ?5
+             FROM webhook_endpoints e
+             WHERE e.account_id = ?6 AND e.livemode = ?7 AND e.enabled = 1
+               AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value IN ('*', ?8))
+               AND EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+            &[
+                text(&event.id),
+                text(&session.id),
+                int(session.version),
+                int(at.0),
+                text(&at.to_string()),
+                text(&session.account_id),
+                flag(session.livemode),
+                text(event.kind),
+            ],
+        )
+    }
+
+    // ----- endpoints -------------------------------------------------------------------------
+
+    pub async fn count_endpoints(&self, account_id: &str, livemode: bool) -> ApiResult<u64> {
+        let n: Option<u64> = self
+            .stmt(
+                "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE account_id = ?1 AND livemode = ?2",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(Some("n"))
+            .await?;
+        Ok(n.unwrap_or(0))
+    }
+
+    pub async fn insert_endpoint(
+        &self,
+        account_id: &str,
+        endpoint: &Endpoint,
+        secret: &Secret,
+    ) -> ApiResult<()> {
+        self.stmt(
+            "INSERT INTO webhook_endpoints (id, account_id, livemode, url, events, description, enabled, secret, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            &[
+                text(&endpoint.id),
+                text(account_id),
+                flag(endpoint.livemode),
+                text(&endpoint.url),
+                text(&serde_json::to_string(&endpoint.events).map_err(ApiError::internal)?),
+                opt_text(endpoint.description.as_deref()),
+                flag(endpoint.enabled),
+                text(&secret.encoded()),
+                text(&endpoint.created_at.to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    pub async fn endpoint(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<EndpointRow>> {
+        Ok(self
+            .stmt(
+                &format!(
+                    "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3"
+                ),
+                &[text(id), text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    /// Newest first; `cursor` is the endpoint to start after (older) or end before.
+    pub async fn list_endpoints(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        cursor: Option<(bool, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<EndpointRow>> {
+        let (after, before) = match cursor {
+            Some((true, id)) => (Some(id), None),
+            Some((false, id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let mut rows: Vec<EndpointRow> = self
+            .stmt(
+                &format!(
+                    "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
+                     WHERE account_id = ?1 AND livemode = ?2
+                       AND (?3 IS NULL OR (created_at, id) < (SELECT created_at, id FROM webhook_endpoints WHERE id = ?3))
+                       AND (?4 IS NULL OR (created_at, id) > (SELECT created_at, id FROM webhook_endpoints WHERE id = ?4))
+                     ORDER BY created_at {order}, id {order} LIMIT ?5"
+                ),
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    opt_text(after),
+                    opt_text(before),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        if before.is_some() {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    pub async fn update_endpoint(&self, account_id: &str, endpoint: &Endpoint) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE webhook_endpoints SET url = ?3, events = ?4, description = ?5, enabled = ?6, updated_at = ?7
+             WHERE id = ?1 AND account_id = ?2",
+            &[
+                text(&endpoint.id),
+                text(account_id),
+                text(&endpoint.url),
+                text(&serde_json::to_string(&endpoint.events).map_err(ApiError::internal)?),
+                opt_text(endpoint.description.as_deref()),
+                flag(endpoint.enabled),
+                text(&endpoint.updated_at.to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Makes `secret` the signing secret; the current one keeps signing until `previous_until`.
+    pub async fn rotate_secret(
+        &self,
+        account_id: &str,
+        id: &str,
+        secret: &Secret,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_until_unix = ?4, secret = ?3, updated_at = ?5
+             WHERE id = ?1 AND account_id = ?2",
+            &[
+                text(id),
+                text(account_id),
+                text(&secret.encoded()),
+                int(previous_until.0),
+                text(&now.to_string()),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes an endpoint with its deliveries and their attempts, in one batch.
+    pub async fn delete_endpoint(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<()> {
+        let owned =
+            "SELECT id FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3";
+        let args = [text(id), text(account_id), flag(livemode)];
+        self.batch(vec![
+            self.stmt(
+                &format!(
+                    "DELETE FROM webhook_attempts WHERE delivery_id IN
+                       (SELECT id FROM webhook_deliveries WHERE endpoint_id IN ({owned}))"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                &format!("DELETE FROM webhook_deliveries WHERE endpoint_id IN ({owned})"),
+                &args,
+            )?,
+            self.stmt(
+                "DELETE FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &args,
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    // ----- events ----------------------------------------------------------------------------
+
+    pub async fn event(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<(String, String)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            body: String,
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "SELECT body, type FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.map(|r| (r.body, r.kind)))
+    }
+
+    /// Whether `id` is an event of this account and mode (a list cursor must be).
+    pub async fn has_event(&self, account_id: &str, livemode: bool, id: &str) -> ApiResult<bool> {
+        Ok(self.event(account_id, livemode, id).await?.is_some())
+    }
+
+    /// Newest first (in the order they were written): an account's events in one mode,
+    /// optionally for one session or type, after or before the cursor event.
+    pub async fn events(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        session_id: Option<&str>,
+        kind: Option<&str>,
+        cursor: Option<(bool, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            body: String,
+        }
+        let (after, before) = match cursor {
+            Some((true, id)) => (Some(id), None),
+            Some((false, id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let rows: Vec<Row> = self
+            .stmt(
+                &format!(
+                    "SELECT body FROM events WHERE account_id = ?1 AND livemode = ?2
+                       AND (?3 IS NULL OR session_id = ?3) AND (?4 IS NULL OR type = ?4)
+                       AND (?5 IS NULL OR (created_unix, rowid) < (SELECT created_unix, rowid FROM events WHERE id = ?5))
+                       AND (?6 IS NULL OR (created_unix, rowid) > (SELECT created_unix, rowid FROM events WHERE id = ?6))
+                     ORDER BY created_unix {order}, rowid {order} LIMIT ?7"
+                ),
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    opt_text(session_id),
+                    opt_text(kind),
+                    opt_text(after),
+                    opt_text(before),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        let mut bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
+        if before.is_some() {
+            bodies.reverse();
+        }
+        Ok(bodies)
+    }
+
+    // ----- deliveries ------------------------------------------------------------------------
+
+    /// Leases up to `limit` due deliveries (at most `per_endpoint` per endpoint) until
+    /// `locked_until` and returns them in sending order. A first attempt waits while an
+    /// earlier delivery of the same session to the same endpoint has not been tried, so
+    /// first attempts go out in version order.
+    pub async fn claim_deliveries(
+        &self,
+        scope: &Scope<'_>,
+        now: Timestamp,
+        locked_until: Timestamp,
+        lease: &str,
+        per_endpoint: u32,
+        limit: u32,
+    ) -> ApiResult<Vec<Claimed>> {
+        let sessions = match scope {
+            Scope::Due => None,
+            Scope::Sessions(ids) => Some(serde_json::to_string(ids).map_err(ApiError::internal)?),
+        };
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE webhook_deliveries SET locked_until_unix = ?2, lease = ?3
+                     WHERE id IN (
+                       SELECT id FROM (
+                         SELECT d.id, d.next_attempt_unix AS due,
+                                ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_unix, d.rowid) AS n
+                         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                         WHERE d.status = 'pending' AND d.next_attempt_unix <= ?1 AND d.locked_until_unix <= ?1
+                           AND e.enabled = 1
+                           AND (?4 IS NULL OR d.session_id IN (SELECT value FROM json_each(?4)))
+                           AND (d.attempts > 0 OR NOT EXISTS (
+                             SELECT 1 FROM webhook_deliveries p
+                             WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id
+                               AND p.attempts = 0 AND p.status = 'pending' AND p.rowid < d.rowid)))
+                       WHERE n <= ?5 ORDER BY due LIMIT ?6)
+                     AND locked_until_unix <= ?1",
+                    &[
+                        int(now.0),
+                        int(locked_until.0),
+                        text(lease),
+                        opt_text(sessions.as_deref()),
+                        int(u64::from(per_endpoint)),
+                        int(u64::from(limit)),
+                    ],
+                )?,
+                self.stmt(
+                    "SELECT d.id, d.event_id, d.endpoint_id, d.attempts, e.url, e.secret, e.previous_secret,
+                            e.previous_until_unix, ev.body
+                     FROM webhook_deliveries d
+                       JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                       JOIN events ev ON ev.id = d.event_id
+                     WHERE d.lease = ?1
+                     ORDER BY d.endpoint_id, d.rowid",
+                    &[text(lease)],
+                )?,
+            ])
+            .await?;
+        let rows = results
+            .get(1)
+            .ok_or_else(|| ApiError::internal("claim batch answered short"))?
+            .results()?;
+        Ok(rows)
+    }
+
+    /// Due deliveries in `scope` that were never tried (a claim may have skipped them
+    /// because an earlier one of their session was in flight).
+    pub async fn untried(&self, scope: &Scope<'_>, now: Timestamp) -> ApiResult<u64> {
+        let sessions = match scope {
+            Scope::Due => None,
+            Scope::Sessions(ids) => Some(serde_json::to_string(ids).map_err(ApiError::internal)?),
+        };
+        let n: Option<u64> = self
+            .stmt(
+                "SELECT COUNT(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                 WHERE d.status = 'pending' AND d.attempts = 0 AND d.next_attempt_unix <= ?1 AND e.enabled = 1
+                   AND (?2 IS NULL OR d.session_id IN (SELECT value FROM json_each(?2)))",
+                &[int(now.0), opt_text(sessions.as_deref())],
+            )?
+            .first(Some("n"))
+            .await?;
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Records one attempt of a claimed delivery and what follows from it, only while the
+    /// lease is still ours. A 410 also disables the endpoint.
+    pub async fn record_attempt(
+        &self,
+        claimed: &Claimed,
+        lease: &str,
+        record: &AttemptRecord<'_>,
+    ) -> ApiResult<()> {
+        let (status, next) = match record.verdict {
+            Verdict::Delivered => ("delivered", record.at),
+            Verdict::Retry(at) => ("pending", at),
+            Verdict::Failed | Verdict::Gone => ("failed", record.at),
+        };
+        let at = record.at.to_string();
+        let mut batch = vec![
+            self.stmt(
+                "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error)
+                 SELECT id, attempts + 1, ?3, ?4, ?5, ?6 FROM webhook_deliveries WHERE id = ?1 AND lease = ?2",
+                &[
+                    text(&claimed.id),
+                    text(lease),
+                    text(&at),
+                    record.status_code.map_or(JsValue::NULL, |c| int(u64::from(c))),
+                    int(record.latency_ms),
+                    opt_text(record.error),
+                ],
+            )?,
+            self.stmt(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, status = ?3, next_attempt_unix = ?4,
+                     locked_until_unix = 0, lease = NULL, updated_at = ?5
+                 WHERE id = ?1 AND lease = ?2",
+                &[
+                    text(&claimed.id),
+                    text(lease),
+                    text(status),
+                    int(next.0),
+                    text(&at),
+                ],
+            )?,
+        ];
+        if record.verdict == Verdict::Gone {
+            batch.push(self.stmt(
+                "UPDATE webhook_endpoints SET enabled = 0, updated_at = ?2 WHERE id = ?1",
+                &[text(&claimed.endpoint_id), text(&at)],
+            )?);
+        }
+        self.batch(batch).await?;
+        Ok(())
+    }
+
+    /// Gives back leased deliveries that were not tried (their endpoint ran out of time).
+    pub async fn release_deliveries(&self, lease: &str, ids: &[&str]) -> ApiResult<()> {
+        self.stmt(
+            "UPDATE webhook_deliveries SET locked_until_unix = 0, lease = NULL
+             WHERE lease = ?1 AND id IN (SELECT value FROM json_each(?2))",
+            &[
+                text(lease),
+                text(&serde_json::to_string(ids).map_err(ApiError::internal)?),
+            ],
+        )?
+        .run()
+        .await?;
+        Ok(())
+    }
+
+    /// Makes an event's deliveries due now (all subscribed enabled endpoints, or just
+    /// `endpoint`), creating the ones missing (an endpoint added after the event).
+    /// Returns the session id to send for.
+    pub async fn redeliver(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        event_id: &str,
+        endpoint: Option<&str>,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        let stamp = now.to_string();
+        let targets = "SELECT e.id FROM webhook_endpoints e JOIN events ev ON ev.id = ?1
+             WHERE e.account_id = ?2 AND e.livemode = ?3 AND e.enabled = 1
+               AND ev.account_id = ?2 AND ev.livemode = ?3
+               AND (?4 IS NOT NULL AND e.id = ?4
+                    OR ?4 IS NULL AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value IN ('*', ev.type)))";
+        let args = [
+            text(event_id),
+            text(account_id),
+            flag(livemode),
+            opt_text(endpoint),
+            int(now.0),
+            text(&stamp),
+        ];
+        self.batch(vec![
+            self.stmt(
+                &format!(
+                    "INSERT OR IGNORE INTO webhook_deliveries (id, event_id, endpoint_id, session_id, session_version, status,
+                         attempts, next_attempt_unix, locked_until_unix, created_at, created_unix, updated_at)
+                     SELECT 'whd_' || lower(hex(randomblob(12))), ev.id, t.id, ev.session_id, ev.session_version, 'pending',
+                         0, ?5, 0, ?6, ?5, ?6
+                     FROM ({targets}) t JOIN events ev ON ev.id = ?1"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_unix = ?5, updated_at = ?6
+                     WHERE event_id = ?1 AND endpoint_id IN ({targets})"
+                ),
+                &args,
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    /// An endpoint's deliveries, newest first, each with its attempts.
+    pub async fn deliveries(
+        &self,
+        endpoint_id: &str,
+        event: Option<&str>,
+        cursor: Option<(bool, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<Delivery>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            event_id: String,
+            event_type: String,
+            status: String,
+            next_attempt_unix: u64,
+            created_unix: u64,
+        }
+        #[derive(Deserialize)]
+        struct AttemptRow {
+            delivery_id: String,
+            attempt: u32,
+            at: String,
+            status_code: Option<u16>,
+            latency_ms: Option<u64>,
+            error: Option<String>,
+        }
+        let (after, before) = match cursor {
+            Some((true, id)) => (Some(id), None),
+            Some((false, id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let mut rows: Vec<Row> = self
+            .stmt(
+                &format!(
+                    "SELECT d.id, d.event_id, ev.type AS event_type, d.status, d.next_attempt_unix, d.created_unix
+                     FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
+                     WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.event_id = ?2)
+                       AND (?3 IS NULL OR (d.created_unix, d.rowid) < (SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?3))
+                       AND (?4 IS NULL OR (d.created_unix, d.rowid) > (SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?4))
+                     ORDER BY d.created_unix {order}, d.rowid {order} LIMIT ?5"
+                ),
+                &[
+                    text(endpoint_id),
+                    opt_text(event),
+                    opt_text(after),
+                    opt_text(before),
+                    int(u64::from(limit)),
+                ],
+            )?
+            .all()
+            .await?
+            .results()?;
+        if before.is_some() {
+            rows.reverse();
+        }
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let attempts: Vec<AttemptRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            self.stmt(
+                "SELECT delivery_id, attempt, at, status_code, latency_ms, error FROM webhook_attempts
+                 WHERE delivery_id IN (SELECT value FROM json_each(?1)) ORDER BY delivery_id, attempt",
+                &[text(&serde_json::to_string(&ids).map_err(ApiError::internal)?)],
+            )?
+            .all()
+            .await?
+            .results()?
+        };
+        rows.into_iter()
+            .map(|r| {
+                let attempts = attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == r.id)
+                    .map(|a| {
+                        Ok(Attempt {
+                            attempt: a.attempt,
+                            at: Timestamp::parse_rfc3339(&a.at)
+                                .ok_or_else(|| ApiError::internal("stored attempt time"))?,
+                            status_code: a.status_code,
+                            latency_ms: a.latency_ms,
+                            error: a.error.clone(),
+                        })
+                    })
+                    .collect::<ApiResult<Vec<_>>>()?;
+                Ok(Delivery {
+                    next_attempt_at: (r.status == "pending")
+                        .then_some(Timestamp(r.next_attempt_unix)),
+                    id: r.id,
+                    object: "webhook_delivery".to_owned(),
+                    event: r.event_id,
+                    event_type: r.event_type,
+                    endpoint: endpoint_id.to_owned(),
+                    status: r.status,
+                    attempts,
+                    created_at: Timestamp(r.created_unix),
+                })
+            })
+            .collect()
+    }
+
+    /// Test helper: the endpoint's pending deliveries fall due `seconds` sooner, and its
+    /// rotated-out secret expires `seconds` sooner. `false` if it is not the caller's.
+    pub async fn advance_endpoint(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+        seconds: u64,
+    ) -> ApiResult<bool> {
+        let args = [text(id), text(account_id), flag(livemode), int(seconds)];
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE webhook_endpoints SET previous_until_unix = MAX(previous_until_unix - ?4, 0)
+                     WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                    &args,
+                )?,
+                self.stmt(
+                    "UPDATE webhook_deliveries SET next_attempt_unix = MAX(next_attempt_unix - ?4, 0)
+                     WHERE status = 'pending' AND endpoint_id IN
+                       (SELECT id FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3)",
+                    &args,
+                )?,
+            ])
+            .await?;
+        let found = results
+            .first()
+            .and_then(|r| r.meta().ok().flatten())
+            .and_then(|m| m.changes)
+            .unwrap_or(0);
+        Ok(found == 1)
+    }
+
+    /// Whether `id` is a delivery of this endpoint (a list cursor must be).
+    pub async fn has_delivery(&self, endpoint_id: &str, id: &str) -> ApiResult<bool> {
+        let n: Option<u64> = self
+            .stmt(
+                "SELECT 1 AS n FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2",
+                &[text(id), text(endpoint_id)],
+            )?
+            .first(Some("n"))
+            .await?;
+        Ok(n.is_some())
+    }
+}

@@ -1,0 +1,268 @@
+//! Sends webhook deliveries (spec §6).
+//!
+//! Deliveries are rows written with their event (the outbox). Two things send them:
+//! right after a request or run that wrote events (`send_soon`, inside `wait_until`: the
+//! first attempt, then the 5-second retry), and the cron (`send_due`: every later retry,
+//! and anything the first path missed). Both claim rows with a lease, so overlapping
+//! senders never make one attempt twice; each attempt is re-signed with the current time.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::future::{Either, join_all, select};
+use kasse_shared::time::Timestamp;
+use kasse_shared::webhook::{
+    self, ATTEMPT_TIMEOUT_SECS, RETRY_DELAYS_SECS, Response, Verdict, signature_header,
+};
+use worker::{
+    AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
+    RequestRedirect,
+};
+
+use crate::entropy;
+use crate::error::ApiResult;
+use crate::store::{AttemptRecord, Claimed, Scope, Store};
+
+/// How long a claim holds its deliveries: longer than an endpoint's sends in one pass.
+const LEASE_SECS: u64 = 60;
+/// Deliveries per endpoint in one pass, sent one after another (at most 5 × 10 s).
+const PER_ENDPOINT: u32 = 5;
+/// Deliveries in one pass, all endpoints together.
+const PER_PASS: u32 = 50;
+/// Passes of one cron run: the delivery work a run may do is bounded.
+const CRON_PASSES: u32 = 4;
+/// Longest error text kept with an attempt.
+const ERROR_MAX: usize = 300;
+
+thread_local! {
+    /// Sessions whose events were written since the last `take_written`: what a finished
+    /// request should send right away. Any sender may take them; the leases make that safe.
+    static WRITTEN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Called by the store after a batch with events committed.
+pub fn note_written(session_id: &str) {
+    WRITTEN.with(|w| {
+        let mut w = w.borrow_mut();
+        if !w.iter().any(|s| s == session_id) {
+            w.push(session_id.to_owned());
+        }
+    });
+}
+
+pub fn take_written() -> Vec<String> {
+    WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
+/// What one sender did, for logs, the health report and the bench.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Report {
+    pub attempts: u32,
+    pub delivered: u32,
+    pub retrying: u32,
+    pub failed: u32,
+    /// Claimed but given back untried, because their endpoint stopped answering.
+    pub released: u32,
+    pub passes: u32,
+}
+
+/// Right after a request wrote events for `sessions`: their first attempts now, and the
+/// second attempt of those that failed 5 seconds later.
+pub async fn send_soon(env: Env, sessions: Vec<String>) {
+    if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3).await {
+        worker::console_error!("webhooks: sending failed: {}", e.message);
+    }
+}
+
+/// The cron's share: every due delivery, within a bounded number of passes.
+pub async fn send_due(env: &Env) -> Report {
+    take_written();
+    match send(env, &Scope::Due, CRON_PASSES).await {
+        Ok(report) => report,
+        Err(e) => {
+            worker::console_error!("webhooks: sending failed: {}", e.message);
+            Report::default()
+        }
+    }
+}
+
+async fn send(env: &Env, scope: &Scope<'_>, passes: u32) -> ApiResult<Report> {
+    let store = Store::new(env)?;
+    let mut report = Report::default();
+    let mut retry_soon = false;
+    let mut slept = false;
+    let mut waited_ms = 0;
+    while report.passes < passes {
+        let now = Timestamp::from_unix_millis(Date::now().as_millis());
+        let lease = entropy::token("lease_", 24);
+        let claimed = store
+            .claim_deliveries(
+                scope,
+                now,
+                now.plus_secs(LEASE_SECS),
+                &lease,
+                PER_ENDPOINT,
+                PER_PASS,
+            )
+            .await?;
+        if claimed.is_empty() {
+            // A first attempt waits while an earlier one of its session is in flight
+            // elsewhere; wait for that one rather than leave this one to the cron.
+            if matches!(scope, Scope::Sessions(_))
+                && waited_ms < ATTEMPT_TIMEOUT_SECS * 1000 + 2_000
+                && store.untried(scope, now).await? > 0
+            {
+                Delay::from(Duration::from_millis(250)).await;
+                waited_ms += 250;
+                continue;
+            }
+            if !retry_soon || slept {
+                break;
+            }
+            // The second attempt of a first attempt that failed: 5 s later, here.
+            slept = true;
+            Delay::from(Duration::from_secs(RETRY_DELAYS_SECS[0])).await;
+            continue;
+        }
+        report.passes += 1;
+        let mut by_endpoint: BTreeMap<&str, Vec<&Claimed>> = BTreeMap::new();
+        for c in &claimed {
+            by_endpoint.entry(&c.endpoint_id).or_default().push(c);
+        }
+        let outcomes = join_all(
+            by_endpoint
+                .into_values()
+                .map(|deliveries| send_to_endpoint(&store, &lease, deliveries)),
+        )
+        .await;
+        for outcome in outcomes {
+            let outcome = outcome?;
+            report.attempts += outcome.attempts;
+            report.delivered += outcome.delivered;
+            report.retrying += outcome.retrying;
+            report.failed += outcome.failed;
+            report.released += outcome.released;
+            retry_soon |= outcome.retry_soon;
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Default)]
+struct EndpointOutcome {
+    attempts: u32,
+    delivered: u32,
+    retrying: u32,
+    failed: u32,
+    released: u32,
+    retry_soon: bool,
+}
+
+/// One endpoint's share of a pass, in order. An endpoint that does not answer at all
+/// (refused, timeout) gets no more of this pass: its other deliveries are given back, so a
+/// dead endpoint costs one timeout per pass and never holds up the others.
+async fn send_to_endpoint(
+    store: &Store,
+    lease: &str,
+    deliveries: Vec<&Claimed>,
+) -> ApiResult<EndpointOutcome> {
+    let mut outcome = EndpointOutcome::default();
+    for (i, claimed) in deliveries.iter().enumerate() {
+        let started_ms = Date::now().as_millis();
+        let started = Timestamp::from_unix_millis(started_ms);
+        let response = attempt(claimed, started).await;
+        let finished_ms = Date::now().as_millis();
+        let attempt_no = claimed.attempts + 1;
+        let verdict = webhook::judge(
+            attempt_no,
+            &response,
+            Timestamp::from_unix_millis(finished_ms),
+        );
+        let error = webhook::attempt_error(&response).map(|mut e| {
+            if e.len() > ERROR_MAX {
+                let mut cut = ERROR_MAX;
+                while !e.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                e.truncate(cut);
+            }
+            e
+        });
+        store
+            .record_attempt(
+                claimed,
+                lease,
+                &AttemptRecord {
+                    at: started,
+                    status_code: match response {
+                        Response::Status(code) => Some(code),
+                        Response::Transport(_) => None,
+                    },
+                    latency_ms: finished_ms.saturating_sub(started_ms),
+                    error: error.as_deref(),
+                    verdict,
+                },
+            )
+            .await?;
+        outcome.attempts += 1;
+        match verdict {
+            Verdict::Delivered => outcome.delivered += 1,
+            Verdict::Retry(_) => {
+                outcome.retrying += 1;
+                outcome.retry_soon |= attempt_no == 1;
+            }
+            Verdict::Failed | Verdict::Gone => outcome.failed += 1,
+        }
+        let stop = matches!(response, Response::Transport(_)) || verdict == Verdict::Gone;
+        let rest = &deliveries[i + 1..];
+        if stop && !rest.is_empty() {
+            let ids: Vec<&str> = rest.iter().map(|c| c.id.as_str()).collect();
+            store.release_deliveries(lease, &ids).await?;
+            outcome.released += u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            break;
+        }
+    }
+    Ok(outcome)
+}
+
+/// One signed POST of the frozen body: no redirects, cut off after 10 s.
+async fn attempt(claimed: &Claimed, now: Timestamp) -> Response {
+    let secrets = match claimed.secrets(now) {
+        Ok(s) => s,
+        Err(e) => return Response::Transport(e.message),
+    };
+    let signature = signature_header(&secrets, &claimed.event_id, now.0, &claimed.body);
+    let timestamp = now.0.to_string();
+    let headers: Headers = [
+        ("content-type", "application/json"),
+        ("user-agent", "Kasse-Webhooks/1"),
+        ("webhook-id", claimed.event_id.as_str()),
+        ("webhook-timestamp", timestamp.as_str()),
+        ("webhook-signature", signature.as_str()),
+    ]
+    .into_iter()
+    .collect();
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual)
+        .with_body(Some(claimed.body.as_str().into()));
+    let request = match Request::new_with_init(&claimed.url, &init) {
+        Ok(r) => r,
+        Err(e) => return Response::Transport(format!("request not sent: {e}")),
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(request);
+    let sent = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Duration::from_secs(ATTEMPT_TIMEOUT_SECS);
+    match select(sent, Box::pin(Delay::from(timeout))).await {
+        Either::Left((Ok(response), _)) => Response::Status(response.status_code()),
+        Either::Left((Err(e), _)) => Response::Transport(format!("no response: {e}")),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Response::Transport(format!("timed out after {ATTEMPT_TIMEOUT_SECS} s"))
+        }
+    }
+}
