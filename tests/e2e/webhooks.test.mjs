@@ -284,10 +284,9 @@ test("faults: first attempts per (endpoint, session) go out in version order", a
     const s = await session(key);
     const option = s.supported_tokens.find((t) => t.token === "USDC");
     await transfer(s.address, option.amount, "USDC");
+    await runScheduled(); // detected
     await mine(1);
-    await runScheduled();
-    await mine(3);
-    await runScheduled();
+    await runScheduled(); // paid
     const expected = await events(key, s.id);
     assert.ok(expected.length >= 3, expected.map((e) => e.type).join());
     await receiver.until((r) => new Set(r.map((q) => q.id)).size >= expected.length, 15_000, "every first attempt");
