@@ -473,3 +473,47 @@ test("events: paginated newest first with starting_after / ending_before, filter
   assertError(await api("GET", `/v1/events?starting_after=${ids[0]}`, { token: other.keys.sk_test }), 400, "invalid_request_error", "resource_missing");
   assertError(await api("GET", "/v1/events/evt_nope", { token: key }), 404, "not_found_error");
 });
+
+test("the README's receivers (Node and Python, official libraries) verify real deliveries", async () => {
+  const { spawn } = await import("node:child_process");
+  const { createServer } = await import("node:net");
+  const freePort = () =>
+    new Promise((ok) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => ok(port));
+      });
+    });
+  const account = await newAccount();
+  const key = account.keys.sk_test;
+  const started = [];
+  try {
+    for (const [program, file] of [
+      [process.execPath, "examples/webhooks/receiver.mjs"],
+      [".kasse/venv/bin/python", "examples/webhooks/receiver.py"],
+    ]) {
+      const port = await freePort();
+      const hook = await endpoint(key, `http://127.0.0.1:${port}/kasse`, ["session.created", "session.canceled"]);
+      const child = spawn(program, [file, String(port)], { env: { ...process.env, KASSE_WEBHOOK_SECRET: hook.secret } });
+      const out = { text: "", err: "" };
+      child.stdout.on("data", (d) => (out.text += d));
+      child.stderr.on("data", (d) => (out.err += d));
+      started.push({ child, out, file });
+    }
+    await sleep(1_500); // both listening
+    const s = await session(key);
+    const canceled = await api("POST", `/v1/checkout_sessions/${s.id}/cancel`, { token: key });
+    assert.equal(canceled.status, 200);
+    for (const { out, file } of started) {
+      const end = Date.now() + 15_000;
+      while (Date.now() < end && out.text.trim().split("\n").filter(Boolean).length < 2) await sleep(100);
+      assert.deepEqual(
+        out.text.trim().split("\n"),
+        [`session.created ${s.id} pending`, `session.canceled ${s.id} canceled`],
+        `${file}: ${out.err}`,
+      );
+    }
+  } finally {
+    for (const { child } of started) child.kill();
+  }
+});

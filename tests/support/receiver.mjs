@@ -8,9 +8,11 @@ import { Webhook } from "standardwebhooks";
  * "ok" (204), "500", "410", "redirect" (302 to /moved), "hang" (never answers).
  * `down()` closes the port (connection refused) and `up()` opens it again.
  */
-export async function startReceiver() {
+export async function startReceiver({ delayMs = 0 } = {}) {
   const r = {
     mode: "ok",
+    /** How long an answer takes (the bench's slow receiver). */
+    delayMs,
     /** Every request, in arrival order: { id, timestamp, signature, body, json, verified, path, at } */
     requests: [],
     /** Secrets to verify with (any may match, as during a rotation). */
@@ -77,7 +79,8 @@ export async function startReceiver() {
       }
       if (r.mode === "redirect") res.setHeader("location", "/moved");
       res.statusCode = status;
-      res.end();
+      if (r.delayMs > 0) setTimeout(() => res.end(), r.delayMs);
+      else res.end();
     });
   });
   const listen = (port) => new Promise((ok) => server.listen(port, "127.0.0.1", ok));

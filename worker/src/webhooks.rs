@@ -30,8 +30,11 @@ const LEASE_SECS: u64 = 60;
 const PER_ENDPOINT: u32 = 5;
 /// Deliveries in one pass, all endpoints together.
 const PER_PASS: u32 = 50;
-/// Passes of one cron run: the delivery work a run may do is bounded.
-const CRON_PASSES: u32 = 4;
+/// The delivery work of one cron run is bounded: passes start only within this much wall
+/// time, and stop at this many attempts (Workers allow 1,000 subrequests per invocation).
+const CRON_BUDGET_MS: u64 = 20_000;
+const CRON_MAX_ATTEMPTS: u32 = 500;
+const CRON_PASSES: u32 = 40;
 /// Longest error text kept with an attempt.
 const ERROR_MAX: usize = 300;
 
@@ -70,7 +73,7 @@ pub struct Report {
 /// Right after a request wrote events for `sessions`: their first attempts now, and the
 /// second attempt of those that failed 5 seconds later.
 pub async fn send_soon(env: Env, sessions: Vec<String>) {
-    if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3).await {
+    if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3, None).await {
         worker::console_error!("webhooks: sending failed: {}", e.message);
     }
 }
@@ -78,7 +81,7 @@ pub async fn send_soon(env: Env, sessions: Vec<String>) {
 /// The cron's share: every due delivery, within a bounded number of passes.
 pub async fn send_due(env: &Env) -> Report {
     take_written();
-    match send(env, &Scope::Due, CRON_PASSES).await {
+    match send(env, &Scope::Due, CRON_PASSES, Some(CRON_BUDGET_MS)).await {
         Ok(report) => report,
         Err(e) => {
             worker::console_error!("webhooks: sending failed: {}", e.message);
@@ -87,13 +90,22 @@ pub async fn send_due(env: &Env) -> Report {
     }
 }
 
-async fn send(env: &Env, scope: &Scope<'_>, passes: u32) -> ApiResult<Report> {
+async fn send(
+    env: &Env,
+    scope: &Scope<'_>,
+    passes: u32,
+    budget_ms: Option<u64>,
+) -> ApiResult<Report> {
     let store = Store::new(env)?;
+    let started_ms = Date::now().as_millis();
     let mut report = Report::default();
     let mut retry_soon = false;
     let mut slept = false;
     let mut waited_ms = 0;
-    while report.passes < passes {
+    while report.passes < passes
+        && report.attempts + PER_PASS <= CRON_MAX_ATTEMPTS
+        && budget_ms.is_none_or(|b| Date::now().as_millis().saturating_sub(started_ms) < b)
+    {
         let now = Timestamp::from_unix_millis(Date::now().as_millis());
         let lease = entropy::token("lease_", 24);
         let claimed = store

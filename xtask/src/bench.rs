@@ -356,6 +356,22 @@ fn session(i: u64) -> Session {
     }
 }
 
+/// `cargo xtask bench webhooks`: deliveries per cron run with slow receivers, and the time
+/// from a status change to the first attempt (`xtask/bench-webhooks.mjs` prints them).
+pub fn webhooks() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    step("Webhooks: backlog per cron run, then time to first attempt");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-webhooks.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )?;
+    drop(stack);
+    Ok(())
+}
+
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
 /// wrk, beside the worker's cheapest route, on a local stack of its own.
 #[allow(

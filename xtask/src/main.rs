@@ -28,6 +28,8 @@ cargo xtask <command>
   bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
            D1 queries and rows, wall time, native core CPU; check latency
   bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99
+  bench webhooks  deliveries per cron run with 1/10/25 endpoints answering in 200 ms;
+           time from a status change to the first attempt
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("account") => util::run(util::cmd("node").arg("xtask/account.mjs").args(&args[1..])),
         Some("test") => return test::run(),
         Some("bench") if args.get(1).map(String::as_str) == Some("api") => bench::api(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("webhooks") => bench::webhooks(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())

@@ -50,9 +50,22 @@ pub fn schemathesis_bin() -> std::path::PathBuf {
     root().join(".kasse/venv/bin/schemathesis")
 }
 
+/// PyPI's `standardwebhooks`, the Python verifier merchants use (the e2e suite checks a
+/// delivery with it, as the README's Python snippet does).
+pub const STANDARDWEBHOOKS_PY_VERSION: &str = "1.1.0";
+
+pub fn venv_python() -> std::path::PathBuf {
+    root().join(".kasse/venv/bin/python")
+}
+
 fn ensure_schemathesis() -> Result {
     let wanted = format!("version {SCHEMATHESIS_VERSION}");
-    if probe(schemathesis_bin(), &["--version"]).is_some_and(|v| v.contains(&wanted)) {
+    let verifier = format!(
+        "import importlib.metadata as m; assert m.version('standardwebhooks') == '{STANDARDWEBHOOKS_PY_VERSION}'"
+    );
+    if probe(schemathesis_bin(), &["--version"]).is_some_and(|v| v.contains(&wanted))
+        && probe(venv_python(), &["-c", &verifier]).is_some()
+    {
         return Ok(());
     }
     // Debian splits venv (and so pip inside a venv) out of python3.
@@ -60,7 +73,7 @@ fn ensure_schemathesis() -> Result {
         ensure_debian_packages(&["python3", "python3-venv"])?;
     }
     step(&format!(
-        "Installing schemathesis {SCHEMATHESIS_VERSION} (PyPI) into .kasse/venv"
+        "Installing schemathesis {SCHEMATHESIS_VERSION} and standardwebhooks {STANDARDWEBHOOKS_PY_VERSION} (PyPI) into .kasse/venv"
     ));
     let venv = root().join(".kasse/venv");
     run(cmd("python3").arg("-m").arg("venv").arg(&venv))?;
@@ -69,6 +82,7 @@ fn ensure_schemathesis() -> Result {
         "--quiet",
         "--disable-pip-version-check",
         &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        &format!("standardwebhooks=={STANDARDWEBHOOKS_PY_VERSION}"),
     ]))
 }
 
