@@ -771,6 +771,51 @@ impl Store {
         row.map(|r| r.session()).transpose()
     }
 
+    /// A session with its payments and the chain heads, in one round trip (one batch of
+    /// three reads): what every answer that shows a session needs.
+    pub async fn session_in_full(
+        &self,
+        id: &str,
+    ) -> ApiResult<Option<(Session, Vec<Payment>, Heads)>> {
+        #[derive(Deserialize)]
+        struct HeadRow {
+            chain_id: u64,
+            head: Option<u64>,
+        }
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
+                    &[text(id)],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index"
+                    ),
+                    &[text(id)],
+                )?,
+                self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
+            ])
+            .await?;
+        let [session, payments, heads] = results.as_slice() else {
+            return Err(ApiError::internal("session batch answered short"));
+        };
+        let Some(row) = session.results::<SessionRow>()?.into_iter().next() else {
+            return Ok(None);
+        };
+        let payments = payments
+            .results::<PaymentRow>()?
+            .iter()
+            .map(PaymentRow::to_payment)
+            .collect::<ApiResult<Vec<_>>>()?;
+        let heads = heads
+            .results::<HeadRow>()?
+            .into_iter()
+            .filter_map(|h| Some((h.chain_id, h.head?)))
+            .collect();
+        Ok(Some((row.session()?, payments, heads)))
+    }
+
     pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
         Ok(self
             .stmt(

@@ -192,9 +192,17 @@ async fn start(
 pub async fn public_start(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = auth::caller(&req, &store).await?;
-    // A malformed body is refused whatever state the link is in.
-    let params = create::parse_link_start(&body_text(&mut req).await?, id, caller.livemode)?;
     let missing = || ApiError::not_found(format!("No such payment link: '{id}'.")).with_param("id");
+    // A malformed body is refused whatever state the link is in; the link is the path's,
+    // so an id that cannot be one is a 404 like any other missing link.
+    let params = create::parse_link_start(&body_text(&mut req).await?, id, caller.livemode)
+        .map_err(|e| {
+            if e.param.as_deref() == Some("payment_link") {
+                missing()
+            } else {
+                ApiError::from(e)
+            }
+        })?;
     let link = match startable(&store, id).await? {
         Ok(link) if link.account_id == caller.account_id && link.livemode == caller.livemode => {
             link

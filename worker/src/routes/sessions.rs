@@ -446,12 +446,30 @@ pub(crate) async fn owned_session(store: &Store, caller: &Caller, id: &str) -> A
     Ok(session)
 }
 
+/// `GET /v1/checkout_sessions/{id}`: two round trips, the key and then the session with
+/// its payments and the heads in one batch.
 pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
-    let session = owned_session(&store, &caller, id).await?;
+    let missing =
+        || ApiError::not_found(format!("No such checkout session: '{id}'.")).with_param("id");
+    if !is_id(id, session_prefix(caller.livemode)) {
+        return Err(missing());
+    }
+    let (session, payments, heads) = store.session_in_full(id).await?.ok_or_else(missing)?;
+    if session.account_id != caller.account_id || session.livemode != caller.livemode {
+        return Err(missing());
+    }
     let base = config::base_url(env, Some(&origin(&req)?));
-    session_response(&store, &session, &base).await
+    let object = session_object(
+        &session,
+        &payments,
+        &heads,
+        config::catalogue(),
+        &base,
+        Audience::SecretKey,
+    );
+    Ok(json_response(200, &object))
 }
 
 /// `GET /v1/checkout_sessions` (secret key): newest first, with spec §7's filters.

@@ -39,7 +39,7 @@ struct SmokeBody {
 /// Round-trips a value through D1 and KV: proves both bindings work under workerd.
 pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
     require_enabled(env)?;
-    let body: SmokeBody = serde_json::from_str(&req.text().await?).map_err(|e| {
+    let body: SmokeBody = serde_json::from_str(&body_text(&mut req).await?).map_err(|e| {
         ApiError::invalid(
             "invalid_json",
             format!("Body must be {{\"value\": \"…\"}}: {e}"),
