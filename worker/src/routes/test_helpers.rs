@@ -39,11 +39,11 @@ struct SmokeBody {
 /// Round-trips a value through D1 and KV: proves both bindings work under workerd.
 pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
     require_enabled(env)?;
-    let body: SmokeBody = serde_json::from_str(&body_text(&mut req).await?).map_err(|e| {
-        ApiError::invalid(
-            "invalid_json",
-            format!("Body must be {{\"value\": \"…\"}}: {e}"),
-        )
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["value"])?;
+    let body: SmokeBody = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
+        ApiError::invalid("parameter_invalid", format!("value must be a string: {e}"))
+            .with_param("value")
     })?;
     if body.value.is_empty() || body.value.len() > 200 {
         return Err(
