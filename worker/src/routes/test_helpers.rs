@@ -170,6 +170,15 @@ pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResul
     require_enabled(env)?;
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
+    let missing =
+        || ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id");
+    if store
+        .endpoint(&caller.account_id, caller.livemode, id)
+        .await?
+        .is_none()
+    {
+        return Err(missing());
+    }
     let map = object(&body_text(&mut req).await?)?;
     reject_unknown(&map, &["seconds"])?;
     let seconds = map
@@ -187,9 +196,7 @@ pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResul
         .advance_endpoint(&caller.account_id, caller.livemode, id, seconds)
         .await?
     {
-        return Err(
-            ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id"),
-        );
+        return Err(missing());
     }
     Ok(crate::http::json_response(
         200,
