@@ -28,7 +28,7 @@ cargo xtask <command>
   bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
            D1 queries and rows, wall time, native core CPU; check latency
   bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99
-  bench webhooks  deliveries per cron run with 1/10/25 endpoints answering in 200 ms;
+  bench webhooks  deliveries per cron run with 1/4/16 endpoints answering in 200 ms;
            time from a status change to the first attempt
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
