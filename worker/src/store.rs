@@ -43,6 +43,16 @@ fn opt_text(s: Option<&str>) -> JsValue {
     s.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// Rows a statement changed, from D1's result metadata.
+fn changes(result: &D1Result) -> usize {
+    result
+        .meta()
+        .ok()
+        .flatten()
+        .and_then(|m| m.changes)
+        .unwrap_or(0)
+}
+
 fn flag(b: bool) -> JsValue {
     int(u64::from(b))
 }
@@ -722,8 +732,10 @@ impl Store {
         batch.push(self.event_stmt(session, event, write_token)?);
         batch.push(self.fan_out_stmt(session, event)?);
         match self.batch(batch).await {
-            Ok(_) => {
-                crate::webhooks::note_written(&session.id);
+            Ok(results) => {
+                if results.last().is_some_and(|r| changes(r) > 0) {
+                    crate::webhooks::note_written(&session.id);
+                }
                 Ok(())
             }
             Err(e) if e.to_string().contains("checkout_sessions.address") => {
@@ -943,17 +955,20 @@ impl Store {
                 text(write_token),
             ],
         )?);
+        let first_fan_out = batch.len() + 1;
         for event in events {
             batch.push(self.event_stmt(session, event, write_token)?);
             batch.push(self.fan_out_stmt(session, event)?);
         }
         let results = self.batch(batch).await?;
-        let changed = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        if changed == 1 && !events.is_empty() {
+        let changed = results.first().map_or(0, changes);
+        // Something to send right away only if the fan-out made deliveries.
+        if results
+            .iter()
+            .skip(first_fan_out)
+            .step_by(2)
+            .any(|r| changes(r) > 0)
+        {
             crate::webhooks::note_written(&session.id);
         }
         Ok(changed == 1)
