@@ -11,5 +11,5 @@
   }
   var secret = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
   if (secret) history.replaceState(null, "", location.pathname + location.search);
-  window.Kasse.mount(root, { session: match[1], clientSecret: secret });
+  window.Kasse.mount(root, { session: match[1], clientSecret: secret, redirectOnSuccess: true, theme: { mode: "auto" } });
 })();

@@ -1,7 +1,9 @@
 // Kasse widget loader. Embed with:
 //   <script src="https://YOUR-KASSE/kasse.js" defer></script>
 //   <div data-kasse-session="cs_…" data-kasse-secret="…"></div>
-// or call Kasse.mount(element, { session, clientSecret }) yourself.
+// or call Kasse.mount(element, { session, clientSecret, theme, onStatus, onPaid, onExpired }).
+// Types: kasse.d.ts. The widget renders in a shadow root: the page's CSS cannot reach it and
+// its CSS cannot leak out. Theme it with CSS custom properties on the element (or `theme`).
 (function () {
   "use strict";
   if (window.Kasse) return;
@@ -9,6 +11,49 @@
   var script = document.currentScript;
   var base = new URL(".", script ? script.src : location.href).href;
   var wasm = null;
+
+  // Public custom properties (--kasse-accent, --kasse-on-accent, --kasse-radius, --kasse-font,
+  // --kasse-bg, --kasse-fg, --kasse-muted, --kasse-border) inherit from the page into the
+  // shadow root; the internal --k-* ones add the light and dark defaults.
+  var CSS = [
+    ":host{display:block}",
+    ".kasse-root{--k-accent:var(--kasse-accent,#1f3a5f);--k-on-accent:var(--kasse-on-accent,#fff);--k-radius:var(--kasse-radius,12px);--k-font:var(--kasse-font,system-ui,-apple-system,'Segoe UI',sans-serif);--k-bg:var(--kasse-bg,#fff);--k-fg:var(--kasse-fg,#14213d);--k-muted:var(--kasse-muted,#4a5568);--k-border:var(--kasse-border,#d6dce5);--k-warn-bg:#fff7e0;--k-error:#9b1c1c}",
+    ".kasse-root[data-theme=dark]{--k-accent:var(--kasse-accent,#93c5fd);--k-on-accent:var(--kasse-on-accent,#0b1220);--k-bg:var(--kasse-bg,#111827);--k-fg:var(--kasse-fg,#f3f4f6);--k-muted:var(--kasse-muted,#cbd5e1);--k-border:var(--kasse-border,#374151);--k-warn-bg:#3b2f0b;--k-error:#fca5a5}",
+    "@media (prefers-color-scheme:dark){.kasse-root[data-theme=auto]{--k-accent:var(--kasse-accent,#93c5fd);--k-on-accent:var(--kasse-on-accent,#0b1220);--k-bg:var(--kasse-bg,#111827);--k-fg:var(--kasse-fg,#f3f4f6);--k-muted:var(--kasse-muted,#cbd5e1);--k-border:var(--kasse-border,#374151);--k-warn-bg:#3b2f0b;--k-error:#fca5a5}}",
+    ".kasse{box-sizing:border-box;font:15px/1.45 var(--k-font);color:var(--k-fg);background:var(--k-bg);border:1px solid var(--k-border);border-radius:var(--k-radius);padding:16px;max-width:420px;min-width:0;overflow-wrap:anywhere}",
+    ".kasse *{box-sizing:border-box}",
+    ".kasse h2{font-size:18px;margin:8px 0}",
+    ".kasse p{margin:8px 0}",
+    ".kasse-head{display:flex;justify-content:space-between;flex-wrap:wrap;gap:8px;border-bottom:1px solid var(--k-border);padding-bottom:8px}",
+    ".kasse-test{font-size:13px;color:var(--k-muted)}",
+    ".kasse-qr{background:#fff;border-radius:8px;width:max-content;margin:8px auto;padding:4px}",
+    ".kasse-qr svg{display:block;width:220px;height:220px;max-width:100%}",
+    ".kasse-copy{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:10px 0}",
+    ".kasse-copy code{word-break:break-all;flex:1 1 12em;font-size:14px}",
+    ".kasse-label{width:100%;font-size:13px;color:var(--k-muted)}",
+    ".kasse-warning{background:var(--k-warn-bg);border-radius:6px;padding:6px 8px;font-size:13px}",
+    ".kasse-actions{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-top:8px}",
+    ".kasse-button{display:inline-block;background:var(--k-accent);color:var(--k-on-accent);border-radius:8px;padding:10px 16px;text-decoration:none;font-weight:600}",
+    ".kasse button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--k-accent);background:var(--k-bg);color:var(--k-fg);cursor:pointer}",
+    ".kasse button:disabled{opacity:.6;cursor:progress}",
+    ".kasse .kasse-link{border:0;padding:4px 0;text-decoration:underline;background:none}",
+    ".kasse-options{list-style:none;margin:8px 0;padding:0;display:grid;gap:8px}",
+    ".kasse .kasse-option{width:100%;display:flex;justify-content:space-between;flex-wrap:wrap;gap:4px;text-align:left;padding:10px 12px;border-radius:8px}",
+    ".kasse .kasse-option[aria-pressed=true]{border-width:2px}",
+    ".kasse-option-token{font-weight:600}",
+    ".kasse-option-chain{color:var(--k-muted)}",
+    ".kasse-links{display:flex;flex-wrap:wrap;gap:16px;margin-top:12px}",
+    ".kasse a{color:var(--k-fg)}",
+    ".kasse a.kasse-button{color:var(--k-on-accent)}",
+    ".kasse-error{color:var(--k-error)}",
+    ".kasse-muted,.kasse-stale{color:var(--k-muted);font-size:13px}",
+    ".kasse-urgent{color:var(--k-error);font-weight:600}",
+    ".kasse progress{width:100%}",
+    ".kasse :focus-visible{outline:3px solid var(--k-accent);outline-offset:2px}",
+    ".kasse-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (prefers-reduced-motion:reduce){.kasse *{transition:none!important;animation:none!important}}",
+  ].join("\n");
+  var sheet = null;
 
   function load() {
     if (!wasm) {
@@ -21,19 +66,78 @@
     return wasm;
   }
 
+  function styles(shadow) {
+    if (shadow.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function") {
+      // A constructed sheet needs no 'unsafe-inline' in the merchant's CSP.
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+      }
+      shadow.adoptedStyleSheets = [sheet];
+    } else {
+      var style = document.createElement("style");
+      style.textContent = CSS;
+      shadow.appendChild(style);
+    }
+  }
+
+  var PAID = { paid: true, paid_late: true, overpaid: true };
+
   function mount(element, options) {
     if (!element || !options || typeof options.session !== "string") {
       throw new TypeError("Kasse.mount(element, { session, clientSecret }) needs an element and a session id");
     }
-    var handle = { unmounted: false, inner: null };
+    var theme = options.theme || {};
+    var vars = { accent: "--kasse-accent", radius: "--kasse-radius", font: "--kasse-font" };
+    Object.keys(vars).forEach(function (key) {
+      if (theme[key]) element.style.setProperty(vars[key], String(theme[key]));
+    });
+    var shadow = element.shadowRoot || element.attachShadow({ mode: "open" });
+    shadow.replaceChildren();
+    styles(shadow);
+    var root = document.createElement("div");
+    root.className = "kasse-root";
+    root.setAttribute("data-theme", theme.mode || "light");
+    shadow.appendChild(root);
+
+    var handle = { session: options.session, status: null, unmounted: false, inner: null };
+    var paidOnce = false;
+    var expiredOnce = false;
+    function onStatus(status) {
+      if (handle.unmounted) return;
+      handle.status = status;
+      element.dispatchEvent(new CustomEvent("kasse:status", {
+        bubbles: true,
+        composed: true,
+        detail: { session: options.session, status: status },
+      }));
+      if (options.onStatus) options.onStatus(status);
+      if (PAID[status] && !paidOnce && options.onPaid) {
+        paidOnce = true;
+        options.onPaid(status);
+      }
+      if (status === "expired" && !expiredOnce && options.onExpired) {
+        expiredOnce = true;
+        options.onExpired();
+      }
+    }
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;
-      handle.inner = glue.mount(element, options.session, options.clientSecret || "", base.replace(/\/$/, ""));
+      var apiBase = (options.apiBase || base).replace(/\/$/, "");
+      handle.inner = glue.mount(root, options.session, options.clientSecret || "", apiBase, onStatus,
+        options.redirectOnSuccess === true);
       return handle;
     });
     handle.unmount = function () {
+      if (handle.unmounted) return;
       handle.unmounted = true;
-      if (handle.inner) handle.inner.unmount();
+      if (handle.inner) {
+        handle.inner.unmount();
+        handle.inner.free();
+        handle.inner = null;
+      }
+      shadow.replaceChildren();
+      element.removeAttribute("data-kasse-mounted");
     };
     return handle;
   }
@@ -43,11 +147,15 @@
     for (var i = 0; i < nodes.length; i++) {
       var el = nodes[i];
       el.setAttribute("data-kasse-mounted", "");
-      mount(el, { session: el.getAttribute("data-kasse-session"), clientSecret: el.getAttribute("data-kasse-secret") });
+      el.kasse = mount(el, {
+        session: el.getAttribute("data-kasse-session"),
+        clientSecret: el.getAttribute("data-kasse-secret"),
+        theme: { mode: el.getAttribute("data-kasse-theme") || undefined },
+      });
     }
   }
 
-  window.Kasse = { mount: mount, load: load };
+  window.Kasse = { mount: mount, load: load, mountAll: mountAll };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", mountAll);
   } else {

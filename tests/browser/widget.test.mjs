@@ -1,13 +1,18 @@
-// Headless Chromium: the hosted page mounts the Yew widget, shows a QR that decodes to the
-// exact EIP-681 URI, and flips to the paid screen when the payment confirms.
+// Headless Chromium against the real worker and real anvil payments: every screen of the
+// widget, the QR decoded from pixels, the hosted page, events and unmount. Each screen's
+// screenshot is written to .kasse/test/screens/ for a reviewer to look at.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import ethUrl from "eth-url-parser";
 import { chromium } from "playwright-core";
-import { createSession, mine, paySession, runScheduled } from "../support/env.mjs";
+import { advance, api, base, createSession, demo, mine, paySession, runScheduled, transfer } from "../support/env.mjs";
+
+const USD = (value) => ({ value, currency: "USD" });
+const screens = join(dirname(process.env.KASSE_ENV), "screens");
+mkdirSync(screens, { recursive: true });
 
 let browser;
 before(async () => {
@@ -21,13 +26,40 @@ after(async () => {
   await browser?.close();
 });
 
-test("hosted checkout: QR decodes to the exact URI, then the page goes paid", async () => {
-  const session = await createSession({ return_url: "https://shop.example/cart" });
-  const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+/** A page that records errors; `errors` must stay empty. */
+async function newPage(width = 420) {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));
+  return page;
+}
 
+async function onScreen(page, name, timeout = 25_000) {
+  await page.locator(`[data-kasse-screen="${name}"]`).first().waitFor({ timeout });
+}
+
+async function shot(page, name) {
+  await page.locator(".kasse").first().screenshot({ path: join(screens, `${name}.png`) });
+}
+
+/** Decodes the QR on screen with zbarimg and parses it as EIP-681. */
+async function qrOf(page, name) {
+  const file = join(screens, `${name}-qr.png`);
+  await page.locator(".kasse-qr svg").first().screenshot({ path: file });
+  return execFileSync("zbarimg", ["--raw", "-q", file], { encoding: "utf8" }).trim();
+}
+
+async function publicView(session, secret) {
+  const res = await api("GET", `/v1/public/checkout_sessions/${session}`, { headers: { "kasse-client-secret": secret } });
+  assert.equal(res.status, 200);
+  return res.body;
+}
+
+test("hosted page: headers, secret removed, QR decodes to the exact URI, live status to paid, then success_url", async () => {
+  const success = `${base}/openapi.json?paid=1`;
+  const session = await createSession({ return_url: "https://shop.example/cart", success_url: success });
+  const page = await newPage();
   const response = await page.goto(session.checkout_url);
   assert.equal(response.status(), 200);
   const headers = response.headers();
@@ -35,26 +67,232 @@ test("hosted checkout: QR decodes to the exact URI, then the page goes paid", as
   assert.equal(headers["referrer-policy"], "no-referrer");
   assert.equal(headers["cache-control"], "no-store");
 
-  await page.locator('[data-kasse-status="pending"]').waitFor({ timeout: 15000 });
+  await onScreen(page, "pay");
   assert.equal(new URL(page.url()).hash, "", "the client secret is removed from the address bar");
   const text = await page.locator(".kasse").innerText();
   assert.match(text, /49\.99 USDC/);
   assert.ok(text.includes(session.address));
-  assert.match(text, /Local \(anvil\)/);
+  assert.match(text, /Send only on Local \(anvil\)/);
   assert.match(text, /Expires in \d\d:\d\d/);
-  assert.equal(await page.locator(".kasse-qr").getAttribute("data-payment-uri"), session.payment_uri);
-
-  // Decode the QR from pixels with an independent decoder.
-  const shot = join(mkdtempSync(join(tmpdir(), "kasse-qr-")), "qr.png");
-  await page.locator(".kasse-qr svg").screenshot({ path: shot });
-  const decoded = execFileSync("zbarimg", ["--raw", "-q", shot], { encoding: "utf8" }).trim();
+  assert.match(text, /Back to shop/);
+  await shot(page, "pay");
+  const decoded = await qrOf(page, "pay");
   assert.equal(decoded, session.payment_uri);
+  assert.equal(ethUrl.parse(decoded).parameters.uint256, "49990000");
 
   await paySession(session);
+  await runScheduled();
+  await onScreen(page, "detected");
+  assert.match(await page.locator(".kasse").innerText(), /Confirmations: [01] \/ \d/);
+  await shot(page, "detected");
   await mine(2);
   await runScheduled();
-  await page.locator('[data-kasse-status="paid"]').waitFor({ timeout: 25000 });
+  await onScreen(page, "paid");
   assert.match(await page.locator(".kasse").innerText(), /Payment received/);
-  assert.deepEqual(errors, []);
+  await shot(page, "paid");
+  await page.waitForURL(success, { timeout: 10_000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("choose: every option with its exact amount; choosing one shows its QR", async () => {
+  const session = await createSession({ chain_id: undefined, token: undefined, amount: USD("12.34") });
+  assert.equal(session.selected_token, null);
+  const page = await newPage(320);
+  await page.goto(session.checkout_url);
+  await onScreen(page, "choose");
+  const options = page.locator(".kasse-option");
+  assert.equal(await options.count(), session.supported_tokens.length);
+  for (const t of session.supported_tokens) {
+    const option = page.locator(`.kasse-option[data-chain-id="${t.chain_id}"][data-token="${t.token}"]`);
+    assert.match(await option.innerText(), new RegExp(`${t.amount_formatted.replace(".", "\\.")} ${t.token}`));
+  }
+  await shot(page, "choose");
+  // Keyboard only: tab to the USDT option and press Enter.
+  const usdt = page.locator('.kasse-option[data-token="USDT"]');
+  await usdt.focus();
+  await page.keyboard.press("Enter");
+  await onScreen(page, "pay");
+  const view = await publicView(session.id, session.client_secret);
+  assert.equal(view.selected.token, "USDT");
+  const decoded = await qrOf(page, "choose-usdt");
+  assert.equal(decoded, view.payment_uri);
+  const usdtOption = session.supported_tokens.find((t) => t.token === "USDT");
+  assert.equal(ethUrl.parse(decoded).parameters.uint256, usdtOption.amount);
+  // Changing again is possible until a payment arrives.
+  await page.getByRole("button", { name: "Pay with another token or network" }).click();
+  await onScreen(page, "choose");
+  await page.locator('.kasse-option[data-token="USDC"]').click();
+  await onScreen(page, "pay");
+  assert.equal((await publicView(session.id, session.client_secret)).selected.token, "USDC");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("underpaid: the remainder, and a new QR for exactly the remainder", async () => {
+  const session = await createSession();
+  await paySession(session, 20_000_000n); // 20 of 49.99 USDC
+  await mine(2);
+  await runScheduled();
+  const page = await newPage();
+  await page.goto(session.checkout_url);
+  await onScreen(page, "underpaid");
+  const text = await page.locator(".kasse").innerText();
+  assert.match(text, /Partly paid/);
+  assert.match(text, /29\.99 USDC/);
+  await shot(page, "underpaid");
+  const decoded = await qrOf(page, "underpaid");
+  const view = await publicView(session.id, session.client_secret);
+  assert.equal(decoded, view.payment_uri);
+  assert.equal(ethUrl.parse(decoded).parameters.uint256, "29990000");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("overpaid and paid late are successes with their own words", async () => {
+  const over = await createSession();
+  await paySession(over, 60_000_000n);
+  const late = await createSession();
+  await advance(late.id, 3600);
+  await runScheduled();
+  await paySession(late);
+  await mine(3);
+  await runScheduled();
+  await runScheduled();
+  const page = await newPage();
+  await page.goto(over.checkout_url);
+  await onScreen(page, "overpaid");
+  assert.match(await page.locator(".kasse").innerText(), /more than the total/);
+  await shot(page, "overpaid");
+  await page.goto(late.checkout_url);
+  await onScreen(page, "paid_late");
+  assert.match(await page.locator(".kasse").innerText(), /after the deadline/);
+  await shot(page, "paid_late");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("expired (with start again from a payment link) and canceled", async () => {
+  const link = await api("POST", "/v1/payment_links", { token: demo.secret_key, json: { amount: USD("3.00") } });
+  assert.equal(link.status, 200);
+  const started = await api("POST", `/v1/public/payment_links/${link.body.id}/sessions`, {
+    token: demo.publishable_key,
+    headers: { "cf-connecting-ip": "203.0.113.77" },
+  });
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  await advance(started.body.id, 3 * 3600);
+  await runScheduled();
+  const page = await newPage();
+  await page.goto(started.body.checkout_url);
+  await onScreen(page, "expired");
+  const again = page.getByRole("link", { name: "Start again" });
+  assert.equal(await again.getAttribute("href"), link.body.url);
+  await shot(page, "expired");
+
+  const session = await createSession({ cancel_url: "https://shop.example/cancel" });
+  const canceled = await api("POST", `/v1/checkout_sessions/${session.id}/cancel`, { token: demo.secret_key });
+  assert.equal(canceled.status, 200);
+  await page.goto(session.checkout_url);
+  await onScreen(page, "canceled");
+  assert.match(await page.locator(".kasse").innerText(), /canceled/);
+  assert.equal(await page.getByRole("link", { name: "Cancel" }).count(), 0, "no cancel link on a closed session");
+  await shot(page, "canceled");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("errors: a human message and a retry, never a blank widget", async () => {
+  const session = await createSession();
+  const page = await newPage();
+  await page.goto(`${base}/c/${session.id}#not-the-secret`);
+  await onScreen(page, "error");
+  assert.match(await page.locator(".kasse").innerText(), /could not load this checkout/);
+  const retry = page.getByRole("button", { name: "Try again" });
+  await retry.click();
+  await onScreen(page, "error");
+  await shot(page, "error");
+  await page.close();
+});
+
+test("embedding: two widgets on one page, kasse:status events, callbacks, styles isolated, unmount stops everything", async () => {
+  const a = await createSession();
+  const b = await createSession({ amount: USD("1.50") });
+  const page = await newPage(800);
+  // Count live timers so unmount can be checked for leaks.
+  await page.addInitScript(() => {
+    const live = new Set();
+    const st = window.setTimeout, ct = window.clearTimeout, si = window.setInterval, ci = window.clearInterval;
+    window.__timers = live;
+    window.setTimeout = (f, ms, ...rest) => {
+      const id = st((...args) => { live.delete(id); typeof f === "function" && f(...args); }, ms, ...rest);
+      live.add(id);
+      return id;
+    };
+    window.clearTimeout = (id) => { live.delete(id); ct(id); };
+    window.setInterval = (f, ms, ...rest) => { const id = si(f, ms, ...rest); live.add(id); return id; };
+    window.clearInterval = (id) => { live.delete(id); ci(id); };
+    window.__fetches = 0;
+    const f = window.fetch;
+    window.fetch = (...args) => { window.__fetches++; return f(...args); };
+  });
+  await page.goto(`${base}/openapi.json`); // any page of the origin; the body is replaced
+  await page.setContent(`<!doctype html><html lang="en"><head><title>Shop</title>
+    <style>* { color: red !important; font-family: serif !important; } .kasse { display: none !important; }</style></head>
+    <body><main><h1>Shop</h1>
+    <div id="a" data-kasse-session="${a.id}" data-kasse-secret="${a.client_secret}"></div>
+    <div id="b"></div></main></body></html>`);
+  await page.evaluate(() => {
+    window.__events = [];
+    document.addEventListener("kasse:status", (e) => window.__events.push(e.detail));
+  });
+  await page.addScriptTag({ url: `${base}/kasse.js` });
+  await page.evaluate(({ id, secret }) => {
+    window.__paid = [];
+    window.__b = window.Kasse.mount(document.getElementById("b"), {
+      session: id,
+      clientSecret: secret,
+      theme: { accent: "rgb(200, 0, 100)", mode: "dark" },
+      onPaid: (status) => window.__paid.push(status),
+    });
+  }, { id: b.id, secret: b.client_secret });
+  await page.locator('#a [data-kasse-screen="pay"]').waitFor({ timeout: 20_000 });
+  await page.locator('#b [data-kasse-screen="pay"]').waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#a .kasse").innerText(), /49\.99 USDC/);
+  assert.match(await page.locator("#b .kasse").innerText(), /1\.50 USDC/);
+  // The page's CSS does not reach inside; the theme does.
+  const style = await page.locator("#b .kasse-button").evaluate((el) => ({
+    display: getComputedStyle(el.closest(".kasse")).display,
+    color: getComputedStyle(el).backgroundColor,
+    font: getComputedStyle(el).fontFamily,
+  }));
+  assert.equal(style.display, "block");
+  assert.equal(style.color, "rgb(200, 0, 100)");
+  assert.doesNotMatch(style.font, /^serif/);
+  await page.screenshot({ path: join(screens, "two-widgets.png"), fullPage: true });
+
+  await paySession(b);
+  await mine(2);
+  await runScheduled();
+  await page.locator('#b [data-kasse-screen="paid"]').waitFor({ timeout: 25_000 });
+  const events = await page.evaluate(() => window.__events);
+  assert.deepEqual(events.filter((e) => e.session === a.id).map((e) => e.status), ["pending"]);
+  assert.deepEqual(events.filter((e) => e.session === b.id).map((e) => e.status), ["pending", "paid"]);
+  assert.deepEqual(await page.evaluate(() => window.__paid), ["paid"]);
+  assert.equal(await page.evaluate(() => window.__b.status), "paid");
+
+  // Unmount both: no widget timers left, no more requests.
+  const before = await page.evaluate(() => window.__timers.size);
+  assert.ok(before > 0, "the widgets run timers while mounted");
+  await page.evaluate(() => {
+    document.getElementById("a").kasse.unmount();
+    window.__b.unmount();
+  });
+  await page.waitForTimeout(600);
+  assert.equal(await page.evaluate(() => window.__timers.size), 0, "no timers after unmount");
+  const fetches = await page.evaluate(() => window.__fetches);
+  await page.waitForTimeout(11_000);
+  assert.equal(await page.evaluate(() => window.__fetches), fetches, "no requests after unmount");
+  assert.equal(await page.locator("#a .kasse").count(), 0);
+  assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -1,26 +1,47 @@
 //! Components. They render the [`Model`] and dispatch actions; the I/O (polling the public
-//! view, the clock) lives in the root's effects.
+//! view, checks, selecting, the clock) lives in the root's effects and callbacks.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
-use kasse_shared::shopper::ShopperView;
+use kasse_shared::shopper::{ShopperOption, ShopperView};
+use kasse_shared::status::Status;
 use yew::prelude::*;
 
 use crate::model::{Action, Model, Screen, countdown};
 use crate::strings as s;
 
-/// Seconds between refreshes of the public view (spec §8).
-const POLL_SECS: u32 = 10;
+/// Polling cadence of spec §8, in seconds.
+const POLL_SECS: u64 = 10;
+const POLL_HIDDEN_SECS: u64 = 60;
+const POLL_FAST_SECS: u64 = 3;
+/// While the pay screen is open, a public check at most this often, so QR payers see
+/// detection in seconds rather than at the next cron run.
+const CHECK_SECS: u64 = 15;
+/// The hosted page goes on to `success_url` this long after the success screen shows.
+const REDIRECT_MS: u32 = 2_500;
 
-#[derive(Properties, PartialEq, Clone)]
+#[derive(Properties, Clone)]
 pub struct CheckoutProps {
     pub session: AttrValue,
     pub client_secret: AttrValue,
     /// Origin of the Kasse deployment, e.g. `https://pay.example` (no trailing slash).
     pub api_base: AttrValue,
+    /// Told every status the widget shows (the loader turns it into `kasse:status`).
+    pub on_status: Callback<String>,
+    /// The hosted page follows `success_url` after a payment; an embedded widget does not.
+    pub redirect_on_success: bool,
+}
+
+impl PartialEq for CheckoutProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.session == other.session
+            && self.client_secret == other.client_secret
+            && self.api_base == other.api_base
+            && self.redirect_on_success == other.redirect_on_success
+    }
 }
 
 fn local_now() -> u64 {
@@ -30,54 +51,172 @@ fn local_now() -> u64 {
     ms / 1000
 }
 
-async fn fetch_view(props: &CheckoutProps) -> Result<ShopperView, String> {
+fn tab_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden())
+}
+
+/// What the poller shares with the callbacks: it lives as long as the component.
+#[derive(Default)]
+struct Live {
+    alive: Cell<bool>,
+    /// Fetch now instead of at the next tick (the retry button, a selection).
+    wake: Cell<bool>,
+    etag: RefCell<Option<String>>,
+    /// Poll every 3 s until then (after a wallet send).
+    fast_until: Cell<u64>,
+    last_check: Cell<u64>,
+    last_status: RefCell<Option<Status>>,
+    /// The last view had an option selected (so there is something to check for).
+    selected: Cell<bool>,
+}
+
+enum Fetched {
+    View(Box<ShopperView>),
+    NotModified,
+}
+
+async fn fetch_view(props: &CheckoutProps, live: &Live) -> Result<Fetched, String> {
     let url = format!(
         "{}/v1/public/checkout_sessions/{}",
         props.api_base, props.session
     );
-    let response = gloo_net::http::Request::get(&url)
-        .header("Kasse-Client-Secret", &props.client_secret)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut request =
+        gloo_net::http::Request::get(&url).header("Kasse-Client-Secret", &props.client_secret);
+    if let Some(tag) = live.etag.borrow().as_deref() {
+        request = request.header("If-None-Match", tag);
+    }
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    if response.status() == 304 {
+        return Ok(Fetched::NotModified);
+    }
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
+    }
+    *live.etag.borrow_mut() = response.headers().get("etag");
+    let view = response
+        .json::<ShopperView>()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Fetched::View(Box::new(view)))
+}
+
+/// A public POST (`select`, `check`) that answers with the shopper view.
+async fn post_view(
+    props: &CheckoutProps,
+    action: &str,
+    body: &serde_json::Value,
+) -> Result<ShopperView, (u16, String)> {
+    let url = format!(
+        "{}/v1/public/checkout_sessions/{}/{action}",
+        props.api_base, props.session
+    );
+    let response = gloo_net::http::Request::post(&url)
+        .header("Kasse-Client-Secret", &props.client_secret)
+        .json(body)
+        .map_err(|e| (0, e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| (0, e.to_string()))?;
+    if !response.ok() {
+        let code = response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return Err((response.status(), code));
     }
     response
         .json::<ShopperView>()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| (0, e.to_string()))
+}
+
+/// Hands a view to the model, and tells the page when the status changed.
+fn deliver(
+    view: Box<ShopperView>,
+    model: &UseReducerHandle<Model>,
+    live: &Live,
+    on_status: &Callback<String>,
+) {
+    let status = view.status;
+    let changed = live.last_status.borrow().as_ref() != Some(&status);
+    *live.last_status.borrow_mut() = Some(status);
+    live.selected.set(view.selected.is_some());
+    model.dispatch(Action::Loaded {
+        view,
+        local_now: local_now(),
+    });
+    if changed {
+        on_status.emit(status.as_str().to_owned());
+    }
+}
+
+/// The poller: the public view at the cadence of spec §8 (with its ETag), and the public
+/// check every 15 s while the shopper is on the pay screen. Stops at a final status or
+/// when the component goes away.
+async fn poll(props: CheckoutProps, model: UseReducerHandle<Model>, live: Rc<Live>) {
+    while live.alive.get() {
+        live.wake.set(false);
+        let status = *live.last_status.borrow();
+        let paying =
+            matches!(status, Some(Status::Pending | Status::Underpaid)) && live.selected.get();
+        let now = local_now();
+        let result = if paying && now >= live.last_check.get() + CHECK_SECS {
+            live.last_check.set(now);
+            match post_view(&props, "check", &serde_json::json!({})).await {
+                Ok(view) => Ok(Fetched::View(Box::new(view))),
+                // Rate-limited or briefly unavailable: the plain view still answers.
+                Err(_) => fetch_view(&props, &live).await,
+            }
+        } else {
+            fetch_view(&props, &live).await
+        };
+        if !live.alive.get() {
+            return;
+        }
+        match result {
+            Ok(Fetched::View(view)) => {
+                let done = view.status.is_final();
+                deliver(view, &model, &live, &props.on_status);
+                if done {
+                    return;
+                }
+            }
+            Ok(Fetched::NotModified) => model.dispatch(Action::Tick(local_now())),
+            Err(e) => model.dispatch(Action::Failed(e)),
+        }
+        let secs = if tab_hidden() {
+            POLL_HIDDEN_SECS
+        } else if local_now() < live.fast_until.get() {
+            POLL_FAST_SECS
+        } else {
+            POLL_SECS
+        };
+        // Sleep in short slices so that unmounting or a retry takes effect at once.
+        let mut slept = 0;
+        while slept < secs * 1000 && live.alive.get() && !live.wake.get() {
+            TimeoutFuture::new(250).await;
+            slept += 250;
+        }
+    }
 }
 
 #[function_component(Checkout)]
 pub fn checkout(props: &CheckoutProps) -> Html {
     let model = use_reducer(Model::default);
+    let live = use_memo((), |()| Live::default());
 
     {
         let model = model.clone();
         let props = props.clone();
+        let live = live.clone();
         use_effect_with((), move |()| {
-            let alive = Rc::new(Cell::new(true));
-            let running = alive.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                while running.get() {
-                    match fetch_view(&props).await {
-                        Ok(view) => {
-                            let done = view.status.is_final();
-                            model.dispatch(Action::Loaded {
-                                view: Box::new(view),
-                                local_now: local_now(),
-                            });
-                            if done {
-                                break;
-                            }
-                        }
-                        Err(e) => model.dispatch(Action::Failed(e)),
-                    }
-                    TimeoutFuture::new(POLL_SECS * 1000).await;
-                }
-            });
-            move || alive.set(false)
+            live.alive.set(true);
+            wasm_bindgen_futures::spawn_local(poll(props, model, live.clone()));
+            move || live.alive.set(false)
         });
     }
     {
@@ -87,89 +226,248 @@ pub fn checkout(props: &CheckoutProps) -> Html {
             move || drop(tick)
         });
     }
-
     let screen = model.screen();
+    {
+        let success_url = model.view.as_ref().and_then(|v| v.success_url.clone());
+        let redirect = props.redirect_on_success && screen.is_success();
+        use_effect_with((redirect, success_url), move |(redirect, url)| {
+            let timer = match (redirect, url) {
+                (true, Some(url)) => {
+                    let url = url.clone();
+                    Some(gloo_timers::callback::Timeout::new(
+                        REDIRECT_MS,
+                        move || {
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.location().set_href(&url);
+                            }
+                        },
+                    ))
+                }
+                _ => None,
+            };
+            move || drop(timer)
+        });
+    }
+
+    let select = {
+        let model = model.clone();
+        let props = props.clone();
+        let live = live.clone();
+        Callback::from(move |option: ShopperOption| {
+            let model = model.clone();
+            let props = props.clone();
+            let live = live.clone();
+            model.dispatch(Action::Selecting);
+            wasm_bindgen_futures::spawn_local(async move {
+                let body = serde_json::json!({"chain_id": option.chain_id, "token": option.token});
+                match post_view(&props, "select", &body).await {
+                    Ok(view) => deliver(Box::new(view), &model, &live, &props.on_status),
+                    Err((_, code)) => model.dispatch(Action::SelectFailed(match code.as_str() {
+                        "selection_locked" => s::SELECT_LOCKED,
+                        "option_unavailable" => s::SELECT_UNAVAILABLE,
+                        "session_closed" => s::SELECT_CLOSED,
+                        _ => s::SELECT_FAILED,
+                    })),
+                }
+                live.wake.set(true);
+            });
+        })
+    };
+    let retry = {
+        let live = live.clone();
+        Callback::from(move |_| live.wake.set(true))
+    };
+    let choose = {
+        let model = model.clone();
+        Callback::from(move |_| model.dispatch(Action::Choose))
+    };
+    let keep = {
+        let model = model.clone();
+        Callback::from(move |_| model.dispatch(Action::KeepChoice))
+    };
+
     let body = match (screen, model.view.as_ref()) {
-        (Screen::Pay, Some(view)) => pay_screen(view, &model),
+        (Screen::Choose, Some(view)) => choose_screen(view, &model, &select, &keep),
+        (Screen::Pay, Some(view)) => pay_screen(view, &model, s::PAY_TITLE, &choose),
         (Screen::Underpaid, Some(view)) => html! {
             <>
                 <h2>{ s::UNDERPAID_TITLE }</h2>
-                <p>{ format!("{}: {} {}", s::REMAINING, view.amount_remaining.clone().unwrap_or_default(),
-                    view.payment_amount.as_ref().map(|a| a.token.as_str()).unwrap_or("")) }</p>
-                { pay_screen(view, &model) }
+                <p>{ s::UNDERPAID_BODY }</p>
+                { pay_screen(view, &model, s::PAY_REST_TITLE, &choose) }
             </>
         },
         (Screen::Detected, Some(view)) => html! {
             <>
                 <h2>{ s::DETECTED_TITLE }</h2>
+                <p>{ s::DETECTED_BODY }</p>
                 if let Some(c) = &view.confirmations {
-                    <p>{ format!("{}: {} / {}", s::CONFIRMATIONS, c.current, c.required) }</p>
-                    <progress max={c.required.to_string()} value={c.current.to_string()} aria-label={s::CONFIRMATIONS}></progress>
+                    <p>{ format!("{}: {} / {}", s::CONFIRMATIONS, c.current.min(u64::from(c.required)), c.required) }</p>
+                    <progress max={c.required.to_string()} value={c.current.min(u64::from(c.required)).to_string()} aria-label={s::CONFIRMATIONS}></progress>
                 }
             </>
         },
-        (Screen::Success, Some(view)) => html! {
+        (Screen::Paid | Screen::PaidLate | Screen::Overpaid, Some(view)) => html! {
             <>
                 <h2>{ s::SUCCESS_TITLE }</h2>
-                <p>{ s::SUCCESS_BODY }</p>
+                <p>{ match screen {
+                    Screen::PaidLate => s::PAID_LATE_BODY,
+                    Screen::Overpaid => s::OVERPAID_BODY,
+                    _ => s::SUCCESS_BODY,
+                } }</p>
                 if let Some(url) = &view.success_url {
                     <a class="kasse-button" href={url.clone()}>{ s::CONTINUE }</a>
+                    if props.redirect_on_success { <p class="kasse-muted">{ s::REDIRECTING }</p> }
                 }
             </>
         },
-        (Screen::Expired, Some(_)) => {
-            html! { <><h2>{ s::EXPIRED_TITLE }</h2><p>{ s::EXPIRED_BODY }</p></> }
-        }
-        (Screen::Closed, Some(_)) => html! { <h2>{ s::CLOSED_TITLE }</h2> },
-        _ if model.error.is_some() => {
-            html! { <p class="kasse-error" role="alert">{ s::LOAD_FAILED }</p> }
-        }
+        (Screen::Expired, Some(view)) => html! {
+            <>
+                <h2>{ s::EXPIRED_TITLE }</h2>
+                <p>{ s::EXPIRED_BODY }</p>
+                if let Some(url) = &view.restart_url {
+                    <a class="kasse-button" href={url.clone()}>{ s::START_AGAIN }</a>
+                }
+            </>
+        },
+        (Screen::Canceled, Some(_)) => html! {
+            <><h2>{ s::CANCELED_TITLE }</h2><p>{ s::CANCELED_BODY }</p></>
+        },
+        (Screen::Failed, Some(_)) => html! {
+            <><h2>{ s::FAILED_TITLE }</h2><p>{ s::FAILED_BODY }</p></>
+        },
+        _ if model.error.is_some() => html! {
+            <div class="kasse-error" role="alert">
+                <p>{ s::LOAD_FAILED }</p>
+                <button type="button" onclick={retry.clone()}>{ s::RETRY }</button>
+            </div>
+        },
         _ => html! { <p class="kasse-muted">{ s::LOADING }</p> },
     };
+    // A refresh that failed while a view is shown: say so, keep the view.
+    let stale = (model.error.is_some() && model.view.is_some()).then(|| {
+        html! {
+            <p class="kasse-stale" role="status">
+                { s::OFFLINE }{ " " }
+                <button type="button" onclick={retry}>{ s::RETRY }</button>
+            </p>
+        }
+    });
 
     let links = model.view.as_ref().map(|view| {
+        let open = !view.status.is_final();
         html! {
-            <nav class="kasse-links">
+            <nav class="kasse-links" aria-label={s::LINKS_LABEL}>
                 if let Some(url) = &view.return_url { <a href={url.clone()}>{ s::BACK_TO_SHOP }</a> }
-                if let (Some(url), false) = (&view.cancel_url, view.status.is_final()) { <a href={url.clone()}>{ s::CANCEL }</a> }
+                if let (Some(url), true) = (&view.cancel_url, open) { <a href={url.clone()}>{ s::CANCEL }</a> }
             </nav>
         }
     });
 
+    let status = model.view.as_ref().map(|v| v.status.as_str());
     html! {
-        <section class="kasse" aria-label="Crypto checkout" data-kasse-ready="true" data-kasse-status={model.view.as_ref().map(|v| v.status.as_str())}>
-            <style>{ STYLE }</style>
+        <section class="kasse" aria-label={s::WIDGET_LABEL} data-kasse-ready="true"
+            data-kasse-status={status} data-kasse-screen={screen_name(screen)}>
             if let Some(view) = &model.view {
                 <header class="kasse-head">
-                    <span>{ &view.branding.display_name }</span>
+                    <span class="kasse-merchant">{ &view.branding.display_name }</span>
                     <strong>{ format!("{} {} {}", s::TOTAL, view.amount_total, view.currency) }</strong>
                 </header>
+                if !view.livemode { <p class="kasse-test">{ s::TEST_MODE }</p> }
             }
-            <div aria-live="polite">{ body }</div>
+            <div class="kasse-body" aria-live="polite">{ body }</div>
+            { for stale }
             { for links }
         </section>
     }
 }
 
-fn pay_screen(view: &ShopperView, model: &Model) -> Html {
+fn screen_name(screen: Screen) -> &'static str {
+    match screen {
+        Screen::Loading => "loading",
+        Screen::Error => "error",
+        Screen::Choose => "choose",
+        Screen::Pay => "pay",
+        Screen::Detected => "detected",
+        Screen::Underpaid => "underpaid",
+        Screen::Paid => "paid",
+        Screen::PaidLate => "paid_late",
+        Screen::Overpaid => "overpaid",
+        Screen::Expired => "expired",
+        Screen::Canceled => "canceled",
+        Screen::Failed => "failed",
+    }
+}
+
+fn choose_screen(
+    view: &ShopperView,
+    model: &Model,
+    select: &Callback<ShopperOption>,
+    keep: &Callback<MouseEvent>,
+) -> Html {
+    html! {
+        <div class="kasse-choose">
+            <h2>{ s::CHOOSE_TITLE }</h2>
+            <ul class="kasse-options">
+                { for view.options.iter().map(|option| {
+                    let current = view.selected.as_ref() == Some(option);
+                    let onclick = {
+                        let select = select.clone();
+                        let option = option.clone();
+                        Callback::from(move |_| select.emit(option.clone()))
+                    };
+                    html! {
+                        <li>
+                            <button type="button" class="kasse-option" {onclick} disabled={model.selecting}
+                                aria-pressed={current.to_string()}
+                                data-chain-id={option.chain_id.to_string()} data-token={option.token.clone()}>
+                                <span class="kasse-option-token">{ format!("{} {}", option.amount_formatted, option.token) }</span>
+                                <span class="kasse-option-chain">{ format!("{} {}", s::ON_NETWORK, option.chain) }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+            if let Some(notice) = model.notice { <p class="kasse-error" role="alert">{ notice }</p> }
+            if view.selected.is_some() {
+                <button type="button" class="kasse-link" onclick={keep.clone()}>{ s::KEEP_CHOICE }</button>
+            }
+        </div>
+    }
+}
+
+fn pay_screen(
+    view: &ShopperView,
+    model: &Model,
+    title: &'static str,
+    choose: &Callback<MouseEvent>,
+) -> Html {
     let (Some(uri), Some(option)) = (&view.payment_uri, &view.selected) else {
         return html! {};
     };
     let amount = view
         .amount_remaining
         .clone()
+        .filter(|r| r != "0")
         .unwrap_or_else(|| option.amount_formatted.clone());
+    let left = model.seconds_left().unwrap_or(0);
     html! {
         <div class="kasse-pay">
-            <h2 class="kasse-sr">{ s::PAY_TITLE }</h2>
-            <div class="kasse-qr" role="img" aria-label={format!("QR code: {uri}")} data-payment-uri={uri.clone()}>
+            <h2 class="kasse-title">{ title }</h2>
+            <div class="kasse-qr" role="img" aria-label={s::QR_LABEL} data-payment-uri={uri.clone()}>
                 { Html::from_html_unchecked(AttrValue::from(qr_svg(uri))) }
             </div>
             <p class="kasse-warning">{ format!("{} {}. {}", s::ONLY_ON, option.chain, s::ONLY_ON_WARNING) }</p>
             <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={format!("{amount} {}", option.token)} />
             <Copyable label={s::TO_ADDRESS} value={view.address.clone()} display={view.address.clone()} />
-            <p class="kasse-countdown">{ format!("{} {}", s::EXPIRES_IN, countdown(model.seconds_left().unwrap_or(0))) }</p>
-            <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
+            <p class="kasse-countdown" role="timer" aria-live="off">
+                { format!("{} ", s::EXPIRES_IN) }<span class={if left < 120 { "kasse-urgent" } else { "" }}>{ countdown(left) }</span>
+            </p>
+            <div class="kasse-actions">
+                <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
+                if model.can_change() {
+                    <button type="button" class="kasse-link" onclick={choose.clone()}>{ s::CHANGE }</button>
+                }
+            </div>
         </div>
     }
 }
@@ -212,22 +510,7 @@ fn copyable(props: &CopyableProps) -> Html {
             <button type="button" {onclick} aria-label={format!("{} {}", s::COPY, props.label)}>
                 { if *copied { s::COPIED } else { s::COPY } }
             </button>
+            <span class="kasse-sr" role="status">{ if *copied { s::COPIED } else { "" } }</span>
         </div>
     }
 }
-
-const STYLE: &str = "
-.kasse{font:15px/1.4 system-ui,sans-serif;color:#14213d;background:#fff;border:1px solid #d6dce5;border-radius:12px;padding:16px;max-width:420px}
-.kasse h2{font-size:18px;margin:8px 0}
-.kasse-head{display:flex;justify-content:space-between;gap:8px;border-bottom:1px solid #e6e9ef;padding-bottom:8px}
-.kasse-qr svg{display:block;margin:8px auto;width:220px;height:220px}
-.kasse-copy{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin:8px 0}
-.kasse-copy code{word-break:break-all;flex:1 1 12em}
-.kasse-label{width:100%;font-size:13px;color:#4a5568}
-.kasse-warning{background:#fff7e0;border-radius:6px;padding:6px 8px;font-size:13px}
-.kasse-button{display:inline-block;background:#1f3a5f;color:#fff;border-radius:8px;padding:8px 14px;text-decoration:none}
-.kasse button{font:inherit;padding:4px 10px;border-radius:6px;border:1px solid #1f3a5f;background:#fff;color:#1f3a5f}
-.kasse-links{display:flex;gap:12px;margin-top:12px}
-.kasse-error{color:#9b1c1c}
-.kasse-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-";

@@ -11,11 +11,18 @@ use yew::Reducible;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
     pub view: Option<ShopperView>,
+    /// The last refresh failed (the last good view stays on screen).
     pub error: Option<String>,
     /// Local clock, Unix seconds, as of the last tick.
     pub now: u64,
     /// Server time minus local time at the last load: the countdown follows the server.
     pub skew: i64,
+    /// The shopper asked to pick another network or token.
+    pub choosing: bool,
+    /// A selection is on its way to the server.
+    pub selecting: bool,
+    /// Why the last selection was refused, in the shopper's words.
+    pub notice: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,18 +33,35 @@ pub enum Action {
     },
     Failed(String),
     Tick(u64),
+    /// Show the network and token choice again.
+    Choose,
+    /// Back to the pay screen without changing anything.
+    KeepChoice,
+    Selecting,
+    /// The server refused the selection; `notice` says why to the shopper.
+    SelectFailed(&'static str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Loading,
     Error,
+    Choose,
     Pay,
     Detected,
     Underpaid,
-    Success,
+    Paid,
+    PaidLate,
+    Overpaid,
     Expired,
-    Closed,
+    Canceled,
+    Failed,
+}
+
+impl Screen {
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::Paid | Self::PaidLate | Self::Overpaid)
+    }
 }
 
 impl Reducible for Model {
@@ -50,11 +74,32 @@ impl Reducible for Model {
                 next.skew = i64::try_from(view.server_time.0).unwrap_or(0)
                     - i64::try_from(local_now).unwrap_or(0);
                 next.now = local_now;
+                // A selection that arrived ends the choosing; a payment ends it too.
+                if next.selecting || view.status != Status::Pending {
+                    next.choosing = false;
+                }
+                next.selecting = false;
                 next.view = Some(*view);
                 next.error = None;
             }
-            Action::Failed(message) => next.error = Some(message),
+            Action::Failed(message) => {
+                next.error = Some(message);
+                next.selecting = false;
+            }
             Action::Tick(now) => next.now = now,
+            Action::Choose => {
+                next.choosing = true;
+                next.notice = None;
+            }
+            Action::KeepChoice => next.choosing = false,
+            Action::Selecting => {
+                next.selecting = true;
+                next.notice = None;
+            }
+            Action::SelectFailed(notice) => {
+                next.selecting = false;
+                next.notice = Some(notice);
+            }
         }
         Rc::new(next)
     }
@@ -80,14 +125,28 @@ impl Model {
             };
         };
         match view.status {
-            Status::Paid | Status::PaidLate | Status::Overpaid => Screen::Success,
+            Status::Paid => Screen::Paid,
+            Status::PaidLate => Screen::PaidLate,
+            Status::Overpaid => Screen::Overpaid,
             Status::Detected => Screen::Detected,
             Status::Underpaid => Screen::Underpaid,
             Status::Expired => Screen::Expired,
-            Status::Canceled | Status::Failed => Screen::Closed,
+            Status::Canceled => Screen::Canceled,
+            Status::Failed => Screen::Failed,
             Status::Pending if self.seconds_left() == Some(0) => Screen::Expired,
+            Status::Pending if view.selected.is_none() || self.choosing => Screen::Choose,
             Status::Pending => Screen::Pay,
         }
+    }
+
+    /// Whether the shopper may still switch network or token: nothing arrived yet.
+    pub fn can_change(&self) -> bool {
+        self.view.as_ref().is_some_and(|v| {
+            v.status == Status::Pending
+                && v.options.len() > 1
+                && v.amount_received.as_deref().is_none_or(|r| r == "0")
+                && v.amount_pending.as_deref().is_none_or(|p| p == "0")
+        })
     }
 }
 
@@ -104,7 +163,7 @@ pub fn countdown(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kasse_shared::shopper::Branding;
+    use kasse_shared::shopper::{Branding, ShopperOption};
 
     fn view(status: Status, server_time: u64, expires_at: u64) -> ShopperView {
         ShopperView {
@@ -149,14 +208,16 @@ mod tests {
         let failed = Rc::new(Model::default()).reduce(Action::Failed("offline".into()));
         assert_eq!(failed.screen(), Screen::Error);
         for (status, screen) in [
-            (Status::Pending, Screen::Pay),
+            // Nothing selected yet: the shopper chooses first.
+            (Status::Pending, Screen::Choose),
             (Status::Detected, Screen::Detected),
             (Status::Underpaid, Screen::Underpaid),
-            (Status::Paid, Screen::Success),
-            (Status::PaidLate, Screen::Success),
-            (Status::Overpaid, Screen::Success),
+            (Status::Paid, Screen::Paid),
+            (Status::PaidLate, Screen::PaidLate),
+            (Status::Overpaid, Screen::Overpaid),
             (Status::Expired, Screen::Expired),
-            (Status::Canceled, Screen::Closed),
+            (Status::Canceled, Screen::Canceled),
+            (Status::Failed, Screen::Failed),
         ] {
             assert_eq!(
                 loaded(status, 1000, 2000, 1000).screen(),
@@ -183,6 +244,100 @@ mod tests {
         let m = loaded(Status::Detected, 1000, 2000, 1000).reduce(Action::Failed("network".into()));
         assert_eq!(m.screen(), Screen::Detected);
         assert!(m.error.is_some());
+    }
+
+    fn option(token: &str) -> ShopperOption {
+        ShopperOption {
+            chain_id: 31337,
+            chain: "Local".into(),
+            token: token.into(),
+            amount: "1000000".into(),
+            amount_formatted: "1".into(),
+            decimals: 6,
+            native: false,
+        }
+    }
+
+    fn choosable(selected: bool) -> Box<ShopperView> {
+        let mut v = view(Status::Pending, 1000, 2000);
+        v.options = vec![option("USDC"), option("USDT")];
+        v.selected = selected.then(|| option("USDC"));
+        Box::new(v)
+    }
+
+    #[test]
+    fn without_a_selection_the_shopper_chooses_first() {
+        let m = Rc::new(Model::default()).reduce(Action::Loaded {
+            view: choosable(false),
+            local_now: 1000,
+        });
+        assert_eq!(m.screen(), Screen::Choose);
+        let sent = m.reduce(Action::Selecting);
+        assert!(sent.selecting);
+        let chosen = sent.reduce(Action::Loaded {
+            view: choosable(true),
+            local_now: 1001,
+        });
+        assert_eq!(chosen.screen(), Screen::Pay);
+        assert!(!chosen.selecting);
+    }
+
+    #[test]
+    fn changing_the_choice_until_a_payment_arrives() {
+        let pay = Rc::new(Model::default()).reduce(Action::Loaded {
+            view: choosable(true),
+            local_now: 1000,
+        });
+        assert!(pay.can_change());
+        let choosing = pay.clone().reduce(Action::Choose);
+        assert_eq!(choosing.screen(), Screen::Choose);
+        // A refresh while choosing keeps the choice screen open.
+        let refreshed = choosing.reduce(Action::Loaded {
+            view: choosable(true),
+            local_now: 1005,
+        });
+        assert_eq!(refreshed.screen(), Screen::Choose);
+        assert_eq!(
+            refreshed.clone().reduce(Action::KeepChoice).screen(),
+            Screen::Pay
+        );
+        let refused = refreshed
+            .reduce(Action::Selecting)
+            .reduce(Action::SelectFailed("locked"));
+        assert_eq!(refused.notice, Some("locked"));
+        assert!(!refused.selecting);
+
+        let mut seen = choosable(true);
+        seen.amount_pending = Some("1000000".into());
+        let paying = pay.reduce(Action::Loaded {
+            view: seen,
+            local_now: 1010,
+        });
+        assert!(
+            !paying.can_change(),
+            "a payment on its way locks the choice"
+        );
+        let mut detected = choosable(true);
+        detected.status = Status::Detected;
+        let moved = choosing_view(detected);
+        assert_eq!(
+            moved.screen(),
+            Screen::Detected,
+            "a payment ends the choosing"
+        );
+    }
+
+    fn choosing_view(view: Box<ShopperView>) -> Rc<Model> {
+        Rc::new(Model::default())
+            .reduce(Action::Loaded {
+                view: choosable(true),
+                local_now: 1000,
+            })
+            .reduce(Action::Choose)
+            .reduce(Action::Loaded {
+                view,
+                local_now: 1001,
+            })
     }
 
     #[test]

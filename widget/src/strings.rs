@@ -1,9 +1,29 @@
 //! Every string the shopper reads, in one place.
 
+pub const WIDGET_LABEL: &str = "Crypto checkout";
+pub const LINKS_LABEL: &str = "Leave checkout";
 pub const LOADING: &str = "Loading checkout…";
 pub const LOAD_FAILED: &str =
-    "We could not load this checkout. Check your connection; we keep trying.";
+    "We could not load this checkout. Check your connection and try again.";
+pub const OFFLINE: &str = "Could not refresh the status.";
+pub const RETRY: &str = "Try again";
+pub const TEST_MODE: &str = "Test mode: no real funds move.";
+pub const TOTAL: &str = "Total";
+
+pub const CHOOSE_TITLE: &str = "Choose how to pay";
+pub const ON_NETWORK: &str = "on";
+pub const KEEP_CHOICE: &str = "Keep my current choice";
+pub const CHANGE: &str = "Pay with another token or network";
+pub const SELECT_LOCKED: &str =
+    "A payment is already on its way, so the token and network can no longer change.";
+pub const SELECT_UNAVAILABLE: &str =
+    "That option is not available any more. Please choose another.";
+pub const SELECT_CLOSED: &str = "This checkout is closed.";
+pub const SELECT_FAILED: &str = "That did not work. Please try again.";
+
 pub const PAY_TITLE: &str = "Scan to pay";
+pub const PAY_REST_TITLE: &str = "Scan to pay the rest";
+pub const QR_LABEL: &str = "QR code with the payment request for your wallet";
 pub const SEND_EXACTLY: &str = "Send exactly";
 pub const TO_ADDRESS: &str = "To this address";
 pub const ONLY_ON: &str = "Send only on";
@@ -12,17 +32,29 @@ pub const EXPIRES_IN: &str = "Expires in";
 pub const COPY: &str = "Copy";
 pub const COPIED: &str = "Copied";
 pub const OPEN_WALLET: &str = "Open in wallet";
+
 pub const DETECTED_TITLE: &str = "Payment detected";
+pub const DETECTED_BODY: &str = "Waiting for the network to confirm it. You can close this page.";
 pub const CONFIRMATIONS: &str = "Confirmations";
 pub const UNDERPAID_TITLE: &str = "Partly paid";
-pub const REMAINING: &str = "Still to send";
+pub const UNDERPAID_BODY: &str =
+    "We received less than the total. Send the rest to complete your order.";
 pub const SUCCESS_TITLE: &str = "Payment received";
 pub const SUCCESS_BODY: &str = "Thank you! Your payment is confirmed.";
+pub const PAID_LATE_BODY: &str =
+    "Thank you! Your payment arrived after the deadline and was accepted.";
+pub const OVERPAID_BODY: &str =
+    "Thank you! You sent more than the total; the shop has been told about the difference.";
+pub const CONTINUE: &str = "Continue";
+pub const REDIRECTING: &str = "Taking you back to the shop…";
 pub const EXPIRED_TITLE: &str = "This checkout has expired";
 pub const EXPIRED_BODY: &str =
     "No payment arrived in time. If you sent one, it is still recorded; contact the shop.";
-pub const CLOSED_TITLE: &str = "This checkout is closed";
+pub const START_AGAIN: &str = "Start again";
+pub const CANCELED_TITLE: &str = "This checkout was canceled";
+pub const CANCELED_BODY: &str = "The shop canceled this payment request. Nothing was charged.";
+pub const FAILED_TITLE: &str = "This checkout is closed";
+pub const FAILED_BODY: &str = "It can no longer be paid. Please contact the shop.";
+
 pub const BACK_TO_SHOP: &str = "Back to shop";
 pub const CANCEL: &str = "Cancel";
-pub const CONTINUE: &str = "Continue";
-pub const TOTAL: &str = "Total";
