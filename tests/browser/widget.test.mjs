@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ethUrl from "eth-url-parser";
 import { chromium } from "playwright-core";
-import { advance, api, base, createSession, demo, mine, paySession, runScheduled, transfer } from "../support/env.mjs";
+import { advance, api, base, createSession, demo, env, getSession, mine, paySession, rpc, runScheduled } from "../support/env.mjs";
 
 const USD = (value) => ({ value, currency: "USD" });
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
@@ -198,6 +198,81 @@ test("expired (with start again from a payment link) and canceled", async () => 
   assert.equal(await page.getByRole("link", { name: "Cancel" }).count(), 0, "no cancel link on a closed session");
   await shot(page, "canceled");
   assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("browser wallet: EIP-1193 accounts, chain switch, a USDC transfer signed by an anvil key, then the check", async () => {
+  const session = await createSession();
+  // The shopper's wallet: anvil account #8, given the USDC it needs.
+  const { ethers } = await import("ethers");
+  const provider = new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const signer = await provider.getSigner(8);
+  const from = await signer.getAddress();
+  const usdc = new ethers.Contract(env.contracts.USDC, ["function mint(address to, uint256 value)"], signer);
+  await (await usdc.mint(from, 49_990_000n)).wait();
+  provider.destroy();
+
+  const page = await newPage();
+  // An injected EIP-1193 provider; anvil signs with account #8's key.
+  await page.exposeFunction("__anvil", (method, params) => rpc(method, params));
+  await page.addInitScript((account) => {
+    let chain = "0x1";
+    window.__walletCalls = [];
+    window.ethereum = {
+      async request({ method, params }) {
+        window.__walletCalls.push(method);
+        switch (method) {
+          case "eth_requestAccounts":
+            return [account];
+          case "eth_chainId":
+            return chain;
+          case "wallet_switchEthereumChain":
+            chain = params[0].chainId;
+            return null;
+          case "eth_sendTransaction":
+            return window.__anvil(method, params);
+          default:
+            throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+        }
+      },
+    };
+  }, from);
+  await page.goto(session.checkout_url);
+  await onScreen(page, "pay");
+  await page.getByRole("button", { name: "Pay with browser wallet" }).click();
+  await onScreen(page, "detected", 20_000);
+  assert.deepEqual(await page.evaluate(() => window.__walletCalls), [
+    "eth_requestAccounts", "eth_chainId", "wallet_switchEthereumChain", "eth_sendTransaction",
+  ]);
+  const paid = await getSession(session.id);
+  assert.equal(paid.payments.length, 1);
+  const receipt = await rpc("eth_getTransactionReceipt", [paid.payments[0].tx_hash]);
+  assert.equal(receipt.from.toLowerCase(), from.toLowerCase(), "sent from the wallet's account");
+  assert.equal(receipt.to.toLowerCase(), env.contracts.USDC.toLowerCase(), "an ERC-20 transfer");
+  await mine(2);
+  await runScheduled();
+  await onScreen(page, "paid");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("browser wallet: a rejection is said plainly and nothing is sent", async () => {
+  const session = await createSession();
+  const page = await newPage();
+  await page.addInitScript(() => {
+    window.ethereum = {
+      async request({ method }) {
+        if (method === "eth_requestAccounts") throw Object.assign(new Error("User rejected"), { code: 4001 });
+        throw Object.assign(new Error("unexpected"), { code: 4200 });
+      },
+    };
+  });
+  await page.goto(session.checkout_url);
+  await onScreen(page, "pay");
+  await page.getByRole("button", { name: "Pay with browser wallet" }).click();
+  await page.getByText("You declined in your wallet. Nothing was sent.").waitFor({ timeout: 5_000 });
+  await shot(page, "wallet-declined");
+  assert.equal((await getSession(session.id)).payments.length, 0);
   await page.close();
 });
 

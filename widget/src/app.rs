@@ -6,11 +6,11 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use gloo_timers::future::TimeoutFuture;
-use kasse_shared::shopper::{ShopperOption, ShopperView};
+use kasse_shared::shopper::{ShopperOption, ShopperView, WalletTransaction};
 use kasse_shared::status::Status;
 use yew::prelude::*;
 
-use crate::model::{Action, Model, Screen, countdown};
+use crate::model::{Action, Model, Screen, Wallet, countdown};
 use crate::strings as s;
 
 /// Polling cadence of spec §8, in seconds.
@@ -158,6 +158,8 @@ fn deliver(
 /// check every 15 s while the shopper is on the pay screen. Stops at a final status or
 /// when the component goes away.
 async fn poll(props: CheckoutProps, model: UseReducerHandle<Model>, live: Rc<Live>) {
+    // The first check comes one interval after the pay screen opens.
+    live.last_check.set(local_now());
     while live.alive.get() {
         live.wake.set(false);
         let status = *live.last_status.borrow();
@@ -277,6 +279,39 @@ pub fn checkout(props: &CheckoutProps) -> Html {
         let live = live.clone();
         Callback::from(move |_| live.wake.set(true))
     };
+    let pay_wallet = {
+        let model = model.clone();
+        let props = props.clone();
+        let live = live.clone();
+        Callback::from(move |tx: WalletTransaction| {
+            let model = model.clone();
+            let props = props.clone();
+            let live = live.clone();
+            model.dispatch(Action::Wallet(Wallet::Asking));
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::wallet::pay(&tx).await {
+                    Ok(hash) => {
+                        model.dispatch(Action::Wallet(Wallet::Sent(hash.clone())));
+                        // Poll fast for a minute, and tell the server where to look.
+                        live.fast_until.set(local_now() + 60);
+                        live.last_check.set(local_now());
+                        let body = serde_json::json!({ "tx_hash": hash });
+                        let mut checked = post_view(&props, "check", &body).await;
+                        if matches!(checked, Err((429, _))) {
+                            // Checks are limited to one per 2 s per session: once more.
+                            TimeoutFuture::new(2_100).await;
+                            checked = post_view(&props, "check", &body).await;
+                        }
+                        if let Ok(view) = checked {
+                            deliver(Box::new(view), &model, &live, &props.on_status);
+                        }
+                        live.wake.set(true);
+                    }
+                    Err(message) => model.dispatch(Action::Wallet(Wallet::Failed(message))),
+                }
+            });
+        })
+    };
     let choose = {
         let model = model.clone();
         Callback::from(move |_| model.dispatch(Action::Choose))
@@ -288,12 +323,12 @@ pub fn checkout(props: &CheckoutProps) -> Html {
 
     let body = match (screen, model.view.as_ref()) {
         (Screen::Choose, Some(view)) => choose_screen(view, &model, &select, &keep),
-        (Screen::Pay, Some(view)) => pay_screen(view, &model, s::PAY_TITLE, &choose),
+        (Screen::Pay, Some(view)) => pay_screen(view, &model, s::PAY_TITLE, &choose, &pay_wallet),
         (Screen::Underpaid, Some(view)) => html! {
             <>
                 <h2>{ s::UNDERPAID_TITLE }</h2>
                 <p>{ s::UNDERPAID_BODY }</p>
-                { pay_screen(view, &model, s::PAY_REST_TITLE, &choose) }
+                { pay_screen(view, &model, s::PAY_REST_TITLE, &choose, &pay_wallet) }
             </>
         },
         (Screen::Detected, Some(view)) => html! {
@@ -440,6 +475,7 @@ fn pay_screen(
     model: &Model,
     title: &'static str,
     choose: &Callback<MouseEvent>,
+    pay_wallet: &Callback<WalletTransaction>,
 ) -> Html {
     let (Some(uri), Some(option)) = (&view.payment_uri, &view.selected) else {
         return html! {};
@@ -464,10 +500,22 @@ fn pay_screen(
             </p>
             <div class="kasse-actions">
                 <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
+                if let (Some(tx), true) = (&view.wallet_transaction, crate::wallet::available()) {
+                    <button type="button" class="kasse-wallet" disabled={model.wallet == Wallet::Asking}
+                        onclick={let tx = tx.clone(); let pay = pay_wallet.clone(); Callback::from(move |_| pay.emit(tx.clone()))}>
+                        { s::PAY_WITH_WALLET }
+                    </button>
+                }
                 if model.can_change() {
                     <button type="button" class="kasse-link" onclick={choose.clone()}>{ s::CHANGE }</button>
                 }
             </div>
+            { match &model.wallet {
+                Wallet::Idle => html! {},
+                Wallet::Asking => html! { <p class="kasse-muted" role="status">{ s::WALLET_ASKING }</p> },
+                Wallet::Sent(hash) => html! { <p class="kasse-muted" role="status" data-tx-hash={hash.clone()}>{ s::WALLET_SENT }</p> },
+                Wallet::Failed(message) => html! { <p class="kasse-error" role="alert">{ *message }</p> },
+            } }
         </div>
     }
 }

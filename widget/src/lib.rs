@@ -4,6 +4,7 @@
 mod app;
 mod model;
 mod strings;
+mod wallet;
 
 use wasm_bindgen::prelude::*;
 

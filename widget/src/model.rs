@@ -23,6 +23,20 @@ pub struct Model {
     pub selecting: bool,
     /// Why the last selection was refused, in the shopper's words.
     pub notice: Option<&'static str>,
+    pub wallet: Wallet,
+}
+
+/// The browser-wallet payment (EIP-1193), as the shopper sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Wallet {
+    #[default]
+    Idle,
+    /// Waiting for the shopper to confirm in the wallet.
+    Asking,
+    /// Sent: the transaction hash.
+    Sent(String),
+    /// Did not go through; the message says why.
+    Failed(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +54,7 @@ pub enum Action {
     Selecting,
     /// The server refused the selection; `notice` says why to the shopper.
     SelectFailed(&'static str),
+    Wallet(Wallet),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +115,7 @@ impl Reducible for Model {
                 next.selecting = false;
                 next.notice = Some(notice);
             }
+            Action::Wallet(wallet) => next.wallet = wallet,
         }
         Rc::new(next)
     }
@@ -338,6 +354,25 @@ mod tests {
                 view,
                 local_now: 1001,
             })
+    }
+
+    #[test]
+    fn the_wallet_state_is_kept_across_refreshes() {
+        let m = Rc::new(Model::default())
+            .reduce(Action::Loaded {
+                view: choosable(true),
+                local_now: 1000,
+            })
+            .reduce(Action::Wallet(Wallet::Asking));
+        assert_eq!(m.wallet, Wallet::Asking);
+        let sent = m
+            .reduce(Action::Wallet(Wallet::Sent("0xabc".into())))
+            .reduce(Action::Loaded {
+                view: choosable(true),
+                local_now: 1003,
+            });
+        assert_eq!(sent.wallet, Wallet::Sent("0xabc".into()));
+        assert_eq!(sent.screen(), Screen::Pay);
     }
 
     #[test]

@@ -32,6 +32,14 @@ pub const EXPIRES_IN: &str = "Expires in";
 pub const COPY: &str = "Copy";
 pub const COPIED: &str = "Copied";
 pub const OPEN_WALLET: &str = "Open in wallet";
+pub const PAY_WITH_WALLET: &str = "Pay with browser wallet";
+pub const WALLET_ASKING: &str = "Confirm the payment in your wallet…";
+pub const WALLET_SENT: &str = "Sent. Waiting for the network to see it…";
+pub const WALLET_REJECTED: &str = "You declined in your wallet. Nothing was sent.";
+pub const WALLET_WRONG_CHAIN: &str =
+    "Your wallet could not switch to this network. Switch it yourself, then try again.";
+pub const WALLET_NO_ACCOUNT: &str = "Your wallet did not share an account.";
+pub const WALLET_FAILED: &str = "The wallet could not send the payment. Please try again.";
 
 pub const DETECTED_TITLE: &str = "Payment detected";
 pub const DETECTED_BODY: &str = "Waiting for the network to confirm it. You can close this page.";
