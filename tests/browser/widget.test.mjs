@@ -7,6 +7,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ethUrl from "eth-url-parser";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 import { advance, api, base, createSession, demo, env, getSession, mine, paySession, rpc, runScheduled } from "../support/env.mjs";
 
@@ -39,8 +41,19 @@ async function onScreen(page, name, timeout = 25_000) {
   await page.locator(`[data-kasse-screen="${name}"]`).first().waitFor({ timeout });
 }
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Screenshots the widget for the reviewer and checks the page with axe-core (WCAG 2.1 AA). */
 async function shot(page, name) {
   await page.locator(".kasse").first().screenshot({ path: join(screens, `${name}.png`) });
+  // Evaluated over the DevTools protocol, so the page's CSP does not block it.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(violations, [], `axe on the ${name} screen`);
+  assert.ok(result.passes.length > 10, "axe ran its rules");
 }
 
 /** Decodes the QR on screen with zbarimg and parses it as EIP-681. */
@@ -329,7 +342,7 @@ test("embedding: two widgets on one page, kasse:status events, callbacks, styles
     window.__b = window.Kasse.mount(document.getElementById("b"), {
       session: id,
       clientSecret: secret,
-      theme: { accent: "rgb(200, 0, 100)", mode: "dark" },
+      theme: { accent: "rgb(250, 200, 80)", mode: "dark" },
       onPaid: (status) => window.__paid.push(status),
     });
   }, { id: b.id, secret: b.client_secret });
@@ -344,9 +357,10 @@ test("embedding: two widgets on one page, kasse:status events, callbacks, styles
     font: getComputedStyle(el).fontFamily,
   }));
   assert.equal(style.display, "block");
-  assert.equal(style.color, "rgb(200, 0, 100)");
+  assert.equal(style.color, "rgb(250, 200, 80)");
   assert.doesNotMatch(style.font, /^serif/);
   await page.screenshot({ path: join(screens, "two-widgets.png"), fullPage: true });
+  await shot(page, "two-widgets-first");
 
   await paySession(b);
   await mine(2);
