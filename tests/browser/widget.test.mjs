@@ -10,7 +10,8 @@ import ethUrl from "eth-url-parser";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
-import { advance, api, base, createSession, demo, env, getSession, mine, paySession, rpc, runScheduled } from "../support/env.mjs";
+import { createServer } from "node:http";
+import { advance, api, base, createSession, demo, env, getSession, mine, newAccount, paySession, rpc, runScheduled } from "../support/env.mjs";
 
 const USD = (value) => ({ value, currency: "USD" });
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
@@ -54,6 +55,8 @@ async function shot(page, name) {
   const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   assert.deepEqual(violations, [], `axe on the ${name} screen`);
   assert.ok(result.passes.length > 10, "axe ran its rules");
+  // Nodes inside a shadow root have nested selectors: axe looked inside the widget.
+  assert.ok(result.passes.some((p) => p.nodes.some((n) => Array.isArray(n.target[0]))), "axe checked the shadow DOM");
 }
 
 /** Decodes the QR on screen with zbarimg and parses it as EIP-681. */
@@ -387,4 +390,56 @@ test("embedding: two widgets on one page, kasse:status events, callbacks, styles
   assert.equal(await page.locator("#a .kasse").count(), 0);
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+test("cross-origin: a shop on another origin embeds the widget under the CSP the README recommends", async () => {
+  const shop = createServer((req, res) => {
+    if (req.url !== "/") return res.writeHead(404).end();
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      // The README's CSP, plus the shop's own default.
+      "content-security-policy": `default-src 'self'; script-src 'self' ${base} 'wasm-unsafe-eval'; connect-src 'self' ${base}; img-src 'self' data:`,
+    });
+    res.end(shop.page);
+  });
+  await new Promise((ok) => shop.listen(0, ok)); // every interface: 127.0.0.1 and localhost
+  const origin = `http://127.0.0.1:${shop.address().port}`;
+  try {
+    const account = await newAccount({ display_name: "Other-origin shop" });
+    const key = account.keys.sk_test;
+    const settings = await api("POST", "/v1/account", { token: key, json: { allowed_origins: [origin] } });
+    assert.equal(settings.status, 200, JSON.stringify(settings.body));
+    const created = await api("POST", "/v1/checkout_sessions", {
+      token: key,
+      json: { amount: USD("7.00"), chain_id: 31337, token: "USDC" },
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const s = created.body;
+    shop.page = `<!doctype html><html lang="en"><head><title>Shop</title><link rel="icon" href="data:,">
+      <script src="${base}/kasse.js" defer></script></head>
+      <body><main><h1>Checkout</h1>
+      <div data-kasse-session="${s.id}" data-kasse-secret="${s.client_secret}"></div></main></body></html>`;
+
+    const page = await newPage();
+    const violations = [];
+    page.on("console", (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
+    await page.goto(`${origin}/`);
+    await onScreen(page, "pay");
+    assert.match(await page.locator(".kasse").innerText(), /7 USDC/);
+    assert.equal(await qrOf(page, "cross-origin"), s.payment_uri);
+    await shot(page, "cross-origin");
+    assert.deepEqual(violations, []);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+
+    // The same page on an origin the account does not allow: the browser gets no data,
+    // and the shopper a message with a retry rather than a blank box.
+    const other = await newPage();
+    await other.goto(`${origin.replace("127.0.0.1", "localhost")}/`);
+    await onScreen(other, "error");
+    assert.ok(other.errors.some((e) => /CORS/.test(e)), other.errors.join("\n"));
+    await other.close();
+  } finally {
+    shop.close();
+  }
 });
