@@ -443,3 +443,24 @@ test("cross-origin: a shop on another origin embeds the widget under the CSP the
     shop.close();
   }
 });
+
+test("demo shop: /demo sells the payment link with the publishable key and embeds the widget in the page", async () => {
+  const page = await newPage(1000);
+  const response = await page.goto(`${base}/demo`);
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
+  await page.getByRole("heading", { name: "Kasse T-shirt" }).waitFor({ timeout: 10_000 });
+  assert.match(await page.locator("#total").innerText(), /Total 25\.00 USD/);
+  const html = await page.content();
+  assert.ok(!html.includes("sk_test_") && !html.includes("sk_live_"), "no secret key in the page");
+  await page.getByRole("button", { name: "Pay with crypto" }).click();
+  await onScreen(page, "choose", 20_000);
+  await page.locator('.kasse-option[data-token="USDC"]').click();
+  await onScreen(page, "pay");
+  const uri = await page.locator(".kasse-qr").getAttribute("data-payment-uri");
+  assert.equal(ethUrl.parse(uri).parameters.uint256, "25000000");
+  await page.screenshot({ path: join(screens, "demo-shop.png"), fullPage: true });
+  await shot(page, "demo-shop-widget");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -1,7 +1,7 @@
 // Payment links: the API, the public page /l/{id} (GET shows, POST starts), publishable keys.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, base, newAccount } from "../support/env.mjs";
+import { api, assertError, base, demo, env, newAccount } from "../support/env.mjs";
 
 const USD = (value) => ({ value, currency: "USD" });
 const POSTER = {
@@ -253,4 +253,27 @@ test("starting sessions without a secret key is limited per IP and minute", asyn
   // Another address is not affected.
   const elsewhere = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": freshIp() } });
   assert.equal(elsewhere.status, 303);
+});
+
+test("the demo shop: GET /v1/demo shows what /demo sells; only an operator sets it, with a publishable key", async () => {
+  const got = await api("GET", "/v1/demo");
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.equal(got.body.object, "demo");
+  assert.equal(got.body.publishable_key, demo.publishable_key);
+  assert.equal(got.body.payment_link.id, demo.payment_link);
+  assert.ok(!JSON.stringify(got.body).includes("sk_"), "no secret key in what pages read");
+
+  const admin = { token: env.admin_token };
+  assertError(await api("POST", "/v1/admin/demo", { json: { publishable_key: demo.publishable_key, payment_link: demo.payment_link } }), 401, "authentication_error");
+  const secret = await api("POST", "/v1/admin/demo", { ...admin, json: { publishable_key: demo.secret_key, payment_link: demo.payment_link } });
+  assert.equal(assertError(secret, 400, "invalid_request_error").param, "publishable_key");
+  const unknownKey = await api("POST", "/v1/admin/demo", { ...admin, json: { publishable_key: "pk_test_nope", payment_link: demo.payment_link } });
+  assert.equal(assertError(unknownKey, 400, "invalid_request_error").param, "publishable_key");
+  const other = await newAccount();
+  const foreign = await api("POST", "/v1/admin/demo", { ...admin, json: { publishable_key: other.keys.pk_test, payment_link: demo.payment_link } });
+  assert.equal(assertError(foreign, 400, "invalid_request_error", "resource_missing").param, "payment_link");
+  // Setting it again to the same link answers the shop as the page will read it.
+  const again = await api("POST", "/v1/admin/demo", { ...admin, json: { publishable_key: demo.publishable_key, payment_link: demo.payment_link } });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.deepEqual(again.body, got.body);
 });

@@ -108,6 +108,7 @@ fn dev() -> Result {
     println!("  Secret key     {}", field("secret_key"));
     println!("  Publishable    {}", field("publishable_key"));
     println!("  Payment link   {}", field("payment_link_url"));
+    println!("  Demo shop      {}", field("shop_url"));
     println!("  Written to     {}", info_path.display());
     println!("  Logs           {}", stack.dir.display());
     println!();

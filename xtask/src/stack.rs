@@ -336,7 +336,29 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
         ));
     }
     let link: Value = serde_json::from_str(&text).map_err(|e| format!("links API answer: {e}"))?;
+    // The demo shop at /demo sells this link with the publishable key.
+    let demo = json!({
+        "publishable_key": account["keys"]["pk_test"],
+        "payment_link": link["id"],
+    })
+    .to_string();
+    let auth = format!("Bearer {admin_token}");
+    let (status, text) = http(
+        "POST",
+        &format!("{worker_url}/v1/admin/demo"),
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
+        Some(&demo),
+    )?;
+    if status != 200 {
+        return Err(format!(
+            "configuring the demo shop failed ({status}): {text}"
+        ));
+    }
     Ok(json!({
+        "shop_url": format!("{worker_url}/demo"),
         "account_id": account["id"],
         "xpub_test": DEMO_XPUB,
         "secret_key": secret_key,

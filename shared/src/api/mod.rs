@@ -2,6 +2,7 @@
 //! the response objects. Field names are snake_case; money is always a string.
 
 pub mod create;
+pub mod demo;
 pub mod lines;
 pub mod links;
 pub mod list;

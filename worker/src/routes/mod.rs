@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod demo;
 mod events;
 mod health;
 mod links;
@@ -75,6 +76,8 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Get, ["v1", "health"]) => health::overview(env).await,
         (Get, ["v1", "health", "chains"]) => health::chains(&req, env).await,
         (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
+        (Post, ["v1", "admin", "demo"]) => demo::configure(req, env).await,
+        (Get, ["v1", "demo"]) => demo::retrieve(req, env).await,
         (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
         (Get, ["v1", "checkout_sessions"]) => sessions::list(req, env).await,
         (Get, ["v1", "checkout_sessions", id]) => sessions::retrieve(req, env, id).await,
@@ -139,7 +142,7 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
 /// The methods each path of `route` answers, for the 405 and its `Allow` header.
 fn methods(segments: &[&str]) -> Option<&'static str> {
     Some(match segments {
-        ["v1", "health" | "events"]
+        ["v1", "health" | "events" | "demo"]
         | ["v1", "health", "chains"]
         | ["v1", "events", _]
         | ["v1", "webhook_endpoints", _, "deliveries"]
@@ -151,7 +154,7 @@ fn methods(segments: &[&str]) -> Option<&'static str> {
         ]
         | ["v1", "payment_links", _] => "GET, POST",
         ["v1", "webhook_endpoints", _] => "GET, POST, DELETE",
-        ["v1", "admin", "accounts"]
+        ["v1", "admin", "accounts" | "demo"]
         | ["v1", "checkout_sessions", _, "cancel" | "check"]
         | ["v1", "public", "checkout_sessions", _, "check" | "select"]
         | ["v1", "public", "payment_links", _, "sessions"]
