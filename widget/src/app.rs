@@ -102,11 +102,30 @@ async fn fetch_view(props: &CheckoutProps, live: &Live) -> Result<Fetched, Strin
     Ok(Fetched::View(Box::new(view)))
 }
 
+/// The bodies the widget sends, typed (no `serde_json::Value` in the bundle).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    Select { chain_id: u64, token: &'a str },
+    Check { tx_hash: Option<&'a str> },
+}
+
+/// `{"error": {"code": …}}`: all the widget reads of an error.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: ErrorCode,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorCode {
+    code: String,
+}
+
 /// A public POST (`select`, `check`) that answers with the shopper view.
 async fn post_view(
     props: &CheckoutProps,
     action: &str,
-    body: &serde_json::Value,
+    body: &Body<'_>,
 ) -> Result<ShopperView, (u16, String)> {
     let url = format!(
         "{}/v1/public/checkout_sessions/{}/{action}",
@@ -121,10 +140,9 @@ async fn post_view(
         .map_err(|e| (0, e.to_string()))?;
     if !response.ok() {
         let code = response
-            .json::<serde_json::Value>()
+            .json::<ErrorBody>()
             .await
-            .ok()
-            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned))
+            .map(|e| e.error.code)
             .unwrap_or_default();
         return Err((response.status(), code));
     }
@@ -168,7 +186,7 @@ async fn poll(props: CheckoutProps, model: UseReducerHandle<Model>, live: Rc<Liv
         let now = local_now();
         let result = if paying && now >= live.last_check.get() + CHECK_SECS {
             live.last_check.set(now);
-            match post_view(&props, "check", &serde_json::json!({})).await {
+            match post_view(&props, "check", &Body::Check { tx_hash: None }).await {
                 Ok(view) => Ok(Fetched::View(Box::new(view))),
                 // Rate-limited or briefly unavailable: the plain view still answers.
                 Err(_) => fetch_view(&props, &live).await,
@@ -261,7 +279,10 @@ pub fn checkout(props: &CheckoutProps) -> Html {
             let live = live.clone();
             model.dispatch(Action::Selecting);
             wasm_bindgen_futures::spawn_local(async move {
-                let body = serde_json::json!({"chain_id": option.chain_id, "token": option.token});
+                let body = Body::Select {
+                    chain_id: option.chain_id,
+                    token: &option.token,
+                };
                 match post_view(&props, "select", &body).await {
                     Ok(view) => deliver(Box::new(view), &model, &live, &props.on_status),
                     Err((_, code)) => model.dispatch(Action::SelectFailed(match code.as_str() {
@@ -295,7 +316,9 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                         // Poll fast for a minute, and tell the server where to look.
                         live.fast_until.set(local_now() + 60);
                         live.last_check.set(local_now());
-                        let body = serde_json::json!({ "tx_hash": hash });
+                        let body = Body::Check {
+                            tx_hash: Some(&hash),
+                        };
                         let mut checked = post_view(&props, "check", &body).await;
                         if matches!(checked, Err((429, _))) {
                             // Checks are limited to one per 2 s per session: once more.

@@ -356,6 +356,21 @@ fn session(i: u64) -> Session {
     }
 }
 
+/// `cargo xtask bench widget`: size, navigation to QR, Lighthouse (`xtask/bench-widget.mjs`).
+pub fn widget() -> Result {
+    setup::ensure(&setup::Needs { browser: true })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    step("Widget: size, time to QR (median of 10), Lighthouse");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-widget.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )?;
+    drop(stack);
+    Ok(())
+}
+
 /// `cargo xtask bench webhooks`: deliveries per cron run with slow receivers, and the time
 /// from a status change to the first attempt (`xtask/bench-webhooks.mjs` prints them).
 pub fn webhooks() -> Result {

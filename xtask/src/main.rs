@@ -30,6 +30,7 @@ cargo xtask <command>
   bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99
   bench webhooks  deliveries per cron run with 1/4/16 endpoints answering in 200 ms;
            time from a status change to the first attempt
+  bench widget  widget size raw and gzip, navigation to QR (median of 10), Lighthouse
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Some("test") => return test::run(),
         Some("bench") if args.get(1).map(String::as_str) == Some("api") => bench::api(),
         Some("bench") if args.get(1).map(String::as_str) == Some("webhooks") => bench::webhooks(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("widget") => bench::widget(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
