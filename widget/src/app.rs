@@ -95,11 +95,21 @@ async fn fetch_view(props: &CheckoutProps, live: &Live) -> Result<Fetched, Strin
         return Err(format!("HTTP {}", response.status()));
     }
     *live.etag.borrow_mut() = response.headers().get("etag");
-    let view = response
-        .json::<ShopperView>()
-        .await
-        .map_err(|e| e.to_string())?;
+    let view = read_json::<ShopperView>(response).await?;
     Ok(Fetched::View(Box::new(view)))
+}
+
+/// Parses a JSON body with the browser's parser, then maps it with serde.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    response: gloo_net::http::Response,
+) -> Result<T, String> {
+    let promise = web_sys::Response::from(response)
+        .json()
+        .map_err(|_| "the body is not JSON".to_owned())?;
+    let value = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|_| "the body is not JSON".to_owned())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
 }
 
 /// The bodies the widget sends, typed (no `serde_json::Value` in the bundle).
@@ -131,25 +141,28 @@ async fn post_view(
         "{}/v1/public/checkout_sessions/{}/{action}",
         props.api_base, props.session
     );
+    let json = serde_wasm_bindgen::to_value(body)
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
+        .ok_or((0, "the body could not be written".to_owned()))?;
     let response = gloo_net::http::Request::post(&url)
         .header("Kasse-Client-Secret", &props.client_secret)
-        .json(body)
+        .header("Content-Type", "application/json")
+        .body(json)
         .map_err(|e| (0, e.to_string()))?
         .send()
         .await
         .map_err(|e| (0, e.to_string()))?;
     if !response.ok() {
-        let code = response
-            .json::<ErrorBody>()
+        let status = response.status();
+        let code = read_json::<ErrorBody>(response)
             .await
             .map(|e| e.error.code)
             .unwrap_or_default();
-        return Err((response.status(), code));
+        return Err((status, code));
     }
-    response
-        .json::<ShopperView>()
-        .await
-        .map_err(|e| (0, e.to_string()))
+    read_json::<ShopperView>(response).await.map_err(|e| (0, e))
 }
 
 /// Hands a view to the model, and tells the page when the status changed.
