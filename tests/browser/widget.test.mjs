@@ -124,11 +124,26 @@ test("choose: every option with its exact amount; choosing one shows its QR", as
     assert.match(await option.innerText(), new RegExp(`${t.amount_formatted.replace(".", "\\.")} ${t.token}`));
   }
   await shot(page, "choose");
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), "no sideways scrolling at 320 px");
   // Keyboard only: tab to the USDT option and press Enter.
   const usdt = page.locator('.kasse-option[data-token="USDT"]');
   await usdt.focus();
   await page.keyboard.press("Enter");
   await onScreen(page, "pay");
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), "the pay screen fits 320 px too");
+  // Tab walks through every control of the pay screen, in reading order.
+  const focused = [];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press("Tab");
+    focused.push(await page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el?.getAttribute("aria-label") || el?.textContent.trim();
+    }));
+  }
+  for (const control of ["Copy Send exactly", "Copy To this address", "Open in wallet", "Pay with another token or network"]) {
+    assert.ok(focused.includes(control), `${control} is reachable by keyboard: ${focused}`);
+  }
   const view = await publicView(session.id, session.client_secret);
   assert.equal(view.selected.token, "USDT");
   const decoded = await qrOf(page, "choose-usdt");
@@ -339,6 +354,12 @@ test("embedding: two widgets on one page, kasse:status events, callbacks, styles
     window.__events = [];
     document.addEventListener("kasse:status", (e) => window.__events.push(e.detail));
   });
+  const viewsOfA = [];
+  page.on("response", (r) => {
+    if (r.request().method() === "GET" && r.url().endsWith(`/v1/public/checkout_sessions/${a.id}`)) {
+      viewsOfA.push({ status: r.status(), tag: r.request().headers()["if-none-match"] || null, at: Date.now() });
+    }
+  });
   await page.addScriptTag({ url: `${base}/kasse.js` });
   await page.evaluate(({ id, secret }) => {
     window.__paid = [];
@@ -374,6 +395,13 @@ test("embedding: two widgets on one page, kasse:status events, callbacks, styles
   assert.deepEqual(events.filter((e) => e.session === b.id).map((e) => e.status), ["pending", "paid"]);
   assert.deepEqual(await page.evaluate(() => window.__paid), ["paid"]);
   assert.equal(await page.evaluate(() => window.__b.status), "paid");
+  // The unchanged session costs 304s: after the first view, every poll sends its ETag.
+  assert.ok(viewsOfA.length >= 2, `widget a polled ${viewsOfA.length} times`);
+  assert.equal(viewsOfA[0].status, 200);
+  assert.equal(viewsOfA[0].tag, null);
+  assert.ok(viewsOfA.slice(1).every((v) => v.status === 304 && v.tag), JSON.stringify(viewsOfA));
+  const gaps = viewsOfA.slice(1).map((v, i) => v.at - viewsOfA[i].at);
+  assert.ok(gaps.every((g) => g >= 9_000), `polls every 10 s: ${gaps}`);
 
   // Unmount both: no widget timers left, no more requests.
   const before = await page.evaluate(() => window.__timers.size);
