@@ -307,38 +307,37 @@ fn parse_url(map: &Map<String, Value>, livemode: bool) -> Result<String, ParamEr
 
 /// Live endpoints must be https and must not name a loopback, private, link-local or
 /// otherwise internal address. Test mode also takes http and any host (for a receiver on
-/// `127.0.0.1` during development).
+/// `127.0.0.1` during development). The URL is parsed the way `fetch` will parse it (WHATWG:
+/// backslashes, percent-encoded and full-width hosts, numeric IPv4 forms), and the check
+/// applies to that result.
 pub fn check_url(url: &str, livemode: bool) -> Result<(), ParamError> {
     let invalid = |why: &str| ParamError::new("url_invalid", "url", why.to_owned());
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        if livemode {
-            return Err(invalid("A live-mode webhook url must use https."));
-        }
-        rest
-    } else {
-        return Err(invalid("url must be an http(s) URL."));
-    };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid(
             "url must not contain spaces or control characters.",
         ));
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        match v6.split_once(']') {
-            Some((inner, _)) => inner,
-            None => return Err(invalid("url has an unterminated IPv6 address.")),
-        }
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() {
-        return Err(invalid("url must have a host."));
+    let parsed =
+        url::Url::parse(url).map_err(|_| invalid("url must be an http(s) URL with a host."))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if !livemode => {}
+        "http" => return Err(invalid("A live-mode webhook url must use https.")),
+        _ => return Err(invalid("url must be an http(s) URL.")),
     }
-    if livemode && is_internal_host(host) {
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // workerd drops credentials from fetch URLs: such an endpoint could never succeed.
+        return Err(invalid(
+            "url must not carry a user name or password; authenticate with the signature instead.",
+        ));
+    }
+    let internal = match parsed.host() {
+        None => return Err(invalid("url must have a host.")),
+        Some(url::Host::Ipv4(ip)) => internal_v4(ip),
+        Some(url::Host::Ipv6(ip)) => internal_v6(ip),
+        Some(url::Host::Domain(name)) => is_internal_name(name),
+    };
+    if livemode && internal {
         return Err(invalid(
             "A live-mode webhook url must not point at a loopback, private, link-local or other internal address.",
         ));
@@ -346,27 +345,10 @@ pub fn check_url(url: &str, livemode: bool) -> Result<(), ParamError> {
     Ok(())
 }
 
-/// Whether a URL host names an internal address. Hosts whose last label is numeric are
-/// read the way browsers and `fetch` read them (`2130706433` and `0x7f.1` are 127.0.0.1),
-/// and refused unless they are a plain public dotted quad.
-fn is_internal_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") {
-        return true;
-    }
-    if host.contains(':') {
-        return host.parse::<Ipv6Addr>().map_or(true, internal_v6);
-    }
-    let last = host.rsplit('.').next().unwrap_or("");
-    let numeric = !last.is_empty()
-        && (last.bytes().all(|b| b.is_ascii_digit())
-            || last
-                .strip_prefix("0x")
-                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())));
-    if !numeric {
-        return false;
-    }
-    host.parse::<Ipv4Addr>().map_or(true, internal_v4)
+/// Names that always mean this machine or the local network.
+fn is_internal_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local")
 }
 
 fn internal_v4(ip: Ipv4Addr) -> bool {

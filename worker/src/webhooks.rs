@@ -24,12 +24,18 @@ use crate::entropy;
 use crate::error::ApiResult;
 use crate::store::{AttemptRecord, Claimed, Scope, Store};
 
-/// How long a claim holds its deliveries: longer than an endpoint's sends in one pass.
-const LEASE_SECS: u64 = 60;
+/// How long a claim holds its deliveries: well past the longest pass (5 × 10 s).
+const LEASE_SECS: u64 = 120;
 /// Deliveries per endpoint in one pass, sent one after another (at most 5 × 10 s).
 const PER_ENDPOINT: u32 = 5;
-/// Deliveries in one pass, all endpoints together.
-const PER_PASS: u32 = 50;
+/// Endpoints in one pass, sent to in parallel. Workers let an invocation wait on six
+/// connections at once; more would queue, and a queued attempt's 10 s would run out
+/// before it is even sent.
+const ENDPOINTS_PER_PASS: u32 = 4;
+const PER_PASS: u32 = PER_ENDPOINT * ENDPOINTS_PER_PASS;
+/// `wait_until` work is cut 30 s after the response: right after a request, passes start
+/// only within this much time, so the last attempt is recorded before that.
+const SOON_BUDGET_MS: u64 = 16_000;
 /// The delivery work of one cron run is bounded: passes start only within this much wall
 /// time, and stop at this many attempts (Workers allow 1,000 subrequests per invocation).
 const CRON_BUDGET_MS: u64 = 20_000;
@@ -73,7 +79,7 @@ pub struct Report {
 /// Right after a request wrote events for `sessions`: their first attempts now, and the
 /// second attempt of those that failed 5 seconds later.
 pub async fn send_soon(env: Env, sessions: Vec<String>) {
-    if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3, None).await {
+    if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3, Some(SOON_BUDGET_MS)).await {
         worker::console_error!("webhooks: sending failed: {}", e.message);
     }
 }
@@ -115,14 +121,14 @@ async fn send(
                 now.plus_secs(LEASE_SECS),
                 &lease,
                 PER_ENDPOINT,
-                PER_PASS,
+                ENDPOINTS_PER_PASS,
             )
             .await?;
         if claimed.is_empty() {
             // A first attempt waits while an earlier one of its session is in flight
             // elsewhere; wait for that one rather than leave this one to the cron.
             if matches!(scope, Scope::Sessions(_))
-                && waited_ms < ATTEMPT_TIMEOUT_SECS * 1000 + 2_000
+                && waited_ms < 5_000
                 && store.untried(scope, now).await? > 0
             {
                 Delay::from(Duration::from_millis(250)).await;

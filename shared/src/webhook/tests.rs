@@ -202,7 +202,14 @@ fn live_urls_must_not_point_inside() {
         "https://api.localhost./",
         "https://user:pw@10.1.1.1/",
         "http://shop.example/",
-        "https:///path",
+        // Read as fetch reads them: a backslash ends the host, hosts are percent-decoded and
+        // mapped (full-width digits, ideographic dots).
+        "https://127.0.0.1\\@evil.example/",
+        "https://127.0.0.%31/",
+        "https://127.0.0.\u{ff11}/",
+        "https://127\u{3002}0\u{3002}0\u{3002}1/",
+        "https://0x7f000001/",
+        "https://LOCALHOST/",
     ] {
         assert!(
             check_url(url, true).is_err(),
@@ -221,6 +228,12 @@ fn live_urls_must_not_point_inside() {
     assert!(
         check_url("http://127.0.0.1:8788/hooks", false).is_ok(),
         "test mode may be local"
+    );
+    let creds = check_url("https://user:pw@shop.example/hooks", false).unwrap_err();
+    assert!(
+        creds.message.contains("user name or password"),
+        "{}",
+        creds.message
     );
 }
 

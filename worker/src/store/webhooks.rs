@@ -400,10 +400,10 @@ impl Store {
 
     // ----- deliveries ------------------------------------------------------------------------
 
-    /// Leases up to `limit` due deliveries (at most `per_endpoint` per endpoint) until
-    /// `locked_until` and returns them in sending order. A first attempt waits while an
-    /// earlier delivery of the same session to the same endpoint has not been tried, so
-    /// first attempts go out in version order.
+    /// Leases due deliveries of at most `endpoints` endpoints (those due longest first), at
+    /// most `per_endpoint` each, until `locked_until`, and returns them in sending order. A
+    /// first attempt waits while an earlier delivery of the same session to the same
+    /// endpoint has not been tried, so first attempts go out in version order.
     pub async fn claim_deliveries(
         &self,
         scope: &Scope<'_>,
@@ -411,7 +411,7 @@ impl Store {
         locked_until: Timestamp,
         lease: &str,
         per_endpoint: u32,
-        limit: u32,
+        endpoints: u32,
     ) -> ApiResult<Vec<Claimed>> {
         let sessions = match scope {
             Scope::Due => None,
@@ -423,17 +423,20 @@ impl Store {
                     "UPDATE webhook_deliveries SET locked_until_unix = ?2, lease = ?3
                      WHERE id IN (
                        SELECT id FROM (
-                         SELECT d.id, d.next_attempt_unix AS due,
-                                ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_unix, d.rowid) AS n
-                         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                         WHERE d.status = 'pending' AND d.next_attempt_unix <= ?1 AND d.locked_until_unix <= ?1
-                           AND e.enabled = 1
-                           AND (?4 IS NULL OR d.session_id IN (SELECT value FROM json_each(?4)))
-                           AND (d.attempts > 0 OR NOT EXISTS (
-                             SELECT 1 FROM webhook_deliveries p
-                             WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id
-                               AND p.attempts = 0 AND p.status = 'pending' AND p.rowid < d.rowid)))
-                       WHERE n <= ?5 ORDER BY due LIMIT ?6)
+                         SELECT id, DENSE_RANK() OVER (ORDER BY first_due, endpoint_id) AS e FROM (
+                           SELECT d.id, d.endpoint_id,
+                                  ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_unix, d.rowid) AS n,
+                                  MIN(d.next_attempt_unix) OVER (PARTITION BY d.endpoint_id) AS first_due
+                           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                           WHERE d.status = 'pending' AND d.next_attempt_unix <= ?1 AND d.locked_until_unix <= ?1
+                             AND e.enabled = 1
+                             AND (?4 IS NULL OR d.session_id IN (SELECT value FROM json_each(?4)))
+                             AND (d.attempts > 0 OR NOT EXISTS (
+                               SELECT 1 FROM webhook_deliveries p
+                               WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id
+                                 AND p.attempts = 0 AND p.status = 'pending' AND p.rowid < d.rowid)))
+                         WHERE n <= ?5)
+                       WHERE e <= ?6)
                      AND locked_until_unix <= ?1",
                     &[
                         int(now.0),
@@ -441,7 +444,7 @@ impl Store {
                         text(lease),
                         opt_text(sessions.as_deref()),
                         int(u64::from(per_endpoint)),
-                        int(u64::from(limit)),
+                        int(u64::from(endpoints)),
                     ],
                 )?,
                 self.stmt(
@@ -548,8 +551,9 @@ impl Store {
     }
 
     /// Makes an event's deliveries due now (all subscribed enabled endpoints, or just
-    /// `endpoint`), creating the ones missing (an endpoint added after the event).
-    /// Returns the session id to send for.
+    /// `endpoint`), creating the ones missing (an endpoint added after the event). A
+    /// delivery being sent right now is left to that attempt. A redelivery is one more
+    /// attempt; if it fails, the schedule goes on from the attempts already made.
     pub async fn redeliver(
         &self,
         account_id: &str,
@@ -586,7 +590,8 @@ impl Store {
             self.stmt(
                 &format!(
                     "UPDATE webhook_deliveries SET status = 'pending', next_attempt_unix = ?5, updated_at = ?6
-                     WHERE event_id = ?1 AND endpoint_id IN ({targets})"
+                     WHERE event_id = ?1 AND endpoint_id IN ({targets})
+                       AND NOT (lease IS NOT NULL AND locked_until_unix > ?5)"
                 ),
                 &args,
             )?,
