@@ -62,6 +62,8 @@
           return glue;
         });
       });
+      // A failed load (network, CSP, blocker) is not cached: the next mount tries again.
+      wasm.catch(function () { wasm = null; });
     }
     return wasm;
   }
@@ -92,12 +94,20 @@
     Object.keys(vars).forEach(function (key) {
       if (theme[key]) element.style.setProperty(vars[key], String(theme[key]));
     });
+    // Mounting again on the same element replaces the widget that was there.
+    if (element.kasse && typeof element.kasse.unmount === "function") element.kasse.unmount();
     var shadow = element.shadowRoot || element.attachShadow({ mode: "open" });
     shadow.replaceChildren();
     styles(shadow);
     var root = document.createElement("div");
     root.className = "kasse-root";
     root.setAttribute("data-theme", theme.mode || "light");
+    // Until the WebAssembly runs, and if it cannot: never an empty box.
+    var pending = document.createElement("p");
+    pending.className = "kasse kasse-muted";
+    pending.setAttribute("role", "status");
+    pending.textContent = "Loading checkout…";
+    root.appendChild(pending);
     shadow.appendChild(root);
 
     var handle = { session: options.session, status: null, unmounted: false, inner: null };
@@ -121,11 +131,28 @@
         options.onExpired();
       }
     }
+    var apiBase = (options.apiBase || base).replace(/\/$/, "");
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;
-      var apiBase = (options.apiBase || base).replace(/\/$/, "");
+      root.replaceChildren();
       handle.inner = glue.mount(root, options.session, options.clientSecret || "", apiBase, onStatus,
         options.redirectOnSuccess === true);
+      return handle;
+    }, function (error) {
+      if (handle.unmounted) return handle;
+      // The hosted page needs nothing from this page: offer it.
+      var box = document.createElement("div");
+      box.className = "kasse";
+      box.setAttribute("role", "alert");
+      var text = document.createElement("p");
+      text.textContent = "This checkout could not start here.";
+      var link = document.createElement("a");
+      link.className = "kasse-button";
+      link.href = apiBase + "/c/" + encodeURIComponent(options.session) + "#" + encodeURIComponent(options.clientSecret || "");
+      link.textContent = "Open the payment page";
+      box.append(text, link);
+      root.replaceChildren(box);
+      handle.error = error;
       return handle;
     });
     handle.unmount = function () {
@@ -138,7 +165,9 @@
       }
       shadow.replaceChildren();
       element.removeAttribute("data-kasse-mounted");
+      if (element.kasse === handle) element.kasse = undefined;
     };
+    element.kasse = handle;
     return handle;
   }
 
@@ -147,7 +176,7 @@
     for (var i = 0; i < nodes.length; i++) {
       var el = nodes[i];
       el.setAttribute("data-kasse-mounted", "");
-      el.kasse = mount(el, {
+      mount(el, {
         session: el.getAttribute("data-kasse-session"),
         clientSecret: el.getAttribute("data-kasse-secret"),
         theme: { mode: el.getAttribute("data-kasse-theme") || undefined },

@@ -492,3 +492,28 @@ test("demo shop: /demo sells the payment link with the publishable key and embed
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("a widget whose WebAssembly cannot load offers the hosted page; mounting again retries", async () => {
+  const session = await createSession();
+  const page = await newPage();
+  await page.route("**/favicon.ico", (route) => route.fulfill({ status: 204 }));
+  await page.route("**/pkg/kasse_widget_bg.wasm", (route) => route.abort());
+  await page.goto(`${base}/openapi.json`);
+  await page.setContent(`<!doctype html><html lang="en"><head><title>Shop</title></head>
+    <body><main><div id="w"></div></main></body></html>`);
+  await page.addScriptTag({ url: `${base}/kasse.js` });
+  await page.evaluate(({ id, secret }) => {
+    window.__h = window.Kasse.mount(document.getElementById("w"), { session: id, clientSecret: secret });
+  }, { id: session.id, secret: session.client_secret });
+  const link = page.getByRole("link", { name: "Open the payment page" });
+  await link.waitFor({ timeout: 10_000 });
+  assert.equal(await link.getAttribute("href"), session.checkout_url.replace(/#.*/, `#${session.client_secret}`));
+  assert.match(await page.locator("#w").innerText(), /could not start here/);
+
+  await page.unroute("**/pkg/kasse_widget_bg.wasm");
+  await page.evaluate(({ id, secret }) => {
+    window.Kasse.mount(document.getElementById("w"), { session: id, clientSecret: secret });
+  }, { id: session.id, secret: session.client_secret });
+  await onScreen(page, "pay");
+  await page.close();
+});

@@ -94,8 +94,10 @@ async fn fetch_view(props: &CheckoutProps, live: &Live) -> Result<Fetched, Strin
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
     }
-    *live.etag.borrow_mut() = response.headers().get("etag");
+    let etag = response.headers().get("etag");
     let view = read_json::<ShopperView>(response).await?;
+    // Only a view that arrived whole may be the base of later 304s.
+    *live.etag.borrow_mut() = etag;
     Ok(Fetched::View(Box::new(view)))
 }
 
@@ -218,16 +220,22 @@ async fn poll(props: CheckoutProps, model: UseReducerHandle<Model>, live: Rc<Liv
                     return;
                 }
             }
-            Ok(Fetched::NotModified) => model.dispatch(Action::Tick(local_now())),
+            Ok(Fetched::NotModified) => model.dispatch(Action::Unchanged(local_now())),
             Err(e) => model.dispatch(Action::Failed(e)),
         }
-        let secs = if tab_hidden() {
+        let now = local_now();
+        let mut secs = if tab_hidden() {
             POLL_HIDDEN_SECS
-        } else if local_now() < live.fast_until.get() {
+        } else if now < live.fast_until.get() {
             POLL_FAST_SECS
         } else {
             POLL_SECS
         };
+        if paying && !tab_hidden() {
+            // Wake for the next check rather than rounding it up to the next poll.
+            let check_due = (live.last_check.get() + CHECK_SECS).saturating_sub(now);
+            secs = secs.min(check_due.max(1));
+        }
         // Sleep in short slices so that unmounting or a retry takes effect at once.
         let mut slept = 0;
         while slept < secs * 1000 && live.alive.get() && !live.wake.get() {
@@ -249,7 +257,21 @@ pub fn checkout(props: &CheckoutProps) -> Html {
         use_effect_with((), move |()| {
             live.alive.set(true);
             wasm_bindgen_futures::spawn_local(poll(props, model, live.clone()));
-            move || live.alive.set(false)
+            // Coming back to the tab refreshes at once (the hidden cadence is 60 s).
+            let visible = web_sys::window()
+                .and_then(|w| w.document())
+                .map(|document| {
+                    let live = live.clone();
+                    gloo_events::EventListener::new(&document, "visibilitychange", move |_| {
+                        if !tab_hidden() {
+                            live.wake.set(true);
+                        }
+                    })
+                });
+            move || {
+                live.alive.set(false);
+                drop(visible);
+            }
         });
     }
     {
@@ -297,7 +319,14 @@ pub fn checkout(props: &CheckoutProps) -> Html {
                     token: &option.token,
                 };
                 match post_view(&props, "select", &body).await {
-                    Ok(view) => deliver(Box::new(view), &model, &live, &props.on_status),
+                    Ok(view) => {
+                        live.selected.set(view.selected.is_some());
+                        *live.last_status.borrow_mut() = Some(view.status);
+                        model.dispatch(Action::Selected {
+                            view: Box::new(view),
+                            local_now: local_now(),
+                        });
+                    }
                     Err((_, code)) => model.dispatch(Action::SelectFailed(match code.as_str() {
                         "selection_locked" => s::SELECT_LOCKED,
                         "option_unavailable" => s::SELECT_UNAVAILABLE,
@@ -536,7 +565,7 @@ fn pay_screen(
             </p>
             <div class="kasse-actions">
                 <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
-                if let (Some(tx), true) = (&view.wallet_transaction, crate::wallet::available()) {
+                if let (Some(tx), true, false) = (&view.wallet_transaction, crate::wallet::available(), matches!(model.wallet, Wallet::Sent(_))) {
                     <button type="button" class="kasse-wallet" disabled={model.wallet == Wallet::Asking}
                         onclick={let tx = tx.clone(); let pay = pay_wallet.clone(); Callback::from(move |_| pay.emit(tx.clone()))}>
                         { s::PAY_WITH_WALLET }

@@ -45,6 +45,13 @@ pub enum Action {
         view: Box<ShopperView>,
         local_now: u64,
     },
+    /// The server chose for the shopper: the answer to a selection.
+    Selected {
+        view: Box<ShopperView>,
+        local_now: u64,
+    },
+    /// A refresh found nothing new (304): the connection is fine again.
+    Unchanged(u64),
     Failed(String),
     Tick(u64),
     /// Show the network and token choice again.
@@ -85,16 +92,14 @@ impl Reducible for Model {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Loaded { view, local_now } => {
-                next.skew = i64::try_from(view.server_time.0).unwrap_or(0)
-                    - i64::try_from(local_now).unwrap_or(0);
-                next.now = local_now;
-                // A selection that arrived ends the choosing; a payment ends it too.
-                if next.selecting || view.status != Status::Pending {
-                    next.choosing = false;
-                }
+            Action::Loaded { view, local_now } => next.load(*view, local_now),
+            Action::Selected { view, local_now } => {
+                next.choosing = false;
                 next.selecting = false;
-                next.view = Some(*view);
+                next.load(*view, local_now);
+            }
+            Action::Unchanged(now) => {
+                next.now = now;
                 next.error = None;
             }
             Action::Failed(message) => {
@@ -122,6 +127,24 @@ impl Reducible for Model {
 }
 
 impl Model {
+    fn load(&mut self, view: ShopperView, local_now: u64) {
+        self.skew =
+            i64::try_from(view.server_time.0).unwrap_or(0) - i64::try_from(local_now).unwrap_or(0);
+        self.now = local_now;
+        // A payment ends the choosing. A selection in flight stays in flight: a refresh
+        // that was already on its way says nothing about it.
+        if view.status != Status::Pending {
+            self.choosing = false;
+            self.selecting = false;
+        }
+        // What the wallet sent is now part of a new status (or a remainder to pay).
+        if self.view.as_ref().is_some_and(|v| v.status != view.status) {
+            self.wallet = Wallet::Idle;
+        }
+        self.view = Some(view);
+        self.error = None;
+    }
+
     pub fn server_now(&self) -> Timestamp {
         Timestamp(u64::try_from(i64::try_from(self.now).unwrap_or(0) + self.skew).unwrap_or(0))
     }
@@ -290,7 +313,16 @@ mod tests {
         assert_eq!(m.screen(), Screen::Choose);
         let sent = m.reduce(Action::Selecting);
         assert!(sent.selecting);
-        let chosen = sent.reduce(Action::Loaded {
+        // A refresh that was already under way does not end the selection.
+        let stale = sent.clone().reduce(Action::Loaded {
+            view: choosable(false),
+            local_now: 1001,
+        });
+        assert!(
+            stale.selecting,
+            "the options stay disabled until the answer comes"
+        );
+        let chosen = stale.reduce(Action::Selected {
             view: choosable(true),
             local_now: 1001,
         });
@@ -318,6 +350,7 @@ mod tests {
             Screen::Pay
         );
         let refused = refreshed
+            .clone()
             .reduce(Action::Selecting)
             .reduce(Action::SelectFailed("locked"));
         assert_eq!(refused.notice, Some("locked"));
@@ -354,6 +387,30 @@ mod tests {
                 view,
                 local_now: 1001,
             })
+    }
+
+    #[test]
+    fn a_304_after_a_failure_clears_the_error() {
+        let m = loaded(Status::Pending, 1000, 2000, 1000).reduce(Action::Failed("offline".into()));
+        assert!(m.error.is_some());
+        let back = m.reduce(Action::Unchanged(1010));
+        assert!(back.error.is_none());
+        assert_eq!(back.now, 1010);
+    }
+
+    #[test]
+    fn a_new_status_resets_the_wallet() {
+        let m = loaded(Status::Pending, 1000, 2000, 1000)
+            .reduce(Action::Wallet(Wallet::Sent("0xabc".into())))
+            .reduce(Action::Loaded {
+                view: Box::new(view(Status::Underpaid, 1005, 2000)),
+                local_now: 1005,
+            });
+        assert_eq!(
+            m.wallet,
+            Wallet::Idle,
+            "the remainder can be paid from the wallet again"
+        );
     }
 
     #[test]
