@@ -508,7 +508,7 @@ test("a widget whose WebAssembly cannot load offers the hosted page; mounting ag
   const link = page.getByRole("link", { name: "Open the payment page" });
   await link.waitFor({ timeout: 10_000 });
   assert.equal(await link.getAttribute("href"), session.checkout_url.replace(/#.*/, `#${session.client_secret}`));
-  assert.match(await page.locator("#w").innerText(), /could not start here/);
+  assert.match(await page.locator("#w [role=alert]").innerText(), /could not start here/);
 
   await page.unroute("**/pkg/kasse_widget_bg.wasm");
   await page.evaluate(({ id, secret }) => {
