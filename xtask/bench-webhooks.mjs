@@ -64,7 +64,11 @@ for (let i = 0; i < 10; i++) {
   const before = receiver.requests.length;
   const t0 = Date.now();
   const s = await post("/v1/checkout_sessions", key, { amount: USD("1.00"), chain_id: 31337, token: "USDC" });
-  while (receiver.requests.length === before) await sleep(2);
+  const deadline = Date.now() + 30_000;
+  while (receiver.requests.length === before) {
+    if (Date.now() > deadline) throw new Error("no first attempt within 30 s");
+    await sleep(2);
+  }
   created.push(receiver.requests[before].at - t0);
 
   const option = s.supported_tokens.find((t) => t.token === "USDC");
@@ -74,7 +78,11 @@ for (let i = 0; i < 10; i++) {
   const t1 = Date.now();
   await runScheduled();
   const runMs = Date.now() - t1;
-  while (!receiver.requests.slice(seen).some((q) => q.json?.type === "session.paid")) await sleep(2);
+  const paidBy = Date.now() + 30_000;
+  while (!receiver.requests.slice(seen).some((q) => q.json?.type === "session.paid")) {
+    if (Date.now() > paidBy) throw new Error("no session.paid attempt within 30 s");
+    await sleep(2);
+  }
   const arrival = receiver.requests.slice(seen).find((q) => q.json?.type === "session.paid").at;
   paid.push([arrival - t1, runMs]);
 }

@@ -84,8 +84,10 @@ pub fn signature_header(secrets: &[Secret], id: &str, timestamp: u64, body: &str
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     Status(u16),
-    /// No HTTP answer: refused, reset, DNS, TLS, or the timeout.
+    /// No HTTP answer: refused, reset, DNS, TLS.
     Transport(String),
+    /// No answer within [`ATTEMPT_TIMEOUT_SECS`].
+    TimedOut,
 }
 
 /// What follows an attempt.
@@ -125,6 +127,7 @@ pub fn attempt_error(response: &Response) -> Option<String> {
         }
         Response::Status(code) => Some(format!("HTTP {code}")),
         Response::Transport(message) => Some(message.clone()),
+        Response::TimedOut => Some(format!("timed out after {ATTEMPT_TIMEOUT_SECS} s")),
     }
 }
 

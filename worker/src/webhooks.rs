@@ -41,6 +41,8 @@ const SOON_BUDGET_MS: u64 = 16_000;
 const CRON_BUDGET_MS: u64 = 20_000;
 const CRON_MAX_ATTEMPTS: u32 = 500;
 const CRON_PASSES: u32 = 40;
+/// An endpoint that did not answer gets its other deliveries back this much later.
+const UNREACHABLE_BACKOFF_SECS: u64 = 60;
 /// Longest error text kept with an attempt.
 const ERROR_MAX: usize = 300;
 
@@ -177,9 +179,9 @@ struct EndpointOutcome {
     retry_soon: bool,
 }
 
-/// One endpoint's share of a pass, in order. An endpoint that does not answer at all
-/// (refused, timeout) gets no more of this pass: its other deliveries are given back, so a
-/// dead endpoint costs one timeout per pass and never holds up the others.
+/// One endpoint's share of a pass, in order. An endpoint that lets an attempt time out (or
+/// answers 410) gets no more of this pass: its other deliveries are given back for a
+/// minute, so a hanging endpoint costs one timeout and never holds up the others.
 async fn send_to_endpoint(
     store: &Store,
     lease: &str,
@@ -215,7 +217,7 @@ async fn send_to_endpoint(
                     at: started,
                     status_code: match response {
                         Response::Status(code) => Some(code),
-                        Response::Transport(_) => None,
+                        Response::Transport(_) | Response::TimedOut => None,
                     },
                     latency_ms: finished_ms.saturating_sub(started_ms),
                     error: error.as_deref(),
@@ -232,11 +234,15 @@ async fn send_to_endpoint(
             }
             Verdict::Failed | Verdict::Gone => outcome.failed += 1,
         }
-        let stop = matches!(response, Response::Transport(_)) || verdict == Verdict::Gone;
+        // A refusal costs nothing, so the pass goes on; a timeout cost 10 s, and the
+        // endpoint's other deliveries wait instead of costing 10 s each.
+        let stop = response == Response::TimedOut || verdict == Verdict::Gone;
         let rest = &deliveries[i + 1..];
         if stop && !rest.is_empty() {
             let ids: Vec<&str> = rest.iter().map(|c| c.id.as_str()).collect();
-            store.release_deliveries(lease, &ids).await?;
+            let not_before = Timestamp::from_unix_millis(Date::now().as_millis())
+                .plus_secs(UNREACHABLE_BACKOFF_SECS);
+            store.release_deliveries(lease, &ids, not_before).await?;
             outcome.released += u32::try_from(ids.len()).unwrap_or(u32::MAX);
             break;
         }
@@ -280,7 +286,7 @@ async fn attempt(claimed: &Claimed, now: Timestamp) -> Response {
         Either::Left((Err(e), _)) => Response::Transport(format!("no response: {e}")),
         Either::Right(((), _)) => {
             controller.abort();
-            Response::Transport(format!("timed out after {ATTEMPT_TIMEOUT_SECS} s"))
+            Response::TimedOut
         }
     }
 }

@@ -92,8 +92,16 @@ fn the_schedule_is_the_specs() {
         "a redirect is not followed and not a success"
     );
     assert_eq!(
-        judge(2, &Response::Transport("timed out after 10 s".into()), t),
+        judge(2, &Response::TimedOut, t),
         Verdict::Retry(t.plus_secs(300))
+    );
+    assert_eq!(
+        judge(3, &Response::Transport("connection refused".into()), t),
+        Verdict::Retry(t.plus_secs(1_800))
+    );
+    assert_eq!(
+        attempt_error(&Response::TimedOut).unwrap(),
+        "timed out after 10 s"
     );
     assert_eq!(
         attempt_error(&Response::Status(302)).unwrap(),

@@ -400,8 +400,9 @@ impl Store {
 
     // ----- deliveries ------------------------------------------------------------------------
 
-    /// Leases due deliveries of at most `endpoints` endpoints (those due longest first), at
-    /// most `per_endpoint` each, until `locked_until`, and returns them in sending order. A
+    /// Leases due deliveries of at most `endpoints` endpoints (those with a first attempt to
+    /// make, then those due longest, so fresh events never wait behind a backlog), at most
+    /// `per_endpoint` each, until `locked_until`, and returns them in sending order. A
     /// first attempt waits while an earlier delivery of the same session to the same
     /// endpoint has not been tried, so first attempts go out in version order.
     pub async fn claim_deliveries(
@@ -423,10 +424,11 @@ impl Store {
                     "UPDATE webhook_deliveries SET locked_until_unix = ?2, lease = ?3
                      WHERE id IN (
                        SELECT id FROM (
-                         SELECT id, DENSE_RANK() OVER (ORDER BY first_due, endpoint_id) AS e FROM (
+                         SELECT id, DENSE_RANK() OVER (ORDER BY least_tried > 0, first_due, endpoint_id) AS e FROM (
                            SELECT d.id, d.endpoint_id,
                                   ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_unix, d.rowid) AS n,
-                                  MIN(d.next_attempt_unix) OVER (PARTITION BY d.endpoint_id) AS first_due
+                                  MIN(d.next_attempt_unix) OVER (PARTITION BY d.endpoint_id) AS first_due,
+                                  MIN(d.attempts) OVER (PARTITION BY d.endpoint_id) AS least_tried
                            FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                            WHERE d.status = 'pending' AND d.next_attempt_unix <= ?1 AND d.locked_until_unix <= ?1
                              AND e.enabled = 1
@@ -535,14 +537,23 @@ impl Store {
         Ok(())
     }
 
-    /// Gives back leased deliveries that were not tried (their endpoint ran out of time).
-    pub async fn release_deliveries(&self, lease: &str, ids: &[&str]) -> ApiResult<()> {
+    /// Gives back leased deliveries that were not tried because their endpoint did not
+    /// answer: they wait until `not_before` (not an attempt), so the next passes serve other
+    /// endpoints instead of the same unreachable one.
+    pub async fn release_deliveries(
+        &self,
+        lease: &str,
+        ids: &[&str],
+        not_before: Timestamp,
+    ) -> ApiResult<()> {
         self.stmt(
-            "UPDATE webhook_deliveries SET locked_until_unix = 0, lease = NULL
+            "UPDATE webhook_deliveries SET locked_until_unix = 0, lease = NULL,
+                 next_attempt_unix = MAX(next_attempt_unix, ?3)
              WHERE lease = ?1 AND id IN (SELECT value FROM json_each(?2))",
             &[
                 text(lease),
                 text(&serde_json::to_string(ids).map_err(ApiError::internal)?),
+                int(not_before.0),
             ],
         )?
         .run()
