@@ -372,6 +372,49 @@ test("faults: an endpoint that never answers is cut off after 10 s and retried",
   }
 });
 
+test("faults: a hanging endpoint costs one timeout; another endpoint is served in the same run", async () => {
+  const hanging = await startReceiver();
+  const healthy = await startReceiver();
+  try {
+    hanging.mode = "500";
+    healthy.mode = "500";
+    const account = await newAccount();
+    const key = account.keys.sk_test;
+    const h = await endpoint(key, hanging.url);
+    const k = await endpoint(key, healthy.url);
+    hanging.secrets = [h.secret];
+    healthy.secrets = [k.secret];
+    for (let i = 0; i < 3; i++) await session(key);
+    for (const e of [h, k]) {
+      await deliveriesUntil(key, e.id, (ds) => ds.length === 3 && ds.every((d) => d.attempts.length === 2), "two attempts each");
+    }
+    hanging.mode = "hang";
+    healthy.mode = "ok";
+    await advanceEndpoint(key, h.id, 300);
+    await advanceEndpoint(key, k.id, 300);
+    const started = Date.now();
+    await runScheduled();
+    const took = Date.now() - started;
+    assert.ok(took < 16_000, `the run took ${took} ms: one timeout, not one per delivery`);
+
+    const served = await deliveries(key, k.id);
+    assert.ok(served.every((d) => d.status === "delivered"), "the healthy endpoint was served in the same run");
+    const stuck = await deliveries(key, h.id);
+    const tried = stuck.filter((d) => d.attempts.length === 3);
+    assert.equal(tried.length, 1, "one attempt to the hanging endpoint");
+    assert.equal(tried[0].attempts[2].error, "timed out after 10 s");
+    const waiting = stuck.filter((d) => d.attempts.length === 2);
+    assert.equal(waiting.length, 2);
+    for (const d of waiting) {
+      const wait = Date.parse(d.next_attempt_at) - Date.now();
+      assert.ok(wait > 30_000, `its other deliveries wait (${wait} ms), untried`);
+    }
+  } finally {
+    await hanging.close();
+    await healthy.close();
+  }
+});
+
 test("faults: two overlapping cron runs never send the same attempt twice", async () => {
   const receiver = await startReceiver();
   try {
