@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use crate::api::ParamError;
-use crate::api::create::{object, optional_string, reject_unknown};
+use crate::api::create::{object, optional_bool, optional_string, reject_unknown};
 use crate::ids::Entropy;
 use crate::session::EventType;
 use crate::time::Timestamp;
@@ -245,18 +245,6 @@ impl EndpointUpdate {
             next.updated_at = now;
         }
         next
-    }
-}
-
-fn optional_bool(map: &Map<String, Value>, key: &str) -> Result<Option<bool>, ParamError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must be true or false."),
-        )),
     }
 }
 

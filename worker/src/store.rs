@@ -35,6 +35,17 @@ fn int(n: u64) -> JsValue {
     JsValue::from_f64(n as f64)
 }
 
+/// A list cursor as the queries bind it: what to start after (older), what to end before
+/// (newer), and the order to read in. Ending before a cursor reads the nearest newer rows
+/// upwards; the caller turns them round.
+fn page_bounds<T>(cursor: Option<(bool, T)>) -> (Option<T>, Option<T>, &'static str) {
+    match cursor {
+        Some((true, c)) => (Some(c), None, "DESC"),
+        Some((false, c)) => (None, Some(c), "ASC"),
+        None => (None, None, "DESC"),
+    }
+}
+
 fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
@@ -1010,13 +1021,8 @@ impl Store {
             serde_json::to_string(&list.iter().map(|s| s.as_str()).collect::<Vec<_>>())
                 .unwrap_or_default()
         });
-        let (after, before) = match cursor {
-            Some((true, unix, id)) => (Some((unix, id)), None),
-            Some((false, unix, id)) => (None, Some((unix, id))),
-            None => (None, None),
-        };
-        // Ending before a cursor reads the nearest newer rows upwards, then turns them round.
-        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let (after, before, order) =
+            page_bounds(cursor.map(|(after, unix, id)| (after, (unix, id))));
         let rows: Vec<SessionRow> = self
             .stmt(
                 &format!(
@@ -1330,12 +1336,8 @@ impl Store {
         cursor: Option<(bool, u64, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<PaymentLink>> {
-        let (after, before) = match cursor {
-            Some((true, unix, id)) => (Some((unix, id)), None),
-            Some((false, unix, id)) => (None, Some((unix, id))),
-            None => (None, None),
-        };
-        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let (after, before, order) =
+            page_bounds(cursor.map(|(after, unix, id)| (after, (unix, id))));
         let rows: Vec<SessionRow> = self
             .stmt(
                 &format!(

@@ -499,6 +499,22 @@ pub(crate) fn optional_string(
     }
 }
 
+/// A boolean parameter. `null` is not one: the OpenAPI document says `boolean`.
+pub(crate) fn optional_bool(
+    map: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<bool>, ParamError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ParamError::new(
+            "parameter_invalid",
+            key,
+            format!("{key} must be true or false."),
+        )),
+    }
+}
+
 pub(crate) fn optional_url(
     map: &Map<String, Value>,
     key: &str,

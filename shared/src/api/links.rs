@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::ParamError;
 use super::create::{
-    METADATA_MAX_KEYS, ORDER_FIELDS, Order, object, optional_string, optional_url, parse_metadata,
-    parse_order, reject_unknown,
+    METADATA_MAX_KEYS, ORDER_FIELDS, Order, object, optional_bool, optional_string, optional_url,
+    parse_metadata, parse_order, reject_unknown,
 };
 use crate::link::PaymentLink;
 use crate::time::Timestamp;
@@ -134,18 +134,6 @@ impl LinkUpdate {
             next.updated_at = now;
         }
         Ok(next)
-    }
-}
-
-fn optional_bool(map: &Map<String, Value>, key: &str) -> Result<Option<bool>, ParamError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must be true or false."),
-        )),
     }
 }
 

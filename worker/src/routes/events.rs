@@ -7,6 +7,7 @@ use kasse_shared::webhook;
 use serde_json::{Value, json};
 use worker::{Date, Env, Request, Response};
 
+use super::checked_cursor;
 use crate::auth::{Caller, secret_caller};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{body_text, json_response, query_pairs};
@@ -44,23 +45,13 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let cursor = match page.cursor.named() {
-        None => None,
-        Some((id, param)) => {
-            if !is_id(id, PREFIX)
-                || !store
-                    .has_event(&caller.account_id, caller.livemode, id)
-                    .await?
-            {
-                return Err(ApiError::invalid(
-                    "resource_missing",
-                    format!("No such event: '{id}'."),
-                )
-                .with_param(param));
-            }
-            Some((param == "starting_after", id))
-        }
-    };
+    let cursor = checked_cursor(&page.cursor, "event", async |id| {
+        Ok(is_id(id, PREFIX)
+            && store
+                .has_event(&caller.account_id, caller.livemode, id)
+                .await?)
+    })
+    .await?;
     let mut bodies = store
         .events(
             &caller.account_id,
@@ -97,7 +88,7 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
     let endpoint = webhook::parse_redeliver(&body_text(&mut req).await?)?;
-    let (body, _) = owned(&store, &caller, id).await?;
+    let (_, session_id) = owned(&store, &caller, id).await?;
     if let Some(endpoint) = endpoint.as_deref() {
         let row = if is_id(endpoint, "we_") {
             store
@@ -130,20 +121,7 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
             now(),
         )
         .await?;
-    #[derive(serde::Deserialize)]
-    struct Head {
-        data: Data,
-    }
-    #[derive(serde::Deserialize)]
-    struct Data {
-        object: SessionRef,
-    }
-    #[derive(serde::Deserialize)]
-    struct SessionRef {
-        id: String,
-    }
-    let head: Head = serde_json::from_str(&body).map_err(ApiError::internal)?;
-    crate::webhooks::note_written(&head.data.object.id);
+    crate::webhooks::note_written(&session_id);
     Ok(json_response(
         202,
         &json!({"object": "event_redelivery", "event": id, "endpoint": endpoint}),

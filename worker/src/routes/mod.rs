@@ -66,6 +66,25 @@ async fn handle(method: &Method, segments: &[&str], req: Request, env: &Env) -> 
     }
 }
 
+/// A list's cursor, once `exists(id)` says its object is the caller's:
+/// `(starting_after, id)`, or a 400 `resource_missing` naming the parameter.
+pub(crate) async fn checked_cursor<'a>(
+    cursor: &'a kasse_shared::api::list::Cursor,
+    what: &str,
+    exists: impl AsyncFnOnce(&'a str) -> ApiResult<bool>,
+) -> ApiResult<Option<(bool, &'a str)>> {
+    let Some((id, param)) = cursor.named() else {
+        return Ok(None);
+    };
+    if !exists(id).await? {
+        return Err(
+            ApiError::invalid("resource_missing", format!("No such {what}: '{id}'."))
+                .with_param(param),
+        );
+    }
+    Ok(Some((param == "starting_after", id)))
+}
+
 fn respond(result: ApiResult<Response>) -> Response {
     result.unwrap_or_else(|error| error.into_response())
 }

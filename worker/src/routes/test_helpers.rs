@@ -70,18 +70,11 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
 /// At most 30 days per call.
 const MAX_ADVANCE: u64 = 30 * 86_400;
 
-/// `POST /v1/test_helpers/checkout_sessions/{id}/advance {seconds}`: time passes for one
-/// session. Its timestamps move `seconds` into the past, so expiry and the grace window
-/// arrive without waiting; the next watcher run applies them. No event: time passing is not
-/// a business event, the transitions it causes are.
-pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let session = owned_session(&store, &caller, id).await?;
-    let map = object(&body_text(&mut req).await?)?;
+/// The body of the advance helpers: `{"seconds": 1 … 30 days}`.
+async fn advance_seconds(req: &mut Request) -> ApiResult<u64> {
+    let map = object(&body_text(req).await?)?;
     reject_unknown(&map, &["seconds"])?;
-    let seconds = map
+    Ok(map
         .get("seconds")
         .and_then(kasse_shared::api::whole_number)
         .filter(|s| (1..=MAX_ADVANCE).contains(s))
@@ -91,7 +84,19 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
                 "seconds",
                 format!("seconds must be an integer from 1 to {MAX_ADVANCE}."),
             )
-        })?;
+        })?)
+}
+
+/// `POST /v1/test_helpers/checkout_sessions/{id}/advance {seconds}`: time passes for one
+/// session. Its timestamps move `seconds` into the past, so expiry and the grace window
+/// arrive without waiting; the next watcher run applies them. No event: time passing is not
+/// a business event, the transitions it causes are.
+pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    require_enabled(env)?;
+    let store = Store::new(env)?;
+    let caller = secret_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let seconds = advance_seconds(&mut req).await?;
     let back = |t: Timestamp| Timestamp(t.0.saturating_sub(seconds));
     let mut next = session.clone();
     next.created_at = back(next.created_at);
@@ -179,19 +184,7 @@ pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResul
     {
         return Err(missing());
     }
-    let map = object(&body_text(&mut req).await?)?;
-    reject_unknown(&map, &["seconds"])?;
-    let seconds = map
-        .get("seconds")
-        .and_then(kasse_shared::api::whole_number)
-        .filter(|s| (1..=MAX_ADVANCE).contains(s))
-        .ok_or_else(|| {
-            ParamError::new(
-                "parameter_invalid",
-                "seconds",
-                format!("seconds must be an integer from 1 to {MAX_ADVANCE}."),
-            )
-        })?;
+    let seconds = advance_seconds(&mut req).await?;
     if !store
         .advance_endpoint(&caller.account_id, caller.livemode, id, seconds)
         .await?

@@ -7,6 +7,7 @@ use kasse_shared::webhook::{self, Endpoint, MAX_ENDPOINTS, PREVIOUS_SECRET_SECS,
 use serde_json::{Value, json};
 use worker::{Date, Env, Request, Response};
 
+use super::checked_cursor;
 use crate::auth::{Caller, secret_caller};
 use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult};
@@ -114,19 +115,15 @@ pub async fn rotate(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
         let map = kasse_shared::api::create::object(&body)?;
         kasse_shared::api::create::reject_unknown(&map, &[])?;
     }
-    owned(&store, &caller, id).await?;
     let now = now();
-    let secret = Secret::generate(&mut Csprng);
-    store
-        .rotate_secret(
-            &caller.account_id,
-            id,
-            &secret,
-            now.plus_secs(PREVIOUS_SECRET_SECS),
-            now,
-        )
-        .await?;
     let mut endpoint = owned(&store, &caller, id).await?.object(now)?;
+    let secret = Secret::generate(&mut Csprng);
+    let previous_until = now.plus_secs(PREVIOUS_SECRET_SECS);
+    store
+        .rotate_secret(&caller.account_id, id, &secret, previous_until, now)
+        .await?;
+    endpoint.previous_secret_expires_at = Some(previous_until);
+    endpoint.updated_at = now;
     endpoint.secret = Some(secret.encoded());
     Ok(json_response(200, &endpoint))
 }
@@ -137,24 +134,14 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
     let caller = secret_caller(&req, &store).await?;
     let pairs = query_pairs(&req)?;
     let (page, _) = list::parse_page(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])?;
-    let cursor = match page.cursor.named() {
-        None => None,
-        Some((id, param)) => {
-            if !is_id(id, PREFIX)
-                || store
-                    .endpoint(&caller.account_id, caller.livemode, id)
-                    .await?
-                    .is_none()
-            {
-                return Err(ApiError::invalid(
-                    "resource_missing",
-                    format!("No such webhook endpoint: '{id}'."),
-                )
-                .with_param(param));
-            }
-            Some((param == "starting_after", id))
-        }
-    };
+    let cursor = checked_cursor(&page.cursor, "webhook endpoint", async |id| {
+        Ok(is_id(id, PREFIX)
+            && store
+                .endpoint(&caller.account_id, caller.livemode, id)
+                .await?
+                .is_some())
+    })
+    .await?;
     let mut rows = store
         .list_endpoints(&caller.account_id, caller.livemode, cursor, page.limit + 1)
         .await?;
@@ -185,19 +172,12 @@ pub async fn deliveries(req: Request, env: &Env, id: &str) -> ApiResult<Response
         .iter()
         .find(|(k, _)| k == "event")
         .map(|(_, v)| v.as_str());
-    let cursor = match page.cursor.named() {
-        None => None,
-        Some((delivery, param)) => {
-            if !store.has_delivery(&endpoint.id, delivery).await? {
-                return Err(ApiError::invalid(
-                    "resource_missing",
-                    format!("No such delivery of this endpoint: '{delivery}'."),
-                )
-                .with_param(param));
-            }
-            Some((param == "starting_after", delivery))
-        }
-    };
+    let cursor = checked_cursor(
+        &page.cursor,
+        "delivery of this endpoint",
+        async |delivery| store.has_delivery(&endpoint.id, delivery).await,
+    )
+    .await?;
     let mut rows = store
         .deliveries(&endpoint.id, event, cursor, page.limit + 1)
         .await?;

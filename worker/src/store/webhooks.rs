@@ -11,7 +11,7 @@ use kasse_shared::webhook::{Attempt, Delivery, Endpoint, Secret, Verdict};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::{NewEvent, Stmt, Store, flag, int, opt_text, text};
+use super::{NewEvent, Stmt, Store, flag, int, opt_text, page_bounds, text};
 use crate::error::{ApiError, ApiResult};
 
 /// An endpoint as stored, without its secrets.
@@ -212,12 +212,7 @@ impl Store {
         cursor: Option<(bool, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<EndpointRow>> {
-        let (after, before) = match cursor {
-            Some((true, id)) => (Some(id), None),
-            Some((false, id)) => (None, Some(id)),
-            None => (None, None),
-        };
-        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let (after, before, order) = page_bounds(cursor);
         let mut rows: Vec<EndpointRow> = self
             .stmt(
                 &format!(
@@ -321,6 +316,7 @@ impl Store {
 
     // ----- events ----------------------------------------------------------------------------
 
+    /// An event of this account and mode: its frozen body and its session.
     pub async fn event(
         &self,
         account_id: &str,
@@ -330,17 +326,16 @@ impl Store {
         #[derive(Deserialize)]
         struct Row {
             body: String,
-            #[serde(rename = "type")]
-            kind: String,
+            session_id: String,
         }
         let row: Option<Row> = self
             .stmt(
-                "SELECT body, type FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                "SELECT body, session_id FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
                 &[text(id), text(account_id), flag(livemode)],
             )?
             .first(None)
             .await?;
-        Ok(row.map(|r| (r.body, r.kind)))
+        Ok(row.map(|r| (r.body, r.session_id)))
     }
 
     /// Whether `id` is an event of this account and mode (a list cursor must be).
@@ -363,12 +358,7 @@ impl Store {
         struct Row {
             body: String,
         }
-        let (after, before) = match cursor {
-            Some((true, id)) => (Some(id), None),
-            Some((false, id)) => (None, Some(id)),
-            None => (None, None),
-        };
-        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let (after, before, order) = page_bounds(cursor);
         let rows: Vec<Row> = self
             .stmt(
                 &format!(
@@ -637,12 +627,7 @@ impl Store {
             latency_ms: Option<u64>,
             error: Option<String>,
         }
-        let (after, before) = match cursor {
-            Some((true, id)) => (Some(id), None),
-            Some((false, id)) => (None, Some(id)),
-            None => (None, None),
-        };
-        let order = if before.is_some() { "ASC" } else { "DESC" };
+        let (after, before, order) = page_bounds(cursor);
         let mut rows: Vec<Row> = self
             .stmt(
                 &format!(
