@@ -176,6 +176,8 @@ test("matrix: wrong types, long strings, bad URLs, bad amounts, unsupported opti
     // payment links
     ["/v1/payment_links", f.sk, { amount: USD("0.001") }, "amount.value", "amount_invalid"],
     ["/v1/payment_links", f.sk, { amount: USD("5.00"), active: "yes" }, "active", "parameter_invalid"],
+    ["/v1/payment_links", f.sk, { amount: USD("5.00"), active: null }, "active", "parameter_invalid"],
+    ["/v1/webhook_endpoints", f.sk, { url: "https://a.example", events: ["*"], enabled: null }, "enabled", "parameter_invalid"],
     ["/v1/payment_links", f.sk, { amount: USD("5.00"), cancel_url: "ftp://x" }, "cancel_url", "url_invalid"],
     // webhooks
     ["/v1/webhook_endpoints", f.sk, { url: 42, events: ["*"] }, "url", undefined],
