@@ -24,6 +24,8 @@ pub struct Settings {
     pub enabled_options: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub branding: Branding,
+    /// How long a locked native-coin quote is honoured for payments, in seconds.
+    pub native_quote_secs: u64,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
                 logo_url: None,
                 accent_color: None,
             },
+            native_quote_secs: 30 * 60,
         }
     }
 }
@@ -60,13 +63,37 @@ pub const MAX_GRACE_SECS: u64 = 7 * 86_400;
 pub const MAX_TOLERANCE_BPS: u32 = 1_000;
 pub const MAX_EXTRA_CONFIRMATIONS: u32 = 100;
 pub const MAX_ORIGINS: usize = 20;
+pub const MIN_NATIVE_QUOTE_SECS: u64 = 60;
+pub const MAX_NATIVE_QUOTE_SECS: u64 = 86_400;
 
 /// `POST /v1/account`: the settings after the update, and an xpub for a mode that has none.
+/// Settings belong to one mode: the caller's key decides which.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountUpdate {
     pub settings: Settings,
     pub xpub_test: Option<String>,
     pub xpub_live: Option<String>,
+}
+
+impl AccountUpdate {
+    /// The xpub sent for `livemode`'s own mode, with its parameter name.
+    pub fn own_xpub(&self, livemode: bool) -> (Option<&str>, &'static str) {
+        if livemode {
+            (self.xpub_live.as_deref(), "xpub_live")
+        } else {
+            (self.xpub_test.as_deref(), "xpub_test")
+        }
+    }
+
+    /// The parameter naming the other mode's xpub, if it was sent: a key acts on its own
+    /// mode only, so this is refused.
+    pub fn other_mode_xpub(&self, livemode: bool) -> Option<&'static str> {
+        if livemode {
+            self.xpub_test.as_ref().map(|_| "xpub_test")
+        } else {
+            self.xpub_live.as_ref().map(|_| "xpub_live")
+        }
+    }
 }
 
 /// Parses a settings update: every field given replaces that setting (`branding` field by
@@ -88,6 +115,7 @@ pub fn parse_update(
             "enabled_options",
             "allowed_origins",
             "branding",
+            "native_quote_secs",
             "xpub_test",
             "xpub_live",
         ],
@@ -120,6 +148,13 @@ pub fn parse_update(
         u64::from(MAX_TOLERANCE_BPS),
     )? {
         next.underpayment_tolerance_bps = u32::try_from(bps).unwrap_or(MAX_TOLERANCE_BPS);
+    }
+    if let Some(secs) = int(
+        "native_quote_secs",
+        MIN_NATIVE_QUOTE_SECS,
+        MAX_NATIVE_QUOTE_SECS,
+    )? {
+        next.native_quote_secs = secs;
     }
     if let Some(value) = map.get("extra_confirmations") {
         next.extra_confirmations = extra_confirmations(value, catalogue)?;
@@ -426,6 +461,7 @@ mod tests {
     fn settings_default_and_option_filter() {
         let s: Settings = serde_json::from_str("{}").expect("defaults");
         assert_eq!(s.session_ttl_secs, 1800);
+        assert_eq!(s.native_quote_secs, 1800);
         assert!(s.accepts(31337, "USDC"));
         let only = Settings {
             enabled_options: vec!["8453:USDC".into()],
@@ -445,7 +481,8 @@ mod tests {
         let u = parse_update(
             r##"{"session_ttl_secs":900,"enabled_options":["31337:usdc","31337:eth","31337:USDC"],
                 "allowed_origins":["https://Shop.example","http://localhost:3000"],
-                "extra_confirmations":{"8453":3},"branding":{"accent_color":"#AA00FF"}}"##,
+                "extra_confirmations":{"8453":3},"branding":{"accent_color":"#AA00FF"},
+                "native_quote_secs":600}"##,
             &current,
             &catalogue(),
         )
@@ -453,6 +490,7 @@ mod tests {
         let s = u.settings;
         assert_eq!(s.session_ttl_secs, 900);
         assert_eq!(s.late_grace_secs, current.late_grace_secs);
+        assert_eq!(s.native_quote_secs, 600);
         assert_eq!(s.enabled_options, ["31337:USDC", "31337:ETH"]);
         assert_eq!(
             s.allowed_origins,
@@ -465,10 +503,37 @@ mod tests {
     }
 
     #[test]
+    fn an_update_names_the_other_modes_xpub_so_it_can_be_refused() {
+        let u = parse_update(
+            r#"{"xpub_live":"xpubL","native_quote_secs":60}"#,
+            &Settings::default(),
+            &catalogue(),
+        )
+        .expect("valid");
+        assert_eq!(u.settings.native_quote_secs, 60);
+        assert_eq!(u.other_mode_xpub(false), Some("xpub_live"));
+        assert_eq!(u.other_mode_xpub(true), None);
+        assert_eq!(u.own_xpub(true), (Some("xpubL"), "xpub_live"));
+        assert_eq!(u.own_xpub(false), (None, "xpub_test"));
+        let t = parse_update(
+            r#"{"xpub_test":"xpubT"}"#,
+            &Settings::default(),
+            &catalogue(),
+        )
+        .expect("valid");
+        assert_eq!(t.other_mode_xpub(true), Some("xpub_test"));
+        assert_eq!(t.other_mode_xpub(false), None);
+    }
+
+    #[test]
     fn settings_refusals_name_the_parameter() {
         for (body, param) in [
             (r#"{"session_ttl_secs":10}"#, "session_ttl_secs"),
             (r#"{"late_grace_secs":-1}"#, "late_grace_secs"),
+            (r#"{"native_quote_secs":59}"#, "native_quote_secs"),
+            (r#"{"native_quote_secs":86401}"#, "native_quote_secs"),
+            (r#"{"native_quote_secs":"600"}"#, "native_quote_secs"),
+            (r#"{"native_quote_secs":600.5}"#, "native_quote_secs"),
             (
                 r#"{"underpayment_tolerance_bps":5000}"#,
                 "underpayment_tolerance_bps",

@@ -27,6 +27,10 @@ pub struct Chain {
     pub min_confirmations: u32,
     pub multicall3: Address,
     pub price_feed: Option<PriceFeed>,
+    /// Oldest feed round, in seconds, this chain's native quotes accept, whatever the feed's
+    /// heartbeat (default [`DEFAULT_MAX_PRICE_AGE_SECS`]); see [`crate::price::max_round_age_secs`].
+    #[serde(default = "default_max_price_age_secs")]
+    pub max_price_age_secs: u64,
     pub sequencer_uptime_feed: Option<Address>,
     pub tokens: Vec<Token>,
     /// What the chain's RPC provider accepts per call and per batch.
@@ -37,7 +41,7 @@ pub struct Chain {
     pub sources: Vec<String>,
 }
 
-/// Provider limits (spec §4). The defaults suit the common hosted providers; a chain whose
+/// Provider limits. The defaults suit the common hosted providers; a chain whose
 /// provider is stricter overrides them in `chains.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -69,7 +73,20 @@ impl Default for RpcLimits {
 pub struct PriceFeed {
     pub address: Address,
     pub decimals: u8,
+    /// The feed's documented heartbeat: the longest it goes without a new round.
     pub heartbeat_secs: u64,
+    /// Where the address, decimals and heartbeat come from.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// A checkout never prices from a round older than an hour unless a chain says otherwise:
+/// a feed whose heartbeat is a day long may legitimately sit still that long, but an
+/// hour-old answer from it cannot be told apart from one whose updates have stopped.
+pub const DEFAULT_MAX_PRICE_AGE_SECS: u64 = 3_600;
+
+fn default_max_price_age_secs() -> u64 {
+    DEFAULT_MAX_PRICE_AGE_SECS
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,8 +105,16 @@ pub struct Token {
 pub enum CatalogueError {
     Json(String),
     DuplicateChain(u64),
-    DuplicateToken { chain_id: u64, symbol: String },
-    BadMinAmount { chain_id: u64, symbol: String },
+    DuplicateToken {
+        chain_id: u64,
+        symbol: String,
+    },
+    BadMinAmount {
+        chain_id: u64,
+        symbol: String,
+    },
+    /// `max_price_age_secs` of 0 would refuse every round.
+    BadMaxPriceAge(u64),
 }
 
 impl std::fmt::Display for CatalogueError {
@@ -106,6 +131,9 @@ impl std::fmt::Display for CatalogueError {
                     "min_amount of {symbol} on chain {chain_id} is not a base-unit integer"
                 )
             }
+            Self::BadMaxPriceAge(id) => {
+                write!(f, "max_price_age_secs of chain {id} must be at least 1")
+            }
         }
     }
 }
@@ -120,6 +148,9 @@ impl Catalogue {
                 return Err(CatalogueError::DuplicateChain(chain.chain_id));
             }
             seen.push(chain.chain_id);
+            if chain.max_price_age_secs == 0 {
+                return Err(CatalogueError::BadMaxPriceAge(chain.chain_id));
+            }
             let mut symbols = Vec::new();
             for token in &chain.tokens {
                 let symbol = token.symbol.to_ascii_uppercase();
@@ -176,29 +207,25 @@ mod tests {
         );
     }
 
-    /// Every address in the file is written in its EIP-55 checksum form (a typo in a
-    /// mixed-case address fails the checksum), and no address plays two roles on a chain.
+    /// Every address in the file, in a field or quoted in a note, is written in its EIP-55
+    /// checksum form (a typo in a mixed-case address fails the checksum), and no address
+    /// plays two roles on a chain.
     #[test]
     fn every_address_is_checksummed_and_none_collide() {
-        fn strings<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
-            match v {
-                serde_json::Value::String(s) => out.push(s),
-                serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-                serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
-                _ => {}
+        let text = BUILTIN_JSON.as_bytes();
+        let mut addresses = Vec::new();
+        for start in 0..text.len().saturating_sub(1) {
+            if &text[start..start + 2] != b"0x" {
+                continue;
+            }
+            let hex = text[start + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            if hex == 40 {
+                addresses.push(&BUILTIN_JSON[start..start + 42]);
             }
         }
-        let raw: serde_json::Value = serde_json::from_str(BUILTIN_JSON).expect("json");
-        let mut all = Vec::new();
-        strings(&raw, &mut all);
-        let addresses: Vec<&str> = all
-            .into_iter()
-            .filter(|s| {
-                s.len() == 42
-                    && s.starts_with("0x")
-                    && s[2..].bytes().all(|b| b.is_ascii_hexdigit())
-            })
-            .collect();
         assert!(addresses.len() > 20, "found {} addresses", addresses.len());
         for a in &addresses {
             assert!(
@@ -225,6 +252,11 @@ mod tests {
             assert!(
                 chain.tokens.iter().all(|t| t.source.is_some()),
                 "a token on {} cites no source",
+                chain.name
+            );
+            assert!(
+                chain.price_feed.as_ref().is_none_or(|f| f.source.is_some()),
+                "the price feed on {} cites no source",
                 chain.name
             );
             assert!(
@@ -269,6 +301,71 @@ mod tests {
                 "sequencer feed on {l2}"
             );
         }
+    }
+
+    /// Polygon PoS has reorged deeper than 64 blocks (120 in December 2022, 157 in February
+    /// 2023, before milestones bounded rewinds): counting confirmations there needs 128 or more.
+    #[test]
+    fn polygon_waits_for_at_least_128_confirmations() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let polygon = catalogue.chain(137).expect("Polygon PoS is listed");
+        assert!(
+            polygon.min_confirmations >= 128,
+            "Polygon PoS asks for {}",
+            polygon.min_confirmations
+        );
+    }
+
+    /// Whatever a feed's heartbeat, no built-in chain prices from a round older than an hour.
+    #[test]
+    fn no_builtin_chain_accepts_a_price_older_than_an_hour() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let mut with_feed = 0;
+        for chain in &catalogue.chains {
+            assert!(chain.max_price_age_secs <= 3_600, "cap of {}", chain.name);
+            if let Some(limit) = crate::price::max_round_age_secs(chain) {
+                with_feed += 1;
+                assert!(
+                    limit <= 3_600,
+                    "{} accepts {limit} s old prices",
+                    chain.name
+                );
+            }
+        }
+        assert!(with_feed >= 4, "only {with_feed} chains have a feed");
+        // Arbitrum One's feed has a one-day heartbeat: the cap is what holds it to an hour.
+        let arbitrum = catalogue.chain(42161).expect("Arbitrum One");
+        assert_eq!(
+            arbitrum.price_feed.as_ref().map(|f| f.heartbeat_secs),
+            Some(86_400)
+        );
+        assert_eq!(crate::price::max_round_age_secs(arbitrum), Some(3_600));
+    }
+
+    fn one_chain(extra: &str) -> String {
+        format!(
+            r#"{{"chains":[{{"chain_id":1,"name":"a","testnet":false,"native_symbol":"ETH",
+            "native_decimals":18,"rpc_url_var":"RPC_URL_1","min_confirmations":1,
+            "multicall3":"0xcA11bde05977b3631167028862bE2a173976CA11",
+            "price_feed":null,"sequencer_uptime_feed":null,"tokens":[]{extra}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn max_price_age_defaults_to_an_hour_and_zero_is_refused() {
+        let parsed = |extra: &str| Catalogue::parse(&one_chain(extra));
+        let age = |extra: &str| parsed(extra).map(|c| c.chains[0].max_price_age_secs);
+        assert_eq!(age(""), Ok(DEFAULT_MAX_PRICE_AGE_SECS));
+        assert_eq!(DEFAULT_MAX_PRICE_AGE_SECS, 3_600);
+        assert_eq!(age(r#","max_price_age_secs":600"#), Ok(600));
+        assert_eq!(
+            age(r#","max_price_age_secs":0"#),
+            Err(CatalogueError::BadMaxPriceAge(1))
+        );
+        assert!(matches!(
+            age(r#","max_price_age_secs":-1"#),
+            Err(CatalogueError::Json(_))
+        ));
     }
 
     #[test]

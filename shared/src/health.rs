@@ -19,8 +19,11 @@ pub struct ChainHealth {
     /// halved after each failed scan and doubled back after each good one.
     pub scan_range: u64,
     /// The last reorg deeper than the confirmations under an already final session: it
-    /// changed no status (spec §4), so it is reported here for the operator.
+    /// changed no status, so it is reported here for the operator.
     pub deep_reorg: Option<String>,
+    /// Sessions watched on this chain whose evaluation or write failed in the last run
+    /// (each is logged with its id and retried every run; the others were not held up).
+    pub sessions_failed: u64,
 }
 
 /// How far the next run may move the cursor: a failed scan halves the range (a provider
@@ -65,6 +68,9 @@ pub struct ChainRun {
     pub subrequests: u64,
     pub rpc_calls: u64,
     pub ok: bool,
+    /// Sessions watched on this chain that could not be read, decided or written.
+    #[serde(default)]
+    pub sessions_failed: u64,
 }
 
 impl ChainHealth {

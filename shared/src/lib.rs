@@ -19,6 +19,8 @@ pub mod api;
 #[cfg(feature = "domain")]
 pub mod catalogue;
 #[cfg(feature = "domain")]
+pub mod client_ip;
+#[cfg(feature = "domain")]
 pub mod eip681;
 #[cfg(feature = "domain")]
 pub mod hd;

@@ -328,6 +328,7 @@ mod tests {
             amount: U256::from(amount),
             status,
             counted: true,
+            repriced: None,
         }
     }
 

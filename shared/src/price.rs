@@ -1,12 +1,14 @@
-//! Native-coin pricing from a Chainlink-style feed (spec §2).
+//! Native-coin pricing from a Chainlink-style feed.
 //!
 //! A round is usable only if its answer is positive, it is not from the future, it is no
-//! older than the feed's heartbeat and (on L2s) the sequencer is up. The quote rounds up to
+//! older than [`max_round_age_secs`] (the feed's heartbeat, capped by the chain's
+//! `max_price_age_secs`) and (on L2s) the sequencer is up. The quote rounds up to
 //! the base unit, so the merchant never receives less than the fiat amount at that price:
 //! `ceil(cents · 10^(decimals + feed_decimals) / (price · 100))`.
 
 use alloy_primitives::{I256, U256};
 
+use crate::catalogue::Chain;
 use crate::money::Cents;
 use crate::time::Timestamp;
 
@@ -37,7 +39,7 @@ impl std::fmt::Display for PriceError {
             Self::Stale { age_secs } => {
                 write!(
                     f,
-                    "the feed's last round is {age_secs} s old, beyond its heartbeat"
+                    "the feed's last round is {age_secs} s old, older than the chain accepts"
                 )
             }
             Self::SequencerDown => write!(f, "the L2 sequencer is down or just restarted"),
@@ -46,13 +48,24 @@ impl std::fmt::Display for PriceError {
     }
 }
 
-/// The usable price of a round, or why there is none.
+/// The oldest a round of `chain`'s feed may be and still price a quote: the feed's
+/// heartbeat, but never more than the chain's `max_price_age_secs` (an hour unless the
+/// catalogue says otherwise). `None` when the chain has no feed.
+pub fn max_round_age_secs(chain: &Chain) -> Option<u64> {
+    chain
+        .price_feed
+        .as_ref()
+        .map(|feed| feed.heartbeat_secs.min(chain.max_price_age_secs))
+}
+
+/// The usable price of a round of `chain`'s feed, or why there is none.
 pub fn usable_price(
     round: Round,
-    heartbeat_secs: u64,
+    chain: &Chain,
     sequencer_up: bool,
     now: Timestamp,
 ) -> Result<U256, PriceError> {
+    let max_age_secs = max_round_age_secs(chain).ok_or(PriceError::NoFeed)?;
     if !sequencer_up {
         return Err(PriceError::SequencerDown);
     }
@@ -63,7 +76,7 @@ pub fn usable_price(
         return Err(PriceError::FromTheFuture);
     }
     let age_secs = now.0 - round.updated_at.0;
-    if age_secs > heartbeat_secs {
+    if age_secs > max_age_secs {
         return Err(PriceError::Stale { age_secs });
     }
     Ok(round.answer.into_raw())
@@ -116,9 +129,25 @@ pub fn price_string(price: U256, feed_decimals: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::{BUILTIN_JSON, Catalogue};
     use proptest::prelude::*;
 
     const NOW: Timestamp = Timestamp(1_800_000_000);
+
+    /// A chain whose feed has `heartbeat` and, if given, the chain a `max_price_age_secs`.
+    fn chain(heartbeat: u64, max_price_age: Option<u64>) -> Chain {
+        let cap = max_price_age.map_or(String::new(), |s| format!(r#","max_price_age_secs":{s}"#));
+        let json = format!(
+            r#"{{"chains":[{{"chain_id":1,"name":"a","testnet":false,"native_symbol":"ETH",
+            "native_decimals":18,"rpc_url_var":"RPC_URL_1","min_confirmations":1,
+            "multicall3":"0xcA11bde05977b3631167028862bE2a173976CA11",
+            "price_feed":{{"address":"0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419",
+                "decimals":8,"heartbeat_secs":{heartbeat}}},
+            "sequencer_uptime_feed":null,"tokens":[]{cap}}}]}}"#
+        );
+        let mut catalogue = Catalogue::parse(&json).expect("valid test chain");
+        catalogue.chains.remove(0)
+    }
 
     fn round(answer: i64, age: u64) -> Round {
         Round {
@@ -129,24 +158,25 @@ mod tests {
 
     #[test]
     fn usable_rounds_and_every_refusal() {
+        let hourly = chain(3600, None);
         assert_eq!(
-            usable_price(round(3000_00000000, 60), 3600, true, NOW),
+            usable_price(round(3000_00000000, 60), &hourly, true, NOW),
             Ok(U256::from(3000_00000000u64))
         );
         assert_eq!(
-            usable_price(round(0, 60), 3600, true, NOW),
+            usable_price(round(0, 60), &hourly, true, NOW),
             Err(PriceError::NotPositive)
         );
         assert_eq!(
-            usable_price(round(-5, 60), 3600, true, NOW),
+            usable_price(round(-5, 60), &hourly, true, NOW),
             Err(PriceError::NotPositive)
         );
         assert_eq!(
-            usable_price(round(3000, 3601), 3600, true, NOW),
+            usable_price(round(3000, 3601), &hourly, true, NOW),
             Err(PriceError::Stale { age_secs: 3601 })
         );
         assert_eq!(
-            usable_price(round(3000, 3600), 3600, true, NOW).map(|_| ()),
+            usable_price(round(3000, 3600), &hourly, true, NOW).map(|_| ()),
             Ok(())
         );
         let future = Round {
@@ -154,12 +184,70 @@ mod tests {
             updated_at: NOW.plus_secs(1),
         };
         assert_eq!(
-            usable_price(future, 3600, true, NOW),
+            usable_price(future, &hourly, true, NOW),
             Err(PriceError::FromTheFuture)
         );
         assert_eq!(
-            usable_price(round(3000, 60), 3600, false, NOW),
+            usable_price(round(3000, 60), &hourly, false, NOW),
             Err(PriceError::SequencerDown)
+        );
+        let no_feed = Chain {
+            price_feed: None,
+            ..hourly
+        };
+        assert_eq!(
+            usable_price(round(3000, 60), &no_feed, true, NOW),
+            Err(PriceError::NoFeed)
+        );
+    }
+
+    /// A round may be as old as the shorter of the feed's heartbeat and the chain's
+    /// `max_price_age_secs` (an hour when the catalogue gives none), and not a second older.
+    #[test]
+    fn staleness_is_the_shorter_of_heartbeat_and_max_price_age() {
+        // (heartbeat, max_price_age_secs, expected limit)
+        let table: [(u64, Option<u64>, u64); 7] = [
+            (1_200, None, 1_200),           // heartbeat shorter than the default cap
+            (86_400, None, 3_600),          // a one-day heartbeat is stale after an hour
+            (3_600, None, 3_600),           // heartbeat equal to the default cap
+            (3_600, Some(600), 600),        // a chain's own cap below the heartbeat
+            (600, Some(1_800), 600),        // heartbeat below the chain's own cap
+            (86_400, Some(7_200), 7_200),   // a chain may allow more than the default
+            (86_400, Some(86_400), 86_400), // cap and heartbeat equal
+        ];
+        for (heartbeat, cap, limit) in table {
+            let chain = chain(heartbeat, cap);
+            let case = format!("heartbeat {heartbeat}, max_price_age_secs {cap:?}");
+            assert_eq!(max_round_age_secs(&chain), Some(limit), "{case}");
+            assert_eq!(
+                usable_price(round(3000, limit), &chain, true, NOW),
+                Ok(U256::from(3000u64)),
+                "{case}: a round exactly {limit} s old is usable"
+            );
+            assert_eq!(
+                usable_price(round(3000, limit + 1), &chain, true, NOW),
+                Err(PriceError::Stale {
+                    age_secs: limit + 1
+                }),
+                "{case}: one second more is stale"
+            );
+        }
+    }
+
+    /// The local chain's test feed declares a one-day heartbeat; its quotes still refuse a
+    /// round older than an hour.
+    #[test]
+    fn the_builtin_local_feed_is_stale_after_an_hour() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let local = catalogue.chain(31337).expect("local chain");
+        assert_eq!(
+            local.price_feed.as_ref().map(|f| f.heartbeat_secs),
+            Some(86_400)
+        );
+        assert!(usable_price(round(3000, 3_600), local, true, NOW).is_ok());
+        assert_eq!(
+            usable_price(round(3000, 3_601), local, true, NOW),
+            Err(PriceError::Stale { age_secs: 3_601 })
         );
     }
 

@@ -30,12 +30,7 @@ pub fn native_quote(
     now: Timestamp,
 ) -> Result<Quote, PriceError> {
     let feed = chain.price_feed.as_ref().ok_or(PriceError::NoFeed)?;
-    let price = usable_price(
-        reading.round,
-        feed.heartbeat_secs,
-        reading.sequencer_up,
-        now,
-    )?;
+    let price = usable_price(reading.round, chain, reading.sequencer_up, now)?;
     let priced = |cents| native_amount(cents, chain.native_decimals, price, feed.decimals);
     let (Some(value), Some(one_cent)) = (priced(amount), priced(Cents(1))) else {
         return Err(PriceError::NotPositive);

@@ -356,17 +356,32 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         || a >= 240 // reserved
 }
 
+/// An IPv6 host is internal when it is itself local (loopback, unspecified, multicast,
+/// unique local, link-local, the deprecated site-local, the discard prefix) or when it is one of the forms
+/// that carry or reach an IPv4 address: a v4 packet may come out the other end, inside
+/// the operator's network. Mapped and translated forms are judged by the IPv4 address they
+/// hold. The transition forms whose gateways decide where a packet ends up
+/// (IPv4-compatible, 6to4, Teredo, NAT64 and its local-use prefix) are refused whole:
+/// they are deprecated or operator-specific, and no public receiver needs them.
 fn internal_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return internal_v4(v4);
+    let s = ip.segments();
+    let [.., a, b, c, d] = ip.octets();
+    let embedded = Ipv4Addr::new(a, b, c, d);
+    match s[..6] {
+        // `::ffff:a.b.c.d` (mapped) and `::ffff:0:a.b.c.d` (translated).
+        [0, 0, 0, 0, 0, 0xffff] | [0, 0, 0, 0, 0xffff, 0] => return internal_v4(embedded),
+        // `::a.b.c.d` (compatible, deprecated), which also holds `::` and `::1`.
+        [0, 0, 0, 0, 0, 0] => return true,
+        _ => {}
     }
-    let first = ip.segments()[0];
-    ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link-local
-        || (first == 0x64 && ip.segments()[1] == 0xff9b) // NAT64 of anything
+    ip.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+        || s[0] == 0x2002 // 6to4 2002::/16
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32
+        || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64: 64:ff9b::/96 and 64:ff9b:1::/48
+        || (s[0] == 0x100 && s[1..4] == [0; 3]) // discard-only 100::/64
 }
 
 // ----- deliveries ---------------------------------------------------------------------------

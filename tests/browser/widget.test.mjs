@@ -1,7 +1,7 @@
 // Headless Chromium against the real worker and real anvil payments: every screen of the
 // widget, the QR decoded from pixels, the hosted page, events and unmount. Each screen's
 // screenshot is written to .kasse/test/screens/ for a reviewer to look at.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import ethUrl from "eth-url-parser";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { useBrowser } from "../support/browser.mjs";
 import { createServer } from "node:http";
 import { advance, api, base, createSession, demo, env, getSession, mine, newAccount, paySession, rpc, runScheduled } from "../support/env.mjs";
 
@@ -17,21 +17,11 @@ const USD = (value) => ({ value, currency: "USD" });
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
 mkdirSync(screens, { recursive: true });
 
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
+const chrome = useBrowser();
 
 /** A page that records errors; `errors` must stay empty. */
 async function newPage(width = 420) {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const page = await chrome.browser.newPage({ viewport: { width, height: 900 } });
   page.errors = [];
   page.on("pageerror", (e) => page.errors.push(e.message));
   page.on("console", (m) => m.type() === "error" && page.errors.push(m.text()));

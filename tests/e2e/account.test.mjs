@@ -1,7 +1,7 @@
 // Accounts, API keys, isolation between accounts and modes, CORS, ETag and accessed_at.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, base, newAccount, randomXpub } from "../support/env.mjs";
+import { api, assertError, base, env, newAccount, randomXpub } from "../support/env.mjs";
 
 const USD = (value) => ({ value, currency: "USD" });
 
@@ -11,29 +11,33 @@ async function create(key, body = {}) {
   return res.body;
 }
 
-test("GET/POST /v1/account read and change settings; an xpub is set once", async () => {
+test("GET/POST /v1/account read and change the key's mode's settings; an xpub is set once", async () => {
   const account = await newAccount({ display_name: "Settings shop" });
   const key = account.keys.sk_test;
   const got = await api("GET", "/v1/account", { token: key });
   assert.equal(got.status, 200, JSON.stringify(got.body));
   assert.equal(got.body.id, account.id);
   assert.equal(got.body.object, "account");
+  assert.equal(got.body.livemode, false);
   assert.equal(got.body.session_ttl_secs, 1800);
+  assert.equal(got.body.native_quote_secs, 1800);
   assert.equal(got.body.late_grace_secs, 86400);
   assert.equal(got.body.underpayment_tolerance_bps, 0);
   assert.deepEqual(got.body.enabled_options, []);
   assert.deepEqual(got.body.allowed_origins, []);
   assert.equal(got.body.branding.display_name, "Settings shop");
   assert.match(got.body.xpub_test, /^xpub/);
-  assert.equal(got.body.xpub_live, null);
+  assert.ok(!("xpub_live" in got.body), "a test key sees nothing of live mode");
+  assert.ok(!("addresses_issued_live" in got.body));
   assert.equal(got.body.addresses_issued_test, 0);
 
   const changed = await api("POST", "/v1/account", {
     token: key,
-    json: { session_ttl_secs: 600, allowed_origins: ["https://Shop.example"], enabled_options: ["31337:usdc"], branding: { accent_color: "#112233" } },
+    json: { session_ttl_secs: 600, allowed_origins: ["https://Shop.example"], enabled_options: ["31337:usdc"], branding: { accent_color: "#112233" }, native_quote_secs: 120 },
   });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
   assert.equal(changed.body.session_ttl_secs, 600);
+  assert.equal(changed.body.native_quote_secs, 120);
   assert.deepEqual(changed.body.allowed_origins, ["https://shop.example"]);
   assert.deepEqual(changed.body.enabled_options, ["31337:USDC"]);
   assert.equal(changed.body.branding.accent_color, "#112233");
@@ -48,6 +52,9 @@ test("GET/POST /v1/account read and change settings; an xpub is set once", async
 
   for (const [body, param] of [
     [{ session_ttl_secs: 5 }, "session_ttl_secs"],
+    [{ native_quote_secs: 59 }, "native_quote_secs"],
+    [{ native_quote_secs: 86_401 }, "native_quote_secs"],
+    [{ native_quote_secs: "600" }, "native_quote_secs"],
     [{ allowed_origins: ["https://shop.example/path"] }, "allowed_origins[0]"],
     [{ enabled_options: ["31337:DOGE"] }, "enabled_options[0]"],
     [{ branding: { logo_url: "javascript:alert(1)" } }, "branding.logo_url"],
@@ -57,20 +64,23 @@ test("GET/POST /v1/account read and change settings; an xpub is set once", async
     assert.equal(assertError(res, 400, "invalid_request_error").param, param, JSON.stringify(body));
   }
   const swap = await api("POST", "/v1/account", { token: key, json: { xpub_test: await randomXpub() } });
-  assert.equal(assertError(swap, 400, "invalid_request_error", "xpub_immutable").param, "xpub_test");
+  assert.equal(assertError(swap, 409, "invalid_request_error", "xpub_immutable").param, "xpub_test");
   const same = await api("POST", "/v1/account", { token: key, json: { xpub_test: got.body.xpub_test } });
   assert.equal(same.status, 200, "sending the xpub it has changes nothing");
-  const bad = await api("POST", "/v1/account", { token: key, json: { xpub_live: "xpub123" } });
-  assertError(bad, 400, "invalid_request_error", "xpub_invalid");
-  const taken = await api("POST", "/v1/account", { token: key, json: { xpub_live: got.body.xpub_test } });
-  assertError(taken, 400, "invalid_request_error", "xpub_in_use");
+  // A test key never acts on live mode, whatever the xpub is.
+  for (const xpub_live of ["xpub123", got.body.xpub_test, await randomXpub()]) {
+    const res = await api("POST", "/v1/account", { token: key, json: { xpub_live } });
+    assert.equal(assertError(res, 403, "permission_error", "livemode_mismatch").param, "xpub_live");
+  }
 
-  // Enabling live mode issues its first keys, once.
-  const live = await api("POST", "/v1/account", { token: key, json: { xpub_live: await randomXpub() } });
+  // The operator enables live mode: its first keys, once.
+  const live = await api("POST", `/v1/admin/accounts/${account.id}/xpubs`, { token: env.admin_token, json: { mode: "live", xpub: await randomXpub() } });
   assert.equal(live.status, 200, JSON.stringify(live.body));
   assert.match(live.body.keys.sk_live, /^sk_live_/);
   assert.match(live.body.keys.pk_live, /^pk_live_/);
-  assert.match(live.body.xpub_live, /^xpub/);
+  const liveAccount = await api("GET", "/v1/account", { token: live.body.keys.sk_live });
+  assert.equal(liveAccount.body.xpub_live, live.body.xpub);
+  assert.ok(!("xpub_test" in liveAccount.body), "a live key sees nothing of test mode");
   const liveList = await api("GET", "/v1/checkout_sessions", { token: live.body.keys.sk_live });
   assert.equal(liveList.status, 200);
   assert.deepEqual(liveList.body.data, [], "live mode sees no test session");
@@ -117,10 +127,9 @@ test("API keys: create, list redacted, revoke at once, never the last secret key
 });
 
 test("another account's or another mode's objects are 404s, never leaks", async () => {
-  const a = await newAccount();
+  const a = await newAccount({ xpub_live: await randomXpub() });
   const b = await newAccount();
-  const live = await api("POST", "/v1/account", { token: a.keys.sk_test, json: { xpub_live: await randomXpub() } });
-  const aLive = live.body.keys.sk_live;
+  const aLive = a.keys.sk_live;
   const session = await create(a.keys.sk_test);
   const link = (await api("POST", "/v1/payment_links", { token: a.keys.sk_test, json: { amount: USD("2.00") } })).body;
   const liveLink = (await api("POST", "/v1/payment_links", { token: aLive, json: { amount: USD("2.00"), success_url: "https://shop.example/ok" } })).body;
@@ -227,12 +236,11 @@ test("the shopper view has an ETag; accessed_at is recorded without touching ver
   assert.notEqual(changed.headers.get("etag"), tag);
 });
 
-test("the operator CLI creates an account and prints its keys once", async () => {
+test("the operator CLI creates an account, adds live mode, and prints keys once", async () => {
   const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
   const run = promisify(execFile);
   const cli = new URL("../../xtask/account.mjs", import.meta.url).pathname;
-  const { env } = await import("../support/env.mjs");
   const opts = { env: { ...process.env, KASSE_ADMIN_TOKEN: env.admin_token, KASSE_OUTPUT: "json" } };
   const { stdout } = await run("node", [cli, "create", "--url", base, "--name", "CLI shop", "--xpub-test", await randomXpub()], opts);
   const account = JSON.parse(stdout);
@@ -250,4 +258,15 @@ test("the operator CLI creates an account and prints its keys once", async () =>
   const wrongToken = await run("node", [cli, "create", "--url", base, "--xpub-test", await randomXpub()], { env: { ...opts.env, KASSE_ADMIN_TOKEN: "nope" } }).catch((e) => e);
   assert.equal(wrongToken.code, 1);
   assert.match(wrongToken.stderr, /\(401\)/);
+
+  // Live mode for the account, by the operator: its live keys, once.
+  const liveXpub = await randomXpub();
+  const xpub = await run("node", [cli, "xpub", "--url", base, "--account", account.id, "--mode", "live", "--xpub", liveXpub], opts);
+  const added = JSON.parse(xpub.stdout);
+  assert.equal(added.livemode, true);
+  assert.match(added.keys.sk_live, /^sk_live_/);
+  assert.equal((await api("GET", "/v1/account", { token: added.keys.sk_live })).body.xpub_live, liveXpub);
+  const twice = await run("node", [cli, "xpub", "--url", base, "--account", account.id, "--mode", "live", "--xpub", liveXpub], opts).catch((e) => e);
+  assert.equal(twice.code, 1);
+  assert.match(twice.stderr, /xpub not registered \(409\).*\[xpub\]/);
 });

@@ -2,7 +2,7 @@
 // D1 and KV work, the scheduled handler runs and reads the local chain over JSON-RPC.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, env, rpc, runScheduled } from "../support/env.mjs";
+import { api, assertError, demo, env, rpc, runScheduled } from "../support/env.mjs";
 
 test("the worker answers JSON under workerd, on /v1 and /api/v1", async () => {
   for (const prefix of ["/v1", "/api/v1"]) {
@@ -16,7 +16,7 @@ test("the worker answers JSON under workerd, on /v1 and /api/v1", async () => {
 
 test("a value round-trips through D1 and KV", async () => {
   const value = `smoke-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const res = await api("POST", "/v1/test_helpers/smoke", { json: { value } });
+  const res = await api("POST", "/v1/test_helpers/smoke", { token: demo.secret_key, json: { value } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.d1, value);
   assert.equal(res.body.kv, value);
@@ -48,8 +48,9 @@ test("unknown routes and bad bodies get JSON errors, not 500s", async () => {
   const missing = assertError(await api("GET", "/v1/nope"), 404, "not_found_error", "route_not_found");
   assert.match(missing.message, /GET \/v1\/nope/);
   assertError(await api("DELETE", "/v1/health"), 405, "invalid_request_error", "method_not_allowed");
-  assertError(await api("POST", "/v1/test_helpers/smoke", { body: "{not json" }), 400, "invalid_request_error", "invalid_json");
-  const tooLong = assertError(await api("POST", "/v1/test_helpers/smoke", { json: { value: "" } }), 400, "invalid_request_error");
+  const smoke = (opts) => api("POST", "/v1/test_helpers/smoke", { token: demo.secret_key, ...opts });
+  assertError(await smoke({ body: "{not json" }), 400, "invalid_request_error", "invalid_json");
+  const tooLong = assertError(await smoke({ json: { value: "" } }), 400, "invalid_request_error");
   assert.equal(tooLong.param, "value");
 });
 

@@ -255,6 +255,64 @@ test("starting sessions without a secret key is limited per IP and minute", asyn
   assert.equal(elsewhere.status, 303);
 });
 
+test("IPv6 clients are limited per /64: every address and spelling of one /64 shares the budget", async () => {
+  const { keys } = await newAccount();
+  const link = await createLink(keys.sk_test, { amount: USD("3.00") });
+  const hex = () => Math.floor(Math.random() * 0xffff).toString(16);
+  const prefix = `2001:db8:${hex()}:${hex()}`;
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+  const spellings = (i) => [
+    `${prefix}::${(i + 1).toString(16)}`,
+    `${prefix}:${hex()}:${hex()}:${hex()}:${hex()}`.toUpperCase(),
+    `${prefix.split(":").map((g) => g.padStart(4, "0")).join(":")}:0:0:0:${(i + 1).toString(16)}`,
+  ][i % 3];
+  const statuses = [];
+  for (let i = 0; i < 11; i += 1) {
+    const res = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": spellings(i) } });
+    statuses.push(res.status);
+    await res.text();
+  }
+  assert.deepEqual(statuses, [...Array(10).fill(303), 429]);
+  assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, 10);
+  // The next /64 is another client.
+  const next = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": `2001:db8:${hex()}:${hex()}::1` } });
+  assert.equal(next.status, 303);
+});
+
+test("POST /l/{id} from another site's page starts nothing (403 page); our page, a typed URL and non-browser clients start", async () => {
+  const { keys } = await newAccount();
+  const link = await createLink(keys.sk_test, { amount: USD("4.00") });
+  let started = 0;
+  for (const [headers, status] of [
+    [{ "sec-fetch-site": "cross-site", origin: "https://evil.example" }, 403],
+    [{ "sec-fetch-site": "cross-site" }, 403],
+    [{ "sec-fetch-site": "same-site", origin: "http://localhost:1" }, 403],
+    [{ origin: "https://evil.example" }, 403],
+    [{ origin: "null" }, 403],
+    [{ "sec-fetch-site": "same-origin", origin: base }, 303],
+    [{ "sec-fetch-site": "same-origin", origin: "null" }, 303],
+    [{ "sec-fetch-site": "none" }, 303],
+    [{ origin: base }, 303],
+    [{}, 303],
+  ]) {
+    const res = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { ...headers, "cf-connecting-ip": freshIp() } });
+    const html = await res.text();
+    assert.equal(res.status, status, JSON.stringify(headers));
+    if (status === 403) {
+      assert.match(res.headers.get("content-type"), /^text\/html/);
+      assert.match(html, /another website/);
+    } else {
+      started += 1;
+      assert.match(res.headers.get("location"), /\/c\/cs_test_/);
+    }
+    assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, started, JSON.stringify(headers));
+  }
+  // The page's own form keeps its real Origin: the page sends referrers to itself only.
+  const page = await fetch(`${base}/l/${link.id}`);
+  assert.equal(page.headers.get("referrer-policy"), "same-origin");
+});
+
 test("the demo shop: GET /v1/demo shows what /demo sells; only an operator sets it, with a publishable key", async () => {
   const got = await api("GET", "/v1/demo");
   assert.equal(got.status, 200, JSON.stringify(got.body));

@@ -41,6 +41,7 @@ async function fixtures() {
     "/v1/events/{id}": events.body.data[0].id,
     "/v1/test_helpers/checkout_sessions/{id}": session.id,
     "/v1/test_helpers/webhook_endpoints/{id}": endpoint.id,
+    "/v1/admin/accounts/{id}": account.id,
   };
   const idFor = (path) => {
     const prefix = Object.keys(ids).find((p) => path.startsWith(p));

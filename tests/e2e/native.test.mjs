@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import ethUrl from "eth-url-parser";
-import { advance, api, assertError, createSession, demo, env, eventTypes, getSession, mine, rpc, runScheduled, transfer } from "../support/env.mjs";
+import { advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, rpc, runScheduled, transfer } from "../support/env.mjs";
 
 const FEED = env.contracts["ETH/USD"];
 const provider = () => new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
@@ -228,4 +228,45 @@ test("selecting locks a young quote, re-quotes an old one, and is refused once p
   await mine(1);
   await runScheduled();
   assertError(await select({ chain_id: 31337, token: "ETH" }), 409, "invalid_request_error", "selection_locked");
+});
+
+test("a native payment after quote_valid_until is valued at the price read when detected: short at that price is underpaid, a top-up completes", async () => {
+  const { keys } = await newAccount();
+  const key = keys.sk_test;
+  const set = await api("POST", "/v1/account", { token: key, json: { native_quote_secs: 60 } });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  const created = await api("POST", "/v1/checkout_sessions", {
+    token: key,
+    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "ETH" },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const s = created.body;
+  assert.equal(s.payment_amount.value, QUOTE_4999.toString());
+  assert.equal(Date.parse(s.quote_valid_until) - Date.parse(s.created_at), 60_000, "honoured for native_quote_secs");
+  const read = async () => (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: key })).body;
+  /** $49.99 at $1,500.00, rounded up to the wei. */
+  const atHalf = (4999n * 10n ** 26n + 1500n * 10n ** 8n * 100n - 1n) / (1500n * 10n ** 8n * 100n);
+  try {
+    await setFeed(1500n * 10n ** 8n, BigInt(Math.floor(Date.now() / 1000) - 5));
+    d1("UPDATE prices SET read_at_unix = 0"); // creation's cached round is not reused
+    const aged = await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: key, json: { seconds: 120 } });
+    assert.equal(aged.status, 200, JSON.stringify(aged.body));
+    await transfer(s.address, QUOTE_4999); // the locked amount, two minutes after the quote
+    await mine(2);
+    await runScheduled();
+    const under = await read();
+    assert.equal(under.status, "underpaid", JSON.stringify(under));
+    assert.equal(under.exchange_rate, "1500.00");
+    assert.equal(under.payment_amount.value, atHalf.toString(), "the total at the price read when detected");
+    assert.equal(under.amount_received, QUOTE_4999.toString());
+    await transfer(s.address, atHalf - QUOTE_4999);
+    await mine(2);
+    await runScheduled();
+    const done = await read();
+    assert.equal(done.status, "paid", JSON.stringify(done));
+    const types = (await api("GET", `/v1/events?session=${s.id}`, { token: key })).body.data.map((e) => e.type);
+    assert.ok(types.includes("session.underpaid") && types.includes("session.paid"), types.join());
+  } finally {
+    await restoreFeed();
+  }
 });

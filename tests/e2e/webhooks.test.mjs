@@ -131,6 +131,13 @@ test("endpoints: bad parameters are 400s naming the parameter; live URLs must be
     "https://[fe80::1]/h",
     "https://localhost/h",
     "https://2130706433/h",
+    // IPv6 forms that carry or reach an internal IPv4 address, and site-local.
+    "https://[::7f00:1]/h",
+    "https://[::ffff:0:10.0.0.1]/h",
+    "https://[2002:c0a8:1::1]/h",
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/h",
+    "https://[64:ff9b:1::a00:1]/h",
+    "https://[fec0::1]/h",
   ]) {
     await bad(live, { url, events: ["*"] }, "url", "url_invalid");
   }
@@ -173,6 +180,11 @@ test("delivery: signed with Standard Webhooks, webhook-id = event id, body = the
     assert.equal(created.json.data.object.id, s.id);
     assert.equal(created.json.data.object.version, s.version);
     assert.equal(created.json.data.object.client_secret, undefined, "snapshots carry no browser capability");
+    // Only the create answer opens the page; the snapshot names it without the secret.
+    assert.equal(s.url, `${base}/c/${s.id}#${s.client_secret}`);
+    assert.equal(created.json.data.object.url, `${base}/c/${s.id}`);
+    assert.equal(created.json.data.object.checkout_url, `${base}/c/${s.id}`);
+    assert.ok(!JSON.stringify(created.json).includes(s.client_secret), "the delivered body never holds the client secret");
 
     const got = await api("GET", `/v1/events/${event.id}`, { token: key });
     assert.equal(got.status, 200);
@@ -185,8 +197,14 @@ test("delivery: signed with Standard Webhooks, webhook-id = event id, body = the
     await runScheduled();
     await mine(3);
     await runScheduled();
-    const types = (await events(key, s.id)).map((e) => e.type);
+    const listed = await events(key, s.id);
+    const types = listed.map((e) => e.type);
     assert.ok(types.includes("session.paid"), types.join());
+    for (const e of listed) {
+      // (The cron has no request origin: without PUBLIC_BASE_URL its snapshots hold a path.)
+      assert.ok(e.data.object.url.endsWith(`/c/${s.id}`), `${e.type}: the page without the secret: ${e.data.object.url}`);
+      assert.ok(!JSON.stringify(e).includes(s.client_secret), `${e.type}: no client secret in GET /v1/events`);
+    }
     await receiver.until((r) => new Set(r.map((q) => q.id)).size >= types.length, 15_000, "every event");
     assert.ok(receiver.requests.every((q) => q.verified));
     assert.deepEqual(new Set(receiver.processed().map((q) => q.json.type)), new Set(types));

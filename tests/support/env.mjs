@@ -1,7 +1,9 @@
 // What the test stack (`cargo xtask test`) started: read from $KASSE_ENV.
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
-import { pay } from "../../xtask/chain/lib.mjs";
+import { pay, root } from "../../xtask/chain/lib.mjs";
 
 const path = process.env.KASSE_ENV;
 if (!path) throw new Error("KASSE_ENV is not set: run the suites through `cargo xtask test`");
@@ -119,4 +121,36 @@ export async function newAccount(body = {}) {
   const res = await api("POST", "/v1/admin/accounts", { token: env.admin_token, json: { display_name: "Shop", xpub_test: xpub, ...body } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;
+}
+
+/** Rows of a SQL statement run against the test stack's local D1 (the state `wrangler dev` serves). */
+export function d1(sql) {
+  const out = execFileSync(
+    join(root, "node_modules", ".bin", "wrangler"),
+    ["d1", "execute", "DB", "--local", "--json", "--config", join(dirname(env.state_dir), "wrangler.toml"), "--persist-to", env.state_dir, "--command", sql],
+    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  return JSON.parse(out)[0].results;
+}
+
+/** anvil's account #9, the shopper of local payments (unlocked: it sends without signing). */
+export const PAYER = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+
+const word = (hex) => hex.replace(/^0x/, "").toLowerCase().padStart(64, "0");
+
+/** Sends (unmined while automine is off) a mint of `amount` base units of a local token to `to`. */
+export async function sendMint(token, to, amount) {
+  return rpc("eth_sendTransaction", [{ from: PAYER, to: env.contracts[token], gas: "0x30000", data: `0x40c10f19${word(to)}${word(BigInt(amount).toString(16))}` }]);
+}
+
+/** Runs `send` with automine off, then mines everything it sent in one block. */
+export async function inOneBlock(send) {
+  const automine = await rpc("anvil_getAutomine", []);
+  await rpc("evm_setAutomine", [false]);
+  try {
+    await send();
+    await rpc("evm_mine", []);
+  } finally {
+    await rpc("evm_setAutomine", [automine]);
+  }
 }

@@ -44,9 +44,22 @@ pub fn rpc_url(env: &Env, chain: &Chain) -> Option<String> {
     string(env, &chain.rpc_url_var)
 }
 
-/// Test helpers (clock shifting, smoke probes) exist only when `KASSE_TEST_HELPERS` is set.
+/// Test helpers (clock shifting, clones, smoke probes) exist only when `KASSE_TEST_HELPERS`
+/// turns them on (see [`test_helpers_flag`]). They must never be on in a deploy.
 pub fn test_helpers_enabled(env: &Env) -> bool {
-    string(env, "KASSE_TEST_HELPERS").is_some_and(|v| v != "0" && v != "false")
+    let value = env
+        .secret("KASSE_TEST_HELPERS")
+        .map(|s| s.to_string())
+        .or_else(|_| env.var("KASSE_TEST_HELPERS").map(|v| v.to_string()))
+        .ok();
+    test_helpers_flag(value.as_deref())
+}
+
+/// Whether a `KASSE_TEST_HELPERS` value turns the helpers on: only the exact strings `1`
+/// and `true`. Anything else is off, including other spellings of yes (`TRUE`, `yes`,
+/// `on`), surrounding spaces and an empty or missing value: a typo must fail closed.
+pub fn test_helpers_flag(value: Option<&str>) -> bool {
+    matches!(value, Some("1" | "true"))
 }
 
 /// Sessions one client IP may start per minute without a secret key (payment link page,
@@ -86,5 +99,39 @@ pub fn rpc(env: &Env, url: String) -> crate::rpc::Rpc {
         url,
         timeout,
         sent: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_helpers_flag;
+
+    #[test]
+    fn test_helpers_are_on_only_for_exactly_1_or_true() {
+        for on in ["1", "true"] {
+            assert!(test_helpers_flag(Some(on)), "{on:?} turns them on");
+        }
+        for off in [
+            "",
+            "0",
+            "false",
+            "no",
+            "off",
+            "yes",
+            "on",
+            "TRUE",
+            "True",
+            "true ",
+            " true",
+            "1 ",
+            "01",
+            "2",
+            "y",
+            "enabled",
+            "\u{200b}1",
+        ] {
+            assert!(!test_helpers_flag(Some(off)), "{off:?} leaves them off");
+        }
+        assert!(!test_helpers_flag(None), "unset leaves them off");
     }
 }

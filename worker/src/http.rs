@@ -42,17 +42,68 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// JSON bodies are limited to 64 KB.
 pub const MAX_BODY: usize = 64 * 1024;
 
+fn too_large() -> crate::error::ApiError {
+    crate::error::ApiError::new(
+        413,
+        crate::error::ErrorType::InvalidRequestError,
+        "body_too_large",
+        "Request bodies are limited to 64 KB.",
+    )
+}
+
+/// Refuses a request whose `Content-Length` announces more than 64 KB, before anything
+/// else is done for it (no credential check, no idempotency record, no read).
+pub fn check_length(req: &worker::Request) -> crate::error::ApiResult<()> {
+    let announced = req.headers().get("content-length").ok().flatten();
+    match announced.and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(n) if n > MAX_BODY as u64 => Err(too_large()),
+        _ => Ok(()),
+    }
+}
+
+/// Reads a request body chunk by chunk and stops as soon as it passes 64 KB (a body sent
+/// without a length, or one longer than announced, is never buffered beyond the cap).
+pub async fn read_body(req: &mut worker::Request) -> crate::error::ApiResult<Vec<u8>> {
+    check_length(req)?;
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    collect_capped(req.stream()?, MAX_BODY).await
+}
+
+/// Collects a body from its chunks; refuses it (413) at the first chunk that takes it past
+/// `cap`, and pulls no chunk after that one.
+async fn collect_capped<S, E>(mut chunks: S, cap: usize) -> crate::error::ApiResult<Vec<u8>>
+where
+    S: futures_util::Stream<Item = Result<Vec<u8>, E>> + Unpin,
+    crate::error::ApiError: From<E>,
+{
+    use futures_util::StreamExt;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if bytes.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// The same request with its body already read: the routes read it again from memory.
+pub fn with_body(req: &worker::Request, body: &[u8]) -> crate::error::ApiResult<worker::Request> {
+    let mut init = worker::RequestInit::new();
+    init.with_method(req.method())
+        .with_headers(req.headers().clone());
+    if !body.is_empty() {
+        init.with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
+    }
+    Ok(worker::Request::new_with_init(req.url()?.as_str(), &init)?)
+}
+
 /// Reads a request body as text, refusing oversized ones.
 pub async fn body_text(req: &mut worker::Request) -> crate::error::ApiResult<String> {
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY {
-        return Err(crate::error::ApiError::new(
-            413,
-            crate::error::ErrorType::InvalidRequestError,
-            "body_too_large",
-            "Request bodies are limited to 64 KB.",
-        ));
-    }
+    let bytes = read_body(req).await?;
     String::from_utf8(bytes).map_err(|_| {
         crate::error::ApiError::invalid("invalid_json", "The request body is not UTF-8.")
     })
@@ -70,4 +121,62 @@ pub fn query_pairs(req: &worker::Request) -> crate::error::ApiResult<Vec<(String
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    /// Runs a future whose every step is ready at once (the streams below never wait).
+    fn ready<T>(future: impl Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the test stream never waits"),
+        }
+    }
+
+    /// `count` chunks of `size` bytes, counting how many were pulled.
+    fn chunks(
+        size: usize,
+        count: usize,
+        pulled: &Cell<usize>,
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, crate::error::ApiError>> + Unpin + '_
+    {
+        futures_util::stream::iter((0..count).map(move |_| {
+            pulled.set(pulled.get() + 1);
+            Ok(vec![b' '; size])
+        }))
+    }
+
+    #[test]
+    fn a_100_mb_body_is_refused_after_pulling_no_more_than_the_cap() {
+        let pulled = Cell::new(0);
+        // 100 MB in 16 KB chunks, as a chunked upload would arrive.
+        let result = ready(collect_capped(chunks(16 * 1024, 6_400, &pulled), MAX_BODY));
+        let error = result.expect_err("over the cap");
+        assert_eq!((error.status, error.code), (413, "body_too_large"));
+        assert_eq!(
+            pulled.get(),
+            MAX_BODY / (16 * 1024) + 1,
+            "stops at the chunk past the cap"
+        );
+    }
+
+    #[test]
+    fn a_body_up_to_the_cap_is_read_whole() {
+        let pulled = Cell::new(0);
+        let body =
+            ready(collect_capped(chunks(1024, 64, &pulled), MAX_BODY)).expect("64 KB is allowed");
+        assert_eq!(body.len(), MAX_BODY);
+        let pulled = Cell::new(0);
+        let result = ready(collect_capped(chunks(1024, 65, &pulled), MAX_BODY));
+        assert_eq!(result.map(|b| b.len()).map_err(|e| e.status), Err(413));
+    }
 }

@@ -1,62 +1,174 @@
-//! `Idempotency-Key` on any POST (spec §7). The key is claimed in D1 (`in_progress`)
-//! before the work, so a concurrent repeat gets 409; a finished one replays the stored
-//! 2xx/4xx response when the request is the same (fingerprint: SHA-256 of method, path and
-//! raw body), and a different request under the same key is a 409. 5xx answers are not
-//! stored: the key is released and the client may retry. Records live 24 hours.
+//! `Idempotency-Key` on any POST under `/v1/`.
+//!
+//! **Who owns a key.** A key lives in the space of the caller that sent it, and the caller
+//! must have proved who it is before anything is written:
+//! - a secret key: its account and mode (`secret:<account>`); the key must exist and be
+//!   unrevoked;
+//! - a publishable key: its account and mode, in a space of its own (`publishable:<account>`),
+//!   so a public key can neither claim a secret key's keys nor see their answers;
+//! - a session's browser (`/v1/public/checkout_sessions/{id}/…`): that one session
+//!   (`session:<id>`), and only when `Kasse-Client-Secret` is the session's client secret;
+//! - the admin token on `/v1/admin/…`: the `admin` space.
+//!
+//! A request that proves nothing (no credential, an unknown or revoked key, a wrong client
+//! secret) is not tracked at all: it writes no record and gets the route's own 401 or 404.
+//! The caller's kind is also part of the fingerprint (SHA-256 of kind, method, path and raw
+//! body), so an answer can never be replayed to another kind of caller.
+//!
+//! **Claim, run, keep.** The key is claimed in D1 (`in_progress`) before the work, so a
+//! concurrent repeat gets 409 `idempotency_in_progress`; a different request under a used
+//! key is 409 `idempotency_key_reused`. A 2xx/4xx answer is kept for 24 hours; after a 5xx
+//! the key is released and the client may retry.
+//!
+//! **Sealed answers.** No answer is kept in plain text if it could carry a secret (a new API
+//! key, a webhook secret, a session's client secret, an account's first keys):
+//! - answers to a secret key, a client secret or the admin token are sealed with
+//!   AES-256-GCM under a key derived (HKDF-SHA256) from the caller's raw credential; the
+//!   record's own identity (scope, key, fingerprint, status) is the associated data. Only
+//!   the same raw credential can open it, so a replay returns the answer only to the caller
+//!   that sent the first request. Another secret key of the same account shares the key
+//!   space (a retry after a key rotation never runs twice) but cannot open the answer: it
+//!   gets 409 `idempotency_replay_unavailable`;
+//! - a publishable key is public, so nothing sealed under it would be secret: its success
+//!   answers (a started session with its client secret) are not kept, and a repeat gets 409
+//!   `idempotency_replay_unavailable`. Its error answers carry no secret and are kept as
+//!   they are.
+//!
+//! The body is read here (at most 64 KB, after the credential check) and handed on to the
+//! route in memory, so it is read from the network once.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use kasse_shared::account::{KeyKind, key_hash};
 use worker::{Env, Headers, Request, Response};
 
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{MAX_BODY, bearer_token};
+use crate::http::{bearer_token, read_body, with_body};
 use crate::store::{IdempotencyRecord, Store};
 
 pub const HEADER: &str = "idempotency-key";
 pub const TTL_SECS: u64 = 24 * 60 * 60;
 const MAX_KEY_LEN: usize = 255;
 
-/// A claimed key: the request runs, then `finish` stores (or releases) its answer.
-pub struct Claim {
+/// How a caller's answers are kept.
+enum Keep {
+    /// Sealed under this key (derived from the caller's raw credential).
+    Sealed([u8; 32]),
+    /// A publishable key: error answers in plain text, success answers not at all.
+    Public,
+}
+
+/// An authenticated caller: which kind, whose key space, and how its answers are kept.
+struct Owner {
+    kind: &'static str,
     scope: String,
     livemode: bool,
+    keep: Keep,
+}
+
+/// A claimed key: the request runs, then `finish` stores (or releases) its answer.
+pub struct Claim {
+    owner: Owner,
     key: String,
+    fingerprint: String,
 }
 
 pub enum Begin {
-    /// No key, or nothing to scope it to (the route answers 401 itself).
-    Untracked,
-    Fresh(Claim),
+    /// No key, or a caller that proved nothing (the route answers 401/404 itself).
+    Untracked(Request),
+    /// A fresh claim; the request carries its body in memory.
+    Fresh(Claim, Request),
     Answered(Response),
 }
 
-/// Who the key belongs to: an API key's account and mode, the admin, or one session's
-/// browser (scoped by a hash of its client secret, so no one else can poison the key).
-async fn scope(req: &Request, store: &Store, path: &str) -> ApiResult<Option<(String, bool)>> {
-    // A session's browser calls are the client secret's, whatever else is sent.
-    if path.contains("/public/checkout_sessions/") {
-        let secret = req
-            .headers()
-            .get(crate::routes::sessions::CLIENT_SECRET_HEADER)?;
-        return Ok(secret.map(|s| (format!("browser:{}", &key_hash(&s)[..32]), false)));
+/// The owner of a request's key, once its credential is proven; `None` when it proves
+/// nothing (the route then refuses it), or when the path is not an API call.
+async fn owner(
+    req: &Request,
+    env: &Env,
+    store: &Store,
+    segments: &[&str],
+) -> ApiResult<Option<Owner>> {
+    match segments {
+        ["v1", "public", "checkout_sessions", id, ..] => {
+            let Some(secret) = req
+                .headers()
+                .get(crate::routes::sessions::CLIENT_SECRET_HEADER)?
+            else {
+                return Ok(None);
+            };
+            let session = match crate::routes::sessions::public_session(req, store, id).await {
+                Ok(session) => session,
+                Err(e) if e.status < 500 => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let scope = format!("session:{}", session.id);
+            let keep = Keep::Sealed(answer_key(&secret, &scope));
+            Ok(Some(Owner {
+                kind: "session",
+                scope,
+                livemode: session.livemode,
+                keep,
+            }))
+        }
+        ["v1", "admin", ..] => {
+            if crate::auth::require_admin(req, env).is_err() {
+                return Ok(None);
+            }
+            let Some(token) = bearer_token(req.headers()) else {
+                return Ok(None);
+            };
+            let scope = "admin".to_owned();
+            let keep = Keep::Sealed(answer_key(&token, &scope));
+            Ok(Some(Owner {
+                kind: "admin",
+                scope,
+                livemode: false,
+                keep,
+            }))
+        }
+        ["v1", ..] => {
+            let Some(token) = bearer_token(req.headers()) else {
+                return Ok(None);
+            };
+            if KeyKind::of_key(&token).is_none() {
+                return Ok(None);
+            }
+            // Revoked keys never match.
+            let Some(row) = store.key(&key_hash(&token)).await? else {
+                return Ok(None);
+            };
+            let livemode = row.livemode != 0;
+            Ok(Some(if row.kind == "secret" {
+                let scope = format!("secret:{}", row.account_id);
+                let keep = Keep::Sealed(answer_key(&token, &scope));
+                Owner {
+                    kind: "secret",
+                    scope,
+                    livemode,
+                    keep,
+                }
+            } else {
+                Owner {
+                    kind: "publishable",
+                    scope: format!("publishable:{}", row.account_id),
+                    livemode,
+                    keep: Keep::Public,
+                }
+            }))
+        }
+        _ => Ok(None),
     }
-    let Some(token) = bearer_token(req.headers()) else {
-        return Ok(None);
-    };
-    if KeyKind::of_key(&token).is_some() {
-        return Ok(store
-            .key(&key_hash(&token))
-            .await?
-            .map(|row| (row.account_id, row.livemode != 0)));
-    }
-    if path.ends_with("/admin/accounts") {
-        return Ok(Some((format!("admin:{}", &key_hash(&token)[..16]), false)));
-    }
-    Ok(None)
 }
 
-pub async fn begin(req: &Request, env: &Env, now_unix: u64) -> ApiResult<Begin> {
+pub async fn begin(
+    mut req: Request,
+    segments: &[&str],
+    env: &Env,
+    now_unix: u64,
+) -> ApiResult<Begin> {
     let Some(key) = req.headers().get(HEADER)? else {
-        return Ok(Begin::Untracked);
+        return Ok(Begin::Untracked(req));
     };
     if key.is_empty()
         || key.len() > MAX_KEY_LEN
@@ -68,28 +180,37 @@ pub async fn begin(req: &Request, env: &Env, now_unix: u64) -> ApiResult<Begin> 
         )
         .with_param("Idempotency-Key"));
     }
-    let body = req.clone()?.bytes().await?;
-    if body.len() > MAX_BODY {
-        // The route refuses it (413); nothing worth remembering.
-        return Ok(Begin::Untracked);
-    }
     let store = Store::new(env)?;
-    let path = req.path();
-    let Some((scope, livemode)) = scope(req, &store, &path).await? else {
-        return Ok(Begin::Untracked);
+    let Some(owner) = owner(&req, env, &store, segments).await? else {
+        return Ok(Begin::Untracked(req));
     };
-    let fingerprint = kasse_shared::api::fingerprint(req.method().as_ref(), &path, &body);
+    let path = req.path();
+    let body = read_body(&mut req).await?;
+    let req = with_body(&req, &body)?;
+    let fingerprint =
+        kasse_shared::api::fingerprint(owner.kind, req.method().as_ref(), &path, &body);
     if store
-        .claim_idempotency(&scope, livemode, &key, &fingerprint, now_unix, TTL_SECS)
+        .claim_idempotency(
+            &owner.scope,
+            owner.livemode,
+            &key,
+            &fingerprint,
+            now_unix,
+            TTL_SECS,
+        )
         .await?
     {
-        return Ok(Begin::Fresh(Claim {
-            scope,
-            livemode,
+        let claim = Claim {
+            owner,
             key,
-        }));
+            fingerprint,
+        };
+        return Ok(Begin::Fresh(claim, req));
     }
-    let Some(record) = store.idempotency_record(&scope, livemode, &key).await? else {
+    let Some(record) = store
+        .idempotency_record(&owner.scope, owner.livemode, &key)
+        .await?
+    else {
         return Err(in_progress());
     };
     if record.fingerprint != fingerprint {
@@ -101,13 +222,32 @@ pub async fn begin(req: &Request, env: &Env, now_unix: u64) -> ApiResult<Begin> 
         )
         .with_param("Idempotency-Key"));
     }
-    match record {
-        IdempotencyRecord {
-            response_status: Some(status),
-            response_body: Some(body),
-            ..
-        } => Ok(Begin::Answered(replay(status, body, true))),
-        _ => Err(in_progress()),
+    let IdempotencyRecord {
+        response_status: Some(status),
+        answer: Some(answer),
+        response_body,
+        ..
+    } = record
+    else {
+        return Err(in_progress());
+    };
+    match (answer.as_str(), response_body, &owner.keep) {
+        ("plain", Some(body), _) => Ok(Begin::Answered(replay(status, body))),
+        ("sealed", Some(sealed), Keep::Sealed(secret)) => {
+            let aad = associated_data(&owner.scope, owner.livemode, &key, &fingerprint, status);
+            match open(secret, &aad, &sealed).and_then(|b| String::from_utf8(b).ok()) {
+                Some(body) => Ok(Begin::Answered(replay(status, body))),
+                None => Err(unavailable(
+                    "The answer to this Idempotency-Key is sealed for the credential that sent the first request; retry with that credential, or use a new key.",
+                )),
+            }
+        }
+        ("withheld", ..) => Err(unavailable(
+            "The first request with this Idempotency-Key succeeded, but its answer carries a client secret, which is never kept for a publishable key; use a new key to start another session.",
+        )),
+        _ => Err(unavailable(
+            "The answer to this Idempotency-Key cannot be replayed to this caller; use a new key.",
+        )),
     }
 }
 
@@ -122,16 +262,24 @@ fn in_progress() -> ApiError {
     .with_retry_after(1)
 }
 
-fn replay(status: u16, body: String, replayed: bool) -> Response {
+fn unavailable(message: &str) -> ApiError {
+    ApiError::new(
+        409,
+        ErrorType::IdempotencyError,
+        "idempotency_replay_unavailable",
+        message,
+    )
+    .with_param("Idempotency-Key")
+}
+
+fn replay(status: u16, body: String) -> Response {
     let headers: Headers = [
         ("content-type", "application/json; charset=utf-8"),
         ("cache-control", "no-store"),
+        ("idempotent-replayed", "true"),
     ]
     .into_iter()
     .collect();
-    if replayed {
-        let _ = headers.set("idempotent-replayed", "true");
-    }
     rebuilt(status, headers, body)
 }
 
@@ -143,21 +291,45 @@ fn rebuilt(status: u16, headers: Headers, body: String) -> Response {
 }
 
 impl Claim {
-    /// Stores a 2xx/4xx answer for replay; releases the key after a 5xx.
+    /// Keeps a 2xx/4xx answer for replay (sealed, plain or withheld, see the module
+    /// docs); releases the key after a 5xx.
     pub async fn finish(self, env: &Env, mut response: Response) -> Response {
         let status = response.status_code();
+        let Claim {
+            owner,
+            key,
+            fingerprint,
+        } = self;
         let stored = async {
             let store = Store::new(env)?;
             if status >= 500 {
                 store
-                    .release_idempotency(&self.scope, self.livemode, &self.key)
+                    .release_idempotency(&owner.scope, owner.livemode, &key)
                     .await?;
                 return Ok::<_, ApiError>(None);
             }
             let headers = response.headers().clone();
             let body = response.text().await?;
+            let (answer, kept) = match &owner.keep {
+                Keep::Sealed(secret) => {
+                    let aad =
+                        associated_data(&owner.scope, owner.livemode, &key, &fingerprint, status);
+                    let mut nonce = [0u8; NONCE_LEN];
+                    kasse_shared::ids::Entropy::fill(&mut crate::entropy::Csprng, &mut nonce);
+                    ("sealed", Some(seal(secret, &nonce, &aad, body.as_bytes())?))
+                }
+                Keep::Public if status < 400 => ("withheld", None),
+                Keep::Public => ("plain", Some(body.clone())),
+            };
             store
-                .finish_idempotency(&self.scope, self.livemode, &self.key, status, &body)
+                .finish_idempotency(
+                    &owner.scope,
+                    owner.livemode,
+                    &key,
+                    status,
+                    answer,
+                    kept.as_deref(),
+                )
                 .await?;
             Ok(Some((headers, body)))
         }
@@ -170,5 +342,136 @@ impl Claim {
                 e.into_response()
             }
         }
+    }
+}
+
+// ----- sealing ---------------------------------------------------------------------------
+
+const NONCE_LEN: usize = 12;
+/// Fixed salt of the answer-key derivation; a new scheme gets a new label.
+const KDF_SALT: &[u8] = b"kasse idempotency answer v1";
+
+/// The key that seals a caller's answers: HKDF-SHA256 of its raw credential, bound to the
+/// key space. The credential itself is never stored.
+fn answer_key(credential: &str, scope: &str) -> [u8; 32] {
+    let kdf = hkdf::Hkdf::<sha2::Sha256>::new(Some(KDF_SALT), credential.as_bytes());
+    let mut key = [0u8; 32];
+    // 32 bytes is far below HKDF-SHA256's limit (255 × 32), so expand cannot fail.
+    if kdf.expand(scope.as_bytes(), &mut key).is_err() {
+        unreachable!("HKDF-SHA256 yields 32 bytes");
+    }
+    key
+}
+
+/// What a sealed answer is bound to: the record it belongs to, so a sealed body copied
+/// into another record (another key, request or status) does not open.
+fn associated_data(
+    scope: &str,
+    livemode: bool,
+    key: &str,
+    fingerprint: &str,
+    status: u16,
+) -> Vec<u8> {
+    format!(
+        "{scope}\n{}\n{}\n{fingerprint}\n{status}\n{key}",
+        u8::from(livemode),
+        key.len()
+    )
+    .into_bytes()
+}
+
+/// `base64(nonce ‖ AES-256-GCM(plaintext))`.
+fn seal(
+    key: &[u8; 32],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> ApiResult<String> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(&(*key).into());
+    let sealed = cipher
+        .encrypt(
+            &(*nonce).into(),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
+        .map_err(|_| ApiError::internal("the answer could not be sealed"))?;
+    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+    out.extend_from_slice(nonce);
+    out.extend_from_slice(&sealed);
+    Ok(B64.encode(out))
+}
+
+/// The plaintext of a sealed answer, or `None` when this key (or this record) is not the
+/// one it was sealed for.
+fn open(key: &[u8; 32], aad: &[u8], sealed: &str) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let bytes = B64.decode(sealed).ok()?;
+    if bytes.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+    let cipher = aes_gcm::Aes256Gcm::new(&(*key).into());
+    cipher
+        .decrypt(
+            &nonce.into(),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SK: &str = "sk_test_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const OTHER_SK: &str = "sk_test_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const ANSWER: &str = r#"{"key":"sk_test_minted_secret"}"#;
+
+    fn aad(status: u16) -> Vec<u8> {
+        associated_data("secret:acct_1", false, "new-key", "f1", status)
+    }
+
+    #[test]
+    fn a_sealed_answer_opens_only_with_the_same_credential() {
+        let key = answer_key(SK, "secret:acct_1");
+        let sealed = seal(&key, &[7; NONCE_LEN], &aad(200), ANSWER.as_bytes()).unwrap();
+        assert!(!sealed.contains("sk_test"), "no plain text at rest");
+        assert_eq!(
+            open(&key, &aad(200), &sealed).as_deref(),
+            Some(ANSWER.as_bytes())
+        );
+        let other = answer_key(OTHER_SK, "secret:acct_1");
+        assert_eq!(open(&other, &aad(200), &sealed), None);
+    }
+
+    #[test]
+    fn a_sealed_answer_is_bound_to_its_record_and_key_space() {
+        let key = answer_key(SK, "secret:acct_1");
+        let sealed = seal(&key, &[7; NONCE_LEN], &aad(200), ANSWER.as_bytes()).unwrap();
+        assert_eq!(open(&key, &aad(400), &sealed), None, "another status");
+        let elsewhere = associated_data("secret:acct_1", false, "other-key", "f1", 200);
+        assert_eq!(open(&key, &elsewhere, &sealed), None, "another key");
+        // The same credential in another space derives another key.
+        assert_ne!(
+            answer_key(SK, "secret:acct_1"),
+            answer_key(SK, "session:cs_1")
+        );
+        assert_eq!(open(&key, &aad(200), "not base64!"), None);
+        assert_eq!(open(&key, &aad(200), "AAAA"), None, "shorter than a nonce");
+    }
+
+    #[test]
+    fn fresh_nonces_give_fresh_ciphertexts() {
+        let key = answer_key(SK, "secret:acct_1");
+        let a = seal(&key, &[1; NONCE_LEN], &aad(200), ANSWER.as_bytes()).unwrap();
+        let b = seal(&key, &[2; NONCE_LEN], &aad(200), ANSWER.as_bytes()).unwrap();
+        assert_ne!(a, b);
     }
 }

@@ -26,6 +26,44 @@ use crate::store::{NewPayment, PaymentRow};
 /// far beyond the window of one run.
 const MAX_ROUNDS: usize = 6;
 
+/// How long a cached feed round may serve a re-quote or a late payment's valuation.
+const PRICE_CACHE_SECS: u64 = 60;
+
+/// The feed's price now: the D1 cache if it was read in the last minute, else the chain
+/// (and then cached, if the sequencer was up). `None` if the chain cannot be priced now.
+pub async fn current_reading(
+    store: &crate::store::Store,
+    rpc: &Rpc,
+    chain: &Chain,
+    now: Timestamp,
+) -> ApiResult<Option<FeedReading>> {
+    if let Some(row) = store
+        .cached_price(chain.chain_id, now.0, PRICE_CACHE_SECS)
+        .await?
+    {
+        return Ok(Some(FeedReading {
+            round: Round {
+                answer: row.answer,
+                updated_at: Timestamp(row.updated_at),
+            },
+            // Only rounds read while the sequencer was up are cached.
+            sequencer_up: true,
+        }));
+    }
+    let Ok(read) = open(rpc, chain, None, now).await else {
+        return Ok(None);
+    };
+    if let Some(reading) = read.reading.filter(|r| r.sequencer_up) {
+        let row = crate::store::PriceRow {
+            chain_id: chain.chain_id,
+            answer: reading.round.answer,
+            updated_at: reading.round.updated_at.0,
+        };
+        store.put_price(&row, now.0).await?;
+    }
+    Ok(read.reading)
+}
+
 /// What creation reads of a chain, consistent at one block.
 pub struct Opening {
     pub block: u64,
@@ -360,6 +398,7 @@ impl<'a> Scan<'a> {
                         amount,
                         status: PaymentStatus::Detected,
                         counted: false,
+                        repriced: None,
                     })
                 })
                 .collect();
@@ -585,6 +624,7 @@ pub async fn check_credits(
                 amount: c.credit()?,
                 status: PaymentStatus::Detected,
                 counted: false,
+                repriced: None,
             })
         })
         .collect())

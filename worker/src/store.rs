@@ -20,9 +20,14 @@ use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result, Env};
 
 use crate::config;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorType};
 
+mod changes;
+mod retention;
+mod watch;
 mod webhooks;
+pub use changes::Change;
+pub use watch::Candidate;
 pub use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
 
 /// Binds an integer that is not money (block numbers, chain ids, versions, unix times,
@@ -96,21 +101,12 @@ pub struct CursorRow {
     pub deep_reorg: Option<String>,
 }
 
-/// One session change and everything it causes (see `Store::write_change`).
-#[derive(Clone, Copy)]
-struct Change<'a> {
-    previous_version: u64,
-    session: &'a Session,
-    payment_updates: &'a [(String, Payment)],
-    events: &'a [NewEvent],
-    settling: Option<bool>,
-    write_token: &'a str,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct IdempotencyRecord {
     pub fingerprint: String,
     pub response_status: Option<u16>,
+    /// How the body is kept: `sealed`, `plain` or `withheld` (no body); none while in progress.
+    pub answer: Option<String>,
     pub response_body: Option<String>,
 }
 
@@ -136,7 +132,8 @@ pub struct NewXpub {
     pub node_id: String,
 }
 
-/// An account's row: settings and times.
+/// An account as one mode sees it: that mode's settings, the account's creation and when
+/// those settings last changed.
 #[derive(Debug, Deserialize)]
 pub struct AccountRow {
     pub settings: String,
@@ -146,7 +143,6 @@ pub struct AccountRow {
 
 #[derive(Debug, Deserialize)]
 pub struct XpubRow {
-    pub livemode: u8,
     pub xpub: String,
     pub next_index: u64,
 }
@@ -197,6 +193,9 @@ pub struct PaymentRow {
     pub amount: String,
     pub status: PaymentStatus,
     pub counted: u8,
+    /// JSON of the quote a late native payment is valued at, if any.
+    #[serde(default)]
+    pub repriced: Option<String>,
 }
 
 impl PaymentRow {
@@ -222,11 +221,17 @@ impl PaymentRow {
                 .ok_or_else(|| bad("amount"))?,
             status: self.status,
             counted: self.counted != 0,
+            repriced: self
+                .repriced
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|_| bad("repriced"))?,
         })
     }
 }
 
-const PAYMENT_COLUMNS: &str = "id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted";
+const PAYMENT_COLUMNS: &str = "id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted, repriced";
 
 /// A transfer the watcher found, to be recorded once.
 pub struct NewPayment {
@@ -242,6 +247,10 @@ pub struct WatchRow {
     /// Balance and block of the baseline; `None` when the native coin is not watched.
     pub native_baseline: Option<String>,
     pub native_baseline_block: Option<u64>,
+    /// The chain's head at the session's creation (see the migration): transfers up to it
+    /// are not the session's.
+    #[serde(default)]
+    pub baseline_block: Option<u64>,
 }
 
 impl WatchRow {
@@ -275,10 +284,12 @@ pub struct PriceRow {
     pub updated_at: u64,
 }
 
-/// An event to insert with a session change: its id, type and frozen body.
+/// An event to insert with a session change: its id, type, cause (the transfer's key for
+/// a payment event, else empty) and frozen body.
 pub struct NewEvent {
     pub id: String,
     pub kind: &'static str,
+    pub cause: String,
     pub body: String,
 }
 
@@ -474,8 +485,8 @@ impl Store {
 
     // ----- accounts and keys ---------------------------------------------------------------
 
-    /// Creates an account with its xpubs and keys in one batch. An xpub whose external
-    /// node another account registered is refused.
+    /// Creates an account with its xpubs and keys in one batch: each mode starts with
+    /// `settings`. An xpub whose external node another account registered is refused.
     pub async fn create_account(
         &self,
         account_id: &str,
@@ -485,18 +496,26 @@ impl Store {
         now: &str,
     ) -> ApiResult<()> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
-        let account = self.stmt(
-            "INSERT INTO accounts (id, settings, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            &[text(account_id), text(&settings), text(now)],
-        )?;
-        self.write_account(account, account_id, xpubs, keys, now)
+        let mut batch = vec![self.stmt(
+            "INSERT INTO accounts (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
+            &[text(account_id), text(now)],
+        )?];
+        for livemode in [false, true] {
+            batch.push(self.stmt(
+                "INSERT INTO account_settings (account_id, livemode, settings, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                &[text(account_id), flag(livemode), text(&settings), text(now)],
+            )?);
+        }
+        self.write_account(batch, account_id, xpubs, keys, now)
             .await
     }
 
+    /// An active key's account and mode, with that mode's settings.
     pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
         Ok(self
             .stmt(
-                "SELECT k.account_id, k.livemode, k.kind, a.settings FROM api_keys k JOIN accounts a ON a.id = k.account_id
+                "SELECT k.account_id, k.livemode, k.kind, s.settings FROM api_keys k
+                 JOIN account_settings s ON s.account_id = k.account_id AND s.livemode = k.livemode
                  WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
                 &[text(hash)],
             )?
@@ -504,57 +523,92 @@ impl Store {
             .await?)
     }
 
-    pub async fn account(&self, account_id: &str) -> ApiResult<Option<AccountRow>> {
+    /// The account as one mode sees it; `None` when the account does not exist.
+    pub async fn account(&self, account_id: &str, livemode: bool) -> ApiResult<Option<AccountRow>> {
         Ok(self
             .stmt(
-                "SELECT settings, created_at, updated_at FROM accounts WHERE id = ?1",
-                &[text(account_id)],
+                "SELECT s.settings, a.created_at, s.updated_at FROM accounts a
+                 JOIN account_settings s ON s.account_id = a.id AND s.livemode = ?2
+                 WHERE a.id = ?1",
+                &[text(account_id), flag(livemode)],
             )?
             .first(None)
             .await?)
     }
 
-    pub async fn xpubs(&self, account_id: &str) -> ApiResult<Vec<XpubRow>> {
-        Ok(self
-            .stmt(
-                "SELECT livemode, xpub, next_index FROM account_xpubs WHERE account_id = ?1 ORDER BY livemode",
-                &[text(account_id)],
-            )?
-            .all()
-            .await?
-            .results()?)
+    pub async fn account_exists(&self, account_id: &str) -> ApiResult<bool> {
+        let found: Option<String> = self
+            .stmt("SELECT id FROM accounts WHERE id = ?1", &[text(account_id)])?
+            .first(Some("id"))
+            .await?;
+        Ok(found.is_some())
     }
 
-    /// New settings, and xpubs (with their first keys) for modes that had none, in one
-    /// batch. The primary key (account, mode) refuses a second xpub for a mode even when
-    /// two updates race; the unique external node refuses one registered elsewhere.
+    /// The xpub of one mode of an account, if it has one.
+    pub async fn xpub(&self, account_id: &str, livemode: bool) -> ApiResult<Option<XpubRow>> {
+        Ok(self
+            .stmt(
+                "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    /// One mode's new settings, and that mode's xpub (with its first keys) if it had none,
+    /// in one batch. The primary key (account, mode) refuses a second xpub for a mode even
+    /// when two updates race; the unique external node refuses one registered elsewhere.
     pub async fn update_account(
         &self,
         account_id: &str,
+        livemode: bool,
         settings: &Settings,
-        xpubs: &[NewXpub],
+        xpub: Option<&NewXpub>,
         keys: &[NewKey],
         now: &str,
     ) -> ApiResult<()> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
-        let account = self.stmt(
-            "UPDATE accounts SET settings = ?2, updated_at = ?3 WHERE id = ?1",
-            &[text(account_id), text(&settings), text(now)],
+        let update = self.stmt(
+            "UPDATE account_settings SET settings = ?3, updated_at = ?4 WHERE account_id = ?1 AND livemode = ?2",
+            &[text(account_id), flag(livemode), text(&settings), text(now)],
         )?;
-        self.write_account(account, account_id, xpubs, keys, now)
+        let xpubs = xpub.map_or(&[][..], std::slice::from_ref);
+        self.write_account(vec![update], account_id, xpubs, keys, now)
             .await
     }
 
-    /// The account row's statement, then its new xpubs and keys, as one batch.
+    /// Registers a mode's xpub on an existing account, with that mode's first keys (the
+    /// operator's route). Refused like any other xpub: one per mode, a node only once.
+    pub async fn add_xpub(
+        &self,
+        account_id: &str,
+        xpub: &NewXpub,
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let touch = self.stmt(
+            "UPDATE accounts SET updated_at = ?2 WHERE id = ?1",
+            &[text(account_id), text(now)],
+        )?;
+        self.write_account(
+            vec![touch],
+            account_id,
+            std::slice::from_ref(xpub),
+            keys,
+            now,
+        )
+        .await
+    }
+
+    /// The account's own statements, then its new xpubs and keys, as one batch.
     async fn write_account(
         &self,
-        account: Stmt<'_>,
+        mut batch: Vec<Stmt<'_>>,
         account_id: &str,
         xpubs: &[NewXpub],
         keys: &[NewKey],
         now: &str,
     ) -> ApiResult<()> {
-        let mut batch = vec![account];
         for x in xpubs {
             batch.push(self.stmt(
                 "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -572,7 +626,9 @@ impl Store {
                     "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
                 ))
             }
-            Err(e) if e.to_string().contains("account_xpubs.account_id") => Err(ApiError::invalid(
+            Err(e) if e.to_string().contains("account_xpubs.account_id") => Err(ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
                 "xpub_immutable",
                 "This mode already has an xpub; xpubs cannot be changed.",
             )),
@@ -628,18 +684,23 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// The settings of the account that owns a session (CORS preflights know only the id).
+    /// The settings of the session's own account and mode (CORS preflights know only the id).
     pub async fn settings_of_session(&self, session_id: &str) -> ApiResult<Option<Settings>> {
         self.settings_by(
-            "SELECT a.settings FROM checkout_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = ?1",
+            "SELECT a.settings FROM checkout_sessions s
+             JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
+             WHERE s.id = ?1",
             session_id,
         )
         .await
     }
 
+    /// The settings of the link's own account and mode.
     pub async fn settings_of_link(&self, link_id: &str) -> ApiResult<Option<Settings>> {
         self.settings_by(
-            "SELECT a.settings FROM payment_links l JOIN accounts a ON a.id = l.account_id WHERE l.id = ?1",
+            "SELECT a.settings FROM payment_links l
+             JOIN account_settings a ON a.account_id = l.account_id AND a.livemode = l.livemode
+             WHERE l.id = ?1",
             link_id,
         )
         .await
@@ -651,11 +712,12 @@ impl Store {
             .transpose()
     }
 
-    pub async fn account_settings(&self, account_id: &str) -> ApiResult<Settings> {
+    /// One mode's settings: read them with the mode of the object they are for.
+    pub async fn account_settings(&self, account_id: &str, livemode: bool) -> ApiResult<Settings> {
         let json: Option<String> = self
             .stmt(
-                "SELECT settings FROM accounts WHERE id = ?1",
-                &[text(account_id)],
+                "SELECT settings FROM account_settings WHERE account_id = ?1 AND livemode = ?2",
+                &[text(account_id), flag(livemode)],
             )?
             .first(Some("settings"))
             .await?;
@@ -724,8 +786,9 @@ impl Store {
         for chain_id in chains {
             let baseline = baselines.get(&chain_id);
             batch.push(self.stmt(
-                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix,
+                     baseline_block)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?6, (SELECT head FROM chain_cursors WHERE chain_id = ?1)))",
                 &[
                     int(chain_id),
                     text(&address),
@@ -740,8 +803,8 @@ impl Store {
         for price in prices {
             batch.push(self.price_stmt(price, session.created_at.0)?);
         }
-        batch.push(self.event_stmt(session, event, write_token)?);
-        batch.push(self.fan_out_stmt(session, event)?);
+        batch.push(self.events_stmt(&[changes::event_row(session, event, write_token)])?);
+        batch.push(self.fan_out_stmt(&[event.id.as_str()])?);
         match self.batch(batch).await {
             Ok(results) => {
                 if results.last().is_some_and(|r| changes(r) > 0) {
@@ -756,31 +819,6 @@ impl Store {
             }
             Err(e) => Err(e.into()),
         }
-    }
-
-    fn event_stmt(
-        &self,
-        session: &Session,
-        event: &NewEvent,
-        write_token: &str,
-    ) -> ApiResult<Stmt<'_>> {
-        self.stmt(
-            "INSERT INTO events (id, account_id, livemode, type, session_id, session_version, body, created_at, created_unix)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?5 AND version = ?6 AND write_token = ?10)",
-            &[
-                text(&event.id),
-                text(&session.account_id),
-                flag(session.livemode),
-                text(event.kind),
-                text(&session.id),
-                int(session.version),
-                text(&event.body),
-                text(&session.updated_at.to_string()),
-                int(session.updated_at.0),
-                text(write_token),
-            ],
-        )
     }
 
     pub async fn session(&self, id: &str) -> ApiResult<Option<Session>> {
@@ -858,131 +896,6 @@ impl Store {
             .iter()
             .map(PaymentRow::to_payment)
             .collect()
-    }
-
-    /// Writes a session change with everything it causes, exactly once (see module docs).
-    /// Returns `false` if another writer changed the session first: nothing was written.
-    pub async fn apply_change(
-        &self,
-        previous_version: u64,
-        session: &Session,
-        payment_updates: &[(String, Payment)],
-        events: &[NewEvent],
-        settling: Option<bool>,
-        write_token: &str,
-    ) -> ApiResult<bool> {
-        let change = Change {
-            previous_version,
-            session,
-            payment_updates,
-            events,
-            settling,
-            write_token,
-        };
-        self.write_change(&change, "").await
-    }
-
-    /// Cancels a session (spec §3) with its event, only if it is still at `previous_version`
-    /// and still has no payment rows at all. Returns `false` if either changed.
-    pub async fn cancel_session(
-        &self,
-        previous_version: u64,
-        session: &Session,
-        event: &NewEvent,
-        write_token: &str,
-    ) -> ApiResult<bool> {
-        let change = Change {
-            previous_version,
-            session,
-            payment_updates: &[],
-            events: std::slice::from_ref(event),
-            settling: None,
-            write_token,
-        };
-        self.write_change(
-            &change,
-            "AND NOT EXISTS (SELECT 1 FROM payments WHERE session_id = ?1)",
-        )
-        .await
-    }
-
-    /// The exactly-once write: the session update guarded on its version (and on
-    /// `condition`, more SQL over `?1` = the session id), then everything it causes, each
-    /// guarded on the fresh write token.
-    async fn write_change(&self, change: &Change<'_>, condition: &str) -> ApiResult<bool> {
-        let Change {
-            previous_version,
-            session,
-            payment_updates,
-            events,
-            settling,
-            write_token,
-        } = *change;
-        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
-        let funded = session.used_at.is_some();
-        let mut batch = vec![self.stmt(
-            &format!(
-                "UPDATE checkout_sessions SET data = ?3, status = ?4, version = ?5, write_token = ?6, funded = ?7, updated_at = ?8
-                 WHERE id = ?1 AND version = ?2 {condition}"
-            ),
-            &[
-                text(&session.id),
-                int(previous_version),
-                text(&data),
-                text(session.status.as_str()),
-                int(session.version),
-                text(write_token),
-                flag(funded),
-                text(&session.updated_at.to_string()),
-            ],
-        )?];
-        for (payment_id, p) in payment_updates {
-            batch.push(self.stmt(
-                "UPDATE payments SET status = ?2, block_number = ?3, block_hash = ?4, block_time = ?5, updated_at = ?6, counted = ?9,
-                     amount = ?10, tx_hash = ?11
-                 WHERE id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?7 AND write_token = ?8)",
-                &[
-                    text(payment_id),
-                    text(payment_status(p.status)),
-                    int(p.block_number),
-                    text(&p.block_hash.to_string()),
-                    text(&p.block_time.to_string()),
-                    text(&session.updated_at.to_string()),
-                    text(&session.id),
-                    text(write_token),
-                    flag(p.counted),
-                    text(&p.amount.to_string()),
-                    opt_text(p.tx_hash.map(|h| h.to_string()).as_deref()),
-                ],
-            )?);
-        }
-        batch.push(self.stmt(
-            "UPDATE watch SET due_unix = ?2, settling = COALESCE(?3, settling)
-             WHERE session_id = ?1 AND EXISTS (SELECT 1 FROM checkout_sessions WHERE id = ?1 AND write_token = ?4)",
-            &[
-                text(&session.id),
-                int(session.due().0),
-                settling.map_or(JsValue::NULL, flag),
-                text(write_token),
-            ],
-        )?);
-        let first_fan_out = batch.len() + 1;
-        for event in events {
-            batch.push(self.event_stmt(session, event, write_token)?);
-            batch.push(self.fan_out_stmt(session, event)?);
-        }
-        let results = self.batch(batch).await?;
-        let changed = results.first().map_or(0, changes);
-        // Something to send right away only if the fan-out made deliveries.
-        if results
-            .iter()
-            .skip(first_fan_out)
-            .step_by(2)
-            .any(|r| changes(r) > 0)
-        {
-            crate::webhooks::note_written(&session.id);
-        }
-        Ok(changed == 1)
     }
 
     /// When the session `id` of this account and mode was created (a list cursor).
@@ -1113,11 +1026,11 @@ impl Store {
         }
         let row: Option<Row> = self
             .stmt(
-                "INSERT INTO idempotency_keys (account_id, livemode, key, fingerprint, state, created_unix)
+                "INSERT INTO idempotency_keys (scope, livemode, key, fingerprint, state, created_unix)
                  VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)
-                 ON CONFLICT (account_id, livemode, key) DO UPDATE SET
+                 ON CONFLICT (scope, livemode, key) DO UPDATE SET
                      fingerprint = excluded.fingerprint, state = 'in_progress', response_status = NULL,
-                     response_body = NULL, created_unix = excluded.created_unix
+                     answer = NULL, response_body = NULL, created_unix = excluded.created_unix
                    WHERE idempotency_keys.created_unix <= excluded.created_unix - ?6
                       OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_unix <= excluded.created_unix - 60)
                  RETURNING key",
@@ -1136,31 +1049,36 @@ impl Store {
     ) -> ApiResult<Option<IdempotencyRecord>> {
         Ok(self
             .stmt(
-                "SELECT fingerprint, response_status, response_body FROM idempotency_keys
-                 WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+                "SELECT fingerprint, response_status, answer, response_body FROM idempotency_keys
+                 WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
                 &[text(scope), flag(livemode), text(key)],
             )?
             .first(None)
             .await?)
     }
 
+    /// Records a finished request's answer: `answer` is `sealed` (body is the sealed
+    /// ciphertext), `plain`, or `withheld` (no body is kept).
     pub async fn finish_idempotency(
         &self,
         scope: &str,
         livemode: bool,
         key: &str,
         status: u16,
-        body: &str,
+        answer: &str,
+        body: Option<&str>,
     ) -> ApiResult<()> {
         self.stmt(
-            "UPDATE idempotency_keys SET state = 'done', response_status = ?4, response_body = ?5
-             WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+            "UPDATE idempotency_keys SET state = 'done', response_status = ?4, answer = ?5,
+                 response_body = ?6
+             WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
             &[
                 text(scope),
                 flag(livemode),
                 text(key),
                 int(u64::from(status)),
-                text(body),
+                text(answer),
+                opt_text(body),
             ],
         )?
         .run()
@@ -1176,7 +1094,7 @@ impl Store {
         key: &str,
     ) -> ApiResult<()> {
         self.stmt(
-            "DELETE FROM idempotency_keys WHERE account_id = ?1 AND livemode = ?2 AND key = ?3",
+            "DELETE FROM idempotency_keys WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
             &[text(scope), flag(livemode), text(key)],
         )?
         .run()
@@ -1391,146 +1309,16 @@ impl Store {
 
     // ----- watcher ---------------------------------------------------------------------------
 
-    pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
-        Ok(self
-            .stmt(
-                "SELECT address, session_id, native_baseline, native_baseline_block FROM watch
-                 WHERE chain_id = ?1 AND watch_until_unix >= ?2",
-                &[int(chain_id), int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?)
-    }
-
     /// The watch row of one address on one chain.
     pub async fn watch_row(&self, chain_id: u64, address: &str) -> ApiResult<Option<WatchRow>> {
         Ok(self
             .stmt(
-                "SELECT address, session_id, native_baseline, native_baseline_block FROM watch
+                "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
                  WHERE chain_id = ?1 AND address = ?2",
                 &[int(chain_id), text(address)],
             )?
             .first(None)
             .await?)
-    }
-
-    /// The sessions a run must evaluate, with their payments: those due by `now`, those
-    /// with payments still confirming, and `touched` (payments moved this run). Sessions
-    /// and their payments come in one batch for the first two groups, whatever their
-    /// number (D1 caps queries per invocation, not rows), plus one per 90 touched sessions.
-    pub async fn sessions_to_evaluate(
-        &self,
-        now: Timestamp,
-        touched: &[String],
-    ) -> ApiResult<(Vec<Session>, Vec<PaymentRow>)> {
-        // ?1 is `now`; touched ids, when given, are ?2….
-        let due = "SELECT session_id FROM watch WHERE due_unix <= ?1 UNION SELECT session_id FROM watch WHERE settling = 1";
-        let mut rows: Vec<SessionRow> = Vec::new();
-        let mut payments: Vec<PaymentRow> = Vec::new();
-        let mut groups = vec![(format!("IN ({due})"), Vec::new())];
-        for chunk in touched.chunks(90) {
-            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
-            groups.push((
-                format!("IN ({}) AND {{id}} NOT IN ({due})", marks.join(", ")),
-                chunk.iter().map(|id| text(id)).collect(),
-            ));
-        }
-        for (filter, ids) in groups {
-            let mut args = vec![int(now.0)];
-            args.extend(ids);
-            let results = self
-                .batch(vec![
-                    self.stmt(
-                        &format!(
-                            "SELECT data, accessed_at FROM checkout_sessions WHERE id {}",
-                            filter.replace("{id}", "id")
-                        ),
-                        &args,
-                    )?,
-                    self.stmt(
-                        &format!(
-                            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id {}
-                             ORDER BY session_id, block_number, log_index",
-                            filter.replace("{id}", "session_id")
-                        ),
-                        &args,
-                    )?,
-                ])
-                .await?;
-            rows.extend(results[0].results::<SessionRow>()?);
-            payments.extend(results[1].results::<PaymentRow>()?);
-        }
-        let sessions = rows
-            .iter()
-            .map(SessionRow::session)
-            .collect::<ApiResult<Vec<Session>>>()?;
-        Ok((sessions, payments))
-    }
-
-    /// Records newly found transfers; ones already recorded are left as they are.
-    pub async fn insert_payments(
-        &self,
-        found: &[NewPayment],
-        ids: &mut impl FnMut() -> String,
-        now: &str,
-    ) -> ApiResult<()> {
-        if found.is_empty() {
-            return Ok(());
-        }
-        let mut batch = Vec::with_capacity(found.len());
-        for f in found {
-            let p = &f.payment;
-            batch.push(self.stmt(
-                "INSERT INTO payments (id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash,
-                     block_time, amount, status, counted, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)
-                 ON CONFLICT DO NOTHING",
-                &[
-                    text(&ids()),
-                    text(&f.session_id),
-                    int(p.chain_id),
-                    text(&p.token),
-                    text(&address_key(&f.address)),
-                    opt_text(p.tx_hash.map(|h| h.to_string()).as_deref()),
-                    p.log_index.map_or(JsValue::NULL, int),
-                    int(p.block_number),
-                    text(&p.block_hash.to_string()),
-                    text(&p.block_time.to_string()),
-                    text(&p.amount.to_string()),
-                    text(payment_status(p.status)),
-                    flag(p.counted),
-                    text(now),
-                ],
-            )?);
-        }
-        self.batch(batch).await?;
-        Ok(())
-    }
-
-    /// Token payments a rescan from `from` must account for: those in the window, and
-    /// reorged ones that may come back anywhere.
-    pub async fn rescannable_payments(
-        &self,
-        chain_id: u64,
-        from: u64,
-        now: Timestamp,
-    ) -> ApiResult<Vec<PaymentRow>> {
-        // Only payments of addresses the rescan asked about: one whose session is no
-        // longer watched is simply not in the logs, which does not make it reorged.
-        Ok(self
-            .stmt(
-                &format!(
-                    "SELECT {PAYMENT_COLUMNS} FROM payments
-                     WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')
-                       AND EXISTS (SELECT 1 FROM watch w WHERE w.chain_id = ?1 AND w.address = payments.address
-                                   AND w.watch_until_unix >= ?3)"
-                ),
-                &[int(chain_id), int(from), int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?)
     }
 
     /// Native credits of a chain recorded in the blocks `from..=to`.
@@ -1656,17 +1444,6 @@ impl Store {
         self.stmt(
             "UPDATE watch SET watch_until_unix = ?2 WHERE session_id = ?1",
             &[text(&session.id), int(session.late_until.0)],
-        )?
-        .run()
-        .await?;
-        Ok(())
-    }
-
-    /// Stops watching sessions whose grace window has passed.
-    pub async fn unwatch_expired(&self, now: Timestamp) -> ApiResult<()> {
-        self.stmt(
-            "DELETE FROM watch WHERE watch_until_unix < ?1",
-            &[int(now.0)],
         )?
         .run()
         .await?;

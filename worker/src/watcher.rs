@@ -9,9 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
+use kasse_shared::account::Settings;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::{ChainRun, RunReport, next_scan_range, url_host};
-use kasse_shared::session::{Heads, Payment, PaymentStatus, Session, evaluate, reconcile};
+use kasse_shared::quote::native_quote;
+use kasse_shared::session::{
+    Heads, Payment, PaymentStatus, Quote, Session, Transfer as Found, evaluate, reconcile,
+};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 use worker::{Date, Env};
@@ -22,16 +26,74 @@ use crate::error::{ApiResult, chain_error};
 use crate::native;
 use crate::routes::sessions::event;
 use crate::rpc::{self, Call, Rpc};
-use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
+use crate::store::{Candidate, Change, NewEvent, NewPayment, PaymentRow, Store, address_key};
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 /// Blocks rescanned beyond the confirmation depth, so reorged-out and re-included payments are seen.
 const RESCAN_MARGIN: u64 = 5;
+/// Token transfers one run records per chain at most. A denser window is recorded up to a
+/// whole block within this, the cursor stops there, and the next run goes on from it.
+const MAX_TRANSFERS_PER_RUN: usize = 2_000;
+/// Sessions one run evaluates at most; the rest stay due or settling for the next run.
+const MAX_EVALUATIONS_PER_RUN: u64 = 1_000;
+
+/// Sessions whose evaluation or write failed this run, per chain they are watched on: each
+/// is logged with its id, counted in health, and retried next run. One session's failure
+/// never stops the run for any other.
+#[derive(Default)]
+struct Failures {
+    sessions: BTreeMap<u64, BTreeSet<String>>,
+    /// Per chain, the lowest block holding a transfer that could not be recorded: the
+    /// cursor stays before it.
+    unrecorded: BTreeMap<u64, u64>,
+}
+
+impl Failures {
+    fn add(&mut self, chains: &[u64], session_id: &str, what: &str, e: &crate::error::ApiError) {
+        worker::console_error!(
+            "watcher: session {session_id}: {what} failed: {}",
+            e.message
+        );
+        for chain in chains {
+            self.sessions
+                .entry(*chain)
+                .or_default()
+                .insert(session_id.to_owned());
+        }
+    }
+
+    /// Transfers of `chain_id` that could not be recorded (already logged by the store).
+    fn unrecorded(&mut self, chain_id: u64, failed: Vec<(String, u64)>) {
+        for (session_id, block) in failed {
+            self.sessions
+                .entry(chain_id)
+                .or_default()
+                .insert(session_id);
+            let lowest = self.unrecorded.entry(chain_id).or_insert(block);
+            *lowest = (*lowest).min(block);
+        }
+    }
+
+    fn on(&self, chain_id: u64) -> u64 {
+        self.sessions.get(&chain_id).map_or(0, |s| s.len() as u64)
+    }
+
+    fn ids(&self) -> BTreeSet<&str> {
+        self.sessions
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+}
 
 /// Recorded payments whose state the rescan changed, by session: written with the
 /// session's next version, never on their own.
 type Reconciled = BTreeMap<String, Vec<(String, Payment)>>;
+
+/// Watched addresses → (session id, the chain's head at the session's creation).
+type ByAddress = BTreeMap<String, (String, Option<u64>)>;
 
 pub async fn run(env: &Env) {
     let started = Date::now().as_millis();
@@ -46,17 +108,18 @@ pub async fn run(env: &Env) {
         ..RunReport::default()
     };
     let mut reconciled = Reconciled::new();
-    let mut touched = BTreeSet::new();
+    let mut failures = Failures::default();
     for (chain, url) in config::served_chains(env) {
         let host = url_host(&url).unwrap_or("(unparseable URL)").to_owned();
         let rpc = config::rpc(env, url.clone());
-        let scanned = scan_chain(&store, chain, &rpc, now, &mut reconciled, &mut touched).await;
+        let scanned = scan_chain(&store, chain, &rpc, now, &mut reconciled, &mut failures).await;
         let (subrequests, rpc_calls) = rpc.sent.get();
         report.chains.push(ChainRun {
             chain_id: chain.chain_id,
             subrequests,
             rpc_calls,
             ok: scanned.is_ok(),
+            sessions_failed: 0,
         });
         if let Err(e) = scanned {
             // Transport errors may quote the URL, which is a secret: keep only the host.
@@ -79,7 +142,7 @@ pub async fn run(env: &Env) {
         &config::base_url(env, None),
         now,
         &reconciled,
-        &touched,
+        &mut failures,
     )
     .await
     {
@@ -87,11 +150,29 @@ pub async fn run(env: &Env) {
             report.sessions_evaluated = evaluated;
             report.sessions_changed = changed;
         }
-        Err(e) => worker::console_error!("watcher: evaluating sessions failed: {}", e.message),
+        Err(e) => worker::console_error!("watcher: loading sessions failed: {}", e.message),
+    }
+    let failed: Vec<&str> = failures.ids().into_iter().collect();
+    if let Err(e) = store.note_failures(&failed).await {
+        worker::console_error!("watcher: could not count failures: {}", e.message);
+    }
+    for chain in &mut report.chains {
+        chain.sessions_failed = failures.on(chain.chain_id);
     }
     let purge_before = now.0.saturating_sub(crate::idempotency::TTL_SECS);
     if let Err(e) = store.purge_idempotency(purge_before).await {
         worker::console_error!("watcher: idempotency purge failed: {}", e.message);
+    }
+    // Events, deliveries and attempts past their 30 days, a bounded batch per run.
+    match store.purge_retained(now.0).await {
+        Ok(p) if p.events + p.deliveries + p.attempts > 0 => worker::console_log!(
+            "watcher: retention purged {} events, {} deliveries, {} attempts",
+            p.events,
+            p.deliveries,
+            p.attempts
+        ),
+        Ok(_) => {}
+        Err(e) => worker::console_error!("watcher: retention purge failed: {}", e.message),
     }
     // Counters are per second to per minute; an hour is plenty of slack.
     if let Err(e) = store
@@ -126,7 +207,7 @@ async fn scan_chain(
     rpc: &Rpc,
     now: Timestamp,
     reconciled: &mut Reconciled,
-    touched: &mut BTreeSet<String>,
+    failures: &mut Failures,
 ) -> ApiResult<()> {
     let head = read_head(rpc, chain.chain_id).await?;
     store
@@ -150,11 +231,19 @@ async fn scan_chain(
     if from > to {
         return Ok(());
     }
-    if let Err(e) = scan_window(store, chain, rpc, from, to, now, reconciled, touched).await {
-        let narrowed = next_scan_range(range, max_range, false);
-        store.narrow_scan(chain.chain_id, narrowed).await?;
-        return Err(e);
-    }
+    let to = match scan_window(store, chain, rpc, from, to, now, reconciled, failures).await {
+        // Never backwards: a transfer held below the cursor is inside the next rescan.
+        Ok(recorded_to) => recorded_to.max(cursor.unwrap_or(0)),
+        Err(e) => {
+            // A smaller window helps a provider that refuses a range or a response size;
+            // it does nothing for a database error, so only chain errors narrow it.
+            if e.code == "chain_unavailable" {
+                let narrowed = next_scan_range(range, max_range, false);
+                store.narrow_scan(chain.chain_id, narrowed).await?;
+            }
+            return Err(e);
+        }
+    };
     let widened = next_scan_range(range, max_range, true);
     if !store
         .advance_cursor(chain.chain_id, cursor, to, widened)
@@ -169,7 +258,9 @@ async fn scan_chain(
 }
 
 /// Scans the blocks `from..=to` of one chain: token logs and native balances in one batch
-/// (split only by the provider's limits), then records what it found.
+/// (split only by the provider's limits), then records what it found. Returns the last
+/// block whose transfers are all recorded: `to`, or less in a window denser than one run
+/// records (the cursor stops there).
 #[allow(clippy::too_many_arguments)]
 async fn scan_window(
     store: &Store,
@@ -179,18 +270,25 @@ async fn scan_window(
     to: u64,
     now: Timestamp,
     reconciled: &mut Reconciled,
-    touched: &mut BTreeSet<String>,
-) -> ApiResult<()> {
+    failures: &mut Failures,
+) -> ApiResult<u64> {
     let watched = store.watched(chain.chain_id, now).await?;
-    let by_address: BTreeMap<String, String> = watched
+    let by_address: ByAddress = watched
         .iter()
-        .map(|w| (w.address.clone(), w.session_id.clone()))
+        .map(|w| (w.address.clone(), (w.session_id.clone(), w.baseline_block)))
         .collect();
-    let native_watched: Vec<native::Watched> = watched
-        .iter()
-        .map(WatchRow::native)
-        .filter_map(Result::transpose)
-        .collect::<ApiResult<_>>()?;
+    let mut native_watched: Vec<native::Watched> = Vec::new();
+    for row in &watched {
+        match row.native() {
+            Ok(native) => native_watched.extend(native),
+            Err(e) => failures.add(
+                &[chain.chain_id],
+                &row.session_id,
+                "reading its watch row",
+                &e,
+            ),
+        }
+    }
     let native_rows = if native_watched.is_empty() {
         Vec::new()
     } else {
@@ -212,20 +310,29 @@ async fn scan_window(
         rpc.batches(&calls, &chain.rpc_limits).await?
     };
 
+    let mut recorded_to = to;
     if log_calls > 0 {
-        let transfers = parse_logs(chain, &results[..log_calls])?;
+        let (transfers, complete_to) = within_budget(parse_logs(chain, &results[..log_calls])?);
+        recorded_to = complete_to.map_or(to, |b| b.min(to));
         let rescanned =
-            record_transfers(store, chain, rpc, &by_address, transfers, now, touched).await?;
+            record_transfers(store, chain, rpc, &by_address, transfers, now, failures).await?;
         let recorded = store
             .rescannable_payments(chain.chain_id, from, now)
             .await?;
-        let payments: Vec<Payment> = recorded
-            .iter()
-            .map(PaymentRow::to_payment)
-            .collect::<ApiResult<_>>()?;
-        for changed in reconcile(&payments, &rescanned, &(from..=to)) {
+        let mut readable = Vec::with_capacity(recorded.len());
+        let mut payments = Vec::with_capacity(recorded.len());
+        for row in &recorded {
+            match row.to_payment() {
+                Ok(p) => {
+                    readable.push(row);
+                    payments.push(p);
+                }
+                Err(e) => failures.add(&[chain.chain_id], &row.session_id, "reading a payment", &e),
+            }
+        }
+        for changed in reconcile(&payments, &rescanned, &(from..=recorded_to)) {
             let tx = changed.tx_hash.map(|h| h.to_string());
-            let Some(row) = recorded
+            let Some(row) = readable
                 .iter()
                 .find(|r| r.tx_hash == tx && r.log_index == changed.log_index)
             else {
@@ -247,7 +354,7 @@ async fn scan_window(
     }
 
     let findings = native_scan.finish(rpc, &results[log_calls..]).await?;
-    record_native(store, chain, findings.new, now, touched).await?;
+    record_native(store, chain, rpc, findings.new, now, failures).await?;
     for (session_id, payment_id, changed) in findings.changed {
         if changed.status == PaymentStatus::Reorged {
             worker::console_warn!(
@@ -261,42 +368,122 @@ async fn scan_window(
             .or_default()
             .push((payment_id, changed));
     }
-    Ok(())
+    // The cursor never passes a transfer that could not be recorded: the next run retries it.
+    Ok(match failures.unrecorded.get(&chain.chain_id) {
+        Some(&block) => recorded_to.min(block.saturating_sub(1)),
+        None => recorded_to,
+    })
 }
 
-/// Records new native credits, each counted as its session's options say.
+/// The transfers one run records: all of them, or in a denser window the first whole
+/// blocks within `MAX_TRANSFERS_PER_RUN` (at least one block), with the last block they
+/// complete.
+fn within_budget(mut transfers: Vec<Transfer>) -> (Vec<Transfer>, Option<u64>) {
+    if transfers.len() <= MAX_TRANSFERS_PER_RUN {
+        return (transfers, None);
+    }
+    transfers.sort_by_key(|t| (t.block_number, t.log_index));
+    let first_block = transfers[0].block_number;
+    let mut cut = transfers.len();
+    for (i, t) in transfers.iter().enumerate() {
+        if i >= MAX_TRANSFERS_PER_RUN
+            && t.block_number > first_block
+            && t.block_number != transfers[i - 1].block_number
+        {
+            cut = i;
+            break;
+        }
+    }
+    // Past the budget the cut falls at the next block boundary, so no block is half-recorded.
+    let complete_to = transfers[cut - 1].block_number;
+    transfers.truncate(cut);
+    (transfers, Some(complete_to))
+}
+
+/// Loads the sessions `ids` in one query. A session whose document cannot be read is left
+/// out (and counted as failed): its transfers are recorded uncounted rather than lost.
+async fn load_sessions(
+    store: &Store,
+    chain: &Chain,
+    ids: BTreeSet<&str>,
+    failures: &mut Failures,
+) -> ApiResult<BTreeMap<String, Session>> {
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut sessions = BTreeMap::new();
+    for (id, loaded) in store.sessions_by_id(&ids).await? {
+        match loaded {
+            Ok(session) => {
+                sessions.insert(id, session);
+            }
+            Err(e) => failures.add(&[chain.chain_id], &id, "reading the session", &e),
+        }
+    }
+    Ok(sessions)
+}
+
+/// Records new native credits, each counted as its session's options say. A credit mined
+/// after its option's quote stopped being honoured is valued at the feed's price now (read
+/// once per chain and run); when the chain cannot be priced it is recorded uncounted.
 async fn record_native(
     store: &Store,
     chain: &Chain,
+    rpc: &Rpc,
     mut credits: Vec<NewPayment>,
     now: Timestamp,
-    touched: &mut BTreeSet<String>,
+    failures: &mut Failures,
 ) -> ApiResult<()> {
     if credits.is_empty() {
         return Ok(());
     }
-    let mut sessions: BTreeMap<String, Option<Session>> = BTreeMap::new();
+    let ids = credits.iter().map(|c| c.session_id.as_str()).collect();
+    let sessions = load_sessions(store, chain, ids, failures).await?;
+    let mut reading = None;
     for credit in &mut credits {
-        touched.insert(credit.session_id.clone());
-        if !sessions.contains_key(&credit.session_id) {
-            let loaded = store.session(&credit.session_id).await?;
-            sessions.insert(credit.session_id.clone(), loaded);
+        let block_time = credit.payment.block_time;
+        let found = Found {
+            chain_id: chain.chain_id,
+            token: &chain.native_symbol,
+            amount: credit.payment.amount,
+            block_time,
+        };
+        let Some(session) = sessions.get(&credit.session_id) else {
+            credit.payment.counted = false;
+            continue;
+        };
+        credit.payment.counted = session.counts(&found, None);
+        let quote = match &session.selected {
+            Some(q) => q
+                .same_option(chain.chain_id, &chain.native_symbol)
+                .then_some(q),
+            None => session.option(chain.chain_id, &chain.native_symbol),
+        };
+        let Some(quote) = quote.filter(|q| session.past_quote(q, block_time)) else {
+            continue;
+        };
+        if reading.is_none() {
+            reading = Some(native::current_reading(store, rpc, chain, now).await?);
         }
-        credit.payment.counted = sessions
-            .get(&credit.session_id)
-            .and_then(Option::as_ref)
-            .is_some_and(|s| {
-                s.counts(
-                    chain.chain_id,
-                    &chain.native_symbol,
-                    credit.payment.amount,
-                    None,
-                )
-            });
+        credit.payment.repriced = reading.flatten().and_then(|r| {
+            native_quote(chain, &Settings::default(), session.amount_total, r, now)
+                .ok()
+                .map(|q| Quote {
+                    confirmations_required: quote.confirmations_required,
+                    ..q
+                })
+        });
+        if credit.payment.repriced.is_none() && credit.payment.counted {
+            worker::console_warn!(
+                "watcher: session {}: a native payment after its quote cannot be priced now; recorded uncounted",
+                credit.session_id
+            );
+            credit.payment.counted = false;
+        }
     }
-    store
-        .insert_payments(&credits, &mut || entropy::id("pay_"), &now.to_string())
-        .await
+    let recorded = store
+        .record_payments(&credits, &mut || entropy::id("pay_"), &now.to_string())
+        .await?;
+    failures.unrecorded(chain.chain_id, recorded.failed);
+    Ok(())
 }
 
 struct Transfer {
@@ -418,10 +605,10 @@ async fn record_transfers(
     store: &Store,
     chain: &Chain,
     rpc: &Rpc,
-    by_address: &BTreeMap<String, String>,
+    by_address: &ByAddress,
     transfers: Vec<Transfer>,
     now: Timestamp,
-    touched: &mut BTreeSet<String>,
+    failures: &mut Failures,
 ) -> ApiResult<Vec<Payment>> {
     let transfers: Vec<Transfer> = transfers
         .into_iter()
@@ -435,26 +622,39 @@ async fn record_transfers(
         .map(|t| (t.block_number, t.block_hash))
         .collect();
     let times = block_times(rpc, chain, &blocks).await?;
-    let mut sessions: BTreeMap<String, Session> = BTreeMap::new();
+    let ids = transfers
+        .iter()
+        .filter_map(|t| by_address.get(&address_key(&t.to)))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let sessions = load_sessions(store, chain, ids, failures).await?;
     let mut found = Vec::new();
     for t in transfers {
-        let Some(session_id) = by_address.get(&address_key(&t.to)) else {
+        let Some((session_id, baseline)) = by_address.get(&address_key(&t.to)) else {
             continue;
         };
-        if !sessions.contains_key(session_id) {
-            match store.session(session_id).await? {
-                Some(s) => sessions.insert(session_id.clone(), s),
-                None => continue,
-            };
+        let block_time = times.get(&t.block_number).copied().unwrap_or(now);
+        let session = sessions.get(session_id);
+        if baseline.is_some_and(|b| t.block_number <= b)
+            || session.is_some_and(|s| s.predates(block_time))
+        {
+            // The address was handed out after this block: the transfer is someone else's.
+            continue;
         }
-        let Some(session) = sessions.get(session_id) else {
-            continue;
-        };
         let min = chain
             .token(&t.token)
             .and_then(|tk| kasse_shared::money::parse_base_units(&tk.min_amount));
-        let counted = session.counts(chain.chain_id, &t.token, t.amount, min);
-        touched.insert(session_id.clone());
+        let counted = session.is_some_and(|s| {
+            s.counts(
+                &Found {
+                    chain_id: chain.chain_id,
+                    token: &t.token,
+                    amount: t.amount,
+                    block_time,
+                },
+                min,
+            )
+        });
         found.push(NewPayment {
             session_id: session_id.clone(),
             address: t.to,
@@ -465,55 +665,80 @@ async fn record_transfers(
                 log_index: Some(t.log_index),
                 block_number: t.block_number,
                 block_hash: t.block_hash,
-                block_time: times.get(&t.block_number).copied().unwrap_or(now),
+                block_time,
                 amount: t.amount,
                 status: PaymentStatus::Detected,
                 counted,
+                repriced: None,
             },
         });
     }
-    store
-        .insert_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
+    let recorded = store
+        .record_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
         .await?;
+    failures.unrecorded(chain.chain_id, recorded.failed);
     Ok(found.into_iter().map(|f| f.payment).collect())
 }
 
-/// Runs the lifecycle over every watched session and writes each change exactly once.
-/// Only sessions that can change are loaded: due by time, still confirming, or moved by
-/// this run's scan (see `Store::sessions_to_evaluate`). Returns (evaluated, changed).
+/// Runs the lifecycle over the sessions that can change and writes every change exactly
+/// once: due by time, still confirming or just paid (`settling`), or moved by this run's
+/// rescan (see `Store::sessions_to_evaluate`). Each session is decided on its own and the
+/// changes are written in bulk; a session that cannot be read, decided or written is
+/// counted in `failures` and the others go on. Returns (evaluated, changed).
 async fn evaluate_watched(
     store: &Store,
     base_url: &str,
     now: Timestamp,
     reconciled: &Reconciled,
-    touched: &BTreeSet<String>,
+    failures: &mut Failures,
 ) -> ApiResult<(u64, u64)> {
     let heads = store.heads().await?;
-    let touched: Vec<String> = touched
-        .iter()
-        .chain(reconciled.keys())
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let (sessions, payment_rows) = store.sessions_to_evaluate(now, &touched).await?;
-    let mut rows_by_session: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
-    for row in payment_rows {
-        rows_by_session
-            .entry(row.session_id.clone())
-            .or_default()
-            .push(row);
+    let extra: Vec<String> = reconciled.keys().cloned().collect();
+    let candidates = store
+        .sessions_to_evaluate(now, &extra, MAX_EVALUATIONS_PER_RUN)
+        .await?;
+    let evaluated = candidates.len() as u64;
+    let mut decided: Vec<(Vec<u64>, Decision)> = Vec::new();
+    let mut unchanged: Vec<String> = Vec::new();
+    for Candidate {
+        id,
+        chains,
+        session,
+        payments,
+    } in candidates
+    {
+        let overrides = reconciled.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let decision = match session {
+            Ok(session) => {
+                decide(store, session, &payments, &heads, now, overrides, base_url).await
+            }
+            Err(e) => Err(e),
+        };
+        match decision {
+            Ok(Some(decision)) => decided.push((chains, decision)),
+            // Nothing to change: whatever marked it settling is decided (the store keeps the
+            // flag while a counted payment is still confirming).
+            Ok(None) => unchanged.push(id),
+            Err(e) => failures.add(&chains, &id, "evaluating", &e),
+        }
     }
-    let (mut evaluated, mut changed) = (0, 0);
-    for session in sessions {
-        let overrides = reconciled
-            .get(&session.id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let rows = rows_by_session.remove(&session.id).unwrap_or_default();
-        evaluated += 1;
-        if evaluate_loaded(store, session, &rows, &heads, now, overrides, base_url).await? {
-            changed += 1;
+    let unchanged: Vec<&str> = unchanged.iter().map(String::as_str).collect();
+    if let Err(e) = store.settle(&unchanged).await {
+        worker::console_error!(
+            "watcher: could not settle unchanged sessions: {}",
+            e.message
+        );
+    }
+    let changes: Vec<Change<'_>> = decided.iter().map(|(_, d)| d.change()).collect();
+    let mut changed = 0;
+    for ((chains, decision), written) in decided.iter().zip(store.write_changes(&changes).await) {
+        match written {
+            Ok(true) => changed += 1,
+            Ok(false) => worker::console_log!(
+                "watcher: session {} changed under us; next run re-evaluates it",
+                decision.session.id
+            ),
+            Err(e) => failures.add(chains, &decision.session.id, "writing", &e),
         }
     }
     Ok((evaluated, changed))
@@ -531,14 +756,43 @@ async fn evaluate_one(
         return Ok(());
     };
     let rows = store.payment_rows(session_id).await?;
-    evaluate_loaded(store, session, &rows, heads, now, &[], base_url)
-        .await
-        .map(|_| ())
+    if let Some(decision) = decide(store, session, &rows, heads, now, &[], base_url).await? {
+        if !store.write_change(decision.change()).await? {
+            worker::console_log!(
+                "watcher: session {session_id} changed under us; next run re-evaluates it"
+            );
+        }
+    }
+    Ok(())
 }
 
-/// Evaluates one session against its recorded payments (with `overrides` from a rescan)
-/// and writes the change, if any, exactly once.
-async fn evaluate_loaded(
+/// A session's next version and everything it causes, ready to be written exactly once.
+struct Decision {
+    previous_version: u64,
+    session: Session,
+    updates: Vec<(String, Payment)>,
+    events: Vec<NewEvent>,
+    settling: bool,
+    token: String,
+}
+
+impl Decision {
+    fn change(&self) -> Change<'_> {
+        Change {
+            previous_version: self.previous_version,
+            session: &self.session,
+            payment_updates: &self.updates,
+            events: &self.events,
+            settling: Some(self.settling),
+            write_token: &self.token,
+            only_without_payments: false,
+        }
+    }
+}
+
+/// Evaluates one session against its recorded payments (with `overrides` from a rescan):
+/// its change, if any.
+async fn decide(
     store: &Store,
     session: Session,
     rows: &[PaymentRow],
@@ -546,8 +800,7 @@ async fn evaluate_loaded(
     now: Timestamp,
     overrides: &[(String, Payment)],
     base_url: &str,
-) -> ApiResult<bool> {
-    let session_id = session.id.clone();
+) -> ApiResult<Option<Decision>> {
     let recorded: Vec<Payment> = rows
         .iter()
         .map(PaymentRow::to_payment)
@@ -566,7 +819,7 @@ async fn evaluate_loaded(
         report_deep_reorgs(store, &session, rows, &recorded, &current, now).await?;
     }
 
-    let (next, kinds) = match evaluate(&session, &current, heads, now) {
+    let (next, raised) = match evaluate(&session, &current, heads, now) {
         Some(outcome) => {
             for updated in &outcome.payments {
                 if let Some(p) = current.iter_mut().find(|p| p.same_transfer(updated)) {
@@ -584,7 +837,7 @@ async fn evaluate_loaded(
             },
             Vec::new(),
         ),
-        None => return Ok(false),
+        None => return Ok(None),
     };
     let updates: Vec<(String, Payment)> = rows
         .iter()
@@ -593,27 +846,26 @@ async fn evaluate_loaded(
         .filter(|((_, before), after)| before != after)
         .map(|((row, _), after)| (row.id.clone(), after.clone()))
         .collect();
-    let events = kinds
+    let snapshot = kasse_shared::session::snapshot_payments(&current);
+    let events = raised
         .iter()
-        .map(|kind| event(&next, *kind, &current, heads, base_url))
+        .map(|r| {
+            Ok(NewEvent {
+                cause: r.cause.clone(),
+                ..event(&next, r.kind, &snapshot, heads, base_url)?
+            })
+        })
         .collect::<ApiResult<Vec<_>>>()?;
-    let token = entropy::token("wt_", 16);
-    let applied = store
-        .apply_change(
-            session.version,
-            &next,
-            &updates,
-            &events,
-            Some(kasse_shared::session::settling(&current)),
-            &token,
-        )
-        .await?;
-    if !applied {
-        worker::console_log!(
-            "watcher: session {session_id} changed under us; next run re-evaluates it"
-        );
-    }
-    Ok(applied)
+    Ok(Some(Decision {
+        previous_version: session.version,
+        // Still confirming, or more transfers to notice than one change takes: next run too.
+        settling: kasse_shared::session::settling(&current)
+            || kasse_shared::session::unnoticed(&next, &current),
+        session: next,
+        updates,
+        events,
+        token: entropy::token("wt_", 16),
+    }))
 }
 
 /// A counted payment reorged out under a final session went deeper than the confirmations.
@@ -646,11 +898,13 @@ async fn report_deep_reorgs(
     Ok(())
 }
 
-/// The on-demand check (spec §4): looks for this session's payments now, without waiting
-/// for the cron. With `tx_hash`, only that transaction's receipt counts (status 1, in a
-/// canonical block, a catalogue-token transfer to the address); without, the recent range
-/// `(cursor − confirmations, head]` is scanned for this address alone. A check never moves
-/// a chain cursor; an unknown hash changes nothing.
+/// The on-demand check: looks for this session's payments now, without waiting for the
+/// cron. With `tx_hash`, only that transaction's receipt counts (status 1, in a canonical
+/// block after the session's creation, a catalogue-token transfer to the address); without,
+/// the recent range `(cursor − confirmations, head]` is scanned for this address alone. A
+/// check never moves a chain cursor; an unknown hash changes nothing, and so does any check
+/// once the session's grace window has ended (a payment still confirming then is the
+/// cron's).
 pub async fn check(
     env: &Env,
     store: &Store,
@@ -659,9 +913,11 @@ pub async fn check(
     base_url: &str,
 ) -> ApiResult<()> {
     let now = Timestamp::from_unix_millis(Date::now().as_millis());
+    if now >= session.late_until {
+        return Ok(());
+    }
     let mut heads = store.heads().await?;
     let address = address_key(&session.address);
-    let by_address = BTreeMap::from([(address.clone(), session.id.clone())]);
     let chain_ids: Vec<u64> = match &session.selected {
         Some(q) => vec![q.chain_id],
         None => session.options.iter().map(|q| q.chain_id).collect(),
@@ -691,7 +947,10 @@ pub async fn check(
             None => transfer_logs(&rpc, chain, vec![address.clone()], from, head).await?,
         };
         let token_found = !transfers.is_empty();
-        let mut touched = BTreeSet::new();
+        let watch = store.watch_row(chain.chain_id, &address).await?;
+        let baseline = watch.as_ref().and_then(|w| w.baseline_block);
+        let by_address = ByAddress::from([(address.clone(), (session.id.clone(), baseline))]);
+        let mut failures = Failures::default();
         record_transfers(
             store,
             chain,
@@ -699,10 +958,10 @@ pub async fn check(
             &by_address,
             transfers,
             now,
-            &mut touched,
+            &mut failures,
         )
         .await?;
-        let native_watch = match store.watch_row(chain.chain_id, &address).await? {
+        let native_watch = match watch {
             Some(row) => row.native()?,
             None => None,
         };
@@ -716,7 +975,7 @@ pub async fn check(
                     payment,
                 })
                 .collect();
-            record_native(store, chain, credits, now, &mut touched).await?;
+            record_native(store, chain, &rpc, credits, now, &mut failures).await?;
         }
     }
     evaluate_one(store, &session.id, &heads, now, base_url).await

@@ -82,7 +82,26 @@ pub fn run() -> Result {
     print_table(&rows);
     println!();
     bench.latency()?;
-    Ok(())
+    println!();
+    dense_window(&stack)
+}
+
+/// `cargo xtask bench dense`: 300 transfers to 300 sessions in one block, on its own stack.
+pub fn dense() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    dense_window(&stack)
+}
+
+/// Runs until a block of 300 payments is paid (`xtask/bench-dense.mjs` prints the figures).
+fn dense_window(stack: &Stack) -> Result {
+    step("Dense window: 300 transfers to 300 sessions in one block");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-dense.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )
 }
 
 struct Bench {
@@ -333,6 +352,8 @@ fn session(i: u64) -> Session {
         derivation_index: 0,
         client_secret: format!("cs_test_bench{i:019}_secret_xxxxxxxxxxxxxxxxxxxxxxxx"),
         tolerance_bps: 0,
+        native_quote_secs: 1800,
+        quote_locked_at: None,
         amount_received: U256::ZERO,
         amount_pending: U256::ZERO,
         amount_excess: U256::ZERO,

@@ -25,9 +25,13 @@ cargo xtask <command>
   account  create a merchant account through the admin API and print its keys once:
            KASSE_ADMIN_TOKEN=… cargo xtask account create --url https://pay.example.com \\
              --name \"My shop\" --xpub-test xpub… [--xpub-live xpub…]
+           or register a mode's xpub on an account (its keys, once):
+           cargo xtask account xpub --account acct_… --mode live --xpub xpub…
   bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
            D1 queries and rows, wall time, native core CPU; check latency
   bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99
+  bench dense  300 transfers to 300 sessions in one block: runs until all are paid,
+           D1 queries per run and per payment, run time (also the end of `bench`)
   bench webhooks  deliveries per cron run with 1/4/16 endpoints answering in 200 ms;
            time from a status change to the first attempt
   bench widget  widget size raw and gzip, navigation to QR (median of 10), Lighthouse
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("api") => bench::api(),
         Some("bench") if args.get(1).map(String::as_str) == Some("webhooks") => bench::webhooks(),
         Some("bench") if args.get(1).map(String::as_str) == Some("widget") => bench::widget(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("dense") => bench::dense(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
@@ -126,12 +131,19 @@ fn dev() -> Result {
     println!();
     println!("  The watcher runs every 5 s. Press Ctrl-C to stop.");
 
+    let mut refreshed = std::time::Instant::now();
     loop {
         match stop_rx.recv_timeout(Duration::from_secs(5)) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Err(e) = Stack::trigger_scheduled(&base) {
                     eprintln!("watcher run failed: {e}");
+                }
+                if refreshed.elapsed() > Duration::from_secs(600) {
+                    refreshed = std::time::Instant::now();
+                    if let Err(e) = stack::refresh_price_feed(&stack.info) {
+                        eprintln!("price feed refresh failed: {e}");
+                    }
                 }
             }
         }

@@ -368,6 +368,35 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
     }))
 }
 
+/// Re-sends the local price feed's current answer, so its round stays younger than the
+/// catalogue's maximum price age (an hour) while `cargo xtask dev` runs for longer.
+pub fn refresh_price_feed(info: &serde_json::Value) -> Result {
+    let url = info["rpc_url"].as_str().ok_or("no rpc_url")?;
+    let feed = info["contracts"]["ETH/USD"]
+        .as_str()
+        .ok_or("no ETH/USD feed")?;
+    let round = rpc(
+        url,
+        "eth_call",
+        &format!(r#"[{{"to":"{feed}","data":"0xfeaf968c"}},"latest"]"#),
+    )?;
+    let reply: serde_json::Value = serde_json::from_str(&round).map_err(|e| e.to_string())?;
+    let words = reply["result"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("0x");
+    let answer = words.get(64..128).ok_or("latestRoundData answered short")?;
+    // anvil's account #0 deployed the feed; `setAnswer(int256)` stamps the current block.
+    rpc(
+        url,
+        "eth_sendTransaction",
+        &format!(
+            r#"[{{"from":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","to":"{feed}","data":"0x99213cd8{answer}"}}]"#
+        ),
+    )?;
+    Ok(())
+}
+
 fn rpc(url: &str, method: &str, params: &str) -> Result<String> {
     let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
     match http(

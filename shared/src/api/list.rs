@@ -157,7 +157,12 @@ pub fn parse_sessions<'a>(
     let mut page = Page::default();
     let mut filter = SessionFilter::default();
     for (key, value) in pairs {
-        if value.is_empty() && (PAGE_KEYS.contains(&key) || SESSION_FILTERS.contains(&key)) {
+        // An empty value is an absent filter (as a form sends it), except for a boolean:
+        // `funded=` says neither true nor false.
+        if value.is_empty()
+            && key != "funded"
+            && (PAGE_KEYS.contains(&key) || SESSION_FILTERS.contains(&key))
+        {
             continue;
         }
         if page_param(&mut page, key, value)? {
@@ -318,6 +323,7 @@ mod tests {
             ("limit", "101"),
             ("limit", "ten"),
             ("funded", "yes"),
+            ("funded", ""),
         ] {
             let e = parse(&[(key, value)]).unwrap_err();
             assert_eq!(e.param.as_deref(), Some(key), "{key}={value}");

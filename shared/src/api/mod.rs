@@ -8,17 +8,45 @@ pub mod links;
 pub mod list;
 pub mod view;
 
-/// The fingerprint of a request for `Idempotency-Key` (spec §7): SHA-256 over the method,
-/// path and raw body, so a replay is only ever of the very same request.
-pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+/// The fingerprint of a request for `Idempotency-Key`: SHA-256 over the caller's kind
+/// (`secret`, `publishable`, `session`, `admin`), the method, the path and the raw body, so
+/// a replay is only ever of the very same request by the same kind of caller. Each part is
+/// length-prefixed, so no two different requests can run together into one input.
+pub fn fingerprint(caller: &str, method: &str, path: &str, body: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    h.update(method.as_bytes());
-    h.update(b"\n");
-    h.update(path.as_bytes());
-    h.update(b"\n");
-    h.update(body);
+    for part in [caller.as_bytes(), method.as_bytes(), path.as_bytes(), body] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
     alloy_primitives::hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::fingerprint;
+
+    #[test]
+    fn the_same_request_by_another_kind_of_caller_has_another_fingerprint() {
+        let body = br#"{"kind":"secret"}"#;
+        let secret = fingerprint("secret", "POST", "/v1/api_keys", body);
+        assert_eq!(secret, fingerprint("secret", "POST", "/v1/api_keys", body));
+        assert_ne!(
+            secret,
+            fingerprint("publishable", "POST", "/v1/api_keys", body)
+        );
+        assert_ne!(secret, fingerprint("session", "POST", "/v1/api_keys", body));
+        assert_ne!(secret, fingerprint("admin", "POST", "/v1/api_keys", body));
+    }
+
+    #[test]
+    fn parts_cannot_run_together() {
+        // Without the length prefixes these two would hash the same bytes.
+        assert_ne!(
+            fingerprint("secret", "POST", "/v1/a", b"\nb"),
+            fingerprint("secret", "POST", "/v1/a\n", b"b"),
+        );
+    }
 }
 
 /// A count, id or duration given as a JSON number. JSON Schema (and so OpenAPI clients)

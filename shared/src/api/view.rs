@@ -62,6 +62,9 @@ pub struct SessionObject {
     pub selected_token: Option<String>,
     pub payment_amount: Option<PaymentAmount>,
     pub exchange_rate: Option<String>,
+    /// For the native coin: native payments mined until then are valued at this quote;
+    /// later ones at the price read when they are detected. `null` for stablecoins.
+    pub quote_valid_until: Option<Timestamp>,
     pub address: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derivation_index: Option<u32>,
@@ -99,7 +102,9 @@ pub struct SessionObject {
 pub enum Audience {
     /// Secret-key API calls: everything, including `client_secret` and `derivation_index`.
     SecretKey,
-    /// Webhook snapshots: everything but `client_secret` (a browser capability).
+    /// Event and webhook snapshots: everything but the client secret (a browser
+    /// capability), which appears neither as `client_secret` nor in the `url` fragment.
+    /// They travel to receivers, queues and log sinks the merchant may not control.
     Webhook,
 }
 
@@ -131,13 +136,14 @@ pub fn success_url(session: &Session) -> Option<String> {
         .map(|u| u.replace("{CHECKOUT_SESSION_ID}", &session.id))
 }
 
+/// The hosted page with the client secret in the fragment: a link a shopper can open.
 pub fn checkout_url(base_url: &str, session: &Session) -> String {
-    format!(
-        "{}/c/{}#{}",
-        base_url.trim_end_matches('/'),
-        session.id,
-        session.client_secret
-    )
+    format!("{}#{}", page_url(base_url, session), session.client_secret)
+}
+
+/// The hosted page's address alone, without the secret that opens it.
+pub fn page_url(base_url: &str, session: &Session) -> String {
+    format!("{}/c/{}", base_url.trim_end_matches('/'), session.id)
 }
 
 pub fn session_object(
@@ -149,7 +155,10 @@ pub fn session_object(
     audience: Audience,
 ) -> SessionObject {
     let sel = session.selected.as_ref();
-    let url = checkout_url(base_url, session);
+    let url = match audience {
+        Audience::SecretKey => checkout_url(base_url, session),
+        Audience::Webhook => page_url(base_url, session),
+    };
     SessionObject {
         id: session.id.clone(),
         object: "checkout_session".into(),
@@ -173,6 +182,7 @@ pub fn session_object(
         selected_token: sel.map(|q| q.token.clone()),
         payment_amount: sel.map(payment_amount),
         exchange_rate: sel.map(|q| q.exchange_rate.clone()),
+        quote_valid_until: sel.and_then(|q| session.quote_valid_until(q)),
         address: session.address.to_checksum(None),
         derivation_index: Some(session.derivation_index),
         payment_uri: sel.map(|q| payment_uri(q.chain_id, q.contract, session.address, q.amount)),
@@ -330,5 +340,50 @@ pub fn shopper_view(
             .as_deref()
             .map(|link| crate::link::page_url(base_url, link)),
         branding,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::tests::session;
+
+    fn object(audience: Audience) -> SessionObject {
+        let catalogue = Catalogue::parse(crate::catalogue::BUILTIN_JSON).expect("built-in");
+        let mut s = session(true);
+        s.client_secret = "cs_secret_do_not_leak".into();
+        session_object(
+            &s,
+            &[],
+            &Heads::default(),
+            &catalogue,
+            "https://pay.example/",
+            audience,
+        )
+    }
+
+    #[test]
+    fn snapshots_carry_the_page_url_without_the_client_secret() {
+        let snapshot = object(Audience::Webhook);
+        let page = "https://pay.example/c/cs_test_000000000000000000000001";
+        assert_eq!(snapshot.url, page);
+        assert_eq!(snapshot.checkout_url, page);
+        assert_eq!(snapshot.client_secret, None);
+        let body = serde_json::to_string(&snapshot).expect("serialises");
+        assert!(!body.contains("cs_secret_do_not_leak"), "{body}");
+        assert!(!body.contains('#'), "no fragment anywhere: {body}");
+    }
+
+    #[test]
+    fn the_secret_key_view_carries_the_openable_url() {
+        let merchant = object(Audience::SecretKey);
+        let openable =
+            "https://pay.example/c/cs_test_000000000000000000000001#cs_secret_do_not_leak";
+        assert_eq!(merchant.url, openable);
+        assert_eq!(merchant.checkout_url, openable);
+        assert_eq!(
+            merchant.client_secret.as_deref(),
+            Some("cs_secret_do_not_leak")
+        );
     }
 }

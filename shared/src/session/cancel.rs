@@ -1,6 +1,6 @@
 //! The merchant's cancel (spec §3): only while the session has no payment rows at all.
 
-use super::{EventType, Outcome, Session};
+use super::{EventType, Outcome, Raised, Session};
 use crate::status::Status;
 use crate::time::Timestamp;
 
@@ -35,7 +35,7 @@ pub fn cancel(
             updated_at: now,
             ..session.clone()
         },
-        events: vec![EventType::Canceled],
+        events: vec![Raised::status(EventType::Canceled)],
         payments: Vec::new(),
     }))
 }

@@ -125,6 +125,14 @@ pub struct Session {
     pub client_secret: String,
     /// Under-payment tolerance in basis points of the amount.
     pub tolerance_bps: u32,
+    /// How long a native-coin quote is honoured after it was priced (the account's setting
+    /// when the session was created).
+    #[serde(default = "default_native_quote_secs")]
+    pub native_quote_secs: u64,
+    /// When the selected quote was locked (the shopper's choice, or the price a late native
+    /// payment set), if later than its price: the honoured window runs from here.
+    #[serde(default)]
+    pub quote_locked_at: Option<Timestamp>,
     pub amount_received: U256,
     pub amount_pending: U256,
     pub amount_excess: U256,
@@ -149,7 +157,33 @@ pub struct Session {
     pub noticed: std::collections::BTreeSet<String>,
 }
 
+fn default_native_quote_secs() -> u64 {
+    crate::account::Settings::default().native_quote_secs
+}
+
 impl Session {
+    /// Until when a native payment is valued at `quote`: `native_quote_secs` after it was
+    /// locked (or, not selected yet, priced), never past `expires_at`. `None` for a
+    /// stablecoin (always 1:1).
+    pub fn quote_valid_until(&self, quote: &Quote) -> Option<Timestamp> {
+        let locked = self
+            .quote_locked_at
+            .filter(|_| self.selected.as_ref() == Some(quote))
+            .unwrap_or(quote.quoted_at);
+        quote.contract.is_none().then(|| {
+            locked
+                .plus_secs(self.native_quote_secs)
+                .min(self.expires_at)
+        })
+    }
+
+    /// Whether a native payment mined at `block_time` comes after `quote` stopped being
+    /// honoured: it is valued at the price read when it was detected instead.
+    pub fn past_quote(&self, quote: &Quote, block_time: Timestamp) -> bool {
+        self.quote_valid_until(quote)
+            .is_some_and(|until| block_time > until)
+    }
+
     /// When time alone may next change this session: its expiry while it is pending,
     /// else the end of its grace window (when it stops being watched). The watcher skips
     /// a session before then unless a payment of it moved or is still confirming.
@@ -170,14 +204,45 @@ impl Session {
     /// option counts"): it pays the selected option, or before a selection any offered
     /// one, and is at least `min` (the token's dust threshold; by default one cent's
     /// worth at the option's quote, which is how native dust is judged).
-    pub fn counts(&self, chain_id: u64, token: &str, amount: U256, min: Option<U256>) -> bool {
+    /// A transfer mined after `late_until` never counts: the session stopped taking
+    /// payments then, whatever its status.
+    pub fn counts(&self, transfer: &Transfer<'_>, min: Option<U256>) -> bool {
         let option = match &self.selected {
-            Some(selected) => selected.same_option(chain_id, token).then_some(selected),
-            None => self.option(chain_id, token),
+            Some(selected) => selected
+                .same_option(transfer.chain_id, transfer.token)
+                .then_some(selected),
+            None => self.option(transfer.chain_id, transfer.token),
         };
-        option.is_some_and(|q| !amount.is_zero() && amount >= min.unwrap_or(q.one_cent))
+        transfer.block_time < self.late_until
+            && option.is_some_and(|q| {
+                !transfer.amount.is_zero() && transfer.amount >= min.unwrap_or(q.one_cent)
+            })
+    }
+
+    /// Whether a transfer mined at `block_time` came before this session existed. Its
+    /// address was handed out at creation, so such a transfer was meant for something else
+    /// (a reused address, an old deposit) and is not this session's at all. Chains stamp
+    /// blocks by their own clocks, which may run a little behind ours, so only a block
+    /// clearly older than the session predates it (the head recorded at creation is the
+    /// exact bound, where there is one).
+    pub fn predates(&self, block_time: Timestamp) -> bool {
+        block_time.0.saturating_add(CLOCK_MARGIN_SECS) < self.created_at.0
     }
 }
+
+/// How far a chain's block timestamps may run behind the platform clock.
+pub const CLOCK_MARGIN_SECS: u64 = 120;
+
+/// A transfer as the watcher found it, before it is recorded: what decides whether it counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer<'a> {
+    pub chain_id: u64,
+    pub token: &'a str,
+    pub amount: U256,
+    pub block_time: Timestamp,
+}
+
+impl Session {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -201,6 +266,10 @@ pub struct Payment {
     pub status: PaymentStatus,
     /// Whether it counts towards the session (selected option, at least the minimum).
     pub counted: bool,
+    /// For a native payment mined after its option's quote stopped being honoured: the
+    /// session's total priced at the feed when the payment was detected.
+    #[serde(default)]
+    pub repriced: Option<Quote>,
 }
 
 /// Whether any counted payment is still gaining confirmations: then every new block may
@@ -245,9 +314,42 @@ impl Payment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub session: Session,
-    pub events: Vec<EventType>,
+    pub events: Vec<Raised>,
     /// Payments whose status changed (detected → confirmed), to be written with the session.
     pub payments: Vec<Payment>,
+}
+
+/// An event a change raises, with what caused it. A status change is caused by the change
+/// itself (`cause` is empty); a payment event by one transfer (`cause` is its
+/// [`Payment::key`]), so a change that notices two transfers raises two events of one type.
+/// An event is unique per session version, type and cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raised {
+    pub kind: EventType,
+    pub cause: String,
+}
+
+impl Raised {
+    pub fn status(kind: EventType) -> Self {
+        Self {
+            kind,
+            cause: String::new(),
+        }
+    }
+
+    pub fn payment(kind: EventType, payment: &Payment) -> Self {
+        Self {
+            kind,
+            cause: payment.key(),
+        }
+    }
+}
+
+/// Tables compare raised events by type.
+impl PartialEq<EventType> for Raised {
+    fn eq(&self, other: &EventType) -> bool {
+        self.kind == *other
+    }
 }
 
 /// Chain heads by chain id, as read in this run.
@@ -278,6 +380,32 @@ pub fn evaluate(
         }
     }
 
+    // Native payments mined while the quote is honoured count at it. If they do not cover
+    // the total and a later one arrives, what is still open is priced again: the session
+    // takes the price read when the latest late payment was detected, and every counted
+    // payment is measured against the total at that price. A decided session keeps its
+    // price (a late payment is then only excess).
+    if let Some(sel) = next.selected.clone().filter(|_| !session.status.is_final()) {
+        let on_option: Vec<&&Payment> = live
+            .iter()
+            .filter(|p| sel.same_option(p.chain_id, &p.token))
+            .collect();
+        let on_time = on_option
+            .iter()
+            .filter(|p| !next.past_quote(&sel, p.block_time))
+            .fold(U256::ZERO, |sum, p| sum.saturating_add(p.amount));
+        let repriced = on_option
+            .iter()
+            .filter(|p| next.past_quote(&sel, p.block_time))
+            .filter_map(|p| p.repriced.as_ref().map(|q| (p.order_key(), q)))
+            .max_by_key(|(key, _)| *key)
+            .map(|(_, q)| q.clone());
+        if let Some(quote) = repriced.filter(|_| on_time < threshold_of(&sel, next.tolerance_bps)) {
+            next.quote_locked_at = Some(quote.quoted_at);
+            next.selected = Some(quote);
+        }
+    }
+
     let mut updated_payments = Vec::new();
     if let Some(sel) = next.selected.clone() {
         for p in payments
@@ -292,11 +420,15 @@ pub fn evaluate(
                     ..p.clone()
                 });
             }
-            if next.noticed.insert(p.key()) {
+            // A bounded number of transfers is noticed per change (each may raise an event
+            // carrying a snapshot); the rest are noticed by the next versions.
+            if next.noticed.len() < session.noticed.len() + MAX_NOTICES_PER_CHANGE
+                && next.noticed.insert(p.key())
+            {
                 if !on_option {
-                    events.push(EventType::PaymentUnexpected);
+                    events.push(Raised::payment(EventType::PaymentUnexpected, p));
                 } else if p.counted && session.status.is_final() {
-                    events.push(EventType::PaymentAfterClose);
+                    events.push(Raised::payment(EventType::PaymentAfterClose, p));
                 }
             }
         }
@@ -313,9 +445,7 @@ pub fn evaluate(
     let mut completing: Option<&Payment> = None;
     if let Some(sel) = next.selected.clone() {
         let head = heads.get(&sel.chain_id).copied();
-        let threshold = sel
-            .amount
-            .saturating_sub(sel.amount * U256::from(next.tolerance_bps) / U256::from(10_000u32));
+        let threshold = threshold_of(&sel, next.tolerance_bps);
         let mut counted: Vec<&Payment> = live
             .iter()
             .copied()
@@ -387,7 +517,7 @@ pub fn evaluate(
         if next.status.is_paid() {
             next.paid_at = Some(now);
         }
-        events.push(event_for(session.status, next.status));
+        events.push(Raised::status(event_for(session.status, next.status)));
     }
 
     if next == *session && updated_payments.is_empty() {
@@ -401,6 +531,47 @@ pub fn evaluate(
         events,
         payments: updated_payments,
     })
+}
+
+/// Transfers one change notices at most (see `evaluate`).
+pub const MAX_NOTICES_PER_CHANGE: usize = 10;
+
+/// Whether some recorded transfer is still to be noticed (more arrived than one change
+/// notices): the session must be decided again next run.
+pub fn unnoticed(session: &Session, payments: &[Payment]) -> bool {
+    session.selected.is_some()
+        && payments
+            .iter()
+            .any(|p| p.status != PaymentStatus::Reorged && !session.noticed.contains(&p.key()))
+}
+
+/// Uncounted transfers an event snapshot lists at most (the latest ones).
+pub const SNAPSHOT_UNCOUNTED: usize = 20;
+
+/// The payments an event snapshot carries: every counted one, and the latest
+/// `SNAPSHOT_UNCOUNTED` uncounted ones, so thousands of dust transfers cannot grow each
+/// event without bound. The API's own reads list them all.
+pub fn snapshot_payments(payments: &[Payment]) -> Vec<Payment> {
+    let uncounted = payments.iter().filter(|p| !p.counted).count();
+    let mut skip = uncounted.saturating_sub(SNAPSHOT_UNCOUNTED);
+    let mut kept: Vec<Payment> = Vec::with_capacity(payments.len().min(64));
+    let mut ordered: Vec<&Payment> = payments.iter().collect();
+    ordered.sort_by_key(|p| p.order_key());
+    for p in ordered {
+        if !p.counted && skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        kept.push(p.clone());
+    }
+    kept
+}
+
+/// The least counted total that completes `quote`, after the tolerance (basis points).
+fn threshold_of(quote: &Quote, tolerance_bps: u32) -> U256 {
+    quote
+        .amount
+        .saturating_sub(quote.amount * U256::from(tolerance_bps) / U256::from(10_000u32))
 }
 
 fn event_for(from: Status, to: Status) -> EventType {
@@ -424,4 +595,4 @@ pub use cancel::{CancelError, cancel};
 pub use reorg::reconcile;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -59,6 +59,7 @@ mod tests {
             amount: U256::from(5u8),
             status,
             counted: true,
+            repriced: None,
         }
     }
 

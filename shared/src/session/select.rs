@@ -63,6 +63,7 @@ pub fn lock(session: &Session, quote: Quote, now: Timestamp) -> Option<Session> 
         }
     }
     next.selected = Some(quote);
+    next.quote_locked_at = Some(now);
     next.version = session.version + 1;
     next.updated_at = now;
     Some(next)

@@ -47,6 +47,8 @@ pub(crate) fn session(selected: bool) -> Session {
         derivation_index: 0,
         client_secret: "secret".into(),
         tolerance_bps: 0,
+        native_quote_secs: 1800,
+        quote_locked_at: None,
         amount_received: U256::ZERO,
         amount_pending: U256::ZERO,
         amount_excess: U256::ZERO,
@@ -82,6 +84,7 @@ fn pay(token: &str, amount: u64, block: u64, time: Timestamp) -> Payment {
         amount: U256::from(amount),
         status: PaymentStatus::Detected,
         counted: true,
+        repriced: None,
     }
 }
 
@@ -309,7 +312,7 @@ fn uncounted_dust_changes_no_status_and_emits_nothing() {
     )
     .expect("the transfer is noticed");
     assert_eq!(out.session.status, Status::Pending);
-    assert_eq!(out.events, vec![]);
+    assert!(out.events.is_empty());
     assert_eq!(out.session.amount_received, U256::ZERO);
     assert_eq!(
         run(&out.session, &[dust], 120, T0.plus_secs(90)),
@@ -332,6 +335,49 @@ fn another_token_after_selection_is_unexpected_once_and_not_counted() {
         ..usdt
     };
     assert_eq!(run(&out.session, &[recorded], 120, T0.plus_secs(90)), None);
+}
+
+#[test]
+fn two_unexpected_transfers_in_one_change_raise_one_event_each() {
+    let s = session(true);
+    let first = pay("USDT", 1, 100, T0.plus_secs(30));
+    let second = Payment {
+        log_index: Some(1),
+        ..pay("USDT", 1, 100, T0.plus_secs(30))
+    };
+    let out = run(&s, &[first.clone(), second.clone()], 110, T0.plus_secs(60)).expect("changes");
+    assert_eq!(
+        out.events,
+        vec![EventType::PaymentUnexpected, EventType::PaymentUnexpected]
+    );
+    let causes: std::collections::BTreeSet<&str> =
+        out.events.iter().map(|e| e.cause.as_str()).collect();
+    assert_eq!(
+        causes,
+        [first.key().as_str(), second.key().as_str()].into(),
+        "each event names its own transfer, so both are unique per version, type and cause"
+    );
+}
+
+#[test]
+fn two_payments_after_close_in_one_change_raise_one_event_each() {
+    let s = session(true);
+    let mut payments = vec![pay("USDC", 49_990_000, 100, T0.plus_secs(30))];
+    let paid = run(&s, &payments, 110, T0.plus_secs(60)).expect("changes");
+    apply(&mut payments, &paid);
+    for log in [1, 2] {
+        payments.push(Payment {
+            log_index: Some(log),
+            ..pay("USDC", 5_000_000, 120, T0.plus_secs(300))
+        });
+    }
+    let after = run(&paid.session, &payments, 130, T0.plus_secs(400)).expect("changes");
+    assert_eq!(
+        after.events,
+        vec![EventType::PaymentAfterClose, EventType::PaymentAfterClose]
+    );
+    assert_ne!(after.events[0].cause, after.events[1].cause);
+    assert_eq!(after.session.amount_excess, U256::from(10_000_000u64));
 }
 
 #[test]
@@ -405,4 +451,372 @@ fn statuses_serialise_in_snake_case() {
             Some(format!("\"{}\"", s.as_str()))
         );
     }
+}
+
+#[test]
+fn which_transfers_count_by_option_amount_and_time() {
+    let transfer = |token, amount: u64, block_time| Transfer {
+        chain_id: 31337,
+        token,
+        amount: U256::from(amount),
+        block_time,
+    };
+    let min = Some(U256::from(10_000u64));
+    let selected = session(true);
+    let open = session(false);
+    let rows: [(&str, &Session, Transfer<'_>, bool); 8] = [
+        (
+            "the selected option",
+            &selected,
+            transfer("USDC", 5, T0.plus_secs(60)),
+            false,
+        ),
+        (
+            "the selected option, above the minimum",
+            &selected,
+            transfer("USDC", 10_000, T0.plus_secs(60)),
+            true,
+        ),
+        (
+            "another option after selection",
+            &selected,
+            transfer("USDT", 10_000, T0.plus_secs(60)),
+            false,
+        ),
+        (
+            "any offered option before selection",
+            &open,
+            transfer("USDT", 10_000, T0.plus_secs(60)),
+            true,
+        ),
+        (
+            "a token not offered",
+            &open,
+            transfer("DAI", 10_000, T0.plus_secs(60)),
+            false,
+        ),
+        ("zero", &open, transfer("USDC", 0, T0.plus_secs(60)), false),
+        (
+            "mined in the grace window",
+            &selected,
+            transfer("USDC", 10_000, Timestamp(LATE.0 - 1)),
+            true,
+        ),
+        (
+            "mined after late_until",
+            &selected,
+            transfer("USDC", 10_000, LATE),
+            false,
+        ),
+    ];
+    for (what, session, t, counts) in rows {
+        assert_eq!(session.counts(&t, min), counts, "{what}");
+    }
+}
+
+#[test]
+fn a_transfer_mined_before_creation_predates_the_session() {
+    let s = session(true);
+    assert!(
+        s.predates(Timestamp(T0.0 - CLOCK_MARGIN_SECS - 1)),
+        "an old deposit to a reused address"
+    );
+    assert!(
+        !s.predates(Timestamp(T0.0 - CLOCK_MARGIN_SECS)),
+        "a chain clock a little behind ours still stamps the shopper's payment as the session's"
+    );
+    assert!(!s.predates(T0), "the second of creation is the session's");
+    assert!(!s.predates(T0.plus_secs(1)));
+}
+
+pub(super) fn eth(amount: u64, quoted_at: Timestamp) -> Quote {
+    Quote {
+        chain_id: 31337,
+        token: "ETH".into(),
+        contract: None,
+        decimals: 18,
+        amount: U256::from(amount),
+        one_cent: U256::from(10u64),
+        exchange_rate: "3000.00".into(),
+        quoted_at,
+        confirmations_required: 3,
+    }
+}
+
+fn native_session(quote_secs: u64) -> Session {
+    Session {
+        options: vec![usdc(49_990_000), eth(1_000_000, T0)],
+        selected: Some(eth(1_000_000, T0)),
+        native_quote_secs: quote_secs,
+        ..session(false)
+    }
+}
+
+fn native_pay(amount: u64, block: u64, time: Timestamp, repriced: Option<Quote>) -> Payment {
+    Payment {
+        token: "ETH".into(),
+        tx_hash: None,
+        log_index: None,
+        repriced,
+        ..pay("ETH", amount, block, time)
+    }
+}
+
+#[test]
+fn a_native_quote_is_honoured_until_quote_valid_until_and_never_past_expiry() {
+    let s = native_session(1800);
+    let q = s.selected.clone().expect("selected");
+    assert_eq!(s.quote_valid_until(&q), Some(T0.plus_secs(1800)));
+    assert_eq!(
+        native_session(86_400).quote_valid_until(&q),
+        Some(EXPIRES),
+        "never past expires_at"
+    );
+    assert_eq!(s.quote_valid_until(&usdc(1)), None, "stablecoins are 1:1");
+    assert!(!s.past_quote(&q, T0.plus_secs(1800)));
+    assert!(s.past_quote(&q, T0.plus_secs(1801)));
+    assert!(
+        !s.past_quote(&usdc(1), LATE),
+        "a stablecoin payment is never repriced"
+    );
+}
+
+#[test]
+fn native_payments_after_the_quote_are_valued_at_the_price_when_detected() {
+    // (what, quote secs, mined at, paid, repriced total, status, amount due, excess)
+    let rows: [(&str, u64, Timestamp, u64, Option<u64>, Status, u64, u64); 6] = [
+        (
+            "on time at the locked quote",
+            1800,
+            T0.plus_secs(60),
+            1_000_000,
+            None,
+            Status::Paid,
+            1_000_000,
+            0,
+        ),
+        (
+            "late, the price fell: the locked amount is short",
+            1800,
+            EXPIRES.plus_secs(100),
+            1_000_000,
+            Some(2_000_000),
+            Status::Underpaid,
+            2_000_000,
+            0,
+        ),
+        (
+            "late, the total at the new price is paid",
+            1800,
+            EXPIRES.plus_secs(100),
+            2_000_000,
+            Some(2_000_000),
+            Status::PaidLate,
+            2_000_000,
+            0,
+        ),
+        (
+            "past the quote, before expiry, paid at the new price",
+            600,
+            T0.plus_secs(900),
+            2_000_000,
+            Some(2_000_000),
+            Status::Paid,
+            2_000_000,
+            0,
+        ),
+        (
+            "late, the price rose: the locked amount overpays",
+            1800,
+            EXPIRES.plus_secs(100),
+            1_000_000,
+            Some(500_000),
+            Status::Overpaid,
+            500_000,
+            500_000,
+        ),
+        (
+            "late within tolerance at the new price",
+            1800,
+            EXPIRES.plus_secs(100),
+            1_990_000,
+            Some(2_000_000),
+            Status::PaidLate,
+            2_000_000,
+            0,
+        ),
+    ];
+    for (what, secs, mined, paid, repriced, status, due, excess) in rows {
+        let s = Session {
+            tolerance_bps: 50,
+            ..native_session(secs)
+        };
+        let quote = repriced.map(|amount| Quote {
+            exchange_rate: "1500.00".into(),
+            ..eth(amount, mined.plus_secs(20))
+        });
+        let payments = [native_pay(paid, 100, mined, quote)];
+        let out = run(&s, &payments, 110, mined.plus_secs(30)).expect(what);
+        assert_eq!(out.session.status, status, "{what}");
+        let selected = out.session.selected.clone().expect("selected");
+        assert_eq!(selected.amount, U256::from(due), "{what}: the amount due");
+        assert_eq!(
+            out.session.amount_excess,
+            U256::from(excess),
+            "{what}: excess"
+        );
+        let mut applied = payments.to_vec();
+        apply(&mut applied, &out);
+        assert_eq!(
+            run(&out.session, &applied, 120, mined.plus_secs(60)),
+            None,
+            "{what}: deciding again changes nothing"
+        );
+    }
+}
+
+#[test]
+fn a_top_up_after_underpaying_at_a_new_price_completes_at_that_price() {
+    let s = native_session(1800);
+    let repriced = Quote {
+        exchange_rate: "1500.00".into(),
+        ..eth(2_000_000, EXPIRES.plus_secs(120))
+    };
+    let mut payments = vec![native_pay(
+        1_000_000,
+        100,
+        EXPIRES.plus_secs(100),
+        Some(repriced.clone()),
+    )];
+    let under = run(&s, &payments, 110, EXPIRES.plus_secs(130)).expect("changes");
+    assert_eq!(under.session.status, Status::Underpaid);
+    assert_eq!(
+        under
+            .session
+            .selected
+            .as_ref()
+            .map(|q| q.amount - under.session.amount_received),
+        Some(U256::from(1_000_000u64)),
+        "the remainder at the new price"
+    );
+    apply(&mut payments, &under);
+    payments.push(native_pay(
+        1_000_000,
+        120,
+        EXPIRES.plus_secs(200),
+        Some(repriced),
+    ));
+    let done = run(&under.session, &payments, 130, EXPIRES.plus_secs(230)).expect("changes");
+    assert_eq!(done.session.status, Status::PaidLate);
+}
+
+#[test]
+fn stablecoin_payments_are_never_repriced() {
+    let s = session(true);
+    let late = [pay("USDC", 49_990_000, 150, EXPIRES.plus_secs(600))];
+    let out = run(&s, &late, 160, EXPIRES.plus_secs(700)).expect("changes");
+    assert_eq!(out.session.status, Status::PaidLate);
+    assert_eq!(out.session.selected, s.selected);
+}
+
+#[test]
+fn late_dust_never_reprices_a_session_its_on_time_payments_cover() {
+    let s = native_session(1800);
+    let halved = Quote {
+        exchange_rate: "1500.00".into(),
+        ..eth(2_000_000, EXPIRES.plus_secs(120))
+    };
+    let payments = [
+        native_pay(1_000_000, 100, T0.plus_secs(60), None),
+        native_pay(100, 101, EXPIRES.plus_secs(100), Some(halved.clone())),
+    ];
+    // Head 101: the on-time payment has 2 of 3 confirmations.
+    let out = run(&s, &payments, 101, EXPIRES.plus_secs(130)).expect("changes");
+    assert_eq!(out.session.status, Status::Detected);
+    assert_eq!(out.session.selected, s.selected, "the locked price stays");
+
+    // Decided: a late payment is only excess at the price the session was decided at.
+    let mut paid_payments = payments.to_vec();
+    let paid = run(&s, &paid_payments[..1], 110, T0.plus_secs(300)).expect("changes");
+    assert_eq!(paid.session.status, Status::Paid);
+    apply(&mut paid_payments, &paid);
+    let after = run(&paid.session, &paid_payments, 120, EXPIRES.plus_secs(200)).expect("changes");
+    assert_eq!(after.session.status, Status::Paid);
+    assert_eq!(after.session.selected, s.selected);
+    assert_eq!(after.session.amount_excess, U256::from(100u64));
+}
+
+#[test]
+fn the_honoured_window_runs_from_the_lock() {
+    let s = native_session(600);
+    let q = s.selected.clone().expect("selected");
+    let locked = select::lock(
+        &Session {
+            selected: None,
+            ..s.clone()
+        },
+        q.clone(),
+        T0.plus_secs(840),
+    )
+    .expect("locks");
+    assert_eq!(
+        locked.quote_valid_until(&q),
+        Some(T0.plus_secs(1440)),
+        "a 14-minute-old quote locked now is honoured for native_quote_secs from now"
+    );
+}
+
+#[test]
+fn a_change_notices_a_bounded_number_of_transfers_and_the_next_the_rest() {
+    let s = session(true);
+    let dust: Vec<Payment> = (0..25u64)
+        .map(|i| Payment {
+            log_index: Some(i),
+            counted: false,
+            ..pay("USDT", 1, 100, T0.plus_secs(30))
+        })
+        .collect();
+    let mut current = s.clone();
+    let mut events = 0;
+    for _ in 0..3 {
+        assert!(unnoticed(&current, &dust));
+        let out = run(&current, &dust, 110, T0.plus_secs(60)).expect("changes");
+        assert!(out.events.len() <= MAX_NOTICES_PER_CHANGE);
+        events += out.events.len();
+        current = out.session;
+    }
+    assert_eq!(events, 25, "one event per transfer over three versions");
+    assert!(!unnoticed(&current, &dust));
+    assert_eq!(run(&current, &dust, 120, T0.plus_secs(90)), None);
+}
+
+#[test]
+fn event_snapshots_carry_every_counted_payment_and_the_latest_uncounted_ones() {
+    let mut payments: Vec<Payment> = (0..50u64)
+        .map(|i| Payment {
+            log_index: Some(i),
+            counted: false,
+            ..pay("USDT", 1, 100 + i, T0.plus_secs(30))
+        })
+        .collect();
+    payments.push(pay("USDC", 49_990_000, 120, T0.plus_secs(40)));
+    let kept = snapshot_payments(&payments);
+    assert_eq!(kept.len(), SNAPSHOT_UNCOUNTED + 1);
+    assert!(
+        kept.iter().any(|p| p.counted),
+        "the counted payment is always there"
+    );
+    assert_eq!(
+        kept.iter()
+            .filter(|p| !p.counted)
+            .map(|p| p.block_number)
+            .min(),
+        Some(130),
+        "the latest 20 of the uncounted"
+    );
+    assert_eq!(
+        snapshot_payments(&payments[45..]).len(),
+        6,
+        "fewer are all kept"
+    );
 }

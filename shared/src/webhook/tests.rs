@@ -246,6 +246,69 @@ fn live_urls_must_not_point_inside() {
 }
 
 #[test]
+fn live_urls_refuse_ipv6_forms_that_reach_internal_addresses() {
+    for (url, form) in [
+        ("https://[::ffff:10.0.0.1]/", "IPv4-mapped private"),
+        (
+            "https://[::ffff:7f00:1]/",
+            "IPv4-mapped loopback, hex spelling",
+        ),
+        (
+            "https://[::ffff:169.254.169.254]/",
+            "IPv4-mapped link-local",
+        ),
+        ("https://[::ffff:0:127.0.0.1]/", "IPv4-translated loopback"),
+        ("https://[::ffff:0:192.168.0.1]/", "IPv4-translated private"),
+        ("https://[::7f00:1]/", "IPv4-compatible loopback"),
+        ("https://[::127.0.0.1]/", "IPv4-compatible loopback, dotted"),
+        ("https://[::10.0.0.1]/", "IPv4-compatible private"),
+        ("https://[::a9fe:a9fe]/", "IPv4-compatible link-local"),
+        (
+            "https://[::8.8.8.8]/",
+            "IPv4-compatible is deprecated: refused whole",
+        ),
+        ("https://[2002:7f00:1::]/", "6to4 of loopback"),
+        ("https://[2002:c0a8:101::1]/", "6to4 of 192.168.1.1"),
+        ("https://[2002:808:808::1]/", "6to4 is refused whole"),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "Teredo"),
+        ("https://[2001::1]/", "Teredo, short"),
+        ("https://[64:ff9b::7f00:1]/", "NAT64 of loopback"),
+        ("https://[64:ff9b::10.1.2.3]/", "NAT64 of private"),
+        ("https://[64:ff9b::8.8.8.8]/", "NAT64 is refused whole"),
+        ("https://[64:ff9b:1::a00:1]/", "local-use NAT64"),
+        (
+            "https://[64:ff9b:1:ffff::1]/",
+            "local-use NAT64, other subnet",
+        ),
+        ("https://[fec0::1]/", "site-local"),
+        ("https://[feff:ffff::1]/", "site-local, top of the range"),
+        ("https://[FC00::1]/", "unique local, upper case"),
+        ("https://[ff02::1]/", "multicast"),
+        ("https://[100::1]/", "discard-only"),
+        ("https://[0:0:0:0:0:0:0:1]/", "loopback, long spelling"),
+    ] {
+        assert!(
+            check_url(url, true).is_err(),
+            "{url} ({form}) must be refused in live mode"
+        );
+        assert!(
+            check_url(url, false).is_ok(),
+            "{url} ({form}) is fine in test mode"
+        );
+    }
+    for url in [
+        "https://[2606:4700::1111]/",
+        "https://[2001:4860:4860::8888]/",
+        "https://[::ffff:8.8.8.8]/",
+        "https://[2003::1]/",
+        "https://[fbff::1]/",
+        "https://[2001:200:dff:fff1::1]/",
+    ] {
+        assert!(check_url(url, true).is_ok(), "{url} is a public address");
+    }
+}
+
+#[test]
 fn updates_move_updated_at_only_on_change() {
     let endpoint = Endpoint {
         id: "we_1".into(),

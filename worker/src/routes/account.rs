@@ -7,22 +7,23 @@ use kasse_shared::time::Timestamp;
 use serde_json::{Map, Value, json};
 use worker::{Date, Env, Request, Response};
 
-use super::admin::{checked_xpub, first_keys, new_key};
+use super::admin::{checked_xpub, first_keys, new_key, xpub_immutable};
 use crate::auth::{Caller, secret_caller};
 use crate::config;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, json_response};
-use crate::store::{KeyInfo, NewXpub, Store};
+use crate::store::{KeyInfo, Store};
 
 fn now() -> String {
     Timestamp::from_unix_millis(Date::now().as_millis()).to_string()
 }
 
-/// The account as its owner sees it: settings at the top level (the shape `POST` takes),
-/// each mode's xpub and how many addresses it has handed out.
+/// The account as the caller's mode sees it: that mode's settings at the top level (the
+/// shape `POST` takes), that mode's xpub and how many addresses it has handed out. Nothing
+/// of the other mode: a test key never learns the live xpub or settings.
 async fn account_object(store: &Store, caller: &Caller) -> ApiResult<Value> {
     let row = store
-        .account(&caller.account_id)
+        .account(&caller.account_id, caller.livemode)
         .await?
         .ok_or_else(|| ApiError::internal("the caller's account is missing"))?;
     let settings: Settings = serde_json::from_str(&row.settings).map_err(ApiError::internal)?;
@@ -33,20 +34,18 @@ async fn account_object(store: &Store, caller: &Caller) -> ApiResult<Value> {
     let mut out = Map::new();
     out.insert("id".into(), json!(caller.account_id));
     out.insert("object".into(), json!("account"));
+    out.insert("livemode".into(), json!(caller.livemode));
     out.append(&mut object);
-    let xpubs = store.xpubs(&caller.account_id).await?;
-    for livemode in [false, true] {
-        let xpub = xpubs.iter().find(|x| (x.livemode != 0) == livemode);
-        let name = if livemode { "live" } else { "test" };
-        out.insert(
-            format!("xpub_{name}"),
-            xpub.as_ref().map_or(Value::Null, |x| json!(x.xpub)),
-        );
-        out.insert(
-            format!("addresses_issued_{name}"),
-            json!(xpub.map_or(0, |x| x.next_index)),
-        );
-    }
+    let xpub = store.xpub(&caller.account_id, caller.livemode).await?;
+    let name = if caller.livemode { "live" } else { "test" };
+    out.insert(
+        format!("xpub_{name}"),
+        xpub.as_ref().map_or(Value::Null, |x| json!(x.xpub)),
+    );
+    out.insert(
+        format!("addresses_issued_{name}"),
+        json!(xpub.map_or(0, |x| x.next_index)),
+    );
     out.insert("created_at".into(), json!(row.created_at));
     out.insert("updated_at".into(), json!(row.updated_at));
     Ok(Value::Object(out))
@@ -58,9 +57,10 @@ pub async fn retrieve(req: Request, env: &Env) -> ApiResult<Response> {
     Ok(json_response(200, &account_object(&store, &caller).await?))
 }
 
-/// `POST /v1/account`: settings (either mode's secret key: they are the account's), and
-/// an xpub for a mode that has none yet, which also issues that mode's first keys, shown
-/// once in `keys`. An xpub that is set never changes.
+/// `POST /v1/account`: the settings of the caller's mode, and that mode's xpub if it has
+/// none yet (which also issues that mode's first keys, shown once in `keys`). A key acts on
+/// its own mode only: the other mode's xpub is refused (403) and nothing is written. An
+/// xpub that is set never changes.
 pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
     let store = Store::new(env)?;
     let caller = secret_caller(&req, &store).await?;
@@ -69,34 +69,48 @@ pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
         &caller.settings,
         config::catalogue(),
     )?;
-    let existing = store.xpubs(&caller.account_id).await?;
-    let mut xpubs: Vec<NewXpub> = Vec::new();
-    for (given, livemode, param) in [
-        (&update.xpub_test, false, "xpub_test"),
-        (&update.xpub_live, true, "xpub_live"),
-    ] {
-        let Some(given) = given else { continue };
-        match existing.iter().find(|x| (x.livemode != 0) == livemode) {
-            Some(x) if x.xpub == *given => {}
-            Some(_) => {
-                return Err(ParamError::new(
-                    "xpub_immutable",
-                    param,
-                    format!("This account's {param} is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet."),
-                )
-                .into());
-            }
-            None => xpubs.push(checked_xpub(given, param, livemode)?),
+    if let Some(param) = update.other_mode_xpub(caller.livemode) {
+        let (mine, other) = if caller.livemode {
+            ("Live", "test")
+        } else {
+            ("Test", "live")
+        };
+        return Err(ApiError::new(
+            403,
+            ErrorType::PermissionError,
+            "livemode_mismatch",
+            format!("{mine} keys act on {} mode only: {param} belongs to {other} mode. The operator registers a mode's xpub (POST /v1/admin/accounts/{{id}}/xpubs).", mine.to_ascii_lowercase()),
+        )
+        .with_param(param));
+    }
+    let (given, param) = update.own_xpub(caller.livemode);
+    let mut xpub = None;
+    if let Some(given) = given {
+        match store.xpub(&caller.account_id, caller.livemode).await? {
+            Some(x) if x.xpub == given => {}
+            Some(_) => return Err(xpub_immutable(param)),
+            None => xpub = Some(checked_xpub(given, param, caller.livemode)?),
         }
     }
     let mut shown = Map::new();
-    let keys: Vec<_> = xpubs
-        .iter()
-        .flat_map(|x| first_keys(x.livemode, &mut shown))
-        .collect();
+    let keys = match &xpub {
+        Some(x) => first_keys(x.livemode, &mut shown),
+        None => Vec::new(),
+    };
     store
-        .update_account(&caller.account_id, &update.settings, &xpubs, &keys, &now())
-        .await?;
+        .update_account(
+            &caller.account_id,
+            caller.livemode,
+            &update.settings,
+            xpub.as_ref(),
+            &keys,
+            &now(),
+        )
+        .await
+        .map_err(|e| match e.code {
+            "xpub_immutable" | "xpub_in_use" => e.with_param(param),
+            _ => e,
+        })?;
     let mut object = account_object(&store, &caller).await?;
     if !shown.is_empty()
         && let Value::Object(map) = &mut object

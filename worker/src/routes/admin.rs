@@ -1,4 +1,6 @@
-//! `POST /v1/admin/accounts` (admin token): creates a merchant account and its first keys.
+//! The operator's account routes (admin token): `POST /v1/admin/accounts` creates a
+//! merchant account and its first keys; `POST /v1/admin/accounts/{id}/xpubs` registers a
+//! mode's xpub on an existing account and issues that mode's first keys.
 
 use kasse_shared::account::{KeyKind, Settings, key_hash, redact};
 use kasse_shared::api::ParamError;
@@ -10,7 +12,7 @@ use worker::{Date, Env, Request, Response};
 
 use crate::auth::require_admin;
 use crate::entropy;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, json_response};
 use crate::store::{NewKey, NewXpub, Store};
 
@@ -39,6 +41,17 @@ pub(crate) fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<Ne
         xpub: xpub.trim().to_owned(),
         node_id: chain.node_id(),
     })
+}
+
+/// The answer to a second xpub for a mode: sessions already derive addresses from the first.
+pub(crate) fn xpub_immutable(param: &str) -> ApiError {
+    ApiError::new(
+        409,
+        ErrorType::InvalidRequestError,
+        "xpub_immutable",
+        "This mode's xpub is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet.",
+    )
+    .with_param(param)
 }
 
 /// A secret and a publishable key for `livemode`: the rows to store (hashes only) and
@@ -129,6 +142,73 @@ pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> 
             "display_name": settings.branding.display_name,
             "livemode_enabled": xpubs.iter().any(|x| x.livemode),
             "testmode_enabled": xpubs.iter().any(|x| !x.livemode),
+            "created_at": now,
+            // Shown once: only their SHA-256 hashes are stored.
+            "keys": shown,
+        }),
+    ))
+}
+
+/// `POST /v1/admin/accounts/{id}/xpubs {mode, xpub}`: registers the xpub of a mode that has
+/// none yet and returns that mode's first secret and publishable keys, once. This is how
+/// an account created for test mode gets live mode: test keys cannot register a live xpub.
+pub async fn add_xpub(mut req: Request, env: &Env, account_id: &str) -> ApiResult<Response> {
+    require_admin(&req, env)?;
+    let store = Store::new(env)?;
+    if !store.account_exists(account_id).await? {
+        return Err(
+            ApiError::not_found(format!("No such account: '{account_id}'.")).with_param("id"),
+        );
+    }
+    let map = object(&body_text(&mut req).await?)?;
+    reject_unknown(&map, &["mode", "xpub"])?;
+    let livemode = match map.get("mode") {
+        Some(Value::String(mode)) if mode == "live" => true,
+        Some(Value::String(mode)) if mode == "test" => false,
+        None | Some(Value::Null) => {
+            return Err(ParamError::new(
+                "parameter_missing",
+                "mode",
+                "Give mode: \"live\" or \"test\".",
+            )
+            .into());
+        }
+        Some(_) => {
+            return Err(ParamError::new(
+                "parameter_invalid",
+                "mode",
+                "mode must be \"live\" or \"test\".",
+            )
+            .into());
+        }
+    };
+    let xpub = xpub_param(&map, "xpub", livemode)?.ok_or_else(|| {
+        ParamError::new(
+            "parameter_missing",
+            "xpub",
+            "Give the xpub of the mode's wallet account.",
+        )
+    })?;
+    if store.xpub(account_id, livemode).await?.is_some() {
+        return Err(xpub_immutable("xpub"));
+    }
+    let mut shown = Map::new();
+    let keys = first_keys(livemode, &mut shown);
+    let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
+    store
+        .add_xpub(account_id, &xpub, &keys, &now)
+        .await
+        .map_err(|e| match e.code {
+            "xpub_immutable" | "xpub_in_use" => e.with_param("xpub"),
+            _ => e,
+        })?;
+    Ok(json_response(
+        200,
+        &json!({
+            "object": "account",
+            "id": account_id,
+            "livemode": livemode,
+            "xpub": xpub.xpub,
             "created_at": now,
             // Shown once: only their SHA-256 hashes are stored.
             "keys": shown,

@@ -56,6 +56,10 @@ pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
                     .and_then(|r| r.scan_range)
                     .unwrap_or(chain.rpc_limits.max_log_range),
                 deep_reorg: row.and_then(|r| r.deep_reorg.clone()),
+                sessions_failed: last_run
+                    .as_ref()
+                    .and_then(|run| run.chains.iter().find(|c| c.chain_id == chain.chain_id))
+                    .map_or(0, |c| c.sessions_failed),
             }
         })
         .collect();

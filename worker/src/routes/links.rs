@@ -177,7 +177,9 @@ async fn start(
     mut params: CreateSession,
     base: &str,
 ) -> ApiResult<kasse_shared::session::Session> {
-    let settings = store.account_settings(&link.account_id).await?;
+    let settings = store
+        .account_settings(&link.account_id, link.livemode)
+        .await?;
     let order = params.inherit(link);
     let merchant = Merchant {
         account_id: &link.account_id,
@@ -234,11 +236,14 @@ pub async fn public_start(mut req: Request, env: &Env, id: &str) -> ApiResult<Re
 const PAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// `same-origin`: no referrer leaves for other sites (the logo's host learns nothing),
+/// while the page's own form post carries its real `Origin` (under `no-referrer` it would
+/// be `null`), which is what a browser without `Sec-Fetch-Site` is judged by.
 fn html(status: u16, body: String) -> Response {
     let headers: Headers = [
         ("content-type", "text/html; charset=utf-8"),
         ("content-security-policy", PAGE_CSP),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("cache-control", "no-store"),
         ("x-content-type-options", "nosniff"),
         ("x-robots-tag", "noindex"),
@@ -277,10 +282,43 @@ pub async fn page(env: &Env, id: &str) -> ApiResult<Response> {
     Ok(match startable(&store, id).await? {
         Err(closed) => closed_page(&closed),
         Ok(link) => {
-            let branding = store.account_settings(&link.account_id).await?.branding;
+            let branding = store
+                .account_settings(&link.account_id, link.livemode)
+                .await?
+                .branding;
             html(200, page::link(&link, &branding))
         }
     })
+}
+
+/// Whether a form post to `/l/{id}` may start a session: it must come from our own page,
+/// so another site cannot make its visitors' browsers start sessions (each reserves an
+/// address) from their own IPs. Browsers say where a request comes from in
+/// `Sec-Fetch-Site`: `same-origin` is our page, `none` the user's own doing (a typed URL,
+/// a bookmark); `same-site`, `cross-site` and anything else are refused. A browser that
+/// does not send it sends `Origin` with a form post, which must then be one of ours (`null`,
+/// from a sandboxed or opaque page, is not). A request with neither header is no browser
+/// acting for a page (curl, a server): it passes here and meets the per-client limit.
+fn from_own_page(fetch_site: Option<&str>, origin: Option<&str>, own: &[String]) -> bool {
+    match (fetch_site.map(str::trim), origin.map(str::trim)) {
+        (Some(site), _) => {
+            site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none")
+        }
+        (None, Some(origin)) => own.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        (None, None) => true,
+    }
+}
+
+/// The origins this worker's pages are served from: the one the request reached, and
+/// `PUBLIC_BASE_URL`'s when it is set.
+fn own_origins(req: &Request, env: &Env) -> ApiResult<Vec<String>> {
+    let mut own = vec![origin(req)?];
+    if let Ok(public) = worker::Url::parse(&config::base_url(env, None))
+        && public.origin().is_tuple()
+    {
+        own.push(public.origin().ascii_serialization());
+    }
+    Ok(own)
 }
 
 /// `POST /l/{id}`: starts a session and sends the browser to its hosted page (303).
@@ -290,6 +328,20 @@ pub async fn page_start(req: Request, env: &Env, id: &str) -> ApiResult<Response
         Err(closed) => return Ok(closed_page(&closed)),
         Ok(link) => link,
     };
+    let headers = req.headers();
+    if !from_own_page(
+        headers.get("sec-fetch-site")?.as_deref(),
+        headers.get("origin")?.as_deref(),
+        &own_origins(&req, env)?,
+    ) {
+        return Ok(html(
+            403,
+            page::message(
+                "Start the checkout from the payment page",
+                "This checkout was sent here from another website, so it was not started. Open the shop's payment link itself and press the button there.",
+            ),
+        ));
+    }
     if let Err(e) = limit_starts(&req, env, &store).await {
         let mut response = html(
             429,
@@ -454,5 +506,44 @@ mod page {
             accent(branding),
             &body,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_own_page;
+
+    #[test]
+    fn link_form_posts_are_taken_only_from_our_own_page() {
+        let own = [
+            "https://pay.example".to_owned(),
+            "http://127.0.0.1:8787".to_owned(),
+        ];
+        for (site, origin, allowed) in [
+            (Some("same-origin"), None, true),
+            (Some("same-origin"), Some("null"), true), // Sec-Fetch-Site decides
+            (Some("none"), None, true),
+            (Some("Same-Origin"), None, true),
+            (Some("cross-site"), None, false),
+            (Some("cross-site"), Some("https://pay.example"), false),
+            (Some("same-site"), Some("https://shop.pay.example"), false),
+            (Some(""), None, false),
+            (Some("bogus"), None, false),
+            (None, Some("https://pay.example"), true),
+            (None, Some("HTTP://127.0.0.1:8787"), true),
+            (None, Some("https://evil.example"), false),
+            (None, Some("https://pay.example.evil.example"), false),
+            (None, Some("http://pay.example"), false),
+            (None, Some("https://pay.example:444"), false),
+            (None, Some("null"), false),
+            (None, Some(""), false),
+            (None, None, true),
+        ] {
+            assert_eq!(
+                from_own_page(site, origin, &own),
+                allowed,
+                "Sec-Fetch-Site {site:?}, Origin {origin:?}"
+            );
+        }
     }
 }

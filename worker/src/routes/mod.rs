@@ -49,16 +49,20 @@ pub async fn dispatch(req: Request, env: &Env) -> Response {
     response
 }
 
-/// Routes the request; every POST goes through `Idempotency-Key` handling.
+/// Routes the request; every POST goes through `Idempotency-Key` handling. A body
+/// announced over 64 KB is refused first, before any credential or idempotency work.
 async fn handle(method: &Method, segments: &[&str], req: Request, env: &Env) -> Response {
+    if let Err(error) = crate::http::check_length(&req) {
+        return error.into_response();
+    }
     if *method != Method::Post {
         return respond(route(method, segments, req, env).await);
     }
     let now_unix = worker::Date::now().as_millis() / 1000;
-    match idempotency::begin(&req, env, now_unix).await {
-        Ok(Begin::Untracked) => respond(route(method, segments, req, env).await),
+    match idempotency::begin(req, segments, env, now_unix).await {
+        Ok(Begin::Untracked(req)) => respond(route(method, segments, req, env).await),
         Ok(Begin::Answered(response)) => response,
-        Ok(Begin::Fresh(claim)) => {
+        Ok(Begin::Fresh(claim, req)) => {
             let response = respond(route(method, segments, req, env).await);
             claim.finish(env, response).await
         }
@@ -95,6 +99,7 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Get, ["v1", "health"]) => health::overview(env).await,
         (Get, ["v1", "health", "chains"]) => health::chains(&req, env).await,
         (Post, ["v1", "admin", "accounts"]) => admin::create_account(req, env).await,
+        (Post, ["v1", "admin", "accounts", id, "xpubs"]) => admin::add_xpub(req, env, id).await,
         (Post, ["v1", "admin", "demo"]) => demo::configure(req, env).await,
         (Get, ["v1", "demo"]) => demo::retrieve(req, env).await,
         (Post, ["v1", "checkout_sessions"]) => sessions::create(req, env).await,
@@ -147,6 +152,9 @@ async fn route(method: &Method, segments: &[&str], req: Request, env: &Env) -> A
         (Post, ["v1", "test_helpers", "checkout_sessions", id, "clone"]) => {
             test_helpers::clone(req, env, id).await
         }
+        (Post, ["v1", "test_helpers", "checkout_sessions", id, "age_events"]) => {
+            test_helpers::age_events(req, env, id).await
+        }
         (Post, ["v1", "test_helpers", "webhook_endpoints", id, "advance"]) => {
             test_helpers::advance_endpoint(req, env, id).await
         }
@@ -174,6 +182,7 @@ fn methods(segments: &[&str]) -> Option<&'static str> {
         | ["v1", "payment_links", _] => "GET, POST",
         ["v1", "webhook_endpoints", _] => "GET, POST, DELETE",
         ["v1", "admin", "accounts" | "demo"]
+        | ["v1", "admin", "accounts", _, "xpubs"]
         | ["v1", "checkout_sessions", _, "cancel" | "check"]
         | ["v1", "public", "checkout_sessions", _, "check" | "select"]
         | ["v1", "public", "payment_links", _, "sessions"]

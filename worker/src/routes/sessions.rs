@@ -13,9 +13,8 @@ use kasse_shared::catalogue::{Catalogue, Chain};
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::ids::{is_id, session_prefix};
 use kasse_shared::money::Cents;
-use kasse_shared::price::Round;
 use kasse_shared::quote::stablecoin_quotes;
-use kasse_shared::quote::{FeedReading, native_quote, offers_native};
+use kasse_shared::quote::{native_quote, offers_native};
 use kasse_shared::session::Quote;
 use kasse_shared::session::select::{self, SelectError};
 use kasse_shared::session::{self, CancelError, EventType, Session, Status};
@@ -98,17 +97,16 @@ pub(crate) struct Merchant<'a> {
     pub settings: &'a Settings,
 }
 
-/// Sessions started without a secret key (publishable key, the link page) per client IP
-/// and minute: each one reserves an address, so a script must not burn thousands.
+/// Sessions started without a secret key (publishable key, the link page) per client and
+/// minute: each one reserves an address, so a script must not burn thousands. A client is
+/// an IPv4 address or an IPv6 /64 (`client_ip::bucket`).
 pub(crate) async fn limit_starts(req: &Request, env: &Env, store: &Store) -> ApiResult<()> {
     const WINDOW_MS: u64 = 60_000;
     let now_ms = Date::now().as_millis();
     let window = now_ms - now_ms % WINDOW_MS;
-    let ip = req
-        .headers()
-        .get("cf-connecting-ip")?
-        .unwrap_or_else(|| "unknown".into());
-    let hits = store.count_hit(&format!("start:{ip}"), window).await?;
+    let ip = req.headers().get("cf-connecting-ip")?.unwrap_or_default();
+    let bucket = kasse_shared::client_ip::bucket(&ip);
+    let hits = store.count_hit(&format!("start:{bucket}"), window).await?;
     if hits > config::starts_per_minute(env) {
         let retry = (window + WINDOW_MS - now_ms).div_ceil(1000);
         return Err(ApiError::new(
@@ -246,6 +244,8 @@ pub(crate) async fn open_session(
         address,
         derivation_index: index,
         tolerance_bps: caller.settings.underpayment_tolerance_bps,
+        native_quote_secs: caller.settings.native_quote_secs,
+        quote_locked_at: None,
         amount_received: U256::ZERO,
         amount_pending: U256::ZERO,
         amount_excess: U256::ZERO,
@@ -428,6 +428,7 @@ pub fn event(
     Ok(NewEvent {
         id,
         kind: kind.as_str(),
+        cause: String::new(),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })
 }
@@ -616,7 +617,10 @@ pub(crate) async fn session_response(
 async fn view_of(store: &Store, session: &Session, base: &str) -> ApiResult<ShopperView> {
     let payments = store.payments(&session.id).await?;
     let heads = store.heads().await?;
-    let branding = store.account_settings(&session.account_id).await?.branding;
+    let branding = store
+        .account_settings(&session.account_id, session.livemode)
+        .await?
+        .branding;
     Ok(shopper_view(
         session,
         &payments,
@@ -649,7 +653,7 @@ pub(crate) async fn started_response(
 pub const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
 
 /// The session a browser may see: the `Kasse-Client-Secret` header must be its client secret.
-async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
+pub(crate) async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
     let missing =
         || ApiError::not_found(format!("No such checkout session: '{id}'.")).with_param("id");
     if !(is_id(id, session_prefix(false)) || is_id(id, session_prefix(true))) {
@@ -869,9 +873,6 @@ pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<R
     shopper_response(&store, &session, &base).await
 }
 
-/// How long a cached feed round may serve a re-quote.
-const PRICE_CACHE_SECS: u64 = 60;
-
 /// A stale quote priced again: stablecoins only get a new timestamp, the native coin a
 /// new price from the feed (the D1 cache if read in the last minute, else the chain).
 async fn requote(
@@ -890,39 +891,13 @@ async fn requote(
     let chain = config::catalogue()
         .chain(old.chain_id)
         .ok_or_else(|| price_unavailable(old.chain_id))?;
-    let reading = match store
-        .cached_price(chain.chain_id, now.0, PRICE_CACHE_SECS)
+    let url = config::rpc_url(env, chain).ok_or_else(|| price_unavailable(chain.chain_id))?;
+    let reading = native::current_reading(store, &config::rpc(env, url), chain, now)
         .await?
-    {
-        Some(row) => FeedReading {
-            round: Round {
-                answer: row.answer,
-                updated_at: Timestamp(row.updated_at),
-            },
-            // Only rounds read while the sequencer was up are cached.
-            sequencer_up: true,
-        },
-        None => {
-            let url =
-                config::rpc_url(env, chain).ok_or_else(|| price_unavailable(chain.chain_id))?;
-            let read = native::open(&config::rpc(env, url), chain, None, now)
-                .await
-                .map_err(|_| price_unavailable(chain.chain_id))?;
-            let reading = read
-                .reading
-                .ok_or_else(|| price_unavailable(chain.chain_id))?;
-            if reading.sequencer_up {
-                let row = PriceRow {
-                    chain_id: chain.chain_id,
-                    answer: reading.round.answer,
-                    updated_at: reading.round.updated_at.0,
-                };
-                store.put_price(&row, now.0).await?;
-            }
-            reading
-        }
-    };
-    let settings = store.account_settings(&session.account_id).await?;
+        .ok_or_else(|| price_unavailable(chain.chain_id))?;
+    let settings = store
+        .account_settings(&session.account_id, session.livemode)
+        .await?;
     native_quote(chain, &settings, session.amount_total, reading, now)
         .map(|q| Quote {
             confirmations_required: old.confirmations_required,

@@ -1,14 +1,16 @@
-//! Routes that exist only when `KASSE_TEST_HELPERS` is set — never in a deploy.
+//! Routes that exist only when `KASSE_TEST_HELPERS` is `1` or `true` — never in a deploy.
+//! Every one that touches data takes a secret test key: a live key is refused even where
+//! the helpers are on, so no helper can bend live sessions, endpoints or the live cron.
 
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 use worker::{Date, Env, Request, Response};
 
-use crate::auth::secret_caller;
+use crate::auth::{Caller, secret_caller};
 use crate::config;
 use crate::entropy;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, json_response, origin};
 use crate::routes::sessions::{owned_session, session_response};
 use crate::store::{Cache, Store};
@@ -21,6 +23,21 @@ fn require_enabled(env: &Env) -> ApiResult<()> {
     } else {
         Err(ApiError::route_not_found("POST", "/v1/test_helpers/…"))
     }
+}
+
+/// The caller of a helper that touches data: a secret key of test mode. A live key gets a
+/// 403 before anything is read or written.
+async fn test_caller(req: &Request, store: &Store) -> ApiResult<Caller> {
+    let caller = secret_caller(req, store).await?;
+    if caller.livemode {
+        return Err(ApiError::new(
+            403,
+            ErrorType::PermissionError,
+            "livemode_not_allowed",
+            "Test helpers take test-mode keys (sk_test_…) only; they never act on live data.",
+        ));
+    }
+    Ok(caller)
 }
 
 /// `GET /v1/test_helpers/noop`: the cheapest route of this worker (routing and a JSON
@@ -36,9 +53,13 @@ struct SmokeBody {
     value: String,
 }
 
-/// Round-trips a value through D1 and KV: proves both bindings work under workerd.
+/// Round-trips a value through D1 and KV: proves both bindings work under workerd. It
+/// writes (one `meta` row and one KV key, always the same ones), so it takes a secret
+/// test key like the other helpers.
 pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
     require_enabled(env)?;
+    let store = Store::new(env)?;
+    test_caller(&req, &store).await?;
     let map = object(&body_text(&mut req).await?)?;
     reject_unknown(&map, &["value"])?;
     let body: SmokeBody = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
@@ -52,7 +73,6 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
         );
     }
     let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
-    let store = Store::new(env)?;
     store.put_meta("smoke", &body.value, &now).await?;
     let cache = Cache::new(env)?;
     cache.put("smoke", &body.value, 60).await?;
@@ -72,17 +92,22 @@ const MAX_ADVANCE: u64 = 30 * 86_400;
 
 /// The body of the advance helpers: `{"seconds": 1 … 30 days}`.
 async fn advance_seconds(req: &mut Request) -> ApiResult<u64> {
+    seconds_up_to(req, MAX_ADVANCE).await
+}
+
+/// `{"seconds": 1 … max}`.
+async fn seconds_up_to(req: &mut Request, max: u64) -> ApiResult<u64> {
     let map = object(&body_text(req).await?)?;
     reject_unknown(&map, &["seconds"])?;
     Ok(map
         .get("seconds")
         .and_then(kasse_shared::api::whole_number)
-        .filter(|s| (1..=MAX_ADVANCE).contains(s))
+        .filter(|s| (1..=max).contains(s))
         .ok_or_else(|| {
             ParamError::new(
                 "parameter_invalid",
                 "seconds",
-                format!("seconds must be an integer from 1 to {MAX_ADVANCE}."),
+                format!("seconds must be an integer from 1 to {max}."),
             )
         })?)
 }
@@ -94,7 +119,7 @@ async fn advance_seconds(req: &mut Request) -> ApiResult<u64> {
 pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     require_enabled(env)?;
     let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
+    let caller = test_caller(&req, &store).await?;
     let session = owned_session(&store, &caller, id).await?;
     let seconds = advance_seconds(&mut req).await?;
     let back = |t: Timestamp| Timestamp(t.0.saturating_sub(seconds));
@@ -120,7 +145,7 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
     {
         return Err(ApiError::new(
             409,
-            crate::error::ErrorType::InvalidRequestError,
+            ErrorType::InvalidRequestError,
             "session_busy",
             "The session changed meanwhile; retry.",
         ));
@@ -128,6 +153,24 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
     store.rewatch_until(&next).await?;
     let base = config::base_url(env, Some(&origin(&req)?));
     session_response(&store, &next, &base).await
+}
+
+/// `POST /v1/test_helpers/checkout_sessions/{id}/age_events {seconds}`: the session's
+/// events and their webhook deliveries move `seconds` (up to a year) into the past, as if
+/// written then, so the retention purge can be tested without waiting 30 days. The
+/// session itself is left as it is.
+pub async fn age_events(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+    const MAX_AGE: u64 = 366 * 86_400;
+    require_enabled(env)?;
+    let store = Store::new(env)?;
+    let caller = test_caller(&req, &store).await?;
+    let session = owned_session(&store, &caller, id).await?;
+    let seconds = seconds_up_to(&mut req, MAX_AGE).await?;
+    let events = store.age_session_events(&session.id, seconds).await?;
+    Ok(json_response(
+        200,
+        &json!({"id": session.id, "object": "aged_events", "events": events, "seconds": seconds}),
+    ))
 }
 
 /// At most this many copies per call.
@@ -139,7 +182,7 @@ const MAX_CLONES: u64 = 10_000;
 pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     require_enabled(env)?;
     let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
+    let caller = test_caller(&req, &store).await?;
     let session = owned_session(&store, &caller, id).await?;
     let map = object(&body_text(&mut req).await?)?;
     reject_unknown(&map, &["count"])?;
@@ -174,7 +217,7 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
 pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
     require_enabled(env)?;
     let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
+    let caller = test_caller(&req, &store).await?;
     let missing =
         || ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id");
     if store

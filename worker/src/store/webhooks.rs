@@ -5,13 +5,12 @@
 //! due deliveries with a lease (one conditional `UPDATE`) and records each attempt only
 //! while it still holds that lease.
 
-use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
 use kasse_shared::webhook::{Attempt, Delivery, Endpoint, Secret, Verdict};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::{NewEvent, Stmt, Store, flag, int, opt_text, page_bounds, text};
+use super::{Stmt, Store, flag, int, opt_text, page_bounds, text};
 use crate::error::{ApiError, ApiResult};
 
 /// An endpoint as stored, without its secrets.
@@ -123,28 +122,19 @@ pub enum Scope<'a> {
 impl Store {
     // ----- fan-out ---------------------------------------------------------------------------
 
-    /// One delivery per enabled endpoint of the account and mode that asked for this event
-    /// type, inserted only if the event itself was (it is guarded on the write token).
-    pub(super) fn fan_out_stmt(&self, session: &Session, event: &NewEvent) -> ApiResult<Stmt<'_>> {
-        let at = session.updated_at;
+    /// One delivery per enabled endpoint of the event's account and mode that asked for its
+    /// type, for each of `event_ids` that was inserted (events are guarded on their
+    /// session's write token, so a change that lost its race fans out nothing).
+    pub(super) fn fan_out_stmt(&self, event_ids: &[&str]) -> ApiResult<Stmt<'_>> {
         self.stmt(
             "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, session_id, session_version, status, attempts,
                  next_attempt_unix, locked_until_unix, created_at, created_unix, updated_at)
-             SELECT 'whd_' || lower(hex(randomblob(12))), ?1, e.id, ?2, ?3, 'pending', 0, ?4, 0, ?5, ?4, ?5
-             FROM webhook_endpoints e
-             WHERE e.account_id = ?6 AND e.livemode = ?7 AND e.enabled = 1
-               AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value IN ('*', ?8))
-               AND EXISTS (SELECT 1 FROM events WHERE id = ?1)",
-            &[
-                text(&event.id),
-                text(&session.id),
-                int(session.version),
-                int(at.0),
-                text(&at.to_string()),
-                text(&session.account_id),
-                flag(session.livemode),
-                text(event.kind),
-            ],
+             SELECT 'whd_' || lower(hex(randomblob(12))), ev.id, e.id, ev.session_id, ev.session_version, 'pending', 0,
+                 ev.created_unix, 0, ev.created_at, ev.created_unix, ev.created_at
+             FROM events ev JOIN webhook_endpoints e ON e.account_id = ev.account_id AND e.livemode = ev.livemode
+             WHERE ev.id IN (SELECT value FROM json_each(?1)) AND e.enabled = 1
+               AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value IN ('*', ev.type))",
+            &[text(&serde_json::to_string(event_ids).map_err(ApiError::internal)?)],
         )
     }
 

@@ -1,0 +1,442 @@
+// Modes are sealed: a test key reads and changes only test mode (settings, xpub, keys,
+// objects), a live key only live mode, and the operator alone registers a mode's xpub on an
+// existing account. Every object reads the settings of its own mode.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { api, assertError, base, d1, env, newAccount, randomXpub } from "../support/env.mjs";
+
+const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
+const USD = (value) => ({ value, currency: "USD" });
+
+const addXpub = (id, json, token = env.admin_token) => api("POST", `/v1/admin/accounts/${id}/xpubs`, { token, json });
+const count = (sql) => d1(sql)[0].n;
+const liveRows = (table, id) => count(`SELECT COUNT(*) AS n FROM ${table} WHERE account_id = '${id}' AND livemode = 1`);
+
+/** A base62 id as the worker makes them (prefix + 24 characters). */
+function fakeId(prefix) {
+  const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return prefix + [...randomBytes(24)].map((b) => chars[b % 62]).join("");
+}
+
+/** The settings part of an account object. */
+const settingsOf = (a) => ({
+  session_ttl_secs: a.session_ttl_secs,
+  late_grace_secs: a.late_grace_secs,
+  underpayment_tolerance_bps: a.underpayment_tolerance_bps,
+  native_quote_secs: a.native_quote_secs,
+  extra_confirmations: a.extra_confirmations,
+  enabled_options: a.enabled_options,
+  allowed_origins: a.allowed_origins,
+  branding: a.branding,
+});
+
+async function preflightAllows(path, origin) {
+  const res = await fetch(base + path, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+  return res.headers.get("access-control-allow-origin") === origin;
+}
+
+test("a test key cannot register a live xpub: 403 naming xpub_live, and nothing is written", async () => {
+  const account = await newAccount({ display_name: "Test-only shop" });
+  const key = account.keys.sk_test;
+  const xpub = await randomXpub();
+  const res = await api("POST", "/v1/account", { token: key, json: { xpub_live: xpub, session_ttl_secs: 600 } });
+  assert.equal(assertError(res, 403, "permission_error", "livemode_mismatch").param, "xpub_live");
+  assert.ok(!JSON.stringify(res.body).includes("sk_live"), "no live key in the answer");
+
+  assert.equal((await api("GET", "/v1/account", { token: key })).body.session_ttl_secs, 1800, "the settings sent with it were not written either");
+  assert.equal(liveRows("account_xpubs", account.id), 0, "no live xpub stored");
+  assert.equal(liveRows("api_keys", account.id), 0, "no live key issued");
+
+  // The xpub stayed free: the operator registers it, and only now do live keys exist.
+  const added = await addXpub(account.id, { mode: "live", xpub });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.equal(liveRows("api_keys", account.id), 2);
+});
+
+test("the operator registers a mode's xpub once: its keys once, then 409; 404, 400 and 401 otherwise", async () => {
+  const account = await newAccount();
+  const xpub = await randomXpub();
+  const first = await addXpub(account.id, { mode: "live", xpub });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.equal(first.body.id, account.id);
+  assert.equal(first.body.livemode, true);
+  assert.equal(first.body.xpub, xpub);
+  assert.deepEqual(Object.keys(first.body.keys).sort(), ["pk_live", "sk_live"]);
+  assert.match(first.body.keys.sk_live, /^sk_live_[A-Za-z0-9]{32}$/);
+  assert.match(first.body.keys.pk_live, /^pk_live_[A-Za-z0-9]{32}$/);
+
+  // The keys work, in live mode only.
+  const got = await api("GET", "/v1/account", { token: first.body.keys.sk_live });
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.equal(got.body.livemode, true);
+  assert.equal(got.body.xpub_live, xpub);
+  assert.equal(got.body.addresses_issued_live, 0);
+  assert.ok(!("xpub_test" in got.body) && !("addresses_issued_test" in got.body), "a live key sees nothing of test mode");
+  const testView = (await api("GET", "/v1/account", { token: account.keys.sk_test })).body;
+  assert.ok(!JSON.stringify(testView).includes(xpub), "the test key never sees the live xpub");
+
+  // Once per mode: the same xpub or another, the keys are never shown again.
+  for (const [mode, again] of [["live", xpub], ["live", await randomXpub()], ["test", await randomXpub()]]) {
+    const res = await addXpub(account.id, { mode, xpub: again });
+    const e = assertError(res, 409, "invalid_request_error", "xpub_immutable");
+    assert.equal(e.param, "xpub");
+    assert.ok(!JSON.stringify(res.body).includes("sk_"), "no keys in a refusal");
+  }
+  assert.equal(liveRows("api_keys", account.id), 2, "no second set of live keys");
+
+  const other = await newAccount();
+  const otherTest = (await api("GET", "/v1/account", { token: other.keys.sk_test })).body.xpub_test;
+  const rows = [
+    [{ mode: "live", xpub: "xpub123" }, 400, "xpub", "xpub_invalid"],
+    [{ mode: "live", xpub }, 400, "xpub", "xpub_in_use"], // registered to the first account
+    [{ mode: "live", xpub: otherTest }, 400, "xpub", "xpub_in_use"], // its own test wallet
+    [{ mode: "prod", xpub: await randomXpub() }, 400, "mode", "parameter_invalid"],
+    [{ mode: true, xpub: await randomXpub() }, 400, "mode", "parameter_invalid"],
+    [{ xpub: await randomXpub() }, 400, "mode", "parameter_missing"],
+    [{ mode: "live" }, 400, "xpub", "parameter_missing"],
+    [{ mode: "live", xpub: 7 }, 400, "xpub", "parameter_invalid"],
+    [{ mode: "live", xpub: await randomXpub(), display_name: "x" }, 400, "display_name", "parameter_unknown"],
+  ];
+  for (const [json, status, param, code] of rows) {
+    const e = assertError(await addXpub(other.id, json), status, "invalid_request_error", code);
+    assert.equal(e.param, param, JSON.stringify(json));
+  }
+  assertError(await addXpub("acct_nope00000000000000000000", { mode: "live", xpub: await randomXpub() }), 404, "not_found_error");
+  assertError(await addXpub(other.id, { mode: "live", xpub: await randomXpub() }, other.keys.sk_test), 401, "authentication_error");
+  assertError(await addXpub(other.id, { mode: "live", xpub: await randomXpub() }, null), 401, "authentication_error");
+  assert.equal(liveRows("account_xpubs", other.id), 0, "no refusal wrote anything");
+});
+
+test("settings are per mode: a test key's change leaves live mode alone, and each object reads its own mode's", async (t) => {
+  const account = await newAccount({ display_name: "Two modes", xpub_live: await randomXpub() });
+  const { sk_test: testKey, sk_live: liveKey } = account.keys;
+  const defaults = {
+    session_ttl_secs: 1800,
+    late_grace_secs: 86_400,
+    underpayment_tolerance_bps: 0,
+    native_quote_secs: 1800,
+    extra_confirmations: {},
+    enabled_options: [],
+    allowed_origins: [],
+    branding: { display_name: "Two modes", logo_url: null, accent_color: null },
+  };
+  const testSettings = {
+    session_ttl_secs: 600,
+    late_grace_secs: 604_800,
+    underpayment_tolerance_bps: 1000,
+    native_quote_secs: 120,
+    extra_confirmations: { 31337: 3 },
+    enabled_options: ["31337:USDC"],
+    allowed_origins: ["https://test.example"],
+    branding: { display_name: "Test face", logo_url: null, accent_color: "#111111" },
+  };
+  const changed = await api("POST", "/v1/account", { token: testKey, json: testSettings });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  assert.equal(changed.body.livemode, false);
+  assert.deepEqual(settingsOf(changed.body), testSettings);
+
+  const live = async () => (await api("GET", "/v1/account", { token: liveKey })).body;
+  assert.deepEqual(settingsOf(await live()), defaults, "live mode kept every setting");
+  // A live key's update starts from the live settings (what its sessions are created
+  // with), so an empty one writes back live defaults, not the test key's values.
+  const empty = await api("POST", "/v1/account", { token: liveKey, json: {} });
+  assert.equal(empty.status, 200, JSON.stringify(empty.body));
+  assert.deepEqual(settingsOf(await live()), defaults);
+
+  const liveSettings = { session_ttl_secs: 900, late_grace_secs: 3600, allowed_origins: ["https://live.example"], branding: { display_name: "Live face" } };
+  assert.equal((await api("POST", "/v1/account", { token: liveKey, json: liveSettings })).status, 200);
+  const testNow = (await api("GET", "/v1/account", { token: testKey })).body;
+  assert.deepEqual(settingsOf(testNow), testSettings, "a live change leaves test mode alone");
+
+  // A test session takes the test settings: TTL, grace, options, origins, branding.
+  const s = await api("POST", "/v1/checkout_sessions", { token: testKey, json: { amount: USD("5.00") } });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  assert.equal(Date.parse(s.body.expires_at) - Date.parse(s.body.created_at), 600_000);
+  assert.equal(Date.parse(s.body.late_until) - Date.parse(s.body.expires_at), 604_800_000);
+  assert.deepEqual(s.body.supported_tokens.map((o) => o.token), ["USDC"]);
+  const view = await api("GET", `/v1/public/checkout_sessions/${s.body.id}`, { headers: { "kasse-client-secret": s.body.client_secret } });
+  assert.equal(view.body.branding.display_name, "Test face");
+  const sessionPath = `/v1/public/checkout_sessions/${s.body.id}/select`;
+  assert.ok(await preflightAllows(sessionPath, "https://test.example"));
+  assert.ok(!(await preflightAllows(sessionPath, "https://live.example")), "live origins are not a test session's");
+
+  // Payment links: each page and each start answers with its own mode's settings.
+  const link = async (key) => {
+    const res = await api("POST", "/v1/payment_links", { token: key, json: { amount: USD("5.00"), success_url: "https://shop.example/ok" } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body;
+  };
+  for (const [mode, key, own, other] of [
+    ["test", testKey, ["Test face", "https://test.example"], ["Live face", "https://live.example"]],
+    ["live", liveKey, ["Live face", "https://live.example"], ["Test face", "https://test.example"]],
+  ]) {
+    const l = await link(key);
+    assert.equal(l.livemode, mode === "live");
+    const page = await (await fetch(`${base}/l/${l.id}`)).text();
+    assert.ok(page.includes(own[0]), `${mode} link page shows ${own[0]}`);
+    assert.ok(!page.includes(other[0]), `${mode} link page never shows ${other[0]}`);
+    const start = `/v1/public/payment_links/${l.id}/sessions`;
+    assert.ok(await preflightAllows(start, own[1]), `${mode} link allows ${own[1]}`);
+    assert.ok(!(await preflightAllows(start, other[1])), `${mode} link refuses ${other[1]}`);
+  }
+
+  // A live session takes the live settings. It needs a served live chain; the test stack
+  // serves only the local (test) chain, so there live creation is refused for want of an
+  // option, and this part runs wherever a live chain is configured.
+  const ls = await api("POST", "/v1/checkout_sessions", { token: liveKey, json: { amount: USD("5.00"), success_url: "https://shop.example/ok" } });
+  if (ls.status === 200) {
+    assert.equal(ls.body.livemode, true);
+    assert.equal(Date.parse(ls.body.expires_at) - Date.parse(ls.body.created_at), 900_000);
+    assert.equal(Date.parse(ls.body.late_until) - Date.parse(ls.body.expires_at), 3_600_000);
+  } else {
+    const e = assertError(ls, ls.status, ls.body?.error?.type);
+    assert.ok(["no_payment_options", "price_unavailable"].includes(e.code), JSON.stringify(ls.body));
+    t.diagnostic("no live chain served: live settings were checked through the live key and live links");
+  }
+});
+
+test("every account has its settings in both modes, and the migration copies existing ones into both", async () => {
+  // On the running stack: each account created has exactly one settings row per mode.
+  const odd = d1("SELECT a.id FROM accounts a WHERE (SELECT COUNT(*) FROM account_settings s WHERE s.account_id = a.id AND s.livemode IN (0, 1)) <> 2");
+  assert.deepEqual(odd, []);
+
+  // The migration itself, on a D1 of the schema before it (workerd's SQLite, in-process).
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({ modules: true, script: "export default { fetch() { return new Response(null) } }", d1Databases: ["DB"] });
+  try {
+    const db = await mf.getD1Database("DB");
+    const dir = new URL("../../worker/migrations/", import.meta.url);
+    const apply = async (file) => {
+      const sql = readFileSync(new URL(file, dir), "utf8").replace(/--[^\n]*/g, "");
+      const statements = sql.split(/;\s*(?:\n|$)/).map((s) => s.trim()).filter(Boolean);
+      await db.batch(statements.map((s) => db.prepare(s)));
+    };
+    const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+    const at = files.findIndex((f) => f.startsWith("0008_"));
+    assert.ok(at > 0, "the settings migration exists");
+    for (const f of files.slice(0, at)) await apply(f);
+    const custom = JSON.stringify({ session_ttl_secs: 600, underpayment_tolerance_bps: 25, branding: { display_name: "Old shop" } });
+    await db.batch([
+      db.prepare("INSERT INTO accounts (id, settings, created_at, updated_at) VALUES ('acct_a', ?1, '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')").bind(custom),
+      db.prepare("INSERT INTO accounts (id, settings, created_at, updated_at) VALUES ('acct_b', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"),
+    ]);
+    await apply(files[at]);
+    const rows = (await db.prepare("SELECT account_id, livemode, settings, updated_at FROM account_settings ORDER BY account_id, livemode").all()).results;
+    assert.deepEqual(rows, [
+      { account_id: "acct_a", livemode: 0, settings: custom, updated_at: "2026-02-01T00:00:00Z" },
+      { account_id: "acct_a", livemode: 1, settings: custom, updated_at: "2026-02-01T00:00:00Z" },
+      { account_id: "acct_b", livemode: 0, settings: "{}", updated_at: "2026-01-01T00:00:00Z" },
+      { account_id: "acct_b", livemode: 1, settings: "{}", updated_at: "2026-01-01T00:00:00Z" },
+    ]);
+    const columns = (await db.prepare("PRAGMA table_info(accounts)").all()).results.map((c) => c.name);
+    assert.ok(!columns.includes("settings"), "no account-wide copy is left to read by mistake");
+    for (const f of files.slice(at + 1)) await apply(f);
+  } finally {
+    await mf.dispose();
+  }
+});
+
+/** Every (method, path, operation) of the OpenAPI document that a secret key may call. */
+const secretRoutes = Object.entries(spec.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method, op]) => ["get", "post", "delete"].includes(method) && (op.security || []).some((s) => "secretKey" in s))
+    .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+);
+
+/**
+ * A live session and one of its events. The test stack serves no live chain, so the live
+ * key cannot create one: a test session is copied in D1 as a live one of the same account
+ * (new id, address and client secret), with its `session.created` event.
+ */
+async function liveSessionWithEvent(account) {
+  const made = await api("POST", "/v1/checkout_sessions", { token: account.keys.sk_test, json: { amount: USD("5.00") } });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const from = made.body.id;
+  const id = fakeId("cs_live_");
+  const event = fakeId("evt_");
+  const address = `0x${randomBytes(20).toString("hex")}`;
+  d1(`INSERT INTO checkout_sessions (id, account_id, livemode, status, version, write_token, payment_link, address, customer_email, funded, data, created_at, created_unix, updated_at)
+      SELECT '${id}', account_id, 1, status, version, write_token, NULL, '${address}', customer_email, funded,
+             json_set(data, '$.id', '${id}', '$.livemode', json('true'), '$.address', '${address}', '$.client_secret', '${id}_secret_${fakeId("")}'),
+             created_at, created_unix, updated_at
+      FROM checkout_sessions WHERE id = '${from}';
+      INSERT INTO events (id, account_id, livemode, type, session_id, session_version, body, created_at, created_unix)
+      SELECT '${event}', account_id, 1, type, '${id}', session_version,
+             json_set(body, '$.id', '${event}', '$.livemode', json('true'), '$.data.object.id', '${id}', '$.data.object.livemode', json('true')),
+             created_at, created_unix
+      FROM events WHERE session_id = '${from}' AND type = 'session.created'`);
+  // The copies are real live objects: the live key sees them.
+  const session = await api("GET", `/v1/checkout_sessions/${id}`, { token: account.keys.sk_live });
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  assert.equal(session.body.livemode, true);
+  const got = await api("GET", `/v1/events/${event}`, { token: account.keys.sk_live });
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  return { session: id, event };
+}
+
+test("isolation table: on every secret-key route a test key never reads or changes anything live", async () => {
+  const liveXpub = await randomXpub();
+  const account = await newAccount({ display_name: "Sealed", xpub_live: liveXpub });
+  const { sk_test: testKey, sk_live: liveKey } = account.keys;
+  const made = async (path, json) => {
+    const res = await api("POST", path, { token: liveKey, json });
+    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.livemode, true);
+    return res.body;
+  };
+  const liveLink = await made("/v1/payment_links", { amount: USD("5.00"), success_url: "https://shop.example/ok" });
+  const liveEndpoint = await made("/v1/webhook_endpoints", { url: "https://shop.example/live-hooks", events: ["*"] });
+  const liveApiKey = await made("/v1/api_keys", { kind: "publishable" });
+  await api("POST", "/v1/account", { token: liveKey, json: { session_ttl_secs: 900, allowed_origins: ["https://live.example"] } });
+  const { session: liveSession, event: liveEvent } = await liveSessionWithEvent(account);
+
+  const liveIds = {
+    "/v1/checkout_sessions/{id}": liveSession,
+    "/v1/test_helpers/checkout_sessions/{id}": liveSession,
+    "/v1/payment_links/{id}": liveLink.id,
+    "/v1/api_keys/{id}": liveApiKey.id,
+    "/v1/webhook_endpoints/{id}": liveEndpoint.id,
+    "/v1/test_helpers/webhook_endpoints/{id}": liveEndpoint.id,
+    "/v1/events/{id}": liveEvent,
+  };
+  const secrets = [liveSession, liveEvent, liveLink.id, liveEndpoint.id, liveApiKey.id, liveXpub, liveKey, account.keys.pk_live, liveEndpoint.secret].filter(Boolean);
+  /** An answer to a test key: nothing of live mode in it (a refusal may echo the id asked for). */
+  const noLive = (res, what) => {
+    const text = JSON.stringify(res.body);
+    assert.ok(res.status < 500, `${what}: ${res.status} ${text}`);
+    if (res.status >= 400) {
+      assertError(res, res.status, res.body.error.type);
+      return;
+    }
+    for (const s of secrets) assert.ok(!text.includes(s), `${what} shows live ${s.slice(0, 12)}…`);
+    assert.ok(!/"livemode":true/.test(text), `${what} holds a live object`);
+    assert.ok(!/(sk|pk)_live_|cs_live_/.test(text), `${what} holds a live id or key`);
+  };
+
+  /** Everything live, as the live key reads it: compared before and after the table. */
+  const snapshot = async () => {
+    const out = {};
+    for (const path of [
+      `/v1/checkout_sessions/${liveSession}`,
+      "/v1/checkout_sessions?limit=100",
+      `/v1/payment_links/${liveLink.id}`,
+      "/v1/payment_links?limit=100",
+      `/v1/webhook_endpoints/${liveEndpoint.id}`,
+      `/v1/webhook_endpoints/${liveEndpoint.id}/deliveries`,
+      "/v1/webhook_endpoints?limit=100",
+      `/v1/events/${liveEvent}`,
+      "/v1/events?limit=100",
+      "/v1/api_keys",
+      "/v1/account",
+    ]) {
+      const res = await api("GET", path, { token: liveKey });
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+      out[path] = res.body;
+    }
+    return out;
+  };
+  const before = await snapshot();
+
+  // Bodies that would change the object if the route reached it (default: {} for JSON).
+  const bodies = {
+    "POST /v1/payment_links/{id}": { active: false },
+    "POST /v1/webhook_endpoints/{id}": { enabled: false },
+    "POST /v1/test_helpers/checkout_sessions/{id}/advance": { seconds: 86_400 },
+    "POST /v1/test_helpers/checkout_sessions/{id}/age_events": { seconds: 86_400 },
+    "POST /v1/test_helpers/checkout_sessions/{id}/clone": { count: 1 },
+    "POST /v1/test_helpers/webhook_endpoints/{id}/advance": { seconds: 86_400 },
+  };
+  const call = (method, path, json) => api(method, path, { token: testKey, json });
+  // Routes without an id act on the caller's mode as a whole: each answers with test data
+  // only, and what it creates or changes is test mode's.
+  const accountLevel = {
+    "GET /v1/checkout_sessions": async () => {
+      noLive(await call("GET", "/v1/checkout_sessions?limit=100"), "session list");
+      const byLink = await call("GET", `/v1/checkout_sessions?payment_link=${liveLink.id}`);
+      noLive(byLink, "sessions of a live link");
+      if (byLink.status === 200) assert.deepEqual(byLink.body.data, []);
+      assertError(await call("GET", `/v1/checkout_sessions?starting_after=${liveSession}`), 400, "invalid_request_error", "resource_missing");
+    },
+    "POST /v1/checkout_sessions": async () => {
+      const res = await call("POST", "/v1/checkout_sessions", { amount: USD("5.00") });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      noLive(res, "a new session");
+      assert.match(res.body.id, /^cs_test_/);
+      assertError(await call("POST", "/v1/checkout_sessions", { payment_link: liveLink.id }), 400, "invalid_request_error");
+    },
+    "GET /v1/payment_links": async () => {
+      noLive(await call("GET", "/v1/payment_links?limit=100"), "link list");
+      assertError(await call("GET", `/v1/payment_links?starting_after=${liveLink.id}`), 400, "invalid_request_error", "resource_missing");
+    },
+    "POST /v1/payment_links": async () => {
+      const res = await call("POST", "/v1/payment_links", { amount: USD("5.00") });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      noLive(res, "a new link");
+    },
+    "GET /v1/events": async () => {
+      noLive(await call("GET", "/v1/events?limit=100"), "event list");
+      const bySession = await call("GET", `/v1/events?session=${liveSession}`);
+      noLive(bySession, "events of a live session");
+      if (bySession.status === 200) assert.deepEqual(bySession.body.data, []);
+    },
+    "GET /v1/webhook_endpoints": async () => noLive(await call("GET", "/v1/webhook_endpoints?limit=100"), "endpoint list"),
+    "POST /v1/webhook_endpoints": async () => {
+      const res = await call("POST", "/v1/webhook_endpoints", { url: "http://127.0.0.1:9/test-hooks", events: ["*"] });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      noLive(res, "a new endpoint");
+    },
+    "GET /v1/api_keys": async () => noLive(await call("GET", "/v1/api_keys"), "key list"),
+    "POST /v1/api_keys": async () => {
+      for (const kind of ["secret", "publishable"]) {
+        const res = await call("POST", "/v1/api_keys", { kind });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        noLive(res, `a new ${kind} key`);
+        assert.match(res.body.key, /^(sk|pk)_test_/, "a test key mints test keys only");
+      }
+    },
+    "GET /v1/account": async () => {
+      const res = await call("GET", "/v1/account");
+      noLive(res, "the account");
+      assert.equal(res.body.livemode, false);
+      assert.ok(!("xpub_live" in res.body) && !("addresses_issued_live" in res.body));
+      assert.deepEqual(res.body.allowed_origins, [], "not the live origins");
+      assert.equal(res.body.session_ttl_secs, 1800, "not the live TTL");
+    },
+    "POST /v1/account": async () => {
+      for (const xpub_live of [liveXpub, await randomXpub()]) {
+        const res = await call("POST", "/v1/account", { xpub_live });
+        assert.equal(assertError(res, 403, "permission_error", "livemode_mismatch").param, "xpub_live");
+      }
+      const res = await call("POST", "/v1/account", { session_ttl_secs: 1200, late_grace_secs: 60, allowed_origins: ["https://test.example"] });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      noLive(res, "the updated account");
+    },
+    "POST /v1/test_helpers/smoke": async () => noLive(await call("POST", "/v1/test_helpers/smoke", { value: "isolation" }), "smoke"),
+  };
+
+  const missing = [];
+  const wrong = [];
+  for (const { method, path, op } of secretRoutes) {
+    const row = `${method} ${path}`;
+    if (!path.includes("{id}")) {
+      if (accountLevel[row]) await accountLevel[row]();
+      else missing.push(row);
+      continue;
+    }
+    const prefix = Object.keys(liveIds).find((p) => path.startsWith(p));
+    if (!prefix) {
+      missing.push(row);
+      continue;
+    }
+    const json = bodies[row] ?? (op.requestBody?.content?.["application/json"] ? {} : undefined);
+    const res = await call(method, path.replace("{id}", liveIds[prefix]), json);
+    if (res.status !== 404 || res.body?.error?.type !== "not_found_error") wrong.push(`${row} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+  }
+  assert.deepEqual(missing, [], "secret-key routes without an isolation row: add them to this table");
+  assert.equal(wrong.join("\n"), "", "a test key reached a live object");
+  assert.ok(secretRoutes.length >= 25, `only ${secretRoutes.length} secret-key routes?`);
+
+  assert.deepEqual(await snapshot(), before, "nothing live changed");
+});
