@@ -6,11 +6,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import http from "node:http";
-import { api, assertError, base, demo, env, newAccount, randomXpub } from "../support/env.mjs";
+import { api, assertError, base, d1, demo, env, newAccount, randomXpub } from "../support/env.mjs";
 
 const body = { amount: { value: "12.34", currency: "USD" }, chain_id: 31337, token: "USDC" };
 
@@ -92,18 +89,6 @@ test("cancel honours the key too", async () => {
 });
 
 // ----- scopes, sealing, body limits ------------------------------------------------------
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** Rows of a SQL query against the test stack's local D1 (read through wrangler). */
-function d1(sql) {
-  const out = execFileSync(
-    join(root, "node_modules", ".bin", "wrangler"),
-    ["d1", "execute", "DB", "--local", "--json", "--config", join(dirname(env.state_dir), "wrangler.toml"), "--persist-to", env.state_dir, "--command", sql],
-    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return JSON.parse(out)[0].results;
-}
 
 const quoted = (keys) => keys.map((k) => `'${k.replaceAll("'", "''")}'`).join(", ");
 /** The idempotency records stored under these keys, whoever owns them. */

@@ -49,6 +49,9 @@ test("two unexpected transfers in one block raise one event each and hold up no 
   assert.ok(after.payments.every((p) => p.token === "USDT" && !p.counted));
   const unexpected = (await sessionEvents(poisoned.id)).filter((e) => e.type === "session.payment_unexpected");
   assert.equal(unexpected.length, 2, "one event per transfer");
+  const named = unexpected.map((e) => `${e.data.payment.tx_hash}:${e.data.payment.log_index}`);
+  assert.equal(new Set(named).size, 2, "each event names its own transfer");
+  assert.ok(unexpected.every((e) => e.data.payment.token === "USDT" && !e.data.payment.counted));
   assert.equal((await local()).sessions_failed, 0);
 });
 

@@ -850,10 +850,8 @@ async fn decide(
     let events = raised
         .iter()
         .map(|r| {
-            Ok(NewEvent {
-                cause: r.cause.clone(),
-                ..event(&next, r.kind, &snapshot, heads, base_url)?
-            })
+            let cause = current.iter().find(|p| p.key() == r.cause);
+            event(&next, r.kind, cause, &snapshot, heads, base_url)
         })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Some(Decision {

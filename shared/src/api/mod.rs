@@ -107,4 +107,8 @@ pub struct EventObject<T> {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EventData<T> {
     pub object: T,
+    /// For a payment event (`session.payment_unexpected`, `session.payment_after_close`):
+    /// the transfer that caused it, since one change may raise several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<view::PaymentObject>,
 }

@@ -146,6 +146,26 @@ pub fn page_url(base_url: &str, session: &Session) -> String {
     format!("{}/c/{}", base_url.trim_end_matches('/'), session.id)
 }
 
+/// One payment as the API shows it, with its confirmations at `heads`.
+pub fn payment_object(p: &Payment, heads: &Heads) -> PaymentObject {
+    PaymentObject {
+        chain_id: p.chain_id,
+        token: p.token.clone(),
+        tx_hash: p.tx_hash.map(|h| h.to_string()),
+        log_index: p.log_index,
+        block_number: p.block_number,
+        block_hash: p.block_hash.to_string(),
+        amount: p.amount.to_string(),
+        confirmations: if p.status == PaymentStatus::Reorged {
+            0
+        } else {
+            p.confirmations(heads.get(&p.chain_id).copied())
+        },
+        status: p.status,
+        counted: p.counted,
+    }
+}
+
 pub fn session_object(
     session: &Session,
     payments: &[Payment],
@@ -190,25 +210,7 @@ pub fn session_object(
         amount_received: session.amount_received.to_string(),
         amount_pending: session.amount_pending.to_string(),
         amount_excess: session.amount_excess.to_string(),
-        payments: payments
-            .iter()
-            .map(|p| PaymentObject {
-                chain_id: p.chain_id,
-                token: p.token.clone(),
-                tx_hash: p.tx_hash.map(|h| h.to_string()),
-                log_index: p.log_index,
-                block_number: p.block_number,
-                block_hash: p.block_hash.to_string(),
-                amount: p.amount.to_string(),
-                confirmations: if p.status == PaymentStatus::Reorged {
-                    0
-                } else {
-                    p.confirmations(heads.get(&p.chain_id).copied())
-                },
-                status: p.status,
-                counted: p.counted,
-            })
-            .collect(),
+        payments: payments.iter().map(|p| payment_object(p, heads)).collect(),
         tx_hash: session.tx_hash.map(|h| h.to_string()),
         paid_at: session.paid_at,
         expires_at: session.expires_at,

@@ -339,6 +339,11 @@ fn redeliver_takes_an_optional_endpoint() {
     assert_eq!(parse_redeliver("").unwrap(), None);
     assert_eq!(parse_redeliver("{}").unwrap(), None);
     assert_eq!(
+        parse_redeliver(r#"{"endpoint":null}"#).unwrap(),
+        None,
+        "null is every endpoint, as the OpenAPI document says"
+    );
+    assert_eq!(
         parse_redeliver(r#"{"endpoint":"we_x"}"#)
             .unwrap()
             .as_deref(),

@@ -267,7 +267,14 @@ pub(crate) async fn open_session(
         used_at: None,
         noticed: Default::default(),
     };
-    let event = event(&session, EventType::Created, &[], &Default::default(), base)?;
+    let event = event(
+        &session,
+        EventType::Created,
+        None,
+        &[],
+        &Default::default(),
+        base,
+    )?;
     store
         .insert_session(
             &session,
@@ -400,9 +407,11 @@ fn unavailable_option(chain_id: u64, token: &str, livemode: bool) -> ApiError {
 }
 
 /// An outbox event for `session` as it is now; its body is frozen here.
+/// A payment event names the transfer that caused it (`cause`).
 pub fn event(
     session: &Session,
     kind: EventType,
+    cause: Option<&kasse_shared::session::Payment>,
     payments: &[kasse_shared::session::Payment],
     heads: &kasse_shared::session::Heads,
     base_url: &str,
@@ -423,12 +432,15 @@ pub fn event(
                 base_url,
                 Audience::Webhook,
             ),
+            payment: cause.map(|p| kasse_shared::api::view::payment_object(p, heads)),
         },
     };
     Ok(NewEvent {
         id,
         kind: kind.as_str(),
-        cause: String::new(),
+        cause: cause
+            .map(kasse_shared::session::Payment::key)
+            .unwrap_or_default(),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })
 }
@@ -570,6 +582,7 @@ pub async fn cancel(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
         let event = event(
             &canceled,
             EventType::Canceled,
+            None,
             &[],
             &Default::default(),
             &base,
