@@ -581,10 +581,22 @@ fn a_native_quote_is_honoured_until_quote_valid_until_and_never_past_expiry() {
     );
 }
 
+/// (what, quote secs, mined at, paid, repriced total, status, amount due, excess)
+type Row = (
+    &'static str,
+    u64,
+    Timestamp,
+    u64,
+    Option<u64>,
+    Status,
+    u64,
+    u64,
+);
+
 #[test]
 fn native_payments_after_the_quote_are_valued_at_the_price_when_detected() {
     // (what, quote secs, mined at, paid, repriced total, status, amount due, excess)
-    let rows: [(&str, u64, Timestamp, u64, Option<u64>, Status, u64, u64); 6] = [
+    let rows: [Row; 6] = [
         (
             "on time at the locked quote",
             1800,
