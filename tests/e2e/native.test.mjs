@@ -270,3 +270,36 @@ test("a native payment after quote_valid_until is valued at the price read when 
     await restoreFeed();
   }
 });
+
+test("a native payment after quote_valid_until found while the feed is stale waits for a price, then counts at it", async () => {
+  const { keys } = await newAccount();
+  const key = keys.sk_test;
+  assert.equal((await api("POST", "/v1/account", { token: key, json: { native_quote_secs: 60 } })).status, 200);
+  const created = await api("POST", "/v1/checkout_sessions", {
+    token: key,
+    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "ETH" },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  const s = created.body;
+  const read = async () => (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: key })).body;
+  try {
+    await setFeed(3000n * 10n ** 8n, BigInt(Math.floor(Date.now() / 1000) - 7200)); // two hours old: unusable
+    d1("UPDATE prices SET read_at_unix = 0");
+    assert.equal((await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: key, json: { seconds: 120 } })).status, 200);
+    await transfer(s.address, QUOTE_4999);
+    await mine(2);
+    await runScheduled();
+    const waiting = await read();
+    assert.equal(waiting.status, "pending", JSON.stringify(waiting));
+    assert.equal(waiting.amount_received, "0", "not valued at the stale quote");
+    assert.equal(waiting.payments.length, 1);
+    assert.equal(waiting.payments[0].counted, true, "recorded, and counted once priced");
+  } finally {
+    await restoreFeed();
+    d1("UPDATE prices SET read_at_unix = 0");
+  }
+  await runScheduled();
+  const done = await read();
+  assert.equal(done.status, "paid", JSON.stringify(done));
+  assert.equal(done.amount_received, QUOTE_4999.toString());
+});

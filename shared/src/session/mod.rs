@@ -405,6 +405,12 @@ pub fn evaluate(
             next.selected = Some(quote);
         }
     }
+    // A late native payment not priced yet (no usable feed round when it was found) counts
+    // for nothing until the watcher prices it.
+    let live: Vec<&Payment> = live
+        .into_iter()
+        .filter(|p| !awaits_price(&next, p))
+        .collect();
 
     let mut updated_payments = Vec::new();
     if let Some(sel) = next.selected.clone() {
@@ -535,6 +541,19 @@ pub fn evaluate(
 
 /// Transfers one change notices at most (see `evaluate`).
 pub const MAX_NOTICES_PER_CHANGE: usize = 10;
+
+/// Whether `payment` is a counted native payment of the selected option, mined after its
+/// quote stopped being honoured, that has no price yet.
+pub fn awaits_price(session: &Session, payment: &Payment) -> bool {
+    payment.counted
+        && payment.repriced.is_none()
+        && payment.status != PaymentStatus::Reorged
+        && session.selected.as_ref().is_some_and(|sel| {
+            sel.contract.is_none()
+                && sel.same_option(payment.chain_id, &payment.token)
+                && session.past_quote(sel, payment.block_time)
+        })
+}
 
 /// Whether some recorded transfer is still to be noticed (more arrived than one change
 /// notices): the session must be decided again next run.

@@ -832,3 +832,31 @@ fn event_snapshots_carry_every_counted_payment_and_the_latest_uncounted_ones() {
         "fewer are all kept"
     );
 }
+
+#[test]
+fn a_late_native_payment_without_a_price_counts_for_nothing_until_priced() {
+    let s = native_session(1800);
+    let unpriced = [native_pay(2_000_000, 100, EXPIRES.plus_secs(100), None)];
+    assert!(awaits_price(&s, &unpriced[0]));
+    assert!(
+        run(&s, &unpriced, 110, EXPIRES.plus_secs(130)).is_none_or(|out| out
+            .session
+            .amount_received
+            .is_zero()
+            && !out.session.status.is_paid()),
+        "not valued at the stale quote"
+    );
+    let priced = [native_pay(
+        2_000_000,
+        100,
+        EXPIRES.plus_secs(100),
+        Some(eth(2_000_000, EXPIRES.plus_secs(200))),
+    )];
+    assert!(!awaits_price(&s, &priced[0]));
+    let out = run(&s, &priced, 110, EXPIRES.plus_secs(230)).expect("changes");
+    assert_eq!(out.session.status, Status::PaidLate);
+    assert!(
+        !awaits_price(&s, &native_pay(1_000_000, 100, T0.plus_secs(60), None)),
+        "an on-time payment needs no new price"
+    );
+}

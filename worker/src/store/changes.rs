@@ -169,6 +169,7 @@ impl Store {
                     "counted": u8::from(p.counted),
                     "amount": p.amount.to_string(),
                     "tx": p.tx_hash.map(|h| h.to_string()),
+                    "repriced": p.repriced.as_ref().and_then(|q| serde_json::to_string(q).ok()),
                 }));
             }
             watch.push(json!({
@@ -203,13 +204,13 @@ impl Store {
             batch.push(self.stmt(
                 "UPDATE payments SET status = u.n_status, block_number = u.n_block, block_hash = u.n_hash,
                      block_time = u.n_time, updated_at = u.n_at, counted = u.n_counted, amount = u.n_amount,
-                     tx_hash = u.n_tx
+                     tx_hash = u.n_tx, repriced = u.n_repriced
                  FROM (SELECT json_extract(value, '$.id') AS n_id, json_extract(value, '$.sid') AS n_sid,
                            json_extract(value, '$.token') AS n_token, json_extract(value, '$.status') AS n_status,
                            json_extract(value, '$.block') AS n_block, json_extract(value, '$.hash') AS n_hash,
                            json_extract(value, '$.time') AS n_time, json_extract(value, '$.at') AS n_at,
                            json_extract(value, '$.counted') AS n_counted, json_extract(value, '$.amount') AS n_amount,
-                           json_extract(value, '$.tx') AS n_tx
+                           json_extract(value, '$.tx') AS n_tx, json_extract(value, '$.repriced') AS n_repriced
                        FROM json_each(?1)) AS u
                  WHERE payments.id = u.n_id
                    AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = u.n_sid AND s.write_token = u.n_token)",

@@ -2,27 +2,73 @@
 //! `kasse_shared::session::evaluate` and written on its own terms, many to a batch; a
 //! session that cannot be read, decided or written fails alone.
 
-use kasse_shared::session::{Heads, Payment, PaymentStatus, Session, evaluate};
+use std::collections::BTreeMap;
+
+use kasse_shared::account::Settings;
+use kasse_shared::catalogue::Chain;
+use kasse_shared::quote::{FeedReading, native_quote};
+use kasse_shared::session::{
+    Heads, Payment, PaymentStatus, Quote, Session, awaits_price, evaluate,
+};
 use kasse_shared::time::Timestamp;
 
 use super::{Failures, MAX_EVALUATIONS_PER_RUN, Reconciled};
-use crate::entropy;
 use crate::error::ApiResult;
 use crate::routes::sessions::event;
+use crate::rpc::Rpc;
 use crate::store::{Candidate, Change, NewEvent, PaymentRow, Store};
+use crate::{config, entropy, native};
 
 /// Runs the lifecycle over the sessions that can change and writes every change exactly
 /// once: due by time, still confirming or just paid (`settling`), or moved by this run's
 /// rescan (see `Store::sessions_to_evaluate`). Each session is decided on its own and the
 /// changes are written in bulk; a session that cannot be read, decided or written is
 /// counted in `failures` and the others go on. Returns (evaluated, changed).
+/// The feed's price per chain, read at most once per run: what a native payment mined after
+/// its quote is valued at.
+#[derive(Default)]
+pub(super) struct Prices(BTreeMap<u64, Option<FeedReading>>);
+
+impl Prices {
+    /// `session`'s total at the price now, keeping `quote`'s confirmations; `None` when the
+    /// chain cannot be priced now.
+    pub(super) async fn quote(
+        &mut self,
+        store: &Store,
+        rpc: &Rpc,
+        chain: &Chain,
+        session: &Session,
+        quote: &Quote,
+        now: Timestamp,
+    ) -> ApiResult<Option<Quote>> {
+        let reading = match self.0.get(&chain.chain_id) {
+            Some(reading) => *reading,
+            None => {
+                let reading = native::current_reading(store, rpc, chain, now).await?;
+                self.0.insert(chain.chain_id, reading);
+                reading
+            }
+        };
+        Ok(reading.and_then(|r| {
+            native_quote(chain, &Settings::default(), session.amount_total, r, now)
+                .ok()
+                .map(|q| Quote {
+                    confirmations_required: quote.confirmations_required,
+                    ..q
+                })
+        }))
+    }
+}
+
 pub(super) async fn evaluate_watched(
     store: &Store,
     base_url: &str,
     now: Timestamp,
     reconciled: &Reconciled,
+    rpcs: &BTreeMap<u64, Rpc>,
     failures: &mut Failures,
 ) -> ApiResult<(u64, u64)> {
+    let mut prices = Prices::default();
     let heads = store.heads().await?;
     let extra: Vec<String> = reconciled.keys().cloned().collect();
     let candidates = store
@@ -41,7 +87,21 @@ pub(super) async fn evaluate_watched(
         let overrides = reconciled.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let decision = match session {
             Ok(session) => {
-                decide(store, session, &payments, &heads, now, overrides, base_url).await
+                let pricing = Pricing {
+                    prices: &mut prices,
+                    rpcs,
+                };
+                decide(
+                    store,
+                    session,
+                    &payments,
+                    &heads,
+                    now,
+                    overrides,
+                    base_url,
+                    Some(pricing),
+                )
+                .await
             }
             Err(e) => Err(e),
         };
@@ -87,7 +147,8 @@ pub(super) async fn evaluate_one(
         return Ok(());
     };
     let rows = store.payment_rows(session_id).await?;
-    let Some(decision) = decide(store, session, &rows, heads, now, &[], base_url).await? else {
+    let Some(decision) = decide(store, session, &rows, heads, now, &[], base_url, None).await?
+    else {
         return Ok(());
     };
     if !store.write_change(decision.change()).await? {
@@ -96,6 +157,12 @@ pub(super) async fn evaluate_one(
         );
     }
     Ok(())
+}
+
+/// What the cron can price late native payments with (the check leaves that to the cron).
+struct Pricing<'a> {
+    prices: &'a mut Prices,
+    rpcs: &'a BTreeMap<u64, Rpc>,
 }
 
 /// A session's next version and everything it causes, ready to be written exactly once.
@@ -124,6 +191,7 @@ impl Decision {
 
 /// Evaluates one session against its recorded payments (with `overrides` from a rescan):
 /// its change, if any.
+#[allow(clippy::too_many_arguments)]
 async fn decide(
     store: &Store,
     session: Session,
@@ -132,6 +200,7 @@ async fn decide(
     now: Timestamp,
     overrides: &[(String, Payment)],
     base_url: &str,
+    pricing: Option<Pricing<'_>>,
 ) -> ApiResult<Option<Decision>> {
     let recorded: Vec<Payment> = rows
         .iter()
@@ -150,6 +219,21 @@ async fn decide(
     if session.status.is_final() {
         report_deep_reorgs(store, &session, rows, &recorded, &current, now).await?;
     }
+    // Late native payments found while their chain could not be priced get their price now.
+    if let (Some(pricing), Some(selected)) = (pricing, session.selected.as_ref()) {
+        for p in current.iter_mut().filter(|p| awaits_price(&session, p)) {
+            let (Some(chain), Some(rpc)) = (
+                config::catalogue().chain(p.chain_id),
+                pricing.rpcs.get(&p.chain_id),
+            ) else {
+                continue;
+            };
+            p.repriced = pricing
+                .prices
+                .quote(store, rpc, chain, &session, selected, now)
+                .await?;
+        }
+    }
 
     let (next, raised) = match evaluate(&session, &current, heads, now) {
         Some(outcome) => {
@@ -160,8 +244,8 @@ async fn decide(
             }
             (outcome.session, outcome.events)
         }
-        // Only payment rows changed (e.g. reorged dust): still a new version, no event.
-        None if !overrides.is_empty() => (
+        // Only payment rows changed (reorged dust, a price found): a new version, no event.
+        None if current != recorded => (
             Session {
                 version: session.version + 1,
                 updated_at: now,
@@ -190,7 +274,8 @@ async fn decide(
         previous_version: session.version,
         // Still confirming, or more transfers to notice than one change takes: next run too.
         settling: kasse_shared::session::settling(&current)
-            || kasse_shared::session::unnoticed(&next, &current),
+            || kasse_shared::session::unnoticed(&next, &current)
+            || current.iter().any(|p| awaits_price(&next, p)),
         session: next,
         updates,
         events,

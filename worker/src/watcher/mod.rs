@@ -9,11 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
-use kasse_shared::account::Settings;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::{ChainRun, RunReport, next_scan_range, url_host};
-use kasse_shared::quote::native_quote;
-use kasse_shared::session::{Payment, PaymentStatus, Quote, Session, Transfer as Found, reconcile};
+use kasse_shared::session::{Payment, PaymentStatus, Session, Transfer as Found, reconcile};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 use worker::{Date, Env};
@@ -26,7 +24,7 @@ use crate::rpc::{self, Call, Rpc};
 use crate::store::{NewPayment, Store, address_key};
 
 mod evaluate;
-use evaluate::{evaluate_one, evaluate_watched};
+use evaluate::{Prices, evaluate_one, evaluate_watched};
 
 /// keccak256("Transfer(address,address,uint256)")
 const TRANSFER_TOPIC: &str = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
@@ -137,11 +135,16 @@ pub async fn run(env: &Env) {
             }
         }
     }
+    let rpcs = config::served_chains(env)
+        .into_iter()
+        .map(|(chain, url)| (chain.chain_id, config::rpc(env, url)))
+        .collect();
     match evaluate_watched(
         &store,
         &config::base_url(env, None),
         now,
         &reconciled,
+        &rpcs,
         &mut failures,
     )
     .await
@@ -423,7 +426,7 @@ async fn load_sessions(
 
 /// Records new native credits, each counted as its session's options say. A credit mined
 /// after its option's quote stopped being honoured is valued at the feed's price now (read
-/// once per chain and run); when the chain cannot be priced it is recorded uncounted.
+/// once per chain and run); when the chain cannot be priced it waits for a later run.
 async fn record_native(
     store: &Store,
     chain: &Chain,
@@ -437,7 +440,7 @@ async fn record_native(
     }
     let ids = credits.iter().map(|c| c.session_id.as_str()).collect();
     let sessions = load_sessions(store, chain, ids, failures).await?;
-    let mut reading = None;
+    let mut prices = Prices::default();
     for credit in &mut credits {
         let block_time = credit.payment.block_time;
         let found = Found {
@@ -460,23 +463,13 @@ async fn record_native(
         let Some(quote) = quote.filter(|q| session.past_quote(q, block_time)) else {
             continue;
         };
-        if reading.is_none() {
-            reading = Some(native::current_reading(store, rpc, chain, now).await?);
-        }
-        credit.payment.repriced = reading.flatten().and_then(|r| {
-            native_quote(chain, &Settings::default(), session.amount_total, r, now)
-                .ok()
-                .map(|q| Quote {
-                    confirmations_required: quote.confirmations_required,
-                    ..q
-                })
-        });
+        credit.payment.repriced = prices.quote(store, rpc, chain, session, quote, now).await?;
         if credit.payment.repriced.is_none() && credit.payment.counted {
+            // It counts for nothing until a later run can price it (`Prices` in the evaluation).
             worker::console_warn!(
-                "watcher: session {}: a native payment after its quote cannot be priced now; recorded uncounted",
+                "watcher: session {}: a native payment after its quote cannot be priced now; it waits for a price",
                 credit.session_id
             );
-            credit.payment.counted = false;
         }
     }
     let recorded = store
