@@ -1,0 +1,320 @@
+//! Accounts, their xpubs and address counters, API keys, and settings per mode.
+
+use kasse_shared::account::{KeyKind, Settings};
+use serde::Deserialize;
+
+use super::{Stmt, Store, flag, text};
+use crate::error::{ApiError, ApiResult, ErrorType};
+
+#[derive(Debug, Deserialize)]
+pub struct KeyRow {
+    pub account_id: String,
+    pub livemode: u8,
+    pub kind: String,
+    pub settings: String,
+}
+
+pub struct NewKey {
+    pub id: String,
+    pub livemode: bool,
+    pub kind: KeyKind,
+    pub hash: String,
+    pub redacted: String,
+}
+
+pub struct NewXpub {
+    pub livemode: bool,
+    pub xpub: String,
+    pub node_id: String,
+}
+
+/// An account as one mode sees it: that mode's settings, the account's creation and when
+/// those settings last changed.
+#[derive(Debug, Deserialize)]
+pub struct AccountRow {
+    pub settings: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct XpubRow {
+    pub xpub: String,
+    pub next_index: u64,
+}
+
+/// An API key as listed: never the key, only its redacted form.
+#[derive(Debug, Deserialize, serde::Serialize)]
+pub struct KeyInfo {
+    pub id: String,
+    pub kind: String,
+    pub livemode: u8,
+    pub redacted: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl Store {
+    /// Creates an account with its xpubs and keys in one batch: each mode starts with
+    /// `settings`. An xpub whose external node another account registered is refused.
+    pub async fn create_account(
+        &self,
+        account_id: &str,
+        settings: &Settings,
+        xpubs: &[NewXpub],
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
+        let mut batch = vec![self.stmt(
+            "INSERT INTO accounts (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
+            &[text(account_id), text(now)],
+        )?];
+        for livemode in [false, true] {
+            batch.push(self.stmt(
+                "INSERT INTO account_settings (account_id, livemode, settings, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                &[text(account_id), flag(livemode), text(&settings), text(now)],
+            )?);
+        }
+        self.write_account(batch, account_id, xpubs, keys, now)
+            .await
+    }
+
+    /// An active key's account and mode, with that mode's settings.
+    pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
+        Ok(self
+            .stmt(
+                "SELECT k.account_id, k.livemode, k.kind, s.settings FROM api_keys k
+                 JOIN account_settings s ON s.account_id = k.account_id AND s.livemode = k.livemode
+                 WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
+                &[text(hash)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    /// The account as one mode sees it; `None` when the account does not exist.
+    pub async fn account(&self, account_id: &str, livemode: bool) -> ApiResult<Option<AccountRow>> {
+        Ok(self
+            .stmt(
+                "SELECT s.settings, a.created_at, s.updated_at FROM accounts a
+                 JOIN account_settings s ON s.account_id = a.id AND s.livemode = ?2
+                 WHERE a.id = ?1",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    pub async fn account_exists(&self, account_id: &str) -> ApiResult<bool> {
+        let found: Option<String> = self
+            .stmt("SELECT id FROM accounts WHERE id = ?1", &[text(account_id)])?
+            .first(Some("id"))
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// The xpub of one mode of an account, if it has one.
+    pub async fn xpub(&self, account_id: &str, livemode: bool) -> ApiResult<Option<XpubRow>> {
+        Ok(self
+            .stmt(
+                "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?)
+    }
+
+    /// One mode's new settings, and that mode's xpub (with its first keys) if it had none,
+    /// in one batch. The primary key (account, mode) refuses a second xpub for a mode even
+    /// when two updates race; the unique external node refuses one registered elsewhere.
+    pub async fn update_account(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        settings: &Settings,
+        xpub: Option<&NewXpub>,
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
+        let update = self.stmt(
+            "UPDATE account_settings SET settings = ?3, updated_at = ?4 WHERE account_id = ?1 AND livemode = ?2",
+            &[text(account_id), flag(livemode), text(&settings), text(now)],
+        )?;
+        let xpubs = xpub.map_or(&[][..], std::slice::from_ref);
+        self.write_account(vec![update], account_id, xpubs, keys, now)
+            .await
+    }
+
+    /// Registers a mode's xpub on an existing account, with that mode's first keys (the
+    /// operator's route). Refused like any other xpub: one per mode, a node only once.
+    pub async fn add_xpub(
+        &self,
+        account_id: &str,
+        xpub: &NewXpub,
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        let touch = self.stmt(
+            "UPDATE accounts SET updated_at = ?2 WHERE id = ?1",
+            &[text(account_id), text(now)],
+        )?;
+        self.write_account(
+            vec![touch],
+            account_id,
+            std::slice::from_ref(xpub),
+            keys,
+            now,
+        )
+        .await
+    }
+
+    /// The account's own statements, then its new xpubs and keys, as one batch.
+    async fn write_account(
+        &self,
+        mut batch: Vec<Stmt<'_>>,
+        account_id: &str,
+        xpubs: &[NewXpub],
+        keys: &[NewKey],
+        now: &str,
+    ) -> ApiResult<()> {
+        for x in xpubs {
+            batch.push(self.stmt(
+                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), text(now)],
+            )?);
+        }
+        for k in keys {
+            batch.push(self.insert_key_stmt(account_id, k, now)?);
+        }
+        match self.batch(batch).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.to_string().contains("account_xpubs.external_node") => {
+                Err(ApiError::invalid(
+                    "xpub_in_use",
+                    "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
+                ))
+            }
+            Err(e) if e.to_string().contains("account_xpubs.account_id") => Err(ApiError::new(
+                409,
+                ErrorType::InvalidRequestError,
+                "xpub_immutable",
+                "This mode already has an xpub; xpubs cannot be changed.",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn insert_key_stmt(&self, account_id: &str, k: &NewKey, now: &str) -> ApiResult<Stmt<'_>> {
+        self.stmt(
+            "INSERT INTO api_keys (id, account_id, livemode, kind, key_hash, redacted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
+        )
+    }
+
+    pub async fn insert_key(&self, account_id: &str, key: &NewKey, now: &str) -> ApiResult<()> {
+        self.insert_key_stmt(account_id, key, now)?.run().await?;
+        Ok(())
+    }
+
+    /// An account's keys in one mode, newest first (revoked ones included).
+    pub async fn keys(&self, account_id: &str, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
+        Ok(self
+            .stmt(
+                "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
+                 WHERE account_id = ?1 AND livemode = ?2 ORDER BY created_at DESC, id DESC",
+                &[text(account_id), flag(livemode)],
+            )?
+            .all()
+            .await?
+            .results()?)
+    }
+
+    /// Revokes a key of this account and mode, unless it is the mode's last active secret
+    /// key (the merchant would lock themselves out). `Ok(false)`: that was the case.
+    pub async fn revoke_key(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+        now: &str,
+    ) -> ApiResult<bool> {
+        let result = self
+            .stmt(
+                "UPDATE api_keys SET revoked_at = ?4
+                 WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND revoked_at IS NULL
+                   AND (kind = 'publishable' OR (SELECT COUNT(*) FROM api_keys
+                        WHERE account_id = ?2 AND livemode = ?3 AND kind = 'secret' AND revoked_at IS NULL) > 1)",
+                &[text(id), text(account_id), flag(livemode), text(now)],
+            )?
+            .run()
+            .await?;
+        let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+        Ok(changed > 0)
+    }
+
+    /// The settings of the session's own account and mode (CORS preflights know only the id).
+    pub async fn settings_of_session(&self, session_id: &str) -> ApiResult<Option<Settings>> {
+        self.settings_by(
+            "SELECT a.settings FROM checkout_sessions s
+             JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
+             WHERE s.id = ?1",
+            session_id,
+        )
+        .await
+    }
+
+    /// The settings of the link's own account and mode.
+    pub async fn settings_of_link(&self, link_id: &str) -> ApiResult<Option<Settings>> {
+        self.settings_by(
+            "SELECT a.settings FROM payment_links l
+             JOIN account_settings a ON a.account_id = l.account_id AND a.livemode = l.livemode
+             WHERE l.id = ?1",
+            link_id,
+        )
+        .await
+    }
+
+    async fn settings_by(&self, sql: &str, id: &str) -> ApiResult<Option<Settings>> {
+        let json: Option<String> = self.stmt(sql, &[text(id)])?.first(Some("settings")).await?;
+        json.map(|j| serde_json::from_str(&j).map_err(ApiError::internal))
+            .transpose()
+    }
+
+    /// One mode's settings: read them with the mode of the object they are for.
+    pub async fn account_settings(&self, account_id: &str, livemode: bool) -> ApiResult<Settings> {
+        let json: Option<String> = self
+            .stmt(
+                "SELECT settings FROM account_settings WHERE account_id = ?1 AND livemode = ?2",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(Some("settings"))
+            .await?;
+        let json =
+            json.ok_or_else(|| ApiError::internal(format!("account {account_id} is missing")))?;
+        serde_json::from_str(&json).map_err(ApiError::internal)
+    }
+
+    /// Reserves the next derivation index of an account's xpub: atomic, gaps allowed.
+    pub async fn reserve_index(
+        &self,
+        account_id: &str,
+        livemode: bool,
+    ) -> ApiResult<Option<(String, u32)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            xpub: String,
+            idx: u32,
+        }
+        let row: Option<Row> = self
+            .stmt(
+                "UPDATE account_xpubs SET next_index = next_index + 1 WHERE account_id = ?1 AND livemode = ?2
+                 RETURNING xpub, next_index - 1 AS idx",
+                &[text(account_id), flag(livemode)],
+            )?
+            .first(None)
+            .await?;
+        Ok(row.map(|r| (r.xpub, r.idx)))
+    }
+}
