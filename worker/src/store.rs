@@ -22,12 +22,14 @@ use crate::error::{ApiError, ApiResult};
 
 mod accounts;
 mod changes;
+mod idempotency;
 mod links;
 mod retention;
 mod watch;
 mod webhooks;
 pub use accounts::{KeyInfo, NewKey, NewXpub};
 pub use changes::Change;
+pub use idempotency::IdempotencyRecord;
 pub use watch::Candidate;
 pub use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
 
@@ -100,15 +102,6 @@ pub struct CursorRow {
     pub checked_at: String,
     pub scan_range: Option<u64>,
     pub deep_reorg: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct IdempotencyRecord {
-    pub fingerprint: String,
-    pub response_status: Option<u16>,
-    /// How the body is kept: `sealed`, `plain` or `withheld` (no body); none while in progress.
-    pub answer: Option<String>,
-    pub response_body: Option<String>,
 }
 
 /// A JSON document row: a session (with `accessed_at`, kept beside the document) or a link.
@@ -693,113 +686,6 @@ impl Store {
                 .push(row.to_payment()?);
         }
         Ok(by_session)
-    }
-
-    /// Claims an idempotency key (`in_progress`); a record older than `ttl_secs`, or a
-    /// claim abandoned for a minute (its request died), is claimed afresh. Returns `false`
-    /// if the key is held by a live record.
-    pub async fn claim_idempotency(
-        &self,
-        scope: &str,
-        livemode: bool,
-        key: &str,
-        fingerprint: &str,
-        now_unix: u64,
-        ttl_secs: u64,
-    ) -> ApiResult<bool> {
-        #[derive(Deserialize)]
-        struct Row {
-            #[allow(dead_code, reason = "only whether a row comes back matters")]
-            key: String,
-        }
-        let row: Option<Row> = self
-            .stmt(
-                "INSERT INTO idempotency_keys (scope, livemode, key, fingerprint, state, created_unix)
-                 VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)
-                 ON CONFLICT (scope, livemode, key) DO UPDATE SET
-                     fingerprint = excluded.fingerprint, state = 'in_progress', response_status = NULL,
-                     answer = NULL, response_body = NULL, created_unix = excluded.created_unix
-                   WHERE idempotency_keys.created_unix <= excluded.created_unix - ?6
-                      OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_unix <= excluded.created_unix - 60)
-                 RETURNING key",
-                &[text(scope), flag(livemode), text(key), text(fingerprint), int(now_unix), int(ttl_secs)],
-            )?
-            .first(None)
-            .await?;
-        Ok(row.is_some())
-    }
-
-    pub async fn idempotency_record(
-        &self,
-        scope: &str,
-        livemode: bool,
-        key: &str,
-    ) -> ApiResult<Option<IdempotencyRecord>> {
-        Ok(self
-            .stmt(
-                "SELECT fingerprint, response_status, answer, response_body FROM idempotency_keys
-                 WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
-                &[text(scope), flag(livemode), text(key)],
-            )?
-            .first(None)
-            .await?)
-    }
-
-    /// Records a finished request's answer: `answer` is `sealed` (body is the sealed
-    /// ciphertext), `plain`, or `withheld` (no body is kept).
-    pub async fn finish_idempotency(
-        &self,
-        scope: &str,
-        livemode: bool,
-        key: &str,
-        status: u16,
-        answer: &str,
-        body: Option<&str>,
-    ) -> ApiResult<()> {
-        self.stmt(
-            "UPDATE idempotency_keys SET state = 'done', response_status = ?4, answer = ?5,
-                 response_body = ?6
-             WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
-            &[
-                text(scope),
-                flag(livemode),
-                text(key),
-                int(u64::from(status)),
-                text(answer),
-                opt_text(body),
-            ],
-        )?
-        .run()
-        .await?;
-        Ok(())
-    }
-
-    /// Forgets a claim whose request failed on our side (5xx answers are not replayed).
-    pub async fn release_idempotency(
-        &self,
-        scope: &str,
-        livemode: bool,
-        key: &str,
-    ) -> ApiResult<()> {
-        self.stmt(
-            "DELETE FROM idempotency_keys WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
-            &[text(scope), flag(livemode), text(key)],
-        )?
-        .run()
-        .await?;
-        Ok(())
-    }
-
-    /// Deletes up to 500 idempotency records created before `before_unix` (retention).
-    pub async fn purge_idempotency(&self, before_unix: u64) -> ApiResult<()> {
-        self.stmt(
-            "DELETE FROM idempotency_keys WHERE rowid IN
-               (SELECT rowid FROM idempotency_keys WHERE created_unix < ?1 LIMIT 500)",
-            &[int(before_unix)],
-        )?
-        .run()
-        .await?;
-        Ok(())
     }
 
     /// Deletes up to 500 rate-limit counters whose window started before `before_ms`.
