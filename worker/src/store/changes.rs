@@ -47,11 +47,19 @@ impl Store {
     /// session moved first (nothing written), `Err` this change failed on its own.
     pub async fn write_changes(&self, changes: &[Change<'_>]) -> Vec<ApiResult<bool>> {
         let mut outcomes: Vec<Option<ApiResult<bool>>> = changes.iter().map(|_| None).collect();
-        let mut pending = groups(changes);
+        // Each document is serialised once: its size places it in a group, its text is written.
+        let docs: Vec<ApiResult<String>> = changes
+            .iter()
+            .map(|c| serde_json::to_string(c.session).map_err(ApiError::internal))
+            .collect();
+        let mut pending = groups(changes, &docs);
         pending.reverse();
         let mut splits = 0;
         while let Some(range) = pending.pop() {
-            match self.write_group(&changes[range.clone()]).await {
+            match self
+                .write_group(&changes[range.clone()], &docs[range.clone()])
+                .await
+            {
                 Ok(applied) => {
                     for (i, written) in range.zip(applied) {
                         outcomes[i] = Some(Ok(written));
@@ -133,7 +141,11 @@ impl Store {
         .await
     }
 
-    async fn write_group(&self, group: &[Change<'_>]) -> ApiResult<Vec<bool>> {
+    async fn write_group(
+        &self,
+        group: &[Change<'_>],
+        docs: &[ApiResult<String>],
+    ) -> ApiResult<Vec<bool>> {
         #[derive(Deserialize)]
         struct Written {
             id: String,
@@ -142,13 +154,13 @@ impl Store {
         let mut payments = Vec::new();
         let mut watch = Vec::with_capacity(group.len());
         let mut events = Vec::new();
-        for change in group {
+        for (change, doc) in group.iter().zip(docs) {
             let s = change.session;
             let token = change.write_token;
             sessions.push(json!({
                 "id": s.id,
                 "prev": change.previous_version,
-                "data": serde_json::to_string(s).map_err(ApiError::internal)?,
+                "data": doc.as_ref().map_err(Clone::clone)?,
                 "status": s.status.as_str(),
                 "version": s.version,
                 "token": token,
@@ -297,13 +309,13 @@ fn json_text(rows: &[serde_json::Value]) -> ApiResult<String> {
 }
 
 /// Consecutive ranges of `changes`, each within the batch limits (at least one change).
-fn groups(changes: &[Change<'_>]) -> Vec<Range<usize>> {
+fn groups(changes: &[Change<'_>], docs: &[ApiResult<String>]) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let (mut start, mut bytes) = (0, 0);
-    for (i, change) in changes.iter().enumerate() {
+    for (i, (change, doc)) in changes.iter().zip(docs).enumerate() {
         // The document and the event bodies are nearly all of a change's bound JSON.
         let size = 1_000
-            + serde_json::to_vec(change.session).map_or(0, |d| d.len())
+            + doc.as_ref().map_or(0, String::len)
             + change.events.iter().map(|e| e.body.len()).sum::<usize>();
         if i > start && (i - start >= GROUP_CHANGES || bytes + size > GROUP_BYTES) {
             ranges.push(start..i);
