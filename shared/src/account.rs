@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::api::ParamError;
-use crate::api::create::{object, reject_unknown};
-use crate::api::view::Branding;
+use crate::params::{ParamError, object, reject_unknown, whole_number};
 use crate::catalogue::Catalogue;
+use crate::shopper::Branding;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -124,7 +123,7 @@ pub fn parse_update(
     let int = |key: &str, min: u64, max: u64| -> Result<Option<u64>, ParamError> {
         match map.get(key) {
             None => Ok(None),
-            Some(v) => crate::api::whole_number(v)
+            Some(v) => whole_number(v)
                 .filter(|n| (min..=max).contains(n))
                 .map(Some)
                 .ok_or_else(|| {
@@ -210,7 +209,7 @@ fn extra_confirmations(
                     format!("{chain} is not a chain id of the catalogue."),
                 )
             })?;
-        let count = crate::api::whole_number(count)
+        let count = whole_number(count)
             .filter(|n| *n <= u64::from(MAX_EXTRA_CONFIRMATIONS))
             .ok_or_else(|| {
                 ParamError::new(

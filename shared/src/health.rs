@@ -26,17 +26,6 @@ pub struct ChainHealth {
     pub sessions_failed: u64,
 }
 
-/// How far the next run may move the cursor: a failed scan halves the range (a provider
-/// that refuses a range or a response size gets a smaller one), a good one doubles it back.
-pub fn next_scan_range(current: u64, max: u64, scanned: bool) -> u64 {
-    let next = if scanned {
-        current.saturating_mul(2)
-    } else {
-        current / 2
-    };
-    next.clamp(1, max.max(1))
-}
-
 /// What one scheduled run cost and did: written by the run, shown by `GET /v1/health/chains`
 /// and printed by `cargo xtask bench`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,23 +82,6 @@ pub fn url_host(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scan_range_halves_on_failure_and_doubles_back() {
-        assert_eq!(next_scan_range(2000, 2000, false), 1000);
-        assert_eq!(next_scan_range(1, 2000, false), 1, "never below one block");
-        assert_eq!(next_scan_range(1000, 2000, true), 2000);
-        assert_eq!(
-            next_scan_range(1500, 2000, true),
-            2000,
-            "never above the limit"
-        );
-        let mut range = 2000;
-        for _ in 0..20 {
-            range = next_scan_range(range, 2000, false);
-        }
-        assert_eq!(range, 1);
-    }
 
     #[test]
     fn url_host_drops_everything_secret() {

@@ -6,6 +6,7 @@
 //! Without the default `domain` feature only the plain wire types remain (`shopper`,
 //! `status`, `time`): that is what the widget compiles, with no U256 or crypto in it.
 
+pub mod error_code;
 pub mod shopper;
 pub mod status;
 pub mod time;
@@ -23,6 +24,8 @@ pub mod client_ip;
 #[cfg(feature = "domain")]
 pub mod eip681;
 #[cfg(feature = "domain")]
+pub mod evm;
+#[cfg(feature = "domain")]
 pub mod hd;
 #[cfg(feature = "domain")]
 pub mod health;
@@ -37,9 +40,13 @@ pub mod native;
 #[cfg(feature = "domain")]
 pub mod order;
 #[cfg(feature = "domain")]
+pub mod params;
+#[cfg(feature = "domain")]
 pub mod price;
 #[cfg(feature = "domain")]
 pub mod quote;
+#[cfg(feature = "domain")]
+pub mod scan;
 #[cfg(feature = "domain")]
 pub mod session;
 #[cfg(feature = "domain")]

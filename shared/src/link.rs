@@ -1,11 +1,11 @@
-//! Payment links (seed 002's `linkId`): a fixed order that anyone with its URL can start a
-//! session from. The link is the merchant's; each session it starts is the shopper's.
+//! Payment links: a fixed order that anyone with its URL can start a session from. The
+//! link is the merchant's; each session it starts is the shopper's.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::create::{CreateSession, Order};
+use crate::order::Order;
 use crate::time::Timestamp;
 
 /// A payment link as stored (the `data` column) and, with its `url`, as sent.
@@ -49,30 +49,9 @@ impl PaymentLink {
     }
 }
 
-impl CreateSession {
-    /// Link mode: the order is the link's; URLs and the description the request leaves
-    /// out are the link's; metadata is the link's with the request's keys on top.
-    pub fn inherit(&mut self, link: &PaymentLink) -> Order {
-        let fill = |own: &mut Option<String>, from: &Option<String>| {
-            if own.is_none() {
-                own.clone_from(from);
-            }
-        };
-        fill(&mut self.success_url, &link.success_url);
-        fill(&mut self.cancel_url, &link.cancel_url);
-        fill(&mut self.return_url, &link.return_url);
-        fill(&mut self.description, &link.description);
-        let own = std::mem::take(&mut self.metadata);
-        self.metadata = link.metadata.clone();
-        self.metadata.extend(own);
-        link.order.clone()
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::api::create::{Requester, Source, parse};
     use crate::money::Cents;
 
     pub(crate) fn link() -> PaymentLink {
@@ -102,24 +81,6 @@ pub(crate) mod tests {
             created_at: Timestamp(1_700_000_000),
             updated_at: Timestamp(1_700_000_000),
         }
-    }
-
-    #[test]
-    fn a_session_inherits_what_it_does_not_say() {
-        let mut req = parse(
-            r#"{"payment_link":"plink_0123456789abcdefghijABCD","return_url":"https://shop.example/back","metadata":{"campaign":"winter"}}"#,
-            false,
-            Requester::SecretKey,
-        )
-        .expect("valid");
-        assert!(matches!(req.source, Source::Link(_)));
-        let order = req.inherit(&link());
-        assert_eq!(order.amount_total, Cents(2500));
-        assert_eq!(req.success_url.as_deref(), Some("https://shop.example/ok"));
-        assert_eq!(req.return_url.as_deref(), Some("https://shop.example/back"));
-        assert_eq!(req.description.as_deref(), Some("Poster"));
-        assert_eq!(req.metadata["campaign"], "winter");
-        assert_eq!(req.metadata["sku"], "P-1");
     }
 
     #[test]

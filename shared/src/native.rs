@@ -1,4 +1,4 @@
-//! Native-coin credits, found by balance (spec §4).
+//! Native-coin credits, found by balance.
 //!
 //! A plain ETH transfer leaves no log, and ETH sent by a contract leaves no transaction to
 //! the address either, so the watcher reads balances instead: Multicall3 `getEthBalance`

@@ -1,8 +1,22 @@
-//! Line items and discounts (spec §2, seed 000): exact cents, discounts in order.
+//! What a shopper pays for: an amount or line items, then discounts applied in order, all in
+//! exact cents.
 
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
+
+/// What the shopper pays for: an amount or line items, after the discounts. A session
+/// gets it from its request (ad-hoc mode) or from its payment link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub currency: String,
+    /// Before discounts: `amount`, or the sum of the lines.
+    pub amount_subtotal: Cents,
+    /// What the shopper pays: the subtotal after the discounts, in order.
+    pub amount_total: Cents,
+    pub line_items: Vec<LineItem>,
+    pub discounts: Vec<Discount>,
+}
 
 pub const MAX_QUANTITY: u32 = 10_000;
 pub const MAX_LINE_ITEMS: usize = 100;

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::api::ParamError;
-use crate::api::create::{object, optional_bool, optional_string, reject_unknown};
+use crate::params::{ParamError, object, optional_bool, optional_string, reject_unknown};
 use crate::ids::Entropy;
 use crate::session::EventType;
 use crate::time::Timestamp;

@@ -1,8 +1,13 @@
 //! Kasse's checkout widget. The loader (`www/kasse.js`) imports the wasm-bindgen glue and
 //! calls [`mount`] for each widget, inside a shadow root it owns.
 
+mod actions;
+mod api;
 mod app;
+mod components;
+mod hooks;
 mod model;
+mod screens;
 mod strings;
 mod wallet;
 

@@ -84,6 +84,24 @@ impl Screen {
     pub fn is_success(self) -> bool {
         matches!(self, Self::Paid | Self::PaidLate | Self::Overpaid)
     }
+
+    /// The widget's `data-kasse-screen` attribute, which pages and tests wait on.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Loading => "loading",
+            Self::Error => "error",
+            Self::Choose => "choose",
+            Self::Pay => "pay",
+            Self::Detected => "detected",
+            Self::Underpaid => "underpaid",
+            Self::Paid => "paid",
+            Self::PaidLate => "paid_late",
+            Self::Overpaid => "overpaid",
+            Self::Expired => "expired",
+            Self::Canceled => "canceled",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 impl Reducible for Model {
@@ -437,5 +455,24 @@ mod tests {
         assert_eq!(countdown(0), "00:00");
         assert_eq!(countdown(61), "01:01");
         assert_eq!(countdown(3600 + 5), "1:00:05");
+    }
+
+    #[test]
+    fn a_screen_that_shows_a_status_is_named_after_it() {
+        for status in [
+            Status::Detected,
+            Status::Underpaid,
+            Status::Paid,
+            Status::PaidLate,
+            Status::Overpaid,
+            Status::Expired,
+            Status::Canceled,
+            Status::Failed,
+        ] {
+            let model = loaded(status, 1000, 2000, 1000);
+            assert_eq!(model.screen().name(), status.as_str());
+        }
+        let names = [Screen::Loading, Screen::Error, Screen::Choose, Screen::Pay].map(Screen::name);
+        assert_eq!(names, ["loading", "error", "choose", "pay"]);
     }
 }

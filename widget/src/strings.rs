@@ -1,5 +1,7 @@
 //! Every string the shopper reads, in one place.
 
+use kasse_shared::error_code::ErrorCode;
+
 pub const WIDGET_LABEL: &str = "Crypto checkout";
 pub const LINKS_LABEL: &str = "Leave checkout";
 pub const LOADING: &str = "Loading checkout…";
@@ -20,6 +22,16 @@ pub const SELECT_UNAVAILABLE: &str =
     "That option is not available any more. Please choose another.";
 pub const SELECT_CLOSED: &str = "This checkout is closed.";
 pub const SELECT_FAILED: &str = "That did not work. Please try again.";
+
+/// Why the server refused a selection, in the shopper's words.
+pub fn select_refused(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::SelectionLocked => SELECT_LOCKED,
+        ErrorCode::OptionUnavailable => SELECT_UNAVAILABLE,
+        ErrorCode::SessionClosed => SELECT_CLOSED,
+        _ => SELECT_FAILED,
+    }
+}
 
 pub const PAY_TITLE: &str = "Scan to pay";
 pub const PAY_REST_TITLE: &str = "Scan to pay the rest";
@@ -66,3 +78,27 @@ pub const FAILED_BODY: &str = "It can no longer be paid. Please contact the shop
 
 pub const BACK_TO_SHOP: &str = "Back to shop";
 pub const CANCEL: &str = "Cancel";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_selection_says_why_when_the_shopper_can_act_on_it() {
+        assert_eq!(select_refused(ErrorCode::SelectionLocked), SELECT_LOCKED);
+        assert_eq!(
+            select_refused(ErrorCode::OptionUnavailable),
+            SELECT_UNAVAILABLE
+        );
+        assert_eq!(select_refused(ErrorCode::SessionClosed), SELECT_CLOSED);
+        for code in [
+            ErrorCode::RateLimited,
+            ErrorCode::SessionChanged,
+            ErrorCode::ParameterInvalid,
+            ErrorCode::InternalError,
+            ErrorCode::Unknown,
+        ] {
+            assert_eq!(select_refused(code), SELECT_FAILED, "{code}");
+        }
+    }
+}

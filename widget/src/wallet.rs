@@ -40,7 +40,7 @@ fn code_of(error: &JsValue) -> Option<i32> {
         .as_f64()
         .filter(|c| c.fract() == 0.0 && c.abs() < 1e6)
         .map(|c| {
-            #[allow(clippy::cast_possible_truncation, reason = "an integral error code")]
+            #[expect(clippy::cast_possible_truncation, reason = "an integral error code")]
             let code = c as i32;
             code
         })

@@ -3,10 +3,9 @@
 use std::sync::OnceLock;
 
 use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain};
-use worker::{D1Database, Env, KvStore};
+use worker::{D1Database, Env};
 
 pub const DB_BINDING: &str = "DB";
-pub const CACHE_BINDING: &str = "CACHE";
 pub const ASSETS_BINDING: &str = "ASSETS";
 
 /// The built-in catalogue, parsed once per isolate.
@@ -21,10 +20,6 @@ pub fn catalogue() -> &'static Catalogue {
 
 pub fn db(env: &Env) -> worker::Result<D1Database> {
     env.d1(DB_BINDING)
-}
-
-pub fn cache(env: &Env) -> worker::Result<KvStore> {
-    env.kv(CACHE_BINDING)
 }
 
 fn string(env: &Env, name: &str) -> Option<String> {
@@ -88,14 +83,14 @@ pub fn base_url(env: &Env, request_origin: Option<&str>) -> String {
 }
 
 /// The RPC client of a chain: its URL and `RPC_TIMEOUT_MS` (default 10 s).
-pub fn rpc(env: &Env, url: String) -> crate::rpc::Rpc {
+pub fn rpc(env: &Env, url: String) -> crate::chain::rpc::Rpc {
     let timeout = string(env, "RPC_TIMEOUT_MS")
         .and_then(|ms| ms.parse().ok())
         .map_or(
-            crate::rpc::DEFAULT_TIMEOUT,
+            crate::chain::rpc::DEFAULT_TIMEOUT,
             std::time::Duration::from_millis,
         );
-    crate::rpc::Rpc {
+    crate::chain::rpc::Rpc {
         url,
         timeout,
         sent: Default::default(),

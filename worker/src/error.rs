@@ -141,8 +141,8 @@ impl From<worker::Error> for ApiError {
     }
 }
 
-impl From<kasse_shared::api::ParamError> for ApiError {
-    fn from(e: kasse_shared::api::ParamError) -> Self {
+impl From<kasse_shared::params::ParamError> for ApiError {
+    fn from(e: kasse_shared::params::ParamError) -> Self {
         // A field the key may not send is a question of permission, not of syntax.
         let (status, kind) = if e.code == kasse_shared::api::create::PUBLISHABLE_RESTRICTED {
             (403, ErrorType::PermissionError)
@@ -170,10 +170,4 @@ pub fn chain_error(detail: impl std::fmt::Display) -> ApiError {
         "chain_unavailable",
         detail.to_string(),
     )
-}
-
-impl From<crate::rpc::RpcError> for ApiError {
-    fn from(e: crate::rpc::RpcError) -> Self {
-        chain_error(e)
-    }
 }

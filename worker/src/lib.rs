@@ -5,17 +5,19 @@
 //! [`store`] for every D1 access.
 
 mod auth;
+mod chain;
+mod checkout;
 mod config;
 mod cors;
 mod entropy;
 mod error;
+mod fetch;
 mod http;
 mod idempotency;
-mod native;
+mod outbox;
 mod routes;
-mod rpc;
 mod store;
-mod watcher;
+mod watch;
 mod webhooks;
 
 use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, event};
@@ -23,7 +25,7 @@ use worker::{Context, Env, Request, Response, ScheduleContext, ScheduledEvent, e
 #[event(fetch)]
 pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let response = routes::dispatch(req, &env).await;
-    let written = webhooks::take_written();
+    let written = outbox::take_written();
     if !written.is_empty() {
         ctx.wait_until(webhooks::send_soon(env, written));
     }
@@ -32,5 +34,5 @@ pub async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Respo
 
 #[event(scheduled)]
 pub async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    watcher::run(&env).await;
+    watch::run(&env).await;
 }

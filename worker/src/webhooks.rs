@@ -1,4 +1,4 @@
-//! Sends webhook deliveries (spec §6).
+//! Sends webhook deliveries, signed with the Standard Webhooks scheme.
 //!
 //! Deliveries are rows written with their event (the outbox). Two things send them:
 //! right after a request or run that wrote events (`send_soon`, inside `wait_until`: the
@@ -6,22 +6,19 @@
 //! and anything the first path missed). Both claim rows with a lease, so overlapping
 //! senders never make one attempt twice; each attempt is re-signed with the current time.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures_util::future::{Either, join_all, select};
+use futures_util::future::join_all;
 use kasse_shared::time::Timestamp;
 use kasse_shared::webhook::{
     self, ATTEMPT_TIMEOUT_SECS, RETRY_DELAYS_SECS, Response, Verdict, signature_header,
 };
-use worker::{
-    AbortController, Date, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
-    RequestRedirect,
-};
+use worker::{Date, Delay, Env, Headers, Method, Request, RequestInit, RequestRedirect};
 
 use crate::entropy;
 use crate::error::ApiResult;
+use crate::fetch::{FetchError, fetch_with_timeout};
 use crate::store::{AttemptRecord, Claimed, Scope, Store};
 
 /// How long a claim holds its deliveries: well past the longest pass (5 × 10 s).
@@ -46,26 +43,6 @@ const UNREACHABLE_BACKOFF_SECS: u64 = 60;
 /// Longest error text kept with an attempt.
 const ERROR_MAX: usize = 300;
 
-thread_local! {
-    /// Sessions whose events were written since the last `take_written`: what a finished
-    /// request should send right away. Any sender may take them; the leases make that safe.
-    static WRITTEN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Called by the store after a batch with events committed.
-pub fn note_written(session_id: &str) {
-    WRITTEN.with(|w| {
-        let mut w = w.borrow_mut();
-        if !w.iter().any(|s| s == session_id) {
-            w.push(session_id.to_owned());
-        }
-    });
-}
-
-pub fn take_written() -> Vec<String> {
-    WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
-}
-
 /// What one sender did, for logs, the health report and the bench.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
 pub struct Report {
@@ -88,7 +65,7 @@ pub async fn send_soon(env: Env, sessions: Vec<String>) {
 
 /// The cron's share: every due delivery, within a bounded number of passes.
 pub async fn send_due(env: &Env) -> Report {
-    take_written();
+    crate::outbox::take_written();
     match send(env, &Scope::Due, CRON_PASSES, Some(CRON_BUDGET_MS)).await {
         Ok(report) => report,
         Err(e) => {
@@ -276,17 +253,10 @@ async fn attempt(claimed: &Claimed, now: Timestamp) -> Response {
         Ok(r) => r,
         Err(e) => return Response::Transport(format!("request not sent: {e}")),
     };
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let sent = Box::pin(fetch.send_with_signal(&signal));
     let timeout = Duration::from_secs(ATTEMPT_TIMEOUT_SECS);
-    match select(sent, Box::pin(Delay::from(timeout))).await {
-        Either::Left((Ok(response), _)) => Response::Status(response.status_code()),
-        Either::Left((Err(e), _)) => Response::Transport(format!("no response: {e}")),
-        Either::Right(((), _)) => {
-            controller.abort();
-            Response::TimedOut
-        }
+    match fetch_with_timeout(request, timeout).await {
+        Ok(response) => Response::Status(response.status_code()),
+        Err(FetchError::Failed(e)) => Response::Transport(format!("no response: {e}")),
+        Err(FetchError::TimedOut) => Response::TimedOut,
     }
 }

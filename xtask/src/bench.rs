@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, U256};
-use kasse_shared::money::Cents;
-use kasse_shared::session::{Quote, Session, Status, evaluate};
+use kasse_shared::account::Settings;
+use kasse_shared::api::create::{self, Requester};
+use kasse_shared::session::open::Source;
+use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue};
+use kasse_shared::session::open::{Opening, open};
+use kasse_shared::session::{Quote, Session, evaluate};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 
@@ -291,7 +295,7 @@ fn core_time(n: u64) -> Result<(Duration, Duration)> {
     // Just past every session's expiry: each one really moves (pending → expired).
     let now = Timestamp(1_800_001_801);
     let docs: Vec<String> = (0..n)
-        .map(|i| serde_json::to_string(&session(i)).map_err(|e| e.to_string()))
+        .map(|i| session(i).and_then(|s| serde_json::to_string(&s).map_err(|e| e.to_string())))
         .collect::<Result<_>>()?;
     let heads = BTreeMap::from([(31337, 1_000)]);
     let (mut decode, mut core) = (Duration::MAX, Duration::MAX);
@@ -317,7 +321,10 @@ fn core_time(n: u64) -> Result<(Duration, Duration)> {
     Ok((decode, core))
 }
 
-fn session(i: u64) -> Session {
+/// The session a typical create request opens: 49.99 USD with a success URL, the shopper's
+/// email, a description and metadata, offering USDC, USDT and ETH on the local chain.
+fn session(i: u64) -> Result<Session> {
+    const REQUEST: &str = r#"{"amount":{"value":"49.99","currency":"USD"},"success_url":"https://shop.example/ok","customer_email":"shopper@example.com","description":"Order 1001","metadata":{"order":"1001"}}"#;
     let t0 = Timestamp(1_800_000_000);
     let quote = |token: &str, contract: Option<Address>, decimals: u8, amount: u64| Quote {
         chain_id: 31337,
@@ -330,51 +337,29 @@ fn session(i: u64) -> Session {
         quoted_at: t0,
         confirmations_required: 2,
     };
-    Session {
+    let request = create::parse(REQUEST, false, Requester::SecretKey).map_err(|e| e.message)?;
+    let Source::AdHoc(order) = request.source.clone() else {
+        return Err("the bench request is ad hoc".into());
+    };
+    let opening = Opening {
         id: format!("cs_test_bench{i:019}"),
+        secret: "x".repeat(24),
         account_id: "acct_bench".into(),
         livemode: false,
-        payment_link: None,
-        status: Status::Pending,
-        version: 1,
-        currency: "USD".into(),
-        amount_subtotal: Cents(4999),
-        amount_total: Cents(4999),
-        line_items: Vec::new(),
-        discounts: Vec::new(),
-        options: vec![
+        settings: &Settings::default(),
+        request,
+        order,
+        stablecoins: vec![
             quote("USDC", Some(Address::repeat_byte(1)), 6, 49_990_000),
             quote("USDT", Some(Address::repeat_byte(2)), 6, 49_990_000),
-            quote("ETH", None, 18, 16_663_333_333_333_334),
         ],
-        selected: None,
+        natives: vec![quote("ETH", None, 18, 16_663_333_333_333_334)],
         address: Address::from_word(U256::from(i).into()),
         derivation_index: 0,
-        client_secret: format!("cs_test_bench{i:019}_secret_xxxxxxxxxxxxxxxxxxxxxxxx"),
-        tolerance_bps: 0,
-        native_quote_secs: 1800,
-        quote_locked_at: None,
-        amount_received: U256::ZERO,
-        amount_pending: U256::ZERO,
-        amount_excess: U256::ZERO,
-        tx_hash: None,
-        paid_at: None,
-        expires_at: t0.plus_secs(1_800),
-        late_until: t0.plus_secs(88_200),
-        canceled_at: None,
-        success_url: Some("https://shop.example/ok".into()),
-        cancel_url: None,
-        return_url: None,
-        customer_email: Some("shopper@example.com".into()),
-        customer_id: None,
-        description: Some("Order 1001".into()),
-        metadata: BTreeMap::from([("order".into(), "1001".into())]),
-        created_at: t0,
-        updated_at: t0,
-        accessed_at: None,
-        used_at: None,
-        noticed: Default::default(),
-    }
+        now: t0,
+    };
+    let catalogue = Catalogue::parse(BUILTIN_JSON).map_err(|e| e.to_string())?;
+    open(&catalogue, opening).map_err(|e| e.to_string())
 }
 
 /// `cargo xtask bench widget`: size, navigation to QR, Lighthouse (`xtask/bench-widget.mjs`).

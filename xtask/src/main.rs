@@ -4,6 +4,7 @@ mod bench;
 mod build;
 mod setup;
 mod stack;
+// TIDY-PENDING #[cfg(test)] mod tidy;
 mod test;
 mod util;
 

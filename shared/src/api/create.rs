@@ -1,48 +1,16 @@
 //! `POST /v1/checkout_sessions` parameters.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
-use super::{ParamError, lines};
-use crate::money::{AmountError, Cents, MAX_TOTAL, MIN_TOTAL};
-use crate::order::{self, Discount, LineItem, TotalError};
-
-/// What the shopper pays for: an amount or line items, after the discounts. A session
-/// gets it from its request (ad-hoc mode) or from its payment link.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Order {
-    pub currency: String,
-    /// Before discounts: `amount`, or the sum of the lines.
-    pub amount_subtotal: Cents,
-    /// What the shopper pays: the subtotal after the discounts, in order.
-    pub amount_total: Cents,
-    pub line_items: Vec<LineItem>,
-    pub discounts: Vec<Discount>,
-}
-
-/// Where a session's order comes from (seed 002's two modes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    AdHoc(Order),
-    /// `payment_link: "plink_…"`: amount, items and URLs are the link's.
-    Link(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreateSession {
-    pub source: Source,
-    /// `chain_id` + `token`: the payment option fixed at creation.
-    pub option: Option<(u64, String)>,
-    pub success_url: Option<String>,
-    pub cancel_url: Option<String>,
-    pub return_url: Option<String>,
-    pub customer_email: Option<String>,
-    pub customer_id: Option<String>,
-    pub description: Option<String>,
-    pub metadata: BTreeMap<String, String>,
-    pub expires_in: Option<u64>,
-}
+use super::lines;
+use crate::params::{
+    ParamError, decimal, object, optional_string, optional_url, parse_metadata, reject_unknown,
+    whole_number,
+};
+use super::select::parse_option;
+use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
+use crate::session::open::{CreateSession, Source};
+use crate::order::{self, Order, TotalError};
 
 const FIELDS: &[&str] = &[
     "payment_link",
@@ -66,35 +34,6 @@ const FIELDS: &[&str] = &[
 pub const MIN_EXPIRES_IN: u64 = 300;
 pub const MAX_EXPIRES_IN: u64 = 86_400;
 
-/// Parses a JSON object body into an object map, or says exactly what is wrong with it.
-pub fn object(body: &str) -> Result<Map<String, Value>, ParamError> {
-    if body.trim().is_empty() {
-        return Err(ParamError::invalid_json(
-            "The request body is empty; send a JSON object.",
-        ));
-    }
-    match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ParamError::invalid_json(
-            "The request body must be a JSON object.",
-        )),
-        Err(e) => Err(ParamError::invalid_json(format!(
-            "The request body is not valid JSON: {e}."
-        ))),
-    }
-}
-
-pub fn reject_unknown(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), ParamError> {
-    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(unknown) => Err(ParamError::new(
-            "parameter_unknown",
-            unknown,
-            format!("Received unknown parameter: {unknown}."),
-        )),
-        None => Ok(()),
-    }
-}
-
 /// What a publishable key may send: the link and the shopper's email, nothing else.
 const PUBLISHABLE_FIELDS: &[&str] = &["payment_link", "customer_email"];
 
@@ -102,7 +41,7 @@ const PUBLISHABLE_FIELDS: &[&str] = &["payment_link", "customer_email"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requester {
     SecretKey,
-    /// May only start a session from a payment link (spec §2).
+    /// May only start a session from a payment link, never an ad-hoc order.
     PublishableKey,
 }
 
@@ -202,7 +141,7 @@ fn parse_map(
 
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(crate::api::whole_number(v).filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
+        Some(v) => Some(whole_number(v).filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
             ParamError::new(
                 "parameter_invalid",
                 "expires_in",
@@ -329,52 +268,6 @@ fn link_id(value: &Value) -> Result<String, ParamError> {
     }
 }
 
-/// `chain_id` + `token` (both or neither); the token upper-cased.
-fn parse_option(map: &Map<String, Value>) -> Result<Option<(u64, String)>, ParamError> {
-    let chain_id = match map.get("chain_id") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(
-            crate::api::whole_number(v)
-                .filter(|id| *id > 0)
-                .ok_or_else(|| {
-                    ParamError::new(
-                        "parameter_invalid",
-                        "chain_id",
-                        "chain_id must be a positive integer, e.g. 8453.",
-                    )
-                })?,
-        ),
-    };
-    let token = optional_string(map, "token", 16)?;
-    match (chain_id, token) {
-        (Some(c), Some(t)) => Ok(Some((c, t.to_ascii_uppercase()))),
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(ParamError::new(
-            "parameter_missing",
-            "token",
-            "chain_id needs token as well.",
-        )),
-        (None, Some(_)) => Err(ParamError::new(
-            "parameter_missing",
-            "chain_id",
-            "token needs chain_id as well.",
-        )),
-    }
-}
-
-/// The body of a shopper's selection: `{"chain_id": 8453, "token": "USDC"}`.
-pub fn parse_select(body: &str) -> Result<(u64, String), ParamError> {
-    let map = object(body)?;
-    reject_unknown(&map, &["chain_id", "token"])?;
-    parse_option(&map)?.ok_or_else(|| {
-        ParamError::new(
-            "parameter_missing",
-            "chain_id",
-            "chain_id and token are required, e.g. {\"chain_id\": 8453, \"token\": \"USDC\"}.",
-        )
-    })
-}
-
 fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
     let Some(value) = value else {
         return Err(ParamError::new(
@@ -434,195 +327,12 @@ fn parse_currency(value: Option<&Value>, param: &str) -> Result<String, ParamErr
     }
 }
 
-/// A fiat amount as a decimal string (`"49.99"`): never a JSON number, at most 2 decimals.
-pub(super) fn decimal(
-    value: Option<&Value>,
-    param: &str,
-    example: &str,
-) -> Result<Cents, ParamError> {
-    match value {
-        None | Some(Value::Null) => Err(ParamError::new(
-            "parameter_missing",
-            param,
-            format!("{param} is required, e.g. \"{example}\"."),
-        )),
-        Some(Value::Number(n)) => Err(ParamError::new(
-            "amount_not_string",
-            param,
-            format!(
-                "{param} must be a decimal string such as \"{n}\", not a JSON number: numbers lose precision."
-            ),
-        )),
-        Some(Value::String(s)) => Cents::parse(s).map_err(|e| {
-            let message = match e {
-                AmountError::Malformed => format!(
-                    "{param} must be a plain decimal string such as \"{example}\"; got \"{s}\"."
-                ),
-                AmountError::TooManyDecimals => {
-                    format!("{param} has more than 2 decimals: \"{s}\".")
-                }
-                AmountError::TooLarge => format!("{param} is too large: \"{s}\"."),
-            };
-            ParamError::new("amount_invalid", param, message)
-        }),
-        Some(_) => Err(ParamError::new(
-            "amount_invalid",
-            param,
-            format!("{param} must be a decimal string such as \"{example}\"."),
-        )),
-    }
-}
-
-pub(crate) fn optional_string(
-    map: &Map<String, Value>,
-    key: &str,
-    max: usize,
-) -> Result<Option<String>, ParamError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.is_empty() => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must not be empty; omit it instead."),
-        )),
-        Some(Value::String(s)) if s.chars().count() > max => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must be at most {max} characters."),
-        )),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must be a string."),
-        )),
-    }
-}
-
-/// A boolean parameter. `null` is not one: the OpenAPI document says `boolean`.
-pub(crate) fn optional_bool(
-    map: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<bool>, ParamError> {
-    match map.get(key) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ParamError::new(
-            "parameter_invalid",
-            key,
-            format!("{key} must be true or false."),
-        )),
-    }
-}
-
-pub(crate) fn optional_url(
-    map: &Map<String, Value>,
-    key: &str,
-    livemode: bool,
-) -> Result<Option<String>, ParamError> {
-    let Some(url) = optional_string(map, key, 2048)? else {
-        return Ok(None);
-    };
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://").filter(|_| !livemode));
-    let host_ok = rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && !host.contains(char::is_whitespace)
-    });
-    if !host_ok || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        let scheme = if livemode {
-            "an https URL (live mode)"
-        } else {
-            "an http(s) URL"
-        };
-        return Err(ParamError::new(
-            "url_invalid",
-            key,
-            format!("{key} must be {scheme} with a host."),
-        ));
-    }
-    Ok(Some(url))
-}
-
-pub const METADATA_MAX_KEYS: usize = 50;
-pub const METADATA_MAX_KEY: usize = 40;
-pub const METADATA_MAX_VALUE: usize = 500;
-
-pub fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ParamError> {
-    let map = match value {
-        None | Some(Value::Null) => return Ok(BTreeMap::new()),
-        Some(Value::Object(map)) => map,
-        Some(_) => {
-            return Err(ParamError::new(
-                "parameter_invalid",
-                "metadata",
-                "metadata must be an object of string values.",
-            ));
-        }
-    };
-    if map.len() > METADATA_MAX_KEYS {
-        return Err(ParamError::new(
-            "metadata_invalid",
-            "metadata",
-            format!("metadata may have at most {METADATA_MAX_KEYS} keys."),
-        ));
-    }
-    let mut out = BTreeMap::new();
-    for (k, v) in map {
-        let param = format!("metadata[{k}]");
-        if k.is_empty() || k.chars().count() > METADATA_MAX_KEY {
-            return Err(ParamError::new(
-                "metadata_invalid",
-                &param,
-                format!("metadata keys must be 1–{METADATA_MAX_KEY} characters."),
-            ));
-        }
-        let Value::String(s) = v else {
-            return Err(ParamError::new(
-                "metadata_invalid",
-                &param,
-                "metadata values must be strings.",
-            ));
-        };
-        if s.chars().count() > METADATA_MAX_VALUE {
-            return Err(ParamError::new(
-                "metadata_invalid",
-                &param,
-                format!("metadata values must be at most {METADATA_MAX_VALUE} characters."),
-            ));
-        }
-        out.insert(k.clone(), s.clone());
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn err(body: &str) -> ParamError {
         parse(body, false, Requester::SecretKey).expect_err("should be refused")
-    }
-
-    #[test]
-    fn select_bodies() {
-        assert_eq!(
-            parse_select(r#"{"chain_id":31337,"token":"eth"}"#),
-            Ok((31337, "ETH".into()))
-        );
-        for (body, param) in [
-            ("{}", "chain_id"),
-            (r#"{"chain_id":1}"#, "token"),
-            (r#"{"chain_id":"1","token":"USDC"}"#, "chain_id"),
-            (r#"{"chain_id":1,"token":"USDC","x":1}"#, "x"),
-        ] {
-            assert_eq!(
-                parse_select(body).err().and_then(|e| e.param).as_deref(),
-                Some(param),
-                "{body}"
-            );
-        }
     }
 
     #[test]
@@ -770,21 +480,6 @@ mod tests {
     }
 
     #[test]
-    fn metadata_limits() {
-        let many: Map<String, Value> = (0..51)
-            .map(|i| (format!("k{i}"), Value::from("v")))
-            .collect();
-        assert_eq!(
-            parse_metadata(Some(&Value::Object(many))).map_err(|e| e.code),
-            Err("metadata_invalid")
-        );
-        let long_key = serde_json::json!({ "k".repeat(41): "v" });
-        assert!(parse_metadata(Some(&long_key)).is_err());
-        let long_value = serde_json::json!({ "k": "v".repeat(501) });
-        assert!(parse_metadata(Some(&long_value)).is_err());
-    }
-
-    #[test]
     fn link_mode_takes_the_order_from_the_link() {
         let link = "plink_0123456789abcdefghijABCD";
         let ok = parse(
@@ -838,13 +533,6 @@ mod tests {
 
     #[test]
     fn integers_may_be_written_as_floats_with_no_fraction() {
-        use crate::api::whole_number;
-        let n = |text: &str| whole_number(&serde_json::from_str(text).expect("json"));
-        assert_eq!(n("31337"), Some(31337));
-        assert_eq!(n("31337.0"), Some(31337));
-        for refused in ["1.5", "-1", "-1.0", "1e-3", "\"7\"", "9007199254740993.0"] {
-            assert_eq!(n(refused), None, "{refused}");
-        }
         let ok = parse(
             r#"{"amount":{"value":"1","currency":"USD"},"chain_id":31337.0,"token":"USDC","expires_in":600.0}"#,
             false,
@@ -852,5 +540,24 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(ok.option, Some((31337, "USDC".into())));
+        assert_eq!(ok.expires_in, Some(600));
+    }
+
+    #[test]
+    fn a_session_inherits_what_it_does_not_say() {
+        let mut req = parse(
+            r#"{"payment_link":"plink_0123456789abcdefghijABCD","return_url":"https://shop.example/back","metadata":{"campaign":"winter"}}"#,
+            false,
+            Requester::SecretKey,
+        )
+        .expect("valid");
+        assert!(matches!(req.source, Source::Link(_)));
+        let order = req.inherit(&crate::link::tests::link());
+        assert_eq!(order.amount_total, Cents(2500));
+        assert_eq!(req.success_url.as_deref(), Some("https://shop.example/ok"));
+        assert_eq!(req.return_url.as_deref(), Some("https://shop.example/back"));
+        assert_eq!(req.description.as_deref(), Some("Poster"));
+        assert_eq!(req.metadata["campaign"], "winter");
+        assert_eq!(req.metadata["sku"], "P-1");
     }
 }

@@ -1,8 +1,7 @@
 //! `POST /v1/admin/demo` parameters: the payment link the demo shop sells and the
 //! publishable key it starts sessions with.
 
-use super::ParamError;
-use super::create::{object, optional_string, reject_unknown};
+use crate::params::{ParamError, object, optional_string, reject_unknown};
 use crate::account::KeyKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

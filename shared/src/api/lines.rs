@@ -1,9 +1,8 @@
-//! `line_items` and `discounts` of a create request (spec §2).
+//! `line_items` and `discounts` of a create request or a payment link.
 
 use serde_json::{Map, Value};
 
-use super::ParamError;
-use super::create::decimal;
+use crate::params::{ParamError, decimal, whole_number};
 use crate::money::Cents;
 use crate::order::{LineItem, MAX_DISCOUNTS, MAX_LINE_ITEMS, MAX_QUANTITY, Off, Percent};
 
@@ -80,7 +79,7 @@ pub fn parse_line_items(value: &Value) -> Result<Vec<LineItem>, ParamError> {
             let quantity_param = format!("{param}.quantity");
             let quantity = match map.get("quantity") {
                 None | Some(Value::Null) => 1,
-                Some(q) => crate::api::whole_number(q)
+                Some(q) => whole_number(q)
                     .and_then(|q| u32::try_from(q).ok())
                     .filter(|q| (1..=MAX_QUANTITY).contains(q))
                     .ok_or_else(|| {

@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::ParamError;
-use super::create::{
-    METADATA_MAX_KEYS, ORDER_FIELDS, Order, object, optional_bool, optional_string, optional_url,
-    parse_metadata, parse_order, reject_unknown,
+use super::create::{ORDER_FIELDS, parse_order};
+use crate::params::{
+    METADATA_MAX_KEYS, ParamError, object, optional_bool, optional_string, optional_url,
+    parse_metadata, reject_unknown,
 };
 use crate::link::PaymentLink;
+use crate::order::Order;
 use crate::time::Timestamp;
 
 /// A new link, before it has an id.

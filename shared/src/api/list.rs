@@ -1,6 +1,7 @@
-//! List parameters (spec §7): `limit`, `starting_after`, `ending_before` and filters.
+//! List parameters every list shares (`limit`, `starting_after`, `ending_before`) and the
+//! session list's filters.
 
-use super::ParamError;
+use crate::params::ParamError;
 use crate::status::Status;
 use crate::time::Timestamp;
 
@@ -45,7 +46,7 @@ impl Cursor {
 /// `GET /v1/checkout_sessions` filters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionFilter {
-    /// The fine statuses to keep; a coarse status of seed 000 stands for several.
+    /// The statuses to keep; a coarse status (`open`, `completed`) stands for several.
     pub statuses: Option<Vec<Status>>,
     pub payment_link: Option<String>,
     pub created_gte: Option<Timestamp>,
@@ -54,7 +55,8 @@ pub struct SessionFilter {
     pub funded: Option<bool>,
 }
 
-/// `status` as a list filter: a fine status (spec §3) or seed 000's coarse one.
+/// `status` as a list filter: one status of the lifecycle, or a coarse one: `open` (not yet
+/// paid, still payable) or `completed` (paid, on time, late or over).
 pub fn statuses(value: &str) -> Option<Vec<Status>> {
     use Status::*;
     Some(match value {

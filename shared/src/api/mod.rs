@@ -6,6 +6,7 @@ pub mod demo;
 pub mod lines;
 pub mod links;
 pub mod list;
+pub mod select;
 pub mod view;
 
 /// The fingerprint of a request for `Idempotency-Key`: SHA-256 over the caller's kind
@@ -46,48 +47,6 @@ mod fingerprint_tests {
             fingerprint("secret", "POST", "/v1/a", b"\nb"),
             fingerprint("secret", "POST", "/v1/a\n", b"b"),
         );
-    }
-}
-
-/// A count, id or duration given as a JSON number. JSON Schema (and so OpenAPI clients)
-/// count `2.0` as the integer 2, so it is read as one; fractions and negatives are not.
-/// Never used for money, which is always a decimal string.
-pub fn whole_number(value: &serde_json::Value) -> Option<u64> {
-    let number = value.as_number()?;
-    if let Some(n) = number.as_u64() {
-        return Some(n);
-    }
-    // A float prints as `2.0`; anything with a fraction, a sign or an exponent is refused.
-    let text = number.to_string();
-    text.strip_suffix(".0")?
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n < 1 << 53)
-}
-
-/// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamError {
-    pub code: &'static str,
-    pub message: String,
-    pub param: Option<String>,
-}
-
-impl ParamError {
-    pub fn new(code: &'static str, param: &str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            param: Some(param.to_owned()),
-        }
-    }
-
-    pub fn invalid_json(message: impl Into<String>) -> Self {
-        Self {
-            code: "invalid_json",
-            message: message.into(),
-            param: None,
-        }
     }
 }
 

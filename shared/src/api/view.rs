@@ -9,7 +9,7 @@ use crate::catalogue::Catalogue;
 use crate::eip681::payment_uri;
 use crate::money::format_units;
 use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
-pub use crate::shopper::{
+use crate::shopper::{
     Branding, Confirmations, PaymentAmount, ShopperOption, ShopperView, WalletTransaction,
 };
 use crate::time::Timestamp;

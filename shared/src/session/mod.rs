@@ -1,4 +1,5 @@
-//! The checkout session and its state machine (spec §3).
+//! The checkout session and its state machine: pending until paid, expired, canceled or
+//! failed, with late, under- and over-payments on the way.
 //!
 //! [`evaluate`] is the whole lifecycle as one pure function:
 //! `(session, payments, heads, now) → Option<(session', events)>`. The worker loads the
@@ -200,10 +201,10 @@ impl Session {
         self.options.iter().find(|q| q.same_option(chain_id, token))
     }
 
-    /// Whether a transfer of `amount` of `token` on `chain_id` counts (spec §3, "Which
-    /// option counts"): it pays the selected option, or before a selection any offered
-    /// one, and is at least `min` (the token's dust threshold; by default one cent's
-    /// worth at the option's quote, which is how native dust is judged).
+    /// Whether a transfer of `amount` of `token` on `chain_id` counts: it pays the selected
+    /// option, or before a selection any offered one, and is at least `min` (the token's
+    /// dust threshold; by default one cent's worth at the option's quote, which is how
+    /// native dust is judged).
     /// A transfer mined after `late_until` never counts: the session stopped taking
     /// payments then, whatever its status.
     pub fn counts(&self, transfer: &Transfer<'_>, min: Option<U256>) -> bool {
@@ -241,8 +242,6 @@ pub struct Transfer<'a> {
     pub amount: U256,
     pub block_time: Timestamp,
 }
-
-impl Session {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -608,10 +607,11 @@ fn event_for(from: Status, to: Status) -> EventType {
 }
 
 mod cancel;
+pub mod open;
 mod reorg;
 pub mod select;
 pub use cancel::{CancelError, cancel};
-pub use reorg::reconcile;
+pub use reorg::{Revision, deep_reorg, reconcile, revise};
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -1,6 +1,11 @@
 //! The lifecycle, row by row.
 
+use super::open::{Opening, open};
 use super::*;
+use crate::account::Settings;
+use crate::api::create::{Requester, parse};
+use crate::session::open::Source;
+use crate::catalogue::{BUILTIN_JSON, Catalogue};
 
 pub(super) const T0: Timestamp = Timestamp(1_800_000_000);
 const EXPIRES: Timestamp = Timestamp(1_800_001_800); // T0 + 30 min
@@ -28,48 +33,46 @@ pub(super) fn usdt(amount: u64) -> Quote {
     }
 }
 
-pub(crate) fn session(selected: bool) -> Session {
-    Session {
+/// A 49.99 USD ad-hoc request and what the worker would read for it on the local chain
+/// (its USDC and USDT quoted at [`T0`], no native coin), opened with `settings`.
+pub(crate) fn opening(settings: &Settings, stablecoins: Vec<Quote>) -> Opening<'_> {
+    let request = parse(
+        r#"{"amount":{"value":"49.99","currency":"USD"}}"#,
+        false,
+        Requester::SecretKey,
+    )
+    .expect("a valid request");
+    let Source::AdHoc(order) = request.source.clone() else {
+        unreachable!("an ad-hoc request")
+    };
+    Opening {
         id: "cs_test_000000000000000000000001".into(),
+        secret: "0123456789abcdefghijklmn".into(),
         account_id: "acct_1".into(),
         livemode: false,
-        payment_link: None,
-        status: Status::Pending,
-        version: 1,
-        currency: "USD".into(),
-        amount_subtotal: Cents(4999),
-        amount_total: Cents(4999),
-        line_items: Vec::new(),
-        discounts: Vec::new(),
-        options: vec![usdc(49_990_000), usdt(49_990_000)],
-        selected: selected.then(|| usdc(49_990_000)),
+        settings,
+        request,
+        order,
+        stablecoins,
+        natives: Vec::new(),
         address: Address::repeat_byte(0xaa),
         derivation_index: 0,
-        client_secret: "secret".into(),
-        tolerance_bps: 0,
-        native_quote_secs: 1800,
-        quote_locked_at: None,
-        amount_received: U256::ZERO,
-        amount_pending: U256::ZERO,
-        amount_excess: U256::ZERO,
-        tx_hash: None,
-        paid_at: None,
-        expires_at: EXPIRES,
-        late_until: LATE,
-        canceled_at: None,
-        success_url: None,
-        cancel_url: None,
-        return_url: None,
-        customer_email: None,
-        customer_id: None,
-        description: None,
-        metadata: BTreeMap::new(),
-        created_at: T0,
-        updated_at: T0,
-        accessed_at: None,
-        used_at: None,
-        noticed: Default::default(),
+        now: T0,
     }
+}
+
+pub(crate) fn catalogue() -> Catalogue {
+    Catalogue::parse(BUILTIN_JSON).expect("the built-in catalogue")
+}
+
+/// A pending session offering USDC and USDT; with `selected`, the shopper chose USDC (both
+/// stay offered, as after a selection).
+pub(crate) fn session(selected: bool) -> Session {
+    let settings = Settings::default();
+    let options = vec![usdc(49_990_000), usdt(49_990_000)];
+    let mut session = open(&catalogue(), opening(&settings, options)).expect("opens");
+    session.selected = selected.then(|| usdc(49_990_000));
+    session
 }
 
 fn pay(token: &str, amount: u64, block: u64, time: Timestamp) -> Payment {

@@ -1,13 +1,12 @@
 //! `/v1/account` (settings) and `/v1/api_keys` (secret key of the account).
 
 use kasse_shared::account::{KeyKind, Settings, parse_update};
-use kasse_shared::api::ParamError;
-use kasse_shared::api::create::{object, reject_unknown};
+use kasse_shared::params::{ParamError, object, reject_unknown};
 use kasse_shared::time::Timestamp;
 use serde_json::{Map, Value, json};
 use worker::{Date, Env, Request, Response};
 
-use super::admin::{checked_xpub, first_keys, new_key, xpub_immutable};
+use super::admin::{account_written, checked_xpub, first_keys, new_key, xpub_immutable};
 use crate::auth::{Caller, secret_caller};
 use crate::config;
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -97,7 +96,7 @@ pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
         Some(x) => first_keys(x.livemode, &mut shown),
         None => Vec::new(),
     };
-    store
+    let write = store
         .update_account(
             &caller.account_id,
             caller.livemode,
@@ -106,11 +105,8 @@ pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
             &keys,
             &now(),
         )
-        .await
-        .map_err(|e| match e.code {
-            "xpub_immutable" | "xpub_in_use" => e.with_param(param),
-            _ => e,
-        })?;
+        .await?;
+    account_written(write, Some(param))?;
     let mut object = account_object(&store, &caller).await?;
     if !shown.is_empty()
         && let Value::Object(map) = &mut object

@@ -3,8 +3,7 @@
 //! mode's xpub on an existing account and issues that mode's first keys.
 
 use kasse_shared::account::{KeyKind, Settings, key_hash, redact};
-use kasse_shared::api::ParamError;
-use kasse_shared::api::create::{object, reject_unknown};
+use kasse_shared::params::{ParamError, object, reject_unknown};
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::time::Timestamp;
 use serde_json::{Map, Value, json};
@@ -14,7 +13,7 @@ use crate::auth::require_admin;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, json_response};
-use crate::store::{NewKey, NewXpub, Store};
+use crate::store::{AccountWrite, NewKey, NewXpub, Store};
 
 fn xpub_param(
     map: &Map<String, Value>,
@@ -52,6 +51,28 @@ pub(crate) fn xpub_immutable(param: &str) -> ApiError {
         "This mode's xpub is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet.",
     )
     .with_param(param)
+}
+
+/// The answer to an account write the store refused for an xpub; `param` names the
+/// request's xpub parameter where there is one.
+pub(crate) fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()> {
+    let error = match write {
+        AccountWrite::Written => return Ok(()),
+        AccountWrite::XpubInUse => ApiError::invalid(
+            "xpub_in_use",
+            "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
+        ),
+        AccountWrite::XpubSet => ApiError::new(
+            409,
+            ErrorType::InvalidRequestError,
+            "xpub_immutable",
+            "This mode already has an xpub; xpubs cannot be changed.",
+        ),
+    };
+    Err(match param {
+        Some(param) => error.with_param(param),
+        None => error,
+    })
 }
 
 /// A secret and a publishable key for `livemode`: the rows to store (hashes only) and
@@ -131,9 +152,10 @@ pub async fn create_account(mut req: Request, env: &Env) -> ApiResult<Response> 
     }
     let xpubs: Vec<NewXpub> = test.into_iter().chain(live).collect();
     let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
-    Store::new(env)?
+    let write = Store::new(env)?
         .create_account(&account_id, &settings, &xpubs, &keys, &now)
         .await?;
+    account_written(write, None)?;
     Ok(json_response(
         200,
         &json!({
@@ -195,13 +217,8 @@ pub async fn add_xpub(mut req: Request, env: &Env, account_id: &str) -> ApiResul
     let mut shown = Map::new();
     let keys = first_keys(livemode, &mut shown);
     let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
-    store
-        .add_xpub(account_id, &xpub, &keys, &now)
-        .await
-        .map_err(|e| match e.code {
-            "xpub_immutable" | "xpub_in_use" => e.with_param("xpub"),
-            _ => e,
-        })?;
+    let write = store.add_xpub(account_id, &xpub, &keys, &now).await?;
+    account_written(write, Some("xpub"))?;
     Ok(json_response(
         200,
         &json!({

@@ -121,7 +121,7 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
             now(),
         )
         .await?;
-    crate::webhooks::note_written(&session_id);
+    crate::outbox::note_written(&session_id);
     Ok(json_response(
         202,
         &json!({"object": "event_redelivery", "event": id, "endpoint": endpoint}),

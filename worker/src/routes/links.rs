@@ -1,7 +1,8 @@
 //! Payment links: `/v1/payment_links` (secret key), the publishable-key start
 //! `POST /v1/public/payment_links/{id}/sessions`, and the public page `/l/{id}`.
 
-use kasse_shared::api::create::{self, CreateSession};
+use kasse_shared::api::create;
+use kasse_shared::session::open::CreateSession;
 use kasse_shared::api::links::{self as parse, NewLink};
 use kasse_shared::api::list;
 use kasse_shared::ids::is_id;
@@ -384,9 +385,9 @@ pub async fn page_start(req: Request, env: &Env, id: &str) -> ApiResult<Response
 
 /// The markup of the public pages: escaped text in one small template.
 mod page {
-    use kasse_shared::api::view::Branding;
     use kasse_shared::link::PaymentLink;
     use kasse_shared::money::Cents;
+    use kasse_shared::shopper::Branding;
 
     pub fn escape(text: &str) -> String {
         let mut out = String::with_capacity(text.len());

@@ -2,22 +2,26 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use kasse_shared::account::{KeyKind, Settings};
-use kasse_shared::api::ParamError;
-use kasse_shared::api::create::{CreateSession, Order, Requester, Source};
+use kasse_shared::api::create;
+use kasse_shared::api::create::Requester;
+use kasse_shared::session::open::{CreateSession, Source};
 use kasse_shared::api::list;
+use kasse_shared::params::{ParamError, object, reject_unknown};
+use kasse_shared::api::select::parse_select;
 use kasse_shared::api::view::{Audience, checkout_url, session_object, shopper_view};
-use kasse_shared::api::{EventData, EventObject, create};
-use kasse_shared::catalogue::{Catalogue, Chain};
+use kasse_shared::catalogue::Chain;
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::ids::{is_id, session_prefix};
 use kasse_shared::money::Cents;
+use kasse_shared::order::Order;
 use kasse_shared::quote::stablecoin_quotes;
 use kasse_shared::quote::{native_quote, offers_native};
 use kasse_shared::session::Quote;
+use kasse_shared::session::open::{self, OpenError, Opening};
 use kasse_shared::session::select::{self, SelectError};
-use kasse_shared::session::{self, CancelError, EventType, Session, Status};
+use kasse_shared::session::{self, CancelError, EventType, Session};
 use kasse_shared::shopper::{ShopperView, StartedSession};
 use kasse_shared::time::Timestamp;
 use worker::{Date, Env, Request, Response};
@@ -27,8 +31,9 @@ use crate::config;
 use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, constant_time_eq, json_response, origin, query_pairs};
-use crate::native;
-use crate::store::{Baseline, NewEvent, PriceRow, Store};
+use crate::chain::native;
+use crate::outbox::{self, event};
+use crate::store::{Baseline, PriceRow, Store};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(Date::now().as_millis())
@@ -130,50 +135,100 @@ pub(crate) async fn open_session(
     order: Order,
     base: &str,
 ) -> ApiResult<Session> {
-    let caller = merchant;
     let now = now();
+    let catalogue = config::catalogue();
     let served = config::served_chains(env);
     let served_ids: Vec<u64> = served.iter().map(|(c, _)| c.chain_id).collect();
     let stablecoins = stablecoin_quotes(
-        config::catalogue(),
+        catalogue,
         &served_ids,
-        caller.livemode,
-        caller.settings,
+        merchant.livemode,
+        merchant.settings,
         order.amount_total,
         now,
     );
-    // Chains whose native coin may be offered: each needs a price and a baseline.
-    let native_chains: Vec<(&Chain, String)> = served
-        .into_iter()
-        .filter(|(c, _)| offers_native(c, caller.settings, caller.livemode))
-        .filter(|(c, _)| {
-            params
-                .option
-                .as_ref()
-                .is_none_or(|(id, _)| *id == c.chain_id)
-        })
-        .collect();
-    if let Some((chain_id, token)) = &params.option {
-        let known = stablecoins.iter().any(|q| q.same_option(*chain_id, token))
-            || native_chains
-                .iter()
-                .any(|(c, _)| c.native_symbol.eq_ignore_ascii_case(token));
-        if !known {
-            return Err(unavailable_option(*chain_id, token, caller.livemode));
-        }
-    }
-    if stablecoins.is_empty() && native_chains.is_empty() {
-        return Err(ApiError::invalid(
-            "no_payment_options",
-            "No payment option is available in this mode: no served chain has a token this account accepts.",
-        ));
-    }
+    let native_chains = native_chains(served, merchant, params.option.as_ref());
+    // Checked before any write or chain read: a refused request reserves no address.
+    let readable: Vec<&Chain> = native_chains.iter().map(|(c, _)| *c).collect();
+    open::check_request(
+        catalogue,
+        merchant.livemode,
+        params.option.as_ref(),
+        &stablecoins,
+        &readable,
+    )
+    .map_err(open_error)?;
 
+    let (address, index) = reserve_address(store, merchant).await?;
+    let natives = open_native(
+        env,
+        &native_chains,
+        merchant.settings,
+        order.amount_total,
+        address,
+        now,
+    )
+    .await;
+    let opening = Opening {
+        id: entropy::id(session_prefix(merchant.livemode)),
+        secret: entropy::token("", 24),
+        account_id: merchant.account_id.to_owned(),
+        livemode: merchant.livemode,
+        settings: merchant.settings,
+        request: params,
+        order,
+        stablecoins,
+        natives: natives.quotes,
+        address,
+        derivation_index: index,
+        now,
+    };
+    let session = open::open(catalogue, opening).map_err(open_error)?;
+    let event = event(
+        &session,
+        EventType::Created,
+        None,
+        &[],
+        &Default::default(),
+        base,
+    )?;
+    let written = store
+        .insert_session(
+            &session,
+            &natives.baselines,
+            &natives.prices,
+            &event,
+            &entropy::token("wt_", 16),
+        )
+        .await?;
+    if written.has_deliveries() {
+        outbox::note_written(&session.id);
+    }
+    Ok(session)
+}
+
+/// The served chains whose native coin may be offered, each with its RPC URL: the account
+/// takes the coin in this mode, and the request fixes no option on another chain. Each one
+/// is read at creation for a price and a baseline balance.
+fn native_chains(
+    served: Vec<(&'static Chain, String)>,
+    merchant: &Merchant<'_>,
+    option: Option<&(u64, String)>,
+) -> Vec<(&'static Chain, String)> {
+    served
+        .into_iter()
+        .filter(|(c, _)| offers_native(c, merchant.settings, merchant.livemode))
+        .filter(|(c, _)| option.is_none_or(|(id, _)| *id == c.chain_id))
+        .collect()
+}
+
+/// The next deposit address of the merchant's xpub in its mode, and its derivation index.
+async fn reserve_address(store: &Store, merchant: &Merchant<'_>) -> ApiResult<(Address, u32)> {
     let (xpub, index) = store
-        .reserve_index(caller.account_id, caller.livemode)
+        .reserve_index(merchant.account_id, merchant.livemode)
         .await?
         .ok_or_else(|| {
-            let mode = if caller.livemode { "live" } else { "test" };
+            let mode = if merchant.livemode { "live" } else { "test" };
             ApiError::invalid(
                 "account_mode_unconfigured",
                 format!("This account has no {mode}-mode xpub."),
@@ -185,106 +240,7 @@ pub(crate) async fn open_session(
         .ok_or_else(|| {
             ApiError::internal(format!("cannot derive index {index} of the stored xpub"))
         })?;
-
-    let natives = open_native(
-        env,
-        &native_chains,
-        caller.settings,
-        order.amount_total,
-        address,
-        now,
-    )
-    .await;
-    let mut options = stablecoins;
-    options.extend(natives.quotes);
-    sort_options(config::catalogue(), &mut options);
-    let selected = match &params.option {
-        None => None,
-        Some((chain_id, token)) => Some(
-            options
-                .iter()
-                .find(|q| q.same_option(*chain_id, token))
-                .cloned()
-                .ok_or_else(|| price_unavailable(*chain_id))?,
-        ),
-    };
-    if options.is_empty() {
-        return Err(ApiError::new(
-            503,
-            ErrorType::ApiError,
-            "price_unavailable",
-            "No payment option can be priced right now; try again shortly.",
-        ));
-    }
-
-    let id = entropy::id(session_prefix(caller.livemode));
-    let expires_at = now.plus_secs(
-        params
-            .expires_in
-            .unwrap_or(caller.settings.session_ttl_secs),
-    );
-    let session = Session {
-        client_secret: format!("{id}_secret_{}", entropy::token("", 24)),
-        id,
-        account_id: caller.account_id.to_owned(),
-        livemode: caller.livemode,
-        payment_link: match &params.source {
-            Source::Link(id) => Some(id.clone()),
-            Source::AdHoc(_) => None,
-        },
-        status: Status::Pending,
-        version: 1,
-        currency: order.currency,
-        amount_subtotal: order.amount_subtotal,
-        amount_total: order.amount_total,
-        line_items: order.line_items,
-        discounts: order.discounts,
-        options: selected.clone().map_or(options, |q| vec![q]),
-        selected,
-        address,
-        derivation_index: index,
-        tolerance_bps: caller.settings.underpayment_tolerance_bps,
-        native_quote_secs: caller.settings.native_quote_secs,
-        quote_locked_at: None,
-        amount_received: U256::ZERO,
-        amount_pending: U256::ZERO,
-        amount_excess: U256::ZERO,
-        tx_hash: None,
-        paid_at: None,
-        expires_at,
-        late_until: expires_at.plus_secs(caller.settings.late_grace_secs),
-        canceled_at: None,
-        success_url: params.success_url,
-        cancel_url: params.cancel_url,
-        return_url: params.return_url,
-        customer_email: params.customer_email,
-        customer_id: params.customer_id,
-        description: params.description,
-        metadata: params.metadata,
-        created_at: now,
-        updated_at: now,
-        accessed_at: None,
-        used_at: None,
-        noticed: Default::default(),
-    };
-    let event = event(
-        &session,
-        EventType::Created,
-        None,
-        &[],
-        &Default::default(),
-        base,
-    )?;
-    store
-        .insert_session(
-            &session,
-            &natives.baselines,
-            &natives.prices,
-            &event,
-            &entropy::token("wt_", 16),
-        )
-        .await?;
-    Ok(session)
+    Ok((address, index))
 }
 
 /// What creation learnt of the native coins: quotes, baselines and prices to cache.
@@ -347,102 +303,26 @@ async fn open_native(
     opening
 }
 
-/// Catalogue order: chains as listed, each chain's tokens, then its native coin.
-fn sort_options(catalogue: &Catalogue, options: &mut [Quote]) {
-    options.sort_by_key(|q| {
-        let chain = catalogue
-            .chains
-            .iter()
-            .position(|c| c.chain_id == q.chain_id);
-        let token = catalogue
-            .chain(q.chain_id)
-            .and_then(|c| c.tokens.iter().position(|t| t.symbol == q.token));
-        (chain, token.is_none(), token)
-    });
-}
-
+/// The 503 for a native coin that cannot be priced right now.
 fn price_unavailable(chain_id: u64) -> ApiError {
-    let name = config::catalogue()
-        .chain(chain_id)
-        .map_or_else(|| chain_id.to_string(), |c| c.name.clone());
-    ApiError::new(
-        503,
-        ErrorType::ApiError,
-        "price_unavailable",
-        format!("The native coin on {name} cannot be priced right now (no fresh feed price); try again shortly or choose a stablecoin."),
-    )
-    .with_param("token")
+    open_error(OpenError::unpriced(config::catalogue(), chain_id))
 }
 
-fn unavailable_option(chain_id: u64, token: &str, livemode: bool) -> ApiError {
-    let catalogue = config::catalogue();
-    let message = match catalogue.chain(chain_id) {
-        None => format!("Chain {chain_id} is not in the catalogue."),
-        Some(chain) if chain.testnet == livemode => {
-            format!(
-                "{} is a {} chain; this is a {} key.",
-                chain.name,
-                if chain.testnet { "test" } else { "live" },
-                if livemode { "live" } else { "test" }
-            )
+/// The answer to a create request that gets no session: the request's fault (400), or
+/// prices that cannot be read right now (503, worth a retry).
+fn open_error(e: OpenError) -> ApiError {
+    let message = e.to_string();
+    let error = match &e {
+        OpenError::OptionUnavailable { .. } => ApiError::invalid("option_unavailable", message),
+        OpenError::NoPaymentOptions => ApiError::invalid("no_payment_options", message),
+        OpenError::SelectedUnpriced { .. } | OpenError::NothingPriced => {
+            ApiError::new(503, ErrorType::ApiError, "price_unavailable", message)
         }
-        Some(chain) if chain.token(token).is_none() => {
-            format!("{token} is not accepted on {}.", chain.name)
-        }
-        Some(chain) => format!(
-            "{token} on {} is not enabled for this account or deployment.",
-            chain.name
-        ),
     };
-    ParamError::new(
-        "option_unavailable",
-        if catalogue.chain(chain_id).is_some() {
-            "token"
-        } else {
-            "chain_id"
-        },
-        message,
-    )
-    .into()
-}
-
-/// An outbox event for `session` as it is now; its body is frozen here.
-/// A payment event names the transfer that caused it (`cause`).
-pub fn event(
-    session: &Session,
-    kind: EventType,
-    cause: Option<&kasse_shared::session::Payment>,
-    payments: &[kasse_shared::session::Payment],
-    heads: &kasse_shared::session::Heads,
-    base_url: &str,
-) -> ApiResult<NewEvent> {
-    let id = entropy::id("evt_");
-    let body = EventObject {
-        id: id.clone(),
-        object: "event".into(),
-        kind: kind.as_str().into(),
-        created_at: session.updated_at,
-        livemode: session.livemode,
-        data: EventData {
-            object: session_object(
-                session,
-                payments,
-                heads,
-                config::catalogue(),
-                base_url,
-                Audience::Webhook,
-            ),
-            payment: cause.map(|p| kasse_shared::api::view::payment_object(p, heads)),
-        },
-    };
-    Ok(NewEvent {
-        id,
-        kind: kind.as_str(),
-        cause: cause
-            .map(kasse_shared::session::Payment::key)
-            .unwrap_or_default(),
-        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
-    })
+    match e.param() {
+        Some(param) => error.with_param(param),
+        None => error,
+    }
 }
 
 /// The session if it exists and belongs to the caller's account and mode; else 404.
@@ -547,7 +427,7 @@ pub async fn cancel(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
     let caller = secret_caller(&req, &store).await?;
     let body = body_text(&mut req).await?;
     if !body.trim().is_empty() {
-        create::reject_unknown(&create::object(&body)?, &[])?;
+        reject_unknown(&object(&body)?, &[])?;
     }
     let base = config::base_url(env, Some(&origin(&req)?));
     // A payment or another writer may land between the read and the write; the write is
@@ -587,15 +467,18 @@ pub async fn cancel(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
             &Default::default(),
             &base,
         )?;
-        if store
+        let written = store
             .cancel_session(
                 session.version,
                 &canceled,
                 &event,
                 &entropy::token("wt_", 16),
             )
-            .await?
-        {
+            .await?;
+        if written.has_deliveries() {
+            outbox::note_written(&canceled.id);
+        }
+        if written.is_written() {
             return session_response(&store, &canceled, &base).await;
         }
     }
@@ -738,8 +621,8 @@ fn parse_check(body: &str) -> ApiResult<Option<alloy_primitives::B256>> {
     if body.trim().is_empty() {
         return Ok(None);
     }
-    let map = create::object(body)?;
-    create::reject_unknown(&map, &["tx_hash"])?;
+    let map = object(body)?;
+    reject_unknown(&map, &["tx_hash"])?;
     match map.get("tx_hash") {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::String(h))
@@ -762,7 +645,7 @@ fn parse_check(body: &str) -> ApiResult<Option<alloy_primitives::B256>> {
 async fn check_rate_limit(store: &Store, session_id: &str) -> ApiResult<()> {
     const INTERVAL_MS: u64 = 2_000;
     if !store
-        .allow(
+        .allow_once_per(
             &format!("check:{session_id}"),
             Date::now().as_millis(),
             INTERVAL_MS,
@@ -787,7 +670,7 @@ async fn run_check(
     tx_hash: Option<alloy_primitives::B256>,
     base: &str,
 ) -> ApiResult<()> {
-    crate::watcher::check(env, store, session, tx_hash, base)
+    crate::checkout::check::check(env, store, session, tx_hash, base)
         .await
         .map_err(|e| {
             // Which node failed and how is for health's last_error, not for the caller.
@@ -836,7 +719,7 @@ pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<R
     let store = Store::new(env)?;
     let session = public_session(&req, &store, id).await?;
     let base = config::base_url(env, Some(&origin(&req)?));
-    let (chain_id, token) = create::parse_select(&body_text(&mut req).await?)?;
+    let (chain_id, token) = parse_select(&body_text(&mut req).await?)?;
     let has_payments = !store.payment_rows(&session.id).await?.is_empty();
     let now = now();
     let (quote, stale) =
@@ -870,6 +753,7 @@ pub async fn public_select(mut req: Request, env: &Env, id: &str) -> ApiResult<R
         if !store
             .apply_change(session.version, &next, &[], &[], None, &token)
             .await?
+            .is_written()
         {
             return Err(ApiError::new(
                 409,
@@ -905,7 +789,7 @@ async fn requote(
         .chain(old.chain_id)
         .ok_or_else(|| price_unavailable(old.chain_id))?;
     let url = config::rpc_url(env, chain).ok_or_else(|| price_unavailable(chain.chain_id))?;
-    let reading = native::current_reading(store, &config::rpc(env, url), chain, now)
+    let reading = crate::watch::prices::current_reading(store, &config::rpc(env, url), chain, now)
         .await?
         .ok_or_else(|| price_unavailable(chain.chain_id))?;
     let settings = store

@@ -13,9 +13,8 @@ use crate::entropy;
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::http::{body_text, json_response, origin};
 use crate::routes::sessions::{owned_session, session_response};
-use crate::store::{Cache, Store};
-use kasse_shared::api::ParamError;
-use kasse_shared::api::create::{object, reject_unknown};
+use crate::store::Store;
+use kasse_shared::params::{ParamError, object, reject_unknown};
 
 fn require_enabled(env: &Env) -> ApiResult<()> {
     if config::test_helpers_enabled(env) {
@@ -53,9 +52,8 @@ struct SmokeBody {
     value: String,
 }
 
-/// Round-trips a value through D1 and KV: proves both bindings work under workerd. It
-/// writes (one `meta` row and one KV key, always the same ones), so it takes a secret
-/// test key like the other helpers.
+/// Round-trips a value through D1: proves the binding works under workerd. It writes (one
+/// `meta` row, always the same one), so it takes a secret test key like the other helpers.
 pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
     require_enabled(env)?;
     let store = Store::new(env)?;
@@ -74,14 +72,11 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
     }
     let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
     store.put_meta("smoke", &body.value, &now).await?;
-    let cache = Cache::new(env)?;
-    cache.put("smoke", &body.value, 60).await?;
     Ok(json_response(
         200,
         &json!({
             "object": "smoke",
             "d1": store.meta("smoke").await?,
-            "kv": cache.get("smoke").await?,
             "at": now,
         }),
     ))
@@ -101,7 +96,7 @@ async fn seconds_up_to(req: &mut Request, max: u64) -> ApiResult<u64> {
     reject_unknown(&map, &["seconds"])?;
     Ok(map
         .get("seconds")
-        .and_then(kasse_shared::api::whole_number)
+        .and_then(kasse_shared::params::whole_number)
         .filter(|s| (1..=max).contains(s))
         .ok_or_else(|| {
             ParamError::new(
@@ -142,6 +137,7 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
             &entropy::token("wt_", 16),
         )
         .await?
+        .is_written()
     {
         return Err(ApiError::new(
             409,
@@ -188,7 +184,7 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
     reject_unknown(&map, &["count"])?;
     let count = map
         .get("count")
-        .and_then(kasse_shared::api::whole_number)
+        .and_then(kasse_shared::params::whole_number)
         .filter(|n| (1..=MAX_CLONES).contains(n))
         .ok_or_else(|| {
             ParamError::new(

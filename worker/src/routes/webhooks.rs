@@ -112,8 +112,8 @@ pub async fn rotate(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
     let caller = secret_caller(&req, &store).await?;
     let body = body_text(&mut req).await?;
     if !body.trim().is_empty() {
-        let map = kasse_shared::api::create::object(&body)?;
-        kasse_shared::api::create::reject_unknown(&map, &[])?;
+        let map = kasse_shared::params::object(&body)?;
+        kasse_shared::params::reject_unknown(&map, &[])?;
     }
     let now = now();
     let mut endpoint = owned(&store, &caller, id).await?.object(now)?;

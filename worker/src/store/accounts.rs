@@ -3,8 +3,9 @@
 use kasse_shared::account::{KeyKind, Settings};
 use serde::Deserialize;
 
-use super::{Stmt, Store, flag, text};
-use crate::error::{ApiError, ApiResult, ErrorType};
+use super::bind::{flag, text};
+use super::{Stmt, Store};
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Deserialize)]
 pub struct KeyRow {
@@ -54,6 +55,16 @@ pub struct KeyInfo {
     pub revoked_at: Option<String>,
 }
 
+/// How an account write that registers xpubs ended. A refused write wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountWrite {
+    Written,
+    /// An xpub's external node is registered to an account already.
+    XpubInUse,
+    /// The mode has an xpub already (another request registered one first).
+    XpubSet,
+}
+
 impl Store {
     /// Creates an account with its xpubs and keys in one batch: each mode starts with
     /// `settings`. An xpub whose external node another account registered is refused.
@@ -64,7 +75,7 @@ impl Store {
         xpubs: &[NewXpub],
         keys: &[NewKey],
         now: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<AccountWrite> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
         let mut batch = vec![self.stmt(
             "INSERT INTO accounts (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
@@ -82,47 +93,44 @@ impl Store {
 
     /// An active key's account and mode, with that mode's settings.
     pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
-        Ok(self
-            .stmt(
-                "SELECT k.account_id, k.livemode, k.kind, s.settings FROM api_keys k
+        self.row(
+            "SELECT k.account_id, k.livemode, k.kind, s.settings FROM api_keys k
                  JOIN account_settings s ON s.account_id = k.account_id AND s.livemode = k.livemode
                  WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
-                &[text(hash)],
-            )?
-            .first(None)
-            .await?)
+            &[text(hash)],
+        )
+        .await
     }
 
     /// The account as one mode sees it; `None` when the account does not exist.
     pub async fn account(&self, account_id: &str, livemode: bool) -> ApiResult<Option<AccountRow>> {
-        Ok(self
-            .stmt(
-                "SELECT s.settings, a.created_at, s.updated_at FROM accounts a
+        self.row(
+            "SELECT s.settings, a.created_at, s.updated_at FROM accounts a
                  JOIN account_settings s ON s.account_id = a.id AND s.livemode = ?2
                  WHERE a.id = ?1",
-                &[text(account_id), flag(livemode)],
-            )?
-            .first(None)
-            .await?)
+            &[text(account_id), flag(livemode)],
+        )
+        .await
     }
 
     pub async fn account_exists(&self, account_id: &str) -> ApiResult<bool> {
         let found: Option<String> = self
-            .stmt("SELECT id FROM accounts WHERE id = ?1", &[text(account_id)])?
-            .first(Some("id"))
+            .value(
+                "SELECT id FROM accounts WHERE id = ?1",
+                &[text(account_id)],
+                "id",
+            )
             .await?;
         Ok(found.is_some())
     }
 
     /// The xpub of one mode of an account, if it has one.
     pub async fn xpub(&self, account_id: &str, livemode: bool) -> ApiResult<Option<XpubRow>> {
-        Ok(self
-            .stmt(
-                "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
-                &[text(account_id), flag(livemode)],
-            )?
-            .first(None)
-            .await?)
+        self.row(
+            "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
+            &[text(account_id), flag(livemode)],
+        )
+        .await
     }
 
     /// One mode's new settings, and that mode's xpub (with its first keys) if it had none,
@@ -136,7 +144,7 @@ impl Store {
         xpub: Option<&NewXpub>,
         keys: &[NewKey],
         now: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<AccountWrite> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
         let update = self.stmt(
             "UPDATE account_settings SET settings = ?3, updated_at = ?4 WHERE account_id = ?1 AND livemode = ?2",
@@ -155,7 +163,7 @@ impl Store {
         xpub: &NewXpub,
         keys: &[NewKey],
         now: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<AccountWrite> {
         let touch = self.stmt(
             "UPDATE accounts SET updated_at = ?2 WHERE id = ?1",
             &[text(account_id), text(now)],
@@ -170,7 +178,8 @@ impl Store {
         .await
     }
 
-    /// The account's own statements, then its new xpubs and keys, as one batch.
+    /// The account's own statements, then its new xpubs and keys, as one batch; the unique
+    /// constraints on the xpubs refuse it as a whole.
     async fn write_account(
         &self,
         mut batch: Vec<Stmt<'_>>,
@@ -178,7 +187,7 @@ impl Store {
         xpubs: &[NewXpub],
         keys: &[NewKey],
         now: &str,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<AccountWrite> {
         for x in xpubs {
             batch.push(self.stmt(
                 "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -189,19 +198,13 @@ impl Store {
             batch.push(self.insert_key_stmt(account_id, k, now)?);
         }
         match self.batch(batch).await {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(AccountWrite::Written),
             Err(e) if e.to_string().contains("account_xpubs.external_node") => {
-                Err(ApiError::invalid(
-                    "xpub_in_use",
-                    "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
-                ))
+                Ok(AccountWrite::XpubInUse)
             }
-            Err(e) if e.to_string().contains("account_xpubs.account_id") => Err(ApiError::new(
-                409,
-                ErrorType::InvalidRequestError,
-                "xpub_immutable",
-                "This mode already has an xpub; xpubs cannot be changed.",
-            )),
+            Err(e) if e.to_string().contains("account_xpubs.account_id") => {
+                Ok(AccountWrite::XpubSet)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -220,15 +223,12 @@ impl Store {
 
     /// An account's keys in one mode, newest first (revoked ones included).
     pub async fn keys(&self, account_id: &str, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
-        Ok(self
-            .stmt(
-                "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
+        self.rows(
+            "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
                  WHERE account_id = ?1 AND livemode = ?2 ORDER BY created_at DESC, id DESC",
-                &[text(account_id), flag(livemode)],
-            )?
-            .all()
-            .await?
-            .results()?)
+            &[text(account_id), flag(livemode)],
+        )
+        .await
     }
 
     /// Revokes a key of this account and mode, unless it is the mode's last active secret
@@ -240,17 +240,15 @@ impl Store {
         id: &str,
         now: &str,
     ) -> ApiResult<bool> {
-        let result = self
-            .stmt(
+        let changed = self
+            .changed(
                 "UPDATE api_keys SET revoked_at = ?4
                  WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND revoked_at IS NULL
                    AND (kind = 'publishable' OR (SELECT COUNT(*) FROM api_keys
                         WHERE account_id = ?2 AND livemode = ?3 AND kind = 'secret' AND revoked_at IS NULL) > 1)",
                 &[text(id), text(account_id), flag(livemode), text(now)],
-            )?
-            .run()
+            )
             .await?;
-        let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
         Ok(changed > 0)
     }
 
@@ -277,7 +275,7 @@ impl Store {
     }
 
     async fn settings_by(&self, sql: &str, id: &str) -> ApiResult<Option<Settings>> {
-        let json: Option<String> = self.stmt(sql, &[text(id)])?.first(Some("settings")).await?;
+        let json: Option<String> = self.value(sql, &[text(id)], "settings").await?;
         json.map(|j| serde_json::from_str(&j).map_err(ApiError::internal))
             .transpose()
     }
@@ -285,11 +283,11 @@ impl Store {
     /// One mode's settings: read them with the mode of the object they are for.
     pub async fn account_settings(&self, account_id: &str, livemode: bool) -> ApiResult<Settings> {
         let json: Option<String> = self
-            .stmt(
+            .value(
                 "SELECT settings FROM account_settings WHERE account_id = ?1 AND livemode = ?2",
                 &[text(account_id), flag(livemode)],
-            )?
-            .first(Some("settings"))
+                "settings",
+            )
             .await?;
         let json =
             json.ok_or_else(|| ApiError::internal(format!("account {account_id} is missing")))?;
@@ -308,12 +306,11 @@ impl Store {
             idx: u32,
         }
         let row: Option<Row> = self
-            .stmt(
+            .row(
                 "UPDATE account_xpubs SET next_index = next_index + 1 WHERE account_id = ?1 AND livemode = ?2
                  RETURNING xpub, next_index - 1 AS idx",
                 &[text(account_id), flag(livemode)],
-            )?
-            .first(None)
+            )
             .await?;
         Ok(row.map(|r| (r.xpub, r.idx)))
     }

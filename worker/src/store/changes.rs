@@ -16,7 +16,10 @@ use kasse_shared::session::{Payment, Session};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{NewEvent, Stmt, Store, changes, payment_status};
+use super::bind::{changes, json_text, text};
+use super::events::{NewEvent, event_row};
+use super::payments::payment_status;
+use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
 /// One session change and everything it causes.
@@ -34,6 +37,26 @@ pub struct Change<'a> {
     pub only_without_payments: bool,
 }
 
+/// What writing one session change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Another writer changed the session first: nothing was written.
+    Nothing,
+    /// The change was written; `deliveries` when its events fanned out webhook deliveries,
+    /// which the caller notes in the outbox so they go out right after the request.
+    Change { deliveries: bool },
+}
+
+impl Written {
+    pub fn is_written(self) -> bool {
+        matches!(self, Self::Change { .. })
+    }
+
+    pub fn has_deliveries(self) -> bool {
+        matches!(self, Self::Change { deliveries: true })
+    }
+}
+
 /// Changes per batch at most: a failing batch is split, so this bounds the retries.
 const GROUP_CHANGES: usize = 64;
 /// Bytes of bound JSON per batch at most: D1 caps a value at 2 MB.
@@ -43,10 +66,10 @@ const GROUP_BYTES: usize = 900_000;
 pub(super) const MAX_SPLITS: usize = 32;
 
 impl Store {
-    /// Writes each change exactly once. Per change: `Ok(true)` written, `Ok(false)` the
-    /// session moved first (nothing written), `Err` this change failed on its own.
-    pub async fn write_changes(&self, changes: &[Change<'_>]) -> Vec<ApiResult<bool>> {
-        let mut outcomes: Vec<Option<ApiResult<bool>>> = changes.iter().map(|_| None).collect();
+    /// Writes each change exactly once. Per change: what was written (nothing if the
+    /// session moved first), or `Err` if this change failed on its own.
+    pub async fn write_changes(&self, changes: &[Change<'_>]) -> Vec<ApiResult<Written>> {
+        let mut outcomes: Vec<Option<ApiResult<Written>>> = changes.iter().map(|_| None).collect();
         // Each document is serialised once: its size places it in a group, its text is written.
         let docs: Vec<ApiResult<String>> = changes
             .iter()
@@ -89,116 +112,74 @@ impl Store {
             .collect()
     }
 
-    /// Writes one change; `false` if the session moved first.
-    pub async fn write_change(&self, change: Change<'_>) -> ApiResult<bool> {
+    /// Writes one change; `Written::Nothing` if the session moved first.
+    pub async fn write_change(&self, change: Change<'_>) -> ApiResult<Written> {
         self.write_changes(&[change])
             .await
             .pop()
-            .unwrap_or(Ok(false))
-    }
-
-    /// Writes a session change with everything it causes, exactly once. Returns `false` if
-    /// another writer changed the session first: nothing was written.
-    pub async fn apply_change(
-        &self,
-        previous_version: u64,
-        session: &Session,
-        payment_updates: &[(String, Payment)],
-        events: &[NewEvent],
-        settling: Option<bool>,
-        write_token: &str,
-    ) -> ApiResult<bool> {
-        self.write_change(Change {
-            previous_version,
-            session,
-            payment_updates,
-            events,
-            settling,
-            write_token,
-            only_without_payments: false,
-        })
-        .await
-    }
-
-    /// Cancels a session with its event, only if it is still at `previous_version` and still
-    /// has no payment rows at all. Returns `false` if either changed.
-    pub async fn cancel_session(
-        &self,
-        previous_version: u64,
-        session: &Session,
-        event: &NewEvent,
-        write_token: &str,
-    ) -> ApiResult<bool> {
-        self.write_change(Change {
-            previous_version,
-            session,
-            payment_updates: &[],
-            events: std::slice::from_ref(event),
-            settling: None,
-            write_token,
-            only_without_payments: true,
-        })
-        .await
+            .unwrap_or(Ok(Written::Nothing))
     }
 
     async fn write_group(
         &self,
         group: &[Change<'_>],
         docs: &[ApiResult<String>],
-    ) -> ApiResult<Vec<bool>> {
+    ) -> ApiResult<Vec<Written>> {
         #[derive(Deserialize)]
-        struct Written {
+        struct Updated {
             id: String,
         }
-        let mut sessions = Vec::with_capacity(group.len());
-        let mut payments = Vec::new();
-        let mut watch = Vec::with_capacity(group.len());
-        let mut events = Vec::new();
-        for (change, doc) in group.iter().zip(docs) {
-            let s = change.session;
-            let token = change.write_token;
-            sessions.push(json!({
-                "id": s.id,
-                "prev": change.previous_version,
-                "data": doc.as_ref().map_err(Clone::clone)?,
-                "status": s.status.as_str(),
-                "version": s.version,
-                "token": token,
-                "funded": u8::from(s.used_at.is_some()),
-                "at": s.updated_at.to_string(),
-                "bare": u8::from(change.only_without_payments),
-            }));
-            for (id, p) in change.payment_updates {
-                payments.push(json!({
-                    "id": id,
-                    "sid": s.id,
-                    "token": token,
-                    "status": payment_status(p.status),
-                    "block": p.block_number,
-                    "hash": p.block_hash.to_string(),
-                    "time": p.block_time.to_string(),
-                    "at": s.updated_at.to_string(),
-                    "counted": u8::from(p.counted),
-                    "amount": p.amount.to_string(),
-                    "tx": p.tx_hash.map(|h| h.to_string()),
-                    "repriced": p.repriced.as_ref().and_then(|q| serde_json::to_string(q).ok()),
-                }));
-            }
-            watch.push(json!({
-                "sid": s.id,
-                "due": s.due().0,
-                "settling": change.settling.map(u8::from),
-                "token": token,
-            }));
-            for event in change.events {
-                events.push(event_row(s, event, token));
-            }
-        }
+        let GroupRows {
+            sessions,
+            payments,
+            watch,
+            events,
+        } = group_rows(group, docs)?;
         let event_ids: Vec<&str> = group
             .iter()
             .flat_map(|c| c.events.iter().map(|e| e.id.as_str()))
             .collect();
-        let mut batch = vec![self.stmt(
+        let mut batch = vec![self.update_sessions_stmt(&sessions)?];
+        if !payments.is_empty() {
+            batch.push(self.update_payments_stmt(&payments)?);
+        }
+        batch.push(self.update_watch_stmt(&watch)?);
+        let fan_out = if events.is_empty() {
+            None
+        } else {
+            batch.push(self.events_stmt(&events)?);
+            batch.push(self.fan_out_stmt(&event_ids)?);
+            Some(batch.len() - 1)
+        };
+        let results = self.batch(batch).await?;
+        let written: BTreeSet<String> = results
+            .first()
+            .map(|r| r.results::<Updated>())
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| w.id)
+            .collect();
+        // Something to send right away only if the fan-out made deliveries.
+        let fanned_out = fan_out.is_some_and(|i| results.get(i).is_some_and(|r| changes(r) > 0));
+        Ok(group
+            .iter()
+            .map(|c| {
+                if written.contains(&c.session.id) {
+                    Written::Change {
+                        deliveries: fanned_out && !c.events.is_empty(),
+                    }
+                } else {
+                    Written::Nothing
+                }
+            })
+            .collect())
+    }
+
+    /// Each session at its new version, only where it is still at the previous one (and, for
+    /// a bare change, still has no payment rows); returns the ids it updated.
+    fn update_sessions_stmt(&self, rows: &[serde_json::Value]) -> ApiResult<Stmt<'_>> {
+        self.stmt(
             "UPDATE checkout_sessions SET data = c.n_data, status = c.n_status, version = c.n_version,
                  write_token = c.n_token, funded = c.n_funded, updated_at = c.n_at
              FROM (SELECT json_extract(value, '$.id') AS n_id, json_extract(value, '$.prev') AS n_prev,
@@ -210,102 +191,100 @@ impl Store {
              WHERE checkout_sessions.id = c.n_id AND checkout_sessions.version = c.n_prev
                AND (c.n_bare = 0 OR NOT EXISTS (SELECT 1 FROM payments p WHERE p.session_id = c.n_id))
              RETURNING id",
-            &[super::text(&json_text(&sessions)?)],
-        )?];
-        if !payments.is_empty() {
-            batch.push(self.stmt(
-                "UPDATE payments SET status = u.n_status, block_number = u.n_block, block_hash = u.n_hash,
-                     block_time = u.n_time, updated_at = u.n_at, counted = u.n_counted, amount = u.n_amount,
-                     tx_hash = u.n_tx, repriced = u.n_repriced
-                 FROM (SELECT json_extract(value, '$.id') AS n_id, json_extract(value, '$.sid') AS n_sid,
-                           json_extract(value, '$.token') AS n_token, json_extract(value, '$.status') AS n_status,
-                           json_extract(value, '$.block') AS n_block, json_extract(value, '$.hash') AS n_hash,
-                           json_extract(value, '$.time') AS n_time, json_extract(value, '$.at') AS n_at,
-                           json_extract(value, '$.counted') AS n_counted, json_extract(value, '$.amount') AS n_amount,
-                           json_extract(value, '$.tx') AS n_tx, json_extract(value, '$.repriced') AS n_repriced
-                       FROM json_each(?1)) AS u
-                 WHERE payments.id = u.n_id
-                   AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = u.n_sid AND s.write_token = u.n_token)",
-                &[super::text(&json_text(&payments)?)],
-            )?);
-        }
-        batch.push(self.stmt(
+            &[text(&json_text(rows)?)],
+        )
+    }
+
+    /// Each recorded payment's new state, only where its session carries the change's token.
+    fn update_payments_stmt(&self, rows: &[serde_json::Value]) -> ApiResult<Stmt<'_>> {
+        self.stmt(
+            "UPDATE payments SET status = u.n_status, block_number = u.n_block, block_hash = u.n_hash,
+                 block_time = u.n_time, updated_at = u.n_at, counted = u.n_counted, amount = u.n_amount,
+                 tx_hash = u.n_tx, repriced = u.n_repriced
+             FROM (SELECT json_extract(value, '$.id') AS n_id, json_extract(value, '$.sid') AS n_sid,
+                       json_extract(value, '$.token') AS n_token, json_extract(value, '$.status') AS n_status,
+                       json_extract(value, '$.block') AS n_block, json_extract(value, '$.hash') AS n_hash,
+                       json_extract(value, '$.time') AS n_time, json_extract(value, '$.at') AS n_at,
+                       json_extract(value, '$.counted') AS n_counted, json_extract(value, '$.amount') AS n_amount,
+                       json_extract(value, '$.tx') AS n_tx, json_extract(value, '$.repriced') AS n_repriced
+                   FROM json_each(?1)) AS u
+             WHERE payments.id = u.n_id
+               AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = u.n_sid AND s.write_token = u.n_token)",
+            &[text(&json_text(rows)?)],
+        )
+    }
+
+    /// Each session's watch rows: when it is next due, whether it is settling, no failures.
+    fn update_watch_stmt(&self, rows: &[serde_json::Value]) -> ApiResult<Stmt<'_>> {
+        self.stmt(
             "UPDATE watch SET due_unix = w.n_due, settling = COALESCE(w.n_settling, settling), failures = 0
              FROM (SELECT json_extract(value, '$.sid') AS n_sid, json_extract(value, '$.due') AS n_due,
                        json_extract(value, '$.settling') AS n_settling, json_extract(value, '$.token') AS n_token
                    FROM json_each(?1)) AS w
              WHERE watch.session_id = w.n_sid
                AND EXISTS (SELECT 1 FROM checkout_sessions s WHERE s.id = w.n_sid AND s.write_token = w.n_token)",
-            &[super::text(&json_text(&watch)?)],
-        )?);
-        let fan_out = if events.is_empty() {
-            None
-        } else {
-            batch.push(self.events_stmt(&events)?);
-            batch.push(self.fan_out_stmt(&event_ids)?);
-            Some(batch.len() - 1)
-        };
-        let results = self.batch(batch).await?;
-        let written: BTreeSet<String> = results
-            .first()
-            .map(|r| r.results::<Written>())
-            .transpose()?
-            .unwrap_or_default()
-            .into_iter()
-            .map(|w| w.id)
-            .collect();
-        // Something to send right away only if the fan-out made deliveries.
-        if fan_out.is_some_and(|i| results.get(i).is_some_and(|r| changes(r) > 0)) {
-            for change in group.iter().filter(|c| !c.events.is_empty()) {
-                if written.contains(&change.session.id) {
-                    crate::webhooks::note_written(&change.session.id);
-                }
-            }
-        }
-        Ok(group
-            .iter()
-            .map(|c| written.contains(&c.session.id))
-            .collect())
-    }
-
-    /// Inserts events, each only where its session row carries its version and write token.
-    pub(super) fn events_stmt(&self, rows: &[serde_json::Value]) -> ApiResult<Stmt<'_>> {
-        self.stmt(
-            "INSERT INTO events (id, account_id, livemode, type, cause, session_id, session_version, body, created_at, created_unix)
-             SELECT n_id, n_account, n_live, n_type, n_cause, n_sid, n_version, n_body, n_at, n_unix
-             FROM (SELECT json_extract(value, '$.id') AS n_id, json_extract(value, '$.account') AS n_account,
-                       json_extract(value, '$.live') AS n_live, json_extract(value, '$.type') AS n_type,
-                       json_extract(value, '$.cause') AS n_cause, json_extract(value, '$.sid') AS n_sid,
-                       json_extract(value, '$.version') AS n_version, json_extract(value, '$.body') AS n_body,
-                       json_extract(value, '$.at') AS n_at, json_extract(value, '$.unix') AS n_unix,
-                       json_extract(value, '$.token') AS n_token
-                   FROM json_each(?1))
-             WHERE EXISTS (SELECT 1 FROM checkout_sessions s
-                           WHERE s.id = n_sid AND s.version = n_version AND s.write_token = n_token)",
-            &[super::text(&json_text(rows)?)],
+            &[text(&json_text(rows)?)],
         )
     }
 }
 
-/// One event as `events_stmt` reads it: written with `session` at its current version.
-pub(super) fn event_row(session: &Session, event: &NewEvent, token: &str) -> serde_json::Value {
-    json!({
-        "id": event.id,
-        "account": session.account_id,
-        "live": u8::from(session.livemode),
-        "type": event.kind,
-        "cause": event.cause,
-        "sid": session.id,
-        "version": session.version,
-        "body": event.body,
-        "at": session.updated_at.to_string(),
-        "unix": session.updated_at.0,
-        "token": token,
-    })
+/// The rows a group of changes binds: one JSON array per statement of its batch.
+#[derive(Default)]
+struct GroupRows {
+    sessions: Vec<serde_json::Value>,
+    payments: Vec<serde_json::Value>,
+    watch: Vec<serde_json::Value>,
+    events: Vec<serde_json::Value>,
 }
 
-fn json_text(rows: &[serde_json::Value]) -> ApiResult<String> {
-    serde_json::to_string(rows).map_err(ApiError::internal)
+fn group_rows(group: &[Change<'_>], docs: &[ApiResult<String>]) -> ApiResult<GroupRows> {
+    let mut rows = GroupRows::default();
+    for (change, doc) in group.iter().zip(docs) {
+        let s = change.session;
+        let token = change.write_token;
+        rows.sessions.push(json!({
+            "id": s.id,
+            "prev": change.previous_version,
+            "data": doc.as_ref().map_err(Clone::clone)?,
+            "status": s.status.as_str(),
+            "version": s.version,
+            "token": token,
+            "funded": u8::from(s.used_at.is_some()),
+            "at": s.updated_at.to_string(),
+            "bare": u8::from(change.only_without_payments),
+        }));
+        for (id, payment) in change.payment_updates {
+            rows.payments.push(payment_row(id, payment, s, token));
+        }
+        rows.watch.push(json!({
+            "sid": s.id,
+            "due": s.due().0,
+            "settling": change.settling.map(u8::from),
+            "token": token,
+        }));
+        for event in change.events {
+            rows.events.push(event_row(s, event, token));
+        }
+    }
+    Ok(rows)
+}
+
+/// A recorded payment's new state, written only where its session carries `token`.
+fn payment_row(id: &str, p: &Payment, session: &Session, token: &str) -> serde_json::Value {
+    json!({
+        "id": id,
+        "sid": session.id,
+        "token": token,
+        "status": payment_status(p.status),
+        "block": p.block_number,
+        "hash": p.block_hash.to_string(),
+        "time": p.block_time.to_string(),
+        "at": session.updated_at.to_string(),
+        "counted": u8::from(p.counted),
+        "amount": p.amount.to_string(),
+        "tx": p.tx_hash.map(|h| h.to_string()),
+        "repriced": p.repriced.as_ref().and_then(|q| serde_json::to_string(q).ok()),
+    })
 }
 
 /// Consecutive ranges of `changes`, each within the batch limits (at least one change).

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use super::{Store, flag, int, opt_text, text};
+use super::Store;
+use super::bind::{flag, int, opt_text, text};
 use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
@@ -28,13 +29,8 @@ impl Store {
         now_unix: u64,
         ttl_secs: u64,
     ) -> ApiResult<bool> {
-        #[derive(Deserialize)]
-        struct Row {
-            #[allow(dead_code, reason = "only whether a row comes back matters")]
-            key: String,
-        }
-        let row: Option<Row> = self
-            .stmt(
+        self
+            .returns_row(
                 "INSERT INTO idempotency_keys (scope, livemode, key, fingerprint, state, created_unix)
                  VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)
                  ON CONFLICT (scope, livemode, key) DO UPDATE SET
@@ -44,10 +40,8 @@ impl Store {
                       OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_unix <= excluded.created_unix - 60)
                  RETURNING key",
                 &[text(scope), flag(livemode), text(key), text(fingerprint), int(now_unix), int(ttl_secs)],
-            )?
-            .first(None)
-            .await?;
-        Ok(row.is_some())
+            )
+            .await
     }
 
     pub async fn idempotency_record(
@@ -56,14 +50,12 @@ impl Store {
         livemode: bool,
         key: &str,
     ) -> ApiResult<Option<IdempotencyRecord>> {
-        Ok(self
-            .stmt(
-                "SELECT fingerprint, response_status, answer, response_body FROM idempotency_keys
+        self.row(
+            "SELECT fingerprint, response_status, answer, response_body FROM idempotency_keys
                  WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
-                &[text(scope), flag(livemode), text(key)],
-            )?
-            .first(None)
-            .await?)
+            &[text(scope), flag(livemode), text(key)],
+        )
+        .await
     }
 
     /// Records a finished request's answer: `answer` is `sealed` (body is the sealed
@@ -77,7 +69,7 @@ impl Store {
         answer: &str,
         body: Option<&str>,
     ) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "UPDATE idempotency_keys SET state = 'done', response_status = ?4, answer = ?5,
                  response_body = ?6
              WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
@@ -89,10 +81,8 @@ impl Store {
                 text(answer),
                 opt_text(body),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Forgets a claim whose request failed on our side (5xx answers are not replayed).
@@ -102,24 +92,20 @@ impl Store {
         livemode: bool,
         key: &str,
     ) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "DELETE FROM idempotency_keys WHERE scope = ?1 AND livemode = ?2 AND key = ?3",
             &[text(scope), flag(livemode), text(key)],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Deletes up to 500 idempotency records created before `before_unix` (retention).
     pub async fn purge_idempotency(&self, before_unix: u64) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "DELETE FROM idempotency_keys WHERE rowid IN
                (SELECT rowid FROM idempotency_keys WHERE created_unix < ?1 LIMIT 500)",
             &[int(before_unix)],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 }

@@ -1,14 +1,29 @@
-//! Payment links: their rows, the public read, lists, and the per-IP start counters.
+//! Payment links: their rows, the public read and lists.
 
 use kasse_shared::link::PaymentLink;
 use worker::wasm_bindgen::JsValue;
 
-use super::{SessionRow, Store, flag, int, opt_text, page_bounds, text};
+use serde::Deserialize;
+
+use super::Store;
+use super::bind::{Keyset, flag, int, text};
 use crate::error::{ApiError, ApiResult};
+
+/// A link as stored: its JSON document.
+#[derive(Debug, Deserialize)]
+struct LinkRow {
+    data: String,
+}
+
+impl LinkRow {
+    fn link(&self) -> ApiResult<PaymentLink> {
+        serde_json::from_str(&self.data).map_err(ApiError::internal)
+    }
+}
 
 impl Store {
     pub async fn insert_link(&self, link: &PaymentLink) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "INSERT INTO payment_links (id, account_id, livemode, active, data, created_at, created_unix, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             &[
@@ -21,10 +36,8 @@ impl Store {
                 int(link.created_at.0),
                 text(&link.updated_at.to_string()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// The link `id` if it belongs to this account and mode.
@@ -34,29 +47,25 @@ impl Store {
         livemode: bool,
         id: &str,
     ) -> ApiResult<Option<PaymentLink>> {
-        let row: Option<SessionRow> = self
-            .stmt(
+        let row: Option<LinkRow> = self
+            .row(
                 "SELECT data FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
                 &[text(id), text(account_id), flag(livemode)],
-            )?
-            .first(None)
+            )
             .await?;
-        row.map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
-            .transpose()
+        row.map(|r| r.link()).transpose()
     }
 
     /// The link `id` whoever owns it: the public page and its POST know only the id.
     pub async fn public_link(&self, id: &str) -> ApiResult<Option<PaymentLink>> {
-        let row: Option<SessionRow> = self
-            .stmt("SELECT data FROM payment_links WHERE id = ?1", &[text(id)])?
-            .first(None)
+        let row: Option<LinkRow> = self
+            .row("SELECT data FROM payment_links WHERE id = ?1", &[text(id)])
             .await?;
-        row.map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
-            .transpose()
+        row.map(|r| r.link()).transpose()
     }
 
     pub async fn update_link(&self, link: &PaymentLink) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "UPDATE payment_links SET active = ?2, data = ?3, updated_at = ?4 WHERE id = ?1",
             &[
                 text(&link.id),
@@ -64,10 +73,8 @@ impl Store {
                 text(&serde_json::to_string(link).map_err(ApiError::internal)?),
                 text(&link.updated_at.to_string()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// When the link `id` of this account and mode was created (a list cursor).
@@ -77,13 +84,12 @@ impl Store {
         livemode: bool,
         id: &str,
     ) -> ApiResult<Option<u64>> {
-        Ok(self
-            .stmt(
-                "SELECT created_unix FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
-                &[text(id), text(account_id), flag(livemode)],
-            )?
-            .first(Some("created_unix"))
-            .await?)
+        self.value(
+            "SELECT created_unix FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+            &[text(id), text(account_id), flag(livemode)],
+            "created_unix",
+        )
+        .await
     }
 
     /// One page of links, newest first, like [`Store::list_sessions`].
@@ -95,56 +101,29 @@ impl Store {
         cursor: Option<(bool, u64, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<PaymentLink>> {
-        let (after, before, order) =
-            page_bounds(cursor.map(|(after, unix, id)| (after, (unix, id))));
-        let rows: Vec<SessionRow> = self
-            .stmt(
+        let page = Keyset::new(cursor.map(|(after, unix, id)| (after, (unix, id))));
+        let rows: Vec<LinkRow> = self
+            .rows(
                 &format!(
                     "SELECT data FROM payment_links
                      WHERE account_id = ?1 AND livemode = ?2
                        AND (?3 IS NULL OR active = ?3)
-                       AND (?4 IS NULL OR (created_unix, id) < (?4, ?5))
-                       AND (?6 IS NULL OR (created_unix, id) > (?6, ?7))
-                     ORDER BY created_unix {order}, id {order} LIMIT ?8"
+                       AND {}",
+                    page.sql("created_unix, id", "?4, ?5", "?6, ?7", "?8")
                 ),
                 &[
-                    text(account_id),
-                    flag(livemode),
-                    active.map_or(JsValue::NULL, flag),
-                    after.map_or(JsValue::NULL, |(u, _)| int(u)),
-                    opt_text(after.map(|(_, id)| id)),
-                    before.map_or(JsValue::NULL, |(u, _)| int(u)),
-                    opt_text(before.map(|(_, id)| id)),
-                    int(u64::from(limit)),
-                ],
-            )?
-            .all()
-            .await?
-            .results()?;
-        let mut links = rows
-            .into_iter()
-            .map(|r| serde_json::from_str(&r.data).map_err(ApiError::internal))
-            .collect::<ApiResult<Vec<PaymentLink>>>()?;
-        if before.is_some() {
-            links.reverse();
-        }
-        Ok(links)
-    }
-
-    /// A fixed-window counter: how many hits `key` has had in the window that started at
-    /// `window_start_ms`, this one included.
-    pub async fn count_hit(&self, key: &str, window_start_ms: u64) -> ApiResult<u64> {
-        Ok(self
-            .stmt(
-                "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (key) DO UPDATE SET
-                   count = CASE WHEN rate_limits.window_unix = excluded.window_unix THEN rate_limits.count + 1 ELSE 1 END,
-                   window_unix = excluded.window_unix
-                 RETURNING count",
-                &[text(key), int(window_start_ms)],
-            )?
-            .first(Some("count"))
-            .await?
-            .unwrap_or(1))
+                    [
+                        text(account_id),
+                        flag(livemode),
+                        active.map_or(JsValue::NULL, flag),
+                    ]
+                    .as_slice(),
+                    &page.params(limit),
+                ]
+                .concat(),
+            )
+            .await?;
+        let links = rows.iter().map(LinkRow::link).collect::<ApiResult<_>>()?;
+        Ok(page.newest_first(links))
     }
 }

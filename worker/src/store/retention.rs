@@ -9,7 +9,8 @@
 //! and each step only takes rows whose children are gone, so a run cut short leaves nothing
 //! dangling and the next run carries on.
 
-use super::{Store, changes, int, text};
+use super::Store;
+use super::bind::{changes, int};
 use crate::error::ApiResult;
 
 /// How long events and deliveries are kept.
@@ -83,30 +84,5 @@ impl Store {
             deliveries: count(1),
             events: count(2),
         })
-    }
-
-    /// Test helper: a session's events and their deliveries move `seconds` into the past,
-    /// as if written then (the columns the purge and the lists read; the frozen bodies stay
-    /// as they are). Returns how many events moved.
-    pub async fn age_session_events(&self, session_id: &str, seconds: u64) -> ApiResult<usize> {
-        const AGED: &str = "created_unix = created_unix - ?2,
-             created_at = strftime('%Y-%m-%dT%H:%M:%SZ', created_unix - ?2, 'unixepoch')";
-        let args = [text(session_id), int(seconds)];
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    &format!(
-                        "UPDATE webhook_deliveries SET {AGED}, next_attempt_unix = max(0, next_attempt_unix - ?2)
-                         WHERE event_id IN (SELECT id FROM events WHERE session_id = ?1)"
-                    ),
-                    &args,
-                )?,
-                self.stmt(
-                    &format!("UPDATE events SET {AGED} WHERE session_id = ?1"),
-                    &args,
-                )?,
-            ])
-            .await?;
-        Ok(results.get(1).map_or(0, changes))
     }
 }

@@ -11,10 +11,10 @@ use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    NewPayment, PAYMENT_COLUMNS, PaymentRow, SessionRow, Store, WatchRow, address_key, int,
-    payment_status, text,
-};
+use super::Store;
+use super::bind::{address_key, int, text};
+use super::payments::{NewPayment, PAYMENT_COLUMNS, PaymentRow, payment_status};
+use super::sessions::SessionRow;
 use crate::error::{ApiError, ApiResult};
 
 /// A session a run evaluates, as loaded: its document may be unreadable, which fails this
@@ -25,6 +25,19 @@ pub struct Candidate {
     pub chains: Vec<u64>,
     pub session: ApiResult<Session>,
     pub payments: Vec<PaymentRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WatchRow {
+    pub address: String,
+    pub session_id: String,
+    /// Balance and block of the baseline; `None` when the native coin is not watched.
+    pub native_baseline: Option<String>,
+    pub native_baseline_block: Option<u64>,
+    /// The chain's head at the session's creation (see the migration): transfers up to it
+    /// are not the session's.
+    #[serde(default)]
+    pub baseline_block: Option<u64>,
 }
 
 /// What a bulk insert of payments did.
@@ -58,15 +71,13 @@ impl Store {
     /// The watch rows of a chain: sessions inside their grace window, and past it those
     /// with a counted payment still confirming (they are watched until it is final).
     pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
-        Ok(self
-            .stmt(
+        self
+            .rows(
                 "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
                  WHERE chain_id = ?1 AND (watch_until_unix >= ?2 OR settling = 1)",
                 &[int(chain_id), int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?)
+            )
+            .await
     }
 
     /// Up to `limit` sessions a run must evaluate, each with its payments (see [`PICKED`]).
@@ -161,13 +172,11 @@ impl Store {
             return Ok(BTreeMap::new());
         }
         let rows: Vec<Row> = self
-            .stmt(
+            .rows(
                 "SELECT id, data, accessed_at FROM checkout_sessions WHERE id IN (SELECT value FROM json_each(?1))",
                 &[text(&serde_json::to_string(ids).map_err(ApiError::internal)?)],
-            )?
-            .all()
-            .await?
-            .results()?;
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -285,7 +294,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        self.stmt(
+        self.exec(
             "UPDATE watch SET settling = 0
              WHERE settling = 1 AND session_id IN (SELECT value FROM json_each(?1))
                AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.session_id = watch.session_id
@@ -293,10 +302,8 @@ impl Store {
             &[text(
                 &serde_json::to_string(ids).map_err(ApiError::internal)?,
             )],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Counts one more failure for each of `ids` (they are retried after the healthy ones).
@@ -304,13 +311,11 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        self.stmt(
+        self.exec(
             "UPDATE watch SET failures = failures + 1 WHERE session_id IN (SELECT value FROM json_each(?1))",
             &[text(&serde_json::to_string(ids).map_err(ApiError::internal)?)],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Token payments a rescan from `from` must account for: those in the window, and
@@ -323,8 +328,8 @@ impl Store {
     ) -> ApiResult<Vec<PaymentRow>> {
         // Only payments of addresses the rescan asked about: one whose session is no
         // longer watched is simply not in the logs, which does not make it reorged.
-        Ok(self
-            .stmt(
+        self
+            .rows(
                 &format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments
                      WHERE chain_id = ?1 AND log_index IS NOT NULL AND (block_number >= ?2 OR status = 'reorged')
@@ -332,21 +337,37 @@ impl Store {
                                    AND (w.watch_until_unix >= ?3 OR w.settling = 1))"
                 ),
                 &[int(chain_id), int(from), int(now.0)],
-            )?
-            .all()
-            .await?
-            .results()?)
+            )
+            .await
     }
 
     /// Stops watching sessions whose grace window has passed, unless a counted payment of
     /// theirs is still confirming: that one is watched until it is final.
     pub async fn unwatch_expired(&self, now: Timestamp) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "DELETE FROM watch WHERE watch_until_unix < ?1 AND settling = 0",
             &[int(now.0)],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
+    }
+
+    /// The watch row of one address on one chain.
+    pub async fn watch_row(&self, chain_id: u64, address: &str) -> ApiResult<Option<WatchRow>> {
+        self
+            .row(
+                "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
+                 WHERE chain_id = ?1 AND address = ?2",
+                &[int(chain_id), text(address)],
+            )
+            .await
+    }
+
+    /// Moves a session's watch rows to its (shifted) `late_until`.
+    pub async fn rewatch_until(&self, session: &Session) -> ApiResult<()> {
+        self.exec(
+            "UPDATE watch SET watch_until_unix = ?2 WHERE session_id = ?1",
+            &[text(&session.id), int(session.late_until.0)],
+        )
+        .await
     }
 }

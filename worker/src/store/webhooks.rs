@@ -1,4 +1,4 @@
-//! Webhook endpoints, the delivery outbox and its attempts, and event reads.
+//! Webhook endpoints, the delivery outbox and its attempts.
 //!
 //! Deliveries are fanned out in the same batch as the event that causes them (see
 //! [`Store::fan_out_stmt`]), so an event is never without its deliveries. A sender claims
@@ -10,7 +10,8 @@ use kasse_shared::webhook::{Attempt, Delivery, Endpoint, Secret, Verdict};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::{Stmt, Store, flag, int, opt_text, page_bounds, text};
+use super::bind::{Keyset, flag, int, opt_text, text};
+use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
 /// An endpoint as stored, without its secrets.
@@ -111,6 +112,63 @@ pub struct AttemptRecord<'a> {
     pub verdict: Verdict,
 }
 
+/// A delivery as listed, without its attempts.
+#[derive(Deserialize)]
+struct DeliveryRow {
+    id: String,
+    event_id: String,
+    event_type: String,
+    status: String,
+    next_attempt_unix: u64,
+    created_unix: u64,
+}
+
+impl DeliveryRow {
+    /// The API object, with this delivery's attempts among `attempts`.
+    fn delivery(self, endpoint_id: &str, attempts: &[AttemptRow]) -> ApiResult<Delivery> {
+        let attempts = attempts
+            .iter()
+            .filter(|a| a.delivery_id == self.id)
+            .map(AttemptRow::attempt)
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(Delivery {
+            next_attempt_at: (self.status == "pending")
+                .then_some(Timestamp(self.next_attempt_unix)),
+            id: self.id,
+            object: "webhook_delivery".to_owned(),
+            event: self.event_id,
+            event_type: self.event_type,
+            endpoint: endpoint_id.to_owned(),
+            status: self.status,
+            attempts,
+            created_at: Timestamp(self.created_unix),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    delivery_id: String,
+    attempt: u32,
+    at: String,
+    status_code: Option<u16>,
+    latency_ms: Option<u64>,
+    error: Option<String>,
+}
+
+impl AttemptRow {
+    fn attempt(&self) -> ApiResult<Attempt> {
+        Ok(Attempt {
+            attempt: self.attempt,
+            at: Timestamp::parse_rfc3339(&self.at)
+                .ok_or_else(|| ApiError::internal("stored attempt time"))?,
+            status_code: self.status_code,
+            latency_ms: self.latency_ms,
+            error: self.error.clone(),
+        })
+    }
+}
+
 /// Which due deliveries a claim may take.
 pub enum Scope<'a> {
     /// Everything due (the cron).
@@ -142,11 +200,11 @@ impl Store {
 
     pub async fn count_endpoints(&self, account_id: &str, livemode: bool) -> ApiResult<u64> {
         let n: Option<u64> = self
-            .stmt(
+            .value(
                 "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE account_id = ?1 AND livemode = ?2",
                 &[text(account_id), flag(livemode)],
-            )?
-            .first(Some("n"))
+                "n",
+            )
             .await?;
         Ok(n.unwrap_or(0))
     }
@@ -157,7 +215,7 @@ impl Store {
         endpoint: &Endpoint,
         secret: &Secret,
     ) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "INSERT INTO webhook_endpoints (id, account_id, livemode, url, events, description, enabled, secret, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
             &[
@@ -171,10 +229,8 @@ impl Store {
                 text(&secret.encoded()),
                 text(&endpoint.created_at.to_string()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     pub async fn endpoint(
@@ -183,15 +239,14 @@ impl Store {
         livemode: bool,
         id: &str,
     ) -> ApiResult<Option<EndpointRow>> {
-        Ok(self
-            .stmt(
+        self
+            .row(
                 &format!(
                     "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3"
                 ),
                 &[text(id), text(account_id), flag(livemode)],
-            )?
-            .first(None)
-            .await?)
+            )
+            .await
     }
 
     /// Newest first; `cursor` is the endpoint to start after (older) or end before.
@@ -202,35 +257,34 @@ impl Store {
         cursor: Option<(bool, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<EndpointRow>> {
-        let (after, before, order) = page_bounds(cursor);
-        let mut rows: Vec<EndpointRow> = self
-            .stmt(
+        let page = Keyset::new(cursor);
+        let rows: Vec<EndpointRow> = self
+            .rows(
                 &format!(
                     "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
                      WHERE account_id = ?1 AND livemode = ?2
-                       AND (?3 IS NULL OR (created_at, id) < (SELECT created_at, id FROM webhook_endpoints WHERE id = ?3))
-                       AND (?4 IS NULL OR (created_at, id) > (SELECT created_at, id FROM webhook_endpoints WHERE id = ?4))
-                     ORDER BY created_at {order}, id {order} LIMIT ?5"
+                       AND {}",
+                    page.sql(
+                        "created_at, id",
+                        "SELECT created_at, id FROM webhook_endpoints WHERE id = ?3",
+                        "SELECT created_at, id FROM webhook_endpoints WHERE id = ?4",
+                        "?5",
+                    )
                 ),
                 &[
                     text(account_id),
                     flag(livemode),
-                    opt_text(after),
-                    opt_text(before),
+                    opt_text(page.after),
+                    opt_text(page.before),
                     int(u64::from(limit)),
                 ],
-            )?
-            .all()
-            .await?
-            .results()?;
-        if before.is_some() {
-            rows.reverse();
-        }
-        Ok(rows)
+            )
+            .await?;
+        Ok(page.newest_first(rows))
     }
 
     pub async fn update_endpoint(&self, account_id: &str, endpoint: &Endpoint) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "UPDATE webhook_endpoints SET url = ?3, events = ?4, description = ?5, enabled = ?6, updated_at = ?7
              WHERE id = ?1 AND account_id = ?2",
             &[
@@ -242,10 +296,8 @@ impl Store {
                 flag(endpoint.enabled),
                 text(&endpoint.updated_at.to_string()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Makes `secret` the signing secret; the current one keeps signing until `previous_until`.
@@ -257,7 +309,7 @@ impl Store {
         previous_until: Timestamp,
         now: Timestamp,
     ) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_until_unix = ?4, secret = ?3, updated_at = ?5
              WHERE id = ?1 AND account_id = ?2",
             &[
@@ -267,10 +319,8 @@ impl Store {
                 int(previous_until.0),
                 text(&now.to_string()),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Deletes an endpoint with its deliveries and their attempts, in one batch.
@@ -305,78 +355,6 @@ impl Store {
     }
 
     // ----- events ----------------------------------------------------------------------------
-
-    /// An event of this account and mode: its frozen body and its session.
-    pub async fn event(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        id: &str,
-    ) -> ApiResult<Option<(String, String)>> {
-        #[derive(Deserialize)]
-        struct Row {
-            body: String,
-            session_id: String,
-        }
-        let row: Option<Row> = self
-            .stmt(
-                "SELECT body, session_id FROM events WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
-                &[text(id), text(account_id), flag(livemode)],
-            )?
-            .first(None)
-            .await?;
-        Ok(row.map(|r| (r.body, r.session_id)))
-    }
-
-    /// Whether `id` is an event of this account and mode (a list cursor must be).
-    pub async fn has_event(&self, account_id: &str, livemode: bool, id: &str) -> ApiResult<bool> {
-        Ok(self.event(account_id, livemode, id).await?.is_some())
-    }
-
-    /// Newest first (in the order they were written): an account's events in one mode,
-    /// optionally for one session or type, after or before the cursor event.
-    pub async fn events(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        session_id: Option<&str>,
-        kind: Option<&str>,
-        cursor: Option<(bool, &str)>,
-        limit: u32,
-    ) -> ApiResult<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Row {
-            body: String,
-        }
-        let (after, before, order) = page_bounds(cursor);
-        let rows: Vec<Row> = self
-            .stmt(
-                &format!(
-                    "SELECT body FROM events WHERE account_id = ?1 AND livemode = ?2
-                       AND (?3 IS NULL OR session_id = ?3) AND (?4 IS NULL OR type = ?4)
-                       AND (?5 IS NULL OR (created_unix, rowid) < (SELECT created_unix, rowid FROM events WHERE id = ?5))
-                       AND (?6 IS NULL OR (created_unix, rowid) > (SELECT created_unix, rowid FROM events WHERE id = ?6))
-                     ORDER BY created_unix {order}, rowid {order} LIMIT ?7"
-                ),
-                &[
-                    text(account_id),
-                    flag(livemode),
-                    opt_text(session_id),
-                    opt_text(kind),
-                    opt_text(after),
-                    opt_text(before),
-                    int(u64::from(limit)),
-                ],
-            )?
-            .all()
-            .await?
-            .results()?;
-        let mut bodies: Vec<String> = rows.into_iter().map(|r| r.body).collect();
-        if before.is_some() {
-            bodies.reverse();
-        }
-        Ok(bodies)
-    }
 
     // ----- deliveries ------------------------------------------------------------------------
 
@@ -456,13 +434,13 @@ impl Store {
             Scope::Sessions(ids) => Some(serde_json::to_string(ids).map_err(ApiError::internal)?),
         };
         let n: Option<u64> = self
-            .stmt(
+            .value(
                 "SELECT COUNT(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                  WHERE d.status = 'pending' AND d.attempts = 0 AND d.next_attempt_unix <= ?1 AND e.enabled = 1
                    AND (?2 IS NULL OR d.session_id IN (SELECT value FROM json_each(?2)))",
                 &[int(now.0), opt_text(sessions.as_deref())],
-            )?
-            .first(Some("n"))
+                "n",
+            )
             .await?;
         Ok(n.unwrap_or(0))
     }
@@ -526,7 +504,7 @@ impl Store {
         ids: &[&str],
         not_before: Timestamp,
     ) -> ApiResult<()> {
-        self.stmt(
+        self.exec(
             "UPDATE webhook_deliveries SET locked_until_unix = 0, lease = NULL,
                  next_attempt_unix = MAX(next_attempt_unix, ?3)
              WHERE lease = ?1 AND id IN (SELECT value FROM json_each(?2))",
@@ -535,10 +513,8 @@ impl Store {
                 text(&serde_json::to_string(ids).map_err(ApiError::internal)?),
                 int(not_before.0),
             ],
-        )?
-        .run()
-        .await?;
-        Ok(())
+        )
+        .await
     }
 
     /// Makes an event's deliveries due now (all subscribed enabled endpoints, or just
@@ -599,135 +575,55 @@ impl Store {
         cursor: Option<(bool, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<Delivery>> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: String,
-            event_id: String,
-            event_type: String,
-            status: String,
-            next_attempt_unix: u64,
-            created_unix: u64,
-        }
-        #[derive(Deserialize)]
-        struct AttemptRow {
-            delivery_id: String,
-            attempt: u32,
-            at: String,
-            status_code: Option<u16>,
-            latency_ms: Option<u64>,
-            error: Option<String>,
-        }
-        let (after, before, order) = page_bounds(cursor);
-        let mut rows: Vec<Row> = self
-            .stmt(
+        let page = Keyset::new(cursor);
+        let rows: Vec<DeliveryRow> = self
+            .rows(
                 &format!(
                     "SELECT d.id, d.event_id, ev.type AS event_type, d.status, d.next_attempt_unix, d.created_unix
                      FROM webhook_deliveries d JOIN events ev ON ev.id = d.event_id
                      WHERE d.endpoint_id = ?1 AND (?2 IS NULL OR d.event_id = ?2)
-                       AND (?3 IS NULL OR (d.created_unix, d.rowid) < (SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?3))
-                       AND (?4 IS NULL OR (d.created_unix, d.rowid) > (SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?4))
-                     ORDER BY d.created_unix {order}, d.rowid {order} LIMIT ?5"
+                       AND {}",
+                    page.sql(
+                        "d.created_unix, d.rowid",
+                        "SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?3",
+                        "SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?4",
+                        "?5",
+                    )
                 ),
                 &[
                     text(endpoint_id),
                     opt_text(event),
-                    opt_text(after),
-                    opt_text(before),
+                    opt_text(page.after),
+                    opt_text(page.before),
                     int(u64::from(limit)),
                 ],
-            )?
-            .all()
-            .await?
-            .results()?;
-        if before.is_some() {
-            rows.reverse();
-        }
+            )
+            .await?;
+        let rows = page.newest_first(rows);
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let attempts: Vec<AttemptRow> = if ids.is_empty() {
             Vec::new()
         } else {
-            self.stmt(
+            self.rows(
                 "SELECT delivery_id, attempt, at, status_code, latency_ms, error FROM webhook_attempts
                  WHERE delivery_id IN (SELECT value FROM json_each(?1)) ORDER BY delivery_id, attempt",
                 &[text(&serde_json::to_string(&ids).map_err(ApiError::internal)?)],
-            )?
-            .all()
+            )
             .await?
-            .results()?
         };
         rows.into_iter()
-            .map(|r| {
-                let attempts = attempts
-                    .iter()
-                    .filter(|a| a.delivery_id == r.id)
-                    .map(|a| {
-                        Ok(Attempt {
-                            attempt: a.attempt,
-                            at: Timestamp::parse_rfc3339(&a.at)
-                                .ok_or_else(|| ApiError::internal("stored attempt time"))?,
-                            status_code: a.status_code,
-                            latency_ms: a.latency_ms,
-                            error: a.error.clone(),
-                        })
-                    })
-                    .collect::<ApiResult<Vec<_>>>()?;
-                Ok(Delivery {
-                    next_attempt_at: (r.status == "pending")
-                        .then_some(Timestamp(r.next_attempt_unix)),
-                    id: r.id,
-                    object: "webhook_delivery".to_owned(),
-                    event: r.event_id,
-                    event_type: r.event_type,
-                    endpoint: endpoint_id.to_owned(),
-                    status: r.status,
-                    attempts,
-                    created_at: Timestamp(r.created_unix),
-                })
-            })
+            .map(|r| r.delivery(endpoint_id, &attempts))
             .collect()
-    }
-
-    /// Test helper: the endpoint's pending deliveries fall due `seconds` sooner, and its
-    /// rotated-out secret expires `seconds` sooner. `false` if it is not the caller's.
-    pub async fn advance_endpoint(
-        &self,
-        account_id: &str,
-        livemode: bool,
-        id: &str,
-        seconds: u64,
-    ) -> ApiResult<bool> {
-        let args = [text(id), text(account_id), flag(livemode), int(seconds)];
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    "UPDATE webhook_endpoints SET previous_until_unix = MAX(previous_until_unix - ?4, 0)
-                     WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
-                    &args,
-                )?,
-                self.stmt(
-                    "UPDATE webhook_deliveries SET next_attempt_unix = MAX(next_attempt_unix - ?4, 0)
-                     WHERE status = 'pending' AND endpoint_id IN
-                       (SELECT id FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3)",
-                    &args,
-                )?,
-            ])
-            .await?;
-        let found = results
-            .first()
-            .and_then(|r| r.meta().ok().flatten())
-            .and_then(|m| m.changes)
-            .unwrap_or(0);
-        Ok(found == 1)
     }
 
     /// Whether `id` is a delivery of this endpoint (a list cursor must be).
     pub async fn has_delivery(&self, endpoint_id: &str, id: &str) -> ApiResult<bool> {
         let n: Option<u64> = self
-            .stmt(
+            .value(
                 "SELECT 1 AS n FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2",
                 &[text(id), text(endpoint_id)],
-            )?
-            .first(Some("n"))
+                "n",
+            )
             .await?;
         Ok(n.is_some())
     }

@@ -1,12 +1,16 @@
 //! A minimal EVM JSON-RPC client over `fetch`, batching calls into one subrequest.
 
-use kasse_shared::catalogue::RpcLimits;
-use serde::Deserialize;
-use serde_json::{Value, json};
 use std::time::Duration;
 
-use futures_util::future::{Either, select};
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+use kasse_shared::catalogue::RpcLimits;
+use kasse_shared::evm;
+use kasse_shared::scan::{call_size, chunk_ranges};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use worker::{Headers, Method, Request, RequestInit};
+
+use crate::error::{ApiError, chain_error};
+use crate::fetch::{FetchError, fetch_with_timeout};
 
 #[derive(Debug)]
 pub enum RpcError {
@@ -30,6 +34,12 @@ impl std::fmt::Display for RpcError {
                 write!(f, "RPC serves chain {served}, expected {expected}")
             }
         }
+    }
+}
+
+impl From<RpcError> for ApiError {
+    fn from(e: RpcError) -> Self {
+        chain_error(e)
     }
 }
 
@@ -58,7 +68,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends `calls` as one JSON-RPC batch and returns their results in call order. A provider
 /// that does not answer within `timeout` is cut off: the run goes on with the next chain.
-pub async fn batch_with_timeout(
+async fn batch_with_timeout(
     url: &str,
     calls: &[Call],
     timeout: Duration,
@@ -75,17 +85,12 @@ pub async fn batch_with_timeout(
         .with_body(Some(Value::Array(body).to_string().into()));
     let request =
         Request::new_with_init(url, &init).map_err(|e| RpcError::Transport(e.to_string()))?;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let sent = Box::pin(fetch.send_with_signal(&signal));
-    let mut response = match select(sent, Box::pin(Delay::from(timeout))).await {
-        Either::Left((result, _)) => result.map_err(|e| RpcError::Transport(e.to_string()))?,
-        Either::Right(((), _)) => {
-            controller.abort();
-            return Err(RpcError::Timeout(timeout));
-        }
-    };
+    let mut response = fetch_with_timeout(request, timeout)
+        .await
+        .map_err(|e| match e {
+            FetchError::Failed(e) => RpcError::Transport(e.to_string()),
+            FetchError::TimedOut => RpcError::Timeout(timeout),
+        })?;
     let status = response.status_code();
     if !(200..300).contains(&status) {
         return Err(RpcError::Status(status));
@@ -94,13 +99,17 @@ pub async fn batch_with_timeout(
         .text()
         .await
         .map_err(|e| RpcError::Transport(e.to_string()))?;
-    let mut replies: Vec<Reply> =
+    let replies: Vec<Reply> =
         serde_json::from_str(&text).map_err(|e| RpcError::Malformed(e.to_string()))?;
-    if replies.len() != calls.len() {
+    in_call_order(replies, calls.len())
+}
+
+/// The results of a batch's replies, in call order (replies may come in any order).
+fn in_call_order(mut replies: Vec<Reply>, calls: usize) -> Result<Vec<Value>, RpcError> {
+    if replies.len() != calls {
         return Err(RpcError::Malformed(format!(
-            "{} replies to {} calls",
+            "{} replies to {calls} calls",
             replies.len(),
-            calls.len()
         )));
     }
     replies.sort_by_key(|r| r.id);
@@ -147,51 +156,40 @@ impl Rpc {
         calls: &[Call],
         limits: &RpcLimits,
     ) -> Result<Vec<Value>, RpcError> {
+        let sizes: Vec<usize> = calls
+            .iter()
+            .map(|c| call_size(c.method, &c.params))
+            .collect();
         let mut results = Vec::with_capacity(calls.len());
-        for range in chunk_ranges(calls, limits) {
+        for range in chunk_ranges(&sizes, limits) {
             results.extend(self.batch(&calls[range]).await?);
         }
         Ok(results)
     }
 }
 
-/// Consecutive ranges of `calls` within the limits (a single oversized call gets its own).
-fn chunk_ranges(calls: &[Call], limits: &RpcLimits) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, call) in calls.iter().enumerate() {
-        // The envelope ({"jsonrpc":"2.0","id":…,"method":…}) adds ~60 bytes to the params.
-        let size = call.params.to_string().len() + call.method.len() + 60;
-        let full = i > start
-            && (i - start >= limits.max_batch.max(1) || bytes + size > limits.max_batch_bytes);
-        if full {
-            ranges.push(start..i);
-            (start, bytes) = (i, 0);
-        }
-        bytes += size;
-    }
-    if start < calls.len() {
-        ranges.push(start..calls.len());
-    }
-    ranges
+/// The head of the chain behind `rpc`, after checking that it is the chain we expect.
+pub async fn read_head(rpc: &Rpc, chain_id: u64) -> Result<u64, RpcError> {
+    let calls = [
+        chain_id_call(),
+        Call {
+            method: "eth_blockNumber",
+            params: json!([]),
+        },
+    ];
+    let results = rpc.batch(&calls).await?;
+    expect_chain(&results[0], chain_id)?;
+    quantity(&results[1])
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `U256` (balances, values).
 pub fn u256(value: &Value) -> Result<alloy_primitives::U256, RpcError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| RpcError::Malformed(format!("expected a hex quantity, got {value}")))?;
-    let digits = text
-        .strip_prefix("0x")
-        .ok_or_else(|| RpcError::Malformed(format!("quantity without 0x: {text}")))?;
-    alloy_primitives::U256::from_str_radix(digits, 16)
-        .map_err(|e| RpcError::Malformed(format!("bad quantity {text}: {e}")))
+    evm::hex_u256(value).map_err(RpcError::Malformed)
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64` (block numbers, times, ids).
 pub fn quantity(value: &Value) -> Result<u64, RpcError> {
-    u64::try_from(u256(value)?)
-        .map_err(|_| RpcError::Malformed(format!("quantity out of range: {value}")))
+    evm::hex_u64(value).map_err(RpcError::Malformed)
 }
 
 /// `eth_chainId`: sent first in a batch whose answers must come from the expected chain.
@@ -237,5 +235,93 @@ pub fn eth_call(to: alloy_primitives::Address, data: String, block: Option<u64>)
     Call {
         method: "eth_call",
         params: json!([{"to": to.to_string(), "data": data}, at]),
+    }
+}
+
+/// `eth_getTransactionReceipt` of `hash`.
+pub fn receipt_call(hash: alloy_primitives::B256) -> Call {
+    Call {
+        method: "eth_getTransactionReceipt",
+        params: json!([hash.to_string()]),
+    }
+}
+
+/// `eth_getTransactionByHash` of `hash`.
+pub fn transaction_call(hash: alloy_primitives::B256) -> Call {
+    Call {
+        method: "eth_getTransactionByHash",
+        params: json!([hash.to_string()]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(id: u64, result: Value) -> Reply {
+        Reply {
+            id,
+            result,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn replies_come_back_in_call_order() {
+        let replies = vec![
+            reply(1, json!("b")),
+            reply(0, json!("a")),
+            reply(2, Value::Null),
+        ];
+        let results = in_call_order(replies, 3).expect("complete");
+        assert_eq!(results, [json!("a"), json!("b"), Value::Null]);
+    }
+
+    #[test]
+    fn short_or_mismatched_batches_are_malformed() {
+        let short = in_call_order(vec![reply(0, json!(1))], 2);
+        assert!(matches!(short, Err(RpcError::Malformed(m)) if m == "1 replies to 2 calls"));
+        let skipped = in_call_order(vec![reply(0, json!(1)), reply(2, json!(1))], 2);
+        assert!(matches!(skipped, Err(RpcError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_node_error_fails_the_batch() {
+        let failing = Reply {
+            id: 0,
+            result: Value::Null,
+            error: Some(NodeError {
+                code: -32000,
+                message: "header not found".into(),
+            }),
+        };
+        let err = in_call_order(vec![failing], 1).expect_err("node error");
+        assert_eq!(err.to_string(), "node error -32000: header not found");
+    }
+
+    #[test]
+    fn the_chain_id_must_match() {
+        assert!(expect_chain(&json!("0x7a69"), 31337).is_ok());
+        let wrong = expect_chain(&json!("0x1"), 31337).expect_err("wrong chain");
+        assert_eq!(wrong.to_string(), "RPC serves chain 1, expected 31337");
+        let malformed = quantity(&json!(5)).expect_err("not hex");
+        assert_eq!(
+            malformed.to_string(),
+            "malformed response: expected a hex quantity, got 5"
+        );
+    }
+
+    #[test]
+    fn calls_carry_hex_block_numbers() {
+        assert_eq!(block_call(255, true).params, json!(["0xff", true]));
+        let address = alloy_primitives::Address::repeat_byte(0xab);
+        assert_eq!(
+            balance_call(&address, 16).params,
+            json!([format!("0x{}", "ab".repeat(20)), "0x10"])
+        );
+        assert_eq!(
+            eth_call(address, "0x".into(), None).params[1],
+            json!("latest")
+        );
     }
 }

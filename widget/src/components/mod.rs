@@ -1,0 +1,5 @@
+//! Pieces the screens are built from.
+
+mod copyable;
+
+pub use copyable::Copyable;

@@ -1,0 +1,50 @@
+//! The screens: what fills the widget's body at each step of the checkout, one per file.
+//! They render the model and send the shopper's clicks to [`Handlers`].
+//!
+//! A screen holds no state of its own, so it is a function, not a component: the DOM is the
+//! same, and each component would add about a kilobyte (gzip) to the bundle.
+
+mod choose;
+mod outcome;
+mod pay;
+
+use kasse_shared::shopper::{ShopperOption, WalletTransaction};
+use yew::prelude::*;
+
+use crate::model::{Model, Screen};
+use crate::strings as s;
+
+/// Where the shopper's clicks go.
+pub struct Handlers {
+    pub select: Callback<ShopperOption>,
+    /// Back to the choice of network and token.
+    pub change: Callback<MouseEvent>,
+    /// Keep the current choice after all.
+    pub keep: Callback<MouseEvent>,
+    pub pay_wallet: Callback<WalletTransaction>,
+    pub retry: Callback<MouseEvent>,
+}
+
+/// The body for `screen`, the model's screen of the moment.
+pub fn body(screen: Screen, model: &Model, redirecting: bool, on: &Handlers) -> Html {
+    match (screen, &model.view) {
+        (Screen::Loading | Screen::Error, _) | (_, None) => loading(model.error.is_some(), on),
+        (Screen::Choose, Some(view)) => choose::screen(view, model, on),
+        (Screen::Pay | Screen::Underpaid, Some(view)) => pay::screen(view, model, on),
+        (_, Some(view)) => outcome::screen(screen, view, redirecting),
+    }
+}
+
+/// Before the first view: loading, or why it did not load.
+fn loading(failed: bool, on: &Handlers) -> Html {
+    if failed {
+        html! {
+            <div class="kasse-error" role="alert">
+                <p>{ s::LOAD_FAILED }</p>
+                <button type="button" onclick={on.retry.clone()}>{ s::RETRY }</button>
+            </div>
+        }
+    } else {
+        html! { <p class="kasse-muted">{ s::LOADING }</p> }
+    }
+}

@@ -1,0 +1,214 @@
+//! Native-coin reads: the I/O around `kasse_shared::native` and the feed.
+//!
+//! * [`open`] — at creation, one `eth_call` to Multicall3 reads the head, the address's
+//!   balance (the baseline) and the feed's round, all at the same block.
+//! * [`Scan`] — per cron run, balances of every watched address at both ends of the rescan
+//!   window (one Multicall3 call per 500 addresses, in the same batch as the token logs),
+//!   then a search only for addresses whose balance moved unexplained.
+//! * [`check_credits`] — the on-demand check's search for one address.
+//!
+//! Credits come back as findings; the caller records them.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use kasse_shared::abi::{self, Call3};
+use kasse_shared::catalogue::Chain;
+use kasse_shared::native::{self, Search};
+use kasse_shared::price::{Round, sequencer_up};
+use kasse_shared::quote::FeedReading;
+use kasse_shared::session::{Payment, PaymentStatus};
+use kasse_shared::time::Timestamp;
+use serde_json::Value;
+
+use super::rpc::{self, Call, Rpc, balance_call, eth_call};
+use crate::error::{ApiResult, chain_error};
+
+mod check;
+mod scan;
+pub use check::check_credits;
+pub use scan::{Recorded, Scan};
+
+/// Rounds of narrowing one run may spend; with a fan-out of 8 this covers 8^6 blocks,
+/// far beyond the window of one run.
+const MAX_ROUNDS: usize = 6;
+
+/// What creation reads of a chain, consistent at one block.
+pub struct Opening {
+    pub block: u64,
+    pub balance: Option<U256>,
+    /// `None` if the chain has no feed or the feed could not be read.
+    pub reading: Option<FeedReading>,
+}
+
+/// Head, `address`'s balance (if given) and the feed's price, in one `eth_call`.
+pub async fn open(
+    rpc: &Rpc,
+    chain: &Chain,
+    address: Option<Address>,
+    now: Timestamp,
+) -> ApiResult<Opening> {
+    let mc = chain.multicall3;
+    let mut calls = vec![Call3::block_number(mc)];
+    calls.extend(address.map(|a| Call3::eth_balance(mc, a)));
+    calls.extend(
+        chain
+            .price_feed
+            .as_ref()
+            .map(|f| Call3::latest_round(f.address)),
+    );
+    calls.extend(chain.sequencer_uptime_feed.map(Call3::latest_round));
+    let results = rpc
+        .batch(&[
+            rpc::chain_id_call(),
+            eth_call(mc, abi::aggregate3(&calls), None),
+        ])
+        .await?;
+    rpc::expect_chain(&results[0], chain.chain_id)?;
+    let mut answers = decode(&results[1])?.into_iter();
+    let block = answers
+        .next()
+        .flatten()
+        .as_deref()
+        .and_then(abi::decode_uint)
+        .and_then(|b| u64::try_from(b).ok())
+        .ok_or_else(|| chain_error("Multicall3 getBlockNumber failed"))?;
+    let balance = match address {
+        Some(_) => Some(
+            answers
+                .next()
+                .flatten()
+                .as_deref()
+                .and_then(abi::decode_uint)
+                .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
+        ),
+        None => None,
+    };
+    Ok(Opening {
+        block,
+        balance,
+        reading: feed_reading(chain, answers, now),
+    })
+}
+
+/// The feed's round and, on an L2, whether the sequencer is up, from what is left of
+/// [`open`]'s answers.
+fn feed_reading(
+    chain: &Chain,
+    mut answers: impl Iterator<Item = Option<Vec<u8>>>,
+    now: Timestamp,
+) -> Option<FeedReading> {
+    let round = chain
+        .price_feed
+        .as_ref()
+        .and_then(|_| answers.next().flatten())
+        .as_deref()
+        .and_then(abi::decode_round);
+    let sequencer = match chain.sequencer_uptime_feed {
+        None => Some(true),
+        Some(_) => answers
+            .next()
+            .flatten()
+            .as_deref()
+            .and_then(abi::decode_round)
+            .map(|r| sequencer_up(r.answer, Timestamp(r.started_at), now)),
+    };
+    round.zip(sequencer).map(|(r, up)| FeedReading {
+        round: Round {
+            answer: r.answer,
+            updated_at: Timestamp(r.updated_at),
+        },
+        sequencer_up: up,
+    })
+}
+
+fn flatten_balances(results: &[Value]) -> ApiResult<Vec<U256>> {
+    let mut balances = Vec::new();
+    for result in results {
+        for answer in decode(result)? {
+            balances.push(
+                answer
+                    .as_deref()
+                    .and_then(abi::decode_uint)
+                    .ok_or_else(|| chain_error("Multicall3 getEthBalance failed"))?,
+            );
+        }
+    }
+    Ok(balances)
+}
+
+fn decode(result: &Value) -> ApiResult<Vec<Option<Vec<u8>>>> {
+    result
+        .as_str()
+        .and_then(abi::decode_aggregate3)
+        .ok_or_else(|| chain_error(format!("malformed Multicall3 result: {result}")))
+}
+
+/// A session address whose native balance the cron follows on one chain.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub session_id: String,
+    pub address: Address,
+    pub baseline: U256,
+    pub baseline_block: u64,
+}
+
+/// A credit the chain shows that is not recorded yet.
+#[derive(Debug, Clone)]
+pub struct Credit {
+    pub session_id: String,
+    pub address: Address,
+    pub payment: Payment,
+}
+
+/// A native credit just found: detected, and uncounted until its session says otherwise.
+fn native_credit(
+    chain: &Chain,
+    block: u64,
+    hash: B256,
+    time: Timestamp,
+    tx_hash: Option<B256>,
+    amount: U256,
+) -> Payment {
+    Payment {
+        chain_id: chain.chain_id,
+        token: chain.native_symbol.clone(),
+        tx_hash,
+        log_index: None,
+        block_number: block,
+        block_hash: hash,
+        block_time: time,
+        amount,
+        status: PaymentStatus::Detected,
+        counted: false,
+        repriced: None,
+    }
+}
+
+/// Runs a search to the end, one batch per round (split by the chain's batch limit).
+async fn narrow(rpc: &Rpc, chain: &Chain, mut search: Search) -> ApiResult<Vec<native::Change>> {
+    for _ in 0..MAX_ROUNDS {
+        if search.is_done() {
+            return Ok(search.changes());
+        }
+        let reads = search.reads();
+        let calls: Vec<Call> = reads
+            .iter()
+            .map(|(a, block)| balance_call(a, *block))
+            .collect();
+        let results = rpc.batches(&calls, &chain.rpc_limits).await?;
+        let balances = reads
+            .into_iter()
+            .zip(&results)
+            .map(|(read, result)| Ok((read, rpc::u256(result)?)))
+            .collect::<ApiResult<BTreeMap<_, _>>>()?;
+        search.feed(&balances);
+    }
+    if search.is_done() {
+        Ok(search.changes())
+    } else {
+        Err(chain_error(
+            "native balance search did not converge; retrying next run",
+        ))
+    }
+}

@@ -1,0 +1,393 @@
+//! One run's native scan of one chain: balances at the window's ends, a search only where
+//! the recorded credits do not explain the change, and the credits it finds reconciled with
+//! the recorded ones.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use kasse_shared::abi::{self, Call3};
+use kasse_shared::catalogue::Chain;
+use kasse_shared::evm::Block;
+use kasse_shared::native::{self, Search};
+use kasse_shared::session::{Payment, PaymentStatus};
+use serde_json::Value;
+
+use super::{Credit, Watched, flatten_balances, narrow, native_credit};
+use crate::chain::blocks::{header_hash, read_blocks};
+use crate::chain::rpc::{Call, Rpc, block_call, eth_call};
+use crate::error::{ApiResult, chain_error};
+
+/// A native credit already recorded, as the scan compares it with the chain.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub id: String,
+    pub session_id: String,
+    pub address: Address,
+    pub payment: Payment,
+}
+
+/// What the scan found: credits to record and recorded ones whose state changed.
+#[derive(Default)]
+pub struct Findings {
+    pub new: Vec<Credit>,
+    /// (session id, payment id, payment as it is now)
+    pub changed: Vec<(String, String, Payment)>,
+}
+
+/// One run's native scan of one chain over the window `(from − 1, to]`.
+pub struct Scan<'a> {
+    chain: &'a Chain,
+    start: u64,
+    to: u64,
+    watched: Vec<Watched>,
+    /// Native credits recorded in the window, by address.
+    recorded: BTreeMap<Address, Vec<Recorded>>,
+}
+
+/// Block hashes by number, as this run read them.
+type Hashes = BTreeMap<u64, B256>;
+
+impl<'a> Scan<'a> {
+    pub fn new(
+        chain: &'a Chain,
+        from: u64,
+        to: u64,
+        watched: Vec<Watched>,
+        recorded: Vec<Recorded>,
+    ) -> Self {
+        let mut by_address: BTreeMap<Address, Vec<Recorded>> = BTreeMap::new();
+        for credit in recorded {
+            by_address.entry(credit.address).or_default().push(credit);
+        }
+        Self {
+            chain,
+            start: from.saturating_sub(1),
+            to,
+            watched: watched
+                .into_iter()
+                .filter(|w| w.baseline_block < to)
+                .collect(),
+            recorded: by_address,
+        }
+    }
+
+    /// Where an address's window starts: the scan's start, or its baseline if later.
+    fn anchor(&self, w: &Watched) -> u64 {
+        self.start.max(w.baseline_block)
+    }
+
+    fn needs_start_read(&self, w: &Watched) -> bool {
+        self.anchor(w) > w.baseline_block
+    }
+
+    fn recorded_blocks(&self) -> Vec<u64> {
+        let mut blocks: Vec<u64> = self
+            .recorded
+            .values()
+            .flatten()
+            .map(|r| r.payment.block_number)
+            .collect();
+        blocks.sort_unstable();
+        blocks.dedup();
+        blocks
+    }
+
+    fn balance_calls(&self, addresses: &[Address], block: u64) -> Vec<Call> {
+        let mc = self.chain.multicall3;
+        addresses
+            .chunks(self.chain.rpc_limits.max_addresses_per_call.max(1))
+            .map(|chunk| {
+                let calls: Vec<Call3> = chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
+                eth_call(mc, abi::aggregate3(&calls), Some(block))
+            })
+            .collect()
+    }
+
+    /// The calls this scan adds to the run's first batch: every address's balance at the
+    /// window's end, and the headers of blocks holding recorded credits.
+    pub fn calls(&self) -> Vec<Call> {
+        let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
+        let mut calls = self.balance_calls(&all, self.to);
+        calls.extend(
+            self.recorded_blocks()
+                .into_iter()
+                .map(|n| block_call(n, false)),
+        );
+        calls
+    }
+
+    /// Finishes the scan from the results of [`Scan::calls`], searching and reading blocks
+    /// as needed. New credits come back with `counted: false`: whether one counts is the
+    /// session's to say, and the caller loads it.
+    pub async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
+        let (end, hashes) = self.end_balances(results)?;
+        let start = self.start_balances(rpc, &end).await?;
+        let (search, searched) = self.unexplained(&end, &start, &hashes);
+        if searched.is_empty() {
+            return Ok(Findings::default());
+        }
+        let changes = narrow(rpc, self.chain, search).await?;
+        self.credits(rpc, &searched, changes, &hashes).await
+    }
+
+    /// Every address's balance at the window's end, and the hashes of the blocks holding
+    /// recorded credits, from the run's first batch.
+    fn end_balances(&self, results: &[Value]) -> ApiResult<(Vec<U256>, Hashes)> {
+        let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
+        let end_calls = self.watched.len().div_ceil(per_call);
+        let end = flatten_balances(&results[..end_calls])?;
+        if end.len() != self.watched.len() {
+            return Err(chain_error("Multicall3 returned too few balances"));
+        }
+        let mut hashes = Hashes::new();
+        for (n, header) in self
+            .recorded_blocks()
+            .into_iter()
+            .zip(&results[end_calls..])
+        {
+            hashes.insert(n, header_hash(header)?);
+        }
+        Ok((end, hashes))
+    }
+
+    /// The window's start balance, read only for addresses that may have moved: those
+    /// whose balance is not their baseline any more, or with credits in the window. An idle
+    /// address (the common case) costs one Multicall3 slot per run.
+    async fn start_balances(&self, rpc: &Rpc, end: &[U256]) -> ApiResult<BTreeMap<Address, U256>> {
+        let moved: Vec<Address> = self
+            .watched
+            .iter()
+            .zip(end)
+            .filter(|(w, end)| {
+                self.needs_start_read(w)
+                    && (**end != w.baseline || !self.rows(w.address).is_empty())
+            })
+            .map(|(w, _)| w.address)
+            .collect();
+        if moved.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let calls = self.balance_calls(&moved, self.start);
+        let start = flatten_balances(&rpc.batches(&calls, &self.chain.rpc_limits).await?)?;
+        Ok(moved.into_iter().zip(start).collect())
+    }
+
+    /// The addresses whose balance change the recorded credits do not explain, with the
+    /// search that narrows each change to its block.
+    fn unexplained(
+        &self,
+        end: &[U256],
+        start: &BTreeMap<Address, U256>,
+        hashes: &Hashes,
+    ) -> (Search, Vec<&Watched>) {
+        let mut search = Search::new();
+        let mut searched: Vec<&Watched> = Vec::new();
+        for (w, end_balance) in self.watched.iter().zip(end) {
+            // Not read: the balance is still the baseline, so it was at the start too.
+            let start_balance = if self.needs_start_read(w) {
+                start.get(&w.address).copied().unwrap_or(w.baseline)
+            } else {
+                w.baseline
+            };
+            let recorded = self.payments(w.address);
+            let canonical = recorded.iter().all(|p| {
+                p.status == PaymentStatus::Reorged
+                    || hashes.get(&p.block_number) == Some(&p.block_hash)
+            });
+            if !native::explained(start_balance, *end_balance, &recorded, canonical) {
+                search.add(
+                    w.address,
+                    (self.anchor(w), start_balance),
+                    (self.to, *end_balance),
+                );
+                searched.push(w);
+            }
+        }
+        (search, searched)
+    }
+
+    /// The credits among the search's `changes`, reconciled with the recorded ones. Blocks
+    /// of credits not recorded in that very block are read in full, to find the
+    /// transaction that sent them.
+    async fn credits(
+        &self,
+        rpc: &Rpc,
+        searched: &[&Watched],
+        changes: Vec<native::Change>,
+        hashes: &Hashes,
+    ) -> ApiResult<Findings> {
+        let credits: Vec<native::Change> = changes
+            .into_iter()
+            .filter(|c| c.credit().is_some())
+            .collect();
+        let mut unknown: Vec<u64> = credits
+            .iter()
+            .filter(|c| {
+                !self.rows(c.address).iter().any(|r| {
+                    r.payment.block_number == c.block
+                        && Some(&r.payment.block_hash) == hashes.get(&c.block)
+                })
+            })
+            .map(|c| c.block)
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        let blocks = read_blocks(rpc, self.chain, &unknown, true).await?;
+
+        let mut findings = Findings::default();
+        for w in searched {
+            let found = self.found(w, &credits, &blocks, hashes);
+            let (new, changed) = native::reconcile(&self.payments(w.address), &found);
+            findings.new.extend(new.into_iter().map(|payment| Credit {
+                session_id: w.session_id.clone(),
+                address: w.address,
+                payment,
+            }));
+            let rows = self.rows(w.address);
+            for p in changed {
+                if let Some(row) = rows
+                    .iter()
+                    .find(|r| r.payment.block_number == p.block_number)
+                {
+                    findings
+                        .changed
+                        .push((row.session_id.clone(), row.id.clone(), p));
+                }
+            }
+        }
+        Ok(findings)
+    }
+
+    /// The credits to `w` as the chain shows them now: from the block read in full, or
+    /// for a credit recorded in the same block, from what was recorded.
+    fn found(
+        &self,
+        w: &Watched,
+        credits: &[native::Change],
+        blocks: &BTreeMap<u64, Block>,
+        hashes: &Hashes,
+    ) -> Vec<Payment> {
+        let rows = self.rows(w.address);
+        credits
+            .iter()
+            .filter(|c| c.address == w.address)
+            .filter_map(|c| {
+                let amount = c.credit()?;
+                let (hash, time, tx_hash) = match blocks.get(&c.block) {
+                    Some(b) => (
+                        b.hash,
+                        b.time,
+                        native::sender_tx(&b.transactions, w.address),
+                    ),
+                    None => {
+                        let row = rows.iter().find(|r| r.payment.block_number == c.block)?;
+                        (
+                            *hashes.get(&c.block)?,
+                            row.payment.block_time,
+                            row.payment.tx_hash,
+                        )
+                    }
+                };
+                Some(native_credit(
+                    self.chain, c.block, hash, time, tx_hash, amount,
+                ))
+            })
+            .collect()
+    }
+
+    fn rows(&self, address: Address) -> &[Recorded] {
+        self.recorded.get(&address).map_or(&[], Vec::as_slice)
+    }
+
+    fn payments(&self, address: Address) -> Vec<Payment> {
+        self.rows(address)
+            .iter()
+            .map(|r| r.payment.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue};
+    use kasse_shared::time::Timestamp;
+
+    use super::*;
+
+    fn chain() -> Chain {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("the built-in catalogue");
+        let mut chain = catalogue.chain(31337).expect("the local chain").clone();
+        chain.rpc_limits.max_addresses_per_call = 2;
+        chain
+    }
+
+    fn watched(byte: u8, baseline_block: u64) -> Watched {
+        Watched {
+            session_id: format!("cs_{byte}"),
+            address: Address::repeat_byte(byte),
+            baseline: U256::ZERO,
+            baseline_block,
+        }
+    }
+
+    fn recorded(byte: u8, block: u64) -> Recorded {
+        Recorded {
+            id: format!("pay_{byte}_{block}"),
+            session_id: format!("cs_{byte}"),
+            address: Address::repeat_byte(byte),
+            payment: native_credit(
+                &chain(),
+                block,
+                B256::repeat_byte(1),
+                Timestamp(1),
+                None,
+                U256::from(1u8),
+            ),
+        }
+    }
+
+    #[test]
+    fn the_first_batch_reads_end_balances_and_recorded_blocks() {
+        let chain = chain();
+        let addresses = vec![
+            watched(1, 0),
+            watched(2, 10),
+            watched(3, 99),
+            watched(4, 100),
+        ];
+        let credits = vec![recorded(1, 60), recorded(2, 60), recorded(2, 70)];
+        let scan = Scan::new(&chain, 50, 100, addresses, credits);
+        let calls = scan.calls();
+        let methods: Vec<&str> = calls.iter().map(|c| c.method).collect();
+        // Three addresses (one created at the window's end is not read), two per Multicall3
+        // call, at the window's end; then each block holding a recorded credit once.
+        assert_eq!(
+            methods,
+            [
+                "eth_call",
+                "eth_call",
+                "eth_getBlockByNumber",
+                "eth_getBlockByNumber"
+            ]
+        );
+        assert_eq!(calls[0].params[1], "0x64");
+        assert_eq!(calls[2].params, serde_json::json!(["0x3c", false]));
+        assert_eq!(calls[3].params, serde_json::json!(["0x46", false]));
+    }
+
+    #[test]
+    fn only_addresses_older_than_the_window_need_a_start_read() {
+        let chain = chain();
+        let scan = Scan::new(
+            &chain,
+            50,
+            100,
+            vec![watched(1, 0), watched(2, 60)],
+            Vec::new(),
+        );
+        assert_eq!(scan.start, 49);
+        assert!(scan.needs_start_read(&scan.watched[0]));
+        assert_eq!(scan.anchor(&scan.watched[1]), 60, "from its baseline");
+        assert!(!scan.needs_start_read(&scan.watched[1]));
+    }
+}

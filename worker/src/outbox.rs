@@ -1,0 +1,88 @@
+//! The outbox's request side: the event a session change causes, and the sessions whose
+//! writes fanned out webhook deliveries, which a finished request sends right away.
+//!
+//! The store only reports what it wrote; the callers that wrote note it here, so the
+//! store never calls up into the sender.
+
+use std::cell::RefCell;
+
+use kasse_shared::api::view::{Audience, payment_object, session_object};
+use kasse_shared::api::{EventData, EventObject};
+use kasse_shared::session::{EventType, Heads, Payment, Session};
+
+use crate::config;
+use crate::entropy;
+use crate::error::{ApiError, ApiResult};
+use crate::store::NewEvent;
+
+thread_local! {
+    /// Sessions whose events were written since the last `take_written`: what a finished
+    /// request should send right away. Any sender may take them; the leases make that safe.
+    static WRITTEN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Remembers that a committed write fanned out deliveries for `session_id`.
+pub fn note_written(session_id: &str) {
+    WRITTEN.with(|w| {
+        let mut w = w.borrow_mut();
+        if !w.iter().any(|s| s == session_id) {
+            w.push(session_id.to_owned());
+        }
+    });
+}
+
+/// The sessions noted since the last call, in the order first noted.
+pub fn take_written() -> Vec<String> {
+    WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
+/// An outbox event for `session` as it is now; its body is frozen here.
+/// A payment event names the transfer that caused it (`cause`).
+pub fn event(
+    session: &Session,
+    kind: EventType,
+    cause: Option<&Payment>,
+    payments: &[Payment],
+    heads: &Heads,
+    base_url: &str,
+) -> ApiResult<NewEvent> {
+    let id = entropy::id("evt_");
+    let body = EventObject {
+        id: id.clone(),
+        object: "event".into(),
+        kind: kind.as_str().into(),
+        created_at: session.updated_at,
+        livemode: session.livemode,
+        data: EventData {
+            object: session_object(
+                session,
+                payments,
+                heads,
+                config::catalogue(),
+                base_url,
+                Audience::Webhook,
+            ),
+            payment: cause.map(|p| payment_object(p, heads)),
+        },
+    };
+    Ok(NewEvent {
+        id,
+        kind: kind.as_str(),
+        cause: cause.map(Payment::key).unwrap_or_default(),
+        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{note_written, take_written};
+
+    #[test]
+    fn noted_sessions_are_taken_once_each_in_order() {
+        note_written("cs_b");
+        note_written("cs_a");
+        note_written("cs_b");
+        assert_eq!(take_written(), ["cs_b", "cs_a"]);
+        assert!(take_written().is_empty());
+    }
+}

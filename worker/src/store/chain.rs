@@ -1,0 +1,96 @@
+//! Chain cursors: each chain's head, how far the watcher has scanned, its last error and
+//! any reorg deeper than a final session's confirmations.
+
+use kasse_shared::session::Heads;
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+
+use super::Store;
+use super::bind::{int, text};
+use crate::error::ApiResult;
+
+#[derive(Debug, Deserialize)]
+pub struct CursorRow {
+    pub chain_id: u64,
+    pub head: Option<u64>,
+    pub cursor: Option<u64>,
+    pub last_error: Option<String>,
+    pub checked_at: String,
+    pub scan_range: Option<u64>,
+    pub deep_reorg: Option<String>,
+}
+
+impl Store {
+    /// Records a successful look at a chain's head.
+    pub async fn record_head(&self, chain_id: u64, head: u64, now: &str) -> ApiResult<()> {
+        self.exec(
+            "INSERT INTO chain_cursors (chain_id, head, last_error, checked_at) VALUES (?1, ?2, NULL, ?3)
+             ON CONFLICT (chain_id) DO UPDATE SET head = excluded.head, last_error = NULL, checked_at = excluded.checked_at",
+            &[int(chain_id), int(head), text(now)],
+        )
+        .await
+    }
+
+    /// Records a failed run; the head and cursor stay as they were.
+    pub async fn record_chain_error(&self, chain_id: u64, error: &str, now: &str) -> ApiResult<()> {
+        self.exec(
+            "INSERT INTO chain_cursors (chain_id, last_error, checked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chain_id) DO UPDATE SET last_error = excluded.last_error, checked_at = excluded.checked_at",
+            &[int(chain_id), text(error), text(now)],
+        )
+        .await
+    }
+
+    /// Moves a chain's cursor from `from` to `to`, only if no other run moved it meanwhile,
+    /// and sets how far the next run may move it.
+    pub async fn advance_cursor(
+        &self,
+        chain_id: u64,
+        from: Option<u64>,
+        to: u64,
+        scan_range: u64,
+    ) -> ApiResult<bool> {
+        let changed = self
+            .changed(
+                "UPDATE chain_cursors SET cursor = ?3, scan_range = ?4 WHERE chain_id = ?1 AND cursor IS ?2",
+                &[int(chain_id), from.map_or(JsValue::NULL, int), int(to), int(scan_range)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// After a failed scan: the next run moves the cursor at most `scan_range` blocks.
+    pub async fn narrow_scan(&self, chain_id: u64, scan_range: u64) -> ApiResult<()> {
+        self.exec(
+            "UPDATE chain_cursors SET scan_range = ?2 WHERE chain_id = ?1",
+            &[int(chain_id), int(scan_range)],
+        )
+        .await
+    }
+
+    /// Remembers a reorg deeper than the confirmations under a final session (shown in health).
+    pub async fn record_deep_reorg(&self, chain_id: u64, note: &str) -> ApiResult<()> {
+        self.exec(
+            "UPDATE chain_cursors SET deep_reorg = ?2 WHERE chain_id = ?1",
+            &[int(chain_id), text(note)],
+        )
+        .await
+    }
+
+    pub async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
+        self.rows(
+            "SELECT chain_id, head, cursor, last_error, checked_at, scan_range, deep_reorg FROM chain_cursors ORDER BY chain_id",
+            &[],
+        )
+        .await
+    }
+
+    pub async fn heads(&self) -> ApiResult<Heads> {
+        Ok(self
+            .cursors()
+            .await?
+            .into_iter()
+            .filter_map(|c| Some((c.chain_id, c.head?)))
+            .collect())
+    }
+}

@@ -1,0 +1,26 @@
+//! Deployment facts kept by key: the last scheduled run's report, the demo shop's setup and
+//! the smoke test's value.
+
+use super::Store;
+use super::bind::text;
+use crate::error::ApiResult;
+
+impl Store {
+    pub async fn put_meta(&self, key: &str, value: &str, now: &str) -> ApiResult<()> {
+        self.exec(
+            "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            &[text(key), text(value), text(now)],
+        )
+        .await
+    }
+
+    pub async fn meta(&self, key: &str) -> ApiResult<Option<String>> {
+        self.value(
+            "SELECT value FROM meta WHERE key = ?1",
+            &[text(key)],
+            "value",
+        )
+        .await
+    }
+}

@@ -1,0 +1,305 @@
+//! Checkout sessions: the JSON document with its indexed columns, inserted with its watch
+//! rows and first event, read alone or with its payments, listed, and changed through
+//! `changes` (every change is written exactly once).
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::U256;
+use kasse_shared::api::list::SessionFilter;
+use kasse_shared::session::{Heads, Payment, Session};
+use kasse_shared::time::Timestamp;
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+
+use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text};
+use super::events::{NewEvent, event_row};
+use super::payments::{PAYMENT_COLUMNS, PaymentRow};
+use super::prices::PriceRow;
+use super::{Change, Store, Written};
+use crate::error::{ApiError, ApiResult};
+
+/// A native-coin baseline taken at creation: the balance at `block`.
+#[derive(Debug, Clone, Copy)]
+pub struct Baseline {
+    pub block: u64,
+    pub balance: U256,
+}
+
+/// A session as stored: its JSON document, and `accessed_at` kept beside it.
+#[derive(Debug, Deserialize)]
+pub(super) struct SessionRow {
+    pub(super) data: String,
+    #[serde(default)]
+    pub(super) accessed_at: Option<String>,
+}
+
+impl SessionRow {
+    pub(super) fn session(&self) -> ApiResult<Session> {
+        let mut session: Session = serde_json::from_str(&self.data)
+            .map_err(|e| ApiError::internal(format!("stored session: {e}")))?;
+        session.accessed_at = self
+            .accessed_at
+            .as_deref()
+            .and_then(Timestamp::parse_rfc3339);
+        Ok(session)
+    }
+}
+
+impl Store {
+    /// Inserts a new session with its watch rows and its `session.created` event. Always
+    /// `Written::Change`: a session that cannot be inserted is an error.
+    pub async fn insert_session(
+        &self,
+        session: &Session,
+        baselines: &BTreeMap<u64, Baseline>,
+        prices: &[PriceRow],
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<Written> {
+        let data = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let address = address_key(&session.address);
+        let created = session.created_at.to_string();
+        let mut batch = vec![self.stmt(
+            "INSERT INTO checkout_sessions (id, account_id, livemode, status, version, write_token, payment_link, address,
+                 customer_email, data, created_at, created_unix, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?11)",
+            &[
+                text(&session.id),
+                text(&session.account_id),
+                flag(session.livemode),
+                text(session.status.as_str()),
+                int(session.version),
+                text(write_token),
+                opt_text(session.payment_link.as_deref()),
+                text(&address),
+                opt_text(session.customer_email.as_deref()),
+                text(&data),
+                text(&created),
+                int(session.created_at.0),
+            ],
+        )?];
+        let mut chains: Vec<u64> = session.options.iter().map(|q| q.chain_id).collect();
+        chains.dedup();
+        for chain_id in chains {
+            let baseline = baselines.get(&chain_id);
+            batch.push(self.stmt(
+                "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix,
+                     baseline_block)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?6, (SELECT head FROM chain_cursors WHERE chain_id = ?1)))",
+                &[
+                    int(chain_id),
+                    text(&address),
+                    text(&session.id),
+                    int(session.late_until.0),
+                    opt_text(baseline.map(|b| b.balance.to_string()).as_deref()),
+                    baseline.map_or(JsValue::NULL, |b| int(b.block)),
+                    int(session.due().0),
+                ],
+            )?);
+        }
+        for price in prices {
+            batch.push(self.price_stmt(price, session.created_at.0)?);
+        }
+        batch.push(self.events_stmt(&[event_row(session, event, write_token)])?);
+        batch.push(self.fan_out_stmt(&[event.id.as_str()])?);
+        match self.batch(batch).await {
+            Ok(results) => Ok(Written::Change {
+                deliveries: results.last().is_some_and(|r| changes(r) > 0),
+            }),
+            Err(e) if e.to_string().contains("checkout_sessions.address") => {
+                Err(ApiError::internal(
+                    "derived address already belongs to another session: two accounts share an xpub node",
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn session(&self, id: &str) -> ApiResult<Option<Session>> {
+        let row: Option<SessionRow> = self
+            .row(
+                "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
+                &[text(id)],
+            )
+            .await?;
+        row.map(|r| r.session()).transpose()
+    }
+
+    /// A session with its payments and the chain heads, in one round trip (one batch of
+    /// three reads): what every answer that shows a session needs.
+    pub async fn session_in_full(
+        &self,
+        id: &str,
+    ) -> ApiResult<Option<(Session, Vec<Payment>, Heads)>> {
+        #[derive(Deserialize)]
+        struct HeadRow {
+            chain_id: u64,
+            head: Option<u64>,
+        }
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
+                    &[text(id)],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index"
+                    ),
+                    &[text(id)],
+                )?,
+                self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
+            ])
+            .await?;
+        let [session, payments, heads] = results.as_slice() else {
+            return Err(ApiError::internal("session batch answered short"));
+        };
+        let Some(row) = session.results::<SessionRow>()?.into_iter().next() else {
+            return Ok(None);
+        };
+        let payments = payments
+            .results::<PaymentRow>()?
+            .iter()
+            .map(PaymentRow::to_payment)
+            .collect::<ApiResult<Vec<_>>>()?;
+        let heads = heads
+            .results::<HeadRow>()?
+            .into_iter()
+            .filter_map(|h| Some((h.chain_id, h.head?)))
+            .collect();
+        Ok(Some((row.session()?, payments, heads)))
+    }
+
+    /// When the session `id` of this account and mode was created (a list cursor).
+    pub async fn session_created_unix(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        id: &str,
+    ) -> ApiResult<Option<u64>> {
+        #[derive(Deserialize)]
+        struct Row {
+            created_unix: u64,
+        }
+        let row: Option<Row> = self
+            .row(
+                "SELECT created_unix FROM checkout_sessions WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+            )
+            .await?;
+        Ok(row.map(|r| r.created_unix))
+    }
+
+    /// One page of an account's sessions in one mode, newest first; `limit + 1` rows are
+    /// read so the caller knows whether there are more. `cursor` is `(created_unix, id)`
+    /// of the object to start after (older) or end before (newer).
+    pub async fn list_sessions(
+        &self,
+        account_id: &str,
+        livemode: bool,
+        filter: &SessionFilter,
+        cursor: Option<(bool, u64, &str)>,
+        limit: u32,
+    ) -> ApiResult<Vec<Session>> {
+        let statuses = filter.statuses.as_ref().map(|list| {
+            serde_json::to_string(&list.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        });
+        let page = Keyset::new(cursor.map(|(after, unix, id)| (after, (unix, id))));
+        let rows: Vec<SessionRow> = self
+            .rows(
+                &format!(
+                    "SELECT data, accessed_at FROM checkout_sessions
+                     WHERE account_id = ?1 AND livemode = ?2
+                       AND (?3 IS NULL OR status IN (SELECT value FROM json_each(?3)))
+                       AND (?4 IS NULL OR payment_link = ?4)
+                       AND (?5 IS NULL OR created_unix >= ?5)
+                       AND (?6 IS NULL OR created_unix <= ?6)
+                       AND (?7 IS NULL OR customer_email = ?7)
+                       AND (?8 IS NULL OR funded = ?8)
+                       AND {}",
+                    page.sql("created_unix, id", "?9, ?10", "?11, ?12", "?13")
+                ),
+                &[
+                    [
+                        text(account_id),
+                        flag(livemode),
+                        opt_text(statuses.as_deref()),
+                        opt_text(filter.payment_link.as_deref()),
+                        filter.created_gte.map_or(JsValue::NULL, |t| int(t.0)),
+                        filter.created_lte.map_or(JsValue::NULL, |t| int(t.0)),
+                        opt_text(filter.customer_email.as_deref()),
+                        filter.funded.map_or(JsValue::NULL, flag),
+                    ]
+                    .as_slice(),
+                    &page.params(limit),
+                ]
+                .concat(),
+            )
+            .await?;
+        let sessions = rows
+            .iter()
+            .map(SessionRow::session)
+            .collect::<ApiResult<_>>()?;
+        Ok(page.newest_first(sessions))
+    }
+
+    /// Records that a shopper opened the session, at most every five minutes and outside
+    /// the document, so `version`, `updated_at` and the ETag stay as they are.
+    pub async fn touch_session(&self, id: &str, now: Timestamp) -> ApiResult<()> {
+        self.exec(
+            "UPDATE checkout_sessions SET accessed_at = ?2
+             WHERE id = ?1 AND (accessed_at IS NULL OR accessed_at <= ?3)",
+            &[
+                text(id),
+                text(&now.to_string()),
+                text(&Timestamp(now.0.saturating_sub(300)).to_string()),
+            ],
+        )
+        .await
+    }
+
+    /// Writes a session change with everything it causes, exactly once. Returns
+    /// `Written::Nothing` if another writer changed the session first.
+    pub async fn apply_change(
+        &self,
+        previous_version: u64,
+        session: &Session,
+        payment_updates: &[(String, Payment)],
+        events: &[NewEvent],
+        settling: Option<bool>,
+        write_token: &str,
+    ) -> ApiResult<Written> {
+        self.write_change(Change {
+            previous_version,
+            session,
+            payment_updates,
+            events,
+            settling,
+            write_token,
+            only_without_payments: false,
+        })
+        .await
+    }
+
+    /// Cancels a session with its event, only if it is still at `previous_version` and still
+    /// has no payment rows at all. Returns `Written::Nothing` if either changed.
+    pub async fn cancel_session(
+        &self,
+        previous_version: u64,
+        session: &Session,
+        event: &NewEvent,
+        write_token: &str,
+    ) -> ApiResult<Written> {
+        self.write_change(Change {
+            previous_version,
+            session,
+            payment_updates: &[],
+            events: std::slice::from_ref(event),
+            settling: None,
+            write_token,
+            only_without_payments: true,
+        })
+        .await
+    }
+}

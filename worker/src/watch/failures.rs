@@ -1,0 +1,59 @@
+//! Sessions that failed this run: one session's failure never stops the run for any other.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::error::ApiError;
+
+/// Sessions whose evaluation or write failed this run, per chain they are watched on: each
+/// is logged with its id, counted in health, and retried next run.
+#[derive(Default)]
+pub struct Failures {
+    sessions: BTreeMap<u64, BTreeSet<String>>,
+    /// Per chain, the lowest block holding a transfer that could not be recorded: the
+    /// cursor stays before it.
+    unrecorded: BTreeMap<u64, u64>,
+}
+
+impl Failures {
+    pub fn add(&mut self, chains: &[u64], session_id: &str, what: &str, e: &ApiError) {
+        worker::console_error!(
+            "watcher: session {session_id}: {what} failed: {}",
+            e.message
+        );
+        for chain in chains {
+            self.sessions
+                .entry(*chain)
+                .or_default()
+                .insert(session_id.to_owned());
+        }
+    }
+
+    /// Transfers of `chain_id` that could not be recorded (already logged by the store).
+    pub fn unrecorded(&mut self, chain_id: u64, failed: Vec<(String, u64)>) {
+        for (session_id, block) in failed {
+            self.sessions
+                .entry(chain_id)
+                .or_default()
+                .insert(session_id);
+            let lowest = self.unrecorded.entry(chain_id).or_insert(block);
+            *lowest = (*lowest).min(block);
+        }
+    }
+
+    /// The lowest block of `chain_id` holding a transfer that could not be recorded.
+    pub fn lowest_unrecorded(&self, chain_id: u64) -> Option<u64> {
+        self.unrecorded.get(&chain_id).copied()
+    }
+
+    pub fn on(&self, chain_id: u64) -> u64 {
+        self.sessions.get(&chain_id).map_or(0, |s| s.len() as u64)
+    }
+
+    pub fn ids(&self) -> BTreeSet<&str> {
+        self.sessions
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    }
+}
