@@ -3,13 +3,15 @@
 //! ERC-20 `transfer` a browser wallet sends. Five fixed shapes do not justify a full ABI
 //! crate in the worker.
 
-use alloy_primitives::{Address, I256, U256, hex};
+use alloy_primitives::{Address, I256, Selector, U256, hex};
 
-pub const AGGREGATE3: [u8; 4] = [0x82, 0xad, 0x56, 0xcb];
-pub const GET_ETH_BALANCE: [u8; 4] = [0x4d, 0x23, 0x01, 0xcc];
-pub const GET_BLOCK_NUMBER: [u8; 4] = [0x42, 0xcb, 0xb1, 0x5c];
-pub const TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
-pub const LATEST_ROUND_DATA: [u8; 4] = [0xfe, 0xaf, 0x96, 0x8c];
+use crate::time::Timestamp;
+
+const AGGREGATE3: Selector = Selector::new([0x82, 0xad, 0x56, 0xcb]);
+const GET_ETH_BALANCE: Selector = Selector::new([0x4d, 0x23, 0x01, 0xcc]);
+const GET_BLOCK_NUMBER: Selector = Selector::new([0x42, 0xcb, 0xb1, 0x5c]);
+const TRANSFER: Selector = Selector::new([0xa9, 0x05, 0x9c, 0xbb]);
+const LATEST_ROUND_DATA: Selector = Selector::new([0xfe, 0xaf, 0x96, 0x8c]);
 
 /// One call inside `aggregate3`; failures are allowed and reported per call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,8 +110,8 @@ pub fn decode_uint(data: &[u8]) -> Option<U256> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoundData {
     pub answer: I256,
-    pub started_at: u64,
-    pub updated_at: u64,
+    pub started_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 pub fn decode_round(data: &[u8]) -> Option<RoundData> {
@@ -117,8 +119,8 @@ pub fn decode_round(data: &[u8]) -> Option<RoundData> {
         return None;
     }
     let answer = I256::from_raw(read_word(data, 32)?);
-    let started_at = u64::try_from(read_word(data, 64)?).ok()?;
-    let updated_at = u64::try_from(read_word(data, 96)?).ok()?;
+    let time = |at| u64::try_from(read_word(data, at)?).ok().map(Timestamp);
+    let (started_at, updated_at) = (time(64)?, time(96)?);
     Some(RoundData {
         answer,
         started_at,
@@ -240,10 +242,12 @@ mod tests {
             decode_round(&data),
             Some(RoundData {
                 answer: I256::MINUS_ONE,
-                started_at: 5,
-                updated_at: 9
+                started_at: Timestamp(5),
+                updated_at: Timestamp(9)
             })
         );
         assert_eq!(decode_round(&data[..64]), None);
+        data[64..72].fill(0xff);
+        assert_eq!(decode_round(&data), None, "a start past u64 is no time");
     }
 }

@@ -1,14 +1,14 @@
 //! Merchant account settings and API keys.
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
 use std::collections::BTreeMap;
 
+use alloy_primitives::ChainId;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use crate::params::{ParamError, object, reject_unknown, whole_number};
 use crate::catalogue::Catalogue;
+use crate::params::{ParamError, object, reject_unknown, whole_number};
 use crate::shopper::Branding;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct Settings {
     pub late_grace_secs: u64,
     pub underpayment_tolerance_bps: u32,
     /// Confirmations on top of the catalogue's minimum, per chain id.
-    pub extra_confirmations: BTreeMap<u64, u32>,
+    pub extra_confirmations: BTreeMap<ChainId, u32>,
     /// `chain_id:TOKEN` pairs the account accepts; empty means every catalogue option.
     pub enabled_options: Vec<String>,
     pub allowed_origins: Vec<String>,
@@ -47,7 +47,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn accepts(&self, chain_id: u64, token: &str) -> bool {
+    pub fn accepts(&self, chain_id: ChainId, token: &str) -> bool {
         self.enabled_options.is_empty()
             || self
                 .enabled_options
@@ -95,6 +95,20 @@ impl AccountUpdate {
     }
 }
 
+/// The fields a settings update may carry.
+const UPDATE_FIELDS: [&str; 10] = [
+    "session_ttl_secs",
+    "late_grace_secs",
+    "underpayment_tolerance_bps",
+    "extra_confirmations",
+    "enabled_options",
+    "allowed_origins",
+    "branding",
+    "native_quote_secs",
+    "xpub_test",
+    "xpub_live",
+];
+
 /// Parses a settings update: every field given replaces that setting (`branding` field by
 /// field; `null` clears the logo or accent colour). The xpubs are returned as sent; the
 /// worker checks them and that their mode has none yet.
@@ -104,55 +118,20 @@ pub fn parse_update(
     catalogue: &Catalogue,
 ) -> Result<AccountUpdate, ParamError> {
     let map = object(body)?;
-    reject_unknown(
-        &map,
-        &[
-            "session_ttl_secs",
-            "late_grace_secs",
-            "underpayment_tolerance_bps",
-            "extra_confirmations",
-            "enabled_options",
-            "allowed_origins",
-            "branding",
-            "native_quote_secs",
-            "xpub_test",
-            "xpub_live",
-        ],
-    )?;
+    reject_unknown(&map, &UPDATE_FIELDS)?;
     let mut next = current.clone();
-    let int = |key: &str, min: u64, max: u64| -> Result<Option<u64>, ParamError> {
-        match map.get(key) {
-            None => Ok(None),
-            Some(v) => whole_number(v)
-                .filter(|n| (min..=max).contains(n))
-                .map(Some)
-                .ok_or_else(|| {
-                    ParamError::new(
-                        "parameter_invalid",
-                        key,
-                        format!("{key} must be an integer from {min} to {max}."),
-                    )
-                }),
-        }
-    };
-    if let Some(ttl) = int("session_ttl_secs", MIN_TTL_SECS, MAX_TTL_SECS)? {
+    if let Some(ttl) = bounded(&map, "session_ttl_secs", MIN_TTL_SECS, MAX_TTL_SECS)? {
         next.session_ttl_secs = ttl;
     }
-    if let Some(grace) = int("late_grace_secs", 0, MAX_GRACE_SECS)? {
+    if let Some(grace) = bounded(&map, "late_grace_secs", 0, MAX_GRACE_SECS)? {
         next.late_grace_secs = grace;
     }
-    if let Some(bps) = int(
-        "underpayment_tolerance_bps",
-        0,
-        u64::from(MAX_TOLERANCE_BPS),
-    )? {
+    let max_bps = u64::from(MAX_TOLERANCE_BPS);
+    if let Some(bps) = bounded(&map, "underpayment_tolerance_bps", 0, max_bps)? {
         next.underpayment_tolerance_bps = u32::try_from(bps).unwrap_or(MAX_TOLERANCE_BPS);
     }
-    if let Some(secs) = int(
-        "native_quote_secs",
-        MIN_NATIVE_QUOTE_SECS,
-        MAX_NATIVE_QUOTE_SECS,
-    )? {
+    let quote_secs = (MIN_NATIVE_QUOTE_SECS, MAX_NATIVE_QUOTE_SECS);
+    if let Some(secs) = bounded(&map, "native_quote_secs", quote_secs.0, quote_secs.1)? {
         next.native_quote_secs = secs;
     }
     if let Some(value) = map.get("extra_confirmations") {
@@ -167,7 +146,41 @@ pub fn parse_update(
     if let Some(value) = map.get("branding") {
         next.branding = branding(value, &current.branding)?;
     }
-    let xpub = |key: &str| match map.get(key) {
+    Ok(AccountUpdate {
+        settings: next,
+        xpub_test: optional_xpub(&map, "xpub_test")?,
+        xpub_live: optional_xpub(&map, "xpub_live")?,
+    })
+}
+
+/// The integer `key` of `map` if given, within `min..=max`.
+fn bounded(
+    map: &serde_json::Map<String, Value>,
+    key: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ParamError> {
+    match map.get(key) {
+        None => Ok(None),
+        Some(v) => whole_number(v)
+            .filter(|n| (min..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| {
+                ParamError::new(
+                    "parameter_invalid",
+                    key,
+                    format!("{key} must be an integer from {min} to {max}."),
+                )
+            }),
+    }
+}
+
+/// The xpub `key` of `map` if given, trimmed.
+fn optional_xpub(
+    map: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ParamError> {
+    match map.get(key) {
         None => Ok(None),
         Some(Value::String(x)) => Ok(Some(x.trim().to_owned())),
         Some(_) => Err(ParamError::new(
@@ -175,18 +188,13 @@ pub fn parse_update(
             key,
             format!("{key} must be a string."),
         )),
-    };
-    Ok(AccountUpdate {
-        settings: next,
-        xpub_test: xpub("xpub_test")?,
-        xpub_live: xpub("xpub_live")?,
-    })
+    }
 }
 
 fn extra_confirmations(
     value: &Value,
     catalogue: &Catalogue,
-) -> Result<BTreeMap<u64, u32>, ParamError> {
+) -> Result<BTreeMap<ChainId, u32>, ParamError> {
     let param = "extra_confirmations";
     let Value::Object(map) = value else {
         return Err(ParamError::new(

@@ -4,7 +4,7 @@
 //! embeds the file at build time and parses it here. RPC URLs are secrets and are never
 //! in the file; a chain names the variable that holds its URL.
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, ChainId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,7 +16,7 @@ pub struct Catalogue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Chain {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     pub name: String,
     /// `false` for mainnets: only live-mode sessions may use them.
     pub testnet: bool,
@@ -104,13 +104,13 @@ pub struct Token {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CatalogueError {
     Json(String),
-    DuplicateChain(u64),
+    DuplicateChain(ChainId),
     DuplicateToken {
-        chain_id: u64,
+        chain_id: ChainId,
         symbol: String,
     },
     BadMinAmount {
-        chain_id: u64,
+        chain_id: ChainId,
         symbol: String,
     },
     /// `max_price_age_secs` of 0 would refuse every round.
@@ -174,7 +174,7 @@ impl Catalogue {
         Ok(catalogue)
     }
 
-    pub fn chain(&self, chain_id: u64) -> Option<&Chain> {
+    pub fn chain(&self, chain_id: ChainId) -> Option<&Chain> {
         self.chains.iter().find(|c| c.chain_id == chain_id)
     }
 }
@@ -270,7 +270,7 @@ mod tests {
     }
 
     #[test]
-    fn live_defaults_and_test_chains_of_the_spec() {
+    fn the_built_in_catalogue_has_five_mainnets_and_three_test_chains() {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
         for (id, testnet) in [
             (1, false),

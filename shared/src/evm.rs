@@ -2,7 +2,7 @@
 //! filter that finds them, and the logs themselves), receipts, block headers and hex
 //! quantities. The worker sends the calls; everything here is plain data in, data out.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, BlockHash, BlockNumber, TxHash, U256};
 use serde_json::{Value, json};
 
 use crate::catalogue::Token;
@@ -17,14 +17,14 @@ pub struct TransferLog {
     pub token: String,
     pub to: Address,
     pub amount: U256,
-    pub tx_hash: B256,
+    pub tx_hash: TxHash,
     pub log_index: u64,
-    pub block_number: u64,
-    pub block_hash: B256,
+    pub block_number: BlockNumber,
+    pub block_hash: BlockHash,
 }
 
 /// A 20-byte address as a 32-byte topic (left-padded with zeros).
-pub fn address_topic(address: &str) -> String {
+fn address_topic(address: &str) -> String {
     format!("0x{:0>64}", address.trim_start_matches("0x"))
 }
 
@@ -35,8 +35,8 @@ pub fn transfer_log_filters(
     tokens: &[Token],
     addresses: &[String],
     per_call: usize,
-    from: u64,
-    to: u64,
+    from: BlockNumber,
+    to: BlockNumber,
 ) -> Vec<Value> {
     let contracts: Vec<String> = tokens
         .iter()
@@ -60,7 +60,7 @@ pub fn transfer_log_filters(
 /// one that is not shaped like an ERC-20 `Transfer` (no recipient topic, data that is not
 /// one hex word, a field missing or malformed). `topics[0]` is not checked: the filter
 /// asked for it, and a receipt's logs are filtered by [`receipt_transfers`].
-pub fn parse_transfer(tokens: &[Token], log: &Value) -> Option<TransferLog> {
+fn parse_transfer(tokens: &[Token], log: &Value) -> Option<TransferLog> {
     let contract: Address = log["address"].as_str()?.parse().ok()?;
     let token = tokens
         .iter()
@@ -138,14 +138,14 @@ pub fn hex_u64(value: &Value) -> Result<u64, String> {
 /// A block as `eth_getBlockByNumber` answers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
-    pub hash: B256,
+    pub hash: BlockHash,
     pub time: crate::time::Timestamp,
     /// (hash, to, value) of each transaction; empty unless read in full.
-    pub transactions: Vec<(B256, Option<Address>, U256)>,
+    pub transactions: Vec<(TxHash, Option<Address>, U256)>,
 }
 
 /// The hash of a block header.
-pub fn header_hash(header: &Value) -> Result<B256, String> {
+pub fn header_hash(header: &Value) -> Result<BlockHash, String> {
     header["hash"]
         .as_str()
         .and_then(|h| h.parse().ok())
@@ -156,8 +156,7 @@ pub fn header_hash(header: &Value) -> Result<B256, String> {
 /// objects); the error quotes at most the first 200 characters of the block.
 pub fn parse_block(block: &Value, full: bool) -> Result<Block, String> {
     let malformed = || {
-        let mut text = block.to_string();
-        text.truncate(200);
+        let text: String = block.to_string().chars().take(200).collect();
         format!("malformed block: {text}")
     };
     let transactions = if full {
@@ -166,7 +165,7 @@ pub fn parse_block(block: &Value, full: bool) -> Result<Block, String> {
             .ok_or_else(malformed)?
             .iter()
             .map(|tx| {
-                let hash: B256 = tx["hash"].as_str()?.parse().ok()?;
+                let hash: TxHash = tx["hash"].as_str()?.parse().ok()?;
                 let to: Option<Address> = tx["to"].as_str().and_then(|t| t.parse().ok());
                 Some((hash, to, hex_u256(&tx["value"]).ok()?))
             })
@@ -189,8 +188,8 @@ pub fn parse_block(block: &Value, full: bool) -> Result<Block, String> {
 /// and (if the receipt gives one) hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProvenBlock {
-    pub number: u64,
-    pub hash: Option<B256>,
+    pub number: BlockNumber,
+    pub hash: Option<BlockHash>,
 }
 
 /// What a transaction and its receipt prove about a coin payment to `to`: `Ok(None)` when
@@ -484,6 +483,10 @@ mod tests {
             parse_block(&long, true).expect_err("refused").len(),
             "malformed block: ".len() + 200
         );
+        // Quoted by characters: a cut never falls inside one.
+        let wide = json!({"hash": "é".repeat(500), "transactions": 1});
+        let quoted = parse_block(&wide, true).expect_err("refused");
+        assert_eq!(quoted.chars().count(), "malformed block: ".len() + 200);
     }
 
     #[test]

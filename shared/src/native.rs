@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, BlockNumber, TxHash, U256};
 
 use crate::session::{Payment, PaymentStatus};
 
@@ -25,7 +25,7 @@ pub const FANOUT: u64 = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
     pub address: Address,
-    pub block: u64,
+    pub block: BlockNumber,
     pub before: U256,
     pub after: U256,
 }
@@ -40,9 +40,9 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Range {
     address: Address,
-    lo: u64,
+    lo: BlockNumber,
     lo_balance: U256,
-    hi: u64,
+    hi: BlockNumber,
     hi_balance: U256,
 }
 
@@ -62,7 +62,7 @@ impl Search {
 
     /// Looks for changes of `address` in `(lo, hi]`, given its balance at both ends.
     /// Equal balances are taken as no change.
-    pub fn add(&mut self, address: Address, lo: (u64, U256), hi: (u64, U256)) {
+    pub fn add(&mut self, address: Address, lo: (BlockNumber, U256), hi: (BlockNumber, U256)) {
         if hi.0 > lo.0 && hi.1 != lo.1 {
             self.settle(Range {
                 address,
@@ -79,8 +79,8 @@ impl Search {
     }
 
     /// The (address, block) balances the next round needs.
-    pub fn reads(&self) -> Vec<(Address, u64)> {
-        let mut reads: Vec<(Address, u64)> = self
+    pub fn reads(&self) -> Vec<(Address, BlockNumber)> {
+        let mut reads: Vec<(Address, BlockNumber)> = self
             .open
             .iter()
             .flat_map(|r| interior_points(r.lo, r.hi).map(move |b| (r.address, b)))
@@ -92,7 +92,7 @@ impl Search {
 
     /// Splits every open range at the balances read. A missing balance keeps its range
     /// open for the next round.
-    pub fn feed(&mut self, balances: &BTreeMap<(Address, u64), U256>) {
+    pub fn feed(&mut self, balances: &BTreeMap<(Address, BlockNumber), U256>) {
         for range in std::mem::take(&mut self.open) {
             let mut points = vec![(range.lo, range.lo_balance)];
             for block in interior_points(range.lo, range.hi) {
@@ -137,7 +137,7 @@ impl Search {
 }
 
 /// Up to `FANOUT − 1` evenly spaced blocks strictly inside `(lo, hi)`.
-fn interior_points(lo: u64, hi: u64) -> impl Iterator<Item = u64> {
+fn interior_points(lo: BlockNumber, hi: BlockNumber) -> impl Iterator<Item = BlockNumber> {
     let span = hi - lo;
     let mut last = lo;
     (1..FANOUT).filter_map(move |j| {
@@ -164,7 +164,8 @@ pub fn explained(start: U256, end: U256, recorded: &[Payment], canonical: bool) 
 /// back in a block of that height). `found` are the credits on chain now, with their
 /// block's hash and time and the transaction that sent them, if one was found.
 pub fn reconcile(recorded: &[Payment], found: &[Payment]) -> (Vec<Payment>, Vec<Payment>) {
-    let by_block: BTreeMap<u64, &Payment> = found.iter().map(|f| (f.block_number, f)).collect();
+    let by_block: BTreeMap<BlockNumber, &Payment> =
+        found.iter().map(|f| (f.block_number, f)).collect();
     let mut changed = Vec::new();
     for p in recorded {
         match by_block.get(&p.block_number) {
@@ -199,7 +200,7 @@ pub fn reconcile(recorded: &[Payment], found: &[Payment]) -> (Vec<Payment>, Vec<
 }
 
 /// The transaction in a block that sent the coin to `to`, if any did directly.
-pub fn sender_tx(transactions: &[(B256, Option<Address>, U256)], to: Address) -> Option<B256> {
+pub fn sender_tx(transactions: &[(TxHash, Option<Address>, U256)], to: Address) -> Option<TxHash> {
     transactions
         .iter()
         .find(|(_, recipient, value)| *recipient == Some(to) && !value.is_zero())
@@ -208,6 +209,8 @@ pub fn sender_tx(transactions: &[(B256, Option<Address>, U256)], to: Address) ->
 
 #[cfg(test)]
 mod tests {
+    use alloy_primitives::B256;
+
     use super::*;
     use crate::time::Timestamp;
     use proptest::prelude::*;

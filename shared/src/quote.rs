@@ -1,10 +1,11 @@
-//! Pricing a fiat amount in every accepted option (spec §2, "Quotes and rate lock").
+//! Pricing a fiat amount in every accepted option. A quote fixes the amount for its
+//! option; a native quote is honoured for a while (see `Session::quote_valid_until`).
 //!
 //! Catalogue tokens are USD stablecoins and quote 1:1, exactly: cents → base units by a
 //! power of ten, no rounding. The native coin is priced from the chain's feed and rounds
 //! up to the base unit ([`crate::price`]); without a usable price it is not offered.
 
-use alloy_primitives::U256;
+use alloy_primitives::{ChainId, U256};
 
 use crate::account::Settings;
 use crate::catalogue::{Catalogue, Chain};
@@ -68,7 +69,7 @@ pub fn confirmations_required(chain: &Chain, settings: &Settings) -> u32 {
 /// Every stablecoin option of the `served` chains that suits the mode and the account.
 pub fn stablecoin_quotes(
     catalogue: &Catalogue,
-    served: &[u64],
+    served: &[ChainId],
     livemode: bool,
     settings: &Settings,
     amount: Cents,

@@ -4,6 +4,7 @@
 
 use std::ops::{Range, RangeInclusive};
 
+use alloy_primitives::BlockNumber;
 use serde_json::Value;
 
 use crate::catalogue::RpcLimits;
@@ -19,7 +20,11 @@ pub const MAX_TRANSFERS_PER_RUN: usize = 2_000;
 
 /// The first block a scan looks at: deep enough below `cursor` (the head before the first
 /// run) that every payment still confirming is read again, never block 0.
-pub fn rescan_from(cursor: Option<u64>, head: u64, min_confirmations: u32) -> u64 {
+pub fn rescan_from(
+    cursor: Option<BlockNumber>,
+    head: BlockNumber,
+    min_confirmations: u32,
+) -> BlockNumber {
     cursor
         .unwrap_or(head)
         .saturating_sub(u64::from(min_confirmations) + RESCAN_MARGIN)
@@ -29,11 +34,11 @@ pub fn rescan_from(cursor: Option<u64>, head: u64, min_confirmations: u32) -> u6
 /// The blocks one run scans: from [`rescan_from`] to `range` blocks past the cursor, never
 /// past the head. `None` when there is nothing to scan (a node behind the cursor).
 pub fn window(
-    cursor: Option<u64>,
-    head: u64,
+    cursor: Option<BlockNumber>,
+    head: BlockNumber,
     min_confirmations: u32,
     range: u64,
-) -> Option<RangeInclusive<u64>> {
+) -> Option<RangeInclusive<BlockNumber>> {
     let from = rescan_from(cursor, head, min_confirmations);
     let to = head.min(cursor.unwrap_or(head).saturating_add(range));
     (from <= to).then_some(from..=to)
@@ -61,11 +66,14 @@ pub fn next_scan_range(current: u64, max: u64, scanned: bool) -> u64 {
 /// The transfers one run records: all of them, or in a denser window the first whole
 /// blocks within [`MAX_TRANSFERS_PER_RUN`] (at least one block), with the last block they
 /// complete.
-pub fn within_budget(transfers: Vec<TransferLog>) -> (Vec<TransferLog>, Option<u64>) {
+pub fn within_budget(transfers: Vec<TransferLog>) -> (Vec<TransferLog>, Option<BlockNumber>) {
     within(transfers, MAX_TRANSFERS_PER_RUN)
 }
 
-fn within(mut transfers: Vec<TransferLog>, budget: usize) -> (Vec<TransferLog>, Option<u64>) {
+fn within(
+    mut transfers: Vec<TransferLog>,
+    budget: usize,
+) -> (Vec<TransferLog>, Option<BlockNumber>) {
     if transfers.len() <= budget {
         return (transfers, None);
     }
@@ -90,7 +98,11 @@ fn within(mut transfers: Vec<TransferLog>, budget: usize) -> (Vec<TransferLog>, 
 /// The last block of the window `..=to` whose transfers are all recorded: `to`, or less
 /// when the budget stopped at `complete_to`, and always before the lowest block holding a
 /// transfer that could not be recorded (the next run retries it).
-pub fn recorded_through(to: u64, complete_to: Option<u64>, lowest_unrecorded: Option<u64>) -> u64 {
+pub fn recorded_through(
+    to: BlockNumber,
+    complete_to: Option<BlockNumber>,
+    lowest_unrecorded: Option<BlockNumber>,
+) -> BlockNumber {
     let recorded = complete_to.map_or(to, |b| b.min(to));
     match lowest_unrecorded {
         Some(block) => recorded.min(block.saturating_sub(1)),
@@ -100,7 +112,7 @@ pub fn recorded_through(to: u64, complete_to: Option<u64>, lowest_unrecorded: Op
 
 /// Where the cursor moves after a scan recorded everything through `recorded`: never
 /// backwards, because a transfer held below the cursor is inside the next rescan anyway.
-pub fn next_cursor(cursor: Option<u64>, recorded: u64) -> u64 {
+pub fn next_cursor(cursor: Option<BlockNumber>, recorded: BlockNumber) -> BlockNumber {
     recorded.max(cursor.unwrap_or(0))
 }
 

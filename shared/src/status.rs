@@ -1,4 +1,4 @@
-//! Session statuses (spec §3). Plain data: shared by the worker and the widget.
+//! Session statuses. Plain data: shared by the worker and the widget.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,5 @@
-//! Webhooks (spec §6): Standard Webhooks signatures, endpoint parameters and objects, and
-//! the retry schedule. The worker sends; everything it decides comes from here.
+//! Webhooks: Standard Webhooks signatures, endpoint parameters and objects, and the retry
+//! schedule. The worker sends; everything it decides comes from here.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::params::{ParamError, object, optional_bool, optional_string, reject_unknown};
 use crate::ids::Entropy;
+use crate::params::{ParamError, object, optional_bool, optional_string, reject_unknown};
 use crate::session::EventType;
 use crate::time::Timestamp;
 
@@ -101,6 +101,17 @@ pub enum Verdict {
     Gone,
 }
 
+impl Verdict {
+    /// Where the delivery stands after this attempt.
+    pub fn status(self) -> DeliveryStatus {
+        match self {
+            Self::Delivered => DeliveryStatus::Delivered,
+            Self::Retry(_) => DeliveryStatus::Pending,
+            Self::Failed | Self::Gone => DeliveryStatus::Failed,
+        }
+    }
+}
+
 /// Judges attempt number `attempt` (1-based) made at `at`.
 pub fn judge(attempt: u32, response: &Response, at: Timestamp) -> Verdict {
     match response {
@@ -139,7 +150,7 @@ pub struct Endpoint {
     pub id: String,
     pub object: String,
     pub url: String,
-    pub events: Vec<String>,
+    pub events: EventFilter,
     pub description: Option<String>,
     pub enabled: bool,
     pub livemode: bool,
@@ -155,7 +166,7 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEndpoint {
     pub url: String,
-    pub events: Vec<String>,
+    pub events: EventFilter,
     pub description: Option<String>,
     pub enabled: bool,
 }
@@ -164,7 +175,7 @@ pub struct NewEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EndpointUpdate {
     pub url: Option<String>,
-    pub events: Option<Vec<String>>,
+    pub events: Option<EventFilter>,
     /// `Some(None)`: cleared with `null`.
     pub description: Option<Option<String>>,
     pub enabled: Option<bool>,
@@ -247,9 +258,45 @@ impl EndpointUpdate {
     }
 }
 
+/// The event types an endpoint receives: every type (`["*"]`), or these, in the
+/// catalogue's order without duplicates. Stored and answered as that JSON array of names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventFilter {
+    All,
+    Only(Vec<EventType>),
+}
+
+impl Serialize for EventFilter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::All => ["*"].serialize(s),
+            Self::Only(kinds) => kinds.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let names = Vec::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if names.iter().any(|n| n == "*") {
+            return Ok(Self::All);
+        }
+        names
+            .iter()
+            .map(|name| {
+                EventType::ALL
+                    .into_iter()
+                    .find(|t| t.as_str() == name)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown event type {name:?}")))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self::Only)
+    }
+}
+
 /// The event types an endpoint may ask for: every `session.*` type, or `*` for all.
 /// `*` absorbs the rest; duplicates are dropped; the order is the catalogue's.
-fn parse_events(value: &Value) -> Result<Vec<String>, ParamError> {
+fn parse_events(value: &Value) -> Result<EventFilter, ParamError> {
     let invalid = |message: String| ParamError::new("parameter_invalid", "events", message);
     let Value::Array(items) = value else {
         return Err(invalid(
@@ -268,7 +315,7 @@ fn parse_events(value: &Value) -> Result<Vec<String>, ParamError> {
             return Err(invalid("events must contain strings.".to_owned()));
         };
         if name == "*" {
-            return Ok(vec!["*".to_owned()]);
+            return Ok(EventFilter::All);
         }
         match EventType::ALL.iter().find(|t| t.as_str() == name) {
             Some(kind) => wanted.push(*kind),
@@ -286,7 +333,7 @@ fn parse_events(value: &Value) -> Result<Vec<String>, ParamError> {
     }
     wanted.sort();
     wanted.dedup();
-    Ok(wanted.iter().map(|t| t.as_str().to_owned()).collect())
+    Ok(EventFilter::Only(wanted))
 }
 
 fn parse_url(map: &Map<String, Value>, livemode: bool) -> Result<String, ParamError> {
@@ -385,16 +432,36 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
 
 // ----- deliveries ---------------------------------------------------------------------------
 
+/// Where a delivery stands: due for an attempt, delivered, or failed for good (its
+/// schedule spent, or its endpoint gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// The `webhook_delivery` object: one event to one endpoint, with every attempt.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivery {
     pub id: String,
     pub object: String,
     pub event: String,
-    pub event_type: String,
+    pub event_type: EventType,
     pub endpoint: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub next_attempt_at: Option<Timestamp>,
     pub attempts: Vec<Attempt>,
     pub created_at: Timestamp,

@@ -5,21 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { useBrowser } from "../support/browser.mjs";
-import { api, base, demo } from "../support/env.mjs";
+import { USD, createLink, linkSessions } from "../support/env.mjs";
 
 const chrome = useBrowser();
 
-async function newLink() {
-  const res = await api("POST", "/v1/payment_links", { token: demo.secret_key, json: { amount: { value: "2.00", currency: "USD" } } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-}
-
-async function sessionsOf(link) {
-  const res = await api("GET", `/v1/checkout_sessions?payment_link=${link.id}&limit=100`, { token: demo.secret_key });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.data;
-}
+const newLink = () => createLink({ amount: USD("2.00") });
 
 test("link page: its own pay button starts a session and lands on the hosted checkout", async () => {
   const link = await newLink();
@@ -33,7 +23,7 @@ test("link page: its own pay button starts a session and lands on the hosted che
   assert.equal((await request.allHeaders())["sec-fetch-site"], "same-origin");
   await page.waitForURL(/\/c\/cs_test_[A-Za-z0-9]{24}/);
   await page.locator("[data-kasse-screen]").first().waitFor({ timeout: 25_000 });
-  const [session] = await sessionsOf(link);
+  const [session] = await linkSessions(link.id);
   assert.ok(session, "a session was started");
   assert.equal(new URL(page.url()).pathname, `/c/${session.id}`);
   assert.deepEqual(errors, []);
@@ -57,7 +47,7 @@ test("link page: the same form auto-submitted from another site's page gets a 40
     assert.equal((await response.request().allHeaders())["sec-fetch-site"], "cross-site");
     await page.waitForURL(link.url);
     assert.match(await page.locator("body").innerText(), /another website/);
-    assert.deepEqual(await sessionsOf(link), []);
+    assert.deepEqual(await linkSessions(link.id), []);
     await page.close();
   } finally {
     attacker.close();

@@ -1,15 +1,10 @@
 // Accounts, API keys, isolation between accounts and modes, CORS, ETag and accessed_at.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, base, env, newAccount, randomXpub } from "../support/env.mjs";
+import { ANY_OPTION, USD, api, assertError, base, createLink, createSession, env, getSession, newAccount, randomXpub, sessionEvents } from "../support/env.mjs";
 
-const USD = (value) => ({ value, currency: "USD" });
-
-async function create(key, body = {}) {
-  const res = await api("POST", "/v1/checkout_sessions", { token: key, json: { amount: USD("5.00"), ...body } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-}
+/** A $5.00 session offering every option the account accepts. */
+const create = (key) => createSession({ amount: USD("5.00"), ...ANY_OPTION }, { key });
 
 test("GET/POST /v1/account read and change the key's mode's settings; an xpub is set once", async () => {
   const account = await newAccount({ display_name: "Settings shop" });
@@ -131,10 +126,10 @@ test("another account's or another mode's objects are 404s, never leaks", async 
   const b = await newAccount();
   const aLive = a.keys.sk_live;
   const session = await create(a.keys.sk_test);
-  const link = (await api("POST", "/v1/payment_links", { token: a.keys.sk_test, json: { amount: USD("2.00") } })).body;
-  const liveLink = (await api("POST", "/v1/payment_links", { token: aLive, json: { amount: USD("2.00"), success_url: "https://shop.example/ok" } })).body;
+  const link = await createLink({ amount: USD("2.00") }, { key: a.keys.sk_test });
+  const liveLink = await createLink({ amount: USD("2.00"), success_url: "https://shop.example/ok" }, { key: aLive });
   assert.equal(liveLink.livemode, true);
-  const event = (await api("GET", `/v1/events?session=${session.id}`, { token: a.keys.sk_test })).body.data[0];
+  const [event] = await sessionEvents(session.id, { key: a.keys.sk_test });
 
   for (const [who, key] of [["other account", b.keys.sk_test], ["live key", aLive]]) {
     for (const [method, path] of [
@@ -219,13 +214,13 @@ test("the shopper view has an ETag; accessed_at is recorded without touching ver
   assert.equal(unchanged.headers.get("etag"), tag);
   assert.equal(await unchanged.text(), "");
 
-  const seen = (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: keys.sk_test })).body;
+  const seen = await getSession(s.id, { key: keys.sk_test });
   assert.ok(seen.accessed_at, "set by the shopper's visit");
   assert.ok(Date.parse(seen.accessed_at) >= Date.parse(s.created_at));
   assert.equal(seen.version, s.version);
   assert.equal(seen.updated_at, s.updated_at);
   await api("GET", path, { headers: secret });
-  const later = (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: keys.sk_test })).body;
+  const later = await getSession(s.id, { key: keys.sk_test });
   assert.equal(later.accessed_at, seen.accessed_at, "written at most every five minutes");
 
   // A change (the shopper selects) makes a new tag.

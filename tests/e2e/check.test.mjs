@@ -1,28 +1,18 @@
 // The on-demand check: payments seen in seconds without waiting for the cron.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, createSession, demo, env, eventTypes, mine, paySession } from "../support/env.mjs";
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function cursorOf(chainId) {
-  const res = await api("GET", "/v1/health/chains", { token: env.admin_token });
-  return res.body.data.find((c) => c.chain_id === chainId).cursor;
-}
+import { api, assertError, createSession, demo, eventTypes, localChain, mine, paySession, shopperApi, sleep } from "../support/env.mjs";
 
 test("a public check with the tx hash detects the payment at once, and never moves the cursor", async () => {
   const s = await createSession();
-  const cursor = await cursorOf(31337);
+  const { cursor } = await localChain();
   const hash = await paySession(s);
-  const res = await api("POST", `/v1/public/checkout_sessions/${s.id}/check`, {
-    headers: { "kasse-client-secret": s.client_secret },
-    json: { tx_hash: hash },
-  });
+  const res = await shopperApi("POST", s, "/check", { json: { tx_hash: hash } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.status, "detected");
   assert.equal(res.body.object, "checkout_session.shopper_view");
   assert.deepEqual(res.body.confirmations, { current: 1, required: 2 });
-  assert.equal(await cursorOf(31337), cursor, "a check never moves the chain cursor");
+  assert.equal((await localChain()).cursor, cursor, "a check never moves the chain cursor");
 
   await mine(1);
   await sleep(2100); // one check per 2 s per session

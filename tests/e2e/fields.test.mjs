@@ -1,9 +1,10 @@
-// Spec §11: every field either seed document names has its place in the session object.
+// Every field a merchant's integration may read has its place in the session object, under
+// the names the API documents.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, newAccount } from "../support/env.mjs";
+import { USD, api, createLink, newAccount } from "../support/env.mjs";
 
-// The Kasse names of spec §11's map (and the session object of §2), in one list.
+// Every field of the session object, in one list.
 const SESSION_FIELDS = [
   "id", "object", "account_id", "payment_link", "mode", "status", "livemode", "currency",
   "amount_subtotal", "amount_total", "line_items", "discounts", "supported_tokens", "chain_id",
@@ -18,7 +19,7 @@ const OPTION_FIELDS = ["chain_id", "chain", "token", "contract_address", "decima
 
 test("every mapped seed field is present in the session JSON, in both modes and under /api/v1", async () => {
   const { keys } = await newAccount();
-  const link = (await api("POST", "/v1/payment_links", { token: keys.sk_test, json: { amount: { value: "10.00", currency: "USD" } } })).body;
+  const link = await createLink({ amount: USD("10.00") }, { key: keys.sk_test });
   const full = {
     line_items: [{ name: "Mug", quantity: 2, unit_amount: "7.50" }],
     discounts: [{ name: "Ten off", percent_off: "10" }],
@@ -53,7 +54,7 @@ test("every mapped seed field is present in the session JSON, in both modes and 
     }
     if (body === full) {
       const s = created.body;
-      // Each optional field round-trips (seed 000 and seed 002 names, snake_case).
+      // Each optional field round-trips, under its snake_case name.
       assert.equal(s.amount_subtotal, "15.00");
       assert.equal(s.amount_total, "13.50");
       assert.equal(s.chain_id, 31337);

@@ -7,9 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { api, assertError, base, d1, demo, env, newAccount, randomXpub } from "../support/env.mjs";
+import { ANY_OPTION, USD, api, assertError, base, createSession, d1, demo, env, newAccount, randomXpub, shopperApi } from "../support/env.mjs";
 
-const body = { amount: { value: "12.34", currency: "USD" }, chain_id: 31337, token: "USDC" };
+const body = { amount: USD("12.34"), chain_id: 31337, token: "USDC" };
 
 async function sessions(key) {
   const res = await api("GET", "/v1/checkout_sessions?limit=100", { token: key });
@@ -79,7 +79,7 @@ test("4xx answers are stored and replayed; keys are per account; bad keys are re
 
 test("cancel honours the key too", async () => {
   const key = (await newAccount()).keys.sk_test;
-  const s = (await api("POST", "/v1/checkout_sessions", { token: key, json: body })).body;
+  const s = await createSession(body, { key });
   const idem = randomUUID();
   const first = await api("POST", `/v1/checkout_sessions/${s.id}/cancel`, { token: key, headers: { "idempotency-key": idem } });
   assert.equal(first.body.status, "canceled");
@@ -125,14 +125,10 @@ test("a publishable key cannot poison a secret key's idempotency key: the sk req
 
 test("two sessions' client secrets do not share keys", async () => {
   const { keys } = await newAccount();
-  const start = async () => (await api("POST", "/v1/checkout_sessions", { token: keys.sk_test, json: { amount: { value: "5.00", currency: "USD" } } })).body;
+  const start = () => createSession({ amount: USD("5.00"), ...ANY_OPTION }, { key: keys.sk_test });
   const [a, b] = [await start(), await start()];
   const key = randomUUID();
-  const select = (s) =>
-    api("POST", `/v1/public/checkout_sessions/${s.id}/select`, {
-      json: { chain_id: 31337, token: "USDC" },
-      headers: { "kasse-client-secret": s.client_secret, ...idem(key) },
-    });
+  const select = (s) => shopperApi("POST", s, "/select", { json: { chain_id: 31337, token: "USDC" }, headers: idem(key) });
   const first = await select(a);
   assert.equal(first.status, 200, JSON.stringify(first.body));
   const second = await select(b);
@@ -148,7 +144,7 @@ test("two sessions' client secrets do not share keys", async () => {
 
 test("an unauthenticated request with an Idempotency-Key writes no record and gets the route's own answer", async () => {
   const { keys } = await newAccount();
-  const session = (await api("POST", "/v1/checkout_sessions", { token: keys.sk_test, json: { amount: { value: "5.00", currency: "USD" } } })).body;
+  const session = await createSession({ amount: USD("5.00"), ...ANY_OPTION }, { key: keys.sk_test });
   const revoked = (await api("POST", "/v1/api_keys", { token: keys.sk_test, json: { kind: "secret" } })).body;
   assert.equal((await api("POST", `/v1/api_keys/${revoked.id}/revoke`, { token: keys.sk_test })).status, 200);
   const body = { amount: { value: "5.00", currency: "USD" } };

@@ -4,16 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  api, env, demo, createSession, getSession, runScheduled, mine, paySession, transfer, advance,
-  sessionEvents, newAccount, d1, sendMint, inOneBlock,
+  USD, api, demo, createSession, expiredSession, getSession, runScheduled, mine, paySession, payAndWatch, paidSession, advance, chainHealth,
+  localChain, sessionEvents, newAccount, d1, sendMint, inOneBlock, shopperApi, sleep, transfer,
 } from "../support/env.mjs";
 
-const health = async () => {
-  const res = await api("GET", "/v1/health/chains", { token: env.admin_token });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-};
-const local = async () => (await health()).data.find((c) => c.chain_id === 31337);
 const check = (id, json = {}, token = demo.secret_key) => api("POST", `/v1/checkout_sessions/${id}/check`, { token, json });
 
 /** Runs the cron until every session in `ids` is paid, at most `max` runs; returns the D1 queries of each run. */
@@ -21,7 +15,7 @@ async function runsUntilPaid(ids, max) {
   const queries = [];
   for (let run = 1; run <= max; run++) {
     await runScheduled();
-    queries.push((await health()).last_run.d1_queries);
+    queries.push((await chainHealth()).last_run.d1_queries);
     const statuses = d1(`SELECT status, COUNT(*) AS n FROM checkout_sessions WHERE id IN (${ids.map((i) => `'${i}'`).join(",")}) GROUP BY status`);
     if (statuses.length === 1 && statuses[0].status === "paid") return queries;
   }
@@ -29,8 +23,8 @@ async function runsUntilPaid(ids, max) {
 }
 
 test("two unexpected transfers in one block raise one event each and hold up no other session", async () => {
-  const poisoned = await createSession({ amount: { value: "5.00", currency: "USD" } });
-  const victim = await createSession({ amount: { value: "5.00", currency: "USD" } });
+  const poisoned = await createSession({ amount: USD("5.00") });
+  const victim = await createSession({ amount: USD("5.00") });
   await runScheduled();
   await inOneBlock(async () => {
     await sendMint("USDT", poisoned.address, 1_000_000);
@@ -52,21 +46,18 @@ test("two unexpected transfers in one block raise one event each and hold up no 
   const named = unexpected.map((e) => `${e.data.payment.tx_hash}:${e.data.payment.log_index}`);
   assert.equal(new Set(named).size, 2, "each event names its own transfer");
   assert.ok(unexpected.every((e) => e.data.payment.token === "USDT" && !e.data.payment.counted));
-  assert.equal((await local()).sessions_failed, 0);
+  assert.equal((await localChain()).sessions_failed, 0);
 });
 
 test("a session whose stored document is corrupt fails alone, is counted in health and retried next run", async () => {
-  const broken = await createSession({ amount: { value: "5.00", currency: "USD" } });
-  const healthy = await createSession({ amount: { value: "5.00", currency: "USD" } });
+  const broken = await createSession({ amount: USD("5.00") });
+  const healthy = await createSession({ amount: USD("5.00") });
   await advance(broken.id, 1900); // past expiry: due on the next run
   const [{ data }] = d1(`SELECT data FROM checkout_sessions WHERE id = '${broken.id}'`);
   d1(`UPDATE checkout_sessions SET data = '{"id": "truncated' WHERE id = '${broken.id}'`);
   try {
-    await paySession(healthy);
-    await mine(2);
-    await runScheduled();
-    assert.equal((await getSession(healthy.id)).status, "paid", "a healthy session is paid in the same run");
-    assert.equal((await local()).sessions_failed, 1);
+    assert.equal((await payAndWatch(healthy)).status, "paid", "a healthy session is paid in the same run");
+    assert.equal((await localChain()).sessions_failed, 1);
     const [{ failures }] = d1(`SELECT failures FROM watch WHERE session_id = '${broken.id}'`);
     assert.equal(failures, 1);
     await runScheduled();
@@ -77,20 +68,13 @@ test("a session whose stored document is corrupt fails alone, is counted in heal
   await runScheduled();
   assert.equal((await getSession(broken.id)).status, "expired", "once readable, it is decided");
   assert.equal(d1(`SELECT failures FROM watch WHERE session_id = '${broken.id}'`)[0].failures, 0);
-  assert.equal((await local()).sessions_failed, 0);
+  assert.equal((await localChain()).sessions_failed, 0);
 });
 
 test("300 transfers to 300 sessions in one block are all paid within 3 runs, under 1,000 D1 queries a run", async () => {
-  const { keys } = await newAccount();
+  const key = (await newAccount()).keys.sk_test;
   const sessions = [];
-  for (let i = 0; i < 300; i++) {
-    const res = await api("POST", "/v1/checkout_sessions", {
-      token: keys.sk_test,
-      json: { amount: { value: "1.00", currency: "USD" }, chain_id: 31337, token: "USDC" },
-    });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    sessions.push(res.body);
-  }
+  for (let i = 0; i < 300; i++) sessions.push(await createSession({ amount: USD("1.00") }, { key }));
   await runScheduled();
   await inOneBlock(async () => {
     for (const s of sessions) await sendMint("USDC", s.address, 1_000_000);
@@ -106,7 +90,7 @@ test("300 transfers to 300 sessions in one block are all paid within 3 runs, und
 });
 
 test("a payment still confirming at late_until completes after it", async () => {
-  const s = await createSession({ amount: { value: "5.00", currency: "USD" } });
+  const s = await createSession({ amount: USD("5.00") });
   await paySession(s); // one confirmation of two
   await runScheduled();
   assert.equal((await getSession(s.id)).status, "detected");
@@ -120,19 +104,13 @@ test("a payment still confirming at late_until completes after it", async () => 
 });
 
 test("a check after late_until changes nothing, even with a transaction hash", async () => {
-  const s = await createSession({ amount: { value: "5.00", currency: "USD" } });
-  await advance(s.id, 200_000);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "expired");
+  const s = await expiredSession(200_000, { amount: USD("5.00") });
   const tx = await paySession(s);
   for (let i = 0; i < 2; i++) {
-    const res = await api("POST", `/v1/public/checkout_sessions/${s.id}/check`, {
-      headers: { "kasse-client-secret": s.client_secret },
-      json: { tx_hash: tx },
-    });
+    const res = await shopperApi("POST", s, "/check", { json: { tx_hash: tx } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, "expired");
-    await new Promise((r) => setTimeout(r, 2100)); // one check per 2 s per session
+    await sleep(2100); // one check per 2 s per session
   }
   const after = await getSession(s.id);
   assert.equal(after.status, "expired");
@@ -143,35 +121,23 @@ test("a check's tx_hash counts only in a block after the session's creation", as
   const { HDNodeWallet } = await import("ethers");
   const wallet = HDNodeWallet.createRandom();
   const xpub = HDNodeWallet.fromPhrase(wallet.mnemonic.phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
-  const { keys } = await newAccount({ xpub_test: xpub });
+  const key = (await newAccount({ xpub_test: xpub })).keys.sk_test;
   const first = HDNodeWallet.fromPhrase(wallet.mnemonic.phrase, undefined, "m/44'/60'/0'/0/0").address;
   const old = await transfer(first, 5_000_000, "USDC"); // an old deposit to the next address
   await runScheduled();
-  const res = await api("POST", "/v1/checkout_sessions", {
-    token: keys.sk_test,
-    json: { amount: { value: "5.00", currency: "USD" }, chain_id: 31337, token: "USDC" },
-  });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  const s = res.body;
+  const s = await createSession({ amount: USD("5.00") }, { key });
   assert.equal(s.address, first);
-  const checked = await check(s.id, { tx_hash: old }, keys.sk_test);
+  const checked = await check(s.id, { tx_hash: old }, key);
   assert.equal(checked.status, 200, JSON.stringify(checked.body));
   assert.equal(checked.body.status, "pending");
   assert.equal(checked.body.payments.length, 0, "the old deposit is not this session's");
   await runScheduled();
-  assert.equal((await api("GET", `/v1/checkout_sessions/${s.id}`, { token: keys.sk_test })).body.payments.length, 0);
-  await transfer(first, 5_000_000, "USDC");
-  await mine(2);
-  await runScheduled();
-  assert.equal((await api("GET", `/v1/checkout_sessions/${s.id}`, { token: keys.sk_test })).body.status, "paid");
+  assert.equal((await getSession(s.id, { key })).payments.length, 0);
+  assert.equal((await payAndWatch(s, { key })).status, "paid");
 });
 
 test("a paid session stops being evaluated, and its watch row goes at late_until", async () => {
-  const s = await createSession({ amount: { value: "5.00", currency: "USD" } });
-  await paySession(s);
-  await mine(2);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "paid");
+  const s = await paidSession({ amount: USD("5.00") });
   for (let i = 0; i < 3; i++) {
     await runScheduled(); // the transfer is found again inside the rescan window
     const [row] = d1(`SELECT settling FROM watch WHERE session_id = '${s.id}'`);
@@ -183,7 +149,7 @@ test("a paid session stops being evaluated, and its watch row goes at late_until
 });
 
 test("25 unexpected transfers in one block raise 25 events over a few runs, each snapshot bounded", async () => {
-  const s = await createSession({ amount: { value: "5.00", currency: "USD" } });
+  const s = await createSession({ amount: USD("5.00") });
   await inOneBlock(async () => {
     for (let i = 0; i < 25; i++) await sendMint("USDT", s.address, 1);
   });

@@ -1,9 +1,8 @@
 // Payment links: the API, the public page /l/{id} (GET shows, POST starts), publishable keys.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, base, demo, env, newAccount } from "../support/env.mjs";
+import { USD, api, assertError, base, createLink, demo, env, linkSessions, newAccount, sleep } from "../support/env.mjs";
 
-const USD = (value) => ({ value, currency: "USD" });
 const POSTER = {
   line_items: [{ name: "Poster <b>", quantity: 2, unit_amount: "12.50" }],
   discounts: [{ name: "Fall", percent_off: "10" }],
@@ -18,21 +17,16 @@ const POSTER = {
 let ipCounter = Math.floor(Math.random() * 200);
 const freshIp = () => `198.51.100.${(ipCounter += 1) % 250}`;
 
-async function createLink(key, body = POSTER) {
-  const res = await api("POST", "/v1/payment_links", { token: key, json: body });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-}
-
-async function sessionsOfLink(key, link) {
-  const res = await api("GET", `/v1/checkout_sessions?payment_link=${link}&limit=100`, { token: key });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.data;
+/** The start limit counts per calendar minute: near a minute's end, waits for the next one so
+ * that every request of a test falls in one window. */
+async function startOfMinute() {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 45_000) await sleep(60_500 - intoMinute);
 }
 
 test("payment links: create, retrieve, list, update, and the order cannot change", async () => {
   const { keys } = await newAccount();
-  const link = await createLink(keys.sk_test);
+  const link = await createLink(POSTER, { key: keys.sk_test });
   assert.match(link.id, /^plink_[A-Za-z0-9]{24}$/);
   assert.equal(link.object, "payment_link");
   assert.equal(link.active, true);
@@ -47,7 +41,7 @@ test("payment links: create, retrieve, list, update, and the order cannot change
   const got = await api("GET", `/v1/payment_links/${link.id}`, { token: keys.sk_test });
   assert.deepEqual(got.body, link);
 
-  const second = await createLink(keys.sk_test, { amount: USD("5.00") });
+  const second = await createLink({ amount: USD("5.00") }, { key: keys.sk_test });
   // Newest first by creation second, then id: two links of one second come in id order.
   const order = (await api("GET", "/v1/payment_links?limit=100", { token: keys.sk_test })).body.data;
   assert.deepEqual(order.map((l) => l.id).sort(), [link.id, second.id].sort());
@@ -92,7 +86,7 @@ test("payment links: create, retrieve, list, update, and the order cannot change
 
 test("GET /l/{id} shows the link and starts nothing; its POST starts a session and answers 303", async () => {
   const { keys } = await newAccount({ display_name: "Poster & Co" });
-  const link = await createLink(keys.sk_test);
+  const link = await createLink(POSTER, { key: keys.sk_test });
 
   const page = await fetch(`${base}/l/${link.id}`);
   const html = await page.text();
@@ -107,7 +101,7 @@ test("GET /l/{id} shows the link and starts nothing; its POST starts a session a
   assert.ok(html.includes(`<form method="post" action="/l/${link.id}">`));
   // Unfurlers and mail scanners only GET: no address may be burnt.
   await fetch(`${base}/l/${link.id}`, { method: "HEAD" });
-  assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, 0);
+  assert.equal((await linkSessions(link.id, { key: keys.sk_test })).length, 0);
 
   const post = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": freshIp() } });
   assert.equal(post.status, 303);
@@ -115,7 +109,7 @@ test("GET /l/{id} shows the link and starts nothing; its POST starts a session a
   const m = location.match(/^(.*)\/c\/(cs_test_[A-Za-z0-9]{24})#(cs_test_[A-Za-z0-9]{24}_secret_[A-Za-z0-9]+)$/);
   assert.ok(m, location);
   assert.equal(m[1], base);
-  const [sessions] = [await sessionsOfLink(keys.sk_test, link.id)];
+  const [sessions] = [await linkSessions(link.id, { key: keys.sk_test })];
   assert.equal(sessions.length, 1);
   const s = sessions[0];
   assert.equal(s.id, m[2]);
@@ -140,7 +134,7 @@ test("GET /l/{id} shows the link and starts nothing; its POST starts a session a
 
 test("an inactive or unknown link answers a friendly page and starts nothing", async () => {
   const { keys } = await newAccount();
-  const link = await createLink(keys.sk_test);
+  const link = await createLink(POSTER, { key: keys.sk_test });
   await api("POST", `/v1/payment_links/${link.id}`, { token: keys.sk_test, json: { active: false } });
   for (const method of ["GET", "POST"]) {
     const res = await fetch(`${base}/l/${link.id}`, { method, redirect: "manual", headers: { "cf-connecting-ip": freshIp() } });
@@ -148,7 +142,7 @@ test("an inactive or unknown link answers a friendly page and starts nothing", a
     assert.match(res.headers.get("content-type"), /^text\/html/);
     assert.match(await res.text(), /no longer active/);
   }
-  assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, 0);
+  assert.equal((await linkSessions(link.id, { key: keys.sk_test })).length, 0);
   const missing = await fetch(`${base}/l/plink_000000000000000000000000`);
   assert.equal(missing.status, 404);
   assert.match(await missing.text(), /does not exist/);
@@ -162,7 +156,7 @@ test("an inactive or unknown link answers a friendly page and starts nothing", a
 test("link mode with a secret key inherits the link; fields it would override are refused", async () => {
   const { keys } = await newAccount();
   const other = await newAccount();
-  const link = await createLink(keys.sk_test);
+  const link = await createLink(POSTER, { key: keys.sk_test });
   const res = await api("POST", "/v1/checkout_sessions", {
     token: keys.sk_test,
     json: { payment_link: link.id, customer_email: "ann@example.com", metadata: { order: "9" }, return_url: "https://shop.example/back", chain_id: 31337, token: "USDT" },
@@ -188,7 +182,7 @@ test("link mode with a secret key inherits the link; fields it would override ar
 test("publishable keys start sessions only from their own account's active links", async () => {
   const { keys } = await newAccount();
   const other = await newAccount();
-  const link = await createLink(keys.sk_test);
+  const link = await createLink(POSTER, { key: keys.sk_test });
   const ip = { "cf-connecting-ip": freshIp() };
 
   const viaSessions = await api("POST", "/v1/checkout_sessions", { token: keys.pk_test, headers: ip, json: { payment_link: link.id, customer_email: "bo@example.com" } });
@@ -232,11 +226,9 @@ test("publishable keys start sessions only from their own account's active links
 
 test("starting sessions without a secret key is limited per IP and minute", async () => {
   const { keys } = await newAccount();
-  const link = await createLink(keys.sk_test, { amount: USD("3.00") });
+  const link = await createLink({ amount: USD("3.00") }, { key: keys.sk_test });
   const ip = freshIp();
-  // The window is a calendar minute: start right after a boundary so all requests share it.
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+  await startOfMinute();
   const statuses = [];
   for (let i = 0; i < 11; i += 1) {
     const res = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": ip } });
@@ -249,7 +241,7 @@ test("starting sessions without a secret key is limited per IP and minute", asyn
   assert.deepEqual(statuses, [...Array(10).fill(303), 429]);
   const pk = await api("POST", `/v1/public/payment_links/${link.id}/sessions`, { token: keys.pk_test, headers: { "cf-connecting-ip": ip } });
   assertError(pk, 429, "rate_limit_error", "rate_limited");
-  assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, 10);
+  assert.equal((await linkSessions(link.id, { key: keys.sk_test })).length, 10);
   // Another address is not affected.
   const elsewhere = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": freshIp() } });
   assert.equal(elsewhere.status, 303);
@@ -257,11 +249,10 @@ test("starting sessions without a secret key is limited per IP and minute", asyn
 
 test("IPv6 clients are limited per /64: every address and spelling of one /64 shares the budget", async () => {
   const { keys } = await newAccount();
-  const link = await createLink(keys.sk_test, { amount: USD("3.00") });
+  const link = await createLink({ amount: USD("3.00") }, { key: keys.sk_test });
   const hex = () => Math.floor(Math.random() * 0xffff).toString(16);
   const prefix = `2001:db8:${hex()}:${hex()}`;
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+  await startOfMinute();
   const spellings = (i) => [
     `${prefix}::${(i + 1).toString(16)}`,
     `${prefix}:${hex()}:${hex()}:${hex()}:${hex()}`.toUpperCase(),
@@ -274,7 +265,7 @@ test("IPv6 clients are limited per /64: every address and spelling of one /64 sh
     await res.text();
   }
   assert.deepEqual(statuses, [...Array(10).fill(303), 429]);
-  assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, 10);
+  assert.equal((await linkSessions(link.id, { key: keys.sk_test })).length, 10);
   // The next /64 is another client.
   const next = await fetch(`${base}/l/${link.id}`, { method: "POST", redirect: "manual", headers: { "cf-connecting-ip": `2001:db8:${hex()}:${hex()}::1` } });
   assert.equal(next.status, 303);
@@ -282,7 +273,7 @@ test("IPv6 clients are limited per /64: every address and spelling of one /64 sh
 
 test("POST /l/{id} from another site's page starts nothing (403 page); our page, a typed URL and non-browser clients start", async () => {
   const { keys } = await newAccount();
-  const link = await createLink(keys.sk_test, { amount: USD("4.00") });
+  const link = await createLink({ amount: USD("4.00") }, { key: keys.sk_test });
   let started = 0;
   for (const [headers, status] of [
     [{ "sec-fetch-site": "cross-site", origin: "https://evil.example" }, 403],
@@ -306,7 +297,7 @@ test("POST /l/{id} from another site's page starts nothing (403 page); our page,
       started += 1;
       assert.match(res.headers.get("location"), /\/c\/cs_test_/);
     }
-    assert.equal((await sessionsOfLink(keys.sk_test, link.id)).length, started, JSON.stringify(headers));
+    assert.equal((await linkSessions(link.id, { key: keys.sk_test })).length, started, JSON.stringify(headers));
   }
   // The page's own form keeps its real Origin: the page sends referrers to itself only.
   const page = await fetch(`${base}/l/${link.id}`);

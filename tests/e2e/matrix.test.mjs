@@ -4,10 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { api, assertError, env, newAccount, randomXpub } from "../support/env.mjs";
+import { USD, api, assertError, env, newAccount, randomXpub } from "../support/env.mjs";
 
 const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
-const USD = (value) => ({ value, currency: "USD" });
 
 /** Every (method, path, operation) of the document. */
 const operations = Object.entries(spec.paths).flatMap(([path, item]) =>

@@ -5,10 +5,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
-import { api, assertError, base, d1, env, newAccount, randomXpub } from "../support/env.mjs";
+import {
+  ANY_OPTION, USD, api, assertError, base, createLink, createSession, d1, env, newAccount, randomXpub, shopperView,
+} from "../support/env.mjs";
 
 const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
-const USD = (value) => ({ value, currency: "USD" });
 
 const addXpub = (id, json, token = env.admin_token) => api("POST", `/v1/admin/accounts/${id}/xpubs`, { token, json });
 const count = (sql) => d1(sql)[0].n;
@@ -151,23 +152,18 @@ test("settings are per mode: a test key's change leaves live mode alone, and eac
   assert.deepEqual(settingsOf(testNow), testSettings, "a live change leaves test mode alone");
 
   // A test session takes the test settings: TTL, grace, options, origins, branding.
-  const s = await api("POST", "/v1/checkout_sessions", { token: testKey, json: { amount: USD("5.00") } });
-  assert.equal(s.status, 200, JSON.stringify(s.body));
-  assert.equal(Date.parse(s.body.expires_at) - Date.parse(s.body.created_at), 600_000);
-  assert.equal(Date.parse(s.body.late_until) - Date.parse(s.body.expires_at), 604_800_000);
-  assert.deepEqual(s.body.supported_tokens.map((o) => o.token), ["USDC"]);
-  const view = await api("GET", `/v1/public/checkout_sessions/${s.body.id}`, { headers: { "kasse-client-secret": s.body.client_secret } });
-  assert.equal(view.body.branding.display_name, "Test face");
-  const sessionPath = `/v1/public/checkout_sessions/${s.body.id}/select`;
+  const s = await createSession({ amount: USD("5.00"), ...ANY_OPTION }, { key: testKey });
+  assert.equal(Date.parse(s.expires_at) - Date.parse(s.created_at), 600_000);
+  assert.equal(Date.parse(s.late_until) - Date.parse(s.expires_at), 604_800_000);
+  assert.deepEqual(s.supported_tokens.map((o) => o.token), ["USDC"]);
+  const view = await shopperView(s);
+  assert.equal(view.branding.display_name, "Test face");
+  const sessionPath = `/v1/public/checkout_sessions/${s.id}/select`;
   assert.ok(await preflightAllows(sessionPath, "https://test.example"));
   assert.ok(!(await preflightAllows(sessionPath, "https://live.example")), "live origins are not a test session's");
 
   // Payment links: each page and each start answers with its own mode's settings.
-  const link = async (key) => {
-    const res = await api("POST", "/v1/payment_links", { token: key, json: { amount: USD("5.00"), success_url: "https://shop.example/ok" } });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body;
-  };
+  const link = (key) => createLink({ amount: USD("5.00"), success_url: "https://shop.example/ok" }, { key });
   for (const [mode, key, own, other] of [
     ["test", testKey, ["Test face", "https://test.example"], ["Live face", "https://live.example"]],
     ["live", liveKey, ["Live face", "https://live.example"], ["Test face", "https://test.example"]],
@@ -251,9 +247,7 @@ const secretRoutes = Object.entries(spec.paths).flatMap(([path, item]) =>
  * (new id, address and client secret), with its `session.created` event.
  */
 async function liveSessionWithEvent(account) {
-  const made = await api("POST", "/v1/checkout_sessions", { token: account.keys.sk_test, json: { amount: USD("5.00") } });
-  assert.equal(made.status, 200, JSON.stringify(made.body));
-  const from = made.body.id;
+  const from = (await createSession({ amount: USD("5.00"), ...ANY_OPTION }, { key: account.keys.sk_test })).id;
   const id = fakeId("cs_live_");
   const event = fakeId("evt_");
   const address = `0x${randomBytes(20).toString("hex")}`;

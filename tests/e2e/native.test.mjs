@@ -4,7 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import ethUrl from "eth-url-parser";
-import { advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, rpc, runScheduled, transfer } from "../support/env.mjs";
+import {
+  ANY_OPTION, advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, payAndWatch, rpc,
+  runScheduled, shopperApi, transfer,
+} from "../support/env.mjs";
 
 const FEED = env.contracts["ETH/USD"];
 const provider = () => new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
@@ -30,6 +33,14 @@ async function restoreFeed() {
   await setFeed(3000n * 10n ** 8n, await chainTime());
 }
 
+/** A fresh account whose native quotes are honoured for 60 s, and an ETH session of it. */
+async function ethSessionQuotedFor60s() {
+  const key = (await newAccount()).keys.sk_test;
+  const set = await api("POST", "/v1/account", { token: key, json: { native_quote_secs: 60 } });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  return { key, s: await createSession({ token: "ETH" }, { key }) };
+}
+
 test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 URI", async () => {
   const s = await createSession({ token: "ETH" });
   assert.equal(s.selected_token, "ETH");
@@ -44,7 +55,7 @@ test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 U
   assert.equal(uri.chain_id, "31337");
   assert.equal(uri.parameters.value, QUOTE_4999.toString());
   // Without a fixed option every stablecoin and the native coin are offered.
-  const open = await createSession({ chain_id: undefined, token: undefined });
+  const open = await createSession(ANY_OPTION);
   assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
 });
 
@@ -107,10 +118,7 @@ test("a pre-funded address: only what arrives after creation counts", async () =
   await transfer(next, 10n ** 18n); // someone funded the address earlier
   const s = await createSession({ token: "ETH" });
   assert.equal(s.address, next);
-  await transfer(s.address, QUOTE_4999);
-  await mine(1);
-  await runScheduled();
-  const now = await getSession(s.id);
+  const now = await payAndWatch(s, { amount: QUOTE_4999, blocks: 1 });
   assert.equal(now.status, "paid", JSON.stringify(now));
   assert.equal(now.amount_received, QUOTE_4999.toString());
   assert.equal(now.amount_excess, "0");
@@ -120,10 +128,7 @@ test("ETH underpaid then topped up: two credits, paid", async () => {
   const s = await createSession({ token: "ETH" });
   const half = QUOTE_4999 / 2n;
   await transfer(s.address, half);
-  await transfer(s.address, QUOTE_4999 - half);
-  await mine(1);
-  await runScheduled();
-  const now = await getSession(s.id);
+  const now = await payAndWatch(s, { amount: QUOTE_4999 - half, blocks: 1 });
   assert.equal(now.status, "paid", JSON.stringify(now));
   assert.equal(now.payments.length, 2);
   assert.equal(now.amount_received, QUOTE_4999.toString());
@@ -131,10 +136,7 @@ test("ETH underpaid then topped up: two credits, paid", async () => {
 
 test("native dust (below one cent's worth) is recorded but never counts", async () => {
   const s = await createSession({ token: "ETH" });
-  await transfer(s.address, 1000n);
-  await mine(1);
-  await runScheduled();
-  const now = await getSession(s.id);
+  const now = await payAndWatch(s, { amount: 1000n, blocks: 1 });
   assert.equal(now.status, "pending");
   assert.equal(now.payments.length, 1);
   assert.equal(now.payments[0].counted, false);
@@ -142,10 +144,7 @@ test("native dust (below one cent's worth) is recorded but never counts", async 
 
 test("ETH to a session that chose USDC is recorded as unexpected", async () => {
   const s = await createSession();
-  await transfer(s.address, QUOTE_4999);
-  await mine(1);
-  await runScheduled();
-  const now = await getSession(s.id);
+  const now = await payAndWatch(s, { amount: QUOTE_4999, token: "ETH", blocks: 1 });
   assert.equal(now.status, "pending");
   assert.equal(now.payments[0].token, "ETH");
   assert.equal(now.payments[0].counted, false);
@@ -155,10 +154,7 @@ test("ETH to a session that chose USDC is recorded as unexpected", async () => {
 test("the on-demand check finds ETH at once, with or without the hash", async () => {
   const a = await createSession({ token: "ETH" });
   const hash = await transfer(a.address, QUOTE_4999);
-  const checked = await api("POST", `/v1/public/checkout_sessions/${a.id}/check`, {
-    headers: { "kasse-client-secret": a.client_secret },
-    json: { tx_hash: hash },
-  });
+  const checked = await shopperApi("POST", a, "/check", { json: { tx_hash: hash } });
   assert.equal(checked.status, 200, JSON.stringify(checked.body));
   assert.equal(checked.body.status, "detected");
   assert.equal((await getSession(a.id)).payments[0].tx_hash, hash);
@@ -180,7 +176,7 @@ test("no usable price: ETH is not offered, and asking for it is a 503", async ()
       [3000n * 10n ** 8n, now + 3_600n], // from the future
     ]) {
       await setFeed(answer, updatedAt);
-      const open = await createSession({ chain_id: undefined, token: undefined });
+      const open = await createSession(ANY_OPTION);
       assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT"]);
       const res = await api("POST", "/v1/checkout_sessions", {
         token: demo.secret_key,
@@ -195,10 +191,9 @@ test("no usable price: ETH is not offered, and asking for it is a 503", async ()
 });
 
 test("selecting locks a young quote, re-quotes an old one, and is refused once paid elsewhere", async () => {
-  const secret = (s) => ({ "kasse-client-secret": s.client_secret });
-  const s = await createSession({ chain_id: undefined, token: undefined });
+  const s = await createSession(ANY_OPTION);
   const eth = s.supported_tokens.find((t) => t.token === "ETH");
-  const select = (body) => api("POST", `/v1/public/checkout_sessions/${s.id}/select`, { headers: secret(s), json: body });
+  const select = (body) => shopperApi("POST", s, "/select", { json: body });
 
   let res = await select({ chain_id: 31337, token: "eth" });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -224,47 +219,28 @@ test("selecting locks a young quote, re-quotes an old one, and is refused once p
     "authentication_error",
   );
 
-  await transfer(s.address, 10n ** 15n); // some ETH arrives while USDC is selected
-  await mine(1);
-  await runScheduled();
+  await payAndWatch(s, { amount: 10n ** 15n, token: "ETH", blocks: 1 }); // some ETH arrives while USDC is selected
   assertError(await select({ chain_id: 31337, token: "ETH" }), 409, "invalid_request_error", "selection_locked");
 });
 
 test("a native payment after quote_valid_until is valued at the price read when detected: short at that price is underpaid, a top-up completes", async () => {
-  const { keys } = await newAccount();
-  const key = keys.sk_test;
-  const set = await api("POST", "/v1/account", { token: key, json: { native_quote_secs: 60 } });
-  assert.equal(set.status, 200, JSON.stringify(set.body));
-  const created = await api("POST", "/v1/checkout_sessions", {
-    token: key,
-    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "ETH" },
-  });
-  assert.equal(created.status, 200, JSON.stringify(created.body));
-  const s = created.body;
+  const { key, s } = await ethSessionQuotedFor60s();
   assert.equal(s.payment_amount.value, QUOTE_4999.toString());
   assert.equal(Date.parse(s.quote_valid_until) - Date.parse(s.created_at), 60_000, "honoured for native_quote_secs");
-  const read = async () => (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: key })).body;
   /** $49.99 at $1,500.00, rounded up to the wei. */
   const atHalf = (4999n * 10n ** 26n + 1500n * 10n ** 8n * 100n - 1n) / (1500n * 10n ** 8n * 100n);
   try {
     await setFeed(1500n * 10n ** 8n, BigInt(Math.floor(Date.now() / 1000) - 5));
     d1("UPDATE prices SET read_at_unix = 0"); // creation's cached round is not reused
-    const aged = await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: key, json: { seconds: 120 } });
-    assert.equal(aged.status, 200, JSON.stringify(aged.body));
-    await transfer(s.address, QUOTE_4999); // the locked amount, two minutes after the quote
-    await mine(2);
-    await runScheduled();
-    const under = await read();
+    await advance(s.id, 120, { key });
+    const under = await payAndWatch(s, { amount: QUOTE_4999, key }); // the locked amount, two minutes after the quote
     assert.equal(under.status, "underpaid", JSON.stringify(under));
     assert.equal(under.exchange_rate, "1500.00");
     assert.equal(under.payment_amount.value, atHalf.toString(), "the total at the price read when detected");
     assert.equal(under.amount_received, QUOTE_4999.toString());
-    await transfer(s.address, atHalf - QUOTE_4999);
-    await mine(2);
-    await runScheduled();
-    const done = await read();
+    const done = await payAndWatch(s, { amount: atHalf - QUOTE_4999, key });
     assert.equal(done.status, "paid", JSON.stringify(done));
-    const types = (await api("GET", `/v1/events?session=${s.id}`, { token: key })).body.data.map((e) => e.type);
+    const types = await eventTypes(s.id, { key });
     assert.ok(types.includes("session.underpaid") && types.includes("session.paid"), types.join());
   } finally {
     await restoreFeed();
@@ -272,24 +248,12 @@ test("a native payment after quote_valid_until is valued at the price read when 
 });
 
 test("a native payment after quote_valid_until found while the feed is stale waits for a price, then counts at it", async () => {
-  const { keys } = await newAccount();
-  const key = keys.sk_test;
-  assert.equal((await api("POST", "/v1/account", { token: key, json: { native_quote_secs: 60 } })).status, 200);
-  const created = await api("POST", "/v1/checkout_sessions", {
-    token: key,
-    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "ETH" },
-  });
-  assert.equal(created.status, 200, JSON.stringify(created.body));
-  const s = created.body;
-  const read = async () => (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: key })).body;
+  const { key, s } = await ethSessionQuotedFor60s();
   try {
     await setFeed(3000n * 10n ** 8n, BigInt(Math.floor(Date.now() / 1000) - 7200)); // two hours old: unusable
     d1("UPDATE prices SET read_at_unix = 0");
-    assert.equal((await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/advance`, { token: key, json: { seconds: 120 } })).status, 200);
-    await transfer(s.address, QUOTE_4999);
-    await mine(2);
-    await runScheduled();
-    const waiting = await read();
+    await advance(s.id, 120, { key });
+    const waiting = await payAndWatch(s, { amount: QUOTE_4999, key });
     assert.equal(waiting.status, "pending", JSON.stringify(waiting));
     assert.equal(waiting.amount_received, "0", "not valued at the stale quote");
     assert.equal(waiting.payments.length, 1);
@@ -299,7 +263,7 @@ test("a native payment after quote_valid_until found while the feed is stale wai
     d1("UPDATE prices SET read_at_unix = 0");
   }
   await runScheduled();
-  const done = await read();
+  const done = await getSession(s.id, { key });
   assert.equal(done.status, "paid", JSON.stringify(done));
   assert.equal(done.amount_received, QUOTE_4999.toString());
 });

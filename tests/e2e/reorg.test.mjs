@@ -2,7 +2,7 @@
 // moves the session back with `session.updated`, and no paid event is ever emitted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, createSession, env, eventTypes, getSession, mine, paySession, rpc, runScheduled, sessionEvents } from "../support/env.mjs";
+import { createSession, eventTypes, getSession, localChain, mine, paidSession, paySession, rpc, runScheduled, sessionEvents } from "../support/env.mjs";
 
 test("a detected payment reorged out moves the session back and is never paid", async () => {
   const s = await createSession();
@@ -34,11 +34,7 @@ test("a detected payment reorged out moves the session back and is never paid", 
 });
 
 test("a confirmed payment stays paid when a shallower reorg happens above it", async () => {
-  const s = await createSession();
-  await paySession(s);
-  await mine(2);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "paid");
+  const s = await paidSession();
   await rpc("anvil_reorg", [2, []]);
   await runScheduled();
   const now = await getSession(s.id);
@@ -47,11 +43,7 @@ test("a confirmed payment stays paid when a shallower reorg happens above it", a
 });
 
 test("a reorg deeper than the confirmations keeps a paid session paid and is shown in health", async () => {
-  const s = await createSession();
-  await paySession(s);
-  await mine(2);
-  await runScheduled();
-  assert.equal((await getSession(s.id)).status, "paid");
+  const s = await paidSession();
 
   // Replace the payment's block and both blocks above it: deeper than the 2 confirmations.
   await rpc("anvil_reorg", [3, []]);
@@ -60,8 +52,7 @@ test("a reorg deeper than the confirmations keeps a paid session paid and is sho
   assert.equal(now.status, "paid", "a final status never moves back");
   assert.equal(now.payments[0].status, "reorged", "the record tells the truth");
   assert.deepEqual(await eventTypes(s.id), ["session.created", "session.paid"]);
-  const health = await api("GET", "/v1/health/chains", { token: env.admin_token });
-  const local = health.body.data.find((c) => c.chain_id === 31337);
+  const local = await localChain();
   assert.match(local.deep_reorg, new RegExp(`${s.id}.*deeper than the confirmations; the status stays paid`));
 });
 

@@ -2,34 +2,22 @@
 // 30 days old, and keeps everything younger (or acted on since).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, newAccount, runScheduled } from "../support/env.mjs";
-import { startReceiver } from "../support/receiver.mjs";
+import {
+  ANY_OPTION, USD, api, assertError, createSession, deliveries, newAccount, newHook, ok, runScheduled, sessionEvents, sleep,
+} from "../support/env.mjs";
+import { withReceivers } from "../support/receiver.mjs";
 
 const DAY = 86_400;
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-async function ok(res) {
-  assert.ok(res.status < 300, `${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 test("the cron purges events and deliveries older than 30 days and keeps younger or redelivered ones", async () => {
-  const good = await startReceiver();
-  const failing = await startReceiver();
-  failing.mode = "500";
-  try {
-    const { keys } = await newAccount();
-    const key = keys.sk_test;
-    const endpoint = async (url) => ok(await api("POST", "/v1/webhook_endpoints", { token: key, json: { url, events: ["*"] } }));
-    const live = await endpoint(good.url);
-    const stuck = await endpoint(failing.url);
-    good.secrets = [live.secret];
-    const deliveries = async (e) =>
-      (await ok(await api("GET", `/v1/webhook_endpoints/${e.id}/deliveries?limit=100`, { token: key }))).data;
-    const session = async () =>
-      ok(await api("POST", "/v1/checkout_sessions", { token: key, json: { amount: { value: "1.00", currency: "USD" } } }));
+  await withReceivers(2, async (good, failing) => {
+    failing.mode = "500";
+    const key = (await newAccount()).keys.sk_test;
+    const live = await newHook(good, { key });
+    const stuck = await newHook(failing, { key });
+    const session = () => createSession({ amount: USD("1.00"), ...ANY_OPTION }, { key });
     const [old, recent, fresh, revived] = [await session(), await session(), await session(), await session()];
-    const eventsOf = async (s) => (await ok(await api("GET", `/v1/events?session=${s.id}&limit=100`, { token: key }))).data;
+    const eventsOf = (s) => sessionEvents(s.id, { key });
     const [oldEvent] = await eventsOf(old);
     const [revivedEvent] = await eventsOf(revived);
 
@@ -39,14 +27,14 @@ test("the cron purges events and deliveries older than 30 days and keeps younger
     let atStuck = [];
     const end = Date.now() + 30_000;
     for (;;) {
-      atLive = await deliveries(live);
-      atStuck = await deliveries(stuck);
+      atLive = await deliveries(live.id, { key });
+      atStuck = await deliveries(stuck.id, { key });
       if (atLive.filter((d) => d.status === "delivered").length === 4 && atStuck.filter((d) => d.attempts.length >= 2).length === 4) break;
       assert.ok(Date.now() < end, `deliveries: ${JSON.stringify({ atLive, atStuck })}`);
       await sleep(250);
     }
     assert.ok(atStuck.every((d) => d.status === "pending"), JSON.stringify(atStuck));
-    await ok(await api("POST", `/v1/webhook_endpoints/${stuck.id}`, { token: key, json: { enabled: false } }));
+    ok(await api("POST", `/v1/webhook_endpoints/${stuck.id}`, { token: key, json: { enabled: false } }));
 
     const age = async (s, seconds) =>
       ok(await api("POST", `/v1/test_helpers/checkout_sessions/${s.id}/age_events`, { token: key, json: { seconds } }));
@@ -54,9 +42,9 @@ test("the cron purges events and deliveries older than 30 days and keeps younger
     await age(recent, 29 * DAY);
     await age(revived, 31 * DAY);
     // A redelivery acts on an old event again: it is kept for 30 days after that.
-    await ok(await api("POST", `/v1/events/${revivedEvent.id}/redeliver`, { token: key }));
+    ok(await api("POST", `/v1/events/${revivedEvent.id}/redeliver`, { token: key }), 202);
     const until = Date.now() + 20_000;
-    while ((await deliveries(live)).find((d) => d.event === revivedEvent.id).attempts.length < 2) {
+    while ((await deliveries(live.id, { key })).find((d) => d.event === revivedEvent.id).attempts.length < 2) {
       assert.ok(Date.now() < until, "the redelivery was not made");
       await sleep(250);
     }
@@ -72,16 +60,13 @@ test("the cron purges events and deliveries older than 30 days and keeps younger
       kept[name] = events[0].id;
     }
     const sorted = (ids) => [...ids].sort();
-    const leftLive = await deliveries(live);
+    const leftLive = await deliveries(live.id, { key });
     assert.deepEqual(sorted(leftLive.map((d) => d.event)), sorted([kept.recent, kept.fresh, kept.revived]));
     assert.ok(leftLive.every((d) => d.attempts.length >= 1), "kept deliveries keep their attempts");
     assert.equal(leftLive.find((d) => d.event === kept.revived).attempts.length, 2);
     // The disabled endpoint's pending deliveries of old events go too (nothing will send
     // them); the redelivered event stays for its live delivery.
-    const leftStuck = await deliveries(stuck);
+    const leftStuck = await deliveries(stuck.id, { key });
     assert.deepEqual(sorted(leftStuck.map((d) => d.event)), sorted([kept.recent, kept.fresh]));
-  } finally {
-    await good.close();
-    await failing.close();
-  }
+  });
 });

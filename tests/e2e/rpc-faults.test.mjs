@@ -2,16 +2,11 @@
 // each leaves every state as it was, shows in health, and the next good run catches up.
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { api, createSession, env, eventTypes, getSession, mine, paySession, runScheduled, sessionEvents } from "../support/env.mjs";
+import { createSession, env, eventTypes, getSession, localChain, mine, paySession, payAndWatch, runScheduled, shopperApi } from "../support/env.mjs";
 
 async function fault(mode, extra = {}) {
   const res = await fetch(`${env.worker_rpc_url}/__fault`, { method: "POST", body: JSON.stringify({ mode, ...extra }) });
   assert.equal(res.status, 200);
-}
-
-async function localHealth() {
-  const res = await api("GET", "/v1/health/chains", { token: env.admin_token });
-  return res.body.data.find((c) => c.chain_id === 31337);
 }
 
 afterEach(async () => {
@@ -30,36 +25,32 @@ for (const [mode, expected] of [
   test(`${mode}: nothing changes, health says why, the next good run catches up`, async () => {
     const s = await createSession();
     await runScheduled();
-    const before = await localHealth();
+    const before = await localChain();
 
     await fault(mode);
-    await paySession(s);
-    await mine(2);
-    await runScheduled();
-    const during = await localHealth();
+    const unchanged = await payAndWatch(s);
+    const during = await localChain();
     assert.match(during.last_error, expected);
     assert.ok(during.last_error.startsWith(new URL(env.worker_rpc_url).host), "only the RPC host is shown");
     assert.equal(during.cursor, before.cursor, "the cursor never passes an unscanned block");
-    const unchanged = await getSession(s.id);
     assert.equal(unchanged.status, "pending");
     assert.equal(unchanged.payments.length, 0);
 
     await fault("ok");
     await runScheduled();
-    const after = await localHealth();
+    const after = await localChain();
     assert.equal(after.last_error, null);
     assert.ok(after.cursor > before.cursor);
     const paid = await getSession(s.id);
     assert.equal(paid.status, "paid");
-    const types = (await sessionEvents(s.id)).map((e) => e.type).sort();
-    assert.deepEqual(types, ["session.created", "session.paid"]);
+    assert.deepEqual(await eventTypes(s.id), ["session.created", "session.paid"]);
   });
 }
 
 test("a failing provider makes the on-demand check answer 503, not 500", async () => {
   const s = await createSession();
   await fault("http500");
-  const res = await api("POST", `/v1/public/checkout_sessions/${s.id}/check`, { headers: { "kasse-client-secret": s.client_secret } });
+  const res = await shopperApi("POST", s, "/check");
   assert.equal(res.status, 503);
   assert.equal(res.body.error.code, "chain_unavailable");
   assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1/, "no RPC URL in responses");
@@ -68,7 +59,7 @@ test("a failing provider makes the on-demand check answer 503, not 500", async (
 test("a provider refusing the range: each failed run halves it until the scan fits, then it grows back", async () => {
   const s = await createSession();
   await runScheduled();
-  const start = await localHealth();
+  const start = await localChain();
   assert.equal(start.scan_range, 2000);
   // The rescan always covers confirmations + margin below the cursor; allow a little more.
   const limit = start.head - start.cursor + 40;
@@ -79,11 +70,11 @@ test("a provider refusing the range: each failed run halves it until the scan fi
   const ranges = [];
   for (let run = 0; run < 40; run += 1) {
     await runScheduled();
-    const h = await localHealth();
+    const h = await localChain();
     ranges.push(h.scan_range);
     if (h.cursor === h.head && h.last_error === null) break;
   }
-  const end = await localHealth();
+  const end = await localChain();
   assert.equal(end.cursor, end.head, `caught up (ranges ${ranges})`);
   assert.equal(ranges[0], 1000, "the first refused run halves the range");
   assert.ok(Math.min(...ranges) < limit, `it shrank below the provider's limit (ranges ${ranges})`);
@@ -92,5 +83,5 @@ test("a provider refusing the range: each failed run halves it until the scan fi
 
   await fault("ok");
   for (let run = 0; run < 12; run += 1) await runScheduled();
-  assert.equal((await localHealth()).scan_range, 2000, "good runs double it back to the limit");
+  assert.equal((await localChain()).scan_range, 2000, "good runs double it back to the limit");
 });

@@ -1,15 +1,11 @@
 // The session API beyond create/retrieve: list with pagination and filters, and cancel.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { advance, api, assertError, createSession, demo, eventTypes, mine, newAccount, paySession, runScheduled } from "../support/env.mjs";
+import {
+  USD, api, assertError, createSession, demo, eventTypes, expiredSession, getSession, newAccount, paySession, payAndWatch, runScheduled,
+} from "../support/env.mjs";
 
-const USD = (value) => ({ value, currency: "USD" });
-
-async function create(key, body = {}) {
-  const res = await api("POST", "/v1/checkout_sessions", { token: key, json: { amount: USD("5.00"), chain_id: 31337, token: "USDC", ...body } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-}
+const create = (key, body = {}) => createSession({ amount: USD("5.00"), ...body }, { key });
 
 async function list(key, query = "") {
   const res = await api("GET", `/v1/checkout_sessions${query}`, { token: key });
@@ -57,9 +53,7 @@ test("list filters: status (fine and coarse), created range, customer_email, fun
   const open = await create(key);
   const canceled = await create(key);
   assert.equal((await api("POST", `/v1/checkout_sessions/${canceled.id}/cancel`, { token: key })).status, 200);
-  await paySession(paid);
-  await mine(2);
-  await runScheduled();
+  await payAndWatch(paid, { key });
 
   const ids = async (q) => (await list(key, q)).data.map((s) => s.id).sort();
   assert.deepEqual(await ids("?status=completed"), [paid.id]);
@@ -104,10 +98,7 @@ test("cancel: an unpaid session is canceled once, with one event; paid or paying
   assert.deepEqual(await eventTypes(s.id), ["session.canceled", "session.created"]);
 
   // A payment after cancel is recorded, not lost: the status stays, the event says so.
-  await paySession(s);
-  await mine(2);
-  await runScheduled();
-  const after = (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: demo.secret_key })).body;
+  const after = await payAndWatch(s);
   assert.equal(after.status, "canceled");
   assert.equal(after.payments.length, 1);
   assert.ok((await eventTypes(s.id)).includes("session.payment_after_close"));
@@ -119,9 +110,7 @@ test("cancel: an unpaid session is canceled once, with one event; paid or paying
   assertError(await api("POST", `/v1/checkout_sessions/${paying.id}/cancel`, { token: demo.secret_key }), 409, "invalid_request_error", "session_has_payments");
 
   // An expired one without payments can be canceled.
-  const stale = await createSession();
-  await advance(stale.id, 1801);
-  await runScheduled();
+  const stale = await expiredSession(1801);
   const canceled = await api("POST", `/v1/checkout_sessions/${stale.id}/cancel`, { token: demo.secret_key });
   assert.equal(canceled.body.status, "canceled");
 
@@ -156,7 +145,7 @@ test("line items and discounts: exact totals, quoted as the total, round-tripped
     { name: "FIVE", amount_off: "5.00", percent_off: null, amount: "5.00" },
   ]);
   assert.equal(s.payment_amount.value, "53470000", "the quote is of the total, exactly");
-  const again = (await api("GET", `/v1/checkout_sessions/${s.id}`, { token: demo.secret_key })).body;
+  const again = await getSession(s.id);
   assert.deepEqual(again.line_items, s.line_items);
   assert.deepEqual(again.discounts, s.discounts);
 });

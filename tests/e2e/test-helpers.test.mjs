@@ -1,24 +1,22 @@
 // Test helpers: they take a secret test key, never a live one, even where they are on.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { api, assertError, newAccount, randomXpub } from "../support/env.mjs";
+import { ANY_OPTION, USD, api, assertError, createEndpoint, createSession, newAccount, randomXpub } from "../support/env.mjs";
 
 test("test helpers refuse live keys (403) and keys that are not secret; smoke needs a key", async () => {
   const account = await newAccount({ xpub_live: await randomXpub() });
   const { sk_test: test, sk_live: live, pk_test: pk } = account.keys;
   assert.match(live, /^sk_live_/);
-  const session = await api("POST", "/v1/checkout_sessions", { token: test, json: { amount: { value: "1.00", currency: "USD" } } });
-  assert.equal(session.status, 200, JSON.stringify(session.body));
-  const endpoint = await api("POST", "/v1/webhook_endpoints", { token: test, json: { url: "http://127.0.0.1:9/h", events: ["*"] } });
-  assert.equal(endpoint.status, 200, JSON.stringify(endpoint.body));
+  const session = await createSession({ amount: USD("1.00"), ...ANY_OPTION }, { key: test });
+  const endpoint = await createEndpoint("http://127.0.0.1:9/h", { key: test });
   const liveSession = `cs_live_${"A".repeat(24)}`;
   const routes = [
-    [`/v1/test_helpers/checkout_sessions/${session.body.id}/advance`, { seconds: 60 }],
+    [`/v1/test_helpers/checkout_sessions/${session.id}/advance`, { seconds: 60 }],
     [`/v1/test_helpers/checkout_sessions/${liveSession}/advance`, { seconds: 60 }],
-    [`/v1/test_helpers/checkout_sessions/${session.body.id}/clone`, { count: 1 }],
+    [`/v1/test_helpers/checkout_sessions/${session.id}/clone`, { count: 1 }],
     [`/v1/test_helpers/checkout_sessions/${liveSession}/clone`, { count: 10_000 }],
-    [`/v1/test_helpers/checkout_sessions/${session.body.id}/age_events`, { seconds: 60 }],
-    [`/v1/test_helpers/webhook_endpoints/${endpoint.body.id}/advance`, { seconds: 60 }],
+    [`/v1/test_helpers/checkout_sessions/${session.id}/age_events`, { seconds: 60 }],
+    [`/v1/test_helpers/webhook_endpoints/${endpoint.id}/advance`, { seconds: 60 }],
     ["/v1/test_helpers/smoke", { value: "x" }],
   ];
   for (const [path, json] of routes) {

@@ -1,4 +1,7 @@
-// What the test stack (`cargo xtask test`) started: read from $KASSE_ENV.
+// What the test stack (`cargo xtask test`) started: read from $KASSE_ENV. Also the fixtures the
+// suites share: sessions, payments, links, webhook endpoints and chain health, each as one
+// named step. Every helper that acts for a merchant takes `{ key }` last (default: the demo
+// account's secret key) and asserts the answer it expects.
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -9,6 +12,21 @@ const path = process.env.KASSE_ENV;
 if (!path) throw new Error("KASSE_ENV is not set: run the suites through `cargo xtask test`");
 export const env = JSON.parse(readFileSync(path, "utf8"));
 export const base = env.worker_url;
+export const demo = env.demo;
+
+/** The local chain's id (anvil). */
+export const LOCAL_CHAIN = 31337;
+
+/** An amount in US dollars, as the API takes it. */
+export const USD = (value) => ({ value, currency: "USD" });
+
+/** Spread into `createSession`'s body: no option fixed at creation, so every option the
+ * account accepts is offered and the shopper (or the first payment) chooses. */
+export const ANY_OPTION = { chain_id: undefined, token: undefined };
+
+export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+// ----- HTTP ---------------------------------------------------------------------------------
 
 /** A request to the worker; returns { status, headers, body } with body parsed when JSON. */
 export async function api(method, path, { token, json, body, headers = {} } = {}) {
@@ -25,23 +43,10 @@ export async function api(method, path, { token, json, body, headers = {} } = {}
   return { status: res.status, headers: res.headers, body: parsed };
 }
 
-/** Runs the scheduled handler once, as the cron trigger does in production. */
-export async function runScheduled() {
-  const res = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
-  assert.equal(res.status, 200, `/__scheduled answered ${res.status}`);
-  await res.text();
-}
-
-/** A raw JSON-RPC call to the local chain. */
-export async function rpc(method, params = []) {
-  const res = await fetch(env.rpc_url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const reply = await res.json();
-  if (reply.error) throw new Error(`${method}: ${reply.error.message}`);
-  return reply.result;
+/** Asserts an answer's status (200 unless told) and returns its body. */
+export function ok(res, status = 200) {
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  return res.body;
 }
 
 /** Asserts the Kasse error shape and returns the error object. */
@@ -57,28 +62,100 @@ export function assertError(res, status, type, code) {
   return e;
 }
 
-export const demo = env.demo;
+/** Runs the scheduled handler once, as the cron trigger does in production. */
+export async function runScheduled() {
+  const res = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
+  assert.equal(res.status, 200, `/__scheduled answered ${res.status}`);
+  await res.text();
+}
 
-/** Creates a checkout session with the demo account's secret key; asserts 200. */
-export async function createSession(body = {}) {
+// ----- accounts -----------------------------------------------------------------------------
+
+/** The account-level xpub (m/44'/60'/0') of a fresh random wallet. */
+export async function randomXpub() {
+  const { HDNodeWallet } = await import("ethers");
+  const { phrase } = HDNodeWallet.createRandom().mnemonic;
+  return HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
+}
+
+/** A fresh account with a random test wallet, so a test sees only its own objects. */
+export async function newAccount(body = {}) {
+  const xpub = await randomXpub();
+  const res = await api("POST", "/v1/admin/accounts", { token: env.admin_token, json: { display_name: "Shop", xpub_test: xpub, ...body } });
+  return ok(res);
+}
+
+// ----- sessions -----------------------------------------------------------------------------
+
+/** Creates a checkout session: $49.99 in USDC on the local chain unless `body` says otherwise. */
+export async function createSession(body = {}, { key = demo.secret_key } = {}) {
   const res = await api("POST", "/v1/checkout_sessions", {
-    token: demo.secret_key,
-    json: { amount: { value: "49.99", currency: "USD" }, chain_id: 31337, token: "USDC", ...body },
+    token: key,
+    json: { amount: USD("49.99"), chain_id: LOCAL_CHAIN, token: "USDC", ...body },
   });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
+  return ok(res);
 }
 
-export async function getSession(id) {
-  const res = await api("GET", `/v1/checkout_sessions/${id}`, { token: demo.secret_key });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
+/** The session as its merchant reads it. */
+export async function getSession(id, { key = demo.secret_key } = {}) {
+  return ok(await api("GET", `/v1/checkout_sessions/${id}`, { token: key }));
 }
 
-export async function sessionEvents(id) {
-  const res = await api("GET", `/v1/events?session=${id}&limit=100`, { token: demo.secret_key });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body.data;
+export async function cancelSession(id, { key = demo.secret_key } = {}) {
+  return ok(await api("POST", `/v1/checkout_sessions/${id}/cancel`, { token: key }));
+}
+
+/** The session's events, newest first. */
+export async function sessionEvents(id, { key = demo.secret_key } = {}) {
+  return ok(await api("GET", `/v1/events?session=${id}&limit=100`, { token: key })).data;
+}
+
+/** The types of the session's events, sorted. */
+export async function eventTypes(id, { key = demo.secret_key } = {}) {
+  return (await sessionEvents(id, { key })).map((e) => e.type).sort();
+}
+
+/** Moves a session's clock forward (test helper; the worker runs with KASSE_TEST_HELPERS). */
+export async function advance(id, seconds, { key = demo.secret_key } = {}) {
+  return ok(await api("POST", `/v1/test_helpers/checkout_sessions/${id}/advance`, { token: key, json: { seconds } }));
+}
+
+/** A session created with `body` and left unpaid while its clock moves `seconds` on: the
+ * watcher has expired it. */
+export async function expiredSession(seconds, body = {}) {
+  const session = await createSession(body);
+  await advance(session.id, seconds);
+  await runScheduled();
+  assert.equal((await getSession(session.id)).status, "expired");
+  return session;
+}
+
+/** A request to one of the session's public routes (`suffix` after its path), made as the
+ * shopper's browser makes it: with the session's client secret. */
+export function shopperApi(method, session, suffix = "", { json, headers = {} } = {}) {
+  return api(method, `/v1/public/checkout_sessions/${session.id}${suffix}`, {
+    json,
+    headers: { "kasse-client-secret": session.client_secret, ...headers },
+  });
+}
+
+/** The session as its shopper sees it. */
+export async function shopperView(session) {
+  return ok(await shopperApi("GET", session));
+}
+
+// ----- the local chain and payments ---------------------------------------------------------
+
+/** A raw JSON-RPC call to the local chain. */
+export async function rpc(method, params = []) {
+  const res = await fetch(env.rpc_url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const reply = await res.json();
+  if (reply.error) throw new Error(`${method}: ${reply.error.message}`);
+  return reply.result;
 }
 
 /** Mines `n` empty blocks on the local chain. */
@@ -97,40 +174,25 @@ export async function paySession(session, amount) {
   return transfer(session.address, amount ?? option.amount, option.token);
 }
 
-/** Moves a session's clock forward (test helper; the worker runs with KASSE_TEST_HELPERS). */
-export async function advance(id, seconds) {
-  const res = await api("POST", `/v1/test_helpers/checkout_sessions/${id}/advance`, { token: demo.secret_key, json: { seconds } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
+/**
+ * Pays a session, mines `blocks` more blocks and runs the watcher once; returns the session as
+ * its merchant (`key`) then reads it. Pays exactly what the selected option asks unless
+ * `amount` (base units) is given, and in that option's token unless `token` is.
+ */
+export async function payAndWatch(session, { amount, token, blocks = 2, key } = {}) {
+  if (token) await transfer(session.address, amount, token);
+  else await paySession(session, amount);
+  await mine(blocks);
+  await runScheduled();
+  return getSession(session.id, { key });
 }
 
-export async function eventTypes(id) {
-  return (await sessionEvents(id)).map((e) => e.type).sort();
-}
-
-/** The account-level xpub (m/44'/60'/0') of a fresh random wallet. */
-export async function randomXpub() {
-  const { HDNodeWallet } = await import("ethers");
-  const { phrase } = HDNodeWallet.createRandom().mnemonic;
-  return HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
-}
-
-/** A fresh account with a random test wallet, so a test sees only its own objects. */
-export async function newAccount(body = {}) {
-  const xpub = await randomXpub();
-  const res = await api("POST", "/v1/admin/accounts", { token: env.admin_token, json: { display_name: "Shop", xpub_test: xpub, ...body } });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return res.body;
-}
-
-/** Rows of a SQL statement run against the test stack's local D1 (the state `wrangler dev` serves). */
-export function d1(sql) {
-  const out = execFileSync(
-    join(root, "node_modules", ".bin", "wrangler"),
-    ["d1", "execute", "DB", "--local", "--json", "--config", join(dirname(env.state_dir), "wrangler.toml"), "--persist-to", env.state_dir, "--command", sql],
-    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return JSON.parse(out)[0].results;
+/** A session created with `body`, paid exactly and confirmed: the watcher has made it `paid`. */
+export async function paidSession(body = {}, { key } = {}) {
+  const session = await createSession(body, { key });
+  const now = await payAndWatch(session, { key });
+  assert.equal(now.status, "paid", JSON.stringify(now));
+  return session;
 }
 
 /** anvil's account #9, the shopper of local payments (unlocked: it sends without signing). */
@@ -153,4 +215,57 @@ export async function inOneBlock(send) {
   } finally {
     await rpc("evm_setAutomine", [automine]);
   }
+}
+
+/** The operator's chain health report. */
+export async function chainHealth() {
+  return ok(await api("GET", "/v1/health/chains", { token: env.admin_token }));
+}
+
+/** The local chain's row of the health report: head, cursor, scan range, last error. */
+export async function localChain() {
+  return (await chainHealth()).data.find((c) => c.chain_id === LOCAL_CHAIN);
+}
+
+// ----- payment links ------------------------------------------------------------------------
+
+export async function createLink(body, { key = demo.secret_key } = {}) {
+  return ok(await api("POST", "/v1/payment_links", { token: key, json: body }));
+}
+
+/** The sessions started from a link. */
+export async function linkSessions(linkId, { key = demo.secret_key } = {}) {
+  return ok(await api("GET", `/v1/checkout_sessions?payment_link=${linkId}&limit=100`, { token: key })).data;
+}
+
+// ----- webhooks -----------------------------------------------------------------------------
+
+/** A webhook endpoint posting `events` (default all) to `url`; its answer shows the secret once. */
+export async function createEndpoint(url, { key = demo.secret_key, events = ["*"], ...fields } = {}) {
+  return ok(await api("POST", "/v1/webhook_endpoints", { token: key, json: { url, events, ...fields } }));
+}
+
+/** An endpoint that delivers to a test receiver (support/receiver.mjs), which from now on
+ * verifies with its secret. */
+export async function newHook(receiver, { key = demo.secret_key, events = ["*"] } = {}) {
+  const hook = await createEndpoint(receiver.url, { key, events });
+  receiver.secrets = [hook.secret];
+  return hook;
+}
+
+/** An endpoint's deliveries, newest first; `query` adds filters (`&event=…`). */
+export async function deliveries(endpointId, { key = demo.secret_key, query = "" } = {}) {
+  return ok(await api("GET", `/v1/webhook_endpoints/${endpointId}/deliveries?limit=100${query}`, { token: key })).data;
+}
+
+// ----- D1 -----------------------------------------------------------------------------------
+
+/** Rows of a SQL statement run against the test stack's local D1 (the state `wrangler dev` serves). */
+export function d1(sql) {
+  const out = execFileSync(
+    join(root, "node_modules", ".bin", "wrangler"),
+    ["d1", "execute", "DB", "--local", "--json", "--config", join(dirname(env.state_dir), "wrangler.toml"), "--persist-to", env.state_dir, "--command", sql],
+    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  return JSON.parse(out)[0].results;
 }

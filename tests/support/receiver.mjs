@@ -1,5 +1,6 @@
 // A merchant's webhook receiver for the tests: every request is verified with the official
 // `standardwebhooks` library, recorded, and answered as the test says (`mode`).
+// `withReceiver` gives a test its receivers and closes them however the test ends.
 import { createServer } from "node:http";
 import { Webhook } from "standardwebhooks";
 
@@ -97,4 +98,20 @@ export async function startReceiver({ delayMs = 0 } = {}) {
   r.up = () => listen(r.port);
   r.close = r.down;
   return r;
+}
+
+/** Runs `use(receiver)` with a fresh receiver and closes it after, however `use` ends. */
+export function withReceiver(use) {
+  return withReceivers(1, use);
+}
+
+/** Runs `use(r1, r2, …)` with `count` fresh receivers and closes them all after. */
+export async function withReceivers(count, use) {
+  const receivers = [];
+  try {
+    for (let i = 0; i < count; i += 1) receivers.push(await startReceiver());
+    return await use(...receivers);
+  } finally {
+    for (const r of receivers) await r.close();
+  }
 }

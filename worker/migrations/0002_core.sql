@@ -1,4 +1,4 @@
--- The data model of the whole product (spec §1–§7). Conventions:
+-- The data model of the whole product. Conventions:
 --   * money is TEXT (decimal base units or 2-decimal fiat) and is never compared or summed in SQL;
 --   * block numbers, indices, versions and *_unix times are INTEGER (far below 2^53);
 --   * *_at columns are RFC 3339 UTC strings; *_unix columns are the same instants for range queries;

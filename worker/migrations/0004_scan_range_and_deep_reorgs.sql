@@ -3,5 +3,5 @@
 ALTER TABLE chain_cursors ADD COLUMN scan_range INTEGER;
 
 -- The last reorg deeper than the confirmations, found after its session was final
--- (spec §4: it changes no status; it is logged and shown in health).
+-- (it changes no status; it is logged and shown in health).
 ALTER TABLE chain_cursors ADD COLUMN deep_reorg TEXT;

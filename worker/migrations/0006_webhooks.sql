@@ -1,4 +1,4 @@
--- Webhook delivery (spec §6). A claim writes a random `lease` beside `locked_until_unix`:
+-- Webhook delivery. A claim writes a random `lease` beside `locked_until_unix`:
 -- only the run holding the lease may record the attempt, so overlapping runs never send
 -- or record one attempt twice.
 ALTER TABLE webhook_deliveries ADD COLUMN lease TEXT;

@@ -2,17 +2,13 @@
 //! a status, a stable `type` and `code`, a human message and the offending parameter.
 
 use serde::Serialize;
-use worker::Response;
+use worker::{Headers, Response};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[allow(
-    dead_code,
-    reason = "the full set of spec §7 types; later routes raise the rest"
-)]
-#[allow(
+#[expect(
     clippy::enum_variant_names,
-    reason = "the variants are the wire names of spec §7"
+    reason = "the variants are the error types' wire names"
 )]
 pub enum ErrorType {
     InvalidRequestError,
@@ -37,7 +33,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// For 405s: the methods the path does answer (the `Allow` header).
     #[serde(skip)]
-    pub allow: Option<&'static str>,
+    pub allow: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -87,6 +83,34 @@ impl ApiError {
         Self::new(404, ErrorType::NotFoundError, "resource_missing", message)
     }
 
+    /// The 404 for an object that does not exist or is not the caller's (the same answer
+    /// for both): `what` names its kind, e.g. "webhook endpoint".
+    pub fn no_such(what: &str, id: &str) -> Self {
+        Self::not_found(format!("No such {what}: '{id}'.")).with_param("id")
+    }
+
+    /// The 400 for a parameter naming an object that does not exist or is not the
+    /// caller's (a cursor, an endpoint to redeliver to, a payment link to start from).
+    pub fn no_such_param(what: &str, id: &str, param: &str) -> Self {
+        Self::invalid("resource_missing", format!("No such {what}: '{id}'.")).with_param(param)
+    }
+
+    /// A 409: the request is valid but the object's state refuses it.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(409, ErrorType::InvalidRequestError, code, message)
+    }
+
+    /// A 429 `rate_limited`, to retry after `retry_after_secs`.
+    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::new(429, ErrorType::RateLimitError, "rate_limited", message)
+            .with_retry_after(retry_after_secs)
+    }
+
+    /// A 403 for a credential that may not do this.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(403, ErrorType::PermissionError, code, message)
+    }
+
     pub fn route_not_found(method: &str, path: &str) -> Self {
         Self::new(
             404,
@@ -96,9 +120,9 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed(method: &str, path: &str, allow: &'static str) -> Self {
+    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
         Self {
-            allow: Some(allow),
+            allow: Some(allow.to_owned()),
             ..Self::new(
                 405,
                 ErrorType::InvalidRequestError,
@@ -119,19 +143,30 @@ impl ApiError {
         )
     }
 
+    /// The JSON answer `{"error": {…}}`, with `Retry-After` and `Allow` where they apply.
     pub fn into_response(self) -> Response {
         #[derive(Serialize)]
         struct Body<'a> {
             error: &'a ApiError,
         }
-        let response = crate::http::json_response(self.status, &Body { error: &self });
+        // Serialising an ApiError cannot fail: its fields are strings and numbers.
+        let text = serde_json::to_string(&Body { error: &self }).unwrap_or_default();
+        let headers: Headers = [
+            ("content-type", "application/json; charset=utf-8"),
+            ("cache-control", "no-store"),
+        ]
+        .into_iter()
+        .collect();
         if let Some(secs) = self.retry_after {
-            let _ = response.headers().set("retry-after", &secs.to_string());
+            let _ = headers.set("retry-after", &secs.to_string());
         }
-        if let Some(allow) = self.allow {
-            let _ = response.headers().set("allow", allow);
+        if let Some(allow) = &self.allow {
+            let _ = headers.set("allow", allow);
         }
-        response
+        Response::builder()
+            .with_status(self.status)
+            .with_headers(headers)
+            .fixed(text.into_bytes())
     }
 }
 

@@ -1,19 +1,17 @@
 //! Kasse's Cloudflare Worker: the imperative shell around `kasse-shared`.
 //!
-//! `fetch` serves the REST API and the hosted pages; `scheduled` runs the chain watcher.
-//! Handlers are thin: they parse, call the domain in `kasse-shared`, and go through
-//! [`store`] for every D1 access.
+//! `fetch` serves the REST API and the hosted pages (`routes::dispatch`, over the `http`
+//! layer); `scheduled` runs the chain watcher. Handlers are thin: they authenticate, parse
+//! with `kasse-shared`, call a service (`checkout`, `accounts`) or the [`store`], answer.
 
-mod auth;
+mod accounts;
 mod chain;
 mod checkout;
 mod config;
-mod cors;
 mod entropy;
 mod error;
 mod fetch;
 mod http;
-mod idempotency;
 mod outbox;
 mod routes;
 mod store;

@@ -50,7 +50,7 @@ pub fn event(
     let body = EventObject {
         id: id.clone(),
         object: "event".into(),
-        kind: kind.as_str().into(),
+        kind,
         created_at: session.updated_at,
         livemode: session.livemode,
         data: EventData {
@@ -67,7 +67,7 @@ pub fn event(
     };
     Ok(NewEvent {
         id,
-        kind: kind.as_str(),
+        kind,
         cause: cause.map(Payment::key).unwrap_or_default(),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })

@@ -43,16 +43,18 @@ const UNREACHABLE_BACKOFF_SECS: u64 = 60;
 /// Longest error text kept with an attempt.
 const ERROR_MAX: usize = 300;
 
-/// What one sender did, for logs, the health report and the bench.
-#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+/// What one sender did: the run report (and so the bench) shows both.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Report {
     pub attempts: u32,
     pub delivered: u32,
-    pub retrying: u32,
-    pub failed: u32,
-    /// Claimed but given back untried, because their endpoint stopped answering.
-    pub released: u32,
-    pub passes: u32,
+}
+
+impl std::ops::AddAssign for Report {
+    fn add_assign(&mut self, other: Self) {
+        self.attempts += other.attempts;
+        self.delivered += other.delivered;
+    }
 }
 
 /// Right after a request wrote events for `sessions`: their first attempts now, and the
@@ -84,10 +86,11 @@ async fn send(
     let store = Store::new(env)?;
     let started_ms = Date::now().as_millis();
     let mut report = Report::default();
+    let mut passes_made = 0;
     let mut retry_soon = false;
     let mut slept = false;
     let mut waited_ms = 0;
-    while report.passes < passes
+    while passes_made < passes
         && report.attempts + PER_PASS <= CRON_MAX_ATTEMPTS
         && budget_ms.is_none_or(|b| Date::now().as_millis().saturating_sub(started_ms) < b)
     {
@@ -122,7 +125,7 @@ async fn send(
             Delay::from(Duration::from_secs(RETRY_DELAYS_SECS[0])).await;
             continue;
         }
-        report.passes += 1;
+        passes_made += 1;
         let mut by_endpoint: BTreeMap<&str, Vec<&Claimed>> = BTreeMap::new();
         for c in &claimed {
             by_endpoint.entry(&c.endpoint_id).or_default().push(c);
@@ -135,24 +138,18 @@ async fn send(
         .await;
         for outcome in outcomes {
             let outcome = outcome?;
-            report.attempts += outcome.attempts;
-            report.delivered += outcome.delivered;
-            report.retrying += outcome.retrying;
-            report.failed += outcome.failed;
-            report.released += outcome.released;
+            report += outcome.sent;
             retry_soon |= outcome.retry_soon;
         }
     }
     Ok(report)
 }
 
+/// What one endpoint's share of a pass did.
 #[derive(Default)]
 struct EndpointOutcome {
-    attempts: u32,
-    delivered: u32,
-    retrying: u32,
-    failed: u32,
-    released: u32,
+    sent: Report,
+    /// A first attempt failed: its retry is due in 5 seconds.
     retry_soon: bool,
 }
 
@@ -176,16 +173,7 @@ async fn send_to_endpoint(
             &response,
             Timestamp::from_unix_millis(finished_ms),
         );
-        let error = webhook::attempt_error(&response).map(|mut e| {
-            if e.len() > ERROR_MAX {
-                let mut cut = ERROR_MAX;
-                while !e.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                e.truncate(cut);
-            }
-            e
-        });
+        let error = webhook::attempt_error(&response).map(|e| cut(e, ERROR_MAX));
         store
             .record_attempt(
                 claimed,
@@ -202,14 +190,11 @@ async fn send_to_endpoint(
                 },
             )
             .await?;
-        outcome.attempts += 1;
+        outcome.sent.attempts += 1;
         match verdict {
-            Verdict::Delivered => outcome.delivered += 1,
-            Verdict::Retry(_) => {
-                outcome.retrying += 1;
-                outcome.retry_soon |= attempt_no == 1;
-            }
-            Verdict::Failed | Verdict::Gone => outcome.failed += 1,
+            Verdict::Delivered => outcome.sent.delivered += 1,
+            Verdict::Retry(_) => outcome.retry_soon |= attempt_no == 1,
+            Verdict::Failed | Verdict::Gone => {}
         }
         // A refusal costs nothing, so the pass goes on; a timeout cost 10 s, and the
         // endpoint's other deliveries wait instead of costing 10 s each.
@@ -220,7 +205,6 @@ async fn send_to_endpoint(
             let not_before = Timestamp::from_unix_millis(Date::now().as_millis())
                 .plus_secs(UNREACHABLE_BACKOFF_SECS);
             store.release_deliveries(lease, &ids, not_before).await?;
-            outcome.released += u32::try_from(ids.len()).unwrap_or(u32::MAX);
             break;
         }
     }
@@ -258,5 +242,52 @@ async fn attempt(claimed: &Claimed, now: Timestamp) -> Response {
         Ok(response) => Response::Status(response.status_code()),
         Err(FetchError::Failed(e)) => Response::Transport(format!("no response: {e}")),
         Err(FetchError::TimedOut) => Response::TimedOut,
+    }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Report, cut};
+
+    #[test]
+    fn an_error_is_cut_on_a_character_boundary() {
+        assert_eq!(cut("HTTP 500".into(), 300), "HTTP 500");
+        assert_eq!(cut("abcdef".into(), 3), "abc");
+        // "é" is two bytes: a cut inside it keeps the whole character out.
+        assert_eq!(cut("aé".into(), 2), "a");
+        assert_eq!(cut("aé".into(), 3), "aé");
+        assert_eq!(cut(String::new(), 0), "");
+    }
+
+    #[test]
+    fn reports_add_up() {
+        let mut total = Report::default();
+        total += Report {
+            attempts: 3,
+            delivered: 1,
+        };
+        total += Report {
+            attempts: 2,
+            delivered: 2,
+        };
+        assert_eq!(
+            total,
+            Report {
+                attempts: 5,
+                delivered: 3
+            }
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use alloy_primitives::{Address, U256};
 use kasse_shared::account::Settings;
 use kasse_shared::api::create::{self, Requester};
-use kasse_shared::session::open::Source;
 use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue};
+use kasse_shared::session::open::Source;
 use kasse_shared::session::open::{Opening, open};
 use kasse_shared::session::{Quote, Session, evaluate};
 use kasse_shared::time::Timestamp;
@@ -394,7 +394,8 @@ pub fn webhooks() -> Result {
 }
 
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
-/// wrk, beside the worker's cheapest route, on a local stack of its own.
+/// wrk, beside the worker's cheapest route, on a local stack of its own; then the D1 round
+/// trips and statements of each kind of request (`xtask/bench-d1.mjs`).
 #[allow(
     clippy::float_arithmetic,
     reason = "wrk's rates and timings, never money"
@@ -474,7 +475,13 @@ end
             f.non_2xx
         );
     }
-    Ok(())
+    println!();
+    step("D1 round trips and statements per request");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-d1.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )
 }
 
 /// What wrk --latency prints that the table needs (timings, not money).

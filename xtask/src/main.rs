@@ -4,8 +4,9 @@ mod bench;
 mod build;
 mod setup;
 mod stack;
-// TIDY-PENDING #[cfg(test)] mod tidy;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod util;
 
 use std::process::ExitCode;

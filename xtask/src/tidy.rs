@@ -81,7 +81,11 @@ fn worker_layers_name_only_the_layers_below_them() {
             }
         }
     }
-    assert!(wrong.is_empty(), "layer rules broken:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "layer rules broken:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -109,11 +113,7 @@ fn route_files_do_not_name_each_other() {
         for to in file.named_modules() {
             let to = longest_known(&known, &to);
             if to.len() > 1 && to[0] == "routes" && to[1] != file.module[1] {
-                wrong.push(format!(
-                    "{} names routes::{}",
-                    file.path.display(),
-                    to[1]
-                ));
+                wrong.push(format!("{} names routes::{}", file.path.display(), to[1]));
             }
         }
     }
@@ -143,8 +143,13 @@ fn worker_functions_stay_under_80_lines() {
 #[test]
 fn comments_cite_no_document_outside_the_repository() {
     let mut found = Vec::new();
-    for root in ["worker/src", "shared/src", "widget/src", "xtask/src"] {
-        for path in rust_files(&workspace().join(root)) {
+    for root in [
+        "worker", "shared", "widget", "xtask", "tests", "www", "examples",
+    ] {
+        for path in files_ending(
+            &workspace().join(root),
+            &["rs", "mjs", "js", "html", "py", "sql"],
+        ) {
             let text = fs::read_to_string(&path).unwrap_or_default();
             for (n, line) in text.lines().enumerate() {
                 let lower = line.to_lowercase();
@@ -176,8 +181,35 @@ fn the_scanner_reads_paths_groups_and_super() {
         .map(String::from)
         .into();
     assert_eq!(named, want);
-    let lengths = functions(&strip("fn a() {\n let x = '}';\n}\nfn b<'a>(s: &'a str) { }\n"));
+    let lengths = functions(&strip(
+        "fn a() {\n let x = '}';\n}\nfn b<'a>(s: &'a str) { }\n",
+    ));
     assert_eq!(lengths, vec![("a".into(), 1, 3), ("b".into(), 4, 1)]);
+}
+
+#[test]
+fn a_loop_between_siblings_or_top_modules_is_found_and_a_parent_naming_its_child_is_not() {
+    let file = |path: &str, code: &str| Source {
+        path: PathBuf::from(path),
+        module: path.split('/').map(String::from).collect(),
+        code: strip(code),
+    };
+    let files = [
+        file("api/create", "use super::lines::x;"),
+        file("api/lines", "use super::create::y;"),
+        file("api", "use self::create; use crate::api::lines::z;"),
+        file("store", "use crate::error::E;"),
+        file("error", ""),
+    ];
+    assert_eq!(
+        cycles(&files),
+        vec!["api::create → api::lines → api::create"]
+    );
+    let files = [
+        file("store", "use crate::watch::W;"),
+        file("watch", "use crate::store::S;"),
+    ];
+    assert_eq!(cycles(&files), vec!["store → watch → store"]);
 }
 
 struct Source {
@@ -192,11 +224,7 @@ impl Source {
     /// Every module path this file names through `crate::` or `super::` outside its tests,
     /// as written (the first segments; item names are cut where the module path ends).
     fn named_modules(&self) -> impl Iterator<Item = Vec<String>> + '_ {
-        let code = self
-            .code
-            .split("#[cfg(test)]")
-            .next()
-            .unwrap_or_default();
+        let code = self.code.split("#[cfg(test)]").next().unwrap_or_default();
         let mut out = Vec::new();
         for (prefix, base) in [("crate::", Vec::new()), ("super::", self.parent())] {
             let mut rest = code;
@@ -364,7 +392,8 @@ fn functions(code: &str) -> Vec<(String, usize, usize)> {
     while let Some(found) = code[search..].find("fn ") {
         let at = search + found;
         search = at + 3;
-        let word_start = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let word_start =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         if !word_start {
             continue;
         }
@@ -443,8 +472,7 @@ fn strip(text: &str) -> String {
             let closing: String = std::iter::once('"')
                 .chain(std::iter::repeat_n('#', hashes))
                 .collect();
-            while i < chars.len() && !chars[i..].starts_with(&closing.chars().collect::<Vec<_>>())
-            {
+            while i < chars.len() && !chars[i..].starts_with(&closing.chars().collect::<Vec<_>>()) {
                 blank(&mut out, chars[i]);
                 i += 1;
             }
@@ -493,15 +521,30 @@ fn workspace() -> PathBuf {
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    files_ending(dir, &["rs"])
+}
+
+/// The files under `dir` with one of `extensions`, leaving out build output and packages.
+fn files_ending(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return files;
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        let name = entry.file_name();
         if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            if !matches!(
+                name.to_str(),
+                Some("node_modules" | "target" | "build" | "pkg")
+            ) {
+                files.extend(files_ending(&path, extensions));
+            }
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+        {
             files.push(path);
         }
     }
@@ -517,13 +560,19 @@ fn sources(root: &str) -> Vec<Source> {
         .filter(|path| path.file_name().is_none_or(|n| n != "tests.rs"))
         .map(|path| {
             let relative = path.strip_prefix(&dir).unwrap_or(&path);
-            let shown = path.strip_prefix(workspace()).unwrap_or(&path).to_path_buf();
+            let shown = path
+                .strip_prefix(workspace())
+                .unwrap_or(&path)
+                .to_path_buf();
             let mut module: Vec<String> = relative
                 .with_extension("")
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            if matches!(module.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+            if matches!(
+                module.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
                 module.pop();
             }
             let code = strip(&fs::read_to_string(&path).unwrap_or_default());

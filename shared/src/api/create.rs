@@ -3,14 +3,14 @@
 use serde_json::{Map, Value};
 
 use super::lines;
+use super::select::parse_option;
+use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
+use crate::order::{self, Order, TotalError};
 use crate::params::{
     ParamError, decimal, object, optional_string, optional_url, parse_metadata, reject_unknown,
     whole_number,
 };
-use super::select::parse_option;
-use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
 use crate::session::open::{CreateSession, Source};
-use crate::order::{self, Order, TotalError};
 
 const FIELDS: &[&str] = &[
     "payment_link",

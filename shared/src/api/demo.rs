@@ -1,8 +1,8 @@
 //! `POST /v1/admin/demo` parameters: the payment link the demo shop sells and the
 //! publishable key it starts sessions with.
 
-use crate::params::{ParamError, object, optional_string, reject_unknown};
 use crate::account::KeyKind;
+use crate::params::{ParamError, object, optional_string, reject_unknown};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::params::{ParamError, decimal, whole_number};
 use crate::money::Cents;
 use crate::order::{LineItem, MAX_DISCOUNTS, MAX_LINE_ITEMS, MAX_QUANTITY, Off, Percent};
+use crate::params::{ParamError, decimal, whole_number};
 
 fn entries<'a>(value: &'a Value, param: &str, max: usize) -> Result<&'a Vec<Value>, ParamError> {
     match value {

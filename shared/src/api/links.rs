@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::create::{ORDER_FIELDS, parse_order};
+use crate::link::PaymentLink;
+use crate::order::Order;
 use crate::params::{
     METADATA_MAX_KEYS, ParamError, object, optional_bool, optional_string, optional_url,
     parse_metadata, reject_unknown,
 };
-use crate::link::PaymentLink;
-use crate::order::Order;
 use crate::time::Timestamp;
 
 /// A new link, before it has an id.

@@ -1,8 +1,10 @@
 //! The JSON both sides speak: request parsing (with precise, parameter-named errors) and
 //! the response objects. Field names are snake_case; money is always a string.
 
+pub mod check;
 pub mod create;
 pub mod demo;
+pub mod etag;
 pub mod lines;
 pub mod links;
 pub mod list;
@@ -57,7 +59,7 @@ pub struct EventObject<T> {
     pub id: String,
     pub object: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: crate::session::EventType,
     pub created_at: crate::time::Timestamp,
     pub livemode: bool,
     pub data: EventData<T>,

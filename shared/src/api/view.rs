@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::U256;
+use alloy_primitives::{BlockNumber, ChainId, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
@@ -16,7 +16,7 @@ use crate::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenOption {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     pub chain: String,
     pub token: String,
     pub contract_address: Option<String>,
@@ -29,11 +29,11 @@ pub struct TokenOption {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentObject {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     pub token: String,
     pub tx_hash: Option<String>,
     pub log_index: Option<u64>,
-    pub block_number: u64,
+    pub block_number: BlockNumber,
     pub block_hash: String,
     pub amount: String,
     pub confirmations: u64,
@@ -57,7 +57,7 @@ pub struct SessionObject {
     pub line_items: Vec<crate::order::LineItem>,
     pub discounts: Vec<crate::order::Discount>,
     pub supported_tokens: Vec<TokenOption>,
-    pub chain_id: Option<u64>,
+    pub chain_id: Option<ChainId>,
     pub chain: Option<String>,
     pub selected_token: Option<String>,
     pub payment_amount: Option<PaymentAmount>,
@@ -108,7 +108,7 @@ pub enum Audience {
     Webhook,
 }
 
-fn chain_name(catalogue: &Catalogue, chain_id: u64) -> String {
+fn chain_name(catalogue: &Catalogue, chain_id: ChainId) -> String {
     catalogue
         .chain(chain_id)
         .map_or_else(|| format!("Chain {chain_id}"), |c| c.name.clone())
@@ -255,6 +255,52 @@ fn payment_amount(q: &Quote) -> PaymentAmount {
     }
 }
 
+/// How deep the least confirmed counted payment of `q` still confirming is; with none
+/// confirming, all the way once something was received, else nothing yet.
+fn confirmations(
+    session: &Session,
+    payments: &[Payment],
+    heads: &Heads,
+    q: &Quote,
+) -> Confirmations {
+    let head = heads.get(&q.chain_id).copied();
+    let current = payments
+        .iter()
+        .filter(|p| {
+            p.counted && p.status == PaymentStatus::Detected && q.same_option(p.chain_id, &p.token)
+        })
+        .map(|p| p.confirmations(head))
+        .min()
+        .unwrap_or(if session.amount_received > U256::ZERO {
+            u64::from(q.confirmations_required)
+        } else {
+            0
+        });
+    Confirmations {
+        current,
+        required: q.confirmations_required,
+    }
+}
+
+/// The transaction a browser wallet sends to pay `amount` of `q` to the session's address:
+/// a token `transfer`, or the coin itself.
+fn wallet_transaction(session: &Session, q: &Quote, amount: U256) -> WalletTransaction {
+    match q.contract {
+        Some(token) => WalletTransaction {
+            chain_id_hex: format!("{:#x}", q.chain_id),
+            to: token.to_checksum(None),
+            value_hex: "0x0".into(),
+            data: crate::abi::erc20_transfer(session.address, amount),
+        },
+        None => WalletTransaction {
+            chain_id_hex: format!("{:#x}", q.chain_id),
+            to: session.address.to_checksum(None),
+            value_hex: format!("{amount:#x}"),
+            data: "0x".into(),
+        },
+    }
+}
+
 pub fn shopper_view(
     session: &Session,
     payments: &[Payment],
@@ -274,27 +320,6 @@ pub fn shopper_view(
     });
     let open = !session.status.is_final() && session.status != Status::Expired;
     let uri_amount = owed.filter(|(_, rem)| open && *rem > U256::ZERO);
-    let confirmations = sel.map(|q| {
-        let head = heads.get(&q.chain_id).copied();
-        let current = payments
-            .iter()
-            .filter(|p| {
-                p.counted
-                    && p.status == PaymentStatus::Detected
-                    && q.same_option(p.chain_id, &p.token)
-            })
-            .map(|p| p.confirmations(head))
-            .min()
-            .unwrap_or(if session.amount_received > U256::ZERO {
-                u64::from(q.confirmations_required)
-            } else {
-                0
-            });
-        Confirmations {
-            current,
-            required: q.confirmations_required,
-        }
-    });
     ShopperView {
         id: session.id.clone(),
         object: "checkout_session.shopper_view".into(),
@@ -313,24 +338,11 @@ pub fn shopper_view(
         payment_amount: sel.map(payment_amount),
         payment_uri: uri_amount
             .map(|(q, rem)| payment_uri(q.chain_id, q.contract, session.address, rem)),
-        wallet_transaction: uri_amount.map(|(q, rem)| match q.contract {
-            Some(token) => WalletTransaction {
-                chain_id_hex: format!("{:#x}", q.chain_id),
-                to: token.to_checksum(None),
-                value_hex: "0x0".into(),
-                data: crate::abi::erc20_transfer(session.address, rem),
-            },
-            None => WalletTransaction {
-                chain_id_hex: format!("{:#x}", q.chain_id),
-                to: session.address.to_checksum(None),
-                value_hex: format!("{rem:#x}"),
-                data: "0x".into(),
-            },
-        }),
+        wallet_transaction: uri_amount.map(|(q, rem)| wallet_transaction(session, q, rem)),
         amount_received: owed.map(|(q, _)| format_units(session.amount_received, q.decimals)),
         amount_pending: owed.map(|(q, _)| format_units(session.amount_pending, q.decimals)),
         amount_remaining: owed.map(|(q, rem)| format_units(rem, q.decimals)),
-        confirmations,
+        confirmations: sel.map(|q| confirmations(session, payments, heads, q)),
         expires_at: session.expires_at,
         late_until: session.late_until,
         server_time: now,

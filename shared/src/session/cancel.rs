@@ -1,4 +1,4 @@
-//! The merchant's cancel (spec §3): only while the session has no payment rows at all.
+//! The merchant's cancel: only while the session has no payment rows at all.
 
 use super::{EventType, Outcome, Raised, Session};
 use crate::status::Status;

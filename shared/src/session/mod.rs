@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::money::Cents;
@@ -80,7 +80,7 @@ impl EventType {
 /// A priced payment option: this token on this chain, for this exact amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     /// Token symbol as in the catalogue (`USDC`, `USDT`, `ETH`, `POL`).
     pub token: String,
     /// `None` for the chain's native coin.
@@ -96,7 +96,7 @@ pub struct Quote {
 }
 
 impl Quote {
-    pub fn same_option(&self, chain_id: u64, token: &str) -> bool {
+    pub fn same_option(&self, chain_id: ChainId, token: &str) -> bool {
         self.chain_id == chain_id && self.token.eq_ignore_ascii_case(token)
     }
 }
@@ -137,7 +137,7 @@ pub struct Session {
     pub amount_received: U256,
     pub amount_pending: U256,
     pub amount_excess: U256,
-    pub tx_hash: Option<B256>,
+    pub tx_hash: Option<TxHash>,
     pub paid_at: Option<Timestamp>,
     pub expires_at: Timestamp,
     pub late_until: Timestamp,
@@ -197,7 +197,7 @@ impl Session {
     }
 
     /// The offered option for `chain_id` + `token`.
-    pub fn option(&self, chain_id: u64, token: &str) -> Option<&Quote> {
+    pub fn option(&self, chain_id: ChainId, token: &str) -> Option<&Quote> {
         self.options.iter().find(|q| q.same_option(chain_id, token))
     }
 
@@ -237,7 +237,7 @@ pub const CLOCK_MARGIN_SECS: u64 = 120;
 /// A transfer as the watcher found it, before it is recorded: what decides whether it counts.
 #[derive(Debug, Clone, Copy)]
 pub struct Transfer<'a> {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     pub token: &'a str,
     pub amount: U256,
     pub block_time: Timestamp,
@@ -254,12 +254,12 @@ pub enum PaymentStatus {
 /// One on-chain transfer to a session's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
-    pub chain_id: u64,
+    pub chain_id: ChainId,
     pub token: String,
-    pub tx_hash: Option<B256>,
+    pub tx_hash: Option<TxHash>,
     pub log_index: Option<u64>,
-    pub block_number: u64,
-    pub block_hash: B256,
+    pub block_number: BlockNumber,
+    pub block_hash: BlockHash,
     pub block_time: Timestamp,
     pub amount: U256,
     pub status: PaymentStatus,
@@ -280,7 +280,7 @@ pub fn settling(payments: &[Payment]) -> bool {
 }
 
 impl Payment {
-    pub fn confirmations(&self, head: Option<u64>) -> u64 {
+    pub fn confirmations(&self, head: Option<BlockNumber>) -> u64 {
         head.filter(|h| *h >= self.block_number)
             .map_or(0, |h| h - self.block_number + 1)
     }
@@ -304,7 +304,7 @@ impl Payment {
             }
     }
 
-    fn order_key(&self) -> (u64, u64) {
+    fn order_key(&self) -> (BlockNumber, u64) {
         (self.block_number, self.log_index.unwrap_or(0))
     }
 }
@@ -352,7 +352,7 @@ impl PartialEq<EventType> for Raised {
 }
 
 /// Chain heads by chain id, as read in this run.
-pub type Heads = BTreeMap<u64, u64>;
+pub type Heads = BTreeMap<ChainId, BlockNumber>;
 
 /// The lifecycle. Returns `None` when nothing about the session changes.
 pub fn evaluate(
@@ -362,47 +362,13 @@ pub fn evaluate(
     now: Timestamp,
 ) -> Option<Outcome> {
     let mut next = session.clone();
-    let mut events = Vec::new();
-
     let live: Vec<&Payment> = payments
         .iter()
         .filter(|p| p.counted && p.status != PaymentStatus::Reorged)
         .collect();
-
-    if next.selected.is_none() {
-        let first = live
-            .iter()
-            .filter(|p| next.option(p.chain_id, &p.token).is_some())
-            .min_by_key(|p| p.order_key());
-        if let Some(first) = first {
-            next.selected = next.option(first.chain_id, &first.token).cloned();
-        }
-    }
-
-    // Native payments mined while the quote is honoured count at it. If they do not cover
-    // the total and a later one arrives, what is still open is priced again: the session
-    // takes the price read when the latest late payment was detected, and every counted
-    // payment is measured against the total at that price. A decided session keeps its
-    // price (a late payment is then only excess).
-    if let Some(sel) = next.selected.clone().filter(|_| !session.status.is_final()) {
-        let on_option: Vec<&&Payment> = live
-            .iter()
-            .filter(|p| sel.same_option(p.chain_id, &p.token))
-            .collect();
-        let on_time = on_option
-            .iter()
-            .filter(|p| !next.past_quote(&sel, p.block_time))
-            .fold(U256::ZERO, |sum, p| sum.saturating_add(p.amount));
-        let repriced = on_option
-            .iter()
-            .filter(|p| next.past_quote(&sel, p.block_time))
-            .filter_map(|p| p.repriced.as_ref().map(|q| (p.order_key(), q)))
-            .max_by_key(|(key, _)| *key)
-            .map(|(_, q)| q.clone());
-        if let Some(quote) = repriced.filter(|_| on_time < threshold_of(&sel, next.tolerance_bps)) {
-            next.quote_locked_at = Some(quote.quoted_at);
-            next.selected = Some(quote);
-        }
+    select_first_paid(&mut next, &live);
+    if !session.status.is_final() {
+        reprice(&mut next, &live);
     }
     // A late native payment not priced yet (no usable feed round when it was found) counts
     // for nothing until the watcher prices it.
@@ -410,110 +376,34 @@ pub fn evaluate(
         .into_iter()
         .filter(|p| !awaits_price(&next, p))
         .collect();
-
-    let mut updated_payments = Vec::new();
+    let (mut updated_payments, mut events) = notice(session, &mut next, payments);
     if let Some(sel) = next.selected.clone() {
-        for p in payments
-            .iter()
-            .filter(|p| p.status != PaymentStatus::Reorged)
-        {
-            let on_option = sel.same_option(p.chain_id, &p.token);
-            if !on_option && p.counted {
-                // Before the selection it might have counted; now another option does.
-                updated_payments.push(Payment {
-                    counted: false,
-                    ..p.clone()
-                });
-            }
-            // A bounded number of transfers is noticed per change (each may raise an event
-            // carrying a snapshot); the rest are noticed by the next versions.
-            if next.noticed.len() < session.noticed.len() + MAX_NOTICES_PER_CHANGE
-                && next.noticed.insert(p.key())
-            {
-                if !on_option {
-                    events.push(Raised::payment(EventType::PaymentUnexpected, p));
-                } else if p.counted && session.status.is_final() {
-                    events.push(Raised::payment(EventType::PaymentAfterClose, p));
-                }
-            }
-        }
-    }
-    let live: Vec<&Payment> = live
-        .into_iter()
-        .filter(|p| {
-            next.selected
-                .as_ref()
-                .is_none_or(|s| s.same_option(p.chain_id, &p.token))
-        })
-        .collect();
-    let (mut confirmed, mut pending) = (U256::ZERO, U256::ZERO);
-    let mut completing: Option<&Payment> = None;
-    if let Some(sel) = next.selected.clone() {
-        let head = heads.get(&sel.chain_id).copied();
-        let threshold = threshold_of(&sel, next.tolerance_bps);
-        let mut counted: Vec<&Payment> = live
-            .iter()
-            .copied()
+        let live: Vec<&Payment> = live
+            .into_iter()
             .filter(|p| sel.same_option(p.chain_id, &p.token))
             .collect();
-        counted.sort_by_key(|p| p.order_key());
-        for p in counted {
-            let deep_enough = p.confirmations(head) >= u64::from(sel.confirmations_required);
-            let status = if deep_enough {
-                PaymentStatus::Confirmed
-            } else {
-                PaymentStatus::Detected
-            };
-            if status != p.status {
-                updated_payments.push(Payment {
-                    status,
-                    ..p.clone()
-                });
-            }
-            if deep_enough {
-                confirmed = confirmed.saturating_add(p.amount);
-                if completing.is_none() && confirmed >= threshold {
-                    completing = Some(p);
-                }
-            } else {
-                pending = pending.saturating_add(p.amount);
-            }
-        }
-        if next.used_at.is_none() && confirmed.saturating_add(pending) > U256::ZERO {
+        let tally = Tally::of(
+            &sel,
+            next.tolerance_bps,
+            &live,
+            heads,
+            &mut updated_payments,
+        );
+        if next.used_at.is_none() && tally.confirmed.saturating_add(tally.pending) > U256::ZERO {
             next.used_at = Some(now);
         }
         if next.tx_hash.is_none() {
             next.tx_hash = live
                 .iter()
-                .filter(|p| sel.same_option(p.chain_id, &p.token))
                 .min_by_key(|p| p.order_key())
                 .and_then(|p| p.tx_hash);
         }
-
-        let status = if session.status.is_final() {
-            session.status
-        } else if let Some(done) = completing {
-            let excess = confirmed.saturating_sub(sel.amount);
-            if excess > sel.one_cent {
-                Status::Overpaid
-            } else if done.block_time < next.expires_at {
-                Status::Paid
-            } else {
-                Status::PaidLate
-            }
-        } else if confirmed.saturating_add(pending) >= threshold {
-            Status::Detected
-        } else if confirmed > U256::ZERO {
-            Status::Underpaid
-        } else if now >= next.expires_at {
-            Status::Expired
-        } else {
-            Status::Pending
-        };
-        next.amount_received = confirmed;
-        next.amount_pending = pending;
-        next.amount_excess = confirmed.saturating_sub(sel.amount);
-        next.status = status;
+        if !session.status.is_final() {
+            next.status = tally.status(&sel, next.expires_at, now);
+        }
+        next.amount_received = tally.confirmed;
+        next.amount_pending = tally.pending;
+        next.amount_excess = tally.confirmed.saturating_sub(sel.amount);
     } else if !session.status.is_final() && now >= next.expires_at {
         next.status = Status::Expired;
     }
@@ -524,7 +414,6 @@ pub fn evaluate(
         }
         events.push(Raised::status(event_for(session.status, next.status)));
     }
-
     if next == *session && updated_payments.is_empty() {
         return None;
     }
@@ -536,6 +425,164 @@ pub fn evaluate(
         events,
         payments: updated_payments,
     })
+}
+
+/// Without a selection, the first counted payment of an offered option selects it.
+fn select_first_paid(next: &mut Session, live: &[&Payment]) {
+    if next.selected.is_some() {
+        return;
+    }
+    let first = live
+        .iter()
+        .filter(|p| next.option(p.chain_id, &p.token).is_some())
+        .min_by_key(|p| p.order_key());
+    if let Some(first) = first {
+        next.selected = next.option(first.chain_id, &first.token).cloned();
+    }
+}
+
+/// Native payments mined while the quote is honoured count at it. If they do not cover
+/// the total and a later one arrives, what is still open is priced again: the session
+/// takes the price read when the latest late payment was detected, and every counted
+/// payment is measured against the total at that price. Only an undecided session is
+/// repriced (a late payment to a decided one is only excess).
+fn reprice(next: &mut Session, live: &[&Payment]) {
+    let Some(sel) = next.selected.clone() else {
+        return;
+    };
+    let on_option: Vec<&&Payment> = live
+        .iter()
+        .filter(|p| sel.same_option(p.chain_id, &p.token))
+        .collect();
+    let on_time = on_option
+        .iter()
+        .filter(|p| !next.past_quote(&sel, p.block_time))
+        .fold(U256::ZERO, |sum, p| sum.saturating_add(p.amount));
+    let repriced = on_option
+        .iter()
+        .filter(|p| next.past_quote(&sel, p.block_time))
+        .filter_map(|p| p.repriced.as_ref().map(|q| (p.order_key(), q)))
+        .max_by_key(|(key, _)| *key)
+        .map(|(_, q)| q.clone());
+    if let Some(quote) = repriced.filter(|_| on_time < threshold_of(&sel, next.tolerance_bps)) {
+        next.quote_locked_at = Some(quote.quoted_at);
+        next.selected = Some(quote);
+    }
+}
+
+/// Once an option is selected: payments of another option stop counting, and each
+/// transfer is noticed once, raising its payment event (unexpected, or after the close).
+/// Returns the payments that changed and the events.
+fn notice(
+    session: &Session,
+    next: &mut Session,
+    payments: &[Payment],
+) -> (Vec<Payment>, Vec<Raised>) {
+    let (mut updated, mut events) = (Vec::new(), Vec::new());
+    let Some(sel) = next.selected.clone() else {
+        return (updated, events);
+    };
+    for p in payments
+        .iter()
+        .filter(|p| p.status != PaymentStatus::Reorged)
+    {
+        let on_option = sel.same_option(p.chain_id, &p.token);
+        if !on_option && p.counted {
+            // Before the selection it might have counted; now another option does.
+            updated.push(Payment {
+                counted: false,
+                ..p.clone()
+            });
+        }
+        // A bounded number of transfers is noticed per change (each may raise an event
+        // carrying a snapshot); the rest are noticed by the next versions.
+        if next.noticed.len() < session.noticed.len() + MAX_NOTICES_PER_CHANGE
+            && next.noticed.insert(p.key())
+        {
+            if !on_option {
+                events.push(Raised::payment(EventType::PaymentUnexpected, p));
+            } else if p.counted && session.status.is_final() {
+                events.push(Raised::payment(EventType::PaymentAfterClose, p));
+            }
+        }
+    }
+    (updated, events)
+}
+
+/// The counted payments of the selected option at the chain's head: what is confirmed,
+/// what is still confirming, and the payment whose confirmation completed the total.
+struct Tally<'a> {
+    confirmed: U256,
+    pending: U256,
+    completing: Option<&'a Payment>,
+    /// The least counted total that completes the option.
+    threshold: U256,
+}
+
+impl<'a> Tally<'a> {
+    /// Tallies `live` (counted payments of `sel`, in any order) in the order they were
+    /// mined; a payment whose status moves with its depth is added to `updated`.
+    fn of(
+        sel: &Quote,
+        tolerance_bps: u32,
+        live: &[&'a Payment],
+        heads: &Heads,
+        updated: &mut Vec<Payment>,
+    ) -> Self {
+        let head = heads.get(&sel.chain_id).copied();
+        let mut tally = Self {
+            confirmed: U256::ZERO,
+            pending: U256::ZERO,
+            completing: None,
+            threshold: threshold_of(sel, tolerance_bps),
+        };
+        let mut counted = live.to_vec();
+        counted.sort_by_key(|p| p.order_key());
+        for p in counted {
+            let deep_enough = p.confirmations(head) >= u64::from(sel.confirmations_required);
+            let status = if deep_enough {
+                PaymentStatus::Confirmed
+            } else {
+                PaymentStatus::Detected
+            };
+            if status != p.status {
+                updated.push(Payment {
+                    status,
+                    ..p.clone()
+                });
+            }
+            if deep_enough {
+                tally.confirmed = tally.confirmed.saturating_add(p.amount);
+                if tally.completing.is_none() && tally.confirmed >= tally.threshold {
+                    tally.completing = Some(p);
+                }
+            } else {
+                tally.pending = tally.pending.saturating_add(p.amount);
+            }
+        }
+        tally
+    }
+
+    /// The status of an undecided session with this tally of `sel`.
+    fn status(&self, sel: &Quote, expires_at: Timestamp, now: Timestamp) -> Status {
+        if let Some(done) = self.completing {
+            if self.confirmed.saturating_sub(sel.amount) > sel.one_cent {
+                Status::Overpaid
+            } else if done.block_time < expires_at {
+                Status::Paid
+            } else {
+                Status::PaidLate
+            }
+        } else if self.confirmed.saturating_add(self.pending) >= self.threshold {
+            Status::Detected
+        } else if self.confirmed > U256::ZERO {
+            Status::Underpaid
+        } else if now >= expires_at {
+            Status::Expired
+        } else {
+            Status::Pending
+        }
+    }
 }
 
 /// Transfers one change notices at most (see `evaluate`).

@@ -1,4 +1,4 @@
-//! The shopper's choice of option (spec §2, "Quotes and rate lock").
+//! The shopper's choice of option, and how long its quote holds.
 //!
 //! A quote younger than [`QUOTE_LOCK_SECS`] is locked as it is; an older one is re-priced
 //! by the caller (stablecoins only get a new timestamp, the native coin a new feed price)

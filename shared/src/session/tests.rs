@@ -1,11 +1,13 @@
 //! The lifecycle, row by row.
 
+use alloy_primitives::B256;
+
 use super::open::{Opening, open};
 use super::*;
 use crate::account::Settings;
 use crate::api::create::{Requester, parse};
-use crate::session::open::Source;
 use crate::catalogue::{BUILTIN_JSON, Catalogue};
+use crate::session::open::Source;
 
 pub(super) const T0: Timestamp = Timestamp(1_800_000_000);
 const EXPIRES: Timestamp = Timestamp(1_800_001_800); // T0 + 30 min

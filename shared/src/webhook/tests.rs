@@ -7,7 +7,8 @@ fn secret(s: &str) -> Secret {
 
 #[test]
 fn signs_the_standard_webhooks_vectors() {
-    // ../shared/toolchain.md: the spec's vector and one checked with the official libraries.
+    // The Standard Webhooks specification's own vector, and one checked with the official
+    // libraries.
     assert_eq!(
         secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").sign(
             "msg_p5jXN8AQM9LWM0D4loKWxJek",
@@ -71,7 +72,7 @@ fn secrets_round_trip_and_bad_ones_are_refused() {
 }
 
 #[test]
-fn the_schedule_is_the_specs() {
+fn the_schedule_is_seven_retries_over_about_a_day() {
     let t = Timestamp(1_000);
     let fail = Response::Status(500);
     let delays: Vec<u64> = (1..=7)
@@ -119,7 +120,7 @@ fn endpoint_parameters() {
     .unwrap();
     assert_eq!(
         ok.events,
-        ["session.created", "session.paid"],
+        EventFilter::Only(vec![EventType::Created, EventType::Paid]),
         "catalogue order, no duplicates"
     );
     assert!(ok.enabled);
@@ -127,7 +128,7 @@ fn endpoint_parameters() {
         r#"{"url":"http://127.0.0.1:9/x","events":["session.paid","*"]}"#,
         false,
     );
-    assert_eq!(all.unwrap().events, ["*"]);
+    assert_eq!(all.unwrap().events, EventFilter::All);
 
     let param = |body: &str, live: bool| parse_create(body, live).unwrap_err().param.unwrap();
     assert_eq!(param(r#"{"events":["*"]}"#, false), "url");
@@ -314,7 +315,7 @@ fn updates_move_updated_at_only_on_change() {
         id: "we_1".into(),
         object: "webhook_endpoint".into(),
         url: "https://a.example".into(),
-        events: vec!["*".into()],
+        events: EventFilter::All,
         description: None,
         enabled: true,
         livemode: false,
@@ -356,4 +357,42 @@ fn redeliver_takes_an_optional_endpoint() {
             .unwrap(),
         "to"
     );
+}
+
+#[test]
+fn an_event_filter_is_stored_and_answered_as_a_list_of_names() {
+    let only = EventFilter::Only(vec![EventType::Created, EventType::PaidLate]);
+    let json = serde_json::to_string(&only).unwrap();
+    assert_eq!(json, r#"["session.created","session.paid_late"]"#);
+    assert_eq!(serde_json::from_str::<EventFilter>(&json).unwrap(), only);
+    assert_eq!(
+        serde_json::to_string(&EventFilter::All).unwrap(),
+        r#"["*"]"#
+    );
+    assert_eq!(
+        serde_json::from_str::<EventFilter>(r#"["*"]"#).unwrap(),
+        EventFilter::All
+    );
+    assert!(serde_json::from_str::<EventFilter>(r#"["session.paied"]"#).is_err());
+}
+
+#[test]
+fn a_delivery_status_is_its_name_and_follows_the_verdict() {
+    for status in [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Failed,
+    ] {
+        assert_eq!(
+            serde_json::to_value(status).unwrap(),
+            serde_json::json!(status.as_str())
+        );
+    }
+    assert_eq!(Verdict::Delivered.status(), DeliveryStatus::Delivered);
+    assert_eq!(
+        Verdict::Retry(Timestamp(5)).status(),
+        DeliveryStatus::Pending
+    );
+    assert_eq!(Verdict::Failed.status(), DeliveryStatus::Failed);
+    assert_eq!(Verdict::Gone.status(), DeliveryStatus::Failed);
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::B256;
+use alloy_primitives::{BlockHash, BlockNumber};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::{self, Block};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use super::rpc::{Call, Rpc, block_call};
 use crate::error::{ApiResult, chain_error};
 
 /// The hash of a block header as `eth_getBlockByNumber` answered it.
-pub fn header_hash(header: &Value) -> ApiResult<B256> {
+pub fn header_hash(header: &Value) -> ApiResult<BlockHash> {
     evm::header_hash(header).map_err(chain_error)
 }
 
@@ -21,9 +21,9 @@ pub fn header_hash(header: &Value) -> ApiResult<B256> {
 pub async fn read_blocks(
     rpc: &Rpc,
     chain: &Chain,
-    numbers: &[u64],
+    numbers: &[BlockNumber],
     full: bool,
-) -> ApiResult<BTreeMap<u64, Block>> {
+) -> ApiResult<BTreeMap<BlockNumber, Block>> {
     if numbers.is_empty() {
         return Ok(BTreeMap::new());
     }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use alloy_primitives::{Address, BlockNumber, ChainId, TxHash, U256};
 use kasse_shared::catalogue::RpcLimits;
 use kasse_shared::evm;
 use kasse_shared::scan::{call_size, chunk_ranges};
@@ -19,7 +20,7 @@ pub enum RpcError {
     Status(u16),
     Malformed(String),
     Node { code: i64, message: String },
-    WrongChain { served: u64, expected: u64 },
+    WrongChain { served: ChainId, expected: ChainId },
 }
 
 impl std::fmt::Display for RpcError {
@@ -169,7 +170,7 @@ impl Rpc {
 }
 
 /// The head of the chain behind `rpc`, after checking that it is the chain we expect.
-pub async fn read_head(rpc: &Rpc, chain_id: u64) -> Result<u64, RpcError> {
+pub async fn read_head(rpc: &Rpc, chain_id: ChainId) -> Result<BlockNumber, RpcError> {
     let calls = [
         chain_id_call(),
         Call {
@@ -183,7 +184,7 @@ pub async fn read_head(rpc: &Rpc, chain_id: u64) -> Result<u64, RpcError> {
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `U256` (balances, values).
-pub fn u256(value: &Value) -> Result<alloy_primitives::U256, RpcError> {
+pub fn u256(value: &Value) -> Result<U256, RpcError> {
     evm::hex_u256(value).map_err(RpcError::Malformed)
 }
 
@@ -201,7 +202,7 @@ pub fn chain_id_call() -> Call {
 }
 
 /// Checks an `eth_chainId` answer against the chain we meant to read.
-pub fn expect_chain(answer: &Value, expected: u64) -> Result<(), RpcError> {
+pub fn expect_chain(answer: &Value, expected: ChainId) -> Result<(), RpcError> {
     let served = quantity(answer)?;
     if served == expected {
         Ok(())
@@ -211,7 +212,7 @@ pub fn expect_chain(answer: &Value, expected: u64) -> Result<(), RpcError> {
 }
 
 /// `eth_getBalance` of `address` at `block`.
-pub fn balance_call(address: &alloy_primitives::Address, block: u64) -> Call {
+pub fn balance_call(address: &Address, block: BlockNumber) -> Call {
     Call {
         method: "eth_getBalance",
         params: json!([
@@ -222,7 +223,7 @@ pub fn balance_call(address: &alloy_primitives::Address, block: u64) -> Call {
 }
 
 /// `eth_getBlockByNumber`, with full transactions or only their hashes.
-pub fn block_call(number: u64, full: bool) -> Call {
+pub fn block_call(number: BlockNumber, full: bool) -> Call {
     Call {
         method: "eth_getBlockByNumber",
         params: json!([format!("{number:#x}"), full]),
@@ -230,7 +231,7 @@ pub fn block_call(number: u64, full: bool) -> Call {
 }
 
 /// `eth_call` to `to` with `data`, at `block` (`None`: latest).
-pub fn eth_call(to: alloy_primitives::Address, data: String, block: Option<u64>) -> Call {
+pub fn eth_call(to: Address, data: String, block: Option<BlockNumber>) -> Call {
     let at = block.map_or_else(|| "latest".to_owned(), |b| format!("{b:#x}"));
     Call {
         method: "eth_call",
@@ -239,7 +240,7 @@ pub fn eth_call(to: alloy_primitives::Address, data: String, block: Option<u64>)
 }
 
 /// `eth_getTransactionReceipt` of `hash`.
-pub fn receipt_call(hash: alloy_primitives::B256) -> Call {
+pub fn receipt_call(hash: TxHash) -> Call {
     Call {
         method: "eth_getTransactionReceipt",
         params: json!([hash.to_string()]),
@@ -247,7 +248,7 @@ pub fn receipt_call(hash: alloy_primitives::B256) -> Call {
 }
 
 /// `eth_getTransactionByHash` of `hash`.
-pub fn transaction_call(hash: alloy_primitives::B256) -> Call {
+pub fn transaction_call(hash: TxHash) -> Call {
     Call {
         method: "eth_getTransactionByHash",
         params: json!([hash.to_string()]),
@@ -314,7 +315,7 @@ mod tests {
     #[test]
     fn calls_carry_hex_block_numbers() {
         assert_eq!(block_call(255, true).params, json!(["0xff", true]));
-        let address = alloy_primitives::Address::repeat_byte(0xab);
+        let address = Address::repeat_byte(0xab);
         assert_eq!(
             balance_call(&address, 16).params,
             json!([format!("0x{}", "ab".repeat(20)), "0x10"])

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, BlockHash, BlockNumber, TxHash};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::{self, TransferLog};
 use kasse_shared::time::Timestamp;
@@ -15,7 +15,12 @@ use crate::error::{ApiResult, chain_error};
 
 /// The `eth_getLogs` calls for the catalogue tokens' transfers to `addresses` in the blocks
 /// `from..=to`: none for no address.
-pub fn log_calls(chain: &Chain, addresses: &[String], from: u64, to: u64) -> Vec<Call> {
+pub fn log_calls(
+    chain: &Chain,
+    addresses: &[String],
+    from: BlockNumber,
+    to: BlockNumber,
+) -> Vec<Call> {
     let per_call = chain.rpc_limits.max_addresses_per_call;
     evm::transfer_log_filters(&chain.tokens, addresses, per_call, from, to)
         .into_iter()
@@ -36,8 +41,8 @@ pub async fn transfer_logs(
     rpc: &Rpc,
     chain: &Chain,
     addresses: &[String],
-    from: u64,
-    to: u64,
+    from: BlockNumber,
+    to: BlockNumber,
 ) -> ApiResult<Vec<TransferLog>> {
     let calls = log_calls(chain, addresses, from, to);
     if calls.is_empty() {
@@ -51,7 +56,7 @@ pub async fn transfer_logs(
 pub async fn receipt_transfers(
     rpc: &Rpc,
     chain: &Chain,
-    hash: B256,
+    hash: TxHash,
     address: Address,
 ) -> ApiResult<Vec<TransferLog>> {
     let results = rpc.batch(&[receipt_call(hash)]).await?;
@@ -70,9 +75,9 @@ pub async fn receipt_transfers(
 pub async fn block_times(
     rpc: &Rpc,
     chain: &Chain,
-    blocks: &BTreeMap<u64, B256>,
-) -> ApiResult<BTreeMap<u64, Timestamp>> {
-    let numbers: Vec<u64> = blocks.keys().copied().collect();
+    blocks: &BTreeMap<BlockNumber, BlockHash>,
+) -> ApiResult<BTreeMap<BlockNumber, Timestamp>> {
+    let numbers: Vec<BlockNumber> = blocks.keys().copied().collect();
     let read = read_blocks(rpc, chain, &numbers, false).await?;
     let mut times = BTreeMap::new();
     for (number, expected_hash) in blocks {

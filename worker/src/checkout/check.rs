@@ -7,31 +7,78 @@ use kasse_shared::catalogue::Chain;
 use kasse_shared::scan::rescan_from;
 use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
-use worker::{Date, Env};
+use worker::Env;
 
 use crate::chain::native::{Credit, check_credits};
 use crate::chain::rpc::{Rpc, read_head};
 use crate::chain::tokens::{receipt_transfers, transfer_logs};
 use crate::config;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::{Store, address_key};
 use crate::watch::Failures;
 use crate::watch::evaluate::evaluate_one;
 use crate::watch::record::{ByAddress, native_watch, record_native, record_transfers};
+
+/// How often one session may be checked: once per this many milliseconds, measured from
+/// the last check allowed.
+const CHECK_EVERY_MS: u64 = 2_000;
+
+/// One check per session every 2 seconds: each one reads the chains. `now_ms` is the
+/// request's clock in milliseconds (the interval is shorter than a few seconds, so whole
+/// seconds would let checks through early).
+pub async fn limit_checks(store: &Store, session_id: &str, now_ms: u64) -> ApiResult<()> {
+    if !store
+        .allow_once_per(&format!("check:{session_id}"), now_ms, CHECK_EVERY_MS)
+        .await?
+    {
+        return Err(ApiError::rate_limited(
+            "A check for this session ran in the last 2 seconds; retry after the Retry-After delay.",
+            CHECK_EVERY_MS / 1000,
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `session` now (see [`check`]).
+pub async fn run_check(
+    env: &Env,
+    store: &Store,
+    session: &Session,
+    tx_hash: Option<B256>,
+    base_url: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
+    check(env, store, session, tx_hash, base_url, now)
+        .await
+        .map_err(plain_chain_error)
+}
+
+/// Which node failed and how is for health's `last_error`, not for the caller: a chain
+/// that cannot be read gets a plain message; any other error is left as it is.
+fn plain_chain_error(e: ApiError) -> ApiError {
+    if e.code == "chain_unavailable" {
+        ApiError {
+            message: "The chain could not be read just now; try again shortly.".into(),
+            ..e
+        }
+    } else {
+        e
+    }
+}
 
 /// With `tx_hash`, only that transaction's receipt counts (status 1, in a canonical block
 /// after the session's creation, a catalogue-token transfer to the address); without, the
 /// recent range `(cursor − confirmations, head]` is scanned for this address alone. A check
 /// never moves a chain cursor; an unknown hash changes nothing, and so does any check once
 /// the session's grace window has ended (a payment still confirming then is the cron's).
-pub async fn check(
+async fn check(
     env: &Env,
     store: &Store,
     session: &Session,
     tx_hash: Option<B256>,
     base_url: &str,
+    now: Timestamp,
 ) -> ApiResult<()> {
-    let now = Timestamp::from_unix_millis(Date::now().as_millis());
     if now >= session.late_until {
         return Ok(());
     }
@@ -121,5 +168,27 @@ impl Checking<'_> {
             record_native(store, chain, rpc, credits, now, &mut failures).await?;
         }
         Ok(head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::chain_error;
+
+    #[test]
+    fn an_unreadable_chain_is_reported_without_the_nodes_details() {
+        let node = chain_error("http://10.0.0.7:8545 answered 502");
+        let plain = plain_chain_error(node);
+        assert_eq!((plain.status, plain.code), (503, "chain_unavailable"));
+        assert_eq!(
+            plain.message,
+            "The chain could not be read just now; try again shortly."
+        );
+        let other = plain_chain_error(ApiError::invalid("parameter_invalid", "as it was"));
+        assert_eq!(
+            (other.code, other.message.as_str()),
+            ("parameter_invalid", "as it was")
+        );
     }
 }

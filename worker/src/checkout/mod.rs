@@ -1,4 +1,55 @@
 //! The checkout services between the routes and the store: what a route asks of a
-//! session, done with the store, the chains and the watcher's steps.
+//! session, done with the store, the chains and the watcher's steps. A service never sees
+//! the request: it is given the store, whom it acts for, the request's clock reading and
+//! base URL, and returns domain values or wire objects for the route to answer with.
 
+pub mod cancel;
 pub mod check;
+pub mod open;
+pub mod select;
+pub mod view;
+
+use kasse_shared::account::Settings;
+use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::session::Session;
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
+
+/// Whom a session is opened or read for: an account in one mode, with its settings.
+#[derive(Clone, Copy)]
+pub struct Merchant<'a> {
+    pub account_id: &'a str,
+    pub livemode: bool,
+    pub settings: &'a Settings,
+}
+
+/// The 404 for a session the caller may not see, whether or not it exists.
+pub fn no_such_session(id: &str) -> ApiError {
+    ApiError::no_such("checkout session", id)
+}
+
+/// Whether `session` is the merchant's (account and mode).
+pub fn is_owner(merchant: &Merchant<'_>, session: &Session) -> bool {
+    session.account_id == merchant.account_id && session.livemode == merchant.livemode
+}
+
+/// Whether `id` can name a session of the merchant's mode at all (no read needed to refuse).
+pub fn may_name(merchant: &Merchant<'_>, id: &str) -> bool {
+    is_id(id, session_prefix(merchant.livemode))
+}
+
+/// The session if it exists and belongs to the merchant's account and mode; else 404.
+pub async fn owned_session(store: &Store, merchant: &Merchant<'_>, id: &str) -> ApiResult<Session> {
+    if !may_name(merchant, id) {
+        return Err(no_such_session(id));
+    }
+    let session = store
+        .session(id)
+        .await?
+        .ok_or_else(|| no_such_session(id))?;
+    if !is_owner(merchant, &session) {
+        return Err(no_such_session(id));
+    }
+    Ok(session)
+}

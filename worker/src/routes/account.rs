@@ -2,20 +2,15 @@
 
 use kasse_shared::account::{KeyKind, Settings, parse_update};
 use kasse_shared::params::{ParamError, object, reject_unknown};
-use kasse_shared::time::Timestamp;
 use serde_json::{Map, Value, json};
-use worker::{Date, Env, Request, Response};
+use worker::Response;
 
-use super::admin::{account_written, checked_xpub, first_keys, new_key, xpub_immutable};
-use crate::auth::{Caller, secret_caller};
+use crate::accounts::{account_written, checked_xpub, first_keys, new_key, xpub_immutable};
 use crate::config;
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{body_text, json_response};
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Caller;
+use crate::http::{Cx, json_response, list_response};
 use crate::store::{KeyInfo, Store};
-
-fn now() -> String {
-    Timestamp::from_unix_millis(Date::now().as_millis()).to_string()
-}
 
 /// The account as the caller's mode sees it: that mode's settings at the top level (the
 /// shape `POST` takes), that mode's xpub and how many addresses it has handed out. Nothing
@@ -50,33 +45,28 @@ async fn account_object(store: &Store, caller: &Caller) -> ApiResult<Value> {
     Ok(Value::Object(out))
 }
 
-pub async fn retrieve(req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    Ok(json_response(200, &account_object(&store, &caller).await?))
+pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    Ok(json_response(
+        200,
+        &account_object(&cx.store, &caller).await?,
+    ))
 }
 
 /// `POST /v1/account`: the settings of the caller's mode, and that mode's xpub if it has
 /// none yet (which also issues that mode's first keys, shown once in `keys`). A key acts on
 /// its own mode only: the other mode's xpub is refused (403) and nothing is written. An
 /// xpub that is set never changes.
-pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let update = parse_update(
-        &body_text(&mut req).await?,
-        &caller.settings,
-        config::catalogue(),
-    )?;
+pub async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let update = parse_update(&cx.body().await?, &caller.settings, config::catalogue())?;
     if let Some(param) = update.other_mode_xpub(caller.livemode) {
         let (mine, other) = if caller.livemode {
             ("Live", "test")
         } else {
             ("Test", "live")
         };
-        return Err(ApiError::new(
-            403,
-            ErrorType::PermissionError,
+        return Err(ApiError::forbidden(
             "livemode_mismatch",
             format!("{mine} keys act on {} mode only: {param} belongs to {other} mode. The operator registers a mode's xpub (POST /v1/admin/accounts/{{id}}/xpubs).", mine.to_ascii_lowercase()),
         )
@@ -85,7 +75,7 @@ pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
     let (given, param) = update.own_xpub(caller.livemode);
     let mut xpub = None;
     if let Some(given) = given {
-        match store.xpub(&caller.account_id, caller.livemode).await? {
+        match cx.store.xpub(&caller.account_id, caller.livemode).await? {
             Some(x) if x.xpub == given => {}
             Some(_) => return Err(xpub_immutable(param)),
             None => xpub = Some(checked_xpub(given, param, caller.livemode)?),
@@ -96,18 +86,19 @@ pub async fn update(mut req: Request, env: &Env) -> ApiResult<Response> {
         Some(x) => first_keys(x.livemode, &mut shown),
         None => Vec::new(),
     };
-    let write = store
+    let write = cx
+        .store
         .update_account(
             &caller.account_id,
             caller.livemode,
             &update.settings,
             xpub.as_ref(),
             &keys,
-            &now(),
+            &cx.now.to_string(),
         )
         .await?;
     account_written(write, Some(param))?;
-    let mut object = account_object(&store, &caller).await?;
+    let mut object = account_object(&cx.store, &caller).await?;
     if !shown.is_empty()
         && let Value::Object(map) = &mut object
     {
@@ -130,27 +121,23 @@ fn key_object(key: &KeyInfo) -> Value {
 }
 
 /// `GET /v1/api_keys`: the keys of the caller's mode, redacted.
-pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let data: Vec<Value> = store
+pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let data: Vec<Value> = cx
+        .store
         .keys(&caller.account_id, caller.livemode)
         .await?
         .iter()
         .map(key_object)
         .collect();
-    Ok(json_response(
-        200,
-        &json!({"object": "list", "data": data, "has_more": false, "url": "/v1/api_keys"}),
-    ))
+    list_response("/v1/api_keys", &data, false)
 }
 
 /// `POST /v1/api_keys {"kind": "secret" | "publishable"}`: a new key in the caller's mode,
 /// shown once.
-pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let map = object(&body_text(&mut req).await?)?;
+pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["kind"])?;
     let kind = match map.get("kind").and_then(Value::as_str) {
         Some("secret") => KeyKind::Secret,
@@ -165,8 +152,8 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         }
     };
     let (row, key) = new_key(kind, caller.livemode);
-    let now = now();
-    store.insert_key(&caller.account_id, &row, &now).await?;
+    let now = cx.now.to_string();
+    cx.store.insert_key(&caller.account_id, &row, &now).await?;
     let info = KeyInfo {
         id: row.id,
         kind: kind.as_str().into(),
@@ -182,24 +169,22 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
 
 /// `POST /v1/api_keys/{id}/revoke`: at once (keys are looked up in D1 on every request).
 /// Revoking twice returns the key unchanged; the mode's last secret key stays.
-pub async fn revoke(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let body = body_text(&mut req).await?;
+pub async fn revoke(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let body = cx.body().await?;
     if !body.trim().is_empty() {
         reject_unknown(&object(&body)?, &[])?;
     }
+    let store = &cx.store;
     let find = |keys: Vec<KeyInfo>| keys.into_iter().find(|k| k.id == id);
     let key = find(store.keys(&caller.account_id, caller.livemode).await?)
-        .ok_or_else(|| ApiError::not_found(format!("No such API key: '{id}'.")).with_param("id"))?;
+        .ok_or_else(|| ApiError::no_such("API key", id))?;
     if key.revoked_at.is_none()
         && !store
-            .revoke_key(&caller.account_id, caller.livemode, id, &now())
+            .revoke_key(&caller.account_id, caller.livemode, id, &cx.now.to_string())
             .await?
     {
-        return Err(ApiError::new(
-            409,
-            ErrorType::InvalidRequestError,
+        return Err(ApiError::conflict(
             "last_secret_key",
             "This is the last active secret key of this mode; create another secret key first.",
         ));

@@ -6,15 +6,11 @@
 use kasse_shared::account::key_hash;
 use kasse_shared::api::demo::{self, DemoConfig};
 use kasse_shared::link::{PaymentLink, page_url};
-use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
-use worker::{Date, Env, Request, Response};
+use worker::Response;
 
-use crate::auth::require_admin;
-use crate::config;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{body_text, json_response, origin};
-use crate::store::Store;
+use crate::http::{Cx, json_response};
 
 const META_KEY: &str = "demo";
 
@@ -43,12 +39,12 @@ fn body(demo: &Demo, link: &PaymentLink, base: &str) -> Value {
 }
 
 /// `POST /v1/admin/demo {publishable_key, payment_link}` (admin token).
-pub async fn configure(mut req: Request, env: &Env) -> ApiResult<Response> {
-    require_admin(&req, env)?;
+pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    cx.admin()?;
     let DemoConfig {
         publishable_key,
         payment_link,
-    } = demo::parse(&body_text(&mut req).await?)?;
+    } = demo::parse(&cx.body().await?)?;
     let demo = Demo {
         publishable_key,
         payment_link,
@@ -60,7 +56,7 @@ pub async fn configure(mut req: Request, env: &Env) -> ApiResult<Response> {
         )
         .with_param("publishable_key")
     };
-    let store = Store::new(env)?;
+    let store = &cx.store;
     let key = store
         .key(&key_hash(&demo.publishable_key))
         .await?
@@ -76,16 +72,16 @@ pub async fn configure(mut req: Request, env: &Env) -> ApiResult<Response> {
             )
             .with_param("payment_link")
         })?;
-    let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
     let stored = serde_json::to_string(&demo).map_err(ApiError::internal)?;
-    store.put_meta(META_KEY, &stored, &now).await?;
-    let base = config::base_url(env, Some(&origin(&req)?));
-    Ok(json_response(200, &body(&demo, &link, &base)))
+    store
+        .put_meta(META_KEY, &stored, &cx.now.to_string())
+        .await?;
+    Ok(json_response(200, &body(&demo, &link, &cx.base()?)))
 }
 
 /// `GET /v1/demo` (public): what the demo page sells and the key it starts sessions with.
-pub async fn retrieve(req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
+pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let store = &cx.store;
     let missing = || {
         ApiError::not_found(
             "This deployment has no demo shop; an operator sets one with POST /v1/admin/demo.",
@@ -97,6 +93,5 @@ pub async fn retrieve(req: Request, env: &Env) -> ApiResult<Response> {
         .public_link(&demo.payment_link)
         .await?
         .ok_or_else(missing)?;
-    let base = config::base_url(env, Some(&origin(&req)?));
-    Ok(json_response(200, &body(&demo, &link, &base)))
+    Ok(json_response(200, &body(&demo, &link, &cx.base()?)))
 }

@@ -2,39 +2,32 @@
 
 use kasse_shared::api::list;
 use kasse_shared::ids::is_id;
-use kasse_shared::time::Timestamp;
 use kasse_shared::webhook;
 use serde_json::{Value, json};
-use worker::{Date, Env, Request, Response};
+use worker::Response;
 
-use super::checked_cursor;
-use crate::auth::{Caller, secret_caller};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{body_text, json_response, query_pairs};
-use crate::store::Store;
+use crate::http::auth::Caller;
+use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 
 const PREFIX: &str = "evt_";
 
-fn missing(id: &str) -> ApiError {
-    ApiError::not_found(format!("No such event: '{id}'.")).with_param("id")
-}
-
-async fn owned(store: &Store, caller: &Caller, id: &str) -> ApiResult<(String, String)> {
-    if !is_id(id, PREFIX) {
-        return Err(missing(id));
-    }
-    store
-        .event(&caller.account_id, caller.livemode, id)
-        .await?
-        .ok_or_else(|| missing(id))
+/// The caller's event `id`: its body and its session's id.
+async fn owned_event(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<(String, String)> {
+    owned("event", id, is_id(id, PREFIX), async || {
+        cx.store
+            .event(&caller.account_id, caller.livemode, id)
+            .await
+    })
+    .await
 }
 
 /// `GET /v1/events`: newest first (in the order they were written); filters `session`
 /// and `type`; cursors `starting_after` / `ending_before`.
-pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let pairs = query_pairs(&req)?;
+pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let pairs = cx.query()?;
+    let store = &cx.store;
     let (page, filters) = list::parse_page(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &["session", "type"],
@@ -67,16 +60,12 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
         .iter()
         .map(|b| serde_json::from_str(b).map_err(ApiError::internal))
         .collect::<ApiResult<_>>()?;
-    Ok(json_response(
-        200,
-        &json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/events"}),
-    ))
+    list_response("/v1/events", &data, has_more)
 }
 
-pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let (body, _) = owned(&store, &caller, id).await?;
+pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let (body, _) = owned_event(cx, &caller, id).await?;
     let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
     Ok(json_response(200, &event))
 }
@@ -84,11 +73,11 @@ pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> 
 /// `POST /v1/events/{id}/redeliver`: sends the event again, with the same `webhook-id`
 /// and the same body, to every enabled endpoint that asks for its type (or to `endpoint`
 /// only). Answers 202 with the deliveries as scheduled; the attempt follows at once.
-pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let endpoint = webhook::parse_redeliver(&body_text(&mut req).await?)?;
-    let (_, session_id) = owned(&store, &caller, id).await?;
+pub async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let endpoint = webhook::parse_redeliver(&cx.body().await?)?;
+    let (_, session_id) = owned_event(cx, &caller, id).await?;
+    let store = &cx.store;
     if let Some(endpoint) = endpoint.as_deref() {
         let row = if is_id(endpoint, "we_") {
             store
@@ -98,13 +87,13 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
             None
         };
         let Some(row) = row else {
-            return Err(ApiError::invalid(
-                "resource_missing",
-                format!("No such webhook endpoint: '{endpoint}'."),
-            )
-            .with_param("endpoint"));
+            return Err(ApiError::no_such_param(
+                "webhook endpoint",
+                endpoint,
+                "endpoint",
+            ));
         };
-        if !row.object(now())?.enabled {
+        if !row.object(cx.now)?.enabled {
             return Err(ApiError::invalid(
                 "endpoint_disabled",
                 "That webhook endpoint is disabled; enable it first.",
@@ -118,7 +107,7 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
             caller.livemode,
             id,
             endpoint.as_deref(),
-            now(),
+            cx.now,
         )
         .await?;
     crate::outbox::note_written(&session_id);
@@ -126,8 +115,4 @@ pub async fn redeliver(mut req: Request, env: &Env, id: &str) -> ApiResult<Respo
         202,
         &json!({"object": "event_redelivery", "event": id, "endpoint": endpoint}),
     ))
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_unix_millis(Date::now().as_millis())
 }

@@ -2,16 +2,15 @@
 
 use kasse_shared::health::{ChainHealth, RunReport, url_host};
 use serde_json::json;
-use worker::{Env, Request, Response};
+use worker::Response;
 
 use crate::config;
 use crate::error::ApiResult;
-use crate::http::json_response;
-use crate::store::Store;
+use crate::http::{Cx, json_response};
 
-pub async fn overview(env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let last_run = store
+pub async fn overview(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let last_run = cx
+        .store
         .meta("last_run")
         .await?
         .and_then(|json| serde_json::from_str::<RunReport>(&json).ok())
@@ -27,11 +26,11 @@ pub async fn overview(env: &Env) -> ApiResult<Response> {
     ))
 }
 
-pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
-    crate::auth::require_admin(req, env)?;
-    let store = Store::new(env)?;
-    let rows = store.cursors().await?;
-    let last_run: Option<RunReport> = store
+pub async fn chains(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    cx.admin()?;
+    let rows = cx.store.cursors().await?;
+    let last_run: Option<RunReport> = cx
+        .store
         .meta("last_run")
         .await?
         .and_then(|json| serde_json::from_str(&json).ok());
@@ -48,7 +47,7 @@ pub async fn chains(req: &Request, env: &Env) -> ApiResult<Response> {
                 head,
                 cursor,
                 lag: ChainHealth::lag_of(head, cursor),
-                rpc_host: config::rpc_url(env, chain)
+                rpc_host: config::rpc_url(cx.env, chain)
                     .and_then(|url| url_host(&url).map(str::to_owned)),
                 last_error: row.and_then(|r| r.last_error.clone()),
                 checked_at: row.map(|r| r.checked_at.clone()),

@@ -1,9 +1,10 @@
 //! Hosted pages served from the `ASSETS` binding with the headers they need.
 
-use worker::{Env, Headers, Response};
+use worker::{Headers, Response};
 
 use crate::config;
 use crate::error::{ApiError, ApiResult};
+use crate::http::Cx;
 
 /// The hosted checkout page: `/c/{id}#{client_secret}`. The page itself is static; the
 /// secret travels in the fragment, which browsers never send to the server.
@@ -11,13 +12,13 @@ const CHECKOUT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-e
     style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-pub async fn checkout(session_id: &str, env: &Env) -> ApiResult<Response> {
+pub async fn checkout(cx: &mut Cx<'_>, session_id: &str) -> ApiResult<Response> {
     if !session_id.starts_with("cs_") {
         return Err(ApiError::not_found(format!(
             "No checkout session {session_id}."
         )));
     }
-    let assets = env.assets(config::ASSETS_BINDING)?;
+    let assets = cx.env.assets(config::ASSETS_BINDING)?;
     let page = assets
         .fetch("https://assets.invalid/checkout", None)
         .await?;

@@ -2,19 +2,20 @@
 //! Every one that touches data takes a secret test key: a live key is refused even where
 //! the helpers are on, so no helper can bend live sessions, endpoints or the live cron.
 
+use kasse_shared::api::view::{Audience, session_object};
+use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::params::{ParamError, object, reject_unknown};
+use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use worker::{Date, Env, Request, Response};
+use worker::{Env, Response};
 
-use crate::auth::{Caller, secret_caller};
 use crate::config;
 use crate::entropy;
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{body_text, json_response, origin};
-use crate::routes::sessions::{owned_session, session_response};
-use crate::store::Store;
-use kasse_shared::params::{ParamError, object, reject_unknown};
+use crate::error::{ApiError, ApiResult};
+use crate::http::auth::Caller;
+use crate::http::{Cx, json_response, owned};
 
 fn require_enabled(env: &Env) -> ApiResult<()> {
     if config::test_helpers_enabled(env) {
@@ -26,12 +27,11 @@ fn require_enabled(env: &Env) -> ApiResult<()> {
 
 /// The caller of a helper that touches data: a secret key of test mode. A live key gets a
 /// 403 before anything is read or written.
-async fn test_caller(req: &Request, store: &Store) -> ApiResult<Caller> {
-    let caller = secret_caller(req, store).await?;
+async fn test_caller(cx: &Cx<'_>) -> ApiResult<Caller> {
+    require_enabled(cx.env)?;
+    let caller = cx.secret().await?;
     if caller.livemode {
-        return Err(ApiError::new(
-            403,
-            ErrorType::PermissionError,
+        return Err(ApiError::forbidden(
             "livemode_not_allowed",
             "Test helpers take test-mode keys (sk_test_…) only; they never act on live data.",
         ));
@@ -39,10 +39,38 @@ async fn test_caller(req: &Request, store: &Store) -> ApiResult<Caller> {
     Ok(caller)
 }
 
+/// The caller's session `id`, or 404.
+async fn test_session(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<Session> {
+    let well_formed = is_id(id, session_prefix(caller.livemode));
+    owned("checkout session", id, well_formed, async || {
+        Ok(cx
+            .store
+            .session(id)
+            .await?
+            .filter(|s| s.account_id == caller.account_id && s.livemode == caller.livemode))
+    })
+    .await
+}
+
+/// The merchant's view of `session` with its payments as stored now.
+async fn session_response(cx: &Cx<'_>, session: &Session) -> ApiResult<Response> {
+    let payments = cx.store.payments(&session.id).await?;
+    let heads = cx.store.heads().await?;
+    let object = session_object(
+        session,
+        &payments,
+        &heads,
+        config::catalogue(),
+        &cx.base()?,
+        Audience::SecretKey,
+    );
+    Ok(json_response(200, &object))
+}
+
 /// `GET /v1/test_helpers/noop`: the cheapest route of this worker (routing and a JSON
 /// answer, no I/O): the bench's baseline for the API routes.
-pub fn noop(env: &Env) -> ApiResult<Response> {
-    require_enabled(env)?;
+pub fn noop(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    require_enabled(cx.env)?;
     Ok(json_response(200, &json!({"object": "noop"})))
 }
 
@@ -54,11 +82,9 @@ struct SmokeBody {
 
 /// Round-trips a value through D1: proves the binding works under workerd. It writes (one
 /// `meta` row, always the same one), so it takes a secret test key like the other helpers.
-pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    test_caller(&req, &store).await?;
-    let map = object(&body_text(&mut req).await?)?;
+pub async fn smoke(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    test_caller(cx).await?;
+    let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["value"])?;
     let body: SmokeBody = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
         ApiError::invalid("parameter_invalid", format!("value must be a string: {e}"))
@@ -70,13 +96,13 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
                 .with_param("value"),
         );
     }
-    let now = Timestamp::from_unix_millis(Date::now().as_millis()).to_string();
-    store.put_meta("smoke", &body.value, &now).await?;
+    let now = cx.now.to_string();
+    cx.store.put_meta("smoke", &body.value, &now).await?;
     Ok(json_response(
         200,
         &json!({
             "object": "smoke",
-            "d1": store.meta("smoke").await?,
+            "d1": cx.store.meta("smoke").await?,
             "at": now,
         }),
     ))
@@ -86,13 +112,13 @@ pub async fn smoke(mut req: Request, env: &Env) -> ApiResult<Response> {
 const MAX_ADVANCE: u64 = 30 * 86_400;
 
 /// The body of the advance helpers: `{"seconds": 1 … 30 days}`.
-async fn advance_seconds(req: &mut Request) -> ApiResult<u64> {
-    seconds_up_to(req, MAX_ADVANCE).await
+async fn advance_seconds(cx: &mut Cx<'_>) -> ApiResult<u64> {
+    seconds_up_to(cx, MAX_ADVANCE).await
 }
 
 /// `{"seconds": 1 … max}`.
-async fn seconds_up_to(req: &mut Request, max: u64) -> ApiResult<u64> {
-    let map = object(&body_text(req).await?)?;
+async fn seconds_up_to(cx: &mut Cx<'_>, max: u64) -> ApiResult<u64> {
+    let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["seconds"])?;
     Ok(map
         .get("seconds")
@@ -111,12 +137,10 @@ async fn seconds_up_to(req: &mut Request, max: u64) -> ApiResult<u64> {
 /// session. Its timestamps move `seconds` into the past, so expiry and the grace window
 /// arrive without waiting; the next watcher run applies them. No event: time passing is not
 /// a business event, the transitions it causes are.
-pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    let caller = test_caller(&req, &store).await?;
-    let session = owned_session(&store, &caller, id).await?;
-    let seconds = advance_seconds(&mut req).await?;
+pub async fn advance(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = test_caller(cx).await?;
+    let session = test_session(cx, &caller, id).await?;
+    let seconds = advance_seconds(cx).await?;
     let back = |t: Timestamp| Timestamp(t.0.saturating_sub(seconds));
     let mut next = session.clone();
     next.created_at = back(next.created_at);
@@ -126,8 +150,9 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
         q.quoted_at = back(q.quoted_at);
     }
     next.version += 1;
-    next.updated_at = Timestamp::from_unix_millis(Date::now().as_millis());
-    if !store
+    next.updated_at = cx.now;
+    if !cx
+        .store
         .apply_change(
             session.version,
             &next,
@@ -139,30 +164,25 @@ pub async fn advance(mut req: Request, env: &Env, id: &str) -> ApiResult<Respons
         .await?
         .is_written()
     {
-        return Err(ApiError::new(
-            409,
-            ErrorType::InvalidRequestError,
+        return Err(ApiError::conflict(
             "session_busy",
             "The session changed meanwhile; retry.",
         ));
     }
-    store.rewatch_until(&next).await?;
-    let base = config::base_url(env, Some(&origin(&req)?));
-    session_response(&store, &next, &base).await
+    cx.store.rewatch_until(&next).await?;
+    session_response(cx, &next).await
 }
 
 /// `POST /v1/test_helpers/checkout_sessions/{id}/age_events {seconds}`: the session's
 /// events and their webhook deliveries move `seconds` (up to a year) into the past, as if
 /// written then, so the retention purge can be tested without waiting 30 days. The
 /// session itself is left as it is.
-pub async fn age_events(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
+pub async fn age_events(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     const MAX_AGE: u64 = 366 * 86_400;
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    let caller = test_caller(&req, &store).await?;
-    let session = owned_session(&store, &caller, id).await?;
-    let seconds = seconds_up_to(&mut req, MAX_AGE).await?;
-    let events = store.age_session_events(&session.id, seconds).await?;
+    let caller = test_caller(cx).await?;
+    let session = test_session(cx, &caller, id).await?;
+    let seconds = seconds_up_to(cx, MAX_AGE).await?;
+    let events = cx.store.age_session_events(&session.id, seconds).await?;
     Ok(json_response(
         200,
         &json!({"id": session.id, "object": "aged_events", "events": events, "seconds": seconds}),
@@ -175,12 +195,10 @@ const MAX_CLONES: u64 = 10_000;
 /// `POST /v1/test_helpers/checkout_sessions/{id}/clone {count}`: `count` copies of a
 /// session, each with its own id and (synthetic) address and the same watch rows, written
 /// in two statements. This is how `cargo xtask bench` opens 10,000 sessions in seconds.
-pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    let caller = test_caller(&req, &store).await?;
-    let session = owned_session(&store, &caller, id).await?;
-    let map = object(&body_text(&mut req).await?)?;
+pub async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = test_caller(cx).await?;
+    let session = test_session(cx, &caller, id).await?;
+    let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["count"])?;
     let count = map
         .get("count")
@@ -197,7 +215,8 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
         "\"address\":{}",
         serde_json::to_string(&session.address).map_err(ApiError::internal)?
     );
-    let total = store
+    let total = cx
+        .store
         .clone_session(&session.id, &address_json, count)
         .await?;
     Ok(json_response(
@@ -210,28 +229,27 @@ pub async fn clone(mut req: Request, env: &Env, id: &str) -> ApiResult<Response>
 /// endpoint. Its pending deliveries fall due `seconds` sooner and a rotated-out secret
 /// stops signing `seconds` sooner, so the retry schedule and the 24-hour rotation can be
 /// tested without waiting.
-pub async fn advance_endpoint(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    require_enabled(env)?;
-    let store = Store::new(env)?;
-    let caller = test_caller(&req, &store).await?;
-    let missing =
-        || ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id");
-    if store
+pub async fn advance_endpoint(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = test_caller(cx).await?;
+    let missing = || ApiError::no_such("webhook endpoint", id);
+    if cx
+        .store
         .endpoint(&caller.account_id, caller.livemode, id)
         .await?
         .is_none()
     {
         return Err(missing());
     }
-    let seconds = advance_seconds(&mut req).await?;
-    if !store
+    let seconds = advance_seconds(cx).await?;
+    if !cx
+        .store
         .advance_endpoint(&caller.account_id, caller.livemode, id, seconds)
         .await?
     {
         return Err(missing());
     }
-    Ok(crate::http::json_response(
+    Ok(json_response(
         200,
-        &serde_json::json!({"id": id, "object": "webhook_endpoint", "advanced_seconds": seconds}),
+        &json!({"id": id, "object": "webhook_endpoint", "advanced_seconds": seconds}),
     ))
 }

@@ -2,41 +2,32 @@
 
 use kasse_shared::api::list;
 use kasse_shared::ids::is_id;
-use kasse_shared::time::Timestamp;
 use kasse_shared::webhook::{self, Endpoint, MAX_ENDPOINTS, PREVIOUS_SECRET_SECS, Secret};
-use serde_json::{Value, json};
-use worker::{Date, Env, Request, Response};
+use serde_json::json;
+use worker::Response;
 
-use super::checked_cursor;
-use crate::auth::{Caller, secret_caller};
 use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{body_text, json_response, query_pairs};
-use crate::store::{EndpointRow, Store};
+use crate::http::auth::Caller;
+use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
+use crate::store::EndpointRow;
 
 const PREFIX: &str = "we_";
 
-fn now() -> Timestamp {
-    Timestamp::from_unix_millis(Date::now().as_millis())
-}
-
 /// The endpoint if it is the caller's (account and mode); else the same 404 as a missing one.
-async fn owned(store: &Store, caller: &Caller, id: &str) -> ApiResult<EndpointRow> {
-    let missing =
-        || ApiError::not_found(format!("No such webhook endpoint: '{id}'.")).with_param("id");
-    if !is_id(id, PREFIX) {
-        return Err(missing());
-    }
-    store
-        .endpoint(&caller.account_id, caller.livemode, id)
-        .await?
-        .ok_or_else(missing)
+async fn owned_endpoint(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<EndpointRow> {
+    owned("webhook endpoint", id, is_id(id, PREFIX), async || {
+        cx.store
+            .endpoint(&caller.account_id, caller.livemode, id)
+            .await
+    })
+    .await
 }
 
-pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let new = webhook::parse_create(&body_text(&mut req).await?, caller.livemode)?;
+pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let new = webhook::parse_create(&cx.body().await?, caller.livemode)?;
+    let store = &cx.store;
     let count = store
         .count_endpoints(&caller.account_id, caller.livemode)
         .await?;
@@ -49,7 +40,7 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
         ));
     }
     let secret = Secret::generate(&mut Csprng);
-    let now = now();
+    let now = cx.now;
     let mut endpoint = Endpoint {
         id: entropy::id(PREFIX),
         object: "webhook_endpoint".to_owned(),
@@ -70,33 +61,29 @@ pub async fn create(mut req: Request, env: &Env) -> ApiResult<Response> {
     Ok(json_response(200, &endpoint))
 }
 
-pub async fn retrieve(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let row = owned(&store, &caller, id).await?;
-    Ok(json_response(200, &row.object(now())?))
+pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let row = owned_endpoint(cx, &caller, id).await?;
+    Ok(json_response(200, &row.object(cx.now)?))
 }
 
 /// `POST /v1/webhook_endpoints/{id}`: url, events, description, enabled.
-pub async fn update(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let row = owned(&store, &caller, id).await?;
-    let now = now();
+pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let row = owned_endpoint(cx, &caller, id).await?;
+    let now = cx.now;
     let current = row.object(now)?;
-    let next =
-        webhook::parse_update(&body_text(&mut req).await?, caller.livemode)?.apply(&current, now);
+    let next = webhook::parse_update(&cx.body().await?, caller.livemode)?.apply(&current, now);
     if next != current {
-        store.update_endpoint(&caller.account_id, &next).await?;
+        cx.store.update_endpoint(&caller.account_id, &next).await?;
     }
     Ok(json_response(200, &next))
 }
 
-pub async fn delete(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    owned(&store, &caller, id).await?;
-    store
+pub async fn delete(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    owned_endpoint(cx, &caller, id).await?;
+    cx.store
         .delete_endpoint(&caller.account_id, caller.livemode, id)
         .await?;
     Ok(json_response(
@@ -107,19 +94,18 @@ pub async fn delete(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
 
 /// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret, shown once; the old one
 /// keeps signing for 24 hours beside it, so receivers can switch without losing events.
-pub async fn rotate(mut req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let body = body_text(&mut req).await?;
+pub async fn rotate(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let body = cx.body().await?;
     if !body.trim().is_empty() {
         let map = kasse_shared::params::object(&body)?;
         kasse_shared::params::reject_unknown(&map, &[])?;
     }
-    let now = now();
-    let mut endpoint = owned(&store, &caller, id).await?.object(now)?;
+    let now = cx.now;
+    let mut endpoint = owned_endpoint(cx, &caller, id).await?.object(now)?;
     let secret = Secret::generate(&mut Csprng);
     let previous_until = now.plus_secs(PREVIOUS_SECRET_SECS);
-    store
+    cx.store
         .rotate_secret(&caller.account_id, id, &secret, previous_until, now)
         .await?;
     endpoint.previous_secret_expires_at = Some(previous_until);
@@ -129,10 +115,10 @@ pub async fn rotate(mut req: Request, env: &Env, id: &str) -> ApiResult<Response
 }
 
 /// `GET /v1/webhook_endpoints`: newest first.
-pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let pairs = query_pairs(&req)?;
+pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let pairs = cx.query()?;
+    let store = &cx.store;
     let (page, _) = list::parse_page(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])?;
     let cursor = checked_cursor(&page.cursor, "webhook endpoint", async |id| {
         Ok(is_id(id, PREFIX)
@@ -146,24 +132,20 @@ pub async fn list(req: Request, env: &Env) -> ApiResult<Response> {
         .list_endpoints(&caller.account_id, caller.livemode, cursor, page.limit + 1)
         .await?;
     let has_more = page.trim(&mut rows);
-    let now = now();
     let data = rows
         .iter()
-        .map(|r| r.object(now))
+        .map(|r| r.object(cx.now))
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(json_response(
-        200,
-        &json!({"object": "list", "data": data, "has_more": has_more, "url": "/v1/webhook_endpoints"}),
-    ))
+    list_response("/v1/webhook_endpoints", &data, has_more)
 }
 
 /// `GET /v1/webhook_endpoints/{id}/deliveries`: newest first, each with every attempt
 /// (time, status code, latency, error); `event` filters.
-pub async fn deliveries(req: Request, env: &Env, id: &str) -> ApiResult<Response> {
-    let store = Store::new(env)?;
-    let caller = secret_caller(&req, &store).await?;
-    let endpoint = owned(&store, &caller, id).await?;
-    let pairs = query_pairs(&req)?;
+pub async fn deliveries(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let endpoint = owned_endpoint(cx, &caller, id).await?;
+    let pairs = cx.query()?;
+    let store = &cx.store;
     let (page, filters) = list::parse_page(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         &["event"],
@@ -182,12 +164,9 @@ pub async fn deliveries(req: Request, env: &Env, id: &str) -> ApiResult<Response
         .deliveries(&endpoint.id, event, cursor, page.limit + 1)
         .await?;
     let has_more = page.trim(&mut rows);
-    let data: Vec<Value> = rows
-        .iter()
-        .map(|d| serde_json::to_value(d).map_err(ApiError::internal))
-        .collect::<ApiResult<_>>()?;
-    Ok(json_response(
-        200,
-        &json!({"object": "list", "data": data, "has_more": has_more, "url": format!("/v1/webhook_endpoints/{id}/deliveries")}),
-    ))
+    list_response(
+        &format!("/v1/webhook_endpoints/{id}/deliveries"),
+        &rows,
+        has_more,
+    )
 }

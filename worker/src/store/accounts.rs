@@ -93,13 +93,17 @@ impl Store {
 
     /// An active key's account and mode, with that mode's settings.
     pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
-        self.row(
+        Ok(self.key_stmt(hash)?.first(None).await?)
+    }
+
+    /// The read of [`Store::key`], for a batch.
+    pub(super) fn key_stmt(&self, hash: &str) -> ApiResult<Stmt<'_>> {
+        self.stmt(
             "SELECT k.account_id, k.livemode, k.kind, s.settings FROM api_keys k
                  JOIN account_settings s ON s.account_id = k.account_id AND s.livemode = k.livemode
                  WHERE k.key_hash = ?1 AND k.revoked_at IS NULL",
             &[text(hash)],
         )
-        .await
     }
 
     /// The account as one mode sees it; `None` when the account does not exist.

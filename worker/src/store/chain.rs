@@ -1,7 +1,9 @@
 //! Chain cursors: each chain's head, how far the watcher has scanned, its last error and
 //! any reorg deeper than a final session's confirmations.
 
+use alloy_primitives::{BlockNumber, ChainId};
 use kasse_shared::session::Heads;
+use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
@@ -11,9 +13,9 @@ use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
 pub struct CursorRow {
-    pub chain_id: u64,
-    pub head: Option<u64>,
-    pub cursor: Option<u64>,
+    pub chain_id: ChainId,
+    pub head: Option<BlockNumber>,
+    pub cursor: Option<BlockNumber>,
     pub last_error: Option<String>,
     pub checked_at: String,
     pub scan_range: Option<u64>,
@@ -22,7 +24,12 @@ pub struct CursorRow {
 
 impl Store {
     /// Records a successful look at a chain's head.
-    pub async fn record_head(&self, chain_id: u64, head: u64, now: &str) -> ApiResult<()> {
+    pub async fn record_head(
+        &self,
+        chain_id: ChainId,
+        head: BlockNumber,
+        now: &str,
+    ) -> ApiResult<()> {
         self.exec(
             "INSERT INTO chain_cursors (chain_id, head, last_error, checked_at) VALUES (?1, ?2, NULL, ?3)
              ON CONFLICT (chain_id) DO UPDATE SET head = excluded.head, last_error = NULL, checked_at = excluded.checked_at",
@@ -32,11 +39,16 @@ impl Store {
     }
 
     /// Records a failed run; the head and cursor stay as they were.
-    pub async fn record_chain_error(&self, chain_id: u64, error: &str, now: &str) -> ApiResult<()> {
+    pub async fn record_chain_error(
+        &self,
+        chain_id: ChainId,
+        error: &str,
+        now: Timestamp,
+    ) -> ApiResult<()> {
         self.exec(
             "INSERT INTO chain_cursors (chain_id, last_error, checked_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (chain_id) DO UPDATE SET last_error = excluded.last_error, checked_at = excluded.checked_at",
-            &[int(chain_id), text(error), text(now)],
+            &[int(chain_id), text(error), text(&now.to_string())],
         )
         .await
     }
@@ -45,9 +57,9 @@ impl Store {
     /// and sets how far the next run may move it.
     pub async fn advance_cursor(
         &self,
-        chain_id: u64,
-        from: Option<u64>,
-        to: u64,
+        chain_id: ChainId,
+        from: Option<BlockNumber>,
+        to: BlockNumber,
         scan_range: u64,
     ) -> ApiResult<bool> {
         let changed = self
@@ -60,7 +72,7 @@ impl Store {
     }
 
     /// After a failed scan: the next run moves the cursor at most `scan_range` blocks.
-    pub async fn narrow_scan(&self, chain_id: u64, scan_range: u64) -> ApiResult<()> {
+    pub async fn narrow_scan(&self, chain_id: ChainId, scan_range: u64) -> ApiResult<()> {
         self.exec(
             "UPDATE chain_cursors SET scan_range = ?2 WHERE chain_id = ?1",
             &[int(chain_id), int(scan_range)],
@@ -69,7 +81,7 @@ impl Store {
     }
 
     /// Remembers a reorg deeper than the confirmations under a final session (shown in health).
-    pub async fn record_deep_reorg(&self, chain_id: u64, note: &str) -> ApiResult<()> {
+    pub async fn record_deep_reorg(&self, chain_id: ChainId, note: &str) -> ApiResult<()> {
         self.exec(
             "UPDATE chain_cursors SET deep_reorg = ?2 WHERE chain_id = ?1",
             &[int(chain_id), text(note)],

@@ -18,7 +18,6 @@ use serde_json::json;
 
 use super::bind::{changes, json_text, text};
 use super::events::{NewEvent, event_row};
-use super::payments::payment_status;
 use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
@@ -275,7 +274,7 @@ fn payment_row(id: &str, p: &Payment, session: &Session, token: &str) -> serde_j
         "id": id,
         "sid": session.id,
         "token": token,
-        "status": payment_status(p.status),
+        "status": p.status,
         "block": p.block_number,
         "hash": p.block_hash.to_string(),
         "time": p.block_time.to_string(),

@@ -1,7 +1,7 @@
 //! Events: written with the session change that causes them (see `changes`), read back
 //! by id or as a list. Their bodies are frozen when written.
 
-use kasse_shared::session::Session;
+use kasse_shared::session::{EventType, Session};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 /// a payment event, else empty) and frozen body.
 pub struct NewEvent {
     pub id: String,
-    pub kind: &'static str,
+    pub kind: EventType,
     pub cause: String,
     pub body: String,
 }

@@ -1,11 +1,15 @@
 //! Idempotency records: claimed before the work, finished with the (sealed) answer,
 //! released after a 5xx, purged after a day.
 
+use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 
 use super::Store;
 use super::bind::{flag, int, opt_text, text};
 use crate::error::ApiResult;
+
+/// How long a record (and so a replayable answer) lives: a day.
+pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
 
 #[derive(Debug, Deserialize)]
 pub struct IdempotencyRecord {
@@ -99,12 +103,12 @@ impl Store {
         .await
     }
 
-    /// Deletes up to 500 idempotency records created before `before_unix` (retention).
-    pub async fn purge_idempotency(&self, before_unix: u64) -> ApiResult<()> {
+    /// Deletes up to 500 idempotency records created before `before` (retention).
+    pub async fn purge_idempotency(&self, before: Timestamp) -> ApiResult<()> {
         self.exec(
             "DELETE FROM idempotency_keys WHERE rowid IN
                (SELECT rowid FROM idempotency_keys WHERE created_unix < ?1 LIMIT 500)",
-            &[int(before_unix)],
+            &[int(before.0)],
         )
         .await
     }

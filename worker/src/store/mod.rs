@@ -21,6 +21,7 @@ mod accounts;
 mod bind;
 mod chain;
 mod changes;
+mod columns;
 mod events;
 mod idempotency;
 mod links;
@@ -33,14 +34,14 @@ mod sessions;
 mod test_helpers;
 mod watch;
 mod webhooks;
-pub use accounts::{AccountWrite, KeyInfo, NewKey, NewXpub};
+pub use accounts::{AccountWrite, KeyInfo, KeyRow, NewKey, NewXpub};
 pub use bind::address_key;
 pub use changes::{Change, Written};
 pub use events::NewEvent;
-pub use idempotency::IdempotencyRecord;
+pub use idempotency::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
 pub use payments::{NewPayment, PaymentRow};
 pub use prices::PriceRow;
-pub use sessions::Baseline;
+pub use sessions::{Baseline, SessionInFull, ShopperReads};
 pub use watch::{Candidate, WatchRow};
 pub use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
 
@@ -53,7 +54,10 @@ pub struct Store {
 /// prints and `GET /v1/health/chains` shows for the last scheduled run.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
 pub struct D1Usage {
+    /// Statements run (a batch of N counts N).
     pub queries: u64,
+    /// Trips to D1: one per `all`/`run`, one per batch whatever its size.
+    pub round_trips: u64,
     pub rows_read: u64,
     pub rows_written: u64,
 }
@@ -62,6 +66,13 @@ pub struct D1Usage {
 pub struct Stmt<'a> {
     inner: D1PreparedStatement,
     usage: &'a Cell<D1Usage>,
+}
+
+/// Counts one trip to D1 (a single statement or a whole batch).
+fn note_trip(usage: &Cell<D1Usage>) {
+    let mut u = usage.get();
+    u.round_trips += 1;
+    usage.set(u);
 }
 
 fn note(usage: &Cell<D1Usage>, result: &D1Result) {
@@ -75,12 +86,14 @@ fn note(usage: &Cell<D1Usage>, result: &D1Result) {
 
 impl Stmt<'_> {
     pub async fn all(&self) -> worker::Result<D1Result> {
+        note_trip(self.usage);
         let result = self.inner.all().await?;
         note(self.usage, &result);
         Ok(result)
     }
 
     pub async fn run(&self) -> worker::Result<D1Result> {
+        note_trip(self.usage);
         let result = self.inner.run().await?;
         note(self.usage, &result);
         Ok(result)
@@ -163,8 +176,9 @@ impl Store {
         Ok(self.stmt(sql, args)?.first(Some(column)).await?)
     }
 
-    /// Runs statements as one atomic D1 batch, counting each.
+    /// Runs statements as one atomic D1 batch: one round trip, each statement counted.
     async fn batch(&self, statements: Vec<Stmt<'_>>) -> worker::Result<Vec<D1Result>> {
+        note_trip(&self.usage);
         let results = self
             .db
             .batch(statements.into_iter().map(|s| s.inner).collect())

@@ -1,5 +1,7 @@
 //! The price cache: the last feed round read per chain.
 
+use alloy_primitives::{ChainId, I256};
+use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 
 use super::bind::{int, text};
@@ -9,13 +11,15 @@ use crate::error::ApiResult;
 
 /// A feed round as the D1 price cache keeps it.
 pub struct PriceRow {
-    pub chain_id: u64,
-    pub answer: alloy_primitives::I256,
+    pub chain_id: ChainId,
+    pub answer: I256,
+    /// When the feed's round was updated, in unix seconds.
     pub updated_at: u64,
 }
 
 impl Store {
-    pub(super) fn price_stmt(&self, price: &PriceRow, now_unix: u64) -> ApiResult<Stmt<'_>> {
+    /// Caches `price`, read at `now`.
+    pub(super) fn price_stmt(&self, price: &PriceRow, now: Timestamp) -> ApiResult<Stmt<'_>> {
         let decimals = config::catalogue()
             .chain(price.chain_id)
             .and_then(|c| c.price_feed.as_ref())
@@ -29,22 +33,22 @@ impl Store {
                 text(&price.answer.to_string()),
                 int(u64::from(decimals)),
                 int(price.updated_at),
-                int(now_unix),
+                int(now.0),
             ],
         )
     }
 
     /// Caches a feed round read outside a session write (a re-quote).
-    pub async fn put_price(&self, price: &PriceRow, now_unix: u64) -> ApiResult<()> {
-        self.price_stmt(price, now_unix)?.run().await?;
+    pub async fn put_price(&self, price: &PriceRow, now: Timestamp) -> ApiResult<()> {
+        self.price_stmt(price, now)?.run().await?;
         Ok(())
     }
 
     /// The cached round of a chain's feed if it was read at most `max_age_secs` ago.
     pub async fn cached_price(
         &self,
-        chain_id: u64,
-        now_unix: u64,
+        chain_id: ChainId,
+        now: Timestamp,
         max_age_secs: u64,
     ) -> ApiResult<Option<PriceRow>> {
         #[derive(Deserialize)]
@@ -55,7 +59,7 @@ impl Store {
         let row: Option<Row> = self
             .row(
                 "SELECT answer, updated_at_unix FROM prices WHERE chain_id = ?1 AND read_at_unix >= ?2",
-                &[int(chain_id), int(now_unix.saturating_sub(max_age_secs))],
+                &[int(chain_id), int(now.0.saturating_sub(max_age_secs))],
             )
             .await?;
         Ok(row.and_then(|r| {

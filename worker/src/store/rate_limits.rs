@@ -1,5 +1,7 @@
 //! Rate limits: one counter row per key, and their purge.
 
+use kasse_shared::time::Timestamp;
+
 use super::Store;
 use super::bind::{int, text};
 use crate::error::ApiResult;
@@ -41,12 +43,13 @@ impl Store {
             .unwrap_or(1))
     }
 
-    /// Deletes up to 500 rate-limit counters whose window started before `before_ms`.
-    pub async fn purge_rate_limits(&self, before_ms: u64) -> ApiResult<()> {
+    /// Deletes up to 500 rate-limit counters whose window started before `before` (the
+    /// windows are kept in milliseconds).
+    pub async fn purge_rate_limits(&self, before: Timestamp) -> ApiResult<()> {
         self.exec(
             "DELETE FROM rate_limits WHERE rowid IN
                (SELECT rowid FROM rate_limits WHERE window_unix < ?1 LIMIT 500)",
-            &[int(before_ms)],
+            &[int(before.0.saturating_mul(1000))],
         )
         .await
     }

@@ -9,12 +9,14 @@
 //! and each step only takes rows whose children are gone, so a run cut short leaves nothing
 //! dangling and the next run carries on.
 
+use kasse_shared::time::Timestamp;
+
 use super::Store;
 use super::bind::{changes, int};
 use crate::error::ApiResult;
 
 /// How long events and deliveries are kept.
-pub const RETENTION_SECS: u64 = 30 * 86_400;
+const RETENTION_SECS: u64 = 30 * 86_400;
 
 /// Rows deleted per table and cron run. The cron runs every minute, so 500 events a run
 /// keeps up with a steady 500 events a minute (over 8 a second, 720,000 a day), far above
@@ -24,9 +26,9 @@ pub const RETENTION_SECS: u64 = 30 * 86_400;
 /// step is never ahead of its children for long. Most deliveries succeed at their first
 /// attempt and none makes more than eight, so two attempts per delivery is the steady
 /// case; the attempts step gets twice the rows.
-pub const EVENTS_PER_RUN: u64 = 500;
-pub const DELIVERIES_PER_RUN: u64 = 500;
-pub const ATTEMPTS_PER_RUN: u64 = 1_000;
+const EVENTS_PER_RUN: u64 = 500;
+const DELIVERIES_PER_RUN: u64 = 500;
+const ATTEMPTS_PER_RUN: u64 = 1_000;
 
 /// What one purge deleted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +46,8 @@ const OLD_DELIVERY: &str =
 impl Store {
     /// Deletes events, deliveries and attempts older than [`RETENTION_SECS`] before `now`,
     /// at most the per-run counts of each, in one atomic batch.
-    pub async fn purge_retained(&self, now_unix: u64) -> ApiResult<Purged> {
-        let cutoff = now_unix.saturating_sub(RETENTION_SECS);
+    pub async fn purge_retained(&self, now: Timestamp) -> ApiResult<Purged> {
+        let cutoff = now.0.saturating_sub(RETENTION_SECS);
         let results = self
             .batch(vec![
                 self.stmt(
@@ -56,7 +58,7 @@ impl Store {
                             WHERE {OLD_DELIVERY}
                             ORDER BY d.created_unix, a.delivery_id, a.attempt LIMIT ?3)"
                     ),
-                    &[int(cutoff), int(now_unix), int(ATTEMPTS_PER_RUN)],
+                    &[int(cutoff), int(now.0), int(ATTEMPTS_PER_RUN)],
                 )?,
                 self.stmt(
                     &format!(
@@ -66,7 +68,7 @@ impl Store {
                               AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id)
                             ORDER BY d.created_unix LIMIT ?3)"
                     ),
-                    &[int(cutoff), int(now_unix), int(DELIVERIES_PER_RUN)],
+                    &[int(cutoff), int(now.0), int(DELIVERIES_PER_RUN)],
                 )?,
                 self.stmt(
                     "DELETE FROM events WHERE id IN

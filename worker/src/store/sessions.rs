@@ -4,24 +4,27 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::U256;
+use alloy_primitives::{BlockNumber, ChainId, U256};
+use kasse_shared::account::Settings;
 use kasse_shared::api::list::SessionFilter;
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
+use worker::D1Result;
 use worker::wasm_bindgen::JsValue;
 
+use super::accounts::KeyRow;
 use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text};
 use super::events::{NewEvent, event_row};
 use super::payments::{PAYMENT_COLUMNS, PaymentRow};
 use super::prices::PriceRow;
-use super::{Change, Store, Written};
+use super::{Change, Stmt, Store, Written};
 use crate::error::{ApiError, ApiResult};
 
 /// A native-coin baseline taken at creation: the balance at `block`.
 #[derive(Debug, Clone, Copy)]
 pub struct Baseline {
-    pub block: u64,
+    pub block: BlockNumber,
     pub balance: U256,
 }
 
@@ -45,13 +48,51 @@ impl SessionRow {
     }
 }
 
+/// A session with its payments and the chain heads.
+pub type SessionInFull = (Session, Vec<Payment>, Heads);
+
+/// What a shopper's view of a session is built from.
+pub struct ShopperReads {
+    pub session: Session,
+    pub payments: Vec<Payment>,
+    pub heads: Heads,
+    pub settings: Settings,
+}
+
+/// The settings of a session's own account and mode.
+const SETTINGS_OF_SESSION: &str = "SELECT a.settings FROM checkout_sessions s
+     JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
+     WHERE s.id = ?1";
+
+/// The session in full from the results of [`Store::in_full_stmts`].
+fn in_full(results: &[D1Result]) -> ApiResult<Option<SessionInFull>> {
+    #[derive(Deserialize)]
+    struct HeadRow {
+        chain_id: u64,
+        head: Option<u64>,
+    }
+    let [session, payments, heads] = results else {
+        return Err(ApiError::internal("session batch answered short"));
+    };
+    let Some(row) = session.results::<SessionRow>()?.into_iter().next() else {
+        return Ok(None);
+    };
+    let payments = PaymentRow::payments(&payments.results::<PaymentRow>()?)?;
+    let heads = heads
+        .results::<HeadRow>()?
+        .into_iter()
+        .filter_map(|h| Some((h.chain_id, h.head?)))
+        .collect();
+    Ok(Some((row.session()?, payments, heads)))
+}
+
 impl Store {
     /// Inserts a new session with its watch rows and its `session.created` event. Always
     /// `Written::Change`: a session that cannot be inserted is an error.
     pub async fn insert_session(
         &self,
         session: &Session,
-        baselines: &BTreeMap<u64, Baseline>,
+        baselines: &BTreeMap<ChainId, Baseline>,
         prices: &[PriceRow],
         event: &NewEvent,
         write_token: &str,
@@ -78,7 +119,7 @@ impl Store {
                 int(session.created_at.0),
             ],
         )?];
-        let mut chains: Vec<u64> = session.options.iter().map(|q| q.chain_id).collect();
+        let mut chains: Vec<ChainId> = session.options.iter().map(|q| q.chain_id).collect();
         chains.dedup();
         for chain_id in chains {
             let baseline = baselines.get(&chain_id);
@@ -98,7 +139,7 @@ impl Store {
             )?);
         }
         for price in prices {
-            batch.push(self.price_stmt(price, session.created_at.0)?);
+            batch.push(self.price_stmt(price, session.created_at)?);
         }
         batch.push(self.events_stmt(&[event_row(session, event, write_token)])?);
         batch.push(self.fan_out_stmt(&[event.id.as_str()])?);
@@ -127,47 +168,71 @@ impl Store {
 
     /// A session with its payments and the chain heads, in one round trip (one batch of
     /// three reads): what every answer that shows a session needs.
-    pub async fn session_in_full(
+    pub async fn session_in_full(&self, id: &str) -> ApiResult<Option<SessionInFull>> {
+        let results = self.batch(self.in_full_stmts(id)?).await?;
+        in_full(&results)
+    }
+
+    /// The active key `key_hash` (as [`Store::key`] reads it) and the session `id` in full,
+    /// in one round trip: a merchant's retrieve, decided in Rust once both are read.
+    pub async fn session_in_full_with_key(
         &self,
+        key_hash: &str,
         id: &str,
-    ) -> ApiResult<Option<(Session, Vec<Payment>, Heads)>> {
-        #[derive(Deserialize)]
-        struct HeadRow {
-            chain_id: u64,
-            head: Option<u64>,
-        }
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
-                    &[text(id)],
-                )?,
-                self.stmt(
-                    &format!(
-                        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index"
-                    ),
-                    &[text(id)],
-                )?,
-                self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
-            ])
-            .await?;
-        let [session, payments, heads] = results.as_slice() else {
-            return Err(ApiError::internal("session batch answered short"));
+    ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>)> {
+        let mut batch = vec![self.key_stmt(key_hash)?];
+        batch.extend(self.in_full_stmts(id)?);
+        let results = self.batch(batch).await?;
+        let Some((key, session)) = results.split_first() else {
+            return Err(ApiError::internal("key and session batch answered short"));
         };
-        let Some(row) = session.results::<SessionRow>()?.into_iter().next() else {
+        let key = key.results::<KeyRow>()?.into_iter().next();
+        Ok((key, in_full(session)?))
+    }
+
+    /// Everything a shopper's view of session `id` needs, in one round trip: the session in
+    /// full and its account's settings in its mode (the branding, and the origins CORS
+    /// allows).
+    pub async fn shopper_reads(&self, id: &str) -> ApiResult<Option<ShopperReads>> {
+        let mut batch = self.in_full_stmts(id)?;
+        batch.push(self.stmt(SETTINGS_OF_SESSION, &[text(id)])?);
+        let results = self.batch(batch).await?;
+        let Some((settings, session)) = results.split_last() else {
+            return Err(ApiError::internal("shopper batch answered short"));
+        };
+        let Some((session, payments, heads)) = in_full(session)? else {
             return Ok(None);
         };
-        let payments = payments
-            .results::<PaymentRow>()?
-            .iter()
-            .map(PaymentRow::to_payment)
-            .collect::<ApiResult<Vec<_>>>()?;
-        let heads = heads
-            .results::<HeadRow>()?
-            .into_iter()
-            .filter_map(|h| Some((h.chain_id, h.head?)))
-            .collect();
-        Ok(Some((row.session()?, payments, heads)))
+        #[derive(Deserialize)]
+        struct SettingsRow {
+            settings: String,
+        }
+        let row = settings.results::<SettingsRow>()?.into_iter().next();
+        let row = row
+            .ok_or_else(|| ApiError::internal(format!("the account of session {id} is missing")))?;
+        Ok(Some(ShopperReads {
+            session,
+            payments,
+            heads,
+            settings: serde_json::from_str(&row.settings).map_err(ApiError::internal)?,
+        }))
+    }
+
+    /// The three reads of [`Store::session_in_full`], for a batch.
+    fn in_full_stmts(&self, id: &str) -> ApiResult<Vec<Stmt<'_>>> {
+        Ok(vec![
+            self.stmt(
+                "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
+                &[text(id)],
+            )?,
+            self.stmt(
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id = ?1 ORDER BY block_number, log_index"
+                ),
+                &[text(id)],
+            )?,
+            self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
+        ])
     }
 
     /// When the session `id` of this account and mode was created (a list cursor).

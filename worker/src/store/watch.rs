@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use alloy_primitives::{BlockNumber, ChainId};
 use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use serde_json::json;
 
 use super::Store;
 use super::bind::{address_key, int, text};
-use super::payments::{NewPayment, PAYMENT_COLUMNS, PaymentRow, payment_status};
+use super::payments::{NewPayment, PAYMENT_COLUMNS, PaymentRow};
 use super::sessions::SessionRow;
 use crate::error::{ApiError, ApiResult};
 
@@ -22,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 pub struct Candidate {
     pub id: String,
     /// The chains it is watched on, for the per-chain failure count.
-    pub chains: Vec<u64>,
+    pub chains: Vec<ChainId>,
     pub session: ApiResult<Session>,
     pub payments: Vec<PaymentRow>,
 }
@@ -33,11 +34,11 @@ pub struct WatchRow {
     pub session_id: String,
     /// Balance and block of the baseline; `None` when the native coin is not watched.
     pub native_baseline: Option<String>,
-    pub native_baseline_block: Option<u64>,
+    pub native_baseline_block: Option<BlockNumber>,
     /// The chain's head at the session's creation (see the migration): transfers up to it
     /// are not the session's.
     #[serde(default)]
-    pub baseline_block: Option<u64>,
+    pub baseline_block: Option<BlockNumber>,
 }
 
 /// What a bulk insert of payments did.
@@ -45,7 +46,7 @@ pub struct WatchRow {
 pub struct Recorded {
     /// Transfers that could not be written, as (session, block): logged, and the cursor
     /// stays before the lowest such block so the next run records them.
-    pub failed: Vec<(String, u64)>,
+    pub failed: Vec<(String, BlockNumber)>,
 }
 
 /// Payments per insert statement: each is one bound JSON array.
@@ -70,7 +71,7 @@ const PICKED: &str = "WITH ids AS (
 impl Store {
     /// The watch rows of a chain: sessions inside their grace window, and past it those
     /// with a counted payment still confirming (they are watched until it is final).
-    pub async fn watched(&self, chain_id: u64, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
+    pub async fn watched(&self, chain_id: ChainId, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
         self
             .rows(
                 "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
@@ -198,7 +199,7 @@ impl Store {
         &self,
         found: &[NewPayment],
         ids: &mut impl FnMut() -> String,
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<Recorded> {
         let rows: Vec<serde_json::Value> = found
             .iter()
@@ -216,7 +217,7 @@ impl Store {
                     "hash": p.block_hash.to_string(),
                     "time": p.block_time.to_string(),
                     "amount": p.amount.to_string(),
-                    "status": payment_status(p.status),
+                    "status": p.status,
                     "counted": u8::from(p.counted),
                     "repriced": p.repriced.as_ref().and_then(|q| serde_json::to_string(q).ok()),
                 })
@@ -260,7 +261,11 @@ impl Store {
         }
     }
 
-    async fn insert_payment_rows(&self, rows: &[serde_json::Value], now: &str) -> ApiResult<()> {
+    async fn insert_payment_rows(
+        &self,
+        rows: &[serde_json::Value],
+        now: Timestamp,
+    ) -> ApiResult<()> {
         let json = serde_json::to_string(rows).map_err(ApiError::internal)?;
         self.batch(vec![
             self.stmt(
@@ -273,7 +278,7 @@ impl Store {
                      json_extract(value, '$.counted'), json_extract(value, '$.repriced'), ?2, ?2
                  FROM json_each(?1) WHERE true
                  ON CONFLICT DO NOTHING",
-                &[text(&json), text(now)],
+                &[text(&json), text(&now.to_string())],
             )?,
             // Only sessions with a row this insert really wrote (a transfer found again keeps
             // its first id, so the ids tell).
@@ -322,8 +327,8 @@ impl Store {
     /// reorged ones that may come back anywhere.
     pub async fn rescannable_payments(
         &self,
-        chain_id: u64,
-        from: u64,
+        chain_id: ChainId,
+        from: BlockNumber,
         now: Timestamp,
     ) -> ApiResult<Vec<PaymentRow>> {
         // Only payments of addresses the rescan asked about: one whose session is no
@@ -352,7 +357,7 @@ impl Store {
     }
 
     /// The watch row of one address on one chain.
-    pub async fn watch_row(&self, chain_id: u64, address: &str) -> ApiResult<Option<WatchRow>> {
+    pub async fn watch_row(&self, chain_id: ChainId, address: &str) -> ApiResult<Option<WatchRow>> {
         self
             .row(
                 "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch

@@ -5,12 +5,16 @@
 //! due deliveries with a lease (one conditional `UPDATE`) and records each attempt only
 //! while it still holds that lease.
 
+use kasse_shared::session::EventType;
 use kasse_shared::time::Timestamp;
-use kasse_shared::webhook::{Attempt, Delivery, Endpoint, Secret, Verdict};
+use kasse_shared::webhook::{
+    Attempt, Delivery, DeliveryStatus, Endpoint, EventFilter, Secret, Verdict,
+};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::bind::{Keyset, flag, int, opt_text, text};
+use super::columns::{flag as flag_column, json_text};
 use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
@@ -18,14 +22,17 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Deserialize)]
 pub struct EndpointRow {
     pub id: String,
-    livemode: u8,
+    #[serde(with = "flag_column")]
+    livemode: bool,
     url: String,
-    events: String,
+    #[serde(with = "json_text")]
+    events: EventFilter,
     description: Option<String>,
-    enabled: u8,
+    #[serde(with = "flag_column")]
+    enabled: bool,
     previous_until_unix: Option<u64>,
-    created_at: String,
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// Never the secrets: an endpoint read for the API cannot leak them.
@@ -34,27 +41,29 @@ const ENDPOINT_COLUMNS: &str =
 
 impl EndpointRow {
     /// The API object, without the secret.
-    pub fn object(&self, now: Timestamp) -> ApiResult<Endpoint> {
-        let time = |s: &str| {
-            Timestamp::parse_rfc3339(s)
-                .ok_or_else(|| ApiError::internal(format!("stored time {s:?} is not RFC 3339")))
-        };
-        Ok(Endpoint {
+    pub fn endpoint(&self, now: Timestamp) -> Endpoint {
+        Endpoint {
             id: self.id.clone(),
             object: "webhook_endpoint".to_owned(),
             url: self.url.clone(),
-            events: serde_json::from_str(&self.events).map_err(ApiError::internal)?,
+            events: self.events.clone(),
             description: self.description.clone(),
-            enabled: self.enabled != 0,
-            livemode: self.livemode != 0,
+            enabled: self.enabled,
+            livemode: self.livemode,
             secret: None,
             previous_secret_expires_at: self
                 .previous_until_unix
                 .filter(|until| *until > now.0)
                 .map(Timestamp),
-            created_at: time(&self.created_at)?,
-            updated_at: time(&self.updated_at)?,
-        })
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    /// [`EndpointRow::endpoint`] for the handlers that still expect a fallible read (the
+    /// row is checked as it is read now).
+    pub fn object(&self, now: Timestamp) -> ApiResult<Endpoint> {
+        Ok(self.endpoint(now))
     }
 }
 
@@ -117,22 +126,22 @@ pub struct AttemptRecord<'a> {
 struct DeliveryRow {
     id: String,
     event_id: String,
-    event_type: String,
-    status: String,
+    event_type: EventType,
+    status: DeliveryStatus,
     next_attempt_unix: u64,
     created_unix: u64,
 }
 
 impl DeliveryRow {
     /// The API object, with this delivery's attempts among `attempts`.
-    fn delivery(self, endpoint_id: &str, attempts: &[AttemptRow]) -> ApiResult<Delivery> {
+    fn delivery(self, endpoint_id: &str, attempts: &[AttemptRow]) -> Delivery {
         let attempts = attempts
             .iter()
             .filter(|a| a.delivery_id == self.id)
             .map(AttemptRow::attempt)
-            .collect::<ApiResult<Vec<_>>>()?;
-        Ok(Delivery {
-            next_attempt_at: (self.status == "pending")
+            .collect();
+        Delivery {
+            next_attempt_at: (self.status == DeliveryStatus::Pending)
                 .then_some(Timestamp(self.next_attempt_unix)),
             id: self.id,
             object: "webhook_delivery".to_owned(),
@@ -142,7 +151,7 @@ impl DeliveryRow {
             status: self.status,
             attempts,
             created_at: Timestamp(self.created_unix),
-        })
+        }
     }
 }
 
@@ -150,22 +159,21 @@ impl DeliveryRow {
 struct AttemptRow {
     delivery_id: String,
     attempt: u32,
-    at: String,
+    at: Timestamp,
     status_code: Option<u16>,
     latency_ms: Option<u64>,
     error: Option<String>,
 }
 
 impl AttemptRow {
-    fn attempt(&self) -> ApiResult<Attempt> {
-        Ok(Attempt {
+    fn attempt(&self) -> Attempt {
+        Attempt {
             attempt: self.attempt,
-            at: Timestamp::parse_rfc3339(&self.at)
-                .ok_or_else(|| ApiError::internal("stored attempt time"))?,
+            at: self.at,
             status_code: self.status_code,
             latency_ms: self.latency_ms,
             error: self.error.clone(),
-        })
+        }
     }
 }
 
@@ -175,6 +183,18 @@ pub enum Scope<'a> {
     Due,
     /// Only these sessions' deliveries (right after a request changed them).
     Sessions(&'a [String]),
+}
+
+impl Scope<'_> {
+    /// The sessions as a bound JSON array, or `None` (NULL) for every delivery due.
+    fn sessions_json(&self) -> ApiResult<Option<String>> {
+        match self {
+            Self::Due => Ok(None),
+            Self::Sessions(ids) => serde_json::to_string(ids)
+                .map(Some)
+                .map_err(ApiError::internal),
+        }
+    }
 }
 
 impl Store {
@@ -354,8 +374,6 @@ impl Store {
         Ok(())
     }
 
-    // ----- events ----------------------------------------------------------------------------
-
     // ----- deliveries ------------------------------------------------------------------------
 
     /// Leases due deliveries of at most `endpoints` endpoints (those with a first attempt to
@@ -372,10 +390,7 @@ impl Store {
         per_endpoint: u32,
         endpoints: u32,
     ) -> ApiResult<Vec<Claimed>> {
-        let sessions = match scope {
-            Scope::Due => None,
-            Scope::Sessions(ids) => Some(serde_json::to_string(ids).map_err(ApiError::internal)?),
-        };
+        let sessions = scope.sessions_json()?;
         let results = self
             .batch(vec![
                 self.stmt(
@@ -429,10 +444,7 @@ impl Store {
     /// Due deliveries in `scope` that were never tried (a claim may have skipped them
     /// because an earlier one of their session was in flight).
     pub async fn untried(&self, scope: &Scope<'_>, now: Timestamp) -> ApiResult<u64> {
-        let sessions = match scope {
-            Scope::Due => None,
-            Scope::Sessions(ids) => Some(serde_json::to_string(ids).map_err(ApiError::internal)?),
-        };
+        let sessions = scope.sessions_json()?;
         let n: Option<u64> = self
             .value(
                 "SELECT COUNT(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -453,10 +465,9 @@ impl Store {
         lease: &str,
         record: &AttemptRecord<'_>,
     ) -> ApiResult<()> {
-        let (status, next) = match record.verdict {
-            Verdict::Delivered => ("delivered", record.at),
-            Verdict::Retry(at) => ("pending", at),
-            Verdict::Failed | Verdict::Gone => ("failed", record.at),
+        let next = match record.verdict {
+            Verdict::Retry(at) => at,
+            Verdict::Delivered | Verdict::Failed | Verdict::Gone => record.at,
         };
         let at = record.at.to_string();
         let mut batch = vec![
@@ -479,7 +490,7 @@ impl Store {
                 &[
                     text(&claimed.id),
                     text(lease),
-                    text(status),
+                    text(record.verdict.status().as_str()),
                     int(next.0),
                     text(&at),
                 ],
@@ -611,9 +622,10 @@ impl Store {
             )
             .await?
         };
-        rows.into_iter()
+        Ok(rows
+            .into_iter()
             .map(|r| r.delivery(endpoint_id, &attempts))
-            .collect()
+            .collect())
     }
 
     /// Whether `id` is a delivery of this endpoint (a list cursor must be).

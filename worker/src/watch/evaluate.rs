@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use alloy_primitives::ChainId;
 use kasse_shared::session::{
     Heads, Payment, Session, awaits_price, deep_reorg, revise, snapshot_payments,
 };
@@ -34,7 +35,7 @@ pub async fn evaluate_watched(
     base_url: &str,
     now: Timestamp,
     reconciled: &Reconciled,
-    rpcs: &BTreeMap<u64, Rpc>,
+    rpcs: &BTreeMap<ChainId, Rpc>,
     failures: &mut Failures,
 ) -> ApiResult<(u64, u64)> {
     let mut prices = Prices::default();
@@ -50,7 +51,7 @@ pub async fn evaluate_watched(
         .sessions_to_evaluate(now, &extra, MAX_EVALUATIONS_PER_RUN)
         .await?;
     let evaluated = candidates.len() as u64;
-    let mut decided: Vec<(Vec<u64>, Decision)> = Vec::new();
+    let mut decided: Vec<(Vec<ChainId>, Decision)> = Vec::new();
     let mut unchanged: Vec<String> = Vec::new();
     for Candidate {
         id,
@@ -94,7 +95,7 @@ pub async fn evaluate_watched(
 /// Writes the decided changes in bulk, each on its own guard; returns how many were written.
 async fn write_decided(
     store: &Store,
-    decided: &[(Vec<u64>, Decision)],
+    decided: &[(Vec<ChainId>, Decision)],
     failures: &mut Failures,
 ) -> u64 {
     let changes: Vec<Change<'_>> = decided.iter().map(|(_, d)| d.change()).collect();
@@ -154,7 +155,7 @@ pub async fn evaluate_one(
 /// What the cron can price late native payments with (the check leaves that to the cron).
 struct Pricing<'a> {
     prices: &'a mut Prices,
-    rpcs: &'a BTreeMap<u64, Rpc>,
+    rpcs: &'a BTreeMap<ChainId, Rpc>,
 }
 
 /// A session's next version and everything it causes, ready to be written exactly once.
@@ -199,10 +200,7 @@ impl Deciding<'_> {
         overrides: &[(String, Payment)],
         pricing: Option<Pricing<'_>>,
     ) -> ApiResult<Option<Decision>> {
-        let recorded: Vec<Payment> = rows
-            .iter()
-            .map(PaymentRow::to_payment)
-            .collect::<ApiResult<_>>()?;
+        let recorded = PaymentRow::payments(rows)?;
         let mut current: Vec<Payment> = rows
             .iter()
             .zip(&recorded)

@@ -2,20 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use alloy_primitives::{BlockNumber, ChainId};
+
 use crate::error::ApiError;
 
 /// Sessions whose evaluation or write failed this run, per chain they are watched on: each
 /// is logged with its id, counted in health, and retried next run.
 #[derive(Default)]
 pub struct Failures {
-    sessions: BTreeMap<u64, BTreeSet<String>>,
+    sessions: BTreeMap<ChainId, BTreeSet<String>>,
     /// Per chain, the lowest block holding a transfer that could not be recorded: the
     /// cursor stays before it.
-    unrecorded: BTreeMap<u64, u64>,
+    unrecorded: BTreeMap<ChainId, BlockNumber>,
 }
 
 impl Failures {
-    pub fn add(&mut self, chains: &[u64], session_id: &str, what: &str, e: &ApiError) {
+    pub fn add(&mut self, chains: &[ChainId], session_id: &str, what: &str, e: &ApiError) {
         worker::console_error!(
             "watcher: session {session_id}: {what} failed: {}",
             e.message
@@ -29,7 +31,7 @@ impl Failures {
     }
 
     /// Transfers of `chain_id` that could not be recorded (already logged by the store).
-    pub fn unrecorded(&mut self, chain_id: u64, failed: Vec<(String, u64)>) {
+    pub fn unrecorded(&mut self, chain_id: ChainId, failed: Vec<(String, BlockNumber)>) {
         for (session_id, block) in failed {
             self.sessions
                 .entry(chain_id)
@@ -41,11 +43,11 @@ impl Failures {
     }
 
     /// The lowest block of `chain_id` holding a transfer that could not be recorded.
-    pub fn lowest_unrecorded(&self, chain_id: u64) -> Option<u64> {
+    pub fn lowest_unrecorded(&self, chain_id: ChainId) -> Option<BlockNumber> {
         self.unrecorded.get(&chain_id).copied()
     }
 
-    pub fn on(&self, chain_id: u64) -> u64 {
+    pub fn on(&self, chain_id: ChainId) -> u64 {
         self.sessions.get(&chain_id).map_or(0, |s| s.len() as u64)
     }
 

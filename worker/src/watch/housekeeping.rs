@@ -10,12 +10,12 @@ use crate::store::Store;
 const RATE_LIMIT_KEEP_SECS: u64 = 3600;
 
 pub async fn purge(store: &Store, now: Timestamp) {
-    let purge_before = now.0.saturating_sub(crate::idempotency::TTL_SECS);
+    let purge_before = Timestamp(now.0.saturating_sub(crate::store::IDEMPOTENCY_TTL_SECS));
     if let Err(e) = store.purge_idempotency(purge_before).await {
         worker::console_error!("watcher: idempotency purge failed: {}", e.message);
     }
     // Events, deliveries and attempts past their 30 days, a bounded batch per run.
-    match store.purge_retained(now.0).await {
+    match store.purge_retained(now).await {
         Ok(p) if p.events + p.deliveries + p.attempts > 0 => worker::console_log!(
             "watcher: retention purged {} events, {} deliveries, {} attempts",
             p.events,
@@ -26,11 +26,7 @@ pub async fn purge(store: &Store, now: Timestamp) {
         Err(e) => worker::console_error!("watcher: retention purge failed: {}", e.message),
     }
     if let Err(e) = store
-        .purge_rate_limits(
-            now.0
-                .saturating_sub(RATE_LIMIT_KEEP_SECS)
-                .saturating_mul(1000),
-        )
+        .purge_rate_limits(Timestamp(now.0.saturating_sub(RATE_LIMIT_KEEP_SECS)))
         .await
     {
         worker::console_error!("watcher: rate-limit purge failed: {}", e.message);

@@ -7,6 +7,7 @@
 //! (`housekeeping`) and send due webhooks. An RPC failure changes nothing but the chain's
 //! `last_error`; the next run retries.
 
+use alloy_primitives::ChainId;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::{ChainRun, RunReport, url_host};
 use kasse_shared::session::Payment;
@@ -115,15 +116,18 @@ async fn scan_chain(
     }
 }
 
-async fn record_chain_error(store: &Store, chain_id: u64, url: &str, e: &ApiError, now: Timestamp) {
+async fn record_chain_error(
+    store: &Store,
+    chain_id: ChainId,
+    url: &str,
+    e: &ApiError,
+    now: Timestamp,
+) {
     let host = url_host(url).unwrap_or("(unparseable URL)");
     // Transport errors may quote the URL, which is a secret: keep only the host.
     let message = format!("{host}: {}", e.message.replace(url, host));
     worker::console_warn!("watcher: chain {chain_id}: {message}");
-    if let Err(e) = store
-        .record_chain_error(chain_id, &message, &now.to_string())
-        .await
-    {
+    if let Err(e) = store.record_chain_error(chain_id, &message, now).await {
         worker::console_error!(
             "watcher: chain {chain_id}: could not record the error: {}",
             e.message

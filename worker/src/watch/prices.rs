@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use alloy_primitives::ChainId;
 use kasse_shared::account::Settings;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::price::Round;
@@ -26,7 +27,7 @@ pub async fn current_reading(
     now: Timestamp,
 ) -> ApiResult<Option<FeedReading>> {
     if let Some(row) = store
-        .cached_price(chain.chain_id, now.0, PRICE_CACHE_SECS)
+        .cached_price(chain.chain_id, now, PRICE_CACHE_SECS)
         .await?
     {
         return Ok(Some(FeedReading {
@@ -47,7 +48,7 @@ pub async fn current_reading(
             answer: reading.round.answer,
             updated_at: reading.round.updated_at.0,
         };
-        store.put_price(&row, now.0).await?;
+        store.put_price(&row, now).await?;
     }
     Ok(read.reading)
 }
@@ -55,7 +56,7 @@ pub async fn current_reading(
 /// The feed's price per chain, read at most once per run: what a native payment mined after
 /// its quote is valued at.
 #[derive(Default)]
-pub struct Prices(BTreeMap<u64, Option<FeedReading>>);
+pub struct Prices(BTreeMap<ChainId, Option<FeedReading>>);
 
 impl Prices {
     /// `session`'s total at the price now, keeping `quote`'s confirmations; `None` when the

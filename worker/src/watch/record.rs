@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy_primitives::B256;
+use alloy_primitives::{BlockHash, BlockNumber};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::TransferLog;
 use kasse_shared::money::parse_base_units;
@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
 
 /// Watched addresses → (session id, the chain's head at the session's creation).
-pub type ByAddress = BTreeMap<String, (String, Option<u64>)>;
+pub type ByAddress = BTreeMap<String, (String, Option<BlockNumber>)>;
 
 /// The native-coin watch of a watch row, if the session has one on this chain.
 pub fn native_watch(row: &WatchRow) -> ApiResult<Option<Watched>> {
@@ -41,11 +41,8 @@ pub fn recorded_credit(row: &PaymentRow) -> ApiResult<Recorded> {
     Ok(Recorded {
         id: row.id.clone(),
         session_id: row.session_id.clone(),
-        address: row
-            .address
-            .parse()
-            .map_err(|_| ApiError::internal(format!("payment {}: bad address", row.id)))?,
-        payment: row.to_payment()?,
+        address: row.address()?,
+        payment: row.payment()?.clone(),
     })
 }
 
@@ -104,7 +101,7 @@ pub async fn record_native(
         });
     }
     let recorded = store
-        .record_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
+        .record_payments(&found, &mut || entropy::id("pay_"), now)
         .await?;
     failures.unrecorded(chain.chain_id, recorded.failed);
     Ok(())
@@ -167,7 +164,7 @@ pub async fn record_transfers(
     if transfers.is_empty() {
         return Ok(Vec::new());
     }
-    let blocks: BTreeMap<u64, B256> = transfers
+    let blocks: BTreeMap<BlockNumber, BlockHash> = transfers
         .iter()
         .map(|t| (t.block_number, t.block_hash))
         .collect();
@@ -198,7 +195,7 @@ pub async fn record_transfers(
         });
     }
     let recorded = store
-        .record_payments(&found, &mut || entropy::id("pay_"), &now.to_string())
+        .record_payments(&found, &mut || entropy::id("pay_"), now)
         .await?;
     failures.unrecorded(chain.chain_id, recorded.failed);
     Ok(found.into_iter().map(|f| f.payment).collect())
@@ -282,28 +279,30 @@ mod tests {
         }
     }
 
-    fn payment_row(address: &str) -> PaymentRow {
-        PaymentRow {
-            id: "pay_1".into(),
-            session_id: "cs_test_1".into(),
-            chain_id: 31337,
-            token: "ETH".into(),
-            address: address.into(),
-            tx_hash: None,
-            log_index: None,
-            block_number: 12,
-            block_hash: format!("0x{}", "0b".repeat(32)),
-            block_time: "2027-01-15T08:00:00Z".into(),
-            amount: "5".into(),
-            status: PaymentStatus::Detected,
-            counted: 1,
-            repriced: None,
-        }
+    /// A payment row as D1 answers it.
+    fn payment_row(address: &str, amount: &str) -> PaymentRow {
+        serde_json::from_value(serde_json::json!({
+            "id": "pay_1",
+            "session_id": "cs_test_1",
+            "chain_id": 31337,
+            "token": "ETH",
+            "address": address,
+            "tx_hash": null,
+            "log_index": null,
+            "block_number": 12,
+            "block_hash": format!("0x{}", "0b".repeat(32)),
+            "block_time": "2027-01-15T08:00:00Z",
+            "amount": amount,
+            "status": "detected",
+            "counted": 1,
+            "repriced": null,
+        }))
+        .expect("the ids read")
     }
 
     #[test]
     fn a_recorded_credit_keeps_its_ids_and_payment() {
-        let credit = recorded_credit(&payment_row(ADDRESS)).expect("readable");
+        let credit = recorded_credit(&payment_row(ADDRESS, "5")).expect("readable");
         assert_eq!(
             (credit.id.as_str(), credit.session_id.as_str()),
             ("pay_1", "cs_test_1")
@@ -312,5 +311,10 @@ mod tests {
         assert_eq!(credit.payment.block_number, 12);
         assert_eq!(credit.payment.amount, U256::from(5u8));
         assert!(credit.payment.counted);
+        assert_eq!(
+            credit.payment.block_time.to_string(),
+            "2027-01-15T08:00:00Z"
+        );
+        assert_eq!(credit.payment.status, PaymentStatus::Detected);
     }
 }

@@ -2,6 +2,9 @@
 //! and native balances in one batch), record what it shows, reconcile what was recorded,
 //! and move the cursor by compare-and-set.
 
+use std::ops::RangeInclusive;
+
+use alloy_primitives::BlockNumber;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::scan::{
     next_cursor, next_scan_range, recorded_through, scan_range, window, within_budget,
@@ -77,7 +80,12 @@ impl ChainScan<'_> {
     /// only by the provider's limits), then records what it found. Returns the last block
     /// whose transfers are all recorded: `to`, or less in a window denser than one run
     /// records, or before a transfer that could not be recorded (the cursor stops there).
-    async fn window(&self, from: u64, to: u64, collected: &mut Collected) -> ApiResult<u64> {
+    async fn window(
+        &self,
+        from: BlockNumber,
+        to: BlockNumber,
+        collected: &mut Collected,
+    ) -> ApiResult<BlockNumber> {
         let watched = self.store.watched(self.chain.chain_id, self.now).await?;
         let by_address: ByAddress = watched
             .iter()
@@ -138,8 +146,8 @@ impl ChainScan<'_> {
     /// its session alone.
     async fn recorded_credits(
         &self,
-        from: u64,
-        to: u64,
+        from: BlockNumber,
+        to: BlockNumber,
         collected: &mut Collected,
     ) -> ApiResult<Vec<Recorded>> {
         let rows = self
@@ -168,9 +176,9 @@ impl ChainScan<'_> {
         &self,
         by_address: &ByAddress,
         logs: &[Value],
-        window: std::ops::RangeInclusive<u64>,
+        window: RangeInclusive<BlockNumber>,
         collected: &mut Collected,
-    ) -> ApiResult<Option<u64>> {
+    ) -> ApiResult<Option<BlockNumber>> {
         let chain_id = self.chain.chain_id;
         let (transfers, complete_to) = within_budget(parse_logs(self.chain, logs)?);
         let recorded_to = recorded_through(*window.end(), complete_to, None);
@@ -191,10 +199,10 @@ impl ChainScan<'_> {
         let mut readable = Vec::with_capacity(recorded.len());
         let mut payments = Vec::with_capacity(recorded.len());
         for row in &recorded {
-            match row.to_payment() {
+            match row.payment() {
                 Ok(p) => {
                     readable.push(row);
-                    payments.push(p);
+                    payments.push(p.clone());
                 }
                 Err(e) => {
                     collected
@@ -204,10 +212,10 @@ impl ChainScan<'_> {
             }
         }
         for changed in reconcile(&payments, &rescanned, &(*window.start()..=recorded_to)) {
-            let tx = changed.tx_hash.map(|h| h.to_string());
-            let Some(row) = readable
+            let Some((row, before)) = readable
                 .iter()
-                .find(|r| r.tx_hash == tx && r.log_index == changed.log_index)
+                .zip(&payments)
+                .find(|(_, p)| p.tx_hash == changed.tx_hash && p.log_index == changed.log_index)
             else {
                 continue;
             };
@@ -215,7 +223,7 @@ impl ChainScan<'_> {
                 worker::console_warn!(
                     "watcher: chain {chain_id}: payment {} reorged out of block {}",
                     row.id,
-                    row.block_number
+                    before.block_number
                 );
             }
             collected.reconciled_payment(&row.session_id, &row.id, changed);

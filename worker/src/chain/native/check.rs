@@ -1,6 +1,6 @@
 //! The on-demand check's native part: one address, with or without a transaction hash.
 
-use alloy_primitives::B256;
+use alloy_primitives::{BlockHash, BlockNumber, TxHash};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm;
 use kasse_shared::native::{self, Search};
@@ -19,9 +19,9 @@ pub async fn check_credits(
     rpc: &Rpc,
     chain: &Chain,
     watched: &Watched,
-    from: u64,
-    head: u64,
-    tx_hash: Option<B256>,
+    from: BlockNumber,
+    head: BlockNumber,
+    tx_hash: Option<TxHash>,
 ) -> ApiResult<Vec<Payment>> {
     let searched = match tx_hash {
         Some(hash) => proven_search(rpc, watched, hash, head).await?,
@@ -37,7 +37,7 @@ pub async fn check_credits(
         .into_iter()
         .filter(|c| c.credit().is_some())
         .collect();
-    let numbers: Vec<u64> = credits.iter().map(|c| c.block).collect();
+    let numbers: Vec<BlockNumber> = credits.iter().map(|c| c.block).collect();
     let blocks = read_blocks(rpc, chain, &numbers, true).await?;
     Ok(credits
         .iter()
@@ -67,9 +67,9 @@ pub async fn check_credits(
 async fn proven_search(
     rpc: &Rpc,
     watched: &Watched,
-    hash: B256,
-    head: u64,
-) -> ApiResult<Option<(Search, Option<B256>)>> {
+    hash: TxHash,
+    head: BlockNumber,
+) -> ApiResult<Option<(Search, Option<BlockHash>)>> {
     let results = rpc
         .batch(&[transaction_call(hash), receipt_call(hash)])
         .await?;
@@ -82,7 +82,7 @@ async fn proven_search(
     if block <= watched.baseline_block || block > head {
         return Ok(None);
     }
-    let balance_at = |block: u64| balance_call(&watched.address, block);
+    let balance_at = |block: BlockNumber| balance_call(&watched.address, block);
     let reads = rpc
         .batch(&[balance_at(block - 1), balance_at(block)])
         .await?;
@@ -100,14 +100,14 @@ async fn proven_search(
 async fn recent_search(
     rpc: &Rpc,
     watched: &Watched,
-    from: u64,
-    head: u64,
+    from: BlockNumber,
+    head: BlockNumber,
 ) -> ApiResult<Option<Search>> {
     let anchor = from.saturating_sub(1).max(watched.baseline_block);
     if anchor >= head {
         return Ok(None);
     }
-    let balance_at = |block: u64| balance_call(&watched.address, block);
+    let balance_at = |block: BlockNumber| balance_call(&watched.address, block);
     let reads = rpc.batch(&[balance_at(anchor), balance_at(head)]).await?;
     let start = if anchor == watched.baseline_block {
         watched.baseline

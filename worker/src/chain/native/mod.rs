@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, BlockHash, BlockNumber, TxHash, U256};
 use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::native::{self, Search};
@@ -35,7 +35,7 @@ const MAX_ROUNDS: usize = 6;
 
 /// What creation reads of a chain, consistent at one block.
 pub struct Opening {
-    pub block: u64,
+    pub block: BlockNumber,
     pub balance: Option<U256>,
     /// `None` if the chain has no feed or the feed could not be read.
     pub reading: Option<FeedReading>,
@@ -71,7 +71,7 @@ pub async fn open(
         .flatten()
         .as_deref()
         .and_then(abi::decode_uint)
-        .and_then(|b| u64::try_from(b).ok())
+        .and_then(|b| BlockNumber::try_from(b).ok())
         .ok_or_else(|| chain_error("Multicall3 getBlockNumber failed"))?;
     let balance = match address {
         Some(_) => Some(
@@ -111,12 +111,12 @@ fn feed_reading(
             .flatten()
             .as_deref()
             .and_then(abi::decode_round)
-            .map(|r| sequencer_up(r.answer, Timestamp(r.started_at), now)),
+            .map(|r| sequencer_up(r.answer, r.started_at, now)),
     };
     round.zip(sequencer).map(|(r, up)| FeedReading {
         round: Round {
             answer: r.answer,
-            updated_at: Timestamp(r.updated_at),
+            updated_at: r.updated_at,
         },
         sequencer_up: up,
     })
@@ -150,7 +150,7 @@ pub struct Watched {
     pub session_id: String,
     pub address: Address,
     pub baseline: U256,
-    pub baseline_block: u64,
+    pub baseline_block: BlockNumber,
 }
 
 /// A credit the chain shows that is not recorded yet.
@@ -164,10 +164,10 @@ pub struct Credit {
 /// A native credit just found: detected, and uncounted until its session says otherwise.
 fn native_credit(
     chain: &Chain,
-    block: u64,
-    hash: B256,
+    block: BlockNumber,
+    hash: BlockHash,
     time: Timestamp,
-    tx_hash: Option<B256>,
+    tx_hash: Option<TxHash>,
     amount: U256,
 ) -> Payment {
     Payment {

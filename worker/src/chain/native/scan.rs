@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, BlockHash, BlockNumber, U256};
 use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::Block;
@@ -37,21 +37,21 @@ pub struct Findings {
 /// One run's native scan of one chain over the window `(from − 1, to]`.
 pub struct Scan<'a> {
     chain: &'a Chain,
-    start: u64,
-    to: u64,
+    start: BlockNumber,
+    to: BlockNumber,
     watched: Vec<Watched>,
     /// Native credits recorded in the window, by address.
     recorded: BTreeMap<Address, Vec<Recorded>>,
 }
 
 /// Block hashes by number, as this run read them.
-type Hashes = BTreeMap<u64, B256>;
+type Hashes = BTreeMap<BlockNumber, BlockHash>;
 
 impl<'a> Scan<'a> {
     pub fn new(
         chain: &'a Chain,
-        from: u64,
-        to: u64,
+        from: BlockNumber,
+        to: BlockNumber,
         watched: Vec<Watched>,
         recorded: Vec<Recorded>,
     ) -> Self {
@@ -72,7 +72,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Where an address's window starts: the scan's start, or its baseline if later.
-    fn anchor(&self, w: &Watched) -> u64 {
+    fn anchor(&self, w: &Watched) -> BlockNumber {
         self.start.max(w.baseline_block)
     }
 
@@ -80,8 +80,8 @@ impl<'a> Scan<'a> {
         self.anchor(w) > w.baseline_block
     }
 
-    fn recorded_blocks(&self) -> Vec<u64> {
-        let mut blocks: Vec<u64> = self
+    fn recorded_blocks(&self) -> Vec<BlockNumber> {
+        let mut blocks: Vec<BlockNumber> = self
             .recorded
             .values()
             .flatten()
@@ -92,7 +92,7 @@ impl<'a> Scan<'a> {
         blocks
     }
 
-    fn balance_calls(&self, addresses: &[Address], block: u64) -> Vec<Call> {
+    fn balance_calls(&self, addresses: &[Address], block: BlockNumber) -> Vec<Call> {
         let mc = self.chain.multicall3;
         addresses
             .chunks(self.chain.rpc_limits.max_addresses_per_call.max(1))
@@ -220,7 +220,7 @@ impl<'a> Scan<'a> {
             .into_iter()
             .filter(|c| c.credit().is_some())
             .collect();
-        let mut unknown: Vec<u64> = credits
+        let mut unknown: Vec<BlockNumber> = credits
             .iter()
             .filter(|c| {
                 !self.rows(c.address).iter().any(|r| {
@@ -264,7 +264,7 @@ impl<'a> Scan<'a> {
         &self,
         w: &Watched,
         credits: &[native::Change],
-        blocks: &BTreeMap<u64, Block>,
+        blocks: &BTreeMap<BlockNumber, Block>,
         hashes: &Hashes,
     ) -> Vec<Payment> {
         let rows = self.rows(w.address);
@@ -338,7 +338,7 @@ mod tests {
             payment: native_credit(
                 &chain(),
                 block,
-                B256::repeat_byte(1),
+                BlockHash::repeat_byte(1),
                 Timestamp(1),
                 None,
                 U256::from(1u8),

@@ -1,30 +1,17 @@
-//! Small HTTP helpers shared by the handlers.
+//! What a request carries: its bearer token, its body (at most 64 KB, read once), its
+//! origin and its query string.
 
-use serde::Serialize;
-use worker::{Headers, Response};
+use worker::{Headers, Request};
 
-/// A JSON response. Serialising our own types cannot fail; if it somehow does, the
-/// client still gets a JSON error rather than a bare 500.
-pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| {
-        r#"{"error":{"type":"api_error","code":"internal_error","message":"Response could not be encoded.","param":null}}"#
-            .to_owned()
-    });
-    let headers: Headers = [
-        ("content-type", "application/json; charset=utf-8"),
-        ("cache-control", "no-store"),
-    ]
-    .into_iter()
-    .collect();
-    Response::builder()
-        .with_status(status)
-        .with_headers(headers)
-        .fixed(text.into_bytes())
-}
+use crate::error::{ApiError, ApiResult, ErrorType};
 
 /// The bearer token of an `Authorization` header, if any.
 pub fn bearer_token(headers: &Headers) -> Option<String> {
-    let value = headers.get("authorization").ok().flatten()?;
+    bearer(headers.get("authorization").ok().flatten().as_deref()?)
+}
+
+/// The token of an `Authorization` value `Bearer <token>` (the scheme in any case).
+fn bearer(value: &str) -> Option<String> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -42,10 +29,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// JSON bodies are limited to 64 KB.
 pub const MAX_BODY: usize = 64 * 1024;
 
-fn too_large() -> crate::error::ApiError {
-    crate::error::ApiError::new(
+fn too_large() -> ApiError {
+    ApiError::new(
         413,
-        crate::error::ErrorType::InvalidRequestError,
+        ErrorType::InvalidRequestError,
         "body_too_large",
         "Request bodies are limited to 64 KB.",
     )
@@ -53,7 +40,7 @@ fn too_large() -> crate::error::ApiError {
 
 /// Refuses a request whose `Content-Length` announces more than 64 KB, before anything
 /// else is done for it (no credential check, no idempotency record, no read).
-pub fn check_length(req: &worker::Request) -> crate::error::ApiResult<()> {
+pub fn check_length(req: &Request) -> ApiResult<()> {
     let announced = req.headers().get("content-length").ok().flatten();
     match announced.and_then(|v| v.trim().parse::<u64>().ok()) {
         Some(n) if n > MAX_BODY as u64 => Err(too_large()),
@@ -63,7 +50,7 @@ pub fn check_length(req: &worker::Request) -> crate::error::ApiResult<()> {
 
 /// Reads a request body chunk by chunk and stops as soon as it passes 64 KB (a body sent
 /// without a length, or one longer than announced, is never buffered beyond the cap).
-pub async fn read_body(req: &mut worker::Request) -> crate::error::ApiResult<Vec<u8>> {
+pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     check_length(req)?;
     if req.inner().body().is_none() {
         return Ok(Vec::new());
@@ -73,10 +60,10 @@ pub async fn read_body(req: &mut worker::Request) -> crate::error::ApiResult<Vec
 
 /// Collects a body from its chunks; refuses it (413) at the first chunk that takes it past
 /// `cap`, and pulls no chunk after that one.
-async fn collect_capped<S, E>(mut chunks: S, cap: usize) -> crate::error::ApiResult<Vec<u8>>
+async fn collect_capped<S, E>(mut chunks: S, cap: usize) -> ApiResult<Vec<u8>>
 where
     S: futures_util::Stream<Item = Result<Vec<u8>, E>> + Unpin,
-    crate::error::ApiError: From<E>,
+    ApiError: From<E>,
 {
     use futures_util::StreamExt;
     let mut bytes = Vec::new();
@@ -91,31 +78,29 @@ where
 }
 
 /// The same request with its body already read: the routes read it again from memory.
-pub fn with_body(req: &worker::Request, body: &[u8]) -> crate::error::ApiResult<worker::Request> {
+pub fn with_body(req: &Request, body: &[u8]) -> ApiResult<Request> {
     let mut init = worker::RequestInit::new();
     init.with_method(req.method())
         .with_headers(req.headers().clone());
     if !body.is_empty() {
         init.with_body(Some(worker::js_sys::Uint8Array::from(body).into()));
     }
-    Ok(worker::Request::new_with_init(req.url()?.as_str(), &init)?)
+    Ok(Request::new_with_init(req.url()?.as_str(), &init)?)
 }
 
-/// Reads a request body as text, refusing oversized ones.
-pub async fn body_text(req: &mut worker::Request) -> crate::error::ApiResult<String> {
-    let bytes = read_body(req).await?;
-    String::from_utf8(bytes).map_err(|_| {
-        crate::error::ApiError::invalid("invalid_json", "The request body is not UTF-8.")
-    })
+/// A body as text; one that is not UTF-8 is refused like malformed JSON.
+pub fn utf8(bytes: Vec<u8>) -> ApiResult<String> {
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::invalid("invalid_json", "The request body is not UTF-8."))
 }
 
 /// `https://kasse.example` — the origin this request reached, for URLs we hand out.
-pub fn origin(req: &worker::Request) -> crate::error::ApiResult<String> {
+pub fn origin(req: &Request) -> ApiResult<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 
 /// The query string's pairs, decoded, in order.
-pub fn query_pairs(req: &worker::Request) -> crate::error::ApiResult<Vec<(String, String)>> {
+pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
     Ok(req
         .url()?
         .query_pairs()
@@ -147,12 +132,37 @@ mod tests {
         size: usize,
         count: usize,
         pulled: &Cell<usize>,
-    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, crate::error::ApiError>> + Unpin + '_
-    {
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, ApiError>> + Unpin + '_ {
         futures_util::stream::iter((0..count).map(move |_| {
             pulled.set(pulled.get() + 1);
             Ok(vec![b' '; size])
         }))
+    }
+
+    #[test]
+    fn the_bearer_token_is_read_from_its_scheme_in_any_case() {
+        assert_eq!(bearer("Bearer sk_test_1").as_deref(), Some("sk_test_1"));
+        assert_eq!(bearer("bearer  sk_test_1 ").as_deref(), Some("sk_test_1"));
+        assert_eq!(bearer("BEARER sk_test_1").as_deref(), Some("sk_test_1"));
+        assert_eq!(bearer("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer("Bearer"), None);
+        assert_eq!(bearer("sk_test_1"), None);
+    }
+
+    #[test]
+    fn equal_bytes_compare_equal_whatever_their_length() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(constant_time_eq(b"", b""));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_refused_as_invalid_json() {
+        assert_eq!(utf8(b"{}".to_vec()).ok().as_deref(), Some("{}"));
+        let error = utf8(vec![0xff, 0xfe]).expect_err("not UTF-8");
+        assert_eq!((error.status, error.code), (400, "invalid_json"));
     }
 
     #[test]

@@ -39,15 +39,16 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use kasse_shared::account::{KeyKind, key_hash};
-use worker::{Env, Headers, Request, Response};
+use worker::Response;
 
+use super::auth;
+use super::context::Cx;
+use super::request::{bearer_token, with_body};
+use super::response::{json_text, replayed};
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::http::{bearer_token, read_body, with_body};
-use crate::store::{IdempotencyRecord, Store};
+use crate::store::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
 
 pub const HEADER: &str = "idempotency-key";
-pub const TTL_SECS: u64 = 24 * 60 * 60;
 const MAX_KEY_LEN: usize = 255;
 
 /// How a caller's answers are kept.
@@ -75,32 +76,33 @@ pub struct Claim {
 
 pub enum Begin {
     /// No key, or a caller that proved nothing (the route answers 401/404 itself).
-    Untracked(Request),
-    /// A fresh claim; the request carries its body in memory.
-    Fresh(Claim, Request),
+    Untracked,
+    /// A fresh claim; the request's body has been read and is kept on the context.
+    Fresh(Claim),
     Answered(Response),
+}
+
+/// A refusal the route will give itself (`Ok(None)`: the request proves nothing), or a
+/// failure on our side (an error).
+fn proves_nothing<T>(result: ApiResult<T>) -> ApiResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.status < 500 => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The owner of a request's key, once its credential is proven; `None` when it proves
 /// nothing (the route then refuses it), or when the path is not an API call.
-async fn owner(
-    req: &Request,
-    env: &Env,
-    store: &Store,
-    segments: &[&str],
-) -> ApiResult<Option<Owner>> {
+async fn owner(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<Owner>> {
     match segments {
         ["v1", "public", "checkout_sessions", id, ..] => {
-            let Some(secret) = req
-                .headers()
-                .get(crate::routes::sessions::CLIENT_SECRET_HEADER)?
-            else {
+            let Some(secret) = cx.req.headers().get(auth::CLIENT_SECRET_HEADER)? else {
                 return Ok(None);
             };
-            let session = match crate::routes::sessions::public_session(req, store, id).await {
-                Ok(session) => session,
-                Err(e) if e.status < 500 => return Ok(None),
-                Err(e) => return Err(e),
+            let found = auth::public_session(&cx.req, &cx.store, id).await;
+            let Some(session) = proves_nothing(found)? else {
+                return Ok(None);
             };
             let scope = format!("session:{}", session.id);
             let keep = Keep::Sealed(answer_key(&secret, &scope));
@@ -112,10 +114,10 @@ async fn owner(
             }))
         }
         ["v1", "admin", ..] => {
-            if crate::auth::require_admin(req, env).is_err() {
+            if cx.admin().is_err() {
                 return Ok(None);
             }
-            let Some(token) = bearer_token(req.headers()) else {
+            let Some(token) = bearer_token(cx.req.headers()) else {
                 return Ok(None);
             };
             let scope = "admin".to_owned();
@@ -128,47 +130,44 @@ async fn owner(
             }))
         }
         ["v1", ..] => {
-            let Some(token) = bearer_token(req.headers()) else {
+            // The handler asks for the same caller: the key is read once for both.
+            let Some(caller) = proves_nothing(cx.caller().await)? else {
                 return Ok(None);
             };
-            if KeyKind::of_key(&token).is_none() {
-                return Ok(None);
-            }
-            // Revoked keys never match.
-            let Some(row) = store.key(&key_hash(&token)).await? else {
+            let Some(token) = bearer_token(cx.req.headers()) else {
                 return Ok(None);
             };
-            let livemode = row.livemode != 0;
-            Ok(Some(if row.kind == "secret" {
-                let scope = format!("secret:{}", row.account_id);
-                let keep = Keep::Sealed(answer_key(&token, &scope));
-                Owner {
-                    kind: "secret",
-                    scope,
-                    livemode,
-                    keep,
-                }
-            } else {
-                Owner {
-                    kind: "publishable",
-                    scope: format!("publishable:{}", row.account_id),
-                    livemode,
-                    keep: Keep::Public,
-                }
-            }))
+            Ok(Some(key_owner(&caller, &token)))
         }
         _ => Ok(None),
     }
 }
 
-pub async fn begin(
-    mut req: Request,
-    segments: &[&str],
-    env: &Env,
-    now_unix: u64,
-) -> ApiResult<Begin> {
-    let Some(key) = req.headers().get(HEADER)? else {
-        return Ok(Begin::Untracked(req));
+/// The key space of an API key's caller: secret and publishable keys apart.
+fn key_owner(caller: &auth::Caller, token: &str) -> Owner {
+    if caller.kind == kasse_shared::account::KeyKind::Secret {
+        let scope = format!("secret:{}", caller.account_id);
+        let keep = Keep::Sealed(answer_key(token, &scope));
+        Owner {
+            kind: "secret",
+            scope,
+            livemode: caller.livemode,
+            keep,
+        }
+    } else {
+        Owner {
+            kind: "publishable",
+            scope: format!("publishable:{}", caller.account_id),
+            livemode: caller.livemode,
+            keep: Keep::Public,
+        }
+    }
+}
+
+/// The request's `Idempotency-Key`, if it sends one; a malformed one is a 400.
+fn idempotency_key(cx: &Cx<'_>) -> ApiResult<Option<String>> {
+    let Some(key) = cx.req.headers().get(HEADER)? else {
+        return Ok(None);
     };
     if key.is_empty()
         || key.len() > MAX_KEY_LEN
@@ -180,37 +179,56 @@ pub async fn begin(
         )
         .with_param("Idempotency-Key"));
     }
-    let store = Store::new(env)?;
-    let Some(owner) = owner(&req, env, &store, segments).await? else {
-        return Ok(Begin::Untracked(req));
+    Ok(Some(key))
+}
+
+pub async fn begin(cx: &mut Cx<'_>, segments: &[&str]) -> ApiResult<Begin> {
+    let Some(key) = idempotency_key(cx)? else {
+        return Ok(Begin::Untracked);
     };
-    let path = req.path();
-    let body = read_body(&mut req).await?;
-    let req = with_body(&req, &body)?;
+    let Some(owner) = owner(cx, segments).await? else {
+        return Ok(Begin::Untracked);
+    };
+    let path = cx.req.path();
+    let body = cx.body_bytes().await?.to_vec();
+    // Put back for handlers that read the request itself.
+    cx.req = with_body(&cx.req, &body)?;
     let fingerprint =
-        kasse_shared::api::fingerprint(owner.kind, req.method().as_ref(), &path, &body);
-    if store
+        kasse_shared::api::fingerprint(owner.kind, cx.req.method().as_ref(), &path, &body);
+    let claimed = cx
+        .store
         .claim_idempotency(
             &owner.scope,
             owner.livemode,
             &key,
             &fingerprint,
-            now_unix,
-            TTL_SECS,
+            cx.now.0,
+            IDEMPOTENCY_TTL_SECS,
         )
-        .await?
-    {
-        let claim = Claim {
+        .await?;
+    if claimed {
+        return Ok(Begin::Fresh(Claim {
             owner,
             key,
             fingerprint,
-        };
-        return Ok(Begin::Fresh(claim, req));
+        }));
     }
-    let Some(record) = store
+    let record = cx
+        .store
         .idempotency_record(&owner.scope, owner.livemode, &key)
-        .await?
-    else {
+        .await?;
+    replay(&owner, &key, &fingerprint, record).map(Begin::Answered)
+}
+
+/// The answer kept for a used key, to the caller that may read it; else the 409 that says
+/// why not.
+fn replay(
+    owner: &Owner,
+    key: &str,
+    fingerprint: &str,
+    record: Option<IdempotencyRecord>,
+) -> ApiResult<Response> {
+    let Some(record) = record else {
         return Err(in_progress());
     };
     if record.fingerprint != fingerprint {
@@ -232,11 +250,11 @@ pub async fn begin(
         return Err(in_progress());
     };
     match (answer.as_str(), response_body, &owner.keep) {
-        ("plain", Some(body), _) => Ok(Begin::Answered(replay(status, body))),
+        ("plain", Some(body), _) => Ok(replayed(status, body)),
         ("sealed", Some(sealed), Keep::Sealed(secret)) => {
-            let aad = associated_data(&owner.scope, owner.livemode, &key, &fingerprint, status);
+            let aad = associated_data(&owner.scope, owner.livemode, key, fingerprint, status);
             match open(secret, &aad, &sealed).and_then(|b| String::from_utf8(b).ok()) {
-                Some(body) => Ok(Begin::Answered(replay(status, body))),
+                Some(body) => Ok(replayed(status, body)),
                 None => Err(unavailable(
                     "The answer to this Idempotency-Key is sealed for the credential that sent the first request; retry with that credential, or use a new key.",
                 )),
@@ -272,76 +290,64 @@ fn unavailable(message: &str) -> ApiError {
     .with_param("Idempotency-Key")
 }
 
-fn replay(status: u16, body: String) -> Response {
-    let headers: Headers = [
-        ("content-type", "application/json; charset=utf-8"),
-        ("cache-control", "no-store"),
-        ("idempotent-replayed", "true"),
-    ]
-    .into_iter()
-    .collect();
-    rebuilt(status, headers, body)
-}
-
-fn rebuilt(status: u16, headers: Headers, body: String) -> Response {
-    Response::builder()
-        .with_status(status)
-        .with_headers(headers)
-        .fixed(body.into_bytes())
-}
-
 impl Claim {
     /// Keeps a 2xx/4xx answer for replay (sealed, plain or withheld, see the module
     /// docs); releases the key after a 5xx.
-    pub async fn finish(self, env: &Env, mut response: Response) -> Response {
+    pub async fn finish(self, cx: &Cx<'_>, mut response: Response) -> Response {
         let status = response.status_code();
-        let Claim {
-            owner,
-            key,
-            fingerprint,
-        } = self;
         let stored = async {
-            let store = Store::new(env)?;
             if status >= 500 {
-                store
-                    .release_idempotency(&owner.scope, owner.livemode, &key)
+                let Owner {
+                    scope, livemode, ..
+                } = &self.owner;
+                cx.store
+                    .release_idempotency(scope, *livemode, &self.key)
                     .await?;
                 return Ok::<_, ApiError>(None);
             }
             let headers = response.headers().clone();
             let body = response.text().await?;
-            let (answer, kept) = match &owner.keep {
-                Keep::Sealed(secret) => {
-                    let aad =
-                        associated_data(&owner.scope, owner.livemode, &key, &fingerprint, status);
-                    let mut nonce = [0u8; NONCE_LEN];
-                    kasse_shared::ids::Entropy::fill(&mut crate::entropy::Csprng, &mut nonce);
-                    ("sealed", Some(seal(secret, &nonce, &aad, body.as_bytes())?))
-                }
-                Keep::Public if status < 400 => ("withheld", None),
-                Keep::Public => ("plain", Some(body.clone())),
-            };
-            store
-                .finish_idempotency(
-                    &owner.scope,
-                    owner.livemode,
-                    &key,
-                    status,
-                    answer,
-                    kept.as_deref(),
-                )
-                .await?;
+            self.keep(cx, status, &body).await?;
             Ok(Some((headers, body)))
         }
         .await;
         match stored {
             Ok(None) => response,
-            Ok(Some((headers, body))) => rebuilt(status, headers, body),
+            Ok(Some((headers, body))) => json_text(status, headers, body),
             Err(e) => {
                 worker::console_error!("idempotency: could not record the answer: {}", e.message);
                 e.into_response()
             }
         }
+    }
+
+    /// Records the answer as this caller keeps it.
+    async fn keep(&self, cx: &Cx<'_>, status: u16, body: &str) -> ApiResult<()> {
+        let Claim {
+            owner,
+            key,
+            fingerprint,
+        } = self;
+        let (answer, kept) = match &owner.keep {
+            Keep::Sealed(secret) => {
+                let aad = associated_data(&owner.scope, owner.livemode, key, fingerprint, status);
+                let mut nonce = [0u8; NONCE_LEN];
+                kasse_shared::ids::Entropy::fill(&mut crate::entropy::Csprng, &mut nonce);
+                ("sealed", Some(seal(secret, &nonce, &aad, body.as_bytes())?))
+            }
+            Keep::Public if status < 400 => ("withheld", None),
+            Keep::Public => ("plain", Some(body.to_owned())),
+        };
+        cx.store
+            .finish_idempotency(
+                &owner.scope,
+                owner.livemode,
+                key,
+                status,
+                answer,
+                kept.as_deref(),
+            )
+            .await
     }
 }
 

@@ -1,0 +1,81 @@
+//! Accounts and their keys, shared by the operator's routes and the merchant's own: a
+//! checked xpub, a mode's first keys, a fresh key, and what an account write that the
+//! store refused means for the client.
+
+use kasse_shared::account::{KeyKind, key_hash, redact};
+use kasse_shared::hd::ExternalChain;
+use kasse_shared::params::ParamError;
+use serde_json::{Map, Value};
+
+use crate::entropy;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{AccountWrite, NewKey, NewXpub};
+
+/// An xpub that derives addresses: depth 3 or 4, public version, good checksum.
+pub fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
+    let chain = ExternalChain::from_xpub(xpub)
+        .map_err(|e| ParamError::new("xpub_invalid", param, format!("{param}: {e}.")))?;
+    Ok(NewXpub {
+        livemode,
+        xpub: xpub.trim().to_owned(),
+        node_id: chain.node_id(),
+    })
+}
+
+/// The answer to a second xpub for a mode: sessions already derive addresses from the first.
+pub fn xpub_immutable(param: &str) -> ApiError {
+    ApiError::conflict(
+        "xpub_immutable",
+        "This mode's xpub is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet.",
+    )
+    .with_param(param)
+}
+
+/// The answer to an account write the store refused for an xpub; `param` names the
+/// request's xpub parameter where there is one.
+pub fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()> {
+    let error = match write {
+        AccountWrite::Written => return Ok(()),
+        AccountWrite::XpubInUse => ApiError::invalid(
+            "xpub_in_use",
+            "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
+        ),
+        AccountWrite::XpubSet => ApiError::conflict(
+            "xpub_immutable",
+            "This mode already has an xpub; xpubs cannot be changed.",
+        ),
+    };
+    Err(match param {
+        Some(param) => error.with_param(param),
+        None => error,
+    })
+}
+
+/// A secret and a publishable key for `livemode`: the rows to store (hashes only) and
+/// the keys to show once, named `sk_test`, `pk_test`, ….
+pub fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey> {
+    [KeyKind::Secret, KeyKind::Publishable]
+        .into_iter()
+        .map(|kind| {
+            let (row, key) = new_key(kind, livemode);
+            shown.insert(
+                kind.prefix(livemode).trim_end_matches('_').to_owned(),
+                Value::String(key),
+            );
+            row
+        })
+        .collect()
+}
+
+/// A fresh key: its row (hash and redacted form) and the key itself, to show once.
+pub fn new_key(kind: KeyKind, livemode: bool) -> (NewKey, String) {
+    let key = entropy::token(kind.prefix(livemode), 32);
+    let row = NewKey {
+        id: entropy::id("key_"),
+        livemode,
+        kind,
+        hash: key_hash(&key),
+        redacted: redact(&key),
+    };
+    (row, key)
+}

@@ -1,0 +1,149 @@
+//! A session as its readers see it now: the merchant's object and the shopper's view, read
+//! from the store and built by the core's view functions.
+
+use kasse_shared::api::view::{
+    Audience, SessionObject, checkout_url, session_object, shopper_view,
+};
+use kasse_shared::session::{Heads, Payment, Session};
+use kasse_shared::shopper::{ShopperView, StartedSession};
+use kasse_shared::time::Timestamp;
+
+use crate::config;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{ShopperReads, Store};
+
+/// How often a shopper's visit is recorded in `accessed_at`: at most once per this many
+/// seconds, so polling does not write on every request.
+const ACCESS_EVERY_SECS: u64 = 300;
+
+/// The merchant's object of `session` with the payments and heads given.
+pub fn merchant_object(
+    session: &Session,
+    payments: &[Payment],
+    heads: &Heads,
+    base: &str,
+) -> SessionObject {
+    session_object(
+        session,
+        payments,
+        heads,
+        config::catalogue(),
+        base,
+        Audience::SecretKey,
+    )
+}
+
+/// The merchant's object of `session` with its payments as stored now.
+pub async fn merchant_view(
+    store: &Store,
+    session: &Session,
+    base: &str,
+) -> ApiResult<SessionObject> {
+    let payments = store.payments(&session.id).await?;
+    let heads = store.heads().await?;
+    Ok(merchant_object(session, &payments, &heads, base))
+}
+
+/// The merchant's objects of a page of sessions, each with its payments as stored now.
+pub async fn merchant_page(
+    store: &Store,
+    sessions: &[Session],
+    base: &str,
+) -> ApiResult<Vec<SessionObject>> {
+    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    let mut payments = store.payments_of(&ids).await?;
+    let heads = store.heads().await?;
+    Ok(sessions
+        .iter()
+        .map(|s| {
+            let payments = payments.remove(&s.id).unwrap_or_default();
+            merchant_object(s, &payments, &heads, base)
+        })
+        .collect())
+}
+
+/// The shopper's view built from what [`Store::shopper_reads`] read.
+pub fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperView {
+    shopper_view(
+        &reads.session,
+        &reads.payments,
+        &reads.heads,
+        config::catalogue(),
+        reads.settings.branding.clone(),
+        base,
+        now,
+    )
+}
+
+/// What the shopper's view of session `id` is built from, as stored now (one round trip),
+/// after a change this request made: the session was read before, so it is only missing
+/// if it was deleted meanwhile.
+pub async fn shopper_reads_now(store: &Store, id: &str) -> ApiResult<ShopperReads> {
+    store
+        .shopper_reads(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("The session disappeared."))
+}
+
+/// A session started in a browser: the shopper's view, its client secret and hosted page.
+pub async fn started(
+    store: &Store,
+    session: &Session,
+    base: &str,
+    now: Timestamp,
+) -> ApiResult<StartedSession> {
+    let reads = shopper_reads_now(store, &session.id).await?;
+    Ok(StartedSession {
+        view: shopper_of(&reads, base, now),
+        client_secret: session.client_secret.clone(),
+        checkout_url: checkout_url(base, session),
+    })
+}
+
+/// Whether a shopper's visit at `now` should be recorded: the last one recorded (if any)
+/// is at least five minutes old.
+pub fn visit_due(accessed_at: Option<Timestamp>, now: Timestamp) -> bool {
+    accessed_at.is_none_or(|t| t.0.saturating_add(ACCESS_EVERY_SECS) <= now.0)
+}
+
+/// What a shopper's poll sees: the view of what was read, with the visit recorded if due
+/// (a write at most every five minutes, outside the document).
+pub async fn shopper_visit(
+    store: &Store,
+    reads: &ShopperReads,
+    base: &str,
+    now: Timestamp,
+) -> ApiResult<ShopperView> {
+    if visit_due(reads.session.accessed_at, now) {
+        store.touch_session(&reads.session.id, now).await?;
+    }
+    Ok(shopper_of(reads, base, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visit_is_recorded_at_most_every_five_minutes() {
+        let now = Timestamp(1_800_000_000);
+        assert!(visit_due(None, now), "never recorded");
+        for (ago, due) in [
+            (0, false),
+            (1, false),
+            (299, false),
+            (300, true),
+            (3_600, true),
+        ] {
+            assert_eq!(
+                visit_due(Some(Timestamp(now.0 - ago)), now),
+                due,
+                "{ago} s ago"
+            );
+        }
+        assert!(
+            !visit_due(Some(now.plus_secs(10)), now),
+            "a visit recorded by a clock ahead of this one"
+        );
+    }
+}

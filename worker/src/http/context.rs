@@ -1,0 +1,220 @@
+//! One context per request, built once by dispatch: the environment, the request, ONE
+//! store (so every D1 query of the request is counted in one place), one clock read, and
+//! what the request learns once and may need twice (the caller behind its API key, its
+//! body, the settings that decide CORS).
+
+use std::cell::{OnceCell, RefCell};
+
+use kasse_shared::account::{Settings, key_hash};
+use kasse_shared::time::Timestamp;
+use worker::{Env, Request};
+
+use super::auth::{self, Caller};
+use super::request;
+use crate::config;
+use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
+
+pub struct Cx<'a> {
+    pub env: &'a Env,
+    /// The body may already have been read (by the idempotency layer) and put back.
+    pub req: Request,
+    pub store: Store,
+    pub now: Timestamp,
+    /// The same clock read, in milliseconds (for the per-second rate limits).
+    now_ms: u64,
+    /// The caller behind the request's API key, looked up at most once.
+    caller: OnceCell<ApiResult<Caller>>,
+    /// The body, once read (at most 64 KB).
+    body: Option<Vec<u8>>,
+    /// The settings of the account behind a public route's session or link, once read.
+    public_settings: RefCell<Option<Settings>>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(req: Request, env: &'a Env, now_ms: u64) -> ApiResult<Self> {
+        Ok(Self {
+            env,
+            req,
+            store: Store::new(env)?,
+            now: Timestamp::from_unix_millis(now_ms),
+            now_ms,
+            caller: OnceCell::new(),
+            body: None,
+            public_settings: RefCell::new(None),
+        })
+    }
+
+    /// The request's clock read in milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The client a per-client limit counts this request against: an IPv4 address or an
+    /// IPv6 /64 (`client_ip::bucket`).
+    pub fn client_bucket(&self) -> ApiResult<String> {
+        let ip = self
+            .req
+            .headers()
+            .get("cf-connecting-ip")?
+            .unwrap_or_default();
+        Ok(kasse_shared::client_ip::bucket(&ip))
+    }
+
+    /// `https://kasse.example`: where the URLs this request hands out point.
+    pub fn base(&self) -> ApiResult<String> {
+        Ok(config::base_url(
+            self.env,
+            Some(&request::origin(&self.req)?),
+        ))
+    }
+
+    /// The caller of a secret or publishable key (one D1 read per request, however often
+    /// asked: idempotency and the handler share it).
+    pub async fn caller(&self) -> ApiResult<Caller> {
+        if let Some(known) = self.caller.get() {
+            return known.clone();
+        }
+        let found = async {
+            let key = auth::api_key(&self.req)?;
+            auth::caller_of(self.store.key(&key_hash(&key)).await?)
+        }
+        .await;
+        self.caller.get_or_init(|| found).clone()
+    }
+
+    /// The caller of a secret key (403 `secret_key_required` for a publishable key).
+    pub async fn secret(&self) -> ApiResult<Caller> {
+        auth::require_secret(self.caller().await?)
+    }
+
+    /// The caller if its key was already looked up in this request.
+    pub fn caller_known(&self) -> Option<ApiResult<Caller>> {
+        self.caller.get().cloned()
+    }
+
+    /// Records the caller a handler found with its own read (batched with its object), for
+    /// the rest of the request.
+    pub fn know_caller(&self, found: ApiResult<Caller>) -> ApiResult<Caller> {
+        self.caller.get_or_init(|| found).clone()
+    }
+
+    /// The admin token.
+    pub fn admin(&self) -> ApiResult<()> {
+        auth::require_admin(&self.req, self.env)
+    }
+
+    /// The body as text (at most 64 KB), read from the network once.
+    pub async fn body(&mut self) -> ApiResult<String> {
+        request::utf8(self.body_bytes().await?.to_vec())
+    }
+
+    /// The body's bytes, read once.
+    pub async fn body_bytes(&mut self) -> ApiResult<&[u8]> {
+        if self.body.is_none() {
+            self.body = Some(request::read_body(&mut self.req).await?);
+        }
+        Ok(self.body.as_deref().unwrap_or_default())
+    }
+
+    /// The query string's pairs, decoded, in order.
+    pub fn query(&self) -> ApiResult<Vec<(String, String)>> {
+        request::query_pairs(&self.req)
+    }
+
+    /// Keeps the account settings a public route's handler read, so CORS need not read
+    /// them again.
+    pub fn keep_public_settings(&self, settings: &Settings) {
+        *self.public_settings.borrow_mut() = Some(settings.clone());
+    }
+
+    /// The account settings a handler kept for CORS, if any.
+    pub fn public_settings(&self) -> Option<Settings> {
+        self.public_settings.borrow().clone()
+    }
+}
+
+/// The caller's object `id`, or the 404 that names its kind (`what`): the same answer
+/// for an id of the wrong shape, a missing object and another account's object.
+pub async fn owned<T>(
+    what: &str,
+    id: &str,
+    well_formed: bool,
+    read: impl AsyncFnOnce() -> ApiResult<Option<T>>,
+) -> ApiResult<T> {
+    if !well_formed {
+        return Err(ApiError::no_such(what, id));
+    }
+    read().await?.ok_or_else(|| ApiError::no_such(what, id))
+}
+
+/// A list's cursor, once `exists(id)` says its object is the caller's:
+/// `(starting_after, id)`, or a 400 `resource_missing` naming the parameter.
+pub async fn checked_cursor<'a>(
+    cursor: &'a kasse_shared::api::list::Cursor,
+    what: &str,
+    exists: impl AsyncFnOnce(&'a str) -> ApiResult<bool>,
+) -> ApiResult<Option<(bool, &'a str)>> {
+    let Some((id, param)) = cursor.named() else {
+        return Ok(None);
+    };
+    if !exists(id).await? {
+        return Err(ApiError::no_such_param(what, id, param));
+    }
+    Ok(Some((param == "starting_after", id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    /// Runs a future that never waits.
+    fn ready<T>(future: impl Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the test future never waits"),
+        }
+    }
+
+    #[test]
+    fn an_object_that_is_not_the_callers_is_the_same_404_as_a_missing_one() {
+        let found = ready(owned("webhook endpoint", "we_1", true, async || {
+            Ok(Some(7))
+        }));
+        assert_eq!(found.ok(), Some(7));
+        for (well_formed, read) in [(true, None), (false, Some(7))] {
+            let mut asked = false;
+            let error = ready(owned("webhook endpoint", "we_1", well_formed, async || {
+                asked = true;
+                Ok(read)
+            }))
+            .expect_err("404");
+            assert_eq!((error.status, error.code), (404, "resource_missing"));
+            assert_eq!(error.message, "No such webhook endpoint: 'we_1'.");
+            assert_eq!(error.param.as_deref(), Some("id"));
+            assert_eq!(asked, well_formed, "an id of the wrong shape is not read");
+        }
+    }
+
+    #[test]
+    fn a_cursor_that_names_no_object_of_the_caller_is_a_400_on_its_parameter() {
+        use kasse_shared::api::list::Cursor;
+        let none = ready(checked_cursor(&Cursor::First, "event", async |_| Ok(true)));
+        assert_eq!(none.ok(), Some(None));
+        let after = Cursor::StartingAfter("evt_1".into());
+        let ok = ready(checked_cursor(&after, "event", async |_| Ok(true)));
+        assert_eq!(ok.ok(), Some(Some((true, "evt_1"))));
+        let before = Cursor::EndingBefore("evt_2".into());
+        let error = ready(checked_cursor(&before, "event", async |_| Ok(false))).expect_err("400");
+        assert_eq!((error.status, error.code), (400, "resource_missing"));
+        assert_eq!(error.param.as_deref(), Some("ending_before"));
+        assert_eq!(error.message, "No such event: 'evt_2'.");
+    }
+}
