@@ -1,5 +1,6 @@
 //! Merchant account settings and API keys.
 
+use crate::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use alloy_primitives::ChainId;
@@ -167,7 +168,7 @@ fn bounded(
             .map(Some)
             .ok_or_else(|| {
                 ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     key,
                     format!("{key} must be an integer from {min} to {max}."),
                 )
@@ -184,7 +185,7 @@ fn optional_xpub(
         None => Ok(None),
         Some(Value::String(x)) => Ok(Some(x.trim().to_owned())),
         Some(_) => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             key,
             format!("{key} must be a string."),
         )),
@@ -198,7 +199,7 @@ fn extra_confirmations(
     let param = "extra_confirmations";
     let Value::Object(map) = value else {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             "extra_confirmations must be an object of chain id to a count, e.g. {\"8453\": 5}.",
         ));
@@ -212,7 +213,7 @@ fn extra_confirmations(
             .filter(|id| catalogue.chain(*id).is_some())
             .ok_or_else(|| {
                 ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     &at,
                     format!("{chain} is not a chain id of the catalogue."),
                 )
@@ -221,7 +222,7 @@ fn extra_confirmations(
             .filter(|n| *n <= u64::from(MAX_EXTRA_CONFIRMATIONS))
             .ok_or_else(|| {
                 ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     &at,
                     format!("Extra confirmations must be an integer from 0 to {MAX_EXTRA_CONFIRMATIONS}."),
                 )
@@ -252,7 +253,7 @@ fn enabled_options(value: &Value, catalogue: &Catalogue) -> Result<Vec<String>, 
         });
         let option = found.ok_or_else(|| {
             ParamError::new(
-                "option_unavailable",
+                ErrorCode::OptionUnavailable,
                 &at,
                 format!("\"{option}\" is not a catalogue option; write chain id and token, e.g. \"8453:USDC\"."),
             )
@@ -282,7 +283,7 @@ fn allowed_origins(value: &Value) -> Result<Vec<String>, ParamError> {
         });
         if !valid {
             return Err(ParamError::new(
-                "origin_invalid",
+                ErrorCode::OriginInvalid,
                 &format!("{param}[{i}]"),
                 format!(
                     "\"{origin}\" is not an origin; write scheme, host and optional port, e.g. \"https://shop.example\" (no path or trailing slash)."
@@ -299,7 +300,7 @@ fn allowed_origins(value: &Value) -> Result<Vec<String>, ParamError> {
 fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
     let Value::Object(map) = value else {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "branding",
             "branding must be an object: {display_name, logo_url, accent_color}.",
         ));
@@ -309,7 +310,7 @@ fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
         .find(|k| !["display_name", "logo_url", "accent_color"].contains(&k.as_str()))
     {
         return Err(ParamError::new(
-            "parameter_unknown",
+            ErrorCode::ParameterUnknown,
             &format!("branding.{unknown}"),
             format!("Received unknown parameter: branding.{unknown}."),
         ));
@@ -322,7 +323,7 @@ fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
         }
         Some(_) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "branding.display_name",
                 "branding.display_name must be 1–100 characters.",
             ));
@@ -344,7 +345,7 @@ fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
         }
         Some(_) => {
             return Err(ParamError::new(
-                "url_invalid",
+                ErrorCode::UrlInvalid,
                 "branding.logo_url",
                 "branding.logo_url must be an https URL (or null).",
             ));
@@ -362,7 +363,7 @@ fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
         }
         Some(_) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "branding.accent_color",
                 "branding.accent_color must be a hex colour like \"#4f46e5\" (or null).",
             ));
@@ -374,7 +375,7 @@ fn branding(value: &Value, current: &Branding) -> Result<Branding, ParamError> {
 fn strings(value: &Value, param: &str, max: usize) -> Result<Vec<String>, ParamError> {
     let invalid = || {
         ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must be an array of at most {max} strings."),
         )

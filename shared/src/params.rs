@@ -2,6 +2,7 @@
 //! fields refused, optional strings, booleans and URLs, whole numbers, fiat amounts and
 //! metadata, each refusal naming its parameter. It depends on nothing else in `api`.
 
+use crate::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
@@ -11,13 +12,13 @@ use crate::money::{AmountError, Cents};
 /// A client error in a request, before any I/O: becomes a 400 `invalid_request_error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub param: Option<String>,
 }
 
 impl ParamError {
-    pub fn new(code: &'static str, param: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, param: &str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -27,7 +28,7 @@ impl ParamError {
 
     pub fn invalid_json(message: impl Into<String>) -> Self {
         Self {
-            code: "invalid_json",
+            code: ErrorCode::InvalidJson,
             message: message.into(),
             param: None,
         }
@@ -72,7 +73,7 @@ pub fn object(body: &str) -> Result<Map<String, Value>, ParamError> {
 pub fn reject_unknown(map: &Map<String, Value>, allowed: &[&str]) -> Result<(), ParamError> {
     match map.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(unknown) => Err(ParamError::new(
-            "parameter_unknown",
+            ErrorCode::ParameterUnknown,
             unknown,
             format!("Received unknown parameter: {unknown}."),
         )),
@@ -88,12 +89,12 @@ pub(crate) fn decimal(
 ) -> Result<Cents, ParamError> {
     match value {
         None | Some(Value::Null) => Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             param,
             format!("{param} is required, e.g. \"{example}\"."),
         )),
         Some(Value::Number(n)) => Err(ParamError::new(
-            "amount_not_string",
+            ErrorCode::AmountNotString,
             param,
             format!(
                 "{param} must be a decimal string such as \"{n}\", not a JSON number: numbers lose precision."
@@ -109,10 +110,10 @@ pub(crate) fn decimal(
                 }
                 AmountError::TooLarge => format!("{param} is too large: \"{s}\"."),
             };
-            ParamError::new("amount_invalid", param, message)
+            ParamError::new(ErrorCode::AmountInvalid, param, message)
         }),
         Some(_) => Err(ParamError::new(
-            "amount_invalid",
+            ErrorCode::AmountInvalid,
             param,
             format!("{param} must be a decimal string such as \"{example}\"."),
         )),
@@ -130,7 +131,11 @@ fn optional<'m, T>(
     match map.get(key) {
         None => Ok(None),
         Some(value) => read(value).map(Some).ok_or_else(|| {
-            ParamError::new("parameter_invalid", key, format!("{key} must be {what}."))
+            ParamError::new(
+                ErrorCode::ParameterInvalid,
+                key,
+                format!("{key} must be {what}."),
+            )
         }),
     }
 }
@@ -149,14 +154,14 @@ pub(crate) fn optional_string(
     };
     if text.is_empty() {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             key,
             format!("{key} must not be empty; omit it instead."),
         ));
     }
     if text.chars().count() > max {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             key,
             format!("{key} must be at most {max} characters."),
         ));
@@ -195,7 +200,7 @@ pub(crate) fn optional_url(
             "an http(s) URL"
         };
         return Err(ParamError::new(
-            "url_invalid",
+            ErrorCode::UrlInvalid,
             key,
             format!("{key} must be {scheme} with a host."),
         ));
@@ -213,7 +218,7 @@ pub fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>,
         Some(Value::Object(map)) => map,
         Some(_) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "metadata",
                 "metadata must be an object of string values.",
             ));
@@ -221,7 +226,7 @@ pub fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>,
     };
     if map.len() > METADATA_MAX_KEYS {
         return Err(ParamError::new(
-            "metadata_invalid",
+            ErrorCode::MetadataInvalid,
             "metadata",
             format!("metadata may have at most {METADATA_MAX_KEYS} keys."),
         ));
@@ -231,21 +236,21 @@ pub fn parse_metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>,
         let param = format!("metadata[{k}]");
         if k.is_empty() || k.chars().count() > METADATA_MAX_KEY {
             return Err(ParamError::new(
-                "metadata_invalid",
+                ErrorCode::MetadataInvalid,
                 &param,
                 format!("metadata keys must be 1–{METADATA_MAX_KEY} characters."),
             ));
         }
         let Value::String(s) = v else {
             return Err(ParamError::new(
-                "metadata_invalid",
+                ErrorCode::MetadataInvalid,
                 &param,
                 "metadata values must be strings.",
             ));
         };
         if s.chars().count() > METADATA_MAX_VALUE {
             return Err(ParamError::new(
-                "metadata_invalid",
+                ErrorCode::MetadataInvalid,
                 &param,
                 format!("metadata values must be at most {METADATA_MAX_VALUE} characters."),
             ));
@@ -267,12 +272,12 @@ mod tests {
     fn bodies_that_are_not_one_json_object_are_refused() {
         for body in ["", "  ", "{", "[]", "1"] {
             let e = object(body).expect_err(body);
-            assert_eq!((e.code, e.param), ("invalid_json", None), "{body}");
+            assert_eq!((e.code, e.param), (ErrorCode::InvalidJson, None), "{body}");
         }
         let e = reject_unknown(&map(r#"{"a":1,"b":2}"#), &["a"]).expect_err("b");
         assert_eq!(
             (e.code, e.param.as_deref()),
-            ("parameter_unknown", Some("b"))
+            (ErrorCode::ParameterUnknown, Some("b"))
         );
     }
 
@@ -299,7 +304,10 @@ mod tests {
             let e = optional_bool(&m, key).expect_err(key);
             assert_eq!(
                 (e.code, e.message),
-                ("parameter_invalid", format!("{key} must be true or false."))
+                (
+                    ErrorCode::ParameterInvalid,
+                    format!("{key} must be true or false.")
+                )
             );
         }
     }
@@ -321,7 +329,7 @@ mod tests {
         for key in ["bad", "hostless"] {
             assert_eq!(
                 optional_url(&m, key, false).map_err(|e| e.code),
-                Err("url_invalid"),
+                Err(ErrorCode::UrlInvalid),
                 "{key}"
             );
         }
@@ -337,17 +345,20 @@ mod tests {
             )
         };
         assert_eq!(cents(r#""49.99""#), Ok(Cents(4999)));
-        assert_eq!(cents("49.99").map_err(|e| e.code), Err("amount_not_string"));
+        assert_eq!(
+            cents("49.99").map_err(|e| e.code),
+            Err(ErrorCode::AmountNotString)
+        );
         for refused in [r#""1.234""#, r#""abc""#, r#""-1""#, "true"] {
             assert_eq!(
                 cents(refused).map_err(|e| e.code),
-                Err("amount_invalid"),
+                Err(ErrorCode::AmountInvalid),
                 "{refused}"
             );
         }
         assert_eq!(
             decimal(None, "p", "1.00").map_err(|e| e.code),
-            Err("parameter_missing")
+            Err(ErrorCode::ParameterMissing)
         );
     }
 
@@ -368,7 +379,7 @@ mod tests {
             .collect();
         assert_eq!(
             parse_metadata(Some(&Value::Object(many))).map_err(|e| e.code),
-            Err("metadata_invalid")
+            Err(ErrorCode::MetadataInvalid)
         );
         let long_key = serde_json::json!({ "k".repeat(41): "v" });
         assert!(parse_metadata(Some(&long_key)).is_err());

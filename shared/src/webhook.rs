@@ -1,6 +1,7 @@
 //! Webhooks: Standard Webhooks signatures, endpoint parameters and objects, and the retry
 //! schedule. The worker sends; everything it decides comes from here.
 
+use crate::error_code::ErrorCode;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use base64::Engine as _;
@@ -189,7 +190,7 @@ pub fn parse_create(body: &str, livemode: bool) -> Result<NewEndpoint, ParamErro
     let url = match map.get("url") {
         None | Some(Value::Null) => {
             return Err(ParamError::new(
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
                 "url",
                 "url is required: where Kasse should POST events.",
             ));
@@ -199,7 +200,7 @@ pub fn parse_create(body: &str, livemode: bool) -> Result<NewEndpoint, ParamErro
     let events = match map.get("events") {
         None | Some(Value::Null) => {
             return Err(ParamError::new(
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
                 "events",
                 r#"events is required: the event types to send, or ["*"] for all."#,
             ));
@@ -297,7 +298,7 @@ impl<'de> Deserialize<'de> for EventFilter {
 /// The event types an endpoint may ask for: every `session.*` type, or `*` for all.
 /// `*` absorbs the rest; duplicates are dropped; the order is the catalogue's.
 fn parse_events(value: &Value) -> Result<EventFilter, ParamError> {
-    let invalid = |message: String| ParamError::new("parameter_invalid", "events", message);
+    let invalid = |message: String| ParamError::new(ErrorCode::ParameterInvalid, "events", message);
     let Value::Array(items) = value else {
         return Err(invalid(
             r#"events must be an array of event types, such as ["session.paid"] or ["*"]."#
@@ -348,7 +349,7 @@ fn parse_url(map: &Map<String, Value>, livemode: bool) -> Result<String, ParamEr
 /// backslashes, percent-encoded and full-width hosts, numeric IPv4 forms), and the check
 /// applies to that result.
 pub fn check_url(url: &str, livemode: bool) -> Result<(), ParamError> {
-    let invalid = |why: &str| ParamError::new("url_invalid", "url", why.to_owned());
+    let invalid = |why: &str| ParamError::new(ErrorCode::UrlInvalid, "url", why.to_owned());
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid(
             "url must not contain spaces or control characters.",

@@ -3,6 +3,7 @@
 //! store refused means for the client.
 
 use kasse_shared::account::{KeyKind, key_hash, redact};
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::params::ParamError;
 use serde_json::{Map, Value};
@@ -14,7 +15,7 @@ use crate::store::{AccountWrite, NewKey, NewXpub};
 /// An xpub that derives addresses: depth 3 or 4, public version, good checksum.
 pub fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
     let chain = ExternalChain::from_xpub(xpub)
-        .map_err(|e| ParamError::new("xpub_invalid", param, format!("{param}: {e}.")))?;
+        .map_err(|e| ParamError::new(ErrorCode::XpubInvalid, param, format!("{param}: {e}.")))?;
     Ok(NewXpub {
         livemode,
         xpub: xpub.trim().to_owned(),
@@ -25,7 +26,7 @@ pub fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, 
 /// The answer to a second xpub for a mode: sessions already derive addresses from the first.
 pub fn xpub_immutable(param: &str) -> ApiError {
     ApiError::conflict(
-        "xpub_immutable",
+        ErrorCode::XpubImmutable,
         "This mode's xpub is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet.",
     )
     .with_param(param)
@@ -37,11 +38,11 @@ pub fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()
     let error = match write {
         AccountWrite::Written => return Ok(()),
         AccountWrite::XpubInUse => ApiError::invalid(
-            "xpub_in_use",
+            ErrorCode::XpubInUse,
             "This xpub (or its external chain) is already registered to an account; use a dedicated wallet account.",
         ),
         AccountWrite::XpubSet => ApiError::conflict(
-            "xpub_immutable",
+            ErrorCode::XpubImmutable,
             "This mode already has an xpub; xpubs cannot be changed.",
         ),
     };

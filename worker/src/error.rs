@@ -1,6 +1,7 @@
 //! The one error type at the HTTP edge. Every failure a client can see is an [`ApiError`]:
 //! a status, a stable `type` and `code`, a human message and the offending parameter.
 
+use kasse_shared::error_code::ErrorCode;
 use serde::Serialize;
 use worker::{Headers, Response};
 
@@ -26,7 +27,7 @@ pub struct ApiError {
     pub status: u16,
     #[serde(rename = "type")]
     pub kind: ErrorType,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub param: Option<String>,
     #[serde(skip)]
@@ -39,12 +40,7 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(
-        status: u16,
-        kind: ErrorType,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: u16, kind: ErrorType, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             kind,
@@ -66,7 +62,7 @@ impl ApiError {
         self
     }
 
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(400, ErrorType::InvalidRequestError, code, message)
     }
 
@@ -74,13 +70,18 @@ impl ApiError {
         Self::new(
             401,
             ErrorType::AuthenticationError,
-            "invalid_api_key",
+            ErrorCode::InvalidApiKey,
             message,
         )
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(404, ErrorType::NotFoundError, "resource_missing", message)
+        Self::new(
+            404,
+            ErrorType::NotFoundError,
+            ErrorCode::ResourceMissing,
+            message,
+        )
     }
 
     /// The 404 for an object that does not exist or is not the caller's (the same answer
@@ -92,22 +93,31 @@ impl ApiError {
     /// The 400 for a parameter naming an object that does not exist or is not the
     /// caller's (a cursor, an endpoint to redeliver to, a payment link to start from).
     pub fn no_such_param(what: &str, id: &str, param: &str) -> Self {
-        Self::invalid("resource_missing", format!("No such {what}: '{id}'.")).with_param(param)
+        Self::invalid(
+            ErrorCode::ResourceMissing,
+            format!("No such {what}: '{id}'."),
+        )
+        .with_param(param)
     }
 
     /// A 409: the request is valid but the object's state refuses it.
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(409, ErrorType::InvalidRequestError, code, message)
     }
 
     /// A 429 `rate_limited`, to retry after `retry_after_secs`.
     pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
-        Self::new(429, ErrorType::RateLimitError, "rate_limited", message)
-            .with_retry_after(retry_after_secs)
+        Self::new(
+            429,
+            ErrorType::RateLimitError,
+            ErrorCode::RateLimited,
+            message,
+        )
+        .with_retry_after(retry_after_secs)
     }
 
     /// A 403 for a credential that may not do this.
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(403, ErrorType::PermissionError, code, message)
     }
 
@@ -115,7 +125,7 @@ impl ApiError {
         Self::new(
             404,
             ErrorType::NotFoundError,
-            "route_not_found",
+            ErrorCode::RouteNotFound,
             format!("No route for {method} {path}."),
         )
     }
@@ -126,7 +136,7 @@ impl ApiError {
             ..Self::new(
                 405,
                 ErrorType::InvalidRequestError,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!("{method} is not allowed on {path}; it answers {allow}."),
             )
         }
@@ -138,7 +148,7 @@ impl ApiError {
         Self::new(
             500,
             ErrorType::ApiError,
-            "internal_error",
+            ErrorCode::InternalError,
             "Something went wrong on our side; try again.",
         )
     }
@@ -179,7 +189,7 @@ impl From<worker::Error> for ApiError {
 impl From<kasse_shared::params::ParamError> for ApiError {
     fn from(e: kasse_shared::params::ParamError) -> Self {
         // A field the key may not send is a question of permission, not of syntax.
-        let (status, kind) = if e.code == kasse_shared::api::create::PUBLISHABLE_RESTRICTED {
+        let (status, kind) = if e.code == ErrorCode::PublishableKeyRestricted {
             (403, ErrorType::PermissionError)
         } else {
             (400, ErrorType::InvalidRequestError)
@@ -202,7 +212,7 @@ pub fn chain_error(detail: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         503,
         ErrorType::ApiError,
-        "chain_unavailable",
+        ErrorCode::ChainUnavailable,
         detail.to_string(),
     )
 }

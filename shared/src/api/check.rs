@@ -1,6 +1,7 @@
 //! The body of an on-demand check (`POST /v1/checkout_sessions/{id}/check` and its public
 //! twin): empty, `{}`, or `{"tx_hash": "0x…"}` naming the transaction to look at.
 
+use crate::error_code::ErrorCode;
 use alloy_primitives::B256;
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ pub fn parse_check(body: &str) -> Result<Option<B256>, ParamError> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(h)) if is_hash(h) => Ok(h.parse().ok()),
         Some(_) => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "tx_hash",
             "tx_hash must be a 0x-prefixed 32-byte hex transaction hash.",
         )),
@@ -70,7 +71,7 @@ mod tests {
             let error = parse_check(&format!(r#"{{"tx_hash":{value}}}"#)).unwrap_err();
             assert_eq!(
                 (error.code, error.param.as_deref()),
-                ("parameter_invalid", Some("tx_hash")),
+                (ErrorCode::ParameterInvalid, Some("tx_hash")),
                 "{value}"
             );
         }
@@ -81,7 +82,7 @@ mod tests {
         let unknown = parse_check(r#"{"hash":"0x"}"#).unwrap_err();
         assert_eq!(
             (unknown.code, unknown.param.as_deref()),
-            ("parameter_unknown", Some("hash"))
+            (ErrorCode::ParameterUnknown, Some("hash"))
         );
         for body in ["[]", "not json", "null"] {
             assert!(parse_check(body).is_err(), "{body}");

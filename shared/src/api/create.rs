@@ -1,5 +1,6 @@
 //! `POST /v1/checkout_sessions` parameters.
 
+use crate::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
 use super::lines;
@@ -45,9 +46,6 @@ pub enum Requester {
     PublishableKey,
 }
 
-/// The error code of a field a publishable key may not send; the worker answers it with a 403.
-pub const PUBLISHABLE_RESTRICTED: &str = "publishable_key_restricted";
-
 pub fn parse(
     body: &str,
     livemode: bool,
@@ -85,7 +83,7 @@ fn parse_map(
             .find(|k| !PUBLISHABLE_FIELDS.contains(&k.as_str()))
         {
             return Err(ParamError::new(
-                PUBLISHABLE_RESTRICTED,
+                ErrorCode::PublishableKeyRestricted,
                 field,
                 format!(
                     "A publishable key may only send payment_link and customer_email; {field} comes from the payment link. Use a secret key on your server for ad-hoc sessions."
@@ -94,7 +92,7 @@ fn parse_map(
         }
         if map.get("payment_link").is_none_or(Value::is_null) {
             return Err(ParamError::new(
-                PUBLISHABLE_RESTRICTED,
+                ErrorCode::PublishableKeyRestricted,
                 "payment_link",
                 "A publishable key may only create sessions from a payment link: send payment_link.",
             ));
@@ -106,14 +104,14 @@ fn parse_map(
             Some("payment") => {}
             Some("subscription") => {
                 return Err(ParamError::new(
-                    "mode_unsupported",
+                    ErrorCode::ModeUnsupported,
                     "mode",
                     "Subscriptions are not supported; use mode \"payment\".",
                 ));
             }
             _ => {
                 return Err(ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     "mode",
                     "mode must be \"payment\".",
                 ));
@@ -126,7 +124,7 @@ fn parse_map(
         Some(link) => {
             if let Some(field) = ORDER_FIELDS.iter().find(|f| map.contains_key(**f)) {
                 return Err(ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     field,
                     format!(
                         "A session from a payment link takes its {field} from the link; send payment_link alone or {field} alone."
@@ -143,7 +141,7 @@ fn parse_map(
         None | Some(Value::Null) => None,
         Some(v) => Some(whole_number(v).filter(|s| (MIN_EXPIRES_IN..=MAX_EXPIRES_IN).contains(s)).ok_or_else(|| {
             ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "expires_in",
                 format!("expires_in must be an integer number of seconds from {MIN_EXPIRES_IN} to {MAX_EXPIRES_IN}."),
             )
@@ -160,7 +158,7 @@ fn parse_map(
         }) && !email.chars().any(char::is_whitespace);
         if !valid {
             return Err(ParamError::new(
-                "email_invalid",
+                ErrorCode::EmailInvalid,
                 "customer_email",
                 "customer_email is not a valid email address.",
             ));
@@ -189,7 +187,7 @@ pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
     let (subtotal, currency, line_items) = match (map.get("amount"), map.get("line_items")) {
         (Some(_), Some(_)) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "line_items",
                 "Give amount or line_items, not both.",
             ));
@@ -198,7 +196,7 @@ pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
             let lines = lines::parse_line_items(lines)?;
             let subtotal = order::subtotal(&lines).ok_or_else(|| {
                 ParamError::new(
-                    "amount_out_of_range",
+                    ErrorCode::AmountOutOfRange,
                     "line_items",
                     "The line items add up to too much.",
                 )
@@ -215,7 +213,7 @@ pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
                 && parse_currency(map.get("currency"), "currency")? != currency
             {
                 return Err(ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     "currency",
                     "currency differs from amount.currency; give it once.",
                 ));
@@ -238,7 +236,7 @@ pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
             }
             TotalError::TooLarge(t) => format!("The total is {t}; it must be at most {MAX_TOTAL}."),
         };
-        ParamError::new("amount_out_of_range", param, message)
+        ParamError::new(ErrorCode::AmountOutOfRange, param, message)
     })?;
 
     Ok(Order {
@@ -256,12 +254,12 @@ fn link_id(value: &Value) -> Result<String, ParamError> {
         Some(id) if crate::ids::is_id(id, "plink_") => Ok(id.to_owned()),
         // The same answer as for a well-formed id that does not exist.
         Some(id) => Err(ParamError::new(
-            "resource_missing",
+            ErrorCode::ResourceMissing,
             "payment_link",
             format!("No such payment link: '{id}'."),
         )),
         None => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "payment_link",
             "payment_link must be a payment link id such as \"plink_…\".",
         )),
@@ -271,21 +269,21 @@ fn link_id(value: &Value) -> Result<String, ParamError> {
 fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
     let Some(value) = value else {
         return Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "amount",
             "amount is required, e.g. {\"value\": \"49.99\", \"currency\": \"USD\"}.",
         ));
     };
     let Value::Object(amount) = value else {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "amount",
             "amount must be an object: {\"value\": \"49.99\", \"currency\": \"USD\"}.",
         ));
     };
     if let Some(unknown) = amount.keys().find(|k| *k != "value" && *k != "currency") {
         return Err(ParamError::new(
-            "parameter_unknown",
+            ErrorCode::ParameterUnknown,
             &format!("amount.{unknown}"),
             format!("Received unknown parameter: amount.{unknown}."),
         ));
@@ -293,14 +291,14 @@ fn parse_amount(value: Option<&Value>) -> Result<(Cents, String), ParamError> {
     let cents = decimal(amount.get("value"), "amount.value", "49.99")?;
     if !(MIN_TOTAL..=MAX_TOTAL).contains(&cents) {
         return Err(ParamError::new(
-            "amount_out_of_range",
+            ErrorCode::AmountOutOfRange,
             "amount.value",
             format!("amount.value must be from {MIN_TOTAL} to {MAX_TOTAL}; got {cents}."),
         ));
     }
     if amount.get("currency").is_none_or(Value::is_null) {
         return Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "amount.currency",
             "amount.currency is required: \"USD\".",
         ));
@@ -315,12 +313,12 @@ fn parse_currency(value: Option<&Value>, param: &str) -> Result<String, ParamErr
         None | Some(Value::Null) => Ok("USD".to_owned()),
         Some(Value::String(c)) if c.eq_ignore_ascii_case("usd") => Ok("USD".to_owned()),
         Some(Value::String(c)) => Err(ParamError::new(
-            "currency_unsupported",
+            ErrorCode::CurrencyUnsupported,
             param,
             format!("Currency \"{c}\" is not supported; only USD is."),
         )),
         Some(_) => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must be a string: \"USD\"."),
         )),
@@ -366,93 +364,93 @@ mod tests {
     #[test]
     fn refusals_name_the_parameter() {
         let cases = [
-            ("", "invalid_json", None),
-            ("{", "invalid_json", None),
-            ("[]", "invalid_json", None),
+            ("", ErrorCode::InvalidJson, None),
+            ("{", ErrorCode::InvalidJson, None),
+            ("[]", ErrorCode::InvalidJson, None),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"colour":"red"}"#,
-                "parameter_unknown",
+                ErrorCode::ParameterUnknown,
                 Some("colour"),
             ),
-            (r#"{}"#, "parameter_missing", Some("amount")),
+            (r#"{}"#, ErrorCode::ParameterMissing, Some("amount")),
             (
                 r#"{"amount":{"value":49.99,"currency":"USD"}}"#,
-                "amount_not_string",
+                ErrorCode::AmountNotString,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"-1","currency":"USD"}}"#,
-                "amount_invalid",
+                ErrorCode::AmountInvalid,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"abc","currency":"USD"}}"#,
-                "amount_invalid",
+                ErrorCode::AmountInvalid,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"1.234","currency":"USD"}}"#,
-                "amount_invalid",
+                ErrorCode::AmountInvalid,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"0","currency":"USD"}}"#,
-                "amount_out_of_range",
+                ErrorCode::AmountOutOfRange,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"1000000","currency":"USD"}}"#,
-                "amount_out_of_range",
+                ErrorCode::AmountOutOfRange,
                 Some("amount.value"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"EUR"}}"#,
-                "currency_unsupported",
+                ErrorCode::CurrencyUnsupported,
                 Some("amount.currency"),
             ),
             (
                 r#"{"amount":{"value":"1"}}"#,
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
                 Some("amount.currency"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD","x":1}}"#,
-                "parameter_unknown",
+                ErrorCode::ParameterUnknown,
                 Some("amount.x"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"mode":"subscription"}"#,
-                "mode_unsupported",
+                ErrorCode::ModeUnsupported,
                 Some("mode"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"chain_id":1}"#,
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
                 Some("token"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"chain_id":"1","token":"USDC"}"#,
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 Some("chain_id"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"expires_in":10}"#,
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 Some("expires_in"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"success_url":"javascript:alert(1)"}"#,
-                "url_invalid",
+                ErrorCode::UrlInvalid,
                 Some("success_url"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"customer_email":"nope"}"#,
-                "email_invalid",
+                ErrorCode::EmailInvalid,
                 Some("customer_email"),
             ),
             (
                 r#"{"amount":{"value":"1","currency":"USD"},"metadata":{"k":1}}"#,
-                "metadata_invalid",
+                ErrorCode::MetadataInvalid,
                 Some("metadata[k]"),
             ),
         ];
@@ -475,7 +473,7 @@ mod tests {
         assert!(parse(body, false, Requester::SecretKey).is_ok());
         assert_eq!(
             parse(body, true, Requester::SecretKey).map_err(|e| e.code),
-            Err("url_invalid")
+            Err(ErrorCode::UrlInvalid)
         );
     }
 
@@ -496,11 +494,11 @@ mod tests {
         let e = parse(&with_amount, false, Requester::SecretKey).expect_err("both");
         assert_eq!(
             (e.code, e.param.as_deref()),
-            ("parameter_invalid", Some("amount"))
+            (ErrorCode::ParameterInvalid, Some("amount"))
         );
         let e = parse(r#"{"payment_link":"plink_x"}"#, false, Requester::SecretKey)
             .expect_err("malformed id");
-        assert_eq!(e.code, "resource_missing");
+        assert_eq!(e.code, ErrorCode::ResourceMissing);
     }
 
     #[test]
@@ -513,7 +511,7 @@ mod tests {
         .expect_err("ad-hoc");
         assert_eq!(
             (e.code, e.param.as_deref()),
-            (PUBLISHABLE_RESTRICTED, Some("amount"))
+            (ErrorCode::PublishableKeyRestricted, Some("amount"))
         );
         let e = parse(
             r#"{"payment_link":"plink_0123456789abcdefghijABCD","metadata":{"a":"b"}}"#,

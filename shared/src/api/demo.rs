@@ -2,6 +2,7 @@
 //! publishable key it starts sessions with.
 
 use crate::account::KeyKind;
+use crate::error_code::ErrorCode;
 use crate::params::{ParamError, object, optional_string, reject_unknown};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,11 @@ pub fn parse(body: &str) -> Result<DemoConfig, ParamError> {
     reject_unknown(&map, &["publishable_key", "payment_link"])?;
     let required = |name: &str| {
         optional_string(&map, name, 200)?.ok_or_else(|| {
-            ParamError::new("parameter_missing", name, format!("{name} is required."))
+            ParamError::new(
+                ErrorCode::ParameterMissing,
+                name,
+                format!("{name} is required."),
+            )
         })
     };
     let publishable_key = required("publishable_key")?;
@@ -24,7 +29,7 @@ pub fn parse(body: &str) -> Result<DemoConfig, ParamError> {
         Some((KeyKind::Publishable, _))
     ) {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "publishable_key",
             "publishable_key must be a publishable key (pk_test_… or pk_live_…); a secret key never goes into a page.",
         ));

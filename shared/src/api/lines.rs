@@ -1,5 +1,6 @@
 //! `line_items` and `discounts` of a create request or a payment link.
 
+use crate::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
 use crate::money::Cents;
@@ -9,18 +10,18 @@ use crate::params::{ParamError, decimal, whole_number};
 fn entries<'a>(value: &'a Value, param: &str, max: usize) -> Result<&'a Vec<Value>, ParamError> {
     match value {
         Value::Array(list) if list.is_empty() => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must not be empty; omit it instead."),
         )),
         Value::Array(list) if list.len() > max => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} takes at most {max} entries."),
         )),
         Value::Array(list) => Ok(list),
         _ => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must be an array of objects."),
         )),
@@ -34,7 +35,7 @@ fn fields<'a>(
 ) -> Result<&'a Map<String, Value>, ParamError> {
     let Value::Object(map) = value else {
         return Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must be an object."),
         ));
@@ -42,7 +43,7 @@ fn fields<'a>(
     if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
         let name = format!("{param}.{unknown}");
         return Err(ParamError::new(
-            "parameter_unknown",
+            ErrorCode::ParameterUnknown,
             &name,
             format!("Received unknown parameter: {name}."),
         ));
@@ -55,12 +56,12 @@ fn name(map: &Map<String, Value>, param: &str, max: usize) -> Result<String, Par
     match map.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max => Ok(s.clone()),
         None | Some(Value::Null) => Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             &key,
             format!("{key} is required."),
         )),
         _ => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             &key,
             format!("{key} must be a non-empty string of at most {max} characters."),
         )),
@@ -84,7 +85,7 @@ pub fn parse_line_items(value: &Value) -> Result<Vec<LineItem>, ParamError> {
                     .filter(|q| (1..=MAX_QUANTITY).contains(q))
                     .ok_or_else(|| {
                         ParamError::new(
-                            "parameter_invalid",
+                            ErrorCode::ParameterInvalid,
                             &quantity_param,
                             format!(
                                 "{quantity_param} must be an integer from 1 to {MAX_QUANTITY}."
@@ -96,14 +97,14 @@ pub fn parse_line_items(value: &Value) -> Result<Vec<LineItem>, ParamError> {
             let unit = decimal(map.get("unit_amount"), &unit_param, "19.99")?;
             if unit == Cents(0) {
                 return Err(ParamError::new(
-                    "amount_out_of_range",
+                    ErrorCode::AmountOutOfRange,
                     &unit_param,
                     format!("{unit_param} must be more than 0."),
                 ));
             }
             LineItem::new(name, quantity, unit).ok_or_else(|| {
                 ParamError::new(
-                    "amount_out_of_range",
+                    ErrorCode::AmountOutOfRange,
                     &unit_param,
                     format!("{param} is too large."),
                 )
@@ -131,7 +132,7 @@ pub fn parse_discounts(value: Option<&Value>) -> Result<Vec<(String, Off)>, Para
                     let cents = decimal(map.get("amount_off"), &key, "5.00")?;
                     if cents == Cents(0) {
                         return Err(ParamError::new(
-                            "amount_out_of_range",
+                            ErrorCode::AmountOutOfRange,
                             &key,
                             format!("{key} must be more than 0."),
                         ));
@@ -148,7 +149,7 @@ pub fn parse_discounts(value: Option<&Value>) -> Result<Vec<(String, Off)>, Para
                     };
                     Off::Percent(Percent::parse(&text).ok_or_else(|| {
                         ParamError::new(
-                            "parameter_invalid",
+                            ErrorCode::ParameterInvalid,
                             &key,
                             format!("{key} must be a percentage above 0 and at most 100, with at most 2 decimals, e.g. \"12.5\"."),
                         )
@@ -156,7 +157,7 @@ pub fn parse_discounts(value: Option<&Value>) -> Result<Vec<(String, Off)>, Para
                 }
                 _ => {
                     return Err(ParamError::new(
-                        "parameter_invalid",
+                        ErrorCode::ParameterInvalid,
                         &param,
                         format!("{param} needs exactly one of amount_off or percent_off."),
                     ));
@@ -187,47 +188,47 @@ mod tests {
     #[test]
     fn bad_lines_name_the_parameter() {
         for (body, param, code) in [
-            (json!([]), "line_items", "parameter_invalid"),
-            (json!({}), "line_items", "parameter_invalid"),
+            (json!([]), "line_items", ErrorCode::ParameterInvalid),
+            (json!({}), "line_items", ErrorCode::ParameterInvalid),
             (
                 json!([{"name": "A", "unit_amount": 19.99}]),
                 "line_items[0].unit_amount",
-                "amount_not_string",
+                ErrorCode::AmountNotString,
             ),
             (
                 json!([{"name": "A", "unit_amount": "1.999"}]),
                 "line_items[0].unit_amount",
-                "amount_invalid",
+                ErrorCode::AmountInvalid,
             ),
             (
                 json!([{"name": "A", "unit_amount": "0"}]),
                 "line_items[0].unit_amount",
-                "amount_out_of_range",
+                ErrorCode::AmountOutOfRange,
             ),
             (
                 json!([{"name": "A", "unit_amount": "1", "quantity": 0}]),
                 "line_items[0].quantity",
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
             ),
             (
                 json!([{"name": "A", "unit_amount": "1", "quantity": 10_001}]),
                 "line_items[0].quantity",
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
             ),
             (
                 json!([{"name": "A", "unit_amount": "1", "quantity": 1.5}]),
                 "line_items[0].quantity",
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
             ),
             (
                 json!([{"unit_amount": "1"}]),
                 "line_items[0].name",
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
             ),
             (
                 json!([{"name": "A", "unit_amount": "1", "sku": "x"}]),
                 "line_items[0].sku",
-                "parameter_unknown",
+                ErrorCode::ParameterUnknown,
             ),
         ] {
             let e = parse_line_items(&body).unwrap_err();

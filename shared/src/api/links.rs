@@ -1,5 +1,6 @@
 //! `POST /v1/payment_links` and `POST /v1/payment_links/{id}` parameters.
 
+use crate::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -60,7 +61,7 @@ pub fn parse_update(body: &str, livemode: bool) -> Result<LinkUpdate, ParamError
     let map = object(body)?;
     if let Some(field) = ORDER_FIELDS.iter().find(|f| map.contains_key(**f)) {
         return Err(ParamError::new(
-            "parameter_immutable",
+            ErrorCode::ParameterImmutable,
             field,
             format!(
                 "A payment link's {field} cannot change (sessions already started from it must match it); create a new link and deactivate this one."
@@ -114,7 +115,7 @@ impl LinkUpdate {
                 }
                 if next.metadata.len() > METADATA_MAX_KEYS {
                     return Err(ParamError::new(
-                        "metadata_invalid",
+                        ErrorCode::MetadataInvalid,
                         "metadata",
                         format!("metadata may have at most {METADATA_MAX_KEYS} keys."),
                     ));
@@ -183,7 +184,7 @@ mod tests {
                 true
             )
             .map_err(|e| e.code),
-            Err("url_invalid")
+            Err(ErrorCode::UrlInvalid)
         );
     }
 
@@ -217,7 +218,7 @@ mod tests {
             .expect_err("immutable");
         assert_eq!(
             (e.code, e.param.as_deref()),
-            ("parameter_immutable", Some("amount"))
+            (ErrorCode::ParameterImmutable, Some("amount"))
         );
     }
 }

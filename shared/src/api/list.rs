@@ -1,6 +1,7 @@
 //! List parameters every list shares (`limit`, `starting_after`, `ending_before`) and the
 //! session list's filters.
 
+use crate::error_code::ErrorCode;
 use crate::params::ParamError;
 use crate::status::Status;
 use crate::time::Timestamp;
@@ -112,7 +113,7 @@ fn page_param(page: &mut Page, key: &str, value: &str) -> Result<bool, ParamErro
                 .filter(|l| (1..=MAX_LIMIT).contains(l))
                 .ok_or_else(|| {
                     ParamError::new(
-                        "parameter_invalid",
+                        ErrorCode::ParameterInvalid,
                         "limit",
                         format!("limit must be an integer from 1 to {MAX_LIMIT}."),
                     )
@@ -121,14 +122,14 @@ fn page_param(page: &mut Page, key: &str, value: &str) -> Result<bool, ParamErro
         "starting_after" | "ending_before" => {
             if page.cursor != Cursor::First {
                 return Err(ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     key,
                     "Give starting_after or ending_before, not both.",
                 ));
             }
             if value.is_empty() || value.len() > 64 {
                 return Err(ParamError::new(
-                    "parameter_invalid",
+                    ErrorCode::ParameterInvalid,
                     key,
                     format!("{key} must be the id of an object from a previous page."),
                 ));
@@ -146,7 +147,7 @@ fn page_param(page: &mut Page, key: &str, value: &str) -> Result<bool, ParamErro
 
 fn unknown(key: &str) -> ParamError {
     ParamError::new(
-        "parameter_unknown",
+        ErrorCode::ParameterUnknown,
         key,
         format!("Received unknown parameter: {key}."),
     )
@@ -174,7 +175,7 @@ pub fn parse_sessions<'a>(
             "status" => {
                 filter.statuses = Some(statuses(value).ok_or_else(|| {
                     ParamError::new(
-                        "parameter_invalid",
+                        ErrorCode::ParameterInvalid,
                         "status",
                         "status must be open, completed, expired or canceled, or one of pending, detected, underpaid, overpaid, paid, paid_late, failed.",
                     )
@@ -188,7 +189,7 @@ pub fn parse_sessions<'a>(
                     "false" => false,
                     _ => {
                         return Err(ParamError::new(
-                            "parameter_invalid",
+                            ErrorCode::ParameterInvalid,
                             "funded",
                             "funded must be true or false.",
                         ));
@@ -198,7 +199,7 @@ pub fn parse_sessions<'a>(
             "created[gte]" | "created[lte]" => {
                 let at = instant(value).ok_or_else(|| {
                     ParamError::new(
-                        "parameter_invalid",
+                        ErrorCode::ParameterInvalid,
                         key,
                         format!("{key} must be unix seconds or an RFC 3339 time such as 2026-01-31T12:00:00Z."),
                     )
@@ -329,13 +330,13 @@ mod tests {
         ] {
             let e = parse(&[(key, value)]).unwrap_err();
             assert_eq!(e.param.as_deref(), Some(key), "{key}={value}");
-            assert_eq!(e.code, "parameter_invalid");
+            assert_eq!(e.code, ErrorCode::ParameterInvalid);
         }
         let both = parse(&[("starting_after", "cs_a"), ("ending_before", "cs_b")]).unwrap_err();
         assert_eq!(both.param.as_deref(), Some("ending_before"));
         assert_eq!(
             parse(&[("colour", "red")]).unwrap_err().code,
-            "parameter_unknown"
+            ErrorCode::ParameterUnknown
         );
     }
 

@@ -1,6 +1,7 @@
 //! A payment option as a request names it, `chain_id` + `token`: fixed by a create request,
 //! or chosen by the shopper (`POST /v1/public/checkout_sessions/{id}/select`).
 
+use crate::error_code::ErrorCode;
 use serde_json::{Map, Value};
 
 use crate::params::{ParamError, object, optional_string, reject_unknown, whole_number};
@@ -11,7 +12,7 @@ pub fn parse_select(body: &str) -> Result<(u64, String), ParamError> {
     reject_unknown(&map, &["chain_id", "token"])?;
     parse_option(&map)?.ok_or_else(|| {
         ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "chain_id",
             "chain_id and token are required, e.g. {\"chain_id\": 8453, \"token\": \"USDC\"}.",
         )
@@ -24,7 +25,7 @@ pub(super) fn parse_option(map: &Map<String, Value>) -> Result<Option<(u64, Stri
         None | Some(Value::Null) => None,
         Some(v) => Some(whole_number(v).filter(|id| *id > 0).ok_or_else(|| {
             ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "chain_id",
                 "chain_id must be a positive integer, e.g. 8453.",
             )
@@ -35,12 +36,12 @@ pub(super) fn parse_option(map: &Map<String, Value>) -> Result<Option<(u64, Stri
         (Some(c), Some(t)) => Ok(Some((c, t.to_ascii_uppercase()))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "token",
             "chain_id needs token as well.",
         )),
         (None, Some(_)) => Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "chain_id",
             "token needs chain_id as well.",
         )),

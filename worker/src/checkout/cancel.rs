@@ -1,5 +1,6 @@
 //! A merchant's cancel: only while no payment was seen.
 
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::session::{self, CancelError, EventType, Session};
 use kasse_shared::time::Timestamp;
 
@@ -35,7 +36,7 @@ pub async fn cancel(
         }
     }
     Err(ApiError::conflict(
-        "session_busy",
+        ErrorCode::SessionBusy,
         "The checkout session changed while it was being canceled; try again.",
     ))
 }
@@ -64,11 +65,11 @@ async fn try_write(store: &Store, version: u64, canceled: &Session, base: &str) 
 fn cancel_error(e: CancelError) -> ApiError {
     match e {
         CancelError::HasPayments => ApiError::conflict(
-            "session_has_payments",
+            ErrorCode::SessionHasPayments,
             "This checkout session has received a payment, so it cannot be canceled; refund the shopper from your wallet if needed.",
         ),
         CancelError::Closed(status) => ApiError::conflict(
-            "session_closed",
+            ErrorCode::SessionClosed,
             format!(
                 "This checkout session is {} and cannot be canceled.",
                 status.as_str()
@@ -86,9 +87,15 @@ mod tests {
     #[test]
     fn a_refused_cancel_is_a_conflict_that_says_why() {
         let paid = cancel_error(CancelError::HasPayments);
-        assert_eq!((paid.status, paid.code), (409, "session_has_payments"));
+        assert_eq!(
+            (paid.status, paid.code),
+            (409, ErrorCode::SessionHasPayments)
+        );
         let closed = cancel_error(CancelError::Closed(Status::Paid));
-        assert_eq!((closed.status, closed.code), (409, "session_closed"));
+        assert_eq!(
+            (closed.status, closed.code),
+            (409, ErrorCode::SessionClosed)
+        );
         assert_eq!(
             closed.message,
             "This checkout session is paid and cannot be canceled."

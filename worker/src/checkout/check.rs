@@ -4,6 +4,7 @@
 
 use alloy_primitives::B256;
 use kasse_shared::catalogue::Chain;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::scan::rescan_from;
 use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
@@ -56,7 +57,7 @@ pub async fn run_check(
 /// Which node failed and how is for health's `last_error`, not for the caller: a chain
 /// that cannot be read gets a plain message; any other error is left as it is.
 fn plain_chain_error(e: ApiError) -> ApiError {
-    if e.code == "chain_unavailable" {
+    if e.code == ErrorCode::ChainUnavailable {
         ApiError {
             message: "The chain could not be read just now; try again shortly.".into(),
             ..e
@@ -180,15 +181,18 @@ mod tests {
     fn an_unreadable_chain_is_reported_without_the_nodes_details() {
         let node = chain_error("http://10.0.0.7:8545 answered 502");
         let plain = plain_chain_error(node);
-        assert_eq!((plain.status, plain.code), (503, "chain_unavailable"));
+        assert_eq!(
+            (plain.status, plain.code),
+            (503, ErrorCode::ChainUnavailable)
+        );
         assert_eq!(
             plain.message,
             "The chain could not be read just now; try again shortly."
         );
-        let other = plain_chain_error(ApiError::invalid("parameter_invalid", "as it was"));
+        let other = plain_chain_error(ApiError::invalid(ErrorCode::ParameterInvalid, "as it was"));
         assert_eq!(
             (other.code, other.message.as_str()),
-            ("parameter_invalid", "as it was")
+            (ErrorCode::ParameterInvalid, "as it was")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Opening a session: from a create request (ad hoc or from a payment link) or from a
 //! link's public page, with the per-client limit on sessions started without a secret key.
 
+use kasse_shared::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use alloy_primitives::Address;
@@ -47,12 +48,15 @@ pub async fn create(
                 .link(merchant.account_id, merchant.livemode, id)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::invalid("resource_missing", format!("No such payment link: '{id}'."))
-                        .with_param("payment_link")
+                    ApiError::invalid(
+                        ErrorCode::ResourceMissing,
+                        format!("No such payment link: '{id}'."),
+                    )
+                    .with_param("payment_link")
                 })?;
             if !link.active {
                 return Err(ApiError::invalid(
-                    "payment_link_inactive",
+                    ErrorCode::PaymentLinkInactive,
                     format!("The payment link '{id}' is not active."),
                 )
                 .with_param("payment_link"));
@@ -251,7 +255,7 @@ async fn reserve_address(store: &Store, merchant: &Merchant<'_>) -> ApiResult<(A
         .ok_or_else(|| {
             let mode = if merchant.livemode { "live" } else { "test" };
             ApiError::invalid(
-                "account_mode_unconfigured",
+                ErrorCode::AccountModeUnconfigured,
                 format!("This account has no {mode}-mode xpub."),
             )
         })?;
@@ -334,11 +338,16 @@ pub(super) fn price_unavailable(chain_id: u64) -> ApiError {
 fn open_error(e: OpenError) -> ApiError {
     let message = e.to_string();
     let error = match &e {
-        OpenError::OptionUnavailable { .. } => ApiError::invalid("option_unavailable", message),
-        OpenError::NoPaymentOptions => ApiError::invalid("no_payment_options", message),
-        OpenError::SelectedUnpriced { .. } | OpenError::NothingPriced => {
-            ApiError::new(503, ErrorType::ApiError, "price_unavailable", message)
+        OpenError::OptionUnavailable { .. } => {
+            ApiError::invalid(ErrorCode::OptionUnavailable, message)
         }
+        OpenError::NoPaymentOptions => ApiError::invalid(ErrorCode::NoPaymentOptions, message),
+        OpenError::SelectedUnpriced { .. } | OpenError::NothingPriced => ApiError::new(
+            503,
+            ErrorType::ApiError,
+            ErrorCode::PriceUnavailable,
+            message,
+        ),
     };
     match e.param() {
         Some(param) => error.with_param(param),
@@ -377,23 +386,33 @@ mod tests {
             (
                 unavailable(Unavailable::UnknownChain),
                 400,
-                "option_unavailable",
+                ErrorCode::OptionUnavailable,
                 Some("chain_id"),
             ),
             (
                 unavailable(Unavailable::UnknownToken { chain: base() }),
                 400,
-                "option_unavailable",
+                ErrorCode::OptionUnavailable,
                 Some("token"),
             ),
-            (OpenError::NoPaymentOptions, 400, "no_payment_options", None),
+            (
+                OpenError::NoPaymentOptions,
+                400,
+                ErrorCode::NoPaymentOptions,
+                None,
+            ),
             (
                 OpenError::SelectedUnpriced { chain: base() },
                 503,
-                "price_unavailable",
+                ErrorCode::PriceUnavailable,
                 Some("token"),
             ),
-            (OpenError::NothingPriced, 503, "price_unavailable", None),
+            (
+                OpenError::NothingPriced,
+                503,
+                ErrorCode::PriceUnavailable,
+                None,
+            ),
         ] {
             let message = error.to_string();
             let answer = open_error(error);

@@ -1,6 +1,7 @@
 //! The shopper's choice of payment option: its quote is locked, priced again first if it
 //! has gone stale.
 
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::params::ParamError;
 use kasse_shared::quote::native_quote;
 use kasse_shared::session::select::{self, SelectError};
@@ -43,7 +44,7 @@ pub async fn select(
         .is_written()
     {
         return Err(ApiError::conflict(
-            "session_changed",
+            ErrorCode::SessionChanged,
             "The session changed while the option was being selected; retry.",
         ));
     }
@@ -55,18 +56,18 @@ pub async fn select(
 fn select_error(e: SelectError, chain_id: u64, token: &str) -> ApiError {
     match e {
         SelectError::Closed(status) => ApiError::conflict(
-            "session_closed",
+            ErrorCode::SessionClosed,
             format!(
                 "This session is {}: its payment option can no longer change.",
                 status.as_str()
             ),
         ),
         SelectError::PaymentSeen => ApiError::conflict(
-            "selection_locked",
+            ErrorCode::SelectionLocked,
             "A payment to this session was already seen: the option that counts can no longer change.",
         ),
         SelectError::NotOffered => ParamError::new(
-            "option_unavailable",
+            ErrorCode::OptionUnavailable,
             "token",
             format!("{token} on chain {chain_id} is not one of this session's payment options."),
         )
@@ -120,14 +121,19 @@ mod tests {
             (
                 SelectError::Closed(Status::Expired),
                 409,
-                "session_closed",
+                ErrorCode::SessionClosed,
                 None,
             ),
-            (SelectError::PaymentSeen, 409, "selection_locked", None),
+            (
+                SelectError::PaymentSeen,
+                409,
+                ErrorCode::SelectionLocked,
+                None,
+            ),
             (
                 SelectError::NotOffered,
                 400,
-                "option_unavailable",
+                ErrorCode::OptionUnavailable,
                 Some("token"),
             ),
         ] {

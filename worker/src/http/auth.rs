@@ -2,6 +2,7 @@
 //! session's client secret (the shopper's browser).
 
 use kasse_shared::account::{KeyKind, Settings};
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::{is_id, session_prefix};
 use kasse_shared::session::Session;
 use worker::{Env, Request};
@@ -57,7 +58,7 @@ pub fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
 pub fn require_secret(caller: Caller) -> ApiResult<Caller> {
     if caller.kind != KeyKind::Secret {
         return Err(ApiError::forbidden(
-            "secret_key_required",
+            ErrorCode::SecretKeyRequired,
             "This request needs a secret key (sk_…); publishable keys may only create sessions from payment links.",
         ));
     }
@@ -142,7 +143,7 @@ mod tests {
     #[test]
     fn an_unknown_or_revoked_key_is_a_401() {
         let error = caller_of(None).expect_err("no row");
-        assert_eq!((error.status, error.code), (401, "invalid_api_key"));
+        assert_eq!((error.status, error.code), (401, ErrorCode::InvalidApiKey));
     }
 
     #[test]
@@ -159,7 +160,10 @@ mod tests {
             (false, KeyKind::Publishable)
         );
         let error = require_secret(public).expect_err("a publishable key");
-        assert_eq!((error.status, error.code), (403, "secret_key_required"));
+        assert_eq!(
+            (error.status, error.code),
+            (403, ErrorCode::SecretKeyRequired)
+        );
     }
 
     #[test]

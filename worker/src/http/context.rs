@@ -170,6 +170,7 @@ mod tests {
     use std::task::{Context, Poll, Waker};
 
     use super::*;
+    use kasse_shared::error_code::ErrorCode;
 
     /// Runs a future that never waits.
     fn ready<T>(future: impl Future<Output = T>) -> T {
@@ -196,7 +197,10 @@ mod tests {
                 Ok(read)
             }))
             .expect_err("404");
-            assert_eq!((error.status, error.code), (404, "resource_missing"));
+            assert_eq!(
+                (error.status, error.code),
+                (404, ErrorCode::ResourceMissing)
+            );
             assert_eq!(error.message, "No such webhook endpoint: 'we_1'.");
             assert_eq!(error.param.as_deref(), Some("id"));
             assert_eq!(asked, well_formed, "an id of the wrong shape is not read");
@@ -213,7 +217,10 @@ mod tests {
         assert_eq!(ok.ok(), Some(Some((true, "evt_1"))));
         let before = Cursor::EndingBefore("evt_2".into());
         let error = ready(checked_cursor(&before, "event", async |_| Ok(false))).expect_err("400");
-        assert_eq!((error.status, error.code), (400, "resource_missing"));
+        assert_eq!(
+            (error.status, error.code),
+            (400, ErrorCode::ResourceMissing)
+        );
         assert_eq!(error.param.as_deref(), Some("ending_before"));
         assert_eq!(error.message, "No such event: 'evt_2'.");
     }

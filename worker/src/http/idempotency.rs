@@ -39,6 +39,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use kasse_shared::error_code::ErrorCode;
 use worker::Response;
 
 use super::auth;
@@ -174,7 +175,7 @@ fn idempotency_key(cx: &Cx<'_>) -> ApiResult<Option<String>> {
         || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
     {
         return Err(ApiError::invalid(
-            "idempotency_key_invalid",
+            ErrorCode::IdempotencyKeyInvalid,
             format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} printable ASCII characters, e.g. a UUID."),
         )
         .with_param("Idempotency-Key"));
@@ -235,7 +236,7 @@ fn replay(
         return Err(ApiError::new(
             409,
             ErrorType::IdempotencyError,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was used for a different request (method, path or body); use a new key for a new request.",
         )
         .with_param("Idempotency-Key"));
@@ -273,7 +274,7 @@ fn in_progress() -> ApiError {
     ApiError::new(
         409,
         ErrorType::IdempotencyError,
-        "idempotency_in_progress",
+        ErrorCode::IdempotencyInProgress,
         "A request with this Idempotency-Key is still in progress; retry after it finishes.",
     )
     .with_param("Idempotency-Key")
@@ -284,7 +285,7 @@ fn unavailable(message: &str) -> ApiError {
     ApiError::new(
         409,
         ErrorType::IdempotencyError,
-        "idempotency_replay_unavailable",
+        ErrorCode::IdempotencyReplayUnavailable,
         message,
     )
     .with_param("Idempotency-Key")

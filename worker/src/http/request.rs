@@ -1,6 +1,7 @@
 //! What a request carries: its bearer token, its body (at most 64 KB, read once), its
 //! origin and its query string.
 
+use kasse_shared::error_code::ErrorCode;
 use worker::{Headers, Request};
 
 use crate::error::{ApiError, ApiResult, ErrorType};
@@ -33,7 +34,7 @@ fn too_large() -> ApiError {
     ApiError::new(
         413,
         ErrorType::InvalidRequestError,
-        "body_too_large",
+        ErrorCode::BodyTooLarge,
         "Request bodies are limited to 64 KB.",
     )
 }
@@ -91,7 +92,7 @@ pub fn with_body(req: &Request, body: &[u8]) -> ApiResult<Request> {
 /// A body as text; one that is not UTF-8 is refused like malformed JSON.
 pub fn utf8(bytes: Vec<u8>) -> ApiResult<String> {
     String::from_utf8(bytes)
-        .map_err(|_| ApiError::invalid("invalid_json", "The request body is not UTF-8."))
+        .map_err(|_| ApiError::invalid(ErrorCode::InvalidJson, "The request body is not UTF-8."))
 }
 
 /// `https://kasse.example` — the origin this request reached, for URLs we hand out.
@@ -162,7 +163,7 @@ mod tests {
     fn a_body_that_is_not_utf8_is_refused_as_invalid_json() {
         assert_eq!(utf8(b"{}".to_vec()).ok().as_deref(), Some("{}"));
         let error = utf8(vec![0xff, 0xfe]).expect_err("not UTF-8");
-        assert_eq!((error.status, error.code), (400, "invalid_json"));
+        assert_eq!((error.status, error.code), (400, ErrorCode::InvalidJson));
     }
 
     #[test]
@@ -171,7 +172,7 @@ mod tests {
         // 100 MB in 16 KB chunks, as a chunked upload would arrive.
         let result = ready(collect_capped(chunks(16 * 1024, 6_400, &pulled), MAX_BODY));
         let error = result.expect_err("over the cap");
-        assert_eq!((error.status, error.code), (413, "body_too_large"));
+        assert_eq!((error.status, error.code), (413, ErrorCode::BodyTooLarge));
         assert_eq!(
             pulled.get(),
             MAX_BODY / (16 * 1024) + 1,

@@ -1,6 +1,7 @@
 //! `/v1/account` (settings) and `/v1/api_keys` (secret key of the account).
 
 use kasse_shared::account::{KeyKind, Settings, parse_update};
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use serde_json::{Map, Value, json};
 use worker::Response;
@@ -67,7 +68,7 @@ pub async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
             ("Test", "live")
         };
         return Err(ApiError::forbidden(
-            "livemode_mismatch",
+            ErrorCode::LivemodeMismatch,
             format!("{mine} keys act on {} mode only: {param} belongs to {other} mode. The operator registers a mode's xpub (POST /v1/admin/accounts/{{id}}/xpubs).", mine.to_ascii_lowercase()),
         )
         .with_param(param));
@@ -144,7 +145,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         Some("publishable") => KeyKind::Publishable,
         _ => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "kind",
                 "kind must be \"secret\" or \"publishable\".",
             )
@@ -185,7 +186,7 @@ pub async fn revoke(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
             .await?
     {
         return Err(ApiError::conflict(
-            "last_secret_key",
+            ErrorCode::LastSecretKey,
             "This is the last active secret key of this mode; create another secret key first.",
         ));
     }

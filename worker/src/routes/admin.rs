@@ -3,6 +3,7 @@
 //! mode's xpub on an existing account and issues that mode's first keys.
 
 use kasse_shared::account::Settings;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use serde_json::{Map, Value, json};
 use worker::Response;
@@ -22,7 +23,7 @@ fn xpub_param(
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(xpub)) => checked_xpub(xpub, param, livemode).map(Some),
         Some(_) => Err(ParamError::new(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             param,
             format!("{param} must be a string."),
         )),
@@ -37,7 +38,7 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let live = xpub_param(&map, "xpub_live", true)?;
     if test.is_none() && live.is_none() {
         return Err(ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "xpub_test",
             "Give xpub_test, xpub_live or both.",
         )
@@ -47,7 +48,7 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
         && t.node_id == l.node_id
     {
         return Err(ParamError::new(
-            "xpub_in_use",
+            ErrorCode::XpubInUse,
             "xpub_live",
             "Live and test mode must use different wallet accounts.",
         )
@@ -61,7 +62,7 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
         }
         Some(_) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "display_name",
                 "display_name must be 1–100 characters.",
             )
@@ -112,7 +113,7 @@ pub async fn add_xpub(cx: &mut Cx<'_>, account_id: &str) -> ApiResult<Response> 
         Some(Value::String(mode)) if mode == "test" => false,
         None | Some(Value::Null) => {
             return Err(ParamError::new(
-                "parameter_missing",
+                ErrorCode::ParameterMissing,
                 "mode",
                 "Give mode: \"live\" or \"test\".",
             )
@@ -120,7 +121,7 @@ pub async fn add_xpub(cx: &mut Cx<'_>, account_id: &str) -> ApiResult<Response> 
         }
         Some(_) => {
             return Err(ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "mode",
                 "mode must be \"live\" or \"test\".",
             )
@@ -129,7 +130,7 @@ pub async fn add_xpub(cx: &mut Cx<'_>, account_id: &str) -> ApiResult<Response> 
     };
     let xpub = xpub_param(&map, "xpub", livemode)?.ok_or_else(|| {
         ParamError::new(
-            "parameter_missing",
+            ErrorCode::ParameterMissing,
             "xpub",
             "Give the xpub of the mode's wallet account.",
         )

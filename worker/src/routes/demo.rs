@@ -5,6 +5,7 @@
 
 use kasse_shared::account::key_hash;
 use kasse_shared::api::demo::{self, DemoConfig};
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::link::{PaymentLink, page_url};
 use serde_json::{Value, json};
 use worker::Response;
@@ -51,7 +52,7 @@ pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
     };
     let invalid_key = || {
         ApiError::invalid(
-            "parameter_invalid",
+            ErrorCode::ParameterInvalid,
             "publishable_key is not an active key of this deployment.",
         )
         .with_param("publishable_key")
@@ -67,7 +68,7 @@ pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
         .filter(|l| l.account_id == key.account_id && l.livemode == (key.livemode != 0))
         .ok_or_else(|| {
             ApiError::invalid(
-                "resource_missing",
+                ErrorCode::ResourceMissing,
                 "No such payment link for that key's account and mode.",
             )
             .with_param("payment_link")

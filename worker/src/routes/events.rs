@@ -1,6 +1,7 @@
 //! `/v1/events` (secret key): the outbox, newest first, one event, and redelivery.
 
 use kasse_shared::api::list;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::is_id;
 use kasse_shared::webhook;
 use serde_json::{Value, json};
@@ -95,7 +96,7 @@ pub async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         };
         if !row.object(cx.now)?.enabled {
             return Err(ApiError::invalid(
-                "endpoint_disabled",
+                ErrorCode::EndpointDisabled,
                 "That webhook endpoint is disabled; enable it first.",
             )
             .with_param("endpoint"));

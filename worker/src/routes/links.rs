@@ -4,6 +4,7 @@
 use kasse_shared::api::create;
 use kasse_shared::api::links::{self as parse, NewLink};
 use kasse_shared::api::list;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::is_id;
 use kasse_shared::link::PaymentLink;
 use worker::Response;
@@ -91,10 +92,11 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
         Some((_, v)) if v == "true" => Some(true),
         Some((_, v)) if v == "false" => Some(false),
         Some(_) => {
-            return Err(
-                ApiError::invalid("parameter_invalid", "active must be true or false.")
-                    .with_param("active"),
-            );
+            return Err(ApiError::invalid(
+                ErrorCode::ParameterInvalid,
+                "active must be true or false.",
+            )
+            .with_param("active"));
         }
     };
     let store = &cx.store;
@@ -105,8 +107,11 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
                 .link_created_unix(&caller.account_id, caller.livemode, id)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::invalid("resource_missing", format!("No such payment link: '{id}'."))
-                        .with_param(param)
+                    ApiError::invalid(
+                        ErrorCode::ResourceMissing,
+                        format!("No such payment link: '{id}'."),
+                    )
+                    .with_param(param)
                 })?;
             Some((param == "starting_after", unix, id))
         }
@@ -152,7 +157,7 @@ pub async fn public_start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
                 Some(_) => ApiError::new(
                     410,
                     crate::error::ErrorType::InvalidRequestError,
-                    "payment_link_inactive",
+                    ErrorCode::PaymentLinkInactive,
                     format!("The payment link '{id}' is no longer active."),
                 )
                 .with_param("id"),

@@ -4,6 +4,7 @@ use kasse_shared::account::{KeyKind, key_hash};
 use kasse_shared::api::check::parse_check;
 use kasse_shared::api::create::{self, Requester};
 use kasse_shared::api::list;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::params::{object, reject_unknown};
 use worker::Response;
 
@@ -110,7 +111,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
                 .await?
                 .ok_or_else(|| {
                     ApiError::invalid(
-                        "resource_missing",
+                        ErrorCode::ResourceMissing,
                         format!("No such checkout session: '{id}'."),
                     )
                     .with_param(param)

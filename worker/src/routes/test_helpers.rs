@@ -3,6 +3,7 @@
 //! the helpers are on, so no helper can bend live sessions, endpoints or the live cron.
 
 use kasse_shared::api::view::{Audience, session_object};
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::{is_id, session_prefix};
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use kasse_shared::session::Session;
@@ -32,7 +33,7 @@ async fn test_caller(cx: &Cx<'_>) -> ApiResult<Caller> {
     let caller = cx.secret().await?;
     if caller.livemode {
         return Err(ApiError::forbidden(
-            "livemode_not_allowed",
+            ErrorCode::LivemodeNotAllowed,
             "Test helpers take test-mode keys (sk_test_…) only; they never act on live data.",
         ));
     }
@@ -87,14 +88,18 @@ pub async fn smoke(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["value"])?;
     let body: SmokeBody = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
-        ApiError::invalid("parameter_invalid", format!("value must be a string: {e}"))
-            .with_param("value")
+        ApiError::invalid(
+            ErrorCode::ParameterInvalid,
+            format!("value must be a string: {e}"),
+        )
+        .with_param("value")
     })?;
     if body.value.is_empty() || body.value.len() > 200 {
-        return Err(
-            ApiError::invalid("parameter_invalid", "`value` must be 1–200 characters.")
-                .with_param("value"),
-        );
+        return Err(ApiError::invalid(
+            ErrorCode::ParameterInvalid,
+            "`value` must be 1–200 characters.",
+        )
+        .with_param("value"));
     }
     let now = cx.now.to_string();
     cx.store.put_meta("smoke", &body.value, &now).await?;
@@ -126,7 +131,7 @@ async fn seconds_up_to(cx: &mut Cx<'_>, max: u64) -> ApiResult<u64> {
         .filter(|s| (1..=max).contains(s))
         .ok_or_else(|| {
             ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "seconds",
                 format!("seconds must be an integer from 1 to {max}."),
             )
@@ -165,7 +170,7 @@ pub async fn advance(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         .is_written()
     {
         return Err(ApiError::conflict(
-            "session_busy",
+            ErrorCode::SessionBusy,
             "The session changed meanwhile; retry.",
         ));
     }
@@ -206,7 +211,7 @@ pub async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         .filter(|n| (1..=MAX_CLONES).contains(n))
         .ok_or_else(|| {
             ParamError::new(
-                "parameter_invalid",
+                ErrorCode::ParameterInvalid,
                 "count",
                 format!("count must be an integer from 1 to {MAX_CLONES}."),
             )

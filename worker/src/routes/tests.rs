@@ -1,3 +1,4 @@
+use kasse_shared::error_code::ErrorCode;
 use std::collections::BTreeSet;
 
 use super::*;
@@ -132,14 +133,17 @@ fn an_unknown_path_is_a_404_and_a_wrong_method_a_405_with_allow() {
         let error = unrouted(None, "GET", path);
         assert_eq!(
             (error.status, error.code),
-            (404, "route_not_found"),
+            (404, ErrorCode::RouteNotFound),
             "{path}"
         );
         assert_eq!(error.allow, None);
     }
     let (route, _) = found("/v1/webhook_endpoints/we_1").expect("a route");
     let error = unrouted(Some(route), "PUT", "/v1/webhook_endpoints/we_1");
-    assert_eq!((error.status, error.code), (405, "method_not_allowed"));
+    assert_eq!(
+        (error.status, error.code),
+        (405, ErrorCode::MethodNotAllowed)
+    );
     assert_eq!(error.allow.as_deref(), Some("GET, POST, DELETE"));
     assert_eq!(
         error.message,

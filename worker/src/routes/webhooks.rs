@@ -1,6 +1,7 @@
 //! `/v1/webhook_endpoints` (secret key): endpoints, their secrets and their deliveries.
 
 use kasse_shared::api::list;
+use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::is_id;
 use kasse_shared::webhook::{self, Endpoint, MAX_ENDPOINTS, PREVIOUS_SECRET_SECS, Secret};
 use serde_json::json;
@@ -33,7 +34,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         .await?;
     if count >= MAX_ENDPOINTS as u64 {
         return Err(ApiError::invalid(
-            "endpoint_limit",
+            ErrorCode::EndpointLimit,
             format!(
                 "An account may have at most {MAX_ENDPOINTS} webhook endpoints per mode; delete one first."
             ),

@@ -2,6 +2,7 @@
 //! and native balances in one batch), record what it shows, reconcile what was recorded,
 //! and move the cursor by compare-and-set.
 
+use kasse_shared::error_code::ErrorCode;
 use std::ops::RangeInclusive;
 
 use alloy_primitives::BlockNumber;
@@ -57,7 +58,7 @@ impl ChainScan<'_> {
             Err(e) => {
                 // A smaller window helps a provider that refuses a range or a response size;
                 // it does nothing for a database error, so only chain errors narrow it.
-                if e.code == "chain_unavailable" {
+                if e.code == ErrorCode::ChainUnavailable {
                     let narrowed = next_scan_range(range, max_range, false);
                     self.store.narrow_scan(chain_id, narrowed).await?;
                 }
