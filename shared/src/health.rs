@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::time::Timestamp;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChainHealth {
     pub chain_id: u64,
@@ -14,7 +16,7 @@ pub struct ChainHealth {
     /// Host of the RPC endpoint only: the full URL is a secret.
     pub rpc_host: Option<String>,
     pub last_error: Option<String>,
-    pub checked_at: Option<String>,
+    pub checked_at: Option<Timestamp>,
     /// How many blocks the next run may move the cursor: the provider's `max_log_range`,
     /// halved after each failed scan and doubled back after each good one.
     pub scan_range: u64,

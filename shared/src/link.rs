@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{AccountId, LinkId};
 use crate::order::Order;
 use crate::time::Timestamp;
 
 /// A payment link as stored (the `data` column) and, with its `url`, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLink {
-    pub id: String,
+    pub id: LinkId,
     pub object: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub livemode: bool,
     pub active: bool,
     #[serde(flatten)]
@@ -56,9 +57,9 @@ pub(crate) mod tests {
 
     pub(crate) fn link() -> PaymentLink {
         PaymentLink {
-            id: "plink_0123456789abcdefghijABCD".into(),
+            id: "plink_0123456789abcdefghijABCD".parse().unwrap(),
             object: "payment_link".into(),
-            account_id: "acct_x".into(),
+            account_id: "acct_0123456789abcdefghijABCD".parse().unwrap(),
             livemode: false,
             active: true,
             order: Order {

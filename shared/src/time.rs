@@ -9,9 +9,26 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub u64);
 
+/// A point in time in milliseconds since the Unix epoch: only where whole seconds are too
+/// coarse (a limit whose interval is a few seconds would otherwise let events through early).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixMillis(pub u64);
+
+impl UnixMillis {
+    /// The whole second this instant falls in.
+    pub fn timestamp(self) -> Timestamp {
+        Timestamp(self.0 / 1000)
+    }
+}
+
 impl Timestamp {
     pub fn from_unix_millis(ms: u64) -> Self {
-        Self(ms / 1000)
+        UnixMillis(ms).timestamp()
+    }
+
+    /// The first millisecond of this second.
+    pub fn millis(self) -> UnixMillis {
+        UnixMillis(self.0.saturating_mul(1000))
     }
 
     pub fn plus_secs(self, secs: u64) -> Self {
@@ -128,6 +145,24 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn milliseconds_fall_in_their_second_and_a_second_starts_at_its_first() {
+        assert_eq!(
+            UnixMillis(1_700_000_000_999).timestamp(),
+            Timestamp(1_700_000_000)
+        );
+        assert_eq!(
+            UnixMillis(1_700_000_001_000).timestamp(),
+            Timestamp(1_700_000_001)
+        );
+        assert_eq!(
+            Timestamp(1_700_000_000).millis(),
+            UnixMillis(1_700_000_000_000)
+        );
+        assert_eq!(Timestamp::from_unix_millis(1_999), Timestamp(1));
+        assert_eq!(Timestamp(u64::MAX).millis(), UnixMillis(u64::MAX));
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -1,7 +1,6 @@
 //! Webhooks: Standard Webhooks signatures, endpoint parameters and objects, and the retry
 //! schedule. The worker sends; everything it decides comes from here.
 
-use crate::error_code::ErrorCode;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use base64::Engine as _;
@@ -11,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use crate::ids::Entropy;
+use crate::error_code::ErrorCode;
+use crate::ids::{DeliveryId, EndpointId, Entropy, EventId};
 use crate::params::{ParamError, object, optional_bool, optional_string, reject_unknown};
 use crate::session::EventType;
 use crate::time::Timestamp;
@@ -148,7 +148,7 @@ pub fn attempt_error(response: &Response) -> Option<String> {
 /// rotate, the one time the merchant sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
-    pub id: String,
+    pub id: EndpointId,
     pub object: String,
     pub url: String,
     pub events: EventFilter,
@@ -285,9 +285,7 @@ impl<'de> Deserialize<'de> for EventFilter {
         names
             .iter()
             .map(|name| {
-                EventType::ALL
-                    .into_iter()
-                    .find(|t| t.as_str() == name)
+                EventType::parse(name)
                     .ok_or_else(|| serde::de::Error::custom(format!("unknown event type {name:?}")))
             })
             .collect::<Result<_, _>>()
@@ -318,8 +316,8 @@ fn parse_events(value: &Value) -> Result<EventFilter, ParamError> {
         if name == "*" {
             return Ok(EventFilter::All);
         }
-        match EventType::ALL.iter().find(|t| t.as_str() == name) {
-            Some(kind) => wanted.push(*kind),
+        match EventType::parse(name) {
+            Some(kind) => wanted.push(kind),
             None => {
                 let mut shown = name.chars().take(64).collect::<String>();
                 if shown.len() < name.len() {
@@ -457,11 +455,11 @@ impl DeliveryStatus {
 /// The `webhook_delivery` object: one event to one endpoint, with every attempt.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivery {
-    pub id: String,
+    pub id: DeliveryId,
     pub object: String,
-    pub event: String,
+    pub event: EventId,
     pub event_type: EventType,
-    pub endpoint: String,
+    pub endpoint: EndpointId,
     pub status: DeliveryStatus,
     pub next_attempt_at: Option<Timestamp>,
     pub attempts: Vec<Attempt>,

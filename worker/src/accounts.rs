@@ -5,10 +5,11 @@
 use kasse_shared::account::{KeyKind, key_hash, redact};
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::hd::ExternalChain;
+use kasse_shared::ids::KeyId;
 use kasse_shared::params::ParamError;
 use serde_json::{Map, Value};
 
-use crate::entropy;
+use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{AccountWrite, NewKey, NewXpub};
 
@@ -72,7 +73,7 @@ pub fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey>
 pub fn new_key(kind: KeyKind, livemode: bool) -> (NewKey, String) {
     let key = entropy::token(kind.prefix(livemode), 32);
     let row = NewKey {
-        id: entropy::id("key_"),
+        id: KeyId::generate(&mut Csprng),
         livemode,
         kind,
         hash: key_hash(&key),

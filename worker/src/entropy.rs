@@ -14,10 +14,6 @@ impl Entropy for Csprng {
     }
 }
 
-pub fn id(prefix: &str) -> String {
-    kasse_shared::ids::new_id(prefix, &mut Csprng)
-}
-
 pub fn token(prefix: &str, chars: usize) -> String {
     format!(
         "{prefix}{}",

@@ -8,31 +8,32 @@ use std::cell::RefCell;
 
 use kasse_shared::api::view::{Audience, payment_object, session_object};
 use kasse_shared::api::{EventData, EventObject};
+use kasse_shared::ids::{EventId, SessionId};
 use kasse_shared::session::{EventType, Heads, Payment, Session};
 
 use crate::config;
-use crate::entropy;
+use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult};
 use crate::store::NewEvent;
 
 thread_local! {
     /// Sessions whose events were written since the last `take_written`: what a finished
     /// request should send right away. Any sender may take them; the leases make that safe.
-    static WRITTEN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static WRITTEN: RefCell<Vec<SessionId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Remembers that a committed write fanned out deliveries for `session_id`.
-pub fn note_written(session_id: &str) {
+pub fn note_written(session_id: &SessionId) {
     WRITTEN.with(|w| {
         let mut w = w.borrow_mut();
-        if !w.iter().any(|s| s == session_id) {
-            w.push(session_id.to_owned());
+        if !w.contains(session_id) {
+            w.push(session_id.clone());
         }
     });
 }
 
 /// The sessions noted since the last call, in the order first noted.
-pub fn take_written() -> Vec<String> {
+pub fn take_written() -> Vec<SessionId> {
     WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
 }
 
@@ -46,7 +47,7 @@ pub fn event(
     heads: &Heads,
     base_url: &str,
 ) -> ApiResult<NewEvent> {
-    let id = entropy::id("evt_");
+    let id = EventId::generate(&mut Csprng);
     let body = EventObject {
         id: id.clone(),
         object: "event".into(),
@@ -75,14 +76,18 @@ pub fn event(
 
 #[cfg(test)]
 mod tests {
+    use kasse_shared::ids::SessionId;
+
     use super::{note_written, take_written};
 
     #[test]
     fn noted_sessions_are_taken_once_each_in_order() {
-        note_written("cs_b");
-        note_written("cs_a");
-        note_written("cs_b");
-        assert_eq!(take_written(), ["cs_b", "cs_a"]);
+        let id = |c: &str| -> SessionId { format!("cs_test_{}", c.repeat(24)).parse().unwrap() };
+        let (b, a) = (id("b"), id("a"));
+        note_written(&b);
+        note_written(&a);
+        note_written(&b);
+        assert_eq!(take_written(), [b, a]);
         assert!(take_written().is_empty());
     }
 }

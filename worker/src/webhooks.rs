@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use kasse_shared::ids::{DeliveryId, SessionId};
 use kasse_shared::time::Timestamp;
 use kasse_shared::webhook::{
     self, ATTEMPT_TIMEOUT_SECS, RETRY_DELAYS_SECS, Response, Verdict, signature_header,
@@ -59,7 +60,7 @@ impl std::ops::AddAssign for Report {
 
 /// Right after a request wrote events for `sessions`: their first attempts now, and the
 /// second attempt of those that failed 5 seconds later.
-pub async fn send_soon(env: Env, sessions: Vec<String>) {
+pub async fn send_soon(env: Env, sessions: Vec<SessionId>) {
     if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3, Some(SOON_BUDGET_MS)).await {
         worker::console_error!("webhooks: sending failed: {}", e.message);
     }
@@ -201,7 +202,7 @@ async fn send_to_endpoint(
         let stop = response == Response::TimedOut || verdict == Verdict::Gone;
         let rest = &deliveries[i + 1..];
         if stop && !rest.is_empty() {
-            let ids: Vec<&str> = rest.iter().map(|c| c.id.as_str()).collect();
+            let ids: Vec<&DeliveryId> = rest.iter().map(|c| &c.id).collect();
             let not_before = Timestamp::from_unix_millis(Date::now().as_millis())
                 .plus_secs(UNREACHABLE_BACKOFF_SECS);
             store.release_deliveries(lease, &ids, not_before).await?;

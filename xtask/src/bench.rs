@@ -342,9 +342,13 @@ fn session(i: u64) -> Result<Session> {
         return Err("the bench request is ad hoc".into());
     };
     let opening = Opening {
-        id: format!("cs_test_bench{i:019}"),
+        id: format!("cs_test_bench{i:019}")
+            .parse()
+            .map_err(|e| format!("{e}"))?,
         secret: "x".repeat(24),
-        account_id: "acct_bench".into(),
+        account_id: "acct_bench0000000000000000000"
+            .parse()
+            .map_err(|e| format!("{e}"))?,
         livemode: false,
         settings: &Settings::default(),
         request,

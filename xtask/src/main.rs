@@ -31,7 +31,8 @@ cargo xtask <command>
            cargo xtask account xpub --account acct_… --mode live --xpub xpub…
   bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
            D1 queries and rows, wall time, native core CPU; check latency
-  bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99
+  bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99;
+           then D1 round trips and statements per request (create, retrieve, views, check)
   bench dense  300 transfers to 300 sessions in one block: runs until all are paid,
            D1 queries per run and per payment, run time (also the end of `bench`)
   bench webhooks  deliveries per cron run with 1/4/16 endpoints answering in 200 ms;

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::lines;
 use super::select::parse_option;
+use crate::ids::LinkId;
 use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
 use crate::order::{self, Order, TotalError};
 use crate::params::{
@@ -249,11 +250,11 @@ pub fn parse_order(map: &Map<String, Value>) -> Result<Order, ParamError> {
 }
 
 /// A payment link id, as a parameter; whether it exists is the worker's question.
-fn link_id(value: &Value) -> Result<String, ParamError> {
-    match value.as_str() {
-        Some(id) if crate::ids::is_id(id, "plink_") => Ok(id.to_owned()),
+fn link_id(value: &Value) -> Result<LinkId, ParamError> {
+    match value.as_str().map(|id| (id, LinkId::parse(id))) {
+        Some((_, Some(id))) => Ok(id),
         // The same answer as for a well-formed id that does not exist.
-        Some(id) => Err(ParamError::new(
+        Some((id, None)) => Err(ParamError::new(
             ErrorCode::ResourceMissing,
             "payment_link",
             format!("No such payment link: '{id}'."),
@@ -486,7 +487,7 @@ mod tests {
             Requester::PublishableKey,
         )
         .expect("valid");
-        assert_eq!(ok.source, Source::Link(link.into()));
+        assert_eq!(ok.source, Source::Link(link.parse().unwrap()));
         assert_eq!(ok.customer_email.as_deref(), Some("a@b.co"));
 
         let with_amount =

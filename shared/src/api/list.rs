@@ -33,13 +33,32 @@ impl Default for Page {
     }
 }
 
+/// Which way a page runs from its cursor's object, lists being newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `starting_after`: the objects older than it.
+    After,
+    /// `ending_before`: the objects newer than it.
+    Before,
+}
+
+impl Direction {
+    /// The query parameter that names a cursor running this way.
+    pub fn param(self) -> &'static str {
+        match self {
+            Self::After => "starting_after",
+            Self::Before => "ending_before",
+        }
+    }
+}
+
 impl Cursor {
-    /// The object id and the parameter that named it, unless this is the first page.
-    pub fn named(&self) -> Option<(&str, &'static str)> {
+    /// The way the page runs and the object id it runs from, unless this is the first page.
+    pub fn named(&self) -> Option<(Direction, &str)> {
         match self {
             Self::First => None,
-            Self::StartingAfter(id) => Some((id, "starting_after")),
-            Self::EndingBefore(id) => Some((id, "ending_before")),
+            Self::StartingAfter(id) => Some((Direction::After, id)),
+            Self::EndingBefore(id) => Some((Direction::Before, id)),
         }
     }
 }
@@ -274,6 +293,17 @@ mod tests {
             }
         );
         assert_eq!(filter, SessionFilter::default());
+    }
+
+    #[test]
+    fn a_cursor_names_its_object_its_direction_and_the_parameter_that_gave_it() {
+        let after = parse(&[("starting_after", "cs_1")]).unwrap().0.cursor;
+        assert_eq!(after.named(), Some((Direction::After, "cs_1")));
+        let before = parse(&[("ending_before", "cs_2")]).unwrap().0.cursor;
+        assert_eq!(before.named(), Some((Direction::Before, "cs_2")));
+        assert_eq!(Cursor::First.named(), None);
+        assert_eq!(Direction::After.param(), "starting_after");
+        assert_eq!(Direction::Before.param(), "ending_before");
     }
 
     #[test]

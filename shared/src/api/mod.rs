@@ -56,7 +56,7 @@ mod fingerprint_tests {
 /// Its serialisation is frozen into the outbox at event time.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct EventObject<T> {
-    pub id: String,
+    pub id: crate::ids::EventId,
     pub object: String,
     #[serde(rename = "type")]
     pub kind: crate::session::EventType,

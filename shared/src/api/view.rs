@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
 use crate::eip681::payment_uri;
+use crate::ids::{AccountId, LinkId, SessionId};
 use crate::money::format_units;
 use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
 use crate::shopper::{
@@ -44,10 +45,10 @@ pub struct PaymentObject {
 /// The `checkout_session` object of the merchant API and of webhook snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionObject {
-    pub id: String,
+    pub id: SessionId,
     pub object: String,
-    pub account_id: String,
-    pub payment_link: Option<String>,
+    pub account_id: AccountId,
+    pub payment_link: Option<LinkId>,
     pub mode: String,
     pub status: Status,
     pub livemode: bool,
@@ -321,7 +322,7 @@ pub fn shopper_view(
     let open = !session.status.is_final() && session.status != Status::Expired;
     let uri_amount = owed.filter(|(_, rem)| open && *rem > U256::ZERO);
     ShopperView {
-        id: session.id.clone(),
+        id: session.id.to_string(),
         object: "checkout_session.shopper_view".into(),
         status: session.status,
         livemode: session.livemode,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{AccountId, LinkId, SessionId};
 use crate::money::Cents;
 pub use crate::status::Status;
 use crate::time::Timestamp;
@@ -59,6 +60,11 @@ impl EventType {
         Self::PaymentAfterClose,
     ];
 
+    /// The type an event's name (`session.paid`) stands for, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Created => "session.created",
@@ -103,10 +109,10 @@ impl Quote {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    pub id: String,
-    pub account_id: String,
+    pub id: SessionId,
+    pub account_id: AccountId,
     pub livemode: bool,
-    pub payment_link: Option<String>,
+    pub payment_link: Option<LinkId>,
     pub status: Status,
     pub version: u64,
     pub currency: String,

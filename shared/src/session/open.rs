@@ -13,6 +13,7 @@ use alloy_primitives::{Address, U256};
 use super::{Quote, Session, Status};
 use crate::account::Settings;
 use crate::catalogue::{Catalogue, Chain};
+use crate::ids::{AccountId, LinkId, SessionId};
 use crate::link::PaymentLink;
 use crate::order::Order;
 use crate::time::Timestamp;
@@ -22,7 +23,7 @@ use crate::time::Timestamp;
 pub enum Source {
     AdHoc(Order),
     /// `payment_link: "plink_…"`: amount, items and URLs are the link's.
-    Link(String),
+    Link(LinkId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,10 +209,10 @@ fn unavailable(catalogue: &Catalogue, chain_id: u64, token: &str, livemode: bool
 #[derive(Debug, Clone)]
 pub struct Opening<'a> {
     /// The new session's id (`cs_test_…` or `cs_live_…`).
-    pub id: String,
+    pub id: SessionId,
     /// The random part of the client secret.
     pub secret: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub livemode: bool,
     /// The account's settings in this mode.
     pub settings: &'a Settings,
@@ -471,8 +472,10 @@ mod tests {
     fn a_session_from_a_link_names_the_link() {
         let settings = Settings::default();
         let link = "plink_0123456789abcdefghijABCD";
-        let session =
-            opened(&settings, |o| o.request.source = Source::Link(link.into())).expect("opens");
+        let session = opened(&settings, |o| {
+            o.request.source = Source::Link(link.parse().unwrap())
+        })
+        .expect("opens");
         assert_eq!(session.payment_link.as_deref(), Some(link));
     }
 

@@ -48,9 +48,9 @@ pub(crate) fn opening(settings: &Settings, stablecoins: Vec<Quote>) -> Opening<'
         unreachable!("an ad-hoc request")
     };
     Opening {
-        id: "cs_test_000000000000000000000001".into(),
+        id: "cs_test_000000000000000000000001".parse().unwrap(),
         secret: "0123456789abcdefghijklmn".into(),
-        account_id: "acct_1".into(),
+        account_id: "acct_000000000000000000000001".parse().unwrap(),
         livemode: false,
         settings,
         request,
@@ -109,6 +109,18 @@ fn apply(payments: &mut [Payment], outcome: &Outcome) {
                 *p = updated.clone();
             }
         }
+    }
+}
+
+#[test]
+fn every_event_type_parses_from_its_name_and_nothing_else_does() {
+    for kind in EventType::ALL {
+        assert_eq!(EventType::parse(kind.as_str()), Some(kind));
+        let json = serde_json::to_string(&kind).expect("encodes");
+        assert_eq!(json, format!("\"{}\"", kind.as_str()));
+    }
+    for unknown in ["", "*", "paid", "session.PAID", "session.paid "] {
+        assert_eq!(EventType::parse(unknown), None, "{unknown:?}");
     }
 }
 

@@ -312,7 +312,7 @@ fn live_urls_refuse_ipv6_forms_that_reach_internal_addresses() {
 #[test]
 fn updates_move_updated_at_only_on_change() {
     let endpoint = Endpoint {
-        id: "we_1".into(),
+        id: format!("we_{}", "1".repeat(24)).parse().unwrap(),
         object: "webhook_endpoint".into(),
         url: "https://a.example".into(),
         events: EventFilter::All,

@@ -7,7 +7,7 @@ use kasse_shared::catalogue::Chain;
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::scan::rescan_from;
 use kasse_shared::session::Session;
-use kasse_shared::time::Timestamp;
+use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::Env;
 
 use crate::chain::native::{Credit, check_credits};
@@ -24,12 +24,12 @@ use crate::watch::record::{ByAddress, native_watch, record_native, record_transf
 /// the last check allowed.
 const CHECK_EVERY_MS: u64 = 2_000;
 
-/// One check per session every 2 seconds: each one reads the chains. `now_ms` is the
+/// One check per session every 2 seconds: each one reads the chains. `now` is the
 /// request's clock in milliseconds (the interval is shorter than a few seconds, so whole
 /// seconds would let checks through early).
-pub async fn limit_checks(store: &Store, session_id: &str, now_ms: u64) -> ApiResult<()> {
+pub async fn limit_checks(store: &Store, session_id: &str, now: UnixMillis) -> ApiResult<()> {
     if !store
-        .allow_once_per(&format!("check:{session_id}"), now_ms, CHECK_EVERY_MS)
+        .allow_once_per(&format!("check:{session_id}"), now, CHECK_EVERY_MS)
         .await?
     {
         return Err(ApiError::rate_limited(
@@ -127,9 +127,7 @@ impl Checking<'_> {
             (self.store, self.chain, self.rpc, self.session, self.now);
         let head = read_head(rpc, chain.chain_id).await?;
         // The head is a fact anyone may record; the cursor is the cron's alone.
-        store
-            .record_head(chain.chain_id, head, &now.to_string())
-            .await?;
+        store.record_head(chain.chain_id, head, now).await?;
         let from = rescan_from(cursor, head, chain.min_confirmations);
         let address = address_key(&session.address);
         let transfers = match tx_hash {

@@ -10,7 +10,7 @@ pub mod select;
 pub mod view;
 
 use kasse_shared::account::Settings;
-use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::ids::{AccountId, SessionId};
 use kasse_shared::session::Session;
 
 use crate::error::{ApiError, ApiResult};
@@ -19,7 +19,7 @@ use crate::store::Store;
 /// Whom a session is opened or read for: an account in one mode, with its settings.
 #[derive(Clone, Copy)]
 pub struct Merchant<'a> {
-    pub account_id: &'a str,
+    pub account_id: &'a AccountId,
     pub livemode: bool,
     pub settings: &'a Settings,
 }
@@ -31,21 +31,21 @@ pub fn no_such_session(id: &str) -> ApiError {
 
 /// Whether `session` is the merchant's (account and mode).
 pub fn is_owner(merchant: &Merchant<'_>, session: &Session) -> bool {
-    session.account_id == merchant.account_id && session.livemode == merchant.livemode
+    session.account_id == *merchant.account_id && session.livemode == merchant.livemode
 }
 
-/// Whether `id` can name a session of the merchant's mode at all (no read needed to refuse).
-pub fn may_name(merchant: &Merchant<'_>, id: &str) -> bool {
-    is_id(id, session_prefix(merchant.livemode))
+/// `id` if it can name a session of the merchant's mode at all (no read needed to refuse).
+pub fn may_name(merchant: &Merchant<'_>, id: &str) -> Option<SessionId> {
+    SessionId::parse_in(id, merchant.livemode)
 }
 
 /// The session if it exists and belongs to the merchant's account and mode; else 404.
 pub async fn owned_session(store: &Store, merchant: &Merchant<'_>, id: &str) -> ApiResult<Session> {
-    if !may_name(merchant, id) {
+    let Some(session_id) = may_name(merchant, id) else {
         return Err(no_such_session(id));
-    }
+    };
     let session = store
-        .session(id)
+        .session(&session_id)
         .await?
         .ok_or_else(|| no_such_session(id))?;
     if !is_owner(merchant, &session) {

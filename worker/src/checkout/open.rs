@@ -7,26 +7,23 @@ use std::collections::BTreeMap;
 use alloy_primitives::Address;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::hd::ExternalChain;
-use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::ids::{LinkId, SessionId};
 use kasse_shared::link::PaymentLink;
 use kasse_shared::money::Cents;
 use kasse_shared::order::Order;
 use kasse_shared::quote::{native_quote, offers_native, stablecoin_quotes};
 use kasse_shared::session::open::{self, CreateSession, OpenError, Opening, Source};
 use kasse_shared::session::{EventType, Quote, Session};
-use kasse_shared::time::Timestamp;
+use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::Env;
 
 use super::Merchant;
 use crate::chain::native;
 use crate::config;
-use crate::entropy;
+use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::outbox::{self, event};
 use crate::store::{Baseline, PriceRow, Store};
-
-/// The id prefix of payment links.
-pub const LINK_PREFIX: &str = "plink_";
 
 /// Opens the session a create request asks for. One from a payment link inherits the
 /// link's order and must name an active link of the merchant's; `start_limit` is the
@@ -78,10 +75,10 @@ pub enum Closed {
 
 /// The link behind a public URL, whoever owns it, if it may start a session.
 pub async fn startable(store: &Store, id: &str) -> ApiResult<Result<PaymentLink, Closed>> {
-    if !is_id(id, LINK_PREFIX) {
+    let Some(id) = LinkId::parse(id) else {
         return Ok(Err(Closed::Missing));
-    }
-    Ok(match store.public_link(id).await? {
+    };
+    Ok(match store.public_link(&id).await? {
         None => Err(Closed::Missing),
         Some(link) if !link.active => Err(Closed::Inactive),
         Some(link) => Ok(link),
@@ -126,11 +123,14 @@ pub async fn limit_starts(store: &Store, env: &Env, bucket: &str, now: Timestamp
 
 /// The minute a start at `now` counts in (its first millisecond, the counter's window) and
 /// the seconds until the next one begins (the `Retry-After` of a refused start).
-fn start_window(now: Timestamp) -> (u64, u64) {
+fn start_window(now: Timestamp) -> (UnixMillis, u64) {
     const WINDOW_MS: u64 = 60_000;
-    let now_ms = now.0.saturating_mul(1000);
+    let now_ms = now.millis().0;
     let window = now_ms - now_ms % WINDOW_MS;
-    (window, (window + WINDOW_MS - now_ms).div_ceil(1000))
+    (
+        UnixMillis(window),
+        (window + WINDOW_MS - now_ms).div_ceil(1000),
+    )
 }
 
 /// Quotes every option, reserves the address and writes the session with its
@@ -182,7 +182,7 @@ pub async fn open_session(
     )
     .await;
     let opening = Opening {
-        id: entropy::id(session_prefix(merchant.livemode)),
+        id: SessionId::generate(merchant.livemode, &mut Csprng),
         secret: entropy::token("", 24),
         account_id: merchant.account_id.to_owned(),
         livemode: merchant.livemode,
@@ -317,7 +317,7 @@ async fn open_native(
             opening.prices.push(PriceRow {
                 chain_id: chain.chain_id,
                 answer: reading.round.answer,
-                updated_at: reading.round.updated_at.0,
+                updated_at: reading.round.updated_at,
             });
         }
         match native_quote(chain, settings, amount, reading, now) {
@@ -365,12 +365,12 @@ mod tests {
     fn starts_count_per_clock_minute_and_retry_when_the_next_begins() {
         // 1_800_000_000 s is a whole number of minutes since the epoch.
         let minute = Timestamp(1_800_000_000);
-        assert_eq!(start_window(minute), (minute.0 * 1000, 60));
-        assert_eq!(start_window(minute.plus_secs(1)), (minute.0 * 1000, 59));
-        assert_eq!(start_window(minute.plus_secs(59)), (minute.0 * 1000, 1));
+        assert_eq!(start_window(minute), (minute.millis(), 60));
+        assert_eq!(start_window(minute.plus_secs(1)), (minute.millis(), 59));
+        assert_eq!(start_window(minute.plus_secs(59)), (minute.millis(), 1));
         assert_eq!(
             start_window(minute.plus_secs(60)),
-            (minute.plus_secs(60).0 * 1000, 60)
+            (minute.plus_secs(60).millis(), 60)
         );
     }
 

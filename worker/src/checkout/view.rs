@@ -4,6 +4,7 @@
 use kasse_shared::api::view::{
     Audience, SessionObject, checkout_url, session_object, shopper_view,
 };
+use kasse_shared::ids::SessionId;
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::shopper::{ShopperView, StartedSession};
 use kasse_shared::time::Timestamp;
@@ -50,7 +51,7 @@ pub async fn merchant_page(
     sessions: &[Session],
     base: &str,
 ) -> ApiResult<Vec<SessionObject>> {
-    let ids: Vec<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&SessionId> = sessions.iter().map(|s| &s.id).collect();
     let mut payments = store.payments_of(&ids).await?;
     let heads = store.heads().await?;
     Ok(sessions
@@ -78,7 +79,7 @@ pub fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperVi
 /// What the shopper's view of session `id` is built from, as stored now (one round trip),
 /// after a change this request made: the session was read before, so it is only missing
 /// if it was deleted meanwhile.
-pub async fn shopper_reads_now(store: &Store, id: &str) -> ApiResult<ShopperReads> {
+pub async fn shopper_reads_now(store: &Store, id: &SessionId) -> ApiResult<ShopperReads> {
     store
         .shopper_reads(id)
         .await?

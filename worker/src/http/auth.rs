@@ -3,7 +3,7 @@
 
 use kasse_shared::account::{KeyKind, Settings};
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::ids::{AccountId, SessionId};
 use kasse_shared::session::Session;
 use worker::{Env, Request};
 
@@ -18,7 +18,7 @@ pub const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
 /// An authenticated API-key holder: one account in one mode.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub livemode: bool,
     pub kind: KeyKind,
     pub settings: Settings,
@@ -40,16 +40,11 @@ pub fn api_key(req: &Request) -> ApiResult<String> {
 /// The caller a key row names; an unknown or revoked key (no row) is a 401.
 pub fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
     let row = row.ok_or_else(|| ApiError::unauthenticated("Invalid API key provided."))?;
-    let kind = if row.kind == "secret" {
-        KeyKind::Secret
-    } else {
-        KeyKind::Publishable
-    };
     let settings = serde_json::from_str(&row.settings).map_err(ApiError::internal)?;
     Ok(Caller {
         account_id: row.account_id,
-        livemode: row.livemode != 0,
-        kind,
+        livemode: row.livemode,
+        kind: row.kind,
         settings,
     })
 }
@@ -81,11 +76,6 @@ pub fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
     }
 }
 
-/// Whether `id` can be a session id of either mode (anything else is a 404 unread).
-pub fn is_session_id(id: &str) -> bool {
-    is_id(id, session_prefix(false)) || is_id(id, session_prefix(true))
-}
-
 /// The client secret a browser sends; a request without one is a 401.
 pub fn client_secret(req: &Request) -> ApiResult<String> {
     req.headers().get(CLIENT_SECRET_HEADER)?.ok_or_else(|| {
@@ -115,12 +105,12 @@ pub fn check_client_secret(session: &Session, given: &str) -> ApiResult<()> {
 
 /// The session a browser may see: the `Kasse-Client-Secret` header must be its client secret.
 pub async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
-    if !is_session_id(id) {
+    let Some(session_id) = SessionId::parse(id) else {
         return Err(ApiError::no_such("checkout session", id));
-    }
+    };
     let given = client_secret(req)?;
     let session = store
-        .session(id)
+        .session(&session_id)
         .await?
         .ok_or_else(|| ApiError::no_such("checkout session", id))?;
     check_client_secret(&session, &given)?;
@@ -131,11 +121,13 @@ pub async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult
 mod tests {
     use super::*;
 
-    fn row(kind: &str, livemode: u8) -> KeyRow {
+    const ACCOUNT: &str = "acct_000000000000000000000001";
+
+    fn row(kind: KeyKind, livemode: bool) -> KeyRow {
         KeyRow {
-            account_id: "acct_1".into(),
+            account_id: ACCOUNT.parse().unwrap(),
             livemode,
-            kind: kind.into(),
+            kind,
             settings: serde_json::to_string(&Settings::default()).unwrap(),
         }
     }
@@ -148,13 +140,13 @@ mod tests {
 
     #[test]
     fn a_key_row_names_its_account_mode_and_kind() {
-        let caller = caller_of(Some(row("secret", 1))).unwrap();
+        let caller = caller_of(Some(row(KeyKind::Secret, true))).unwrap();
         assert_eq!(
             (caller.account_id.as_str(), caller.livemode, caller.kind),
-            ("acct_1", true, KeyKind::Secret)
+            (ACCOUNT, true, KeyKind::Secret)
         );
         assert!(require_secret(caller).is_ok());
-        let public = caller_of(Some(row("publishable", 0))).unwrap();
+        let public = caller_of(Some(row(KeyKind::Publishable, false))).unwrap();
         assert_eq!(
             (public.livemode, public.kind),
             (false, KeyKind::Publishable)
@@ -169,6 +161,7 @@ mod tests {
     #[test]
     fn only_ids_of_sessions_can_name_a_public_session() {
         let random = "a".repeat(kasse_shared::ids::RANDOM_CHARS);
+        let is_session_id = |id: &str| SessionId::parse(id).is_some();
         assert!(is_session_id(&format!("cs_test_{random}")));
         assert!(is_session_id(&format!("cs_live_{random}")));
         assert!(!is_session_id(&format!("cs_other_{random}")));

@@ -6,7 +6,8 @@
 use std::cell::{OnceCell, RefCell};
 
 use kasse_shared::account::{Settings, key_hash};
-use kasse_shared::time::Timestamp;
+use kasse_shared::api::list::{Cursor, Direction};
+use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::{Env, Request};
 
 use super::auth::{self, Caller};
@@ -22,7 +23,7 @@ pub struct Cx<'a> {
     pub store: Store,
     pub now: Timestamp,
     /// The same clock read, in milliseconds (for the per-second rate limits).
-    now_ms: u64,
+    now_ms: UnixMillis,
     /// The caller behind the request's API key, looked up at most once.
     caller: OnceCell<ApiResult<Caller>>,
     /// The body, once read (at most 64 KB).
@@ -32,12 +33,12 @@ pub struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(req: Request, env: &'a Env, now_ms: u64) -> ApiResult<Self> {
+    pub fn new(req: Request, env: &'a Env, now_ms: UnixMillis) -> ApiResult<Self> {
         Ok(Self {
             env,
             req,
             store: Store::new(env)?,
-            now: Timestamp::from_unix_millis(now_ms),
+            now: now_ms.timestamp(),
             now_ms,
             caller: OnceCell::new(),
             body: None,
@@ -46,7 +47,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The request's clock read in milliseconds.
-    pub fn now_ms(&self) -> u64 {
+    pub fn now_ms(&self) -> UnixMillis {
         self.now_ms
     }
 
@@ -134,34 +135,38 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// The caller's object `id`, or the 404 that names its kind (`what`): the same answer
-/// for an id of the wrong shape, a missing object and another account's object.
-pub async fn owned<T>(
+/// The caller's object `id`, read by its `parsed` id, or the 404 that names its kind
+/// (`what`): the same answer for an id of the wrong shape (`parsed` is `None`, nothing is
+/// read), a missing object and another account's object.
+pub async fn owned<I, T>(
     what: &str,
     id: &str,
-    well_formed: bool,
-    read: impl AsyncFnOnce() -> ApiResult<Option<T>>,
+    parsed: Option<I>,
+    read: impl AsyncFnOnce(I) -> ApiResult<Option<T>>,
 ) -> ApiResult<T> {
-    if !well_formed {
+    let Some(parsed) = parsed else {
         return Err(ApiError::no_such(what, id));
-    }
-    read().await?.ok_or_else(|| ApiError::no_such(what, id))
+    };
+    read(parsed)
+        .await?
+        .ok_or_else(|| ApiError::no_such(what, id))
 }
 
-/// A list's cursor, once `exists(id)` says its object is the caller's:
-/// `(starting_after, id)`, or a 400 `resource_missing` naming the parameter.
-pub async fn checked_cursor<'a>(
-    cursor: &'a kasse_shared::api::list::Cursor,
+/// A list's cursor, once `find(id)` finds its object among the caller's and reads the key
+/// the list pages by: the page's direction and that key, or a 400 `resource_missing` naming
+/// the parameter.
+pub async fn checked_cursor<'a, K>(
+    cursor: &'a Cursor,
     what: &str,
-    exists: impl AsyncFnOnce(&'a str) -> ApiResult<bool>,
-) -> ApiResult<Option<(bool, &'a str)>> {
-    let Some((id, param)) = cursor.named() else {
+    find: impl AsyncFnOnce(&'a str) -> ApiResult<Option<K>>,
+) -> ApiResult<Option<(Direction, K)>> {
+    let Some((direction, id)) = cursor.named() else {
         return Ok(None);
     };
-    if !exists(id).await? {
-        return Err(ApiError::no_such_param(what, id, param));
-    }
-    Ok(Some((param == "starting_after", id)))
+    let Some(key) = find(id).await? else {
+        return Err(ApiError::no_such_param(what, id, direction.param()));
+    };
+    Ok(Some((direction, key)))
 }
 
 #[cfg(test)]
@@ -186,13 +191,14 @@ mod tests {
 
     #[test]
     fn an_object_that_is_not_the_callers_is_the_same_404_as_a_missing_one() {
-        let found = ready(owned("webhook endpoint", "we_1", true, async || {
-            Ok(Some(7))
+        let found = ready(owned("webhook endpoint", "we_1", Some(1), async |id| {
+            Ok(Some(id + 6))
         }));
         assert_eq!(found.ok(), Some(7));
         for (well_formed, read) in [(true, None), (false, Some(7))] {
             let mut asked = false;
-            let error = ready(owned("webhook endpoint", "we_1", well_formed, async || {
+            let parsed = well_formed.then_some("we_1");
+            let error = ready(owned("webhook endpoint", "we_1", parsed, async |_| {
                 asked = true;
                 Ok(read)
             }))
@@ -209,14 +215,24 @@ mod tests {
 
     #[test]
     fn a_cursor_that_names_no_object_of_the_caller_is_a_400_on_its_parameter() {
-        use kasse_shared::api::list::Cursor;
-        let none = ready(checked_cursor(&Cursor::First, "event", async |_| Ok(true)));
+        let none = ready(checked_cursor(&Cursor::First, "event", async |id| {
+            Ok(Some(id))
+        }));
         assert_eq!(none.ok(), Some(None));
         let after = Cursor::StartingAfter("evt_1".into());
-        let ok = ready(checked_cursor(&after, "event", async |_| Ok(true)));
-        assert_eq!(ok.ok(), Some(Some((true, "evt_1"))));
+        let ok = ready(checked_cursor(&after, "event", async |id| Ok(Some(id))));
+        assert_eq!(ok.ok(), Some(Some((Direction::After, "evt_1"))));
+        let before = Cursor::EndingBefore("cs_1".into());
+        let keyed = ready(checked_cursor(&before, "checkout session", async |id| {
+            Ok(Some((Timestamp(7), id)))
+        }));
+        assert_eq!(
+            keyed.ok(),
+            Some(Some((Direction::Before, (Timestamp(7), "cs_1"))))
+        );
         let before = Cursor::EndingBefore("evt_2".into());
-        let error = ready(checked_cursor(&before, "event", async |_| Ok(false))).expect_err("400");
+        let error =
+            ready(checked_cursor(&before, "event", async |_| Ok(None::<&str>))).expect_err("400");
         assert_eq!(
             (error.status, error.code),
             (400, ErrorCode::ResourceMissing)

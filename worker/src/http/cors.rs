@@ -4,6 +4,7 @@
 //! answers cross-origin.
 
 use kasse_shared::account::Settings;
+use kasse_shared::ids::{LinkId, SessionId};
 use worker::Response;
 
 use super::context::Cx;
@@ -28,10 +29,14 @@ pub async fn allowed_origin(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<
     let settings = match cx.public_settings() {
         Some(settings) => Some(settings),
         None => match segments {
-            ["v1", "public", "checkout_sessions", id, ..] => {
-                cx.store.settings_of_session(id).await?
-            }
-            ["v1", "public", "payment_links", id, ..] => cx.store.settings_of_link(id).await?,
+            ["v1", "public", "checkout_sessions", id, ..] => match SessionId::parse(id) {
+                Some(id) => cx.store.settings_of_session(&id).await?,
+                None => None,
+            },
+            ["v1", "public", "payment_links", id, ..] => match LinkId::parse(id) {
+                Some(id) => cx.store.settings_of_link(&id).await?,
+                None => None,
+            },
             _ => None,
         },
     };

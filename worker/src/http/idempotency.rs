@@ -203,7 +203,7 @@ pub async fn begin(cx: &mut Cx<'_>, segments: &[&str]) -> ApiResult<Begin> {
             owner.livemode,
             &key,
             &fingerprint,
-            cx.now.0,
+            cx.now,
             IDEMPOTENCY_TTL_SECS,
         )
         .await?;

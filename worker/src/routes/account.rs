@@ -95,7 +95,7 @@ pub async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
             &update.settings,
             xpub.as_ref(),
             &keys,
-            &cx.now.to_string(),
+            cx.now,
         )
         .await?;
     account_written(write, Some(param))?;
@@ -114,7 +114,7 @@ fn key_object(key: &KeyInfo) -> Value {
         "id": key.id,
         "object": "api_key",
         "kind": key.kind,
-        "livemode": key.livemode != 0,
+        "livemode": key.livemode,
         "redacted": key.redacted,
         "created_at": key.created_at,
         "revoked_at": key.revoked_at,
@@ -153,14 +153,15 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         }
     };
     let (row, key) = new_key(kind, caller.livemode);
-    let now = cx.now.to_string();
-    cx.store.insert_key(&caller.account_id, &row, &now).await?;
+    cx.store
+        .insert_key(&caller.account_id, &row, cx.now)
+        .await?;
     let info = KeyInfo {
         id: row.id,
-        kind: kind.as_str().into(),
-        livemode: u8::from(caller.livemode),
+        kind,
+        livemode: caller.livemode,
         redacted: row.redacted,
-        created_at: now,
+        created_at: cx.now,
         revoked_at: None,
     };
     let mut object = key_object(&info);
@@ -182,7 +183,7 @@ pub async fn revoke(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::no_such("API key", id))?;
     if key.revoked_at.is_none()
         && !store
-            .revoke_key(&caller.account_id, caller.livemode, id, &cx.now.to_string())
+            .revoke_key(&caller.account_id, caller.livemode, &key.id, cx.now)
             .await?
     {
         return Err(ApiError::conflict(

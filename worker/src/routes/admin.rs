@@ -4,12 +4,13 @@
 
 use kasse_shared::account::Settings;
 use kasse_shared::error_code::ErrorCode;
+use kasse_shared::ids::AccountId;
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use serde_json::{Map, Value, json};
 use worker::Response;
 
 use crate::accounts::{account_written, checked_xpub, first_keys, xpub_immutable};
-use crate::entropy;
+use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Cx, json_response};
 use crate::store::NewXpub;
@@ -70,17 +71,17 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
         }
     }
 
-    let account_id = entropy::id("acct_");
+    let account_id = AccountId::generate(&mut Csprng);
     let mut keys = Vec::new();
     let mut shown = Map::new();
     for xpub in test.iter().chain(live.iter()) {
         keys.extend(first_keys(xpub.livemode, &mut shown));
     }
     let xpubs: Vec<NewXpub> = test.into_iter().chain(live).collect();
-    let now = cx.now.to_string();
+    let now = cx.now;
     let write = cx
         .store
-        .create_account(&account_id, &settings, &xpubs, &keys, &now)
+        .create_account(&account_id, &settings, &xpubs, &keys, now)
         .await?;
     account_written(write, None)?;
     Ok(json_response(
@@ -101,11 +102,13 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
 /// `POST /v1/admin/accounts/{id}/xpubs {mode, xpub}`: registers the xpub of a mode that has
 /// none yet and returns that mode's first secret and publishable keys, once. This is how
 /// an account created for test mode gets live mode: test keys cannot register a live xpub.
-pub async fn add_xpub(cx: &mut Cx<'_>, account_id: &str) -> ApiResult<Response> {
+pub async fn add_xpub(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     cx.admin()?;
-    if !cx.store.account_exists(account_id).await? {
-        return Err(ApiError::no_such("account", account_id));
-    }
+    let account_id = match AccountId::parse(id) {
+        Some(account_id) if cx.store.account_exists(&account_id).await? => account_id,
+        _ => return Err(ApiError::no_such("account", id)),
+    };
+    let account_id = &account_id;
     let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["mode", "xpub"])?;
     let livemode = match map.get("mode") {
@@ -140,8 +143,8 @@ pub async fn add_xpub(cx: &mut Cx<'_>, account_id: &str) -> ApiResult<Response> 
     }
     let mut shown = Map::new();
     let keys = first_keys(livemode, &mut shown);
-    let now = cx.now.to_string();
-    let write = cx.store.add_xpub(account_id, &xpub, &keys, &now).await?;
+    let now = cx.now;
+    let write = cx.store.add_xpub(account_id, &xpub, &keys, now).await?;
     account_written(write, Some("xpub"))?;
     Ok(json_response(
         200,

@@ -6,6 +6,7 @@
 use kasse_shared::account::key_hash;
 use kasse_shared::api::demo::{self, DemoConfig};
 use kasse_shared::error_code::ErrorCode;
+use kasse_shared::ids::LinkId;
 use kasse_shared::link::{PaymentLink, page_url};
 use serde_json::{Value, json};
 use worker::Response;
@@ -62,10 +63,12 @@ pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
         .key(&key_hash(&demo.publishable_key))
         .await?
         .ok_or_else(invalid_key)?;
-    let link = store
-        .public_link(&demo.payment_link)
-        .await?
-        .filter(|l| l.account_id == key.account_id && l.livemode == (key.livemode != 0))
+    let link = match LinkId::parse(&demo.payment_link) {
+        Some(id) => store.public_link(&id).await?,
+        None => None,
+    };
+    let link = link
+        .filter(|l| l.account_id == key.account_id && l.livemode == key.livemode)
         .ok_or_else(|| {
             ApiError::invalid(
                 ErrorCode::ResourceMissing,
@@ -74,9 +77,7 @@ pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
             .with_param("payment_link")
         })?;
     let stored = serde_json::to_string(&demo).map_err(ApiError::internal)?;
-    store
-        .put_meta(META_KEY, &stored, &cx.now.to_string())
-        .await?;
+    store.put_meta(META_KEY, &stored, cx.now).await?;
     Ok(json_response(200, &body(&demo, &link, &cx.base()?)))
 }
 
@@ -90,9 +91,10 @@ pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
     };
     let stored = store.meta(META_KEY).await?.ok_or_else(missing)?;
     let demo: Demo = serde_json::from_str(&stored).map_err(ApiError::internal)?;
-    let link = store
-        .public_link(&demo.payment_link)
-        .await?
-        .ok_or_else(missing)?;
+    let link = match LinkId::parse(&demo.payment_link) {
+        Some(id) => store.public_link(&id).await?,
+        None => None,
+    };
+    let link = link.ok_or_else(missing)?;
     Ok(json_response(200, &body(&demo, &link, &cx.base()?)))
 }

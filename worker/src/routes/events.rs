@@ -2,7 +2,8 @@
 
 use kasse_shared::api::list;
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::ids::is_id;
+use kasse_shared::ids::{EndpointId, EventId, SessionId};
+use kasse_shared::session::EventType;
 use kasse_shared::webhook;
 use serde_json::{Value, json};
 use worker::Response;
@@ -11,14 +12,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Caller;
 use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 
-const PREFIX: &str = "evt_";
-
-/// The caller's event `id`: its body and its session's id.
-async fn owned_event(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<(String, String)> {
-    owned("event", id, is_id(id, PREFIX), async || {
-        cx.store
-            .event(&caller.account_id, caller.livemode, id)
-            .await
+/// The caller's event `id`: its id, body and session's id.
+async fn owned_event(
+    cx: &Cx<'_>,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(EventId, String, SessionId)> {
+    owned("event", id, EventId::parse(id), async |id| {
+        let found = cx
+            .store
+            .event(&caller.account_id, caller.livemode, &id)
+            .await?;
+        Ok(found.map(|(body, session_id)| (id, body, session_id)))
     })
     .await
 }
@@ -40,18 +45,29 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
             .map(|(_, v)| v.as_str())
     };
     let cursor = checked_cursor(&page.cursor, "event", async |id| {
-        Ok(is_id(id, PREFIX)
-            && store
-                .has_event(&caller.account_id, caller.livemode, id)
-                .await?)
+        let Some(event_id) = EventId::parse(id) else {
+            return Ok(None);
+        };
+        let found = store
+            .event(&caller.account_id, caller.livemode, &event_id)
+            .await?;
+        Ok(found.map(|_| id))
     })
     .await?;
+    let kind = match filter("type") {
+        None => None,
+        Some(name) => match EventType::parse(name) {
+            Some(kind) => Some(kind),
+            // No event is of a type that does not exist.
+            None => return list_response::<Value>("/v1/events", &[], false),
+        },
+    };
     let mut bodies = store
         .events(
             &caller.account_id,
             caller.livemode,
             filter("session"),
-            filter("type"),
+            kind,
             cursor,
             page.limit + 1,
         )
@@ -66,7 +82,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
-    let (body, _) = owned_event(cx, &caller, id).await?;
+    let (_, body, _) = owned_event(cx, &caller, id).await?;
     let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
     Ok(json_response(200, &event))
 }
@@ -77,15 +93,17 @@ pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 pub async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let endpoint = webhook::parse_redeliver(&cx.body().await?)?;
-    let (_, session_id) = owned_event(cx, &caller, id).await?;
+    let (event_id, _, session_id) = owned_event(cx, &caller, id).await?;
     let store = &cx.store;
+    let mut only = None;
     if let Some(endpoint) = endpoint.as_deref() {
-        let row = if is_id(endpoint, "we_") {
-            store
-                .endpoint(&caller.account_id, caller.livemode, endpoint)
-                .await?
-        } else {
-            None
+        let row = match EndpointId::parse(endpoint) {
+            Some(endpoint_id) => {
+                store
+                    .endpoint(&caller.account_id, caller.livemode, &endpoint_id)
+                    .await?
+            }
+            None => None,
         };
         let Some(row) = row else {
             return Err(ApiError::no_such_param(
@@ -94,20 +112,21 @@ pub async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
                 "endpoint",
             ));
         };
-        if !row.object(cx.now)?.enabled {
+        if !row.endpoint(cx.now).enabled {
             return Err(ApiError::invalid(
                 ErrorCode::EndpointDisabled,
                 "That webhook endpoint is disabled; enable it first.",
             )
             .with_param("endpoint"));
         }
+        only = Some(row.id);
     }
     store
         .redeliver(
             &caller.account_id,
             caller.livemode,
-            id,
-            endpoint.as_deref(),
+            &event_id,
+            only.as_ref(),
             cx.now,
         )
         .await?;

@@ -50,7 +50,7 @@ pub async fn chains(cx: &mut Cx<'_>) -> ApiResult<Response> {
                 rpc_host: config::rpc_url(cx.env, chain)
                     .and_then(|url| url_host(&url).map(str::to_owned)),
                 last_error: row.and_then(|r| r.last_error.clone()),
-                checked_at: row.map(|r| r.checked_at.clone()),
+                checked_at: row.map(|r| r.checked_at),
                 scan_range: row
                     .and_then(|r| r.scan_range)
                     .unwrap_or(chain.rpc_limits.max_log_range),

@@ -330,9 +330,9 @@ mod tests {
     fn sample_link(description: &str) -> PaymentLink {
         let total = Cents(1250);
         PaymentLink {
-            id: "plink_0123456789abcdefghijABCD".into(),
+            id: "plink_0123456789abcdefghijABCD".parse().expect("a link id"),
             object: "payment_link".into(),
-            account_id: "acct_1".into(),
+            account_id: "acct_000000000000000000000001".parse().unwrap(),
             livemode: false,
             active: true,
             order: Order {

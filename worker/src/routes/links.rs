@@ -5,16 +5,16 @@ use kasse_shared::api::create;
 use kasse_shared::api::links::{self as parse, NewLink};
 use kasse_shared::api::list;
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::ids::is_id;
+use kasse_shared::ids::LinkId;
 use kasse_shared::link::PaymentLink;
 use worker::Response;
 
-use crate::checkout::open::{Closed, LINK_PREFIX, from_link, limit_starts, startable};
+use crate::checkout::open::{Closed, from_link, limit_starts, startable};
 use crate::checkout::view;
-use crate::entropy;
+use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Caller;
-use crate::http::{Cx, json_response, list_response, owned};
+use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 use crate::store::Store;
 
 fn link_response(link: &PaymentLink, base: &str) -> Response {
@@ -23,8 +23,8 @@ fn link_response(link: &PaymentLink, base: &str) -> Response {
 
 /// The link if it is the caller's (account and mode); else the same 404 as a missing one.
 async fn owned_link(store: &Store, caller: &Caller, id: &str) -> ApiResult<PaymentLink> {
-    owned("payment link", id, is_id(id, LINK_PREFIX), async || {
-        store.link(&caller.account_id, caller.livemode, id).await
+    owned("payment link", id, LinkId::parse(id), async |id| {
+        store.link(&caller.account_id, caller.livemode, &id).await
     })
     .await
 }
@@ -42,7 +42,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         return_url,
     } = parse::parse_create(&cx.body().await?, caller.livemode)?;
     let link = PaymentLink {
-        id: entropy::id(LINK_PREFIX),
+        id: LinkId::generate(&mut Csprng),
         object: "payment_link".into(),
         account_id: caller.account_id.clone(),
         livemode: caller.livemode,
@@ -100,22 +100,16 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
         }
     };
     let store = &cx.store;
-    let cursor = match page.cursor.named() {
-        None => None,
-        Some((id, param)) => {
-            let unix = store
-                .link_created_unix(&caller.account_id, caller.livemode, id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        ErrorCode::ResourceMissing,
-                        format!("No such payment link: '{id}'."),
-                    )
-                    .with_param(param)
-                })?;
-            Some((param == "starting_after", unix, id))
-        }
-    };
+    let cursor = checked_cursor(&page.cursor, "payment link", async |id| {
+        let Some(link_id) = LinkId::parse(id) else {
+            return Ok(None);
+        };
+        let created = store
+            .link_created(&caller.account_id, caller.livemode, &link_id)
+            .await?;
+        Ok(created.map(|t| (t, id)))
+    })
+    .await?;
     let mut links = store
         .list_links(
             &caller.account_id,
@@ -152,7 +146,11 @@ pub async fn public_start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         }
         Ok(_) | Err(Closed::Missing) => return Err(missing()),
         Err(Closed::Inactive) => {
-            let link = store.link(&caller.account_id, caller.livemode, id).await?;
+            // Only a well-formed id can name an inactive link.
+            let link = match LinkId::parse(id) {
+                Some(id) => store.link(&caller.account_id, caller.livemode, &id).await?,
+                None => None,
+            };
             return Err(match link {
                 Some(_) => ApiError::new(
                     410,

@@ -15,6 +15,7 @@ mod sessions;
 mod test_helpers;
 mod webhooks;
 
+use kasse_shared::time::UnixMillis;
 use worker::{Date, Env, Method, Request, Response};
 
 use crate::config;
@@ -206,7 +207,7 @@ pub async fn dispatch(req: Request, env: &Env) -> Response {
     if !raw.eq_ignore_ascii_case(method.as_ref()) {
         return unrouted(found.map(|(r, _)| r), &raw, &path).into_response();
     }
-    let mut cx = match Cx::new(req, env, Date::now().as_millis()) {
+    let mut cx = match Cx::new(req, env, UnixMillis(Date::now().as_millis())) {
         Ok(cx) => cx,
         Err(error) => return error.into_response(),
     };

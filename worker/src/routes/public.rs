@@ -4,12 +4,13 @@
 use kasse_shared::api::check::parse_check;
 use kasse_shared::api::etag;
 use kasse_shared::api::select::parse_select;
+use kasse_shared::ids::SessionId;
 use kasse_shared::shopper::ShopperView;
 use worker::Response;
 
 use crate::checkout::{check, select, view};
 use crate::error::{ApiError, ApiResult};
-use crate::http::auth::{client_secret, is_session_id, public_session, shopper_session};
+use crate::http::auth::{client_secret, public_session, shopper_session};
 use crate::http::{Cx, json_response};
 
 /// `GET /v1/public/checkout_sessions/{id}`: the shopper view, with an ETag over all of it
@@ -17,11 +18,11 @@ use crate::http::{Cx, json_response};
 /// reads the session, its payments, the heads and the account's settings (which CORS then
 /// reuses); the client secret is checked once they are read.
 pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
-    if !is_session_id(id) {
+    let Some(session_id) = SessionId::parse(id) else {
         return Err(ApiError::no_such("checkout session", id));
-    }
+    };
     let given = client_secret(&cx.req)?;
-    let Some(mut reads) = cx.store.shopper_reads(id).await? else {
+    let Some(mut reads) = cx.store.shopper_reads(&session_id).await? else {
         return Err(ApiError::no_such("checkout session", id));
     };
     cx.keep_public_settings(&reads.settings);
@@ -56,7 +57,7 @@ pub async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     check::limit_checks(&cx.store, &session.id, cx.now_ms()).await?;
     let base = cx.base()?;
     check::run_check(cx.env, &cx.store, &session, tx_hash, &base, cx.now).await?;
-    shopper_answer(cx, id, &base).await
+    shopper_answer(cx, &session.id, &base).await
 }
 
 /// `POST /v1/public/checkout_sessions/{id}/select` (client secret): the shopper picks the
@@ -66,11 +67,11 @@ pub async fn select(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let base = cx.base()?;
     let option = parse_select(&cx.body().await?)?;
     select::select(cx.env, &cx.store, &session, option, cx.now).await?;
-    shopper_answer(cx, id, &base).await
+    shopper_answer(cx, &session.id, &base).await
 }
 
 /// The shopper's view of session `id` as this request left it.
-async fn shopper_answer(cx: &Cx<'_>, id: &str, base: &str) -> ApiResult<Response> {
+async fn shopper_answer(cx: &Cx<'_>, id: &SessionId, base: &str) -> ApiResult<Response> {
     let reads = view::shopper_reads_now(&cx.store, id).await?;
     cx.keep_public_settings(&reads.settings);
     Ok(json_response(200, &view::shopper_of(&reads, base, cx.now)))

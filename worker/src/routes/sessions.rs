@@ -4,14 +4,14 @@ use kasse_shared::account::{KeyKind, key_hash};
 use kasse_shared::api::check::parse_check;
 use kasse_shared::api::create::{self, Requester};
 use kasse_shared::api::list;
-use kasse_shared::error_code::ErrorCode;
+use kasse_shared::ids::SessionId;
 use kasse_shared::params::{object, reject_unknown};
 use worker::Response;
 
 use crate::checkout::{Merchant, cancel, check, is_owner, may_name, open, owned_session, view};
-use crate::error::{ApiError, ApiResult};
-use crate::http::auth::{self, Caller, is_session_id};
-use crate::http::{Cx, json_response, list_response, owned};
+use crate::error::ApiResult;
+use crate::http::auth::{self, Caller};
+use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 use crate::store::SessionInFull;
 
 fn merchant(caller: &Caller) -> Merchant<'_> {
@@ -67,7 +67,7 @@ pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         "checkout session",
         id,
         may_name(&merchant, id),
-        async || Ok(found.filter(|(session, _, _)| is_owner(&merchant, session))),
+        async |_| Ok(found.filter(|(session, _, _)| is_owner(&merchant, session))),
     )
     .await?;
     let object = view::merchant_object(&session, &payments, &heads, &cx.base()?);
@@ -78,20 +78,21 @@ pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 /// both are read in one round trip; the answer is then decided as if read in turn (the
 /// key's 401 or 403 before anything about the session).
 async fn secret_and_session(cx: &Cx<'_>, id: &str) -> ApiResult<(Caller, Option<SessionInFull>)> {
-    if cx.caller_known().is_none() && is_session_id(id) {
+    if cx.caller_known().is_none()
+        && let Some(session_id) = SessionId::parse(id)
+    {
         let key = auth::api_key(&cx.req)?;
         let (row, found) = cx
             .store
-            .session_in_full_with_key(&key_hash(&key), id)
+            .session_in_full_with_key(&key_hash(&key), &session_id)
             .await?;
         let caller = auth::require_secret(cx.know_caller(auth::caller_of(row))?)?;
         return Ok((caller, found));
     }
     let caller = cx.secret().await?;
-    let found = if may_name(&merchant(&caller), id) {
-        cx.store.session_in_full(id).await?
-    } else {
-        None
+    let found = match may_name(&merchant(&caller), id) {
+        Some(session_id) => cx.store.session_in_full(&session_id).await?,
+        None => None,
     };
     Ok((caller, found))
 }
@@ -103,22 +104,16 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let pairs = cx.query()?;
     let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let store = &cx.store;
-    let cursor = match page.cursor.named() {
-        None => None,
-        Some((id, param)) => {
-            let unix = store
-                .session_created_unix(&caller.account_id, caller.livemode, id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        ErrorCode::ResourceMissing,
-                        format!("No such checkout session: '{id}'."),
-                    )
-                    .with_param(param)
-                })?;
-            Some((param == "starting_after", unix, id))
-        }
-    };
+    let cursor = checked_cursor(&page.cursor, "checkout session", async |id| {
+        let Some(session_id) = SessionId::parse(id) else {
+            return Ok(None);
+        };
+        let created = store
+            .session_created(&caller.account_id, caller.livemode, &session_id)
+            .await?;
+        Ok(created.map(|t| (t, id)))
+    })
+    .await?;
     let mut sessions = store
         .list_sessions(
             &caller.account_id,

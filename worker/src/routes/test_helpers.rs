@@ -4,7 +4,7 @@
 
 use kasse_shared::api::view::{Audience, session_object};
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::ids::{is_id, session_prefix};
+use kasse_shared::ids::{EndpointId, SessionId};
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
@@ -42,11 +42,11 @@ async fn test_caller(cx: &Cx<'_>) -> ApiResult<Caller> {
 
 /// The caller's session `id`, or 404.
 async fn test_session(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<Session> {
-    let well_formed = is_id(id, session_prefix(caller.livemode));
-    owned("checkout session", id, well_formed, async || {
+    let parsed = SessionId::parse_in(id, caller.livemode);
+    owned("checkout session", id, parsed, async |id| {
         Ok(cx
             .store
-            .session(id)
+            .session(&id)
             .await?
             .filter(|s| s.account_id == caller.account_id && s.livemode == caller.livemode))
     })
@@ -101,14 +101,13 @@ pub async fn smoke(cx: &mut Cx<'_>) -> ApiResult<Response> {
         )
         .with_param("value"));
     }
-    let now = cx.now.to_string();
-    cx.store.put_meta("smoke", &body.value, &now).await?;
+    cx.store.put_meta("smoke", &body.value, cx.now).await?;
     Ok(json_response(
         200,
         &json!({
             "object": "smoke",
             "d1": cx.store.meta("smoke").await?,
-            "at": now,
+            "at": cx.now,
         }),
     ))
 }
@@ -237,9 +236,12 @@ pub async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 pub async fn advance_endpoint(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = test_caller(cx).await?;
     let missing = || ApiError::no_such("webhook endpoint", id);
+    let Some(endpoint_id) = EndpointId::parse(id) else {
+        return Err(missing());
+    };
     if cx
         .store
-        .endpoint(&caller.account_id, caller.livemode, id)
+        .endpoint(&caller.account_id, caller.livemode, &endpoint_id)
         .await?
         .is_none()
     {
@@ -248,7 +250,7 @@ pub async fn advance_endpoint(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> 
     let seconds = advance_seconds(cx).await?;
     if !cx
         .store
-        .advance_endpoint(&caller.account_id, caller.livemode, id, seconds)
+        .advance_endpoint(&caller.account_id, caller.livemode, &endpoint_id, seconds)
         .await?
     {
         return Err(missing());

@@ -2,24 +2,22 @@
 
 use kasse_shared::api::list;
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::ids::is_id;
+use kasse_shared::ids::{DeliveryId, EndpointId};
 use kasse_shared::webhook::{self, Endpoint, MAX_ENDPOINTS, PREVIOUS_SECRET_SECS, Secret};
 use serde_json::json;
 use worker::Response;
 
-use crate::entropy::{self, Csprng};
+use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Caller;
 use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 use crate::store::EndpointRow;
 
-const PREFIX: &str = "we_";
-
 /// The endpoint if it is the caller's (account and mode); else the same 404 as a missing one.
 async fn owned_endpoint(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<EndpointRow> {
-    owned("webhook endpoint", id, is_id(id, PREFIX), async || {
+    owned("webhook endpoint", id, EndpointId::parse(id), async |id| {
         cx.store
-            .endpoint(&caller.account_id, caller.livemode, id)
+            .endpoint(&caller.account_id, caller.livemode, &id)
             .await
     })
     .await
@@ -43,7 +41,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let secret = Secret::generate(&mut Csprng);
     let now = cx.now;
     let mut endpoint = Endpoint {
-        id: entropy::id(PREFIX),
+        id: EndpointId::generate(&mut Csprng),
         object: "webhook_endpoint".to_owned(),
         url: new.url,
         events: new.events,
@@ -65,7 +63,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
 pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let row = owned_endpoint(cx, &caller, id).await?;
-    Ok(json_response(200, &row.object(cx.now)?))
+    Ok(json_response(200, &row.endpoint(cx.now)))
 }
 
 /// `POST /v1/webhook_endpoints/{id}`: url, events, description, enabled.
@@ -73,7 +71,7 @@ pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let row = owned_endpoint(cx, &caller, id).await?;
     let now = cx.now;
-    let current = row.object(now)?;
+    let current = row.endpoint(now);
     let next = webhook::parse_update(&cx.body().await?, caller.livemode)?.apply(&current, now);
     if next != current {
         cx.store.update_endpoint(&caller.account_id, &next).await?;
@@ -83,9 +81,9 @@ pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 
 pub async fn delete(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
-    owned_endpoint(cx, &caller, id).await?;
+    let row = owned_endpoint(cx, &caller, id).await?;
     cx.store
-        .delete_endpoint(&caller.account_id, caller.livemode, id)
+        .delete_endpoint(&caller.account_id, caller.livemode, &row.id)
         .await?;
     Ok(json_response(
         200,
@@ -103,11 +101,17 @@ pub async fn rotate(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         kasse_shared::params::reject_unknown(&map, &[])?;
     }
     let now = cx.now;
-    let mut endpoint = owned_endpoint(cx, &caller, id).await?.object(now)?;
+    let mut endpoint = owned_endpoint(cx, &caller, id).await?.endpoint(now);
     let secret = Secret::generate(&mut Csprng);
     let previous_until = now.plus_secs(PREVIOUS_SECRET_SECS);
     cx.store
-        .rotate_secret(&caller.account_id, id, &secret, previous_until, now)
+        .rotate_secret(
+            &caller.account_id,
+            &endpoint.id,
+            &secret,
+            previous_until,
+            now,
+        )
         .await?;
     endpoint.previous_secret_expires_at = Some(previous_until);
     endpoint.updated_at = now;
@@ -122,21 +126,20 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let store = &cx.store;
     let (page, _) = list::parse_page(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), &[])?;
     let cursor = checked_cursor(&page.cursor, "webhook endpoint", async |id| {
-        Ok(is_id(id, PREFIX)
-            && store
-                .endpoint(&caller.account_id, caller.livemode, id)
-                .await?
-                .is_some())
+        let Some(endpoint_id) = EndpointId::parse(id) else {
+            return Ok(None);
+        };
+        let found = store
+            .endpoint(&caller.account_id, caller.livemode, &endpoint_id)
+            .await?;
+        Ok(found.map(|_| id))
     })
     .await?;
     let mut rows = store
         .list_endpoints(&caller.account_id, caller.livemode, cursor, page.limit + 1)
         .await?;
     let has_more = page.trim(&mut rows);
-    let data = rows
-        .iter()
-        .map(|r| r.object(cx.now))
-        .collect::<ApiResult<Vec<_>>>()?;
+    let data: Vec<_> = rows.iter().map(|r| r.endpoint(cx.now)).collect();
     list_response("/v1/webhook_endpoints", &data, has_more)
 }
 
@@ -158,7 +161,13 @@ pub async fn deliveries(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let cursor = checked_cursor(
         &page.cursor,
         "delivery of this endpoint",
-        async |delivery| store.has_delivery(&endpoint.id, delivery).await,
+        async |delivery| {
+            let Some(delivery_id) = DeliveryId::parse(delivery) else {
+                return Ok(None);
+            };
+            let found = store.has_delivery(&endpoint.id, &delivery_id).await?;
+            Ok(found.then_some(delivery))
+        },
     )
     .await?;
     let mut rows = store

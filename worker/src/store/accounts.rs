@@ -1,22 +1,26 @@
 //! Accounts, their xpubs and address counters, API keys, and settings per mode.
 
 use kasse_shared::account::{KeyKind, Settings};
+use kasse_shared::ids::{AccountId, KeyId, LinkId, SessionId};
+use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 
-use super::bind::{flag, text};
+use super::bind::{flag, text, time};
+use super::columns::flag as flag_column;
 use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Deserialize)]
 pub struct KeyRow {
-    pub account_id: String,
-    pub livemode: u8,
-    pub kind: String,
+    pub account_id: AccountId,
+    #[serde(with = "flag_column")]
+    pub livemode: bool,
+    pub kind: KeyKind,
     pub settings: String,
 }
 
 pub struct NewKey {
-    pub id: String,
+    pub id: KeyId,
     pub livemode: bool,
     pub kind: KeyKind,
     pub hash: String,
@@ -34,8 +38,8 @@ pub struct NewXpub {
 #[derive(Debug, Deserialize)]
 pub struct AccountRow {
     pub settings: String,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,14 +49,15 @@ pub struct XpubRow {
 }
 
 /// An API key as listed: never the key, only its redacted form.
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug, Deserialize)]
 pub struct KeyInfo {
-    pub id: String,
-    pub kind: String,
-    pub livemode: u8,
+    pub id: KeyId,
+    pub kind: KeyKind,
+    #[serde(with = "flag_column")]
+    pub livemode: bool,
     pub redacted: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// How an account write that registers xpubs ended. A refused write wrote nothing.
@@ -70,21 +75,21 @@ impl Store {
     /// `settings`. An xpub whose external node another account registered is refused.
     pub async fn create_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         settings: &Settings,
         xpubs: &[NewXpub],
         keys: &[NewKey],
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<AccountWrite> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
         let mut batch = vec![self.stmt(
             "INSERT INTO accounts (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
-            &[text(account_id), text(now)],
+            &[text(account_id), time(now)],
         )?];
         for livemode in [false, true] {
             batch.push(self.stmt(
                 "INSERT INTO account_settings (account_id, livemode, settings, updated_at) VALUES (?1, ?2, ?3, ?4)",
-                &[text(account_id), flag(livemode), text(&settings), text(now)],
+                &[text(account_id), flag(livemode), text(&settings), time(now)],
             )?);
         }
         self.write_account(batch, account_id, xpubs, keys, now)
@@ -107,7 +112,11 @@ impl Store {
     }
 
     /// The account as one mode sees it; `None` when the account does not exist.
-    pub async fn account(&self, account_id: &str, livemode: bool) -> ApiResult<Option<AccountRow>> {
+    pub async fn account(
+        &self,
+        account_id: &AccountId,
+        livemode: bool,
+    ) -> ApiResult<Option<AccountRow>> {
         self.row(
             "SELECT s.settings, a.created_at, s.updated_at FROM accounts a
                  JOIN account_settings s ON s.account_id = a.id AND s.livemode = ?2
@@ -117,7 +126,7 @@ impl Store {
         .await
     }
 
-    pub async fn account_exists(&self, account_id: &str) -> ApiResult<bool> {
+    pub async fn account_exists(&self, account_id: &AccountId) -> ApiResult<bool> {
         let found: Option<String> = self
             .value(
                 "SELECT id FROM accounts WHERE id = ?1",
@@ -129,7 +138,7 @@ impl Store {
     }
 
     /// The xpub of one mode of an account, if it has one.
-    pub async fn xpub(&self, account_id: &str, livemode: bool) -> ApiResult<Option<XpubRow>> {
+    pub async fn xpub(&self, account_id: &AccountId, livemode: bool) -> ApiResult<Option<XpubRow>> {
         self.row(
             "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
             &[text(account_id), flag(livemode)],
@@ -142,17 +151,17 @@ impl Store {
     /// when two updates race; the unique external node refuses one registered elsewhere.
     pub async fn update_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
         settings: &Settings,
         xpub: Option<&NewXpub>,
         keys: &[NewKey],
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<AccountWrite> {
         let settings = serde_json::to_string(settings).map_err(ApiError::internal)?;
         let update = self.stmt(
             "UPDATE account_settings SET settings = ?3, updated_at = ?4 WHERE account_id = ?1 AND livemode = ?2",
-            &[text(account_id), flag(livemode), text(&settings), text(now)],
+            &[text(account_id), flag(livemode), text(&settings), time(now)],
         )?;
         let xpubs = xpub.map_or(&[][..], std::slice::from_ref);
         self.write_account(vec![update], account_id, xpubs, keys, now)
@@ -163,14 +172,14 @@ impl Store {
     /// operator's route). Refused like any other xpub: one per mode, a node only once.
     pub async fn add_xpub(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         xpub: &NewXpub,
         keys: &[NewKey],
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<AccountWrite> {
         let touch = self.stmt(
             "UPDATE accounts SET updated_at = ?2 WHERE id = ?1",
-            &[text(account_id), text(now)],
+            &[text(account_id), time(now)],
         )?;
         self.write_account(
             vec![touch],
@@ -187,15 +196,15 @@ impl Store {
     async fn write_account(
         &self,
         mut batch: Vec<Stmt<'_>>,
-        account_id: &str,
+        account_id: &AccountId,
         xpubs: &[NewXpub],
         keys: &[NewKey],
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<AccountWrite> {
         for x in xpubs {
             batch.push(self.stmt(
                 "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), text(now)],
+                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), time(now)],
             )?);
         }
         for k in keys {
@@ -213,20 +222,30 @@ impl Store {
         }
     }
 
-    fn insert_key_stmt(&self, account_id: &str, k: &NewKey, now: &str) -> ApiResult<Stmt<'_>> {
+    fn insert_key_stmt(
+        &self,
+        account_id: &AccountId,
+        k: &NewKey,
+        now: Timestamp,
+    ) -> ApiResult<Stmt<'_>> {
         self.stmt(
             "INSERT INTO api_keys (id, account_id, livemode, kind, key_hash, redacted, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), text(now)],
+            &[text(&k.id), text(account_id), flag(k.livemode), text(k.kind.as_str()), text(&k.hash), text(&k.redacted), time(now)],
         )
     }
 
-    pub async fn insert_key(&self, account_id: &str, key: &NewKey, now: &str) -> ApiResult<()> {
+    pub async fn insert_key(
+        &self,
+        account_id: &AccountId,
+        key: &NewKey,
+        now: Timestamp,
+    ) -> ApiResult<()> {
         self.insert_key_stmt(account_id, key, now)?.run().await?;
         Ok(())
     }
 
     /// An account's keys in one mode, newest first (revoked ones included).
-    pub async fn keys(&self, account_id: &str, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
+    pub async fn keys(&self, account_id: &AccountId, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
         self.rows(
             "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
                  WHERE account_id = ?1 AND livemode = ?2 ORDER BY created_at DESC, id DESC",
@@ -239,10 +258,10 @@ impl Store {
     /// key (the merchant would lock themselves out). `Ok(false)`: that was the case.
     pub async fn revoke_key(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
-        now: &str,
+        id: &KeyId,
+        now: Timestamp,
     ) -> ApiResult<bool> {
         let changed = self
             .changed(
@@ -250,14 +269,14 @@ impl Store {
                  WHERE id = ?1 AND account_id = ?2 AND livemode = ?3 AND revoked_at IS NULL
                    AND (kind = 'publishable' OR (SELECT COUNT(*) FROM api_keys
                         WHERE account_id = ?2 AND livemode = ?3 AND kind = 'secret' AND revoked_at IS NULL) > 1)",
-                &[text(id), text(account_id), flag(livemode), text(now)],
+                &[text(id), text(account_id), flag(livemode), time(now)],
             )
             .await?;
         Ok(changed > 0)
     }
 
     /// The settings of the session's own account and mode (CORS preflights know only the id).
-    pub async fn settings_of_session(&self, session_id: &str) -> ApiResult<Option<Settings>> {
+    pub async fn settings_of_session(&self, session_id: &SessionId) -> ApiResult<Option<Settings>> {
         self.settings_by(
             "SELECT a.settings FROM checkout_sessions s
              JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
@@ -268,7 +287,7 @@ impl Store {
     }
 
     /// The settings of the link's own account and mode.
-    pub async fn settings_of_link(&self, link_id: &str) -> ApiResult<Option<Settings>> {
+    pub async fn settings_of_link(&self, link_id: &LinkId) -> ApiResult<Option<Settings>> {
         self.settings_by(
             "SELECT a.settings FROM payment_links l
              JOIN account_settings a ON a.account_id = l.account_id AND a.livemode = l.livemode
@@ -285,7 +304,11 @@ impl Store {
     }
 
     /// One mode's settings: read them with the mode of the object they are for.
-    pub async fn account_settings(&self, account_id: &str, livemode: bool) -> ApiResult<Settings> {
+    pub async fn account_settings(
+        &self,
+        account_id: &AccountId,
+        livemode: bool,
+    ) -> ApiResult<Settings> {
         let json: Option<String> = self
             .value(
                 "SELECT settings FROM account_settings WHERE account_id = ?1 AND livemode = ?2",
@@ -301,7 +324,7 @@ impl Store {
     /// Reserves the next derivation index of an account's xpub: atomic, gaps allowed.
     pub async fn reserve_index(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
     ) -> ApiResult<Option<(String, u32)>> {
         #[derive(Deserialize)]
@@ -317,5 +340,33 @@ impl Store {
             )
             .await?;
         Ok(row.map(|r| (r.xpub, r.idx)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn key_rows_read_their_kind_and_mode_as_types() {
+        let row: KeyRow = serde_json::from_value(json!({
+            "account_id": "acct_1", "livemode": 1, "kind": "publishable", "settings": "{}",
+        }))
+        .expect("a key row");
+        assert_eq!((row.livemode, row.kind), (true, KeyKind::Publishable));
+        let listed: KeyInfo = serde_json::from_value(json!({
+            "id": "key_000000000000000000000001", "kind": "secret", "livemode": 0, "redacted": "sk_test_…cdef",
+            "created_at": "2026-11-21T09:30:00Z", "revoked_at": null,
+        }))
+        .expect("a listed key");
+        assert_eq!(
+            (listed.kind, listed.livemode, listed.created_at.to_string()),
+            (KeyKind::Secret, false, "2026-11-21T09:30:00Z".to_owned())
+        );
+        assert_eq!(listed.revoked_at, None);
+        let unknown = json!({"account_id": "a", "livemode": 0, "kind": "admin", "settings": "{}"});
+        assert!(serde_json::from_value::<KeyRow>(unknown).is_err());
     }
 }

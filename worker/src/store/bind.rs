@@ -1,6 +1,8 @@
 //! How values bind to D1 parameters, and what a statement's result says.
 
 use alloy_primitives::Address;
+use kasse_shared::api::list::Direction;
+use kasse_shared::time::Timestamp;
 use worker::D1Result;
 use worker::wasm_bindgen::JsValue;
 
@@ -25,14 +27,14 @@ pub(super) struct Keyset<C> {
 }
 
 impl<C> Keyset<C> {
-    /// `cursor` is `(true, c)` to start after `c`, `(false, c)` to end before it.
-    pub(super) fn new(cursor: Option<(bool, C)>) -> Self {
+    /// The page that runs from the cursor `c` in its direction (the first page without one).
+    pub(super) fn new(cursor: Option<(Direction, C)>) -> Self {
         match cursor {
-            Some((true, c)) => Self {
+            Some((Direction::After, c)) => Self {
                 after: Some(c),
                 before: None,
             },
-            Some((false, c)) => Self {
+            Some((Direction::Before, c)) => Self {
                 after: None,
                 before: Some(c),
             },
@@ -72,13 +74,13 @@ impl<C> Keyset<C> {
     }
 }
 
-impl Keyset<(u64, &str)> {
+impl Keyset<(Timestamp, &str)> {
     /// The page's parameters, bound after the query's own, for cursors bound as their key
-    /// (a unix time and an id): the `after` cursor's two and the `before` cursor's two
-    /// (NULL where there is no such cursor), then the limit.
+    /// (a creation time, bound as unix seconds, and an id): the `after` cursor's two and
+    /// the `before` cursor's two (NULL where there is no such cursor), then the limit.
     pub(super) fn params(&self, limit: u32) -> [JsValue; 5] {
-        let unix = |c: Option<(u64, &str)>| c.map_or(JsValue::NULL, |(u, _)| int(u));
-        let id = |c: Option<(u64, &str)>| opt_text(c.map(|(_, id)| id));
+        let unix = |c: Option<(Timestamp, &str)>| c.map_or(JsValue::NULL, |(t, _)| int(t.0));
+        let id = |c: Option<(Timestamp, &str)>| opt_text(c.map(|(_, id)| id));
         [
             unix(self.after),
             id(self.after),
@@ -103,6 +105,11 @@ fn first_param(sql: &str) -> &str {
 
 pub(super) fn text(s: &str) -> JsValue {
     JsValue::from_str(s)
+}
+
+/// Binds a time as the RFC 3339 TEXT every `…_at` column keeps.
+pub(super) fn time(t: Timestamp) -> JsValue {
+    JsValue::from_str(&t.to_string())
 }
 
 pub(super) fn opt_text(s: Option<&str>) -> JsValue {
@@ -133,19 +140,21 @@ pub(super) fn json_text(rows: &[serde_json::Value]) -> ApiResult<String> {
 
 #[cfg(test)]
 mod tests {
+    use kasse_shared::api::list::Direction::{After, Before};
+
     use super::{Keyset, first_param};
 
     #[test]
     fn a_cursor_starts_after_or_ends_before() {
         assert_eq!(
-            Keyset::new(Some((true, 7))),
+            Keyset::new(Some((After, 7))),
             Keyset {
                 after: Some(7),
                 before: None
             }
         );
         assert_eq!(
-            Keyset::new(Some((false, 7))),
+            Keyset::new(Some((Before, 7))),
             Keyset {
                 after: None,
                 before: Some(7)
@@ -163,7 +172,7 @@ mod tests {
     #[test]
     fn only_a_page_ending_before_a_cursor_is_read_upwards_and_turned_round() {
         assert_eq!(
-            Keyset::new(Some((true, ()))).newest_first(vec![3, 2, 1]),
+            Keyset::new(Some((After, ()))).newest_first(vec![3, 2, 1]),
             [3, 2, 1]
         );
         assert_eq!(
@@ -171,7 +180,7 @@ mod tests {
             [3, 2, 1]
         );
         assert_eq!(
-            Keyset::new(Some((false, ()))).newest_first(vec![1, 2, 3]),
+            Keyset::new(Some((Before, ()))).newest_first(vec![1, 2, 3]),
             [3, 2, 1]
         );
     }
@@ -179,7 +188,7 @@ mod tests {
     #[test]
     fn bound_cursors_compare_the_key_and_order_by_it() {
         let sql =
-            Keyset::new(Some((true, ()))).sql("created_unix, id", "?9, ?10", "?11, ?12", "?13");
+            Keyset::new(Some((After, ()))).sql("created_unix, id", "?9, ?10", "?11, ?12", "?13");
         assert_eq!(
             squeeze(&sql),
             "(?9 IS NULL OR (created_unix, id) < (?9, ?10)) \
@@ -190,7 +199,7 @@ mod tests {
 
     #[test]
     fn cursors_by_id_read_their_key_and_a_page_before_one_reads_upwards() {
-        let sql = Keyset::new(Some((false, ()))).sql(
+        let sql = Keyset::new(Some((Before, ()))).sql(
             "d.created_unix, d.rowid",
             "SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?3",
             "SELECT created_unix, rowid FROM webhook_deliveries WHERE id = ?4",

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::Store;
-use super::bind::{int, text};
+use super::bind::{int, text, time};
 use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
@@ -17,7 +17,7 @@ pub struct CursorRow {
     pub head: Option<BlockNumber>,
     pub cursor: Option<BlockNumber>,
     pub last_error: Option<String>,
-    pub checked_at: String,
+    pub checked_at: Timestamp,
     pub scan_range: Option<u64>,
     pub deep_reorg: Option<String>,
 }
@@ -28,12 +28,12 @@ impl Store {
         &self,
         chain_id: ChainId,
         head: BlockNumber,
-        now: &str,
+        now: Timestamp,
     ) -> ApiResult<()> {
         self.exec(
             "INSERT INTO chain_cursors (chain_id, head, last_error, checked_at) VALUES (?1, ?2, NULL, ?3)
              ON CONFLICT (chain_id) DO UPDATE SET head = excluded.head, last_error = NULL, checked_at = excluded.checked_at",
-            &[int(chain_id), int(head), text(now)],
+            &[int(chain_id), int(head), time(now)],
         )
         .await
     }
@@ -48,7 +48,7 @@ impl Store {
         self.exec(
             "INSERT INTO chain_cursors (chain_id, last_error, checked_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (chain_id) DO UPDATE SET last_error = excluded.last_error, checked_at = excluded.checked_at",
-            &[int(chain_id), text(error), text(&now.to_string())],
+            &[int(chain_id), text(error), time(now)],
         )
         .await
     }

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use kasse_shared::ids::{EventId, PaymentId, SessionId};
 use kasse_shared::session::{Payment, Session};
 use serde::Deserialize;
 use serde_json::json;
@@ -27,7 +28,7 @@ pub struct Change<'a> {
     pub previous_version: u64,
     pub session: &'a Session,
     /// Recorded payments whose row changes with this version, by payment id.
-    pub payment_updates: &'a [(String, Payment)],
+    pub payment_updates: &'a [(PaymentId, Payment)],
     pub events: &'a [NewEvent],
     /// Whether a counted payment is still confirming; `None` leaves the watch row's flag.
     pub settling: Option<bool>,
@@ -126,7 +127,7 @@ impl Store {
     ) -> ApiResult<Vec<Written>> {
         #[derive(Deserialize)]
         struct Updated {
-            id: String,
+            id: SessionId,
         }
         let GroupRows {
             sessions,
@@ -134,9 +135,9 @@ impl Store {
             watch,
             events,
         } = group_rows(group, docs)?;
-        let event_ids: Vec<&str> = group
+        let event_ids: Vec<&EventId> = group
             .iter()
-            .flat_map(|c| c.events.iter().map(|e| e.id.as_str()))
+            .flat_map(|c| c.events.iter().map(|e| &e.id))
             .collect();
         let mut batch = vec![self.update_sessions_stmt(&sessions)?];
         if !payments.is_empty() {
@@ -151,7 +152,7 @@ impl Store {
             Some(batch.len() - 1)
         };
         let results = self.batch(batch).await?;
-        let written: BTreeSet<String> = results
+        let written: BTreeSet<SessionId> = results
             .first()
             .map(|r| r.results::<Updated>())
             .transpose()?

@@ -1,6 +1,8 @@
 //! Events: written with the session change that causes them (see `changes`), read back
 //! by id or as a list. Their bodies are frozen when written.
 
+use kasse_shared::api::list::Direction;
+use kasse_shared::ids::{AccountId, EventId, SessionId};
 use kasse_shared::session::{EventType, Session};
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +14,7 @@ use crate::error::ApiResult;
 /// An event to insert with a session change: its id, type, cause (the transfer's key for
 /// a payment event, else empty) and frozen body.
 pub struct NewEvent {
-    pub id: String,
+    pub id: EventId,
     pub kind: EventType,
     pub cause: String,
     pub body: String,
@@ -22,14 +24,14 @@ impl Store {
     /// An event of this account and mode: its frozen body and its session.
     pub async fn event(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
-    ) -> ApiResult<Option<(String, String)>> {
+        id: &EventId,
+    ) -> ApiResult<Option<(String, SessionId)>> {
         #[derive(Deserialize)]
         struct Row {
             body: String,
-            session_id: String,
+            session_id: SessionId,
         }
         let row: Option<Row> = self
             .row(
@@ -40,20 +42,15 @@ impl Store {
         Ok(row.map(|r| (r.body, r.session_id)))
     }
 
-    /// Whether `id` is an event of this account and mode (a list cursor must be).
-    pub async fn has_event(&self, account_id: &str, livemode: bool, id: &str) -> ApiResult<bool> {
-        Ok(self.event(account_id, livemode, id).await?.is_some())
-    }
-
     /// Newest first (in the order they were written): an account's events in one mode,
     /// optionally for one session or type, after or before the cursor event.
     pub async fn events(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
         session_id: Option<&str>,
-        kind: Option<&str>,
-        cursor: Option<(bool, &str)>,
+        kind: Option<EventType>,
+        cursor: Option<(Direction, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<String>> {
         #[derive(Deserialize)]
@@ -78,7 +75,7 @@ impl Store {
                     text(account_id),
                     flag(livemode),
                     opt_text(session_id),
-                    opt_text(kind),
+                    opt_text(kind.map(EventType::as_str)),
                     opt_text(page.after),
                     opt_text(page.before),
                     int(u64::from(limit)),

@@ -30,7 +30,7 @@ impl Store {
         livemode: bool,
         key: &str,
         fingerprint: &str,
-        now_unix: u64,
+        now: Timestamp,
         ttl_secs: u64,
     ) -> ApiResult<bool> {
         self
@@ -43,7 +43,7 @@ impl Store {
                    WHERE idempotency_keys.created_unix <= excluded.created_unix - ?6
                       OR (idempotency_keys.state = 'in_progress' AND idempotency_keys.created_unix <= excluded.created_unix - 60)
                  RETURNING key",
-                &[text(scope), flag(livemode), text(key), text(fingerprint), int(now_unix), int(ttl_secs)],
+                &[text(scope), flag(livemode), text(key), text(fingerprint), int(now.0), int(ttl_secs)],
             )
             .await
     }

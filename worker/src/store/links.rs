@@ -1,12 +1,15 @@
 //! Payment links: their rows, the public read and lists.
 
+use kasse_shared::api::list::Direction;
+use kasse_shared::ids::{AccountId, LinkId};
 use kasse_shared::link::PaymentLink;
+use kasse_shared::time::Timestamp;
 use worker::wasm_bindgen::JsValue;
 
 use serde::Deserialize;
 
 use super::Store;
-use super::bind::{Keyset, flag, int, text};
+use super::bind::{Keyset, flag, int, text, time};
 use crate::error::{ApiError, ApiResult};
 
 /// A link as stored: its JSON document.
@@ -32,9 +35,9 @@ impl Store {
                 flag(link.livemode),
                 flag(link.active),
                 text(&serde_json::to_string(link).map_err(ApiError::internal)?),
-                text(&link.created_at.to_string()),
+                time(link.created_at),
                 int(link.created_at.0),
-                text(&link.updated_at.to_string()),
+                time(link.updated_at),
             ],
         )
         .await
@@ -43,9 +46,9 @@ impl Store {
     /// The link `id` if it belongs to this account and mode.
     pub async fn link(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
+        id: &LinkId,
     ) -> ApiResult<Option<PaymentLink>> {
         let row: Option<LinkRow> = self
             .row(
@@ -57,7 +60,7 @@ impl Store {
     }
 
     /// The link `id` whoever owns it: the public page and its POST know only the id.
-    pub async fn public_link(&self, id: &str) -> ApiResult<Option<PaymentLink>> {
+    pub async fn public_link(&self, id: &LinkId) -> ApiResult<Option<PaymentLink>> {
         let row: Option<LinkRow> = self
             .row("SELECT data FROM payment_links WHERE id = ?1", &[text(id)])
             .await?;
@@ -71,37 +74,39 @@ impl Store {
                 text(&link.id),
                 flag(link.active),
                 text(&serde_json::to_string(link).map_err(ApiError::internal)?),
-                text(&link.updated_at.to_string()),
+                time(link.updated_at),
             ],
         )
         .await
     }
 
     /// When the link `id` of this account and mode was created (a list cursor).
-    pub async fn link_created_unix(
+    pub async fn link_created(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
-    ) -> ApiResult<Option<u64>> {
-        self.value(
-            "SELECT created_unix FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
-            &[text(id), text(account_id), flag(livemode)],
-            "created_unix",
-        )
-        .await
+        id: &LinkId,
+    ) -> ApiResult<Option<Timestamp>> {
+        let unix: Option<u64> = self
+            .value(
+                "SELECT created_unix FROM payment_links WHERE id = ?1 AND account_id = ?2 AND livemode = ?3",
+                &[text(id), text(account_id), flag(livemode)],
+                "created_unix",
+            )
+            .await?;
+        Ok(unix.map(Timestamp))
     }
 
     /// One page of links, newest first, like [`Store::list_sessions`].
     pub async fn list_links(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
         active: Option<bool>,
-        cursor: Option<(bool, u64, &str)>,
+        cursor: Option<(Direction, (Timestamp, &str))>,
         limit: u32,
     ) -> ApiResult<Vec<PaymentLink>> {
-        let page = Keyset::new(cursor.map(|(after, unix, id)| (after, (unix, id))));
+        let page = Keyset::new(cursor);
         let rows: Vec<LinkRow> = self
             .rows(
                 &format!(

@@ -1,16 +1,18 @@
 //! Deployment facts kept by key: the last scheduled run's report, the demo shop's setup and
 //! the smoke test's value.
 
+use kasse_shared::time::Timestamp;
+
 use super::Store;
-use super::bind::text;
+use super::bind::{text, time};
 use crate::error::ApiResult;
 
 impl Store {
-    pub async fn put_meta(&self, key: &str, value: &str, now: &str) -> ApiResult<()> {
+    pub async fn put_meta(&self, key: &str, value: &str, now: Timestamp) -> ApiResult<()> {
         self.exec(
             "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            &[text(key), text(value), text(now)],
+            &[text(key), text(value), time(now)],
         )
         .await
     }

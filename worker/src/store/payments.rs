@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::session::{Payment, PaymentStatus, Quote};
 use kasse_shared::time::Timestamp;
 use serde::de::Error as _;
@@ -18,8 +19,8 @@ use crate::error::{ApiError, ApiResult};
 /// session, never the query that read it.
 #[derive(Debug)]
 pub struct PaymentRow {
-    pub id: String,
-    pub session_id: String,
+    pub id: PaymentId,
+    pub session_id: SessionId,
     stored: Result<(Address, Payment), String>,
 }
 
@@ -48,8 +49,8 @@ impl<'de> Deserialize<'de> for PaymentRow {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Keys {
-            id: String,
-            session_id: String,
+            id: PaymentId,
+            session_id: SessionId,
         }
         #[derive(Deserialize)]
         struct Paid {
@@ -102,13 +103,13 @@ pub(super) const PAYMENT_COLUMNS: &str = "id, session_id, chain_id, token, addre
 
 /// A transfer the watcher found, to be recorded once.
 pub struct NewPayment {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub payment: Payment,
     pub address: Address,
 }
 
 impl Store {
-    pub async fn payment_rows(&self, session_id: &str) -> ApiResult<Vec<PaymentRow>> {
+    pub async fn payment_rows(&self, session_id: &SessionId) -> ApiResult<Vec<PaymentRow>> {
         self
             .rows(
                 &format!(
@@ -119,13 +120,16 @@ impl Store {
             .await
     }
 
-    pub async fn payments(&self, session_id: &str) -> ApiResult<Vec<Payment>> {
+    pub async fn payments(&self, session_id: &SessionId) -> ApiResult<Vec<Payment>> {
         PaymentRow::payments(&self.payment_rows(session_id).await?)
     }
 
     /// The payments of several sessions at once, by session id.
-    pub async fn payments_of(&self, ids: &[&str]) -> ApiResult<BTreeMap<String, Vec<Payment>>> {
-        let mut by_session: BTreeMap<String, Vec<Payment>> = BTreeMap::new();
+    pub async fn payments_of(
+        &self,
+        ids: &[&SessionId],
+    ) -> ApiResult<BTreeMap<SessionId, Vec<Payment>>> {
+        let mut by_session: BTreeMap<SessionId, Vec<Payment>> = BTreeMap::new();
         if ids.is_empty() {
             return Ok(by_session);
         }

@@ -13,8 +13,8 @@ use crate::error::ApiResult;
 pub struct PriceRow {
     pub chain_id: ChainId,
     pub answer: I256,
-    /// When the feed's round was updated, in unix seconds.
-    pub updated_at: u64,
+    /// When the feed's round was updated.
+    pub updated_at: Timestamp,
 }
 
 impl Store {
@@ -32,7 +32,7 @@ impl Store {
                 int(price.chain_id),
                 text(&price.answer.to_string()),
                 int(u64::from(decimals)),
-                int(price.updated_at),
+                int(price.updated_at.0),
                 int(now.0),
             ],
         )
@@ -66,7 +66,7 @@ impl Store {
             Some(PriceRow {
                 chain_id,
                 answer: r.answer.parse().ok()?,
-                updated_at: r.updated_at_unix,
+                updated_at: Timestamp(r.updated_at_unix),
             })
         }))
     }

@@ -1,6 +1,6 @@
 //! Rate limits: one counter row per key, and their purge.
 
-use kasse_shared::time::Timestamp;
+use kasse_shared::time::{Timestamp, UnixMillis};
 
 use super::Store;
 use super::bind::{int, text};
@@ -12,7 +12,7 @@ impl Store {
     pub async fn allow_once_per(
         &self,
         key: &str,
-        now_ms: u64,
+        now: UnixMillis,
         interval_ms: u64,
     ) -> ApiResult<bool> {
         self
@@ -21,14 +21,14 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET window_unix = excluded.window_unix, count = rate_limits.count + 1
                    WHERE rate_limits.window_unix <= excluded.window_unix - ?3
                  RETURNING count",
-                &[text(key), int(now_ms), int(interval_ms)],
+                &[text(key), int(now.0), int(interval_ms)],
             )
             .await
     }
 
     /// A fixed-window counter: how many hits `key` has had in the window that started at
-    /// `window_start_ms`, this one included.
-    pub async fn count_hit(&self, key: &str, window_start_ms: u64) -> ApiResult<u64> {
+    /// `window_start`, this one included.
+    pub async fn count_hit(&self, key: &str, window_start: UnixMillis) -> ApiResult<u64> {
         Ok(self
             .value(
                 "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
@@ -36,7 +36,7 @@ impl Store {
                    count = CASE WHEN rate_limits.window_unix = excluded.window_unix THEN rate_limits.count + 1 ELSE 1 END,
                    window_unix = excluded.window_unix
                  RETURNING count",
-                &[text(key), int(window_start_ms)],
+                &[text(key), int(window_start.0)],
                 "count",
             )
             .await?
@@ -49,7 +49,7 @@ impl Store {
         self.exec(
             "DELETE FROM rate_limits WHERE rowid IN
                (SELECT rowid FROM rate_limits WHERE window_unix < ?1 LIMIT 500)",
-            &[int(before.0.saturating_mul(1000))],
+            &[int(before.millis().0)],
         )
         .await
     }

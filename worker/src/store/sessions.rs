@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{BlockNumber, ChainId, U256};
 use kasse_shared::account::Settings;
-use kasse_shared::api::list::SessionFilter;
+use kasse_shared::api::list::{Direction, SessionFilter};
+use kasse_shared::ids::{AccountId, PaymentId, SessionId};
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use worker::D1Result;
 use worker::wasm_bindgen::JsValue;
 
 use super::accounts::KeyRow;
-use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text};
+use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text, time};
 use super::events::{NewEvent, event_row};
 use super::payments::{PAYMENT_COLUMNS, PaymentRow};
 use super::prices::PriceRow;
@@ -142,7 +143,7 @@ impl Store {
             batch.push(self.price_stmt(price, session.created_at)?);
         }
         batch.push(self.events_stmt(&[event_row(session, event, write_token)])?);
-        batch.push(self.fan_out_stmt(&[event.id.as_str()])?);
+        batch.push(self.fan_out_stmt(&[&event.id])?);
         match self.batch(batch).await {
             Ok(results) => Ok(Written::Change {
                 deliveries: results.last().is_some_and(|r| changes(r) > 0),
@@ -156,7 +157,7 @@ impl Store {
         }
     }
 
-    pub async fn session(&self, id: &str) -> ApiResult<Option<Session>> {
+    pub async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>> {
         let row: Option<SessionRow> = self
             .row(
                 "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
@@ -168,7 +169,7 @@ impl Store {
 
     /// A session with its payments and the chain heads, in one round trip (one batch of
     /// three reads): what every answer that shows a session needs.
-    pub async fn session_in_full(&self, id: &str) -> ApiResult<Option<SessionInFull>> {
+    pub async fn session_in_full(&self, id: &SessionId) -> ApiResult<Option<SessionInFull>> {
         let results = self.batch(self.in_full_stmts(id)?).await?;
         in_full(&results)
     }
@@ -178,7 +179,7 @@ impl Store {
     pub async fn session_in_full_with_key(
         &self,
         key_hash: &str,
-        id: &str,
+        id: &SessionId,
     ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>)> {
         let mut batch = vec![self.key_stmt(key_hash)?];
         batch.extend(self.in_full_stmts(id)?);
@@ -193,7 +194,7 @@ impl Store {
     /// Everything a shopper's view of session `id` needs, in one round trip: the session in
     /// full and its account's settings in its mode (the branding, and the origins CORS
     /// allows).
-    pub async fn shopper_reads(&self, id: &str) -> ApiResult<Option<ShopperReads>> {
+    pub async fn shopper_reads(&self, id: &SessionId) -> ApiResult<Option<ShopperReads>> {
         let mut batch = self.in_full_stmts(id)?;
         batch.push(self.stmt(SETTINGS_OF_SESSION, &[text(id)])?);
         let results = self.batch(batch).await?;
@@ -219,7 +220,7 @@ impl Store {
     }
 
     /// The three reads of [`Store::session_in_full`], for a batch.
-    fn in_full_stmts(&self, id: &str) -> ApiResult<Vec<Stmt<'_>>> {
+    fn in_full_stmts(&self, id: &SessionId) -> ApiResult<Vec<Stmt<'_>>> {
         Ok(vec![
             self.stmt(
                 "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
@@ -236,12 +237,12 @@ impl Store {
     }
 
     /// When the session `id` of this account and mode was created (a list cursor).
-    pub async fn session_created_unix(
+    pub async fn session_created(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
-    ) -> ApiResult<Option<u64>> {
+        id: &SessionId,
+    ) -> ApiResult<Option<Timestamp>> {
         #[derive(Deserialize)]
         struct Row {
             created_unix: u64,
@@ -252,25 +253,25 @@ impl Store {
                 &[text(id), text(account_id), flag(livemode)],
             )
             .await?;
-        Ok(row.map(|r| r.created_unix))
+        Ok(row.map(|r| Timestamp(r.created_unix)))
     }
 
     /// One page of an account's sessions in one mode, newest first; `limit + 1` rows are
-    /// read so the caller knows whether there are more. `cursor` is `(created_unix, id)`
-    /// of the object to start after (older) or end before (newer).
+    /// read so the caller knows whether there are more. `cursor` is the creation time and
+    /// id of the object to start after (older) or end before (newer).
     pub async fn list_sessions(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
         filter: &SessionFilter,
-        cursor: Option<(bool, u64, &str)>,
+        cursor: Option<(Direction, (Timestamp, &str))>,
         limit: u32,
     ) -> ApiResult<Vec<Session>> {
         let statuses = filter.statuses.as_ref().map(|list| {
             serde_json::to_string(&list.iter().map(|s| s.as_str()).collect::<Vec<_>>())
                 .unwrap_or_default()
         });
-        let page = Keyset::new(cursor.map(|(after, unix, id)| (after, (unix, id))));
+        let page = Keyset::new(cursor);
         let rows: Vec<SessionRow> = self
             .rows(
                 &format!(
@@ -311,14 +312,14 @@ impl Store {
 
     /// Records that a shopper opened the session, at most every five minutes and outside
     /// the document, so `version`, `updated_at` and the ETag stay as they are.
-    pub async fn touch_session(&self, id: &str, now: Timestamp) -> ApiResult<()> {
+    pub async fn touch_session(&self, id: &SessionId, now: Timestamp) -> ApiResult<()> {
         self.exec(
             "UPDATE checkout_sessions SET accessed_at = ?2
              WHERE id = ?1 AND (accessed_at IS NULL OR accessed_at <= ?3)",
             &[
                 text(id),
-                text(&now.to_string()),
-                text(&Timestamp(now.0.saturating_sub(300)).to_string()),
+                time(now),
+                time(Timestamp(now.0.saturating_sub(300))),
             ],
         )
         .await
@@ -330,7 +331,7 @@ impl Store {
         &self,
         previous_version: u64,
         session: &Session,
-        payment_updates: &[(String, Payment)],
+        payment_updates: &[(PaymentId, Payment)],
         events: &[NewEvent],
         settling: Option<bool>,
         write_token: &str,

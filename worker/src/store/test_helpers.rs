@@ -1,6 +1,8 @@
 //! Queries only the test-helper routes run: they bend time and copy sessions, so tests
 //! and the bench need not wait or create thousands of sessions one by one.
 
+use kasse_shared::ids::{AccountId, EndpointId, SessionId};
+
 use super::Store;
 use super::bind::{changes, flag, int, text};
 use crate::error::ApiResult;
@@ -8,7 +10,12 @@ use crate::error::ApiResult;
 impl Store {
     /// Test helper: `count` copies of a session and its watch rows (ids `cs_test_bench…`,
     /// addresses `0x000…n`). Returns how many clones exist now.
-    pub async fn clone_session(&self, id: &str, address_json: &str, count: u64) -> ApiResult<u64> {
+    pub async fn clone_session(
+        &self,
+        id: &SessionId,
+        address_json: &str,
+        count: u64,
+    ) -> ApiResult<u64> {
         let start = self
             .value::<u64>(
                 "SELECT COUNT(*) AS n FROM checkout_sessions WHERE id LIKE 'cs_test_bench%'",
@@ -51,9 +58,9 @@ impl Store {
     /// rotated-out secret expires `seconds` sooner. `false` if it is not the caller's.
     pub async fn advance_endpoint(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
+        id: &EndpointId,
         seconds: u64,
     ) -> ApiResult<bool> {
         let args = [text(id), text(account_id), flag(livemode), int(seconds)];
@@ -83,7 +90,11 @@ impl Store {
     /// Test helper: a session's events and their deliveries move `seconds` into the past,
     /// as if written then (the columns the purge and the lists read; the frozen bodies stay
     /// as they are). Returns how many events moved.
-    pub async fn age_session_events(&self, session_id: &str, seconds: u64) -> ApiResult<usize> {
+    pub async fn age_session_events(
+        &self,
+        session_id: &SessionId,
+        seconds: u64,
+    ) -> ApiResult<usize> {
         const AGED: &str = "created_unix = created_unix - ?2,
              created_at = strftime('%Y-%m-%dT%H:%M:%SZ', created_unix - ?2, 'unixepoch')";
         let args = [text(session_id), int(seconds)];

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use alloy_primitives::{BlockNumber, ChainId};
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::session::Session;
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::Store;
-use super::bind::{address_key, int, text};
+use super::bind::{address_key, int, text, time};
 use super::payments::{NewPayment, PAYMENT_COLUMNS, PaymentRow};
 use super::sessions::SessionRow;
 use crate::error::{ApiError, ApiResult};
@@ -21,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 /// A session a run evaluates, as loaded: its document may be unreadable, which fails this
 /// session alone.
 pub struct Candidate {
-    pub id: String,
+    pub id: SessionId,
     /// The chains it is watched on, for the per-chain failure count.
     pub chains: Vec<ChainId>,
     pub session: ApiResult<Session>,
@@ -31,7 +32,7 @@ pub struct Candidate {
 #[derive(Debug, Deserialize)]
 pub struct WatchRow {
     pub address: String,
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Balance and block of the baseline; `None` when the native coin is not watched.
     pub native_baseline: Option<String>,
     pub native_baseline_block: Option<BlockNumber>,
@@ -46,7 +47,7 @@ pub struct WatchRow {
 pub struct Recorded {
     /// Transfers that could not be written, as (session, block): logged, and the cursor
     /// stays before the lowest such block so the next run records them.
-    pub failed: Vec<(String, BlockNumber)>,
+    pub failed: Vec<(SessionId, BlockNumber)>,
 }
 
 /// Payments per insert statement: each is one bound JSON array.
@@ -85,12 +86,12 @@ impl Store {
     pub async fn sessions_to_evaluate(
         &self,
         now: Timestamp,
-        extra: &[String],
+        extra: &[SessionId],
         limit: u64,
     ) -> ApiResult<Vec<Candidate>> {
         #[derive(Deserialize)]
         struct Row {
-            id: String,
+            id: SessionId,
             chains: Option<String>,
             data: Option<String>,
             accessed_at: Option<String>,
@@ -122,7 +123,7 @@ impl Store {
         let [sessions, payments] = results.as_slice() else {
             return Err(ApiError::internal("evaluation batch answered short"));
         };
-        let mut by_session: BTreeMap<String, Vec<PaymentRow>> = BTreeMap::new();
+        let mut by_session: BTreeMap<SessionId, Vec<PaymentRow>> = BTreeMap::new();
         for row in payments.results::<PaymentRow>()? {
             by_session
                 .entry(row.session_id.clone())
@@ -161,11 +162,11 @@ impl Store {
     /// The sessions `ids` in one query; a document that cannot be read is an `Err` of its own.
     pub async fn sessions_by_id(
         &self,
-        ids: &[&str],
-    ) -> ApiResult<BTreeMap<String, ApiResult<Session>>> {
+        ids: &[&SessionId],
+    ) -> ApiResult<BTreeMap<SessionId, ApiResult<Session>>> {
         #[derive(Deserialize)]
         struct Row {
-            id: String,
+            id: SessionId,
             data: String,
             accessed_at: Option<String>,
         }
@@ -198,7 +199,7 @@ impl Store {
     pub async fn record_payments(
         &self,
         found: &[NewPayment],
-        ids: &mut impl FnMut() -> String,
+        ids: &mut impl FnMut() -> PaymentId,
         now: Timestamp,
     ) -> ApiResult<Recorded> {
         let rows: Vec<serde_json::Value> = found
@@ -278,7 +279,7 @@ impl Store {
                      json_extract(value, '$.counted'), json_extract(value, '$.repriced'), ?2, ?2
                  FROM json_each(?1) WHERE true
                  ON CONFLICT DO NOTHING",
-                &[text(&json), text(&now.to_string())],
+                &[text(&json), time(now)],
             )?,
             // Only sessions with a row this insert really wrote (a transfer found again keeps
             // its first id, so the ids tell).
@@ -295,7 +296,7 @@ impl Store {
 
     /// Clears `settling` for sessions a run found unchanged, unless a counted payment of
     /// theirs is still confirming (one a concurrent check just recorded, say).
-    pub async fn settle(&self, ids: &[&str]) -> ApiResult<()> {
+    pub async fn settle(&self, ids: &[SessionId]) -> ApiResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -312,7 +313,7 @@ impl Store {
     }
 
     /// Counts one more failure for each of `ids` (they are retried after the healthy ones).
-    pub async fn note_failures(&self, ids: &[&str]) -> ApiResult<()> {
+    pub async fn note_failures(&self, ids: &[&SessionId]) -> ApiResult<()> {
         if ids.is_empty() {
             return Ok(());
         }

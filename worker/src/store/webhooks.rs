@@ -5,6 +5,8 @@
 //! due deliveries with a lease (one conditional `UPDATE`) and records each attempt only
 //! while it still holds that lease.
 
+use kasse_shared::api::list::Direction;
+use kasse_shared::ids::{AccountId, DeliveryId, EndpointId, EventId, SessionId};
 use kasse_shared::session::EventType;
 use kasse_shared::time::Timestamp;
 use kasse_shared::webhook::{
@@ -13,7 +15,7 @@ use kasse_shared::webhook::{
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::bind::{Keyset, flag, int, opt_text, text};
+use super::bind::{Keyset, flag, int, opt_text, text, time};
 use super::columns::{flag as flag_column, json_text};
 use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
@@ -21,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 /// An endpoint as stored, without its secrets.
 #[derive(Debug, Deserialize)]
 pub struct EndpointRow {
-    pub id: String,
+    pub id: EndpointId,
     #[serde(with = "flag_column")]
     livemode: bool,
     url: String,
@@ -59,12 +61,6 @@ impl EndpointRow {
             updated_at: self.updated_at,
         }
     }
-
-    /// [`EndpointRow::endpoint`] for the handlers that still expect a fallible read (the
-    /// row is checked as it is read now).
-    pub fn object(&self, now: Timestamp) -> ApiResult<Endpoint> {
-        Ok(self.endpoint(now))
-    }
 }
 
 /// The secrets that sign at `now`: the current one, and the previous one during its grace.
@@ -89,9 +85,9 @@ fn signing_secrets(
 /// A delivery this run holds the lease of, with everything needed to send it.
 #[derive(Debug, Deserialize)]
 pub struct Claimed {
-    pub id: String,
-    pub event_id: String,
-    pub endpoint_id: String,
+    pub id: DeliveryId,
+    pub event_id: EventId,
+    pub endpoint_id: EndpointId,
     /// Attempts made before this one.
     pub attempts: u32,
     pub url: String,
@@ -124,8 +120,8 @@ pub struct AttemptRecord<'a> {
 /// A delivery as listed, without its attempts.
 #[derive(Deserialize)]
 struct DeliveryRow {
-    id: String,
-    event_id: String,
+    id: DeliveryId,
+    event_id: EventId,
     event_type: EventType,
     status: DeliveryStatus,
     next_attempt_unix: u64,
@@ -134,7 +130,7 @@ struct DeliveryRow {
 
 impl DeliveryRow {
     /// The API object, with this delivery's attempts among `attempts`.
-    fn delivery(self, endpoint_id: &str, attempts: &[AttemptRow]) -> Delivery {
+    fn delivery(self, endpoint_id: &EndpointId, attempts: &[AttemptRow]) -> Delivery {
         let attempts = attempts
             .iter()
             .filter(|a| a.delivery_id == self.id)
@@ -147,7 +143,7 @@ impl DeliveryRow {
             object: "webhook_delivery".to_owned(),
             event: self.event_id,
             event_type: self.event_type,
-            endpoint: endpoint_id.to_owned(),
+            endpoint: endpoint_id.clone(),
             status: self.status,
             attempts,
             created_at: Timestamp(self.created_unix),
@@ -157,7 +153,7 @@ impl DeliveryRow {
 
 #[derive(Deserialize)]
 struct AttemptRow {
-    delivery_id: String,
+    delivery_id: DeliveryId,
     attempt: u32,
     at: Timestamp,
     status_code: Option<u16>,
@@ -182,7 +178,7 @@ pub enum Scope<'a> {
     /// Everything due (the cron).
     Due,
     /// Only these sessions' deliveries (right after a request changed them).
-    Sessions(&'a [String]),
+    Sessions(&'a [SessionId]),
 }
 
 impl Scope<'_> {
@@ -203,7 +199,7 @@ impl Store {
     /// One delivery per enabled endpoint of the event's account and mode that asked for its
     /// type, for each of `event_ids` that was inserted (events are guarded on their
     /// session's write token, so a change that lost its race fans out nothing).
-    pub(super) fn fan_out_stmt(&self, event_ids: &[&str]) -> ApiResult<Stmt<'_>> {
+    pub(super) fn fan_out_stmt(&self, event_ids: &[&EventId]) -> ApiResult<Stmt<'_>> {
         self.stmt(
             "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, session_id, session_version, status, attempts,
                  next_attempt_unix, locked_until_unix, created_at, created_unix, updated_at)
@@ -218,7 +214,7 @@ impl Store {
 
     // ----- endpoints -------------------------------------------------------------------------
 
-    pub async fn count_endpoints(&self, account_id: &str, livemode: bool) -> ApiResult<u64> {
+    pub async fn count_endpoints(&self, account_id: &AccountId, livemode: bool) -> ApiResult<u64> {
         let n: Option<u64> = self
             .value(
                 "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE account_id = ?1 AND livemode = ?2",
@@ -231,7 +227,7 @@ impl Store {
 
     pub async fn insert_endpoint(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         endpoint: &Endpoint,
         secret: &Secret,
     ) -> ApiResult<()> {
@@ -247,7 +243,7 @@ impl Store {
                 opt_text(endpoint.description.as_deref()),
                 flag(endpoint.enabled),
                 text(&secret.encoded()),
-                text(&endpoint.created_at.to_string()),
+                time(endpoint.created_at),
             ],
         )
         .await
@@ -255,9 +251,9 @@ impl Store {
 
     pub async fn endpoint(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
+        id: &EndpointId,
     ) -> ApiResult<Option<EndpointRow>> {
         self
             .row(
@@ -272,9 +268,9 @@ impl Store {
     /// Newest first; `cursor` is the endpoint to start after (older) or end before.
     pub async fn list_endpoints(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        cursor: Option<(bool, &str)>,
+        cursor: Option<(Direction, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<EndpointRow>> {
         let page = Keyset::new(cursor);
@@ -303,7 +299,11 @@ impl Store {
         Ok(page.newest_first(rows))
     }
 
-    pub async fn update_endpoint(&self, account_id: &str, endpoint: &Endpoint) -> ApiResult<()> {
+    pub async fn update_endpoint(
+        &self,
+        account_id: &AccountId,
+        endpoint: &Endpoint,
+    ) -> ApiResult<()> {
         self.exec(
             "UPDATE webhook_endpoints SET url = ?3, events = ?4, description = ?5, enabled = ?6, updated_at = ?7
              WHERE id = ?1 AND account_id = ?2",
@@ -314,7 +314,7 @@ impl Store {
                 text(&serde_json::to_string(&endpoint.events).map_err(ApiError::internal)?),
                 opt_text(endpoint.description.as_deref()),
                 flag(endpoint.enabled),
-                text(&endpoint.updated_at.to_string()),
+                time(endpoint.updated_at),
             ],
         )
         .await
@@ -323,8 +323,8 @@ impl Store {
     /// Makes `secret` the signing secret; the current one keeps signing until `previous_until`.
     pub async fn rotate_secret(
         &self,
-        account_id: &str,
-        id: &str,
+        account_id: &AccountId,
+        id: &EndpointId,
         secret: &Secret,
         previous_until: Timestamp,
         now: Timestamp,
@@ -337,7 +337,7 @@ impl Store {
                 text(account_id),
                 text(&secret.encoded()),
                 int(previous_until.0),
-                text(&now.to_string()),
+                time(now),
             ],
         )
         .await
@@ -346,9 +346,9 @@ impl Store {
     /// Deletes an endpoint with its deliveries and their attempts, in one batch.
     pub async fn delete_endpoint(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        id: &str,
+        id: &EndpointId,
     ) -> ApiResult<()> {
         let owned =
             "SELECT id FROM webhook_endpoints WHERE id = ?1 AND account_id = ?2 AND livemode = ?3";
@@ -512,7 +512,7 @@ impl Store {
     pub async fn release_deliveries(
         &self,
         lease: &str,
-        ids: &[&str],
+        ids: &[&DeliveryId],
         not_before: Timestamp,
     ) -> ApiResult<()> {
         self.exec(
@@ -534,10 +534,10 @@ impl Store {
     /// attempt; if it fails, the schedule goes on from the attempts already made.
     pub async fn redeliver(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         livemode: bool,
-        event_id: &str,
-        endpoint: Option<&str>,
+        event_id: &EventId,
+        endpoint: Option<&EndpointId>,
         now: Timestamp,
     ) -> ApiResult<()> {
         let stamp = now.to_string();
@@ -550,7 +550,7 @@ impl Store {
             text(event_id),
             text(account_id),
             flag(livemode),
-            opt_text(endpoint),
+            opt_text(endpoint.map(EndpointId::as_str)),
             int(now.0),
             text(&stamp),
         ];
@@ -581,9 +581,9 @@ impl Store {
     /// An endpoint's deliveries, newest first, each with its attempts.
     pub async fn deliveries(
         &self,
-        endpoint_id: &str,
+        endpoint_id: &EndpointId,
         event: Option<&str>,
-        cursor: Option<(bool, &str)>,
+        cursor: Option<(Direction, &str)>,
         limit: u32,
     ) -> ApiResult<Vec<Delivery>> {
         let page = Keyset::new(cursor);
@@ -611,7 +611,7 @@ impl Store {
             )
             .await?;
         let rows = page.newest_first(rows);
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<&DeliveryId> = rows.iter().map(|r| &r.id).collect();
         let attempts: Vec<AttemptRow> = if ids.is_empty() {
             Vec::new()
         } else {
@@ -629,7 +629,7 @@ impl Store {
     }
 
     /// Whether `id` is a delivery of this endpoint (a list cursor must be).
-    pub async fn has_delivery(&self, endpoint_id: &str, id: &str) -> ApiResult<bool> {
+    pub async fn has_delivery(&self, endpoint_id: &EndpointId, id: &DeliveryId) -> ApiResult<bool> {
         let n: Option<u64> = self
             .value(
                 "SELECT 1 AS n FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2",

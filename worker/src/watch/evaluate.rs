@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::ChainId;
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::session::{
     Heads, Payment, Session, awaits_price, deep_reorg, revise, snapshot_payments,
 };
@@ -23,7 +24,7 @@ const MAX_EVALUATIONS_PER_RUN: u64 = 1_000;
 
 /// Recorded payments whose state the rescan changed, by session: written with the
 /// session's next version, never on their own.
-pub type Reconciled = BTreeMap<String, Vec<(String, Payment)>>;
+pub type Reconciled = BTreeMap<SessionId, Vec<(PaymentId, Payment)>>;
 
 /// Runs the lifecycle over the sessions that can change and writes every change exactly
 /// once: due by time, still confirming or just paid (`settling`), or moved by this run's
@@ -46,13 +47,13 @@ pub async fn evaluate_watched(
         now,
         base_url,
     };
-    let extra: Vec<String> = reconciled.keys().cloned().collect();
+    let extra: Vec<SessionId> = reconciled.keys().cloned().collect();
     let candidates = store
         .sessions_to_evaluate(now, &extra, MAX_EVALUATIONS_PER_RUN)
         .await?;
     let evaluated = candidates.len() as u64;
     let mut decided: Vec<(Vec<ChainId>, Decision)> = Vec::new();
-    let mut unchanged: Vec<String> = Vec::new();
+    let mut unchanged: Vec<SessionId> = Vec::new();
     for Candidate {
         id,
         chains,
@@ -81,7 +82,6 @@ pub async fn evaluate_watched(
             Err(e) => failures.add(&chains, &id, "evaluating", &e),
         }
     }
-    let unchanged: Vec<&str> = unchanged.iter().map(String::as_str).collect();
     if let Err(e) = store.settle(&unchanged).await {
         worker::console_error!(
             "watcher: could not settle unchanged sessions: {}",
@@ -121,7 +121,7 @@ async fn write_decided(
 /// Loads one session and evaluates it (the on-demand check).
 pub async fn evaluate_one(
     store: &Store,
-    session_id: &str,
+    session_id: &SessionId,
     heads: &Heads,
     now: Timestamp,
     base_url: &str,
@@ -162,7 +162,7 @@ struct Pricing<'a> {
 struct Decision {
     previous_version: u64,
     session: Session,
-    updates: Vec<(String, Payment)>,
+    updates: Vec<(PaymentId, Payment)>,
     events: Vec<NewEvent>,
     settling: bool,
     token: String,
@@ -197,7 +197,7 @@ impl Deciding<'_> {
         &self,
         session: Session,
         rows: &[PaymentRow],
-        overrides: &[(String, Payment)],
+        overrides: &[(PaymentId, Payment)],
         pricing: Option<Pricing<'_>>,
     ) -> ApiResult<Option<Decision>> {
         let recorded = PaymentRow::payments(rows)?;
@@ -220,7 +220,7 @@ impl Deciding<'_> {
         let Some(revision) = revise(&session, &recorded, current, self.heads, self.now) else {
             return Ok(None);
         };
-        let updates: Vec<(String, Payment)> = rows
+        let updates: Vec<(PaymentId, Payment)> = rows
             .iter()
             .zip(&recorded)
             .zip(&revision.payments)

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{BlockNumber, ChainId};
+use kasse_shared::ids::SessionId;
 
 use crate::error::ApiError;
 
@@ -10,14 +11,14 @@ use crate::error::ApiError;
 /// is logged with its id, counted in health, and retried next run.
 #[derive(Default)]
 pub struct Failures {
-    sessions: BTreeMap<ChainId, BTreeSet<String>>,
+    sessions: BTreeMap<ChainId, BTreeSet<SessionId>>,
     /// Per chain, the lowest block holding a transfer that could not be recorded: the
     /// cursor stays before it.
     unrecorded: BTreeMap<ChainId, BlockNumber>,
 }
 
 impl Failures {
-    pub fn add(&mut self, chains: &[ChainId], session_id: &str, what: &str, e: &ApiError) {
+    pub fn add(&mut self, chains: &[ChainId], session_id: &SessionId, what: &str, e: &ApiError) {
         worker::console_error!(
             "watcher: session {session_id}: {what} failed: {}",
             e.message
@@ -26,12 +27,12 @@ impl Failures {
             self.sessions
                 .entry(*chain)
                 .or_default()
-                .insert(session_id.to_owned());
+                .insert(session_id.clone());
         }
     }
 
     /// Transfers of `chain_id` that could not be recorded (already logged by the store).
-    pub fn unrecorded(&mut self, chain_id: ChainId, failed: Vec<(String, BlockNumber)>) {
+    pub fn unrecorded(&mut self, chain_id: ChainId, failed: Vec<(SessionId, BlockNumber)>) {
         for (session_id, block) in failed {
             self.sessions
                 .entry(chain_id)
@@ -51,11 +52,7 @@ impl Failures {
         self.sessions.get(&chain_id).map_or(0, |s| s.len() as u64)
     }
 
-    pub fn ids(&self) -> BTreeSet<&str> {
-        self.sessions
-            .values()
-            .flatten()
-            .map(String::as_str)
-            .collect()
+    pub fn ids(&self) -> BTreeSet<&SessionId> {
+        self.sessions.values().flatten().collect()
     }
 }

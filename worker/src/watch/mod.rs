@@ -10,6 +10,7 @@
 use alloy_primitives::ChainId;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::{ChainRun, RunReport, url_host};
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::session::Payment;
 use kasse_shared::time::Timestamp;
 use worker::{Date, Env};
@@ -39,11 +40,16 @@ pub struct Collected {
 impl Collected {
     /// A recorded payment the rescan changed, to be written with its session's next
     /// version.
-    fn reconciled_payment(&mut self, session_id: &str, payment_id: &str, payment: Payment) {
+    fn reconciled_payment(
+        &mut self,
+        session_id: &SessionId,
+        payment_id: &PaymentId,
+        payment: Payment,
+    ) {
         self.reconciled
-            .entry(session_id.to_owned())
+            .entry(session_id.clone())
             .or_default()
-            .push((payment_id.to_owned(), payment));
+            .push((payment_id.clone(), payment));
     }
 }
 
@@ -77,9 +83,8 @@ pub async fn run(env: &Env) {
     report.d1_rows_read = usage.rows_read;
     report.d1_rows_written = usage.rows_written;
     report.wall_ms = Date::now().as_millis().saturating_sub(started);
-    let stamp = report.at.clone();
     let report = serde_json::to_string(&report).unwrap_or_default();
-    if let Err(e) = store.put_meta("last_run", &report, &stamp).await {
+    if let Err(e) = store.put_meta("last_run", &report, now).await {
         worker::console_error!("watcher: could not record the run: {}", e.message);
     }
 }
@@ -165,7 +170,7 @@ async fn evaluate(
         }
         Err(e) => worker::console_error!("watcher: loading sessions failed: {}", e.message),
     }
-    let failed: Vec<&str> = failures.ids().into_iter().collect();
+    let failed: Vec<&SessionId> = failures.ids().into_iter().collect();
     if let Err(e) = store.note_failures(&failed).await {
         worker::console_error!("watcher: could not count failures: {}", e.message);
     }

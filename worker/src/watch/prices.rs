@@ -33,7 +33,7 @@ pub async fn current_reading(
         return Ok(Some(FeedReading {
             round: Round {
                 answer: row.answer,
-                updated_at: Timestamp(row.updated_at),
+                updated_at: row.updated_at,
             },
             // Only rounds read while the sequencer was up are cached.
             sequencer_up: true,
@@ -46,7 +46,7 @@ pub async fn current_reading(
         let row = PriceRow {
             chain_id: chain.chain_id,
             answer: reading.round.answer,
-            updated_at: reading.round.updated_at.0,
+            updated_at: reading.round.updated_at,
         };
         store.put_price(&row, now).await?;
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy_primitives::{BlockHash, BlockNumber};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::TransferLog;
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::money::parse_base_units;
 use kasse_shared::session::{Payment, PaymentStatus, Session, Transfer};
 use kasse_shared::time::Timestamp;
@@ -15,12 +16,12 @@ use super::prices::Prices;
 use crate::chain::native::{Credit, Recorded, Watched};
 use crate::chain::rpc::Rpc;
 use crate::chain::tokens::block_times;
-use crate::entropy;
+use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult};
 use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
 
 /// Watched addresses → (session id, the chain's head at the session's creation).
-pub type ByAddress = BTreeMap<String, (String, Option<BlockNumber>)>;
+pub type ByAddress = BTreeMap<String, (SessionId, Option<BlockNumber>)>;
 
 /// The native-coin watch of a watch row, if the session has one on this chain.
 pub fn native_watch(row: &WatchRow) -> ApiResult<Option<Watched>> {
@@ -51,10 +52,10 @@ pub fn recorded_credit(row: &PaymentRow) -> ApiResult<Recorded> {
 async fn load_sessions(
     store: &Store,
     chain: &Chain,
-    ids: BTreeSet<&str>,
+    ids: BTreeSet<&SessionId>,
     failures: &mut Failures,
-) -> ApiResult<BTreeMap<String, Session>> {
-    let ids: Vec<&str> = ids.into_iter().collect();
+) -> ApiResult<BTreeMap<SessionId, Session>> {
+    let ids: Vec<&SessionId> = ids.into_iter().collect();
     let mut sessions = BTreeMap::new();
     for (id, loaded) in store.sessions_by_id(&ids).await? {
         match loaded {
@@ -81,7 +82,7 @@ pub async fn record_native(
     if credits.is_empty() {
         return Ok(());
     }
-    let ids = credits.iter().map(|c| c.session_id.as_str()).collect();
+    let ids = credits.iter().map(|c| &c.session_id).collect();
     let sessions = load_sessions(store, chain, ids, failures).await?;
     let mut prices = Prices::default();
     let mut found = Vec::with_capacity(credits.len());
@@ -101,7 +102,7 @@ pub async fn record_native(
         });
     }
     let recorded = store
-        .record_payments(&found, &mut || entropy::id("pay_"), now)
+        .record_payments(&found, &mut || PaymentId::generate(&mut Csprng), now)
         .await?;
     failures.unrecorded(chain.chain_id, recorded.failed);
     Ok(())
@@ -172,7 +173,7 @@ pub async fn record_transfers(
     let ids = transfers
         .iter()
         .filter_map(|t| by_address.get(&address_key(&t.to)))
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id)
         .collect();
     let sessions = load_sessions(store, chain, ids, failures).await?;
     let mut found = Vec::new();
@@ -195,7 +196,7 @@ pub async fn record_transfers(
         });
     }
     let recorded = store
-        .record_payments(&found, &mut || entropy::id("pay_"), now)
+        .record_payments(&found, &mut || PaymentId::generate(&mut Csprng), now)
         .await?;
     failures.unrecorded(chain.chain_id, recorded.failed);
     Ok(found.into_iter().map(|f| f.payment).collect())
@@ -246,11 +247,12 @@ mod tests {
     // The refusals build an `ApiError`, which logs through the Workers console: they are
     // covered where that exists, by the e2e suite.
     const ADDRESS: &str = "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const SESSION: &str = "cs_test_000000000000000000000001";
 
     fn watch_row(native_baseline: Option<&str>, native_baseline_block: Option<u64>) -> WatchRow {
         WatchRow {
             address: ADDRESS.into(),
-            session_id: "cs_test_1".into(),
+            session_id: SESSION.parse().expect("a session id"),
             native_baseline: native_baseline.map(str::to_owned),
             native_baseline_block,
             baseline_block: Some(7),
@@ -262,7 +264,7 @@ mod tests {
         let watched = native_watch(&watch_row(Some("1000"), Some(9)))
             .expect("readable")
             .expect("watched");
-        assert_eq!(watched.session_id, "cs_test_1");
+        assert_eq!(watched.session_id, SESSION);
         assert_eq!(watched.address, Address::repeat_byte(0xaa));
         assert_eq!(watched.baseline, U256::from(1000u32));
         assert_eq!(watched.baseline_block, 9);
@@ -283,7 +285,7 @@ mod tests {
     fn payment_row(address: &str, amount: &str) -> PaymentRow {
         serde_json::from_value(serde_json::json!({
             "id": "pay_1",
-            "session_id": "cs_test_1",
+            "session_id": SESSION,
             "chain_id": 31337,
             "token": "ETH",
             "address": address,
@@ -305,7 +307,7 @@ mod tests {
         let credit = recorded_credit(&payment_row(ADDRESS, "5")).expect("readable");
         assert_eq!(
             (credit.id.as_str(), credit.session_id.as_str()),
-            ("pay_1", "cs_test_1")
+            ("pay_1", SESSION)
         );
         assert_eq!(credit.address, Address::repeat_byte(0xaa));
         assert_eq!(credit.payment.block_number, 12);

@@ -36,9 +36,7 @@ impl ChainScan<'_> {
     pub async fn run(&self, collected: &mut Collected) -> ApiResult<()> {
         let chain_id = self.chain.chain_id;
         let head = read_head(self.rpc, chain_id).await?;
-        self.store
-            .record_head(chain_id, head, &self.now.to_string())
-            .await?;
+        self.store.record_head(chain_id, head, self.now).await?;
         let row = self
             .store
             .cursors()

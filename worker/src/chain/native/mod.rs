@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, BlockHash, BlockNumber, TxHash, U256};
 use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
+use kasse_shared::ids::SessionId;
 use kasse_shared::native::{self, Search};
 use kasse_shared::price::{Round, sequencer_up};
 use kasse_shared::quote::FeedReading;
@@ -147,7 +148,7 @@ fn decode(result: &Value) -> ApiResult<Vec<Option<Vec<u8>>>> {
 /// A session address whose native balance the cron follows on one chain.
 #[derive(Debug, Clone)]
 pub struct Watched {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub address: Address,
     pub baseline: U256,
     pub baseline_block: BlockNumber,
@@ -156,7 +157,7 @@ pub struct Watched {
 /// A credit the chain shows that is not recorded yet.
 #[derive(Debug, Clone)]
 pub struct Credit {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub address: Address,
     pub payment: Payment,
 }

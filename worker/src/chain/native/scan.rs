@@ -8,6 +8,7 @@ use alloy_primitives::{Address, BlockHash, BlockNumber, U256};
 use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::Block;
+use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::native::{self, Search};
 use kasse_shared::session::{Payment, PaymentStatus};
 use serde_json::Value;
@@ -20,8 +21,8 @@ use crate::error::{ApiResult, chain_error};
 /// A native credit already recorded, as the scan compares it with the chain.
 #[derive(Debug, Clone)]
 pub struct Recorded {
-    pub id: String,
-    pub session_id: String,
+    pub id: PaymentId,
+    pub session_id: SessionId,
     pub address: Address,
     pub payment: Payment,
 }
@@ -31,7 +32,7 @@ pub struct Recorded {
 pub struct Findings {
     pub new: Vec<Credit>,
     /// (session id, payment id, payment as it is now)
-    pub changed: Vec<(String, String, Payment)>,
+    pub changed: Vec<(SessionId, PaymentId, Payment)>,
 }
 
 /// One run's native scan of one chain over the window `(from − 1, to]`.
@@ -323,7 +324,9 @@ mod tests {
 
     fn watched(byte: u8, baseline_block: u64) -> Watched {
         Watched {
-            session_id: format!("cs_{byte}"),
+            session_id: format!("cs_test_{byte:0>24}")
+                .parse()
+                .expect("a session id"),
             address: Address::repeat_byte(byte),
             baseline: U256::ZERO,
             baseline_block,
@@ -332,8 +335,12 @@ mod tests {
 
     fn recorded(byte: u8, block: u64) -> Recorded {
         Recorded {
-            id: format!("pay_{byte}_{block}"),
-            session_id: format!("cs_{byte}"),
+            id: format!("pay_{byte:0>12}{block:0>12}")
+                .parse()
+                .expect("a payment id"),
+            session_id: format!("cs_test_{byte:0>24}")
+                .parse()
+                .expect("a session id"),
             address: Address::repeat_byte(byte),
             payment: native_credit(
                 &chain(),
