@@ -259,7 +259,7 @@ pub(crate) mod testing {
     use super::Entropy;
 
     /// Deterministic bytes for tests (xorshift); never used outside tests.
-    pub struct FakeEntropy(pub u64);
+    pub(crate) struct FakeEntropy(pub u64);
 
     impl Entropy for FakeEntropy {
         fn fill(&mut self, buf: &mut [u8]) {

@@ -1,6 +1,11 @@
 //! Kasse's checkout widget. The loader (`www/kasse.js`) imports the wasm-bindgen glue and
 //! calls [`mount`] for each widget, inside a shadow root it owns.
 
+#![expect(
+    unreachable_pub,
+    reason = "Yew's `#[function_component]` exposes each component's props in a `pub` item, so components and props stay `pub` inside these private modules"
+)]
+
 mod actions;
 mod api;
 mod app;

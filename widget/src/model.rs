@@ -332,7 +332,7 @@ mod tests {
         let sent = m.reduce(Action::Selecting);
         assert!(sent.selecting);
         // A refresh that was already under way does not end the selection.
-        let stale = sent.clone().reduce(Action::Loaded {
+        let stale = sent.reduce(Action::Loaded {
             view: choosable(false),
             local_now: 1001,
         });
@@ -368,7 +368,6 @@ mod tests {
             Screen::Pay
         );
         let refused = refreshed
-            .clone()
             .reduce(Action::Selecting)
             .reduce(Action::SelectFailed("locked"));
         assert_eq!(refused.notice, Some("locked"));

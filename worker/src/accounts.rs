@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{AccountWrite, NewKey, NewXpub};
 
 /// An xpub that derives addresses: depth 3 or 4, public version, good checksum.
-pub fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
+pub(crate) fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
     let chain = ExternalChain::from_xpub(xpub)
         .map_err(|e| ParamError::new(ErrorCode::XpubInvalid, param, format!("{param}: {e}.")))?;
     Ok(NewXpub {
@@ -25,7 +25,7 @@ pub fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, 
 }
 
 /// The answer to a second xpub for a mode: sessions already derive addresses from the first.
-pub fn xpub_immutable(param: &str) -> ApiError {
+pub(crate) fn xpub_immutable(param: &str) -> ApiError {
     ApiError::conflict(
         ErrorCode::XpubImmutable,
         "This mode's xpub is set and cannot change: sessions already derive addresses from it. Create a new account for another wallet.",
@@ -35,7 +35,7 @@ pub fn xpub_immutable(param: &str) -> ApiError {
 
 /// The answer to an account write the store refused for an xpub; `param` names the
 /// request's xpub parameter where there is one.
-pub fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()> {
+pub(crate) fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()> {
     let error = match write {
         AccountWrite::Written => return Ok(()),
         AccountWrite::XpubInUse => ApiError::invalid(
@@ -55,7 +55,7 @@ pub fn account_written(write: AccountWrite, param: Option<&str>) -> ApiResult<()
 
 /// A secret and a publishable key for `livemode`: the rows to store (hashes only) and
 /// the keys to show once, named `sk_test`, `pk_test`, ….
-pub fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey> {
+pub(crate) fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey> {
     [KeyKind::Secret, KeyKind::Publishable]
         .into_iter()
         .map(|kind| {
@@ -70,7 +70,7 @@ pub fn first_keys(livemode: bool, shown: &mut Map<String, Value>) -> Vec<NewKey>
 }
 
 /// A fresh key: its row (hash and redacted form) and the key itself, to show once.
-pub fn new_key(kind: KeyKind, livemode: bool) -> (NewKey, String) {
+pub(crate) fn new_key(kind: KeyKind, livemode: bool) -> (NewKey, String) {
     let key = entropy::token(kind.prefix(livemode), 32);
     let row = NewKey {
         id: KeyId::generate(&mut Csprng),

@@ -5,11 +5,11 @@ use std::sync::OnceLock;
 use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain};
 use worker::{D1Database, Env};
 
-pub const DB_BINDING: &str = "DB";
-pub const ASSETS_BINDING: &str = "ASSETS";
+pub(crate) const DB_BINDING: &str = "DB";
+pub(crate) const ASSETS_BINDING: &str = "ASSETS";
 
 /// The built-in catalogue, parsed once per isolate.
-pub fn catalogue() -> &'static Catalogue {
+pub(crate) fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| match Catalogue::parse(BUILTIN_JSON) {
         Ok(catalogue) => catalogue,
@@ -18,7 +18,7 @@ pub fn catalogue() -> &'static Catalogue {
     })
 }
 
-pub fn db(env: &Env) -> worker::Result<D1Database> {
+pub(crate) fn db(env: &Env) -> worker::Result<D1Database> {
     env.d1(DB_BINDING)
 }
 
@@ -30,18 +30,18 @@ fn string(env: &Env, name: &str) -> Option<String> {
     value.ok().filter(|v| !v.is_empty())
 }
 
-pub fn admin_token(env: &Env) -> Option<String> {
+pub(crate) fn admin_token(env: &Env) -> Option<String> {
     string(env, "ADMIN_TOKEN")
 }
 
 /// The RPC URL of a chain; `None` means the chain is not served by this deployment.
-pub fn rpc_url(env: &Env, chain: &Chain) -> Option<String> {
+pub(crate) fn rpc_url(env: &Env, chain: &Chain) -> Option<String> {
     string(env, &chain.rpc_url_var)
 }
 
 /// Test helpers (clock shifting, clones, smoke probes) exist only when `KASSE_TEST_HELPERS`
 /// turns them on (see [`test_helpers_flag`]). They must never be on in a deploy.
-pub fn test_helpers_enabled(env: &Env) -> bool {
+pub(crate) fn test_helpers_enabled(env: &Env) -> bool {
     let value = env
         .secret("KASSE_TEST_HELPERS")
         .map(|s| s.to_string())
@@ -53,20 +53,20 @@ pub fn test_helpers_enabled(env: &Env) -> bool {
 /// Whether a `KASSE_TEST_HELPERS` value turns the helpers on: only the exact strings `1`
 /// and `true`. Anything else is off, including other spellings of yes (`TRUE`, `yes`,
 /// `on`), surrounding spaces and an empty or missing value: a typo must fail closed.
-pub fn test_helpers_flag(value: Option<&str>) -> bool {
+pub(crate) fn test_helpers_flag(value: Option<&str>) -> bool {
     matches!(value, Some("1" | "true"))
 }
 
 /// Sessions one client IP may start per minute without a secret key (payment link page,
 /// publishable key): `STARTS_PER_MINUTE`, default 10.
-pub fn starts_per_minute(env: &Env) -> u64 {
+pub(crate) fn starts_per_minute(env: &Env) -> u64 {
     string(env, "STARTS_PER_MINUTE")
         .and_then(|n| n.parse().ok())
         .unwrap_or(10)
 }
 
 /// Chains this deployment watches: catalogue entries whose RPC URL is configured.
-pub fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
+pub(crate) fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
     catalogue()
         .chains
         .iter()
@@ -76,14 +76,14 @@ pub fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
 
 /// The public origin of this deployment, for URLs in responses and webhook snapshots:
 /// `PUBLIC_BASE_URL` if set, else the origin the request reached.
-pub fn base_url(env: &Env, request_origin: Option<&str>) -> String {
+pub(crate) fn base_url(env: &Env, request_origin: Option<&str>) -> String {
     string(env, "PUBLIC_BASE_URL")
         .or_else(|| request_origin.map(str::to_owned))
         .unwrap_or_default()
 }
 
 /// The RPC client of a chain: its URL and `RPC_TIMEOUT_MS` (default 10 s).
-pub fn rpc(env: &Env, url: String) -> crate::chain::rpc::Rpc {
+pub(crate) fn rpc(env: &Env, url: String) -> crate::chain::rpc::Rpc {
     let timeout = string(env, "RPC_TIMEOUT_MS")
         .and_then(|ms| ms.parse().ok())
         .map_or(

@@ -2,7 +2,7 @@
 
 use kasse_shared::ids::Entropy;
 
-pub struct Csprng;
+pub(crate) struct Csprng;
 
 impl Entropy for Csprng {
     fn fill(&mut self, buf: &mut [u8]) {
@@ -14,7 +14,7 @@ impl Entropy for Csprng {
     }
 }
 
-pub fn token(prefix: &str, chars: usize) -> String {
+pub(crate) fn token(prefix: &str, chars: usize) -> String {
     format!(
         "{prefix}{}",
         kasse_shared::ids::random_base62(&mut Csprng, chars)

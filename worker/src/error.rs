@@ -11,7 +11,7 @@ use worker::{Headers, Response};
     clippy::enum_variant_names,
     reason = "the variants are the error types' wire names"
 )]
-pub enum ErrorType {
+pub(crate) enum ErrorType {
     InvalidRequestError,
     AuthenticationError,
     PermissionError,
@@ -22,7 +22,7 @@ pub enum ErrorType {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     #[serde(skip)]
     pub status: u16,
     #[serde(rename = "type")]
@@ -37,10 +37,15 @@ pub struct ApiError {
     pub allow: Option<String>,
 }
 
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: u16, kind: ErrorType, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        kind: ErrorType,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             kind,
@@ -52,21 +57,21 @@ impl ApiError {
         }
     }
 
-    pub fn with_retry_after(mut self, secs: u64) -> Self {
+    pub(crate) fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
         self
     }
 
-    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+    pub(crate) fn with_param(mut self, param: impl Into<String>) -> Self {
         self.param = Some(param.into());
         self
     }
 
-    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(400, ErrorType::InvalidRequestError, code, message)
     }
 
-    pub fn unauthenticated(message: impl Into<String>) -> Self {
+    pub(crate) fn unauthenticated(message: impl Into<String>) -> Self {
         Self::new(
             401,
             ErrorType::AuthenticationError,
@@ -75,7 +80,7 @@ impl ApiError {
         )
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(
             404,
             ErrorType::NotFoundError,
@@ -86,13 +91,13 @@ impl ApiError {
 
     /// The 404 for an object that does not exist or is not the caller's (the same answer
     /// for both): `what` names its kind, e.g. "webhook endpoint".
-    pub fn no_such(what: &str, id: &str) -> Self {
+    pub(crate) fn no_such(what: &str, id: &str) -> Self {
         Self::not_found(format!("No such {what}: '{id}'.")).with_param("id")
     }
 
     /// The 400 for a parameter naming an object that does not exist or is not the
     /// caller's (a cursor, an endpoint to redeliver to, a payment link to start from).
-    pub fn no_such_param(what: &str, id: &str, param: &str) -> Self {
+    pub(crate) fn no_such_param(what: &str, id: &str, param: &str) -> Self {
         Self::invalid(
             ErrorCode::ResourceMissing,
             format!("No such {what}: '{id}'."),
@@ -101,12 +106,12 @@ impl ApiError {
     }
 
     /// A 409: the request is valid but the object's state refuses it.
-    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(409, ErrorType::InvalidRequestError, code, message)
     }
 
     /// A 429 `rate_limited`, to retry after `retry_after_secs`.
-    pub fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
+    pub(crate) fn rate_limited(message: impl Into<String>, retry_after_secs: u64) -> Self {
         Self::new(
             429,
             ErrorType::RateLimitError,
@@ -117,11 +122,11 @@ impl ApiError {
     }
 
     /// A 403 for a credential that may not do this.
-    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(403, ErrorType::PermissionError, code, message)
     }
 
-    pub fn route_not_found(method: &str, path: &str) -> Self {
+    pub(crate) fn route_not_found(method: &str, path: &str) -> Self {
         Self::new(
             404,
             ErrorType::NotFoundError,
@@ -130,7 +135,7 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
+    pub(crate) fn method_not_allowed(method: &str, path: &str, allow: &str) -> Self {
         Self {
             allow: Some(allow.to_owned()),
             ..Self::new(
@@ -143,7 +148,7 @@ impl ApiError {
     }
 
     /// An internal failure. The cause goes to the log, never to the client.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
         worker::console_error!("internal error: {cause}");
         Self::new(
             500,
@@ -154,7 +159,7 @@ impl ApiError {
     }
 
     /// The JSON answer `{"error": {…}}`, with `Retry-After` and `Allow` where they apply.
-    pub fn into_response(self) -> Response {
+    pub(crate) fn into_response(self) -> Response {
         #[derive(Serialize)]
         struct Body<'a> {
             error: &'a ApiError,
@@ -208,7 +213,7 @@ impl From<kasse_shared::params::ParamError> for ApiError {
 
 /// A chain could not be read. The detail goes to health's `last_error` (with the RPC host
 /// only); routes that answer clients replace it with a generic message.
-pub fn chain_error(detail: impl std::fmt::Display) -> ApiError {
+pub(crate) fn chain_error(detail: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         503,
         ErrorType::ApiError,

@@ -7,7 +7,7 @@ use futures_util::future::{Either, select};
 use worker::{AbortController, Delay, Fetch, Request, Response};
 
 /// Why a request got no response.
-pub enum FetchError {
+pub(crate) enum FetchError {
     /// The request failed (refused connection, DNS, TLS, …).
     Failed(worker::Error),
     /// No response within the timeout; the request was aborted.
@@ -15,7 +15,7 @@ pub enum FetchError {
 }
 
 /// Sends `request` and waits at most `timeout` for the response's head.
-pub async fn fetch_with_timeout(
+pub(crate) async fn fetch_with_timeout(
     request: Request,
     timeout: Duration,
 ) -> Result<Response, FetchError> {

@@ -23,7 +23,7 @@ thread_local! {
 }
 
 /// Remembers that a committed write fanned out deliveries for `session_id`.
-pub fn note_written(session_id: &SessionId) {
+pub(crate) fn note_written(session_id: &SessionId) {
     WRITTEN.with(|w| {
         let mut w = w.borrow_mut();
         if !w.contains(session_id) {
@@ -33,13 +33,23 @@ pub fn note_written(session_id: &SessionId) {
 }
 
 /// The sessions noted since the last call, in the order first noted.
-pub fn take_written() -> Vec<SessionId> {
+pub(crate) fn take_written() -> Vec<SessionId> {
     WRITTEN.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
+/// The event of a change with no payment in it (a session opened or canceled): the
+/// session object as it now stands, with no payments and no heads.
+pub(crate) fn status_event(
+    session: &Session,
+    kind: EventType,
+    base_url: &str,
+) -> ApiResult<NewEvent> {
+    event(session, kind, None, &[], &Heads::default(), base_url)
 }
 
 /// An outbox event for `session` as it is now; its body is frozen here.
 /// A payment event names the transfer that caused it (`cause`).
-pub fn event(
+pub(crate) fn event(
     session: &Session,
     kind: EventType,
     cause: Option<&Payment>,

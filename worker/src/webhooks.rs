@@ -46,7 +46,7 @@ const ERROR_MAX: usize = 300;
 
 /// What one sender did: the run report (and so the bench) shows both.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub attempts: u32,
     pub delivered: u32,
 }
@@ -60,14 +60,14 @@ impl std::ops::AddAssign for Report {
 
 /// Right after a request wrote events for `sessions`: their first attempts now, and the
 /// second attempt of those that failed 5 seconds later.
-pub async fn send_soon(env: Env, sessions: Vec<SessionId>) {
+pub(crate) async fn send_soon(env: Env, sessions: Vec<SessionId>) {
     if let Err(e) = send(&env, &Scope::Sessions(&sessions), 3, Some(SOON_BUDGET_MS)).await {
         worker::console_error!("webhooks: sending failed: {}", e.message);
     }
 }
 
 /// The cron's share: every due delivery, within a bounded number of passes.
-pub async fn send_due(env: &Env) -> Report {
+pub(crate) async fn send_due(env: &Env) -> Report {
     crate::outbox::take_written();
     match send(env, &Scope::Due, CRON_PASSES, Some(CRON_BUDGET_MS)).await {
         Ok(report) => report,

@@ -33,7 +33,7 @@ struct Row {
     core: Option<(Duration, Duration)>,
 }
 
-pub fn run() -> Result {
+pub(crate) fn run() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     build::all()?;
     let stack = Stack::start(&stack::BENCH)?;
@@ -91,7 +91,7 @@ pub fn run() -> Result {
 }
 
 /// `cargo xtask bench dense`: 300 transfers to 300 sessions in one block, on its own stack.
-pub fn dense() -> Result {
+pub(crate) fn dense() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     build::all()?;
     let stack = Stack::start(&stack::BENCH)?;
@@ -367,7 +367,7 @@ fn session(i: u64) -> Result<Session> {
 }
 
 /// `cargo xtask bench widget`: size, navigation to QR, Lighthouse (`xtask/bench-widget.mjs`).
-pub fn widget() -> Result {
+pub(crate) fn widget() -> Result {
     setup::ensure(&setup::Needs { browser: true })?;
     build::all()?;
     let stack = Stack::start(&stack::BENCH)?;
@@ -383,7 +383,7 @@ pub fn widget() -> Result {
 
 /// `cargo xtask bench webhooks`: deliveries per cron run with slow receivers, and the time
 /// from a status change to the first attempt (`xtask/bench-webhooks.mjs` prints them).
-pub fn webhooks() -> Result {
+pub(crate) fn webhooks() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     build::all()?;
     let stack = Stack::start(&stack::BENCH)?;
@@ -400,11 +400,11 @@ pub fn webhooks() -> Result {
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
 /// wrk, beside the worker's cheapest route, on a local stack of its own; then the D1 round
 /// trips and statements of each kind of request (`xtask/bench-d1.mjs`).
-#[allow(
+#[expect(
     clippy::float_arithmetic,
     reason = "wrk's rates and timings, never money"
 )]
-pub fn api() -> Result {
+pub(crate) fn api() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     setup::ensure_debian(&[("wrk", "wrk")])?;
     build::all()?;
@@ -497,7 +497,7 @@ struct WrkFigures {
 }
 
 impl WrkFigures {
-    #[allow(clippy::float_arithmetic, reason = "wrk's timings, never money")]
+    #[expect(clippy::float_arithmetic, reason = "wrk's timings, never money")]
     fn parse(out: &str) -> Result<Self> {
         let field = |prefix: &str| {
             out.lines()

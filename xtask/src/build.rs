@@ -6,11 +6,11 @@ use crate::util::{Result, cargo_bin_dir, cmd, file_size, gzip_size, node_bin, ro
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-pub fn widget_wasm() -> PathBuf {
+pub(crate) fn widget_wasm() -> PathBuf {
     root().join("www/pkg/kasse_widget_bg.wasm")
 }
 
-pub fn worker_wasm() -> PathBuf {
+pub(crate) fn worker_wasm() -> PathBuf {
     root().join("worker/build/index_bg.wasm")
 }
 
@@ -50,7 +50,7 @@ fn up_to_date(output: &std::path::Path) -> bool {
 }
 
 /// Yew widget → `www/pkg/` (wasm-bindgen `--target web`, then npm binaryen's `wasm-opt -Oz`).
-pub fn widget() -> Result {
+pub(crate) fn widget() -> Result {
     if up_to_date(&widget_wasm()) {
         step("Widget is up to date");
         return Ok(());
@@ -84,7 +84,7 @@ pub fn widget() -> Result {
 
 /// Rust worker → `worker/build/` through worker-build, with every binary it would
 /// otherwise download pointed at one installed here.
-pub fn worker() -> Result {
+pub(crate) fn worker() -> Result {
     if up_to_date(&worker_wasm()) && root().join("worker/build/worker/shim.mjs").exists() {
         step("Worker is up to date");
         return Ok(());
@@ -98,19 +98,19 @@ pub fn worker() -> Result {
 }
 
 /// The environment under which worker-build (also run by `wrangler deploy`) works offline.
-pub fn worker_build_env(c: &mut std::process::Command) -> &mut std::process::Command {
+pub(crate) fn worker_build_env(c: &mut std::process::Command) -> &mut std::process::Command {
     c.env("WASM_BINDGEN_BIN", cargo_bin_dir().join("wasm-bindgen"))
         .env("WASM_OPT_BIN", node_bin("wasm-opt"))
         .env("ESBUILD_BIN", node_bin("esbuild"))
 }
 
-pub fn all() -> Result {
+pub(crate) fn all() -> Result {
     widget()?;
     worker()?;
     report_sizes()
 }
 
-pub fn report_sizes() -> Result {
+pub(crate) fn report_sizes() -> Result {
     for (name, path) in [
         ("widget wasm", widget_wasm()),
         ("worker wasm", worker_wasm()),

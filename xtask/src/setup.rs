@@ -10,12 +10,12 @@ const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// wrangler 4.86 is the last that runs on Node 20; newer needs Node 22.12.
 const MIN_NODE: (u32, u32) = (20, 3);
 
-pub struct Needs {
+pub(crate) struct Needs {
     /// Debian's Chromium, ChromeDriver and zbar (browser tests and QR decoding).
     pub browser: bool,
 }
 
-pub fn ensure(needs: &Needs) -> Result {
+pub(crate) fn ensure(needs: &Needs) -> Result {
     ensure_wasm_target()?;
     ensure_node()?;
     ensure_npm_packages()?;
@@ -44,17 +44,17 @@ pub fn ensure(needs: &Needs) -> Result {
 }
 
 /// PyPI's schemathesis, pinned, in its own virtualenv under `.kasse/`.
-pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+pub(crate) const SCHEMATHESIS_VERSION: &str = "4.32.5";
 
-pub fn schemathesis_bin() -> std::path::PathBuf {
+pub(crate) fn schemathesis_bin() -> std::path::PathBuf {
     root().join(".kasse/venv/bin/schemathesis")
 }
 
 /// PyPI's `standardwebhooks`, the Python verifier merchants use (the e2e suite checks a
 /// delivery with it, as the README's Python snippet does).
-pub const STANDARDWEBHOOKS_PY_VERSION: &str = "1.1.0";
+pub(crate) const STANDARDWEBHOOKS_PY_VERSION: &str = "1.1.0";
 
-pub fn venv_python() -> std::path::PathBuf {
+pub(crate) fn venv_python() -> std::path::PathBuf {
     root().join(".kasse/venv/bin/python")
 }
 
@@ -136,7 +136,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The wasm-bindgen version in Cargo.lock: the CLI must equal it exactly.
-pub fn locked_wasm_bindgen() -> Result<String> {
+pub(crate) fn locked_wasm_bindgen() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock"))
         .map_err(|e| format!("Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
@@ -168,7 +168,7 @@ fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, extra: &[&str]) -> R
 }
 
 /// Installs Debian packages whose command is missing.
-pub fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
+pub(crate) fn ensure_debian(wanted: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|(bin, _)| !on_path(bin))

@@ -13,14 +13,14 @@ use crate::util::{
     Result, capture, cmd, http, node_bin, random_hex, root, run, step, wait_until, write,
 };
 
-pub struct Ports {
+pub(crate) struct Ports {
     pub anvil: u16,
     pub worker: u16,
     pub inspector: u16,
 }
 
 /// One named stack (`dev` or `test`) with its own ports and state under `.kasse/<name>/`.
-pub struct Profile {
+pub(crate) struct Profile {
     pub name: &'static str,
     pub ports: Ports,
     /// Seconds between blocks; `None` mines only on transactions (tests mine explicitly).
@@ -31,7 +31,7 @@ pub struct Profile {
     pub rpc_timeout_ms: u32,
 }
 
-pub const DEV: Profile = Profile {
+pub(crate) const DEV: Profile = Profile {
     name: "dev",
     ports: Ports {
         anvil: 8545,
@@ -42,7 +42,7 @@ pub const DEV: Profile = Profile {
     rpc_proxy: None,
     rpc_timeout_ms: 10_000,
 };
-pub const TEST: Profile = Profile {
+pub(crate) const TEST: Profile = Profile {
     name: "test",
     ports: Ports {
         anvil: 18545,
@@ -55,7 +55,7 @@ pub const TEST: Profile = Profile {
 };
 
 /// `cargo xtask bench`: its own ports, blocks on demand, the counting proxy in front of anvil.
-pub const BENCH: Profile = Profile {
+pub(crate) const BENCH: Profile = Profile {
     name: "bench",
     ports: Ports {
         anvil: 28545,
@@ -67,21 +67,21 @@ pub const BENCH: Profile = Profile {
     rpc_timeout_ms: 30_000,
 };
 
-pub struct Stack {
+pub(crate) struct Stack {
     children: Vec<(&'static str, Child)>,
     pub info: Value,
     pub dir: PathBuf,
 }
 
 impl Stack {
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         self.info["worker_url"]
             .as_str()
             .unwrap_or_default()
             .to_owned()
     }
 
-    pub fn start(profile: &Profile) -> Result<Self> {
+    pub(crate) fn start(profile: &Profile) -> Result<Self> {
         let dir = root().join(".kasse").join(profile.name);
         stop_leftovers(&dir);
         let _ = std::fs::remove_dir_all(dir.join("state"));
@@ -210,7 +210,7 @@ impl Stack {
     }
 
     /// Calls the scheduled handler once, as the cron trigger would.
-    pub fn trigger_scheduled(base_url: &str) -> Result {
+    pub(crate) fn trigger_scheduled(base_url: &str) -> Result {
         match http(
             "GET",
             &format!("{base_url}/__scheduled?cron=*+*+*+*+*"),
@@ -222,7 +222,7 @@ impl Stack {
         }
     }
 
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         for (name, mut child) in self.children.drain(..).rev() {
             kill_group(child.id());
             let _ = child.wait();
@@ -259,7 +259,7 @@ fn kill_group(pid: u32) {
         return;
     };
     if pid > 1 {
-        #[allow(
+        #[expect(
             unsafe_code,
             reason = "kill(2) with a negative pid (a process group) has no safe wrapper in std"
         )]
@@ -291,7 +291,7 @@ fn stop_leftovers(dir: &Path) {
 
 /// The "abandon … about" test mnemonic's account-level xpub (m/44'/60'/0'): its addresses
 /// hold nothing on anvil, unlike anvil's own funded accounts.
-pub const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
+pub(crate) const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
 
 /// Creates the demo merchant account through the admin API, as an operator would.
 fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
@@ -370,7 +370,7 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
 
 /// Re-sends the local price feed's current answer, so its round stays younger than the
 /// catalogue's maximum price age (an hour) while `cargo xtask dev` runs for longer.
-pub fn refresh_price_feed(info: &serde_json::Value) -> Result {
+pub(crate) fn refresh_price_feed(info: &serde_json::Value) -> Result {
     let url = info["rpc_url"].as_str().ok_or("no rpc_url")?;
     let feed = info["contracts"]["ETH/USD"]
         .as_str()

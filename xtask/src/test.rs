@@ -40,7 +40,7 @@ impl Tally {
     }
 }
 
-pub fn run() -> ExitCode {
+pub(crate) fn run() -> ExitCode {
     let mut tally = Tally::default();
     let started = Instant::now();
     if let Err(e) = setup::ensure(&setup::Needs { browser: true }) {

@@ -6,21 +6,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
 }
 
-pub fn node_bin(name: &str) -> PathBuf {
+pub(crate) fn node_bin(name: &str) -> PathBuf {
     root().join("node_modules/.bin").join(name)
 }
 
-pub fn cargo_bin_dir() -> PathBuf {
+pub(crate) fn cargo_bin_dir() -> PathBuf {
     std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
@@ -30,7 +30,7 @@ pub fn cargo_bin_dir() -> PathBuf {
 
 /// PATH with the project's npm binaries and cargo's bin directory first, so that
 /// Debian's outdated `wasm-opt` (binaryen 108) can never be picked up.
-pub fn tool_path() -> String {
+pub(crate) fn tool_path() -> String {
     let mut dirs = vec![root().join("node_modules/.bin"), cargo_bin_dir()];
     dirs.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
@@ -41,7 +41,7 @@ pub fn tool_path() -> String {
 }
 
 /// A command with the tool PATH and the environment wrangler needs offline.
-pub fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut c = Command::new(program);
     c.current_dir(root())
         .env("PATH", tool_path())
@@ -61,7 +61,7 @@ fn describe(c: &Command) -> String {
 }
 
 /// Runs to completion with inherited output; fails on a non-zero exit.
-pub fn run(c: &mut Command) -> Result {
+pub(crate) fn run(c: &mut Command) -> Result {
     let what = describe(c);
     let status = c
         .status()
@@ -74,7 +74,7 @@ pub fn run(c: &mut Command) -> Result {
 }
 
 /// Runs to completion and returns stdout; stderr passes through.
-pub fn capture(c: &mut Command) -> Result<String> {
+pub(crate) fn capture(c: &mut Command) -> Result<String> {
     let what = describe(c);
     let out = c
         .stderr(Stdio::inherit())
@@ -87,7 +87,7 @@ pub fn capture(c: &mut Command) -> Result<String> {
 }
 
 /// stdout of a command, or `None` if it cannot run or fails (for "is it installed?" checks).
-pub fn probe(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Option<String> {
+pub(crate) fn probe(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Option<String> {
     let out = cmd(program)
         .args(args)
         .stderr(Stdio::null())
@@ -99,14 +99,14 @@ pub fn probe(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Option<Stri
 }
 
 /// Prints a step with the seconds since xtask started, so slow steps are visible.
-pub fn step(msg: &str) {
+pub(crate) fn step(msg: &str) {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     let secs = START.get_or_init(Instant::now).elapsed().as_secs_f32();
     eprintln!("\x1b[1;34m==>\x1b[0m [{secs:5.1}s] {msg}");
 }
 
 /// A minimal HTTP/1.1 client for loopback: enough to poll our own servers.
-pub fn http(
+pub(crate) fn http(
     method: &str,
     url: &str,
     headers: &[(&str, &str)],
@@ -204,7 +204,7 @@ fn dechunk(mut s: &str) -> String {
 }
 
 /// Polls `check` until it returns `Ok(true)` or `timeout` passes.
-pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) -> Result {
+pub(crate) fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) -> Result {
     let start = Instant::now();
     while start.elapsed() < timeout {
         if check() {
@@ -216,7 +216,7 @@ pub fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool
 }
 
 /// 16 random bytes from the OS, hex-encoded.
-pub fn random_hex() -> Result<String> {
+pub(crate) fn random_hex() -> Result<String> {
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
@@ -224,21 +224,21 @@ pub fn random_hex() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-pub fn write(path: &Path, contents: &str) -> Result {
+pub(crate) fn write(path: &Path, contents: &str) -> Result {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::write(path, contents).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-pub fn file_size(path: &Path) -> Result<u64> {
+pub(crate) fn file_size(path: &Path) -> Result<u64> {
     std::fs::metadata(path)
         .map(|m| m.len())
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Size after `gzip -9`, as a CDN would serve it.
-pub fn gzip_size(path: &Path) -> Result<u64> {
+pub(crate) fn gzip_size(path: &Path) -> Result<u64> {
     let out = Command::new("gzip")
         .arg("-9c")
         .arg(path)

@@ -83,7 +83,7 @@ mod tests {
                 display_name: "Another shop".into(),
                 ..before.branding.clone()
             },
-            ..before.clone()
+            ..before
         };
         assert_ne!(tag, shopper_etag(&paid));
         assert_ne!(tag, shopper_etag(&rebranded));

@@ -301,7 +301,7 @@ impl Payment {
     }
 
     /// Whether `other` is the same transfer (see [`Payment::key`]).
-    pub fn same_transfer(&self, other: &Payment) -> bool {
+    pub fn same_transfer(&self, other: &Self) -> bool {
         self.chain_id == other.chain_id
             && match (self.log_index, other.log_index) {
                 (Some(a), Some(b)) => a == b && self.tx_hash == other.tx_hash,

@@ -757,7 +757,7 @@ fn late_dust_never_reprices_a_session_its_on_time_payments_cover() {
     };
     let payments = [
         native_pay(1_000_000, 100, T0.plus_secs(60), None),
-        native_pay(100, 101, EXPIRES.plus_secs(100), Some(halved.clone())),
+        native_pay(100, 101, EXPIRES.plus_secs(100), Some(halved)),
     ];
     // Head 101: the on-time payment has 2 of 3 confirmations.
     let out = run(&s, &payments, 101, EXPIRES.plus_secs(130)).expect("changes");
@@ -782,7 +782,7 @@ fn the_honoured_window_runs_from_the_lock() {
     let locked = select::lock(
         &Session {
             selected: None,
-            ..s.clone()
+            ..s
         },
         q.clone(),
         T0.plus_secs(840),
@@ -805,7 +805,7 @@ fn a_change_notices_a_bounded_number_of_transfers_and_the_next_the_rest() {
             ..pay("USDT", 1, 100, T0.plus_secs(30))
         })
         .collect();
-    let mut current = s.clone();
+    let mut current = s;
     let mut events = 0;
     for _ in 0..3 {
         assert!(unnoticed(&current, &dust));

@@ -12,13 +12,13 @@ use super::rpc::{Call, Rpc, block_call};
 use crate::error::{ApiResult, chain_error};
 
 /// The hash of a block header as `eth_getBlockByNumber` answered it.
-pub fn header_hash(header: &Value) -> ApiResult<BlockHash> {
+pub(crate) fn header_hash(header: &Value) -> ApiResult<BlockHash> {
     evm::header_hash(header).map_err(chain_error)
 }
 
 /// Blocks by number (with their transactions when `full`), batched within the provider's
 /// limits.
-pub async fn read_blocks(
+pub(crate) async fn read_blocks(
     rpc: &Rpc,
     chain: &Chain,
     numbers: &[BlockNumber],

@@ -3,7 +3,7 @@
 //! This layer only reads. It depends on `kasse_shared` and the error type, never on the
 //! store: it returns what it found, and the watcher or the check records it.
 
-pub mod blocks;
-pub mod native;
-pub mod rpc;
-pub mod tokens;
+pub(crate) mod blocks;
+pub(crate) mod native;
+pub(crate) mod rpc;
+pub(crate) mod tokens;

@@ -14,7 +14,7 @@ use crate::error::{ApiError, chain_error};
 use crate::fetch::{FetchError, fetch_with_timeout};
 
 #[derive(Debug)]
-pub enum RpcError {
+pub(crate) enum RpcError {
     Transport(String),
     Timeout(Duration),
     Status(u16),
@@ -44,7 +44,7 @@ impl From<RpcError> for ApiError {
     }
 }
 
-pub struct Call {
+pub(crate) struct Call {
     pub method: &'static str,
     pub params: Value,
 }
@@ -65,7 +65,7 @@ struct NodeError {
 }
 
 /// How long one batch may take unless `RPC_TIMEOUT_MS` says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends `calls` as one JSON-RPC batch and returns their results in call order. A provider
 /// that does not answer within `timeout` is cut off: the run goes on with the next chain.
@@ -135,7 +135,7 @@ fn in_call_order(mut replies: Vec<Reply>, calls: usize) -> Result<Vec<Value>, Rp
 }
 
 /// One chain's JSON-RPC endpoint (a secret URL) and how long to wait for it.
-pub struct Rpc {
+pub(crate) struct Rpc {
     pub url: String,
     pub timeout: Duration,
     /// (HTTP requests, JSON-RPC calls) sent so far.
@@ -143,7 +143,7 @@ pub struct Rpc {
 }
 
 impl Rpc {
-    pub async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+    pub(crate) async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
         let (requests, sent_calls) = self.sent.get();
         self.sent
             .set((requests + 1, sent_calls + calls.len() as u64));
@@ -152,7 +152,7 @@ impl Rpc {
 
     /// Like [`Rpc::batch`], in as few batches as the provider's limits allow: at most
     /// `max_batch` calls and about `max_batch_bytes` of JSON each.
-    pub async fn batches(
+    pub(crate) async fn batches(
         &self,
         calls: &[Call],
         limits: &RpcLimits,
@@ -170,7 +170,7 @@ impl Rpc {
 }
 
 /// The head of the chain behind `rpc`, after checking that it is the chain we expect.
-pub async fn read_head(rpc: &Rpc, chain_id: ChainId) -> Result<BlockNumber, RpcError> {
+pub(crate) async fn read_head(rpc: &Rpc, chain_id: ChainId) -> Result<BlockNumber, RpcError> {
     let calls = [
         chain_id_call(),
         Call {
@@ -184,17 +184,17 @@ pub async fn read_head(rpc: &Rpc, chain_id: ChainId) -> Result<BlockNumber, RpcE
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `U256` (balances, values).
-pub fn u256(value: &Value) -> Result<U256, RpcError> {
+pub(crate) fn u256(value: &Value) -> Result<U256, RpcError> {
     evm::hex_u256(value).map_err(RpcError::Malformed)
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `u64` (block numbers, times, ids).
-pub fn quantity(value: &Value) -> Result<u64, RpcError> {
+pub(crate) fn quantity(value: &Value) -> Result<u64, RpcError> {
     evm::hex_u64(value).map_err(RpcError::Malformed)
 }
 
 /// `eth_chainId`: sent first in a batch whose answers must come from the expected chain.
-pub fn chain_id_call() -> Call {
+pub(crate) fn chain_id_call() -> Call {
     Call {
         method: "eth_chainId",
         params: json!([]),
@@ -202,7 +202,7 @@ pub fn chain_id_call() -> Call {
 }
 
 /// Checks an `eth_chainId` answer against the chain we meant to read.
-pub fn expect_chain(answer: &Value, expected: ChainId) -> Result<(), RpcError> {
+pub(crate) fn expect_chain(answer: &Value, expected: ChainId) -> Result<(), RpcError> {
     let served = quantity(answer)?;
     if served == expected {
         Ok(())
@@ -212,7 +212,7 @@ pub fn expect_chain(answer: &Value, expected: ChainId) -> Result<(), RpcError> {
 }
 
 /// `eth_getBalance` of `address` at `block`.
-pub fn balance_call(address: &Address, block: BlockNumber) -> Call {
+pub(crate) fn balance_call(address: &Address, block: BlockNumber) -> Call {
     Call {
         method: "eth_getBalance",
         params: json!([
@@ -223,7 +223,7 @@ pub fn balance_call(address: &Address, block: BlockNumber) -> Call {
 }
 
 /// `eth_getBlockByNumber`, with full transactions or only their hashes.
-pub fn block_call(number: BlockNumber, full: bool) -> Call {
+pub(crate) fn block_call(number: BlockNumber, full: bool) -> Call {
     Call {
         method: "eth_getBlockByNumber",
         params: json!([format!("{number:#x}"), full]),
@@ -231,7 +231,7 @@ pub fn block_call(number: BlockNumber, full: bool) -> Call {
 }
 
 /// `eth_call` to `to` with `data`, at `block` (`None`: latest).
-pub fn eth_call(to: Address, data: String, block: Option<BlockNumber>) -> Call {
+pub(crate) fn eth_call(to: Address, data: String, block: Option<BlockNumber>) -> Call {
     let at = block.map_or_else(|| "latest".to_owned(), |b| format!("{b:#x}"));
     Call {
         method: "eth_call",
@@ -240,7 +240,7 @@ pub fn eth_call(to: Address, data: String, block: Option<BlockNumber>) -> Call {
 }
 
 /// `eth_getTransactionReceipt` of `hash`.
-pub fn receipt_call(hash: TxHash) -> Call {
+pub(crate) fn receipt_call(hash: TxHash) -> Call {
     Call {
         method: "eth_getTransactionReceipt",
         params: json!([hash.to_string()]),
@@ -248,7 +248,7 @@ pub fn receipt_call(hash: TxHash) -> Call {
 }
 
 /// `eth_getTransactionByHash` of `hash`.
-pub fn transaction_call(hash: TxHash) -> Call {
+pub(crate) fn transaction_call(hash: TxHash) -> Call {
     Call {
         method: "eth_getTransactionByHash",
         params: json!([hash.to_string()]),

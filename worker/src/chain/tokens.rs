@@ -15,7 +15,7 @@ use crate::error::{ApiResult, chain_error};
 
 /// The `eth_getLogs` calls for the catalogue tokens' transfers to `addresses` in the blocks
 /// `from..=to`: none for no address.
-pub fn log_calls(
+pub(crate) fn log_calls(
     chain: &Chain,
     addresses: &[String],
     from: BlockNumber,
@@ -32,12 +32,12 @@ pub fn log_calls(
 }
 
 /// The transfers in the answers to [`log_calls`].
-pub fn parse_logs(chain: &Chain, answers: &[Value]) -> ApiResult<Vec<TransferLog>> {
+pub(crate) fn parse_logs(chain: &Chain, answers: &[Value]) -> ApiResult<Vec<TransferLog>> {
     evm::parse_logs(&chain.tokens, answers).map_err(chain_error)
 }
 
 /// The catalogue tokens' transfers to `addresses` in the blocks `from..=to`.
-pub async fn transfer_logs(
+pub(crate) async fn transfer_logs(
     rpc: &Rpc,
     chain: &Chain,
     addresses: &[String],
@@ -53,7 +53,7 @@ pub async fn transfer_logs(
 }
 
 /// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
-pub async fn receipt_transfers(
+pub(crate) async fn receipt_transfers(
     rpc: &Rpc,
     chain: &Chain,
     hash: TxHash,
@@ -72,7 +72,7 @@ pub async fn receipt_transfers(
 }
 
 /// Block timestamps of `blocks`, checking each hash against what the logs said.
-pub async fn block_times(
+pub(crate) async fn block_times(
     rpc: &Rpc,
     chain: &Chain,
     blocks: &BTreeMap<BlockNumber, BlockHash>,

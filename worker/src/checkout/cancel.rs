@@ -7,7 +7,7 @@ use kasse_shared::time::Timestamp;
 use super::{Merchant, owned_session};
 use crate::entropy;
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{self, event};
+use crate::outbox::{self, status_event};
 use crate::store::Store;
 
 /// How often a cancel that lost a race is read and tried again before a 409.
@@ -16,7 +16,7 @@ const ATTEMPTS: usize = 3;
 /// Cancels the merchant's session `id` and returns it as it now is (a session canceled
 /// already is returned as it is). A payment or another writer may land between the read
 /// and the write; the write is guarded on both, so a lost race is simply read again.
-pub async fn cancel(
+pub(crate) async fn cancel(
     store: &Store,
     merchant: &Merchant<'_>,
     id: &str,
@@ -44,14 +44,7 @@ pub async fn cancel(
 /// Writes the canceled session with its `session.canceled` event if the stored one is
 /// still at `version` with no payment; whether it was.
 async fn try_write(store: &Store, version: u64, canceled: &Session, base: &str) -> ApiResult<bool> {
-    let event = event(
-        canceled,
-        EventType::Canceled,
-        None,
-        &[],
-        &Default::default(),
-        base,
-    )?;
+    let event = status_event(canceled, EventType::Canceled, base)?;
     let written = store
         .cancel_session(version, canceled, &event, &entropy::token("wt_", 16))
         .await?;

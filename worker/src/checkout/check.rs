@@ -27,7 +27,11 @@ const CHECK_EVERY_MS: u64 = 2_000;
 /// One check per session every 2 seconds: each one reads the chains. `now` is the
 /// request's clock in milliseconds (the interval is shorter than a few seconds, so whole
 /// seconds would let checks through early).
-pub async fn limit_checks(store: &Store, session_id: &str, now: UnixMillis) -> ApiResult<()> {
+pub(crate) async fn limit_checks(
+    store: &Store,
+    session_id: &str,
+    now: UnixMillis,
+) -> ApiResult<()> {
     if !store
         .allow_once_per(&format!("check:{session_id}"), now, CHECK_EVERY_MS)
         .await?
@@ -41,7 +45,7 @@ pub async fn limit_checks(store: &Store, session_id: &str, now: UnixMillis) -> A
 }
 
 /// Checks `session` now (see [`check`]).
-pub async fn run_check(
+pub(crate) async fn run_check(
     env: &Env,
     store: &Store,
     session: &Session,

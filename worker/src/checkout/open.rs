@@ -22,14 +22,14 @@ use crate::chain::native;
 use crate::config;
 use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::outbox::{self, event};
+use crate::outbox::{self, status_event};
 use crate::store::{Baseline, PriceRow, Store};
 
 /// Opens the session a create request asks for. One from a payment link inherits the
 /// link's order and must name an active link of the merchant's; `start_limit` is the
 /// client's bucket when the caller is a browser (publishable key), whose starts count
 /// against the per-client limit once the link is known to be startable.
-pub async fn create(
+pub(crate) async fn create(
     env: &Env,
     store: &Store,
     merchant: &Merchant<'_>,
@@ -68,13 +68,13 @@ pub async fn create(
 }
 
 /// Why a link cannot start a session now.
-pub enum Closed {
+pub(crate) enum Closed {
     Missing,
     Inactive,
 }
 
 /// The link behind a public URL, whoever owns it, if it may start a session.
-pub async fn startable(store: &Store, id: &str) -> ApiResult<Result<PaymentLink, Closed>> {
+pub(crate) async fn startable(store: &Store, id: &str) -> ApiResult<Result<PaymentLink, Closed>> {
     let Some(id) = LinkId::parse(id) else {
         return Ok(Err(Closed::Missing));
     };
@@ -86,7 +86,7 @@ pub async fn startable(store: &Store, id: &str) -> ApiResult<Result<PaymentLink,
 }
 
 /// Opens a session from `link` for its account: what the page and the publishable key share.
-pub async fn from_link(
+pub(crate) async fn from_link(
     env: &Env,
     store: &Store,
     link: &PaymentLink,
@@ -109,7 +109,12 @@ pub async fn from_link(
 /// Sessions started without a secret key (publishable key, the link page) per client and
 /// minute: each one reserves an address, so a script must not burn thousands. `bucket` is
 /// the client as `client_ip::bucket` counts it: an IPv4 address or an IPv6 /64.
-pub async fn limit_starts(store: &Store, env: &Env, bucket: &str, now: Timestamp) -> ApiResult<()> {
+pub(crate) async fn limit_starts(
+    store: &Store,
+    env: &Env,
+    bucket: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
     let (window, retry) = start_window(now);
     let hits = store.count_hit(&format!("start:{bucket}"), window).await?;
     if hits > config::starts_per_minute(env) {
@@ -135,7 +140,7 @@ fn start_window(now: Timestamp) -> (UnixMillis, u64) {
 
 /// Quotes every option, reserves the address and writes the session with its
 /// `session.created` event: the part of creation every route shares.
-pub async fn open_session(
+pub(crate) async fn open_session(
     env: &Env,
     store: &Store,
     merchant: &Merchant<'_>,
@@ -209,14 +214,7 @@ async fn write_opened(
     prices: &[PriceRow],
     base: &str,
 ) -> ApiResult<()> {
-    let event = event(
-        session,
-        EventType::Created,
-        None,
-        &[],
-        &Default::default(),
-        base,
-    )?;
+    let event = status_event(session, EventType::Created, base)?;
     let written = store
         .insert_session(
             session,

@@ -19,7 +19,7 @@ use crate::watch::prices::current_reading;
 /// Locks `token` on `chain_id` as the option `session` is paid with (re-priced first if
 /// its quote is older than the session allows). Returns nothing: a lost race with another
 /// writer is a 409, and the caller reads the session as it is now.
-pub async fn select(
+pub(crate) async fn select(
     env: &Env,
     store: &Store,
     session: &Session,

@@ -18,7 +18,7 @@ use crate::store::{ShopperReads, Store};
 const ACCESS_EVERY_SECS: u64 = 300;
 
 /// The merchant's object of `session` with the payments and heads given.
-pub fn merchant_object(
+pub(crate) fn merchant_object(
     session: &Session,
     payments: &[Payment],
     heads: &Heads,
@@ -35,7 +35,7 @@ pub fn merchant_object(
 }
 
 /// The merchant's object of `session` with its payments as stored now.
-pub async fn merchant_view(
+pub(crate) async fn merchant_view(
     store: &Store,
     session: &Session,
     base: &str,
@@ -46,7 +46,7 @@ pub async fn merchant_view(
 }
 
 /// The merchant's objects of a page of sessions, each with its payments as stored now.
-pub async fn merchant_page(
+pub(crate) async fn merchant_page(
     store: &Store,
     sessions: &[Session],
     base: &str,
@@ -64,7 +64,7 @@ pub async fn merchant_page(
 }
 
 /// The shopper's view built from what [`Store::shopper_reads`] read.
-pub fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperView {
+pub(crate) fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperView {
     shopper_view(
         &reads.session,
         &reads.payments,
@@ -79,7 +79,7 @@ pub fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperVi
 /// What the shopper's view of session `id` is built from, as stored now (one round trip),
 /// after a change this request made: the session was read before, so it is only missing
 /// if it was deleted meanwhile.
-pub async fn shopper_reads_now(store: &Store, id: &SessionId) -> ApiResult<ShopperReads> {
+pub(crate) async fn shopper_reads_now(store: &Store, id: &SessionId) -> ApiResult<ShopperReads> {
     store
         .shopper_reads(id)
         .await?
@@ -87,7 +87,7 @@ pub async fn shopper_reads_now(store: &Store, id: &SessionId) -> ApiResult<Shopp
 }
 
 /// A session started in a browser: the shopper's view, its client secret and hosted page.
-pub async fn started(
+pub(crate) async fn started(
     store: &Store,
     session: &Session,
     base: &str,
@@ -103,13 +103,13 @@ pub async fn started(
 
 /// Whether a shopper's visit at `now` should be recorded: the last one recorded (if any)
 /// is at least five minutes old.
-pub fn visit_due(accessed_at: Option<Timestamp>, now: Timestamp) -> bool {
+pub(crate) fn visit_due(accessed_at: Option<Timestamp>, now: Timestamp) -> bool {
     accessed_at.is_none_or(|t| t.0.saturating_add(ACCESS_EVERY_SECS) <= now.0)
 }
 
 /// What a shopper's poll sees: the view of what was read, with the visit recorded if due
 /// (a write at most every five minutes, outside the document).
-pub async fn shopper_visit(
+pub(crate) async fn shopper_visit(
     store: &Store,
     reads: &ShopperReads,
     base: &str,

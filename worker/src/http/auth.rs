@@ -13,11 +13,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{KeyRow, Store};
 
 /// The header a browser sends a session's client secret in.
-pub const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
+pub(crate) const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
 
 /// An authenticated API-key holder: one account in one mode.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub account_id: AccountId,
     pub livemode: bool,
     pub kind: KeyKind,
@@ -25,7 +25,7 @@ pub struct Caller {
 }
 
 /// The request's API key, if it sends one that looks like a Kasse key (not yet looked up).
-pub fn api_key(req: &Request) -> ApiResult<String> {
+pub(crate) fn api_key(req: &Request) -> ApiResult<String> {
     let key = bearer_token(req.headers()).ok_or_else(|| {
         ApiError::unauthenticated("Send your API key as `Authorization: Bearer sk_test_…`.")
     })?;
@@ -38,7 +38,7 @@ pub fn api_key(req: &Request) -> ApiResult<String> {
 }
 
 /// The caller a key row names; an unknown or revoked key (no row) is a 401.
-pub fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
+pub(crate) fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
     let row = row.ok_or_else(|| ApiError::unauthenticated("Invalid API key provided."))?;
     let settings = serde_json::from_str(&row.settings).map_err(ApiError::internal)?;
     Ok(Caller {
@@ -50,7 +50,7 @@ pub fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
 }
 
 /// A caller with a secret key; publishable keys may only start sessions from payment links.
-pub fn require_secret(caller: Caller) -> ApiResult<Caller> {
+pub(crate) fn require_secret(caller: Caller) -> ApiResult<Caller> {
     if caller.kind != KeyKind::Secret {
         return Err(ApiError::forbidden(
             ErrorCode::SecretKeyRequired,
@@ -60,7 +60,7 @@ pub fn require_secret(caller: Caller) -> ApiResult<Caller> {
     Ok(caller)
 }
 
-pub fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
+pub(crate) fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
     let expected = config::admin_token(env).ok_or_else(|| {
         ApiError::unauthenticated(
             "This deployment has no ADMIN_TOKEN; set it with `wrangler secret put ADMIN_TOKEN`.",
@@ -77,7 +77,7 @@ pub fn require_admin(req: &Request, env: &Env) -> ApiResult<()> {
 }
 
 /// The client secret a browser sends; a request without one is a 401.
-pub fn client_secret(req: &Request) -> ApiResult<String> {
+pub(crate) fn client_secret(req: &Request) -> ApiResult<String> {
     req.headers().get(CLIENT_SECRET_HEADER)?.ok_or_else(|| {
         ApiError::unauthenticated(
             "Send the session's client secret in the Kasse-Client-Secret header.",
@@ -87,14 +87,18 @@ pub fn client_secret(req: &Request) -> ApiResult<String> {
 
 /// The session `id` as its browser may see it (404 if missing): `given` must be its
 /// client secret.
-pub fn shopper_session(session: Option<Session>, id: &str, given: &str) -> ApiResult<Session> {
+pub(crate) fn shopper_session(
+    session: Option<Session>,
+    id: &str,
+    given: &str,
+) -> ApiResult<Session> {
     let session = session.ok_or_else(|| ApiError::no_such("checkout session", id))?;
     check_client_secret(&session, given)?;
     Ok(session)
 }
 
 /// Whether `given` is the session's client secret (401 if not).
-pub fn check_client_secret(session: &Session, given: &str) -> ApiResult<()> {
+pub(crate) fn check_client_secret(session: &Session, given: &str) -> ApiResult<()> {
     if !constant_time_eq(given.as_bytes(), session.client_secret.as_bytes()) {
         return Err(ApiError::unauthenticated(
             "The client secret does not match this checkout session.",
@@ -104,7 +108,7 @@ pub fn check_client_secret(session: &Session, given: &str) -> ApiResult<()> {
 }
 
 /// The session a browser may see: the `Kasse-Client-Secret` header must be its client secret.
-pub async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
+pub(crate) async fn public_session(req: &Request, store: &Store, id: &str) -> ApiResult<Session> {
     let Some(session_id) = SessionId::parse(id) else {
         return Err(ApiError::no_such("checkout session", id));
     };

@@ -16,7 +16,7 @@ use crate::config;
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
 
-pub struct Cx<'a> {
+pub(crate) struct Cx<'a> {
     pub env: &'a Env,
     /// The body may already have been read (by the idempotency layer) and put back.
     pub req: Request,
@@ -33,7 +33,7 @@ pub struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(req: Request, env: &'a Env, now_ms: UnixMillis) -> ApiResult<Self> {
+    pub(crate) fn new(req: Request, env: &'a Env, now_ms: UnixMillis) -> ApiResult<Self> {
         Ok(Self {
             env,
             req,
@@ -47,13 +47,13 @@ impl<'a> Cx<'a> {
     }
 
     /// The request's clock read in milliseconds.
-    pub fn now_ms(&self) -> UnixMillis {
+    pub(crate) fn now_ms(&self) -> UnixMillis {
         self.now_ms
     }
 
     /// The client a per-client limit counts this request against: an IPv4 address or an
     /// IPv6 /64 (`client_ip::bucket`).
-    pub fn client_bucket(&self) -> ApiResult<String> {
+    pub(crate) fn client_bucket(&self) -> ApiResult<String> {
         let ip = self
             .req
             .headers()
@@ -63,7 +63,7 @@ impl<'a> Cx<'a> {
     }
 
     /// `https://kasse.example`: where the URLs this request hands out point.
-    pub fn base(&self) -> ApiResult<String> {
+    pub(crate) fn base(&self) -> ApiResult<String> {
         Ok(config::base_url(
             self.env,
             Some(&request::origin(&self.req)?),
@@ -72,7 +72,7 @@ impl<'a> Cx<'a> {
 
     /// The caller of a secret or publishable key (one D1 read per request, however often
     /// asked: idempotency and the handler share it).
-    pub async fn caller(&self) -> ApiResult<Caller> {
+    pub(crate) async fn caller(&self) -> ApiResult<Caller> {
         if let Some(known) = self.caller.get() {
             return known.clone();
         }
@@ -85,33 +85,33 @@ impl<'a> Cx<'a> {
     }
 
     /// The caller of a secret key (403 `secret_key_required` for a publishable key).
-    pub async fn secret(&self) -> ApiResult<Caller> {
+    pub(crate) async fn secret(&self) -> ApiResult<Caller> {
         auth::require_secret(self.caller().await?)
     }
 
     /// The caller if its key was already looked up in this request.
-    pub fn caller_known(&self) -> Option<ApiResult<Caller>> {
+    pub(crate) fn caller_known(&self) -> Option<ApiResult<Caller>> {
         self.caller.get().cloned()
     }
 
     /// Records the caller a handler found with its own read (batched with its object), for
     /// the rest of the request.
-    pub fn know_caller(&self, found: ApiResult<Caller>) -> ApiResult<Caller> {
+    pub(crate) fn know_caller(&self, found: ApiResult<Caller>) -> ApiResult<Caller> {
         self.caller.get_or_init(|| found).clone()
     }
 
     /// The admin token.
-    pub fn admin(&self) -> ApiResult<()> {
+    pub(crate) fn admin(&self) -> ApiResult<()> {
         auth::require_admin(&self.req, self.env)
     }
 
     /// The body as text (at most 64 KB), read from the network once.
-    pub async fn body(&mut self) -> ApiResult<String> {
+    pub(crate) async fn body(&mut self) -> ApiResult<String> {
         request::utf8(self.body_bytes().await?.to_vec())
     }
 
     /// The body's bytes, read once.
-    pub async fn body_bytes(&mut self) -> ApiResult<&[u8]> {
+    pub(crate) async fn body_bytes(&mut self) -> ApiResult<&[u8]> {
         if self.body.is_none() {
             self.body = Some(request::read_body(&mut self.req).await?);
         }
@@ -119,18 +119,18 @@ impl<'a> Cx<'a> {
     }
 
     /// The query string's pairs, decoded, in order.
-    pub fn query(&self) -> ApiResult<Vec<(String, String)>> {
+    pub(crate) fn query(&self) -> ApiResult<Vec<(String, String)>> {
         request::query_pairs(&self.req)
     }
 
     /// Keeps the account settings a public route's handler read, so CORS need not read
     /// them again.
-    pub fn keep_public_settings(&self, settings: &Settings) {
+    pub(crate) fn keep_public_settings(&self, settings: &Settings) {
         *self.public_settings.borrow_mut() = Some(settings.clone());
     }
 
     /// The account settings a handler kept for CORS, if any.
-    pub fn public_settings(&self) -> Option<Settings> {
+    pub(crate) fn public_settings(&self) -> Option<Settings> {
         self.public_settings.borrow().clone()
     }
 }
@@ -138,7 +138,7 @@ impl<'a> Cx<'a> {
 /// The caller's object `id`, read by its `parsed` id, or the 404 that names its kind
 /// (`what`): the same answer for an id of the wrong shape (`parsed` is `None`, nothing is
 /// read), a missing object and another account's object.
-pub async fn owned<I, T>(
+pub(crate) async fn owned<I, T>(
     what: &str,
     id: &str,
     parsed: Option<I>,
@@ -155,7 +155,7 @@ pub async fn owned<I, T>(
 /// A list's cursor, once `find(id)` finds its object among the caller's and reads the key
 /// the list pages by: the page's direction and that key, or a 400 `resource_missing` naming
 /// the parameter.
-pub async fn checked_cursor<'a, K>(
+pub(crate) async fn checked_cursor<'a, K>(
     cursor: &'a Cursor,
     what: &str,
     find: impl AsyncFnOnce(&'a str) -> ApiResult<Option<K>>,
@@ -171,23 +171,10 @@ pub async fn checked_cursor<'a, K>(
 
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
 
     use super::*;
+    use crate::http::testing::ready;
     use kasse_shared::error_code::ErrorCode;
-
-    /// Runs a future that never waits.
-    fn ready<T>(future: impl Future<Output = T>) -> T {
-        let mut future = std::pin::pin!(future);
-        match future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(value) => value,
-            Poll::Pending => panic!("the test future never waits"),
-        }
-    }
 
     #[test]
     fn an_object_that_is_not_the_callers_is_the_same_404_as_a_missing_one() {

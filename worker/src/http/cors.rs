@@ -19,7 +19,7 @@ const EXPOSE_HEADERS: &str = "ETag, Retry-After, Idempotent-Replayed";
 /// The request's `Origin` if it is another origin that the account behind the path's
 /// session or payment link allows; `None` otherwise (same-origin calls need no headers).
 /// The account's settings come from the handler when it read them already.
-pub async fn allowed_origin(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<String>> {
+pub(crate) async fn allowed_origin(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<String>> {
     let Some(origin) = cx.req.headers().get("origin")? else {
         return Ok(None);
     };
@@ -54,7 +54,7 @@ fn allows(settings: &Settings, origin: &str) -> bool {
 }
 
 /// The answer to an `OPTIONS` preflight of a public route.
-pub async fn preflight(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Response> {
+pub(crate) async fn preflight(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Response> {
     let mut response = Response::empty()?.with_status(204);
     let headers = response.headers_mut();
     headers.set("vary", "Origin")?;
@@ -68,7 +68,7 @@ pub async fn preflight(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Response> {
 }
 
 /// Adds the CORS headers to a public route's answer.
-pub fn decorate(response: &mut Response, origin: Option<&str>) {
+pub(crate) fn decorate(response: &mut Response, origin: Option<&str>) {
     let headers = response.headers_mut();
     let _ = headers.append("vary", "Origin");
     if let Some(origin) = origin {

@@ -49,7 +49,7 @@ use super::response::{json_text, replayed};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::store::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
 
-pub const HEADER: &str = "idempotency-key";
+pub(crate) const HEADER: &str = "idempotency-key";
 const MAX_KEY_LEN: usize = 255;
 
 /// How a caller's answers are kept.
@@ -69,13 +69,13 @@ struct Owner {
 }
 
 /// A claimed key: the request runs, then `finish` stores (or releases) its answer.
-pub struct Claim {
+pub(crate) struct Claim {
     owner: Owner,
     key: String,
     fingerprint: String,
 }
 
-pub enum Begin {
+pub(crate) enum Begin {
     /// No key, or a caller that proved nothing (the route answers 401/404 itself).
     Untracked,
     /// A fresh claim; the request's body has been read and is kept on the context.
@@ -183,7 +183,7 @@ fn idempotency_key(cx: &Cx<'_>) -> ApiResult<Option<String>> {
     Ok(Some(key))
 }
 
-pub async fn begin(cx: &mut Cx<'_>, segments: &[&str]) -> ApiResult<Begin> {
+pub(crate) async fn begin(cx: &mut Cx<'_>, segments: &[&str]) -> ApiResult<Begin> {
     let Some(key) = idempotency_key(cx)? else {
         return Ok(Begin::Untracked);
     };
@@ -294,7 +294,7 @@ fn unavailable(message: &str) -> ApiError {
 impl Claim {
     /// Keeps a 2xx/4xx answer for replay (sealed, plain or withheld, see the module
     /// docs); releases the key after a 5xx.
-    pub async fn finish(self, cx: &Cx<'_>, mut response: Response) -> Response {
+    pub(crate) async fn finish(self, cx: &Cx<'_>, mut response: Response) -> Response {
         let status = response.status_code();
         let stored = async {
             if status >= 500 {
@@ -324,7 +324,7 @@ impl Claim {
 
     /// Records the answer as this caller keeps it.
     async fn keep(&self, cx: &Cx<'_>, status: u16, body: &str) -> ApiResult<()> {
-        let Claim {
+        let Self {
             owner,
             key,
             fingerprint,

@@ -2,12 +2,14 @@
 //! ([`auth`]), CORS for the public routes, `Idempotency-Key` around POSTs, and the request
 //! and response helpers. It never imports the routes (they sit above it) nor the services.
 
-pub mod auth;
-pub mod context;
-pub mod cors;
-pub mod idempotency;
-pub mod request;
-pub mod response;
+pub(crate) mod auth;
+pub(crate) mod context;
+pub(crate) mod cors;
+pub(crate) mod idempotency;
+pub(crate) mod request;
+pub(crate) mod response;
+#[cfg(test)]
+mod testing;
 
-pub use context::{Cx, checked_cursor, owned};
-pub use response::{json_response, list_response};
+pub(crate) use context::{Cx, checked_cursor, owned};
+pub(crate) use response::{json_response, list_response};

@@ -7,7 +7,7 @@ use worker::{Headers, Request};
 use crate::error::{ApiError, ApiResult, ErrorType};
 
 /// The bearer token of an `Authorization` header, if any.
-pub fn bearer_token(headers: &Headers) -> Option<String> {
+pub(crate) fn bearer_token(headers: &Headers) -> Option<String> {
     bearer(headers.get("authorization").ok().flatten().as_deref()?)
 }
 
@@ -20,7 +20,7 @@ fn bearer(value: &str) -> Option<String> {
 }
 
 /// Equality that takes the same time whatever the first differing byte.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -28,7 +28,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// JSON bodies are limited to 64 KB.
-pub const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 fn too_large() -> ApiError {
     ApiError::new(
@@ -41,7 +41,7 @@ fn too_large() -> ApiError {
 
 /// Refuses a request whose `Content-Length` announces more than 64 KB, before anything
 /// else is done for it (no credential check, no idempotency record, no read).
-pub fn check_length(req: &Request) -> ApiResult<()> {
+pub(crate) fn check_length(req: &Request) -> ApiResult<()> {
     let announced = req.headers().get("content-length").ok().flatten();
     match announced.and_then(|v| v.trim().parse::<u64>().ok()) {
         Some(n) if n > MAX_BODY as u64 => Err(too_large()),
@@ -51,7 +51,7 @@ pub fn check_length(req: &Request) -> ApiResult<()> {
 
 /// Reads a request body chunk by chunk and stops as soon as it passes 64 KB (a body sent
 /// without a length, or one longer than announced, is never buffered beyond the cap).
-pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+pub(crate) async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     check_length(req)?;
     if req.inner().body().is_none() {
         return Ok(Vec::new());
@@ -79,7 +79,7 @@ where
 }
 
 /// The same request with its body already read: the routes read it again from memory.
-pub fn with_body(req: &Request, body: &[u8]) -> ApiResult<Request> {
+pub(crate) fn with_body(req: &Request, body: &[u8]) -> ApiResult<Request> {
     let mut init = worker::RequestInit::new();
     init.with_method(req.method())
         .with_headers(req.headers().clone());
@@ -90,18 +90,18 @@ pub fn with_body(req: &Request, body: &[u8]) -> ApiResult<Request> {
 }
 
 /// A body as text; one that is not UTF-8 is refused like malformed JSON.
-pub fn utf8(bytes: Vec<u8>) -> ApiResult<String> {
+pub(crate) fn utf8(bytes: Vec<u8>) -> ApiResult<String> {
     String::from_utf8(bytes)
         .map_err(|_| ApiError::invalid(ErrorCode::InvalidJson, "The request body is not UTF-8."))
 }
 
 /// `https://kasse.example` — the origin this request reached, for URLs we hand out.
-pub fn origin(req: &Request) -> ApiResult<String> {
+pub(crate) fn origin(req: &Request) -> ApiResult<String> {
     Ok(req.url()?.origin().ascii_serialization())
 }
 
 /// The query string's pairs, decoded, in order.
-pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
+pub(crate) fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
     Ok(req
         .url()?
         .query_pairs()
@@ -112,21 +112,8 @@ pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::testing::ready;
     use std::cell::Cell;
-    use std::future::Future;
-    use std::task::{Context, Poll, Waker};
-
-    /// Runs a future whose every step is ready at once (the streams below never wait).
-    fn ready<T>(future: impl Future<Output = T>) -> T {
-        let mut future = std::pin::pin!(future);
-        match future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        {
-            Poll::Ready(value) => value,
-            Poll::Pending => panic!("the test stream never waits"),
-        }
-    }
 
     /// `count` chunks of `size` bytes, counting how many were pulled.
     fn chunks(

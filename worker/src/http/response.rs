@@ -18,7 +18,7 @@ fn json_headers() -> Headers {
 
 /// A JSON response. Serialising our own types cannot fail; if it somehow does, the
 /// client still gets a JSON error rather than a bare 500.
-pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
+pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
     let text = serde_json::to_string(body).unwrap_or_else(|_| {
         r#"{"error":{"type":"api_error","code":"internal_error","message":"Response could not be encoded.","param":null}}"#
             .to_owned()
@@ -27,14 +27,14 @@ pub fn json_response<T: Serialize>(status: u16, body: &T) -> Response {
 }
 
 /// A JSON answer kept as text (an idempotent replay), marked as replayed.
-pub fn replayed(status: u16, text: String) -> Response {
+pub(crate) fn replayed(status: u16, text: String) -> Response {
     let headers = json_headers();
     let _ = headers.set("idempotent-replayed", "true");
     json_text(status, headers, text)
 }
 
 /// An answer with these headers and this body, as it is.
-pub fn json_text(status: u16, headers: Headers, text: String) -> Response {
+pub(crate) fn json_text(status: u16, headers: Headers, text: String) -> Response {
     Response::builder()
         .with_status(status)
         .with_headers(headers)
@@ -42,7 +42,11 @@ pub fn json_text(status: u16, headers: Headers, text: String) -> Response {
 }
 
 /// `{"object": "list", "data": […], "has_more": …, "url": …}`: one page of a list.
-pub fn list_response<T: Serialize>(url: &str, data: &[T], has_more: bool) -> ApiResult<Response> {
+pub(crate) fn list_response<T: Serialize>(
+    url: &str,
+    data: &[T],
+    has_more: bool,
+) -> ApiResult<Response> {
     Ok(json_response(200, &list_envelope(url, data, has_more)?))
 }
 

@@ -46,7 +46,7 @@ async fn account_object(store: &Store, caller: &Caller) -> ApiResult<Value> {
     Ok(Value::Object(out))
 }
 
-pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     Ok(json_response(
         200,
@@ -58,7 +58,7 @@ pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
 /// none yet (which also issues that mode's first keys, shown once in `keys`). A key acts on
 /// its own mode only: the other mode's xpub is refused (403) and nothing is written. An
 /// xpub that is set never changes.
-pub async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let update = parse_update(&cx.body().await?, &caller.settings, config::catalogue())?;
     if let Some(param) = update.other_mode_xpub(caller.livemode) {
@@ -122,7 +122,7 @@ fn key_object(key: &KeyInfo) -> Value {
 }
 
 /// `GET /v1/api_keys`: the keys of the caller's mode, redacted.
-pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let data: Vec<Value> = cx
         .store
@@ -136,7 +136,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 /// `POST /v1/api_keys {"kind": "secret" | "publishable"}`: a new key in the caller's mode,
 /// shown once.
-pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["kind"])?;
@@ -171,7 +171,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 /// `POST /v1/api_keys/{id}/revoke`: at once (keys are looked up in D1 on every request).
 /// Revoking twice returns the key unchanged; the mode's last secret key stays.
-pub async fn revoke(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn revoke(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let body = cx.body().await?;
     if !body.trim().is_empty() {

@@ -31,7 +31,7 @@ fn xpub_param(
     }
 }
 
-pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
     cx.admin()?;
     let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["display_name", "xpub_test", "xpub_live"])?;
@@ -102,7 +102,7 @@ pub async fn create_account(cx: &mut Cx<'_>) -> ApiResult<Response> {
 /// `POST /v1/admin/accounts/{id}/xpubs {mode, xpub}`: registers the xpub of a mode that has
 /// none yet and returns that mode's first secret and publishable keys, once. This is how
 /// an account created for test mode gets live mode: test keys cannot register a live xpub.
-pub async fn add_xpub(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn add_xpub(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     cx.admin()?;
     let account_id = match AccountId::parse(id) {
         Some(account_id) if cx.store.account_exists(&account_id).await? => account_id,

@@ -41,7 +41,7 @@ fn body(demo: &Demo, link: &PaymentLink, base: &str) -> Value {
 }
 
 /// `POST /v1/admin/demo {publishable_key, payment_link}` (admin token).
-pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
     cx.admin()?;
     let DemoConfig {
         publishable_key,
@@ -82,7 +82,7 @@ pub async fn configure(cx: &mut Cx<'_>) -> ApiResult<Response> {
 }
 
 /// `GET /v1/demo` (public): what the demo page sells and the key it starts sessions with.
-pub async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let store = &cx.store;
     let missing = || {
         ApiError::not_found(

@@ -30,7 +30,7 @@ async fn owned_event(
 
 /// `GET /v1/events`: newest first (in the order they were written); filters `session`
 /// and `type`; cursors `starting_after` / `ending_before`.
-pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let pairs = cx.query()?;
     let store = &cx.store;
@@ -80,7 +80,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     list_response("/v1/events", &data, has_more)
 }
 
-pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let (_, body, _) = owned_event(cx, &caller, id).await?;
     let event: Value = serde_json::from_str(&body).map_err(ApiError::internal)?;
@@ -90,7 +90,7 @@ pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 /// `POST /v1/events/{id}/redeliver`: sends the event again, with the same `webhook-id`
 /// and the same body, to every enabled endpoint that asks for its type (or to `endpoint`
 /// only). Answers 202 with the deliveries as scheduled; the attempt follows at once.
-pub async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let endpoint = webhook::parse_redeliver(&cx.body().await?)?;
     let (event_id, _, session_id) = owned_event(cx, &caller, id).await?;

@@ -8,7 +8,7 @@ use crate::config;
 use crate::error::ApiResult;
 use crate::http::{Cx, json_response};
 
-pub async fn overview(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn overview(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let last_run = cx
         .store
         .meta("last_run")
@@ -26,7 +26,7 @@ pub async fn overview(cx: &mut Cx<'_>) -> ApiResult<Response> {
     ))
 }
 
-pub async fn chains(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn chains(cx: &mut Cx<'_>) -> ApiResult<Response> {
     cx.admin()?;
     let rows = cx.store.cursors().await?;
     let last_run: Option<RunReport> = cx

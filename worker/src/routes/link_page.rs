@@ -56,7 +56,7 @@ fn closed_page(closed: &Closed) -> Response {
 
 /// `GET /l/{id}`: shows what is for sale and a pay button. Viewing never starts a
 /// session, so link unfurlers and mail scanners burn no addresses.
-pub async fn show(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn show(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let store = &cx.store;
     Ok(match startable(store, id).await? {
         Err(closed) => closed_page(&closed),
@@ -101,7 +101,7 @@ fn own_origins(cx: &Cx<'_>) -> ApiResult<Vec<String>> {
 }
 
 /// `POST /l/{id}`: starts a session and sends the browser to its hosted page (303).
-pub async fn start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let link = match startable(&cx.store, id).await? {
         Err(closed) => return Ok(closed_page(&closed)),
         Ok(link) => link,
@@ -175,7 +175,7 @@ mod page {
     use kasse_shared::money::Cents;
     use kasse_shared::shopper::Branding;
 
-    pub fn escape(text: &str) -> String {
+    pub(super) fn escape(text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             match c {
@@ -233,7 +233,7 @@ mod page {
         )
     }
 
-    pub fn message(title: &str, text: &str) -> String {
+    pub(super) fn message(title: &str, text: &str) -> String {
         document(
             title,
             "#4f46e5",
@@ -241,7 +241,7 @@ mod page {
         )
     }
 
-    pub fn link(link: &PaymentLink, branding: &Branding) -> String {
+    pub(super) fn link(link: &PaymentLink, branding: &Branding) -> String {
         let order = &link.order;
         let title = link
             .description

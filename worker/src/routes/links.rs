@@ -30,7 +30,7 @@ async fn owned_link(store: &Store, caller: &Caller, id: &str) -> ApiResult<Payme
 }
 
 /// `POST /v1/payment_links`.
-pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let NewLink {
         order,
@@ -61,7 +61,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
 }
 
 /// `GET /v1/payment_links/{id}`.
-pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let link = owned_link(&cx.store, &caller, id).await?;
     Ok(link_response(&link, &cx.base()?))
@@ -69,7 +69,7 @@ pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 
 /// `POST /v1/payment_links/{id}`: active flag, description, metadata and URLs. The order
 /// itself never changes: sessions already started from the link must match it.
-pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let link = owned_link(&cx.store, &caller, id).await?;
     let next = parse::parse_update(&cx.body().await?, caller.livemode)?.apply(&link, cx.now)?;
@@ -80,7 +80,7 @@ pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 }
 
 /// `GET /v1/payment_links`: newest first; `active=true|false` filters.
-pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let pairs = cx.query()?;
     let (page, filters) = list::parse_page(
@@ -127,7 +127,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 /// `POST /v1/public/payment_links/{id}/sessions` (publishable key of the link's account
 /// and mode): `{customer_email?}` → the started session.
-pub async fn public_start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn public_start(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.caller().await?;
     let missing = || ApiError::no_such("payment link", id);
     // A malformed body is refused whatever state the link is in; the link is the path's,

@@ -197,7 +197,7 @@ fn unrouted(found: Option<&Route>, method: &str, path: &str) -> ApiError {
     }
 }
 
-pub async fn dispatch(req: Request, env: &Env) -> Response {
+pub(crate) async fn dispatch(req: Request, env: &Env) -> Response {
     let path = req.path();
     let method = req.method();
     let segments = segments(&path);

@@ -12,7 +12,7 @@ const CHECKOUT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-e
     style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-pub async fn checkout(cx: &mut Cx<'_>, session_id: &str) -> ApiResult<Response> {
+pub(super) async fn checkout(cx: &mut Cx<'_>, session_id: &str) -> ApiResult<Response> {
     if !session_id.starts_with("cs_") {
         return Err(ApiError::not_found(format!(
             "No checkout session {session_id}."

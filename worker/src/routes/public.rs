@@ -17,7 +17,7 @@ use crate::http::{Cx, json_response};
 /// but `server_time`, so a poll that finds nothing new is a bodiless 304. One round trip
 /// reads the session, its payments, the heads and the account's settings (which CORS then
 /// reuses); the client secret is checked once they are read.
-pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let Some(session_id) = SessionId::parse(id) else {
         return Err(ApiError::no_such("checkout session", id));
     };
@@ -51,7 +51,7 @@ fn tagged(cx: &Cx<'_>, view: &ShopperView) -> ApiResult<Response> {
 }
 
 /// `POST /v1/public/checkout_sessions/{id}/check` (client secret): returns the shopper view.
-pub async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let session = public_session(&cx.req, &cx.store, id).await?;
     let tx_hash = parse_check(&cx.body().await?)?;
     check::limit_checks(&cx.store, &session.id, cx.now_ms()).await?;
@@ -62,7 +62,7 @@ pub async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 
 /// `POST /v1/public/checkout_sessions/{id}/select` (client secret): the shopper picks the
 /// option to pay with; its quote is locked (priced again first if it has gone stale).
-pub async fn select(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn select(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let session = public_session(&cx.req, &cx.store, id).await?;
     let base = cx.base()?;
     let option = parse_select(&cx.body().await?)?;

@@ -24,7 +24,7 @@ fn merchant(caller: &Caller) -> Merchant<'_> {
 
 /// `POST /v1/checkout_sessions`: ad-hoc (secret key) or from a payment link (secret or
 /// publishable key). A publishable key gets the shopper's view, not the merchant's.
-pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.caller().await?;
     let requester = match caller.kind {
         KeyKind::Secret => Requester::SecretKey,
@@ -60,7 +60,7 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
 }
 
 /// `GET /v1/checkout_sessions/{id}`: the session with its payments and the heads.
-pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let (caller, found) = secret_and_session(cx, id).await?;
     let merchant = merchant(&caller);
     let (session, payments, heads) = owned(
@@ -99,7 +99,7 @@ async fn secret_and_session(cx: &Cx<'_>, id: &str) -> ApiResult<(Caller, Option<
 
 /// `GET /v1/checkout_sessions` (secret key): newest first, filtered by status, customer and
 /// payment link.
-pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let pairs = cx.query()?;
     let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
@@ -129,7 +129,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
 }
 
 /// `POST /v1/checkout_sessions/{id}/cancel` (secret key): only while no payment was seen.
-pub async fn cancel(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn cancel(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let body = cx.body().await?;
     if !body.trim().is_empty() {
@@ -144,7 +144,7 @@ pub async fn cancel(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 }
 
 /// `POST /v1/checkout_sessions/{id}/check` (secret key): returns the updated session.
-pub async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let merchant = merchant(&caller);
     let session = owned_session(&cx.store, &merchant, id).await?;

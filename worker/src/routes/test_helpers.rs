@@ -70,7 +70,7 @@ async fn session_response(cx: &Cx<'_>, session: &Session) -> ApiResult<Response>
 
 /// `GET /v1/test_helpers/noop`: the cheapest route of this worker (routing and a JSON
 /// answer, no I/O): the bench's baseline for the API routes.
-pub fn noop(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) fn noop(cx: &mut Cx<'_>) -> ApiResult<Response> {
     require_enabled(cx.env)?;
     Ok(json_response(200, &json!({"object": "noop"})))
 }
@@ -83,7 +83,7 @@ struct SmokeBody {
 
 /// Round-trips a value through D1: proves the binding works under workerd. It writes (one
 /// `meta` row, always the same one), so it takes a secret test key like the other helpers.
-pub async fn smoke(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn smoke(cx: &mut Cx<'_>) -> ApiResult<Response> {
     test_caller(cx).await?;
     let map = object(&cx.body().await?)?;
     reject_unknown(&map, &["value"])?;
@@ -141,7 +141,7 @@ async fn seconds_up_to(cx: &mut Cx<'_>, max: u64) -> ApiResult<u64> {
 /// session. Its timestamps move `seconds` into the past, so expiry and the grace window
 /// arrive without waiting; the next watcher run applies them. No event: time passing is not
 /// a business event, the transitions it causes are.
-pub async fn advance(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn advance(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = test_caller(cx).await?;
     let session = test_session(cx, &caller, id).await?;
     let seconds = advance_seconds(cx).await?;
@@ -181,7 +181,7 @@ pub async fn advance(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 /// events and their webhook deliveries move `seconds` (up to a year) into the past, as if
 /// written then, so the retention purge can be tested without waiting 30 days. The
 /// session itself is left as it is.
-pub async fn age_events(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn age_events(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     const MAX_AGE: u64 = 366 * 86_400;
     let caller = test_caller(cx).await?;
     let session = test_session(cx, &caller, id).await?;
@@ -199,7 +199,7 @@ const MAX_CLONES: u64 = 10_000;
 /// `POST /v1/test_helpers/checkout_sessions/{id}/clone {count}`: `count` copies of a
 /// session, each with its own id and (synthetic) address and the same watch rows, written
 /// in two statements. This is how `cargo xtask bench` opens 10,000 sessions in seconds.
-pub async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = test_caller(cx).await?;
     let session = test_session(cx, &caller, id).await?;
     let map = object(&cx.body().await?)?;
@@ -233,7 +233,7 @@ pub async fn clone(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 /// endpoint. Its pending deliveries fall due `seconds` sooner and a rotated-out secret
 /// stops signing `seconds` sooner, so the retry schedule and the 24-hour rotation can be
 /// tested without waiting.
-pub async fn advance_endpoint(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn advance_endpoint(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = test_caller(cx).await?;
     let missing = || ApiError::no_such("webhook endpoint", id);
     let Some(endpoint_id) = EndpointId::parse(id) else {

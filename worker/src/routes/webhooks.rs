@@ -23,7 +23,7 @@ async fn owned_endpoint(cx: &Cx<'_>, caller: &Caller, id: &str) -> ApiResult<End
     .await
 }
 
-pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let new = webhook::parse_create(&cx.body().await?, caller.livemode)?;
     let store = &cx.store;
@@ -60,14 +60,14 @@ pub async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     Ok(json_response(200, &endpoint))
 }
 
-pub async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let row = owned_endpoint(cx, &caller, id).await?;
     Ok(json_response(200, &row.endpoint(cx.now)))
 }
 
 /// `POST /v1/webhook_endpoints/{id}`: url, events, description, enabled.
-pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let row = owned_endpoint(cx, &caller, id).await?;
     let now = cx.now;
@@ -79,7 +79,7 @@ pub async fn update(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     Ok(json_response(200, &next))
 }
 
-pub async fn delete(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn delete(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let row = owned_endpoint(cx, &caller, id).await?;
     cx.store
@@ -93,7 +93,7 @@ pub async fn delete(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 
 /// `POST /v1/webhook_endpoints/{id}/rotate_secret`: a new secret, shown once; the old one
 /// keeps signing for 24 hours beside it, so receivers can switch without losing events.
-pub async fn rotate(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn rotate(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let body = cx.body().await?;
     if !body.trim().is_empty() {
@@ -120,7 +120,7 @@ pub async fn rotate(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 }
 
 /// `GET /v1/webhook_endpoints`: newest first.
-pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let pairs = cx.query()?;
     let store = &cx.store;
@@ -145,7 +145,7 @@ pub async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 /// `GET /v1/webhook_endpoints/{id}/deliveries`: newest first, each with every attempt
 /// (time, status code, latency, error); `event` filters.
-pub async fn deliveries(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+pub(super) async fn deliveries(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let endpoint = owned_endpoint(cx, &caller, id).await?;
     let pairs = cx.query()?;

@@ -11,7 +11,7 @@ use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Deserialize)]
-pub struct KeyRow {
+pub(crate) struct KeyRow {
     pub account_id: AccountId,
     #[serde(with = "flag_column")]
     pub livemode: bool,
@@ -19,7 +19,7 @@ pub struct KeyRow {
     pub settings: String,
 }
 
-pub struct NewKey {
+pub(crate) struct NewKey {
     pub id: KeyId,
     pub livemode: bool,
     pub kind: KeyKind,
@@ -27,7 +27,7 @@ pub struct NewKey {
     pub redacted: String,
 }
 
-pub struct NewXpub {
+pub(crate) struct NewXpub {
     pub livemode: bool,
     pub xpub: String,
     pub node_id: String,
@@ -36,21 +36,21 @@ pub struct NewXpub {
 /// An account as one mode sees it: that mode's settings, the account's creation and when
 /// those settings last changed.
 #[derive(Debug, Deserialize)]
-pub struct AccountRow {
+pub(crate) struct AccountRow {
     pub settings: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct XpubRow {
+pub(crate) struct XpubRow {
     pub xpub: String,
     pub next_index: u64,
 }
 
 /// An API key as listed: never the key, only its redacted form.
 #[derive(Debug, Deserialize)]
-pub struct KeyInfo {
+pub(crate) struct KeyInfo {
     pub id: KeyId,
     pub kind: KeyKind,
     #[serde(with = "flag_column")]
@@ -62,7 +62,7 @@ pub struct KeyInfo {
 
 /// How an account write that registers xpubs ended. A refused write wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountWrite {
+pub(crate) enum AccountWrite {
     Written,
     /// An xpub's external node is registered to an account already.
     XpubInUse,
@@ -73,7 +73,7 @@ pub enum AccountWrite {
 impl Store {
     /// Creates an account with its xpubs and keys in one batch: each mode starts with
     /// `settings`. An xpub whose external node another account registered is refused.
-    pub async fn create_account(
+    pub(crate) async fn create_account(
         &self,
         account_id: &AccountId,
         settings: &Settings,
@@ -97,7 +97,7 @@ impl Store {
     }
 
     /// An active key's account and mode, with that mode's settings.
-    pub async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
+    pub(crate) async fn key(&self, hash: &str) -> ApiResult<Option<KeyRow>> {
         Ok(self.key_stmt(hash)?.first(None).await?)
     }
 
@@ -112,7 +112,7 @@ impl Store {
     }
 
     /// The account as one mode sees it; `None` when the account does not exist.
-    pub async fn account(
+    pub(crate) async fn account(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -126,7 +126,7 @@ impl Store {
         .await
     }
 
-    pub async fn account_exists(&self, account_id: &AccountId) -> ApiResult<bool> {
+    pub(crate) async fn account_exists(&self, account_id: &AccountId) -> ApiResult<bool> {
         let found: Option<String> = self
             .value(
                 "SELECT id FROM accounts WHERE id = ?1",
@@ -138,7 +138,11 @@ impl Store {
     }
 
     /// The xpub of one mode of an account, if it has one.
-    pub async fn xpub(&self, account_id: &AccountId, livemode: bool) -> ApiResult<Option<XpubRow>> {
+    pub(crate) async fn xpub(
+        &self,
+        account_id: &AccountId,
+        livemode: bool,
+    ) -> ApiResult<Option<XpubRow>> {
         self.row(
             "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
             &[text(account_id), flag(livemode)],
@@ -149,7 +153,7 @@ impl Store {
     /// One mode's new settings, and that mode's xpub (with its first keys) if it had none,
     /// in one batch. The primary key (account, mode) refuses a second xpub for a mode even
     /// when two updates race; the unique external node refuses one registered elsewhere.
-    pub async fn update_account(
+    pub(crate) async fn update_account(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -170,7 +174,7 @@ impl Store {
 
     /// Registers a mode's xpub on an existing account, with that mode's first keys (the
     /// operator's route). Refused like any other xpub: one per mode, a node only once.
-    pub async fn add_xpub(
+    pub(crate) async fn add_xpub(
         &self,
         account_id: &AccountId,
         xpub: &NewXpub,
@@ -234,7 +238,7 @@ impl Store {
         )
     }
 
-    pub async fn insert_key(
+    pub(crate) async fn insert_key(
         &self,
         account_id: &AccountId,
         key: &NewKey,
@@ -245,7 +249,11 @@ impl Store {
     }
 
     /// An account's keys in one mode, newest first (revoked ones included).
-    pub async fn keys(&self, account_id: &AccountId, livemode: bool) -> ApiResult<Vec<KeyInfo>> {
+    pub(crate) async fn keys(
+        &self,
+        account_id: &AccountId,
+        livemode: bool,
+    ) -> ApiResult<Vec<KeyInfo>> {
         self.rows(
             "SELECT id, kind, livemode, redacted, created_at, revoked_at FROM api_keys
                  WHERE account_id = ?1 AND livemode = ?2 ORDER BY created_at DESC, id DESC",
@@ -256,7 +264,7 @@ impl Store {
 
     /// Revokes a key of this account and mode, unless it is the mode's last active secret
     /// key (the merchant would lock themselves out). `Ok(false)`: that was the case.
-    pub async fn revoke_key(
+    pub(crate) async fn revoke_key(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -276,7 +284,10 @@ impl Store {
     }
 
     /// The settings of the session's own account and mode (CORS preflights know only the id).
-    pub async fn settings_of_session(&self, session_id: &SessionId) -> ApiResult<Option<Settings>> {
+    pub(crate) async fn settings_of_session(
+        &self,
+        session_id: &SessionId,
+    ) -> ApiResult<Option<Settings>> {
         self.settings_by(
             "SELECT a.settings FROM checkout_sessions s
              JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
@@ -287,7 +298,7 @@ impl Store {
     }
 
     /// The settings of the link's own account and mode.
-    pub async fn settings_of_link(&self, link_id: &LinkId) -> ApiResult<Option<Settings>> {
+    pub(crate) async fn settings_of_link(&self, link_id: &LinkId) -> ApiResult<Option<Settings>> {
         self.settings_by(
             "SELECT a.settings FROM payment_links l
              JOIN account_settings a ON a.account_id = l.account_id AND a.livemode = l.livemode
@@ -304,7 +315,7 @@ impl Store {
     }
 
     /// One mode's settings: read them with the mode of the object they are for.
-    pub async fn account_settings(
+    pub(crate) async fn account_settings(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -322,7 +333,7 @@ impl Store {
     }
 
     /// Reserves the next derivation index of an account's xpub: atomic, gaps allowed.
-    pub async fn reserve_index(
+    pub(crate) async fn reserve_index(
         &self,
         account_id: &AccountId,
         livemode: bool,

@@ -130,7 +130,7 @@ pub(super) fn flag(b: bool) -> JsValue {
     int(u64::from(b))
 }
 
-pub fn address_key(a: &Address) -> String {
+pub(crate) fn address_key(a: &Address) -> String {
     format!("{a:#x}")
 }
 

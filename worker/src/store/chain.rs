@@ -12,7 +12,7 @@ use super::bind::{int, text, time};
 use crate::error::ApiResult;
 
 #[derive(Debug, Deserialize)]
-pub struct CursorRow {
+pub(crate) struct CursorRow {
     pub chain_id: ChainId,
     pub head: Option<BlockNumber>,
     pub cursor: Option<BlockNumber>,
@@ -24,7 +24,7 @@ pub struct CursorRow {
 
 impl Store {
     /// Records a successful look at a chain's head.
-    pub async fn record_head(
+    pub(crate) async fn record_head(
         &self,
         chain_id: ChainId,
         head: BlockNumber,
@@ -39,7 +39,7 @@ impl Store {
     }
 
     /// Records a failed run; the head and cursor stay as they were.
-    pub async fn record_chain_error(
+    pub(crate) async fn record_chain_error(
         &self,
         chain_id: ChainId,
         error: &str,
@@ -55,7 +55,7 @@ impl Store {
 
     /// Moves a chain's cursor from `from` to `to`, only if no other run moved it meanwhile,
     /// and sets how far the next run may move it.
-    pub async fn advance_cursor(
+    pub(crate) async fn advance_cursor(
         &self,
         chain_id: ChainId,
         from: Option<BlockNumber>,
@@ -72,7 +72,7 @@ impl Store {
     }
 
     /// After a failed scan: the next run moves the cursor at most `scan_range` blocks.
-    pub async fn narrow_scan(&self, chain_id: ChainId, scan_range: u64) -> ApiResult<()> {
+    pub(crate) async fn narrow_scan(&self, chain_id: ChainId, scan_range: u64) -> ApiResult<()> {
         self.exec(
             "UPDATE chain_cursors SET scan_range = ?2 WHERE chain_id = ?1",
             &[int(chain_id), int(scan_range)],
@@ -81,7 +81,7 @@ impl Store {
     }
 
     /// Remembers a reorg deeper than the confirmations under a final session (shown in health).
-    pub async fn record_deep_reorg(&self, chain_id: ChainId, note: &str) -> ApiResult<()> {
+    pub(crate) async fn record_deep_reorg(&self, chain_id: ChainId, note: &str) -> ApiResult<()> {
         self.exec(
             "UPDATE chain_cursors SET deep_reorg = ?2 WHERE chain_id = ?1",
             &[int(chain_id), text(note)],
@@ -89,7 +89,7 @@ impl Store {
         .await
     }
 
-    pub async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
+    pub(crate) async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
         self.rows(
             "SELECT chain_id, head, cursor, last_error, checked_at, scan_range, deep_reorg FROM chain_cursors ORDER BY chain_id",
             &[],
@@ -97,7 +97,7 @@ impl Store {
         .await
     }
 
-    pub async fn heads(&self) -> ApiResult<Heads> {
+    pub(crate) async fn heads(&self) -> ApiResult<Heads> {
         Ok(self
             .cursors()
             .await?

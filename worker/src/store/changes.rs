@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// One session change and everything it causes.
 #[derive(Clone, Copy)]
-pub struct Change<'a> {
+pub(crate) struct Change<'a> {
     pub previous_version: u64,
     pub session: &'a Session,
     /// Recorded payments whose row changes with this version, by payment id.
@@ -39,7 +39,7 @@ pub struct Change<'a> {
 
 /// What writing one session change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     /// Another writer changed the session first: nothing was written.
     Nothing,
     /// The change was written; `deliveries` when its events fanned out webhook deliveries,
@@ -48,11 +48,11 @@ pub enum Written {
 }
 
 impl Written {
-    pub fn is_written(self) -> bool {
+    pub(crate) fn is_written(self) -> bool {
         matches!(self, Self::Change { .. })
     }
 
-    pub fn has_deliveries(self) -> bool {
+    pub(crate) fn has_deliveries(self) -> bool {
         matches!(self, Self::Change { deliveries: true })
     }
 }
@@ -68,7 +68,7 @@ pub(super) const MAX_SPLITS: usize = 32;
 impl Store {
     /// Writes each change exactly once. Per change: what was written (nothing if the
     /// session moved first), or `Err` if this change failed on its own.
-    pub async fn write_changes(&self, changes: &[Change<'_>]) -> Vec<ApiResult<Written>> {
+    pub(crate) async fn write_changes(&self, changes: &[Change<'_>]) -> Vec<ApiResult<Written>> {
         let mut outcomes: Vec<Option<ApiResult<Written>>> = changes.iter().map(|_| None).collect();
         // Each document is serialised once: its size places it in a group, its text is written.
         let docs: Vec<ApiResult<String>> = changes
@@ -113,7 +113,7 @@ impl Store {
     }
 
     /// Writes one change; `Written::Nothing` if the session moved first.
-    pub async fn write_change(&self, change: Change<'_>) -> ApiResult<Written> {
+    pub(crate) async fn write_change(&self, change: Change<'_>) -> ApiResult<Written> {
         self.write_changes(&[change])
             .await
             .pop()

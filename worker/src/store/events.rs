@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 
 /// An event to insert with a session change: its id, type, cause (the transfer's key for
 /// a payment event, else empty) and frozen body.
-pub struct NewEvent {
+pub(crate) struct NewEvent {
     pub id: EventId,
     pub kind: EventType,
     pub cause: String,
@@ -22,7 +22,7 @@ pub struct NewEvent {
 
 impl Store {
     /// An event of this account and mode: its frozen body and its session.
-    pub async fn event(
+    pub(crate) async fn event(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -44,7 +44,7 @@ impl Store {
 
     /// Newest first (in the order they were written): an account's events in one mode,
     /// optionally for one session or type, after or before the cursor event.
-    pub async fn events(
+    pub(crate) async fn events(
         &self,
         account_id: &AccountId,
         livemode: bool,

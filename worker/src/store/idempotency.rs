@@ -9,10 +9,10 @@ use super::bind::{flag, int, opt_text, text};
 use crate::error::ApiResult;
 
 /// How long a record (and so a replayable answer) lives: a day.
-pub const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
+pub(crate) const IDEMPOTENCY_TTL_SECS: u64 = 24 * 60 * 60;
 
 #[derive(Debug, Deserialize)]
-pub struct IdempotencyRecord {
+pub(crate) struct IdempotencyRecord {
     pub fingerprint: String,
     pub response_status: Option<u16>,
     /// How the body is kept: `sealed`, `plain` or `withheld` (no body); none while in progress.
@@ -24,7 +24,7 @@ impl Store {
     /// Claims an idempotency key (`in_progress`); a record older than `ttl_secs`, or a
     /// claim abandoned for a minute (its request died), is claimed afresh. Returns `false`
     /// if the key is held by a live record.
-    pub async fn claim_idempotency(
+    pub(crate) async fn claim_idempotency(
         &self,
         scope: &str,
         livemode: bool,
@@ -48,7 +48,7 @@ impl Store {
             .await
     }
 
-    pub async fn idempotency_record(
+    pub(crate) async fn idempotency_record(
         &self,
         scope: &str,
         livemode: bool,
@@ -64,7 +64,7 @@ impl Store {
 
     /// Records a finished request's answer: `answer` is `sealed` (body is the sealed
     /// ciphertext), `plain`, or `withheld` (no body is kept).
-    pub async fn finish_idempotency(
+    pub(crate) async fn finish_idempotency(
         &self,
         scope: &str,
         livemode: bool,
@@ -90,7 +90,7 @@ impl Store {
     }
 
     /// Forgets a claim whose request failed on our side (5xx answers are not replayed).
-    pub async fn release_idempotency(
+    pub(crate) async fn release_idempotency(
         &self,
         scope: &str,
         livemode: bool,
@@ -104,7 +104,7 @@ impl Store {
     }
 
     /// Deletes up to 500 idempotency records created before `before` (retention).
-    pub async fn purge_idempotency(&self, before: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn purge_idempotency(&self, before: Timestamp) -> ApiResult<()> {
         self.exec(
             "DELETE FROM idempotency_keys WHERE rowid IN
                (SELECT rowid FROM idempotency_keys WHERE created_unix < ?1 LIMIT 500)",

@@ -25,7 +25,7 @@ impl LinkRow {
 }
 
 impl Store {
-    pub async fn insert_link(&self, link: &PaymentLink) -> ApiResult<()> {
+    pub(crate) async fn insert_link(&self, link: &PaymentLink) -> ApiResult<()> {
         self.exec(
             "INSERT INTO payment_links (id, account_id, livemode, active, data, created_at, created_unix, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -44,7 +44,7 @@ impl Store {
     }
 
     /// The link `id` if it belongs to this account and mode.
-    pub async fn link(
+    pub(crate) async fn link(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -60,14 +60,14 @@ impl Store {
     }
 
     /// The link `id` whoever owns it: the public page and its POST know only the id.
-    pub async fn public_link(&self, id: &LinkId) -> ApiResult<Option<PaymentLink>> {
+    pub(crate) async fn public_link(&self, id: &LinkId) -> ApiResult<Option<PaymentLink>> {
         let row: Option<LinkRow> = self
             .row("SELECT data FROM payment_links WHERE id = ?1", &[text(id)])
             .await?;
         row.map(|r| r.link()).transpose()
     }
 
-    pub async fn update_link(&self, link: &PaymentLink) -> ApiResult<()> {
+    pub(crate) async fn update_link(&self, link: &PaymentLink) -> ApiResult<()> {
         self.exec(
             "UPDATE payment_links SET active = ?2, data = ?3, updated_at = ?4 WHERE id = ?1",
             &[
@@ -81,7 +81,7 @@ impl Store {
     }
 
     /// When the link `id` of this account and mode was created (a list cursor).
-    pub async fn link_created(
+    pub(crate) async fn link_created(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -98,7 +98,7 @@ impl Store {
     }
 
     /// One page of links, newest first, like [`Store::list_sessions`].
-    pub async fn list_links(
+    pub(crate) async fn list_links(
         &self,
         account_id: &AccountId,
         livemode: bool,

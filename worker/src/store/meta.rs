@@ -8,7 +8,7 @@ use super::bind::{text, time};
 use crate::error::ApiResult;
 
 impl Store {
-    pub async fn put_meta(&self, key: &str, value: &str, now: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn put_meta(&self, key: &str, value: &str, now: Timestamp) -> ApiResult<()> {
         self.exec(
             "INSERT INTO meta (key, value, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -17,7 +17,7 @@ impl Store {
         .await
     }
 
-    pub async fn meta(&self, key: &str) -> ApiResult<Option<String>> {
+    pub(crate) async fn meta(&self, key: &str) -> ApiResult<Option<String>> {
         self.value(
             "SELECT value FROM meta WHERE key = ?1",
             &[text(key)],

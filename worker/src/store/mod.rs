@@ -34,18 +34,18 @@ mod sessions;
 mod test_helpers;
 mod watch;
 mod webhooks;
-pub use accounts::{AccountWrite, KeyInfo, KeyRow, NewKey, NewXpub};
-pub use bind::address_key;
-pub use changes::{Change, Written};
-pub use events::NewEvent;
-pub use idempotency::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
-pub use payments::{NewPayment, PaymentRow};
-pub use prices::PriceRow;
-pub use sessions::{Baseline, SessionInFull, ShopperReads};
-pub use watch::{Candidate, WatchRow};
-pub use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
+pub(crate) use accounts::{AccountWrite, KeyInfo, KeyRow, NewKey, NewXpub};
+pub(crate) use bind::address_key;
+pub(crate) use changes::{Change, Written};
+pub(crate) use events::NewEvent;
+pub(crate) use idempotency::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
+pub(crate) use payments::{NewPayment, PaymentRow};
+pub(crate) use prices::PriceRow;
+pub(crate) use sessions::{Baseline, SessionInFull, ShopperReads};
+pub(crate) use watch::{Candidate, WatchRow};
+pub(crate) use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
 
-pub struct Store {
+pub(crate) struct Store {
     db: D1Database,
     usage: Cell<D1Usage>,
 }
@@ -53,7 +53,7 @@ pub struct Store {
 /// What this store's queries cost, from D1's own result metadata: the figures the bench
 /// prints and `GET /v1/health/chains` shows for the last scheduled run.
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
-pub struct D1Usage {
+pub(crate) struct D1Usage {
     /// Statements run (a batch of N counts N).
     pub queries: u64,
     /// Trips to D1: one per `all`/`run`, one per batch whatever its size.
@@ -63,7 +63,7 @@ pub struct D1Usage {
 }
 
 /// A prepared statement that reports its cost to the store that made it.
-pub struct Stmt<'a> {
+pub(crate) struct Stmt<'a> {
     inner: D1PreparedStatement,
     usage: &'a Cell<D1Usage>,
 }
@@ -85,14 +85,14 @@ fn note(usage: &Cell<D1Usage>, result: &D1Result) {
 }
 
 impl Stmt<'_> {
-    pub async fn all(&self) -> worker::Result<D1Result> {
+    pub(crate) async fn all(&self) -> worker::Result<D1Result> {
         note_trip(self.usage);
         let result = self.inner.all().await?;
         note(self.usage, &result);
         Ok(result)
     }
 
-    pub async fn run(&self) -> worker::Result<D1Result> {
+    pub(crate) async fn run(&self) -> worker::Result<D1Result> {
         note_trip(self.usage);
         let result = self.inner.run().await?;
         note(self.usage, &result);
@@ -100,7 +100,7 @@ impl Stmt<'_> {
     }
 
     /// The first row (or one column of it), like D1's `first`, but with its cost counted.
-    pub async fn first<T: for<'de> Deserialize<'de>>(
+    pub(crate) async fn first<T: for<'de> Deserialize<'de>>(
         &self,
         column: Option<&str>,
     ) -> worker::Result<Option<T>> {
@@ -119,7 +119,7 @@ impl Stmt<'_> {
 }
 
 impl Store {
-    pub fn new(env: &Env) -> worker::Result<Self> {
+    pub(crate) fn new(env: &Env) -> worker::Result<Self> {
         Ok(Self {
             db: config::db(env)?,
             usage: Cell::default(),
@@ -127,7 +127,7 @@ impl Store {
     }
 
     /// D1 usage of every query this store ran so far.
-    pub fn usage(&self) -> D1Usage {
+    pub(crate) fn usage(&self) -> D1Usage {
         self.usage.get()
     }
 

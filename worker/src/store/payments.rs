@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 /// and the address it paid, or into why they do not: a malformed row fails its own
 /// session, never the query that read it.
 #[derive(Debug)]
-pub struct PaymentRow {
+pub(crate) struct PaymentRow {
     pub id: PaymentId,
     pub session_id: SessionId,
     stored: Result<(Address, Payment), String>,
@@ -71,7 +71,7 @@ impl<'de> Deserialize<'de> for PaymentRow {
 
 impl PaymentRow {
     /// The payment, if its row reads.
-    pub fn payment(&self) -> ApiResult<&Payment> {
+    pub(crate) fn payment(&self) -> ApiResult<&Payment> {
         self.stored
             .as_ref()
             .map(|(_, payment)| payment)
@@ -79,7 +79,7 @@ impl PaymentRow {
     }
 
     /// The address it paid, if its row reads.
-    pub fn address(&self) -> ApiResult<Address> {
+    pub(crate) fn address(&self) -> ApiResult<Address> {
         self.stored
             .as_ref()
             .map(|(address, _)| *address)
@@ -87,7 +87,7 @@ impl PaymentRow {
     }
 
     /// The payments of `rows`, failing if any row does not read.
-    pub fn payments(rows: &[Self]) -> ApiResult<Vec<Payment>> {
+    pub(crate) fn payments(rows: &[Self]) -> ApiResult<Vec<Payment>> {
         rows.iter().map(|r| r.payment().cloned()).collect()
     }
 
@@ -102,14 +102,14 @@ impl PaymentRow {
 pub(super) const PAYMENT_COLUMNS: &str = "id, session_id, chain_id, token, address, tx_hash, log_index, block_number, block_hash, block_time, amount, status, counted, repriced";
 
 /// A transfer the watcher found, to be recorded once.
-pub struct NewPayment {
+pub(crate) struct NewPayment {
     pub session_id: SessionId,
     pub payment: Payment,
     pub address: Address,
 }
 
 impl Store {
-    pub async fn payment_rows(&self, session_id: &SessionId) -> ApiResult<Vec<PaymentRow>> {
+    pub(crate) async fn payment_rows(&self, session_id: &SessionId) -> ApiResult<Vec<PaymentRow>> {
         self
             .rows(
                 &format!(
@@ -120,12 +120,12 @@ impl Store {
             .await
     }
 
-    pub async fn payments(&self, session_id: &SessionId) -> ApiResult<Vec<Payment>> {
+    pub(crate) async fn payments(&self, session_id: &SessionId) -> ApiResult<Vec<Payment>> {
         PaymentRow::payments(&self.payment_rows(session_id).await?)
     }
 
     /// The payments of several sessions at once, by session id.
-    pub async fn payments_of(
+    pub(crate) async fn payments_of(
         &self,
         ids: &[&SessionId],
     ) -> ApiResult<BTreeMap<SessionId, Vec<Payment>>> {
@@ -153,7 +153,7 @@ impl Store {
     }
 
     /// Native credits of a chain recorded in the blocks `from..=to`.
-    pub async fn native_payments(
+    pub(crate) async fn native_payments(
         &self,
         chain_id: ChainId,
         from: BlockNumber,

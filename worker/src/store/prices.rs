@@ -10,7 +10,7 @@ use crate::config;
 use crate::error::ApiResult;
 
 /// A feed round as the D1 price cache keeps it.
-pub struct PriceRow {
+pub(crate) struct PriceRow {
     pub chain_id: ChainId,
     pub answer: I256,
     /// When the feed's round was updated.
@@ -39,13 +39,13 @@ impl Store {
     }
 
     /// Caches a feed round read outside a session write (a re-quote).
-    pub async fn put_price(&self, price: &PriceRow, now: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn put_price(&self, price: &PriceRow, now: Timestamp) -> ApiResult<()> {
         self.price_stmt(price, now)?.run().await?;
         Ok(())
     }
 
     /// The cached round of a chain's feed if it was read at most `max_age_secs` ago.
-    pub async fn cached_price(
+    pub(crate) async fn cached_price(
         &self,
         chain_id: ChainId,
         now: Timestamp,

@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 impl Store {
     /// Allows one event per `interval_ms` for `key`, atomically: the upsert only takes
     /// effect (and returns a row) when the last allowed event is old enough.
-    pub async fn allow_once_per(
+    pub(crate) async fn allow_once_per(
         &self,
         key: &str,
         now: UnixMillis,
@@ -28,7 +28,7 @@ impl Store {
 
     /// A fixed-window counter: how many hits `key` has had in the window that started at
     /// `window_start`, this one included.
-    pub async fn count_hit(&self, key: &str, window_start: UnixMillis) -> ApiResult<u64> {
+    pub(crate) async fn count_hit(&self, key: &str, window_start: UnixMillis) -> ApiResult<u64> {
         Ok(self
             .value(
                 "INSERT INTO rate_limits (key, window_unix, count) VALUES (?1, ?2, 1)
@@ -45,7 +45,7 @@ impl Store {
 
     /// Deletes up to 500 rate-limit counters whose window started before `before` (the
     /// windows are kept in milliseconds).
-    pub async fn purge_rate_limits(&self, before: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn purge_rate_limits(&self, before: Timestamp) -> ApiResult<()> {
         self.exec(
             "DELETE FROM rate_limits WHERE rowid IN
                (SELECT rowid FROM rate_limits WHERE window_unix < ?1 LIMIT 500)",

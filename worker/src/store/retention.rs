@@ -32,7 +32,7 @@ const ATTEMPTS_PER_RUN: u64 = 1_000;
 
 /// What one purge deleted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Purged {
+pub(crate) struct Purged {
     pub events: usize,
     pub deliveries: usize,
     pub attempts: usize,
@@ -46,7 +46,7 @@ const OLD_DELIVERY: &str =
 impl Store {
     /// Deletes events, deliveries and attempts older than [`RETENTION_SECS`] before `now`,
     /// at most the per-run counts of each, in one atomic batch.
-    pub async fn purge_retained(&self, now: Timestamp) -> ApiResult<Purged> {
+    pub(crate) async fn purge_retained(&self, now: Timestamp) -> ApiResult<Purged> {
         let cutoff = now.0.saturating_sub(RETENTION_SECS);
         let results = self
             .batch(vec![

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// A native-coin baseline taken at creation: the balance at `block`.
 #[derive(Debug, Clone, Copy)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     pub block: BlockNumber,
     pub balance: U256,
 }
@@ -50,10 +50,10 @@ impl SessionRow {
 }
 
 /// A session with its payments and the chain heads.
-pub type SessionInFull = (Session, Vec<Payment>, Heads);
+pub(crate) type SessionInFull = (Session, Vec<Payment>, Heads);
 
 /// What a shopper's view of a session is built from.
-pub struct ShopperReads {
+pub(crate) struct ShopperReads {
     pub session: Session,
     pub payments: Vec<Payment>,
     pub heads: Heads,
@@ -90,7 +90,7 @@ fn in_full(results: &[D1Result]) -> ApiResult<Option<SessionInFull>> {
 impl Store {
     /// Inserts a new session with its watch rows and its `session.created` event. Always
     /// `Written::Change`: a session that cannot be inserted is an error.
-    pub async fn insert_session(
+    pub(crate) async fn insert_session(
         &self,
         session: &Session,
         baselines: &BTreeMap<ChainId, Baseline>,
@@ -157,7 +157,7 @@ impl Store {
         }
     }
 
-    pub async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>> {
+    pub(crate) async fn session(&self, id: &SessionId) -> ApiResult<Option<Session>> {
         let row: Option<SessionRow> = self
             .row(
                 "SELECT data, accessed_at FROM checkout_sessions WHERE id = ?1",
@@ -169,14 +169,14 @@ impl Store {
 
     /// A session with its payments and the chain heads, in one round trip (one batch of
     /// three reads): what every answer that shows a session needs.
-    pub async fn session_in_full(&self, id: &SessionId) -> ApiResult<Option<SessionInFull>> {
+    pub(crate) async fn session_in_full(&self, id: &SessionId) -> ApiResult<Option<SessionInFull>> {
         let results = self.batch(self.in_full_stmts(id)?).await?;
         in_full(&results)
     }
 
     /// The active key `key_hash` (as [`Store::key`] reads it) and the session `id` in full,
     /// in one round trip: a merchant's retrieve, decided in Rust once both are read.
-    pub async fn session_in_full_with_key(
+    pub(crate) async fn session_in_full_with_key(
         &self,
         key_hash: &str,
         id: &SessionId,
@@ -194,7 +194,7 @@ impl Store {
     /// Everything a shopper's view of session `id` needs, in one round trip: the session in
     /// full and its account's settings in its mode (the branding, and the origins CORS
     /// allows).
-    pub async fn shopper_reads(&self, id: &SessionId) -> ApiResult<Option<ShopperReads>> {
+    pub(crate) async fn shopper_reads(&self, id: &SessionId) -> ApiResult<Option<ShopperReads>> {
         let mut batch = self.in_full_stmts(id)?;
         batch.push(self.stmt(SETTINGS_OF_SESSION, &[text(id)])?);
         let results = self.batch(batch).await?;
@@ -237,7 +237,7 @@ impl Store {
     }
 
     /// When the session `id` of this account and mode was created (a list cursor).
-    pub async fn session_created(
+    pub(crate) async fn session_created(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -259,7 +259,7 @@ impl Store {
     /// One page of an account's sessions in one mode, newest first; `limit + 1` rows are
     /// read so the caller knows whether there are more. `cursor` is the creation time and
     /// id of the object to start after (older) or end before (newer).
-    pub async fn list_sessions(
+    pub(crate) async fn list_sessions(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -312,7 +312,7 @@ impl Store {
 
     /// Records that a shopper opened the session, at most every five minutes and outside
     /// the document, so `version`, `updated_at` and the ETag stay as they are.
-    pub async fn touch_session(&self, id: &SessionId, now: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn touch_session(&self, id: &SessionId, now: Timestamp) -> ApiResult<()> {
         self.exec(
             "UPDATE checkout_sessions SET accessed_at = ?2
              WHERE id = ?1 AND (accessed_at IS NULL OR accessed_at <= ?3)",
@@ -327,7 +327,7 @@ impl Store {
 
     /// Writes a session change with everything it causes, exactly once. Returns
     /// `Written::Nothing` if another writer changed the session first.
-    pub async fn apply_change(
+    pub(crate) async fn apply_change(
         &self,
         previous_version: u64,
         session: &Session,
@@ -350,7 +350,7 @@ impl Store {
 
     /// Cancels a session with its event, only if it is still at `previous_version` and still
     /// has no payment rows at all. Returns `Written::Nothing` if either changed.
-    pub async fn cancel_session(
+    pub(crate) async fn cancel_session(
         &self,
         previous_version: u64,
         session: &Session,

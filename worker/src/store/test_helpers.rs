@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 impl Store {
     /// Test helper: `count` copies of a session and its watch rows (ids `cs_test_bench…`,
     /// addresses `0x000…n`). Returns how many clones exist now.
-    pub async fn clone_session(
+    pub(crate) async fn clone_session(
         &self,
         id: &SessionId,
         address_json: &str,
@@ -56,7 +56,7 @@ impl Store {
 
     /// Test helper: the endpoint's pending deliveries fall due `seconds` sooner, and its
     /// rotated-out secret expires `seconds` sooner. `false` if it is not the caller's.
-    pub async fn advance_endpoint(
+    pub(crate) async fn advance_endpoint(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -90,7 +90,7 @@ impl Store {
     /// Test helper: a session's events and their deliveries move `seconds` into the past,
     /// as if written then (the columns the purge and the lists read; the frozen bodies stay
     /// as they are). Returns how many events moved.
-    pub async fn age_session_events(
+    pub(crate) async fn age_session_events(
         &self,
         session_id: &SessionId,
         seconds: u64,

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// A session a run evaluates, as loaded: its document may be unreadable, which fails this
 /// session alone.
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub id: SessionId,
     /// The chains it is watched on, for the per-chain failure count.
     pub chains: Vec<ChainId>,
@@ -30,7 +30,7 @@ pub struct Candidate {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct WatchRow {
+pub(crate) struct WatchRow {
     pub address: String,
     pub session_id: SessionId,
     /// Balance and block of the baseline; `None` when the native coin is not watched.
@@ -44,7 +44,7 @@ pub struct WatchRow {
 
 /// What a bulk insert of payments did.
 #[derive(Debug, Default)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     /// Transfers that could not be written, as (session, block): logged, and the cursor
     /// stays before the lowest such block so the next run records them.
     pub failed: Vec<(SessionId, BlockNumber)>,
@@ -72,7 +72,11 @@ const PICKED: &str = "WITH ids AS (
 impl Store {
     /// The watch rows of a chain: sessions inside their grace window, and past it those
     /// with a counted payment still confirming (they are watched until it is final).
-    pub async fn watched(&self, chain_id: ChainId, now: Timestamp) -> ApiResult<Vec<WatchRow>> {
+    pub(crate) async fn watched(
+        &self,
+        chain_id: ChainId,
+        now: Timestamp,
+    ) -> ApiResult<Vec<WatchRow>> {
         self
             .rows(
                 "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
@@ -83,7 +87,7 @@ impl Store {
     }
 
     /// Up to `limit` sessions a run must evaluate, each with its payments (see [`PICKED`]).
-    pub async fn sessions_to_evaluate(
+    pub(crate) async fn sessions_to_evaluate(
         &self,
         now: Timestamp,
         extra: &[SessionId],
@@ -160,7 +164,7 @@ impl Store {
     }
 
     /// The sessions `ids` in one query; a document that cannot be read is an `Err` of its own.
-    pub async fn sessions_by_id(
+    pub(crate) async fn sessions_by_id(
         &self,
         ids: &[&SessionId],
     ) -> ApiResult<BTreeMap<SessionId, ApiResult<Session>>> {
@@ -196,7 +200,7 @@ impl Store {
     /// their sessions `settling`, so the next evaluation takes them up even if this run
     /// ends first. A failing group is split until the failing transfer stands alone; if
     /// nothing at all could be written, that is an error (the store is down, not a row).
-    pub async fn record_payments(
+    pub(crate) async fn record_payments(
         &self,
         found: &[NewPayment],
         ids: &mut impl FnMut() -> PaymentId,
@@ -296,7 +300,7 @@ impl Store {
 
     /// Clears `settling` for sessions a run found unchanged, unless a counted payment of
     /// theirs is still confirming (one a concurrent check just recorded, say).
-    pub async fn settle(&self, ids: &[SessionId]) -> ApiResult<()> {
+    pub(crate) async fn settle(&self, ids: &[SessionId]) -> ApiResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -313,7 +317,7 @@ impl Store {
     }
 
     /// Counts one more failure for each of `ids` (they are retried after the healthy ones).
-    pub async fn note_failures(&self, ids: &[&SessionId]) -> ApiResult<()> {
+    pub(crate) async fn note_failures(&self, ids: &[&SessionId]) -> ApiResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -326,7 +330,7 @@ impl Store {
 
     /// Token payments a rescan from `from` must account for: those in the window, and
     /// reorged ones that may come back anywhere.
-    pub async fn rescannable_payments(
+    pub(crate) async fn rescannable_payments(
         &self,
         chain_id: ChainId,
         from: BlockNumber,
@@ -349,7 +353,7 @@ impl Store {
 
     /// Stops watching sessions whose grace window has passed, unless a counted payment of
     /// theirs is still confirming: that one is watched until it is final.
-    pub async fn unwatch_expired(&self, now: Timestamp) -> ApiResult<()> {
+    pub(crate) async fn unwatch_expired(&self, now: Timestamp) -> ApiResult<()> {
         self.exec(
             "DELETE FROM watch WHERE watch_until_unix < ?1 AND settling = 0",
             &[int(now.0)],
@@ -358,7 +362,11 @@ impl Store {
     }
 
     /// The watch row of one address on one chain.
-    pub async fn watch_row(&self, chain_id: ChainId, address: &str) -> ApiResult<Option<WatchRow>> {
+    pub(crate) async fn watch_row(
+        &self,
+        chain_id: ChainId,
+        address: &str,
+    ) -> ApiResult<Option<WatchRow>> {
         self
             .row(
                 "SELECT address, session_id, native_baseline, native_baseline_block, baseline_block FROM watch
@@ -369,7 +377,7 @@ impl Store {
     }
 
     /// Moves a session's watch rows to its (shifted) `late_until`.
-    pub async fn rewatch_until(&self, session: &Session) -> ApiResult<()> {
+    pub(crate) async fn rewatch_until(&self, session: &Session) -> ApiResult<()> {
         self.exec(
             "UPDATE watch SET watch_until_unix = ?2 WHERE session_id = ?1",
             &[text(&session.id), int(session.late_until.0)],

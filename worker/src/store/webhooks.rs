@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// An endpoint as stored, without its secrets.
 #[derive(Debug, Deserialize)]
-pub struct EndpointRow {
+pub(crate) struct EndpointRow {
     pub id: EndpointId,
     #[serde(with = "flag_column")]
     livemode: bool,
@@ -43,7 +43,7 @@ const ENDPOINT_COLUMNS: &str =
 
 impl EndpointRow {
     /// The API object, without the secret.
-    pub fn endpoint(&self, now: Timestamp) -> Endpoint {
+    pub(crate) fn endpoint(&self, now: Timestamp) -> Endpoint {
         Endpoint {
             id: self.id.clone(),
             object: "webhook_endpoint".to_owned(),
@@ -84,7 +84,7 @@ fn signing_secrets(
 
 /// A delivery this run holds the lease of, with everything needed to send it.
 #[derive(Debug, Deserialize)]
-pub struct Claimed {
+pub(crate) struct Claimed {
     pub id: DeliveryId,
     pub event_id: EventId,
     pub endpoint_id: EndpointId,
@@ -98,7 +98,7 @@ pub struct Claimed {
 }
 
 impl Claimed {
-    pub fn secrets(&self, now: Timestamp) -> ApiResult<Vec<Secret>> {
+    pub(crate) fn secrets(&self, now: Timestamp) -> ApiResult<Vec<Secret>> {
         signing_secrets(
             &self.secret,
             self.previous_secret.as_deref(),
@@ -109,7 +109,7 @@ impl Claimed {
 }
 
 /// One attempt's record.
-pub struct AttemptRecord<'a> {
+pub(crate) struct AttemptRecord<'a> {
     pub at: Timestamp,
     pub status_code: Option<u16>,
     pub latency_ms: u64,
@@ -174,7 +174,7 @@ impl AttemptRow {
 }
 
 /// Which due deliveries a claim may take.
-pub enum Scope<'a> {
+pub(crate) enum Scope<'a> {
     /// Everything due (the cron).
     Due,
     /// Only these sessions' deliveries (right after a request changed them).
@@ -214,7 +214,11 @@ impl Store {
 
     // ----- endpoints -------------------------------------------------------------------------
 
-    pub async fn count_endpoints(&self, account_id: &AccountId, livemode: bool) -> ApiResult<u64> {
+    pub(crate) async fn count_endpoints(
+        &self,
+        account_id: &AccountId,
+        livemode: bool,
+    ) -> ApiResult<u64> {
         let n: Option<u64> = self
             .value(
                 "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE account_id = ?1 AND livemode = ?2",
@@ -225,7 +229,7 @@ impl Store {
         Ok(n.unwrap_or(0))
     }
 
-    pub async fn insert_endpoint(
+    pub(crate) async fn insert_endpoint(
         &self,
         account_id: &AccountId,
         endpoint: &Endpoint,
@@ -249,7 +253,7 @@ impl Store {
         .await
     }
 
-    pub async fn endpoint(
+    pub(crate) async fn endpoint(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -266,7 +270,7 @@ impl Store {
     }
 
     /// Newest first; `cursor` is the endpoint to start after (older) or end before.
-    pub async fn list_endpoints(
+    pub(crate) async fn list_endpoints(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -299,7 +303,7 @@ impl Store {
         Ok(page.newest_first(rows))
     }
 
-    pub async fn update_endpoint(
+    pub(crate) async fn update_endpoint(
         &self,
         account_id: &AccountId,
         endpoint: &Endpoint,
@@ -321,7 +325,7 @@ impl Store {
     }
 
     /// Makes `secret` the signing secret; the current one keeps signing until `previous_until`.
-    pub async fn rotate_secret(
+    pub(crate) async fn rotate_secret(
         &self,
         account_id: &AccountId,
         id: &EndpointId,
@@ -344,7 +348,7 @@ impl Store {
     }
 
     /// Deletes an endpoint with its deliveries and their attempts, in one batch.
-    pub async fn delete_endpoint(
+    pub(crate) async fn delete_endpoint(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -381,7 +385,7 @@ impl Store {
     /// `per_endpoint` each, until `locked_until`, and returns them in sending order. A
     /// first attempt waits while an earlier delivery of the same session to the same
     /// endpoint has not been tried, so first attempts go out in version order.
-    pub async fn claim_deliveries(
+    pub(crate) async fn claim_deliveries(
         &self,
         scope: &Scope<'_>,
         now: Timestamp,
@@ -443,7 +447,7 @@ impl Store {
 
     /// Due deliveries in `scope` that were never tried (a claim may have skipped them
     /// because an earlier one of their session was in flight).
-    pub async fn untried(&self, scope: &Scope<'_>, now: Timestamp) -> ApiResult<u64> {
+    pub(crate) async fn untried(&self, scope: &Scope<'_>, now: Timestamp) -> ApiResult<u64> {
         let sessions = scope.sessions_json()?;
         let n: Option<u64> = self
             .value(
@@ -459,7 +463,7 @@ impl Store {
 
     /// Records one attempt of a claimed delivery and what follows from it, only while the
     /// lease is still ours. A 410 also disables the endpoint.
-    pub async fn record_attempt(
+    pub(crate) async fn record_attempt(
         &self,
         claimed: &Claimed,
         lease: &str,
@@ -509,7 +513,7 @@ impl Store {
     /// Gives back leased deliveries that were not tried because their endpoint did not
     /// answer: they wait until `not_before` (not an attempt), so the next passes serve other
     /// endpoints instead of the same unreachable one.
-    pub async fn release_deliveries(
+    pub(crate) async fn release_deliveries(
         &self,
         lease: &str,
         ids: &[&DeliveryId],
@@ -532,7 +536,7 @@ impl Store {
     /// `endpoint`), creating the ones missing (an endpoint added after the event). A
     /// delivery being sent right now is left to that attempt. A redelivery is one more
     /// attempt; if it fails, the schedule goes on from the attempts already made.
-    pub async fn redeliver(
+    pub(crate) async fn redeliver(
         &self,
         account_id: &AccountId,
         livemode: bool,
@@ -579,7 +583,7 @@ impl Store {
     }
 
     /// An endpoint's deliveries, newest first, each with its attempts.
-    pub async fn deliveries(
+    pub(crate) async fn deliveries(
         &self,
         endpoint_id: &EndpointId,
         event: Option<&str>,
@@ -629,7 +633,11 @@ impl Store {
     }
 
     /// Whether `id` is a delivery of this endpoint (a list cursor must be).
-    pub async fn has_delivery(&self, endpoint_id: &EndpointId, id: &DeliveryId) -> ApiResult<bool> {
+    pub(crate) async fn has_delivery(
+        &self,
+        endpoint_id: &EndpointId,
+        id: &DeliveryId,
+    ) -> ApiResult<bool> {
         let n: Option<u64> = self
             .value(
                 "SELECT 1 AS n FROM webhook_deliveries WHERE id = ?1 AND endpoint_id = ?2",

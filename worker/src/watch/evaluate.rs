@@ -24,14 +24,14 @@ const MAX_EVALUATIONS_PER_RUN: u64 = 1_000;
 
 /// Recorded payments whose state the rescan changed, by session: written with the
 /// session's next version, never on their own.
-pub type Reconciled = BTreeMap<SessionId, Vec<(PaymentId, Payment)>>;
+pub(crate) type Reconciled = BTreeMap<SessionId, Vec<(PaymentId, Payment)>>;
 
 /// Runs the lifecycle over the sessions that can change and writes every change exactly
 /// once: due by time, still confirming or just paid (`settling`), or moved by this run's
 /// rescan (see `Store::sessions_to_evaluate`). Each session is decided on its own and the
 /// changes are written in bulk; a session that cannot be read, decided or written is
 /// counted in `failures` and the others go on. Returns (evaluated, changed).
-pub async fn evaluate_watched(
+pub(crate) async fn evaluate_watched(
     store: &Store,
     base_url: &str,
     now: Timestamp,
@@ -119,7 +119,7 @@ async fn write_decided(
 }
 
 /// Loads one session and evaluates it (the on-demand check).
-pub async fn evaluate_one(
+pub(crate) async fn evaluate_one(
     store: &Store,
     session_id: &SessionId,
     heads: &Heads,

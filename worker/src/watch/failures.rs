@@ -10,7 +10,7 @@ use crate::error::ApiError;
 /// Sessions whose evaluation or write failed this run, per chain they are watched on: each
 /// is logged with its id, counted in health, and retried next run.
 #[derive(Default)]
-pub struct Failures {
+pub(crate) struct Failures {
     sessions: BTreeMap<ChainId, BTreeSet<SessionId>>,
     /// Per chain, the lowest block holding a transfer that could not be recorded: the
     /// cursor stays before it.
@@ -18,7 +18,13 @@ pub struct Failures {
 }
 
 impl Failures {
-    pub fn add(&mut self, chains: &[ChainId], session_id: &SessionId, what: &str, e: &ApiError) {
+    pub(crate) fn add(
+        &mut self,
+        chains: &[ChainId],
+        session_id: &SessionId,
+        what: &str,
+        e: &ApiError,
+    ) {
         worker::console_error!(
             "watcher: session {session_id}: {what} failed: {}",
             e.message
@@ -32,7 +38,7 @@ impl Failures {
     }
 
     /// Transfers of `chain_id` that could not be recorded (already logged by the store).
-    pub fn unrecorded(&mut self, chain_id: ChainId, failed: Vec<(SessionId, BlockNumber)>) {
+    pub(crate) fn unrecorded(&mut self, chain_id: ChainId, failed: Vec<(SessionId, BlockNumber)>) {
         for (session_id, block) in failed {
             self.sessions
                 .entry(chain_id)
@@ -44,15 +50,15 @@ impl Failures {
     }
 
     /// The lowest block of `chain_id` holding a transfer that could not be recorded.
-    pub fn lowest_unrecorded(&self, chain_id: ChainId) -> Option<BlockNumber> {
+    pub(crate) fn lowest_unrecorded(&self, chain_id: ChainId) -> Option<BlockNumber> {
         self.unrecorded.get(&chain_id).copied()
     }
 
-    pub fn on(&self, chain_id: ChainId) -> u64 {
+    pub(crate) fn on(&self, chain_id: ChainId) -> u64 {
         self.sessions.get(&chain_id).map_or(0, |s| s.len() as u64)
     }
 
-    pub fn ids(&self) -> BTreeSet<&SessionId> {
+    pub(crate) fn ids(&self) -> BTreeSet<&SessionId> {
         self.sessions.values().flatten().collect()
     }
 }

@@ -9,7 +9,7 @@ use crate::store::Store;
 /// Rate-limit counters are per second to per minute; an hour is plenty of slack.
 const RATE_LIMIT_KEEP_SECS: u64 = 3600;
 
-pub async fn purge(store: &Store, now: Timestamp) {
+pub(super) async fn purge(store: &Store, now: Timestamp) {
     let purge_before = Timestamp(now.0.saturating_sub(crate::store::IDEMPOTENCY_TTL_SECS));
     if let Err(e) = store.purge_idempotency(purge_before).await {
         worker::console_error!("watcher: idempotency purge failed: {}", e.message);

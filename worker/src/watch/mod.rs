@@ -19,20 +19,20 @@ use crate::config;
 use crate::error::ApiError;
 use crate::store::Store;
 
-pub mod evaluate;
+pub(crate) mod evaluate;
 mod failures;
 mod housekeeping;
-pub mod prices;
-pub mod record;
+pub(crate) mod prices;
+pub(crate) mod record;
 mod scan;
 
-pub use evaluate::Reconciled;
-pub use failures::Failures;
+pub(crate) use evaluate::Reconciled;
+pub(crate) use failures::Failures;
 use scan::ChainScan;
 
 /// What a run gathers across its chains for the evaluation.
 #[derive(Default)]
-pub struct Collected {
+pub(crate) struct Collected {
     pub reconciled: Reconciled,
     pub failures: Failures,
 }
@@ -53,7 +53,7 @@ impl Collected {
     }
 }
 
-pub async fn run(env: &Env) {
+pub(crate) async fn run(env: &Env) {
     let started = Date::now().as_millis();
     let now = Timestamp::from_unix_millis(started);
     let store = match Store::new(env) {

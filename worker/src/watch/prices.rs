@@ -20,7 +20,7 @@ const PRICE_CACHE_SECS: u64 = 60;
 
 /// The feed's price now: the D1 cache if it was read in the last minute, else the chain
 /// (and then cached, if the sequencer was up). `None` if the chain cannot be priced now.
-pub async fn current_reading(
+pub(crate) async fn current_reading(
     store: &Store,
     rpc: &Rpc,
     chain: &Chain,
@@ -56,12 +56,12 @@ pub async fn current_reading(
 /// The feed's price per chain, read at most once per run: what a native payment mined after
 /// its quote is valued at.
 #[derive(Default)]
-pub struct Prices(BTreeMap<ChainId, Option<FeedReading>>);
+pub(crate) struct Prices(BTreeMap<ChainId, Option<FeedReading>>);
 
 impl Prices {
     /// `session`'s total at the price now, keeping `quote`'s confirmations; `None` when the
     /// chain cannot be priced now.
-    pub async fn quote(
+    pub(crate) async fn quote(
         &mut self,
         store: &Store,
         rpc: &Rpc,

@@ -21,10 +21,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{NewPayment, PaymentRow, Store, WatchRow, address_key};
 
 /// Watched addresses → (session id, the chain's head at the session's creation).
-pub type ByAddress = BTreeMap<String, (SessionId, Option<BlockNumber>)>;
+pub(crate) type ByAddress = BTreeMap<String, (SessionId, Option<BlockNumber>)>;
 
 /// The native-coin watch of a watch row, if the session has one on this chain.
-pub fn native_watch(row: &WatchRow) -> ApiResult<Option<Watched>> {
+pub(crate) fn native_watch(row: &WatchRow) -> ApiResult<Option<Watched>> {
     let (Some(balance), Some(block)) = (&row.native_baseline, row.native_baseline_block) else {
         return Ok(None);
     };
@@ -38,7 +38,7 @@ pub fn native_watch(row: &WatchRow) -> ApiResult<Option<Watched>> {
 }
 
 /// A recorded native credit as the chain layer compares it with the chain.
-pub fn recorded_credit(row: &PaymentRow) -> ApiResult<Recorded> {
+pub(crate) fn recorded_credit(row: &PaymentRow) -> ApiResult<Recorded> {
     Ok(Recorded {
         id: row.id.clone(),
         session_id: row.session_id.clone(),
@@ -71,7 +71,7 @@ async fn load_sessions(
 /// Records new native credits, each counted as its session's options say. A credit mined
 /// after its option's quote stopped being honoured is valued at the feed's price now (read
 /// once per chain and run); when the chain cannot be priced it waits for a later run.
-pub async fn record_native(
+pub(crate) async fn record_native(
     store: &Store,
     chain: &Chain,
     rpc: &Rpc,
@@ -149,7 +149,7 @@ async fn value_native(
 /// Records new token transfers to watched addresses and returns every transfer the scan
 /// found as a payment (for the rescan's reconciliation). Transfers in or before a
 /// session's baseline block, or mined before it was created, are someone else's.
-pub async fn record_transfers(
+pub(crate) async fn record_transfers(
     store: &Store,
     chain: &Chain,
     rpc: &Rpc,

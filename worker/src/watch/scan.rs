@@ -23,7 +23,7 @@ use crate::error::ApiResult;
 use crate::store::{Store, WatchRow};
 
 /// One chain as this run reads it.
-pub struct ChainScan<'a> {
+pub(super) struct ChainScan<'a> {
     pub store: &'a Store,
     pub chain: &'a Chain,
     pub rpc: &'a Rpc,
@@ -33,7 +33,7 @@ pub struct ChainScan<'a> {
 impl ChainScan<'_> {
     /// Reads the head, scans the window and moves the cursor past what was recorded. A
     /// provider's refusal narrows the next window; nothing else does.
-    pub async fn run(&self, collected: &mut Collected) -> ApiResult<()> {
+    pub(super) async fn run(&self, collected: &mut Collected) -> ApiResult<()> {
         let chain_id = self.chain.chain_id;
         let head = read_head(self.rpc, chain_id).await?;
         self.store.record_head(chain_id, head, self.now).await?;

@@ -15,7 +15,7 @@ use crate::error::ApiResult;
 /// must send value straight to the address, succeed and sit in a canonical block, and the
 /// credit is the balance change of that block; without one, the range `(from − 1, head]`
 /// is searched for this address alone. Credits come back uncounted.
-pub async fn check_credits(
+pub(crate) async fn check_credits(
     rpc: &Rpc,
     chain: &Chain,
     watched: &Watched,

@@ -27,15 +27,15 @@ use crate::error::{ApiResult, chain_error};
 
 mod check;
 mod scan;
-pub use check::check_credits;
-pub use scan::{Recorded, Scan};
+pub(crate) use check::check_credits;
+pub(crate) use scan::{Recorded, Scan};
 
 /// Rounds of narrowing one run may spend; with a fan-out of 8 this covers 8^6 blocks,
 /// far beyond the window of one run.
 const MAX_ROUNDS: usize = 6;
 
 /// What creation reads of a chain, consistent at one block.
-pub struct Opening {
+pub(crate) struct Opening {
     pub block: BlockNumber,
     pub balance: Option<U256>,
     /// `None` if the chain has no feed or the feed could not be read.
@@ -43,7 +43,7 @@ pub struct Opening {
 }
 
 /// Head, `address`'s balance (if given) and the feed's price, in one `eth_call`.
-pub async fn open(
+pub(crate) async fn open(
     rpc: &Rpc,
     chain: &Chain,
     address: Option<Address>,
@@ -147,7 +147,7 @@ fn decode(result: &Value) -> ApiResult<Vec<Option<Vec<u8>>>> {
 
 /// A session address whose native balance the cron follows on one chain.
 #[derive(Debug, Clone)]
-pub struct Watched {
+pub(crate) struct Watched {
     pub session_id: SessionId,
     pub address: Address,
     pub baseline: U256,
@@ -156,7 +156,7 @@ pub struct Watched {
 
 /// A credit the chain shows that is not recorded yet.
 #[derive(Debug, Clone)]
-pub struct Credit {
+pub(crate) struct Credit {
     pub session_id: SessionId,
     pub address: Address,
     pub payment: Payment,

@@ -20,7 +20,7 @@ use crate::error::{ApiResult, chain_error};
 
 /// A native credit already recorded, as the scan compares it with the chain.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub id: PaymentId,
     pub session_id: SessionId,
     pub address: Address,
@@ -29,14 +29,14 @@ pub struct Recorded {
 
 /// What the scan found: credits to record and recorded ones whose state changed.
 #[derive(Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     pub new: Vec<Credit>,
     /// (session id, payment id, payment as it is now)
     pub changed: Vec<(SessionId, PaymentId, Payment)>,
 }
 
 /// One run's native scan of one chain over the window `(from − 1, to]`.
-pub struct Scan<'a> {
+pub(crate) struct Scan<'a> {
     chain: &'a Chain,
     start: BlockNumber,
     to: BlockNumber,
@@ -49,7 +49,7 @@ pub struct Scan<'a> {
 type Hashes = BTreeMap<BlockNumber, BlockHash>;
 
 impl<'a> Scan<'a> {
-    pub fn new(
+    pub(crate) fn new(
         chain: &'a Chain,
         from: BlockNumber,
         to: BlockNumber,
@@ -106,7 +106,7 @@ impl<'a> Scan<'a> {
 
     /// The calls this scan adds to the run's first batch: every address's balance at the
     /// window's end, and the headers of blocks holding recorded credits.
-    pub fn calls(&self) -> Vec<Call> {
+    pub(crate) fn calls(&self) -> Vec<Call> {
         let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
         let mut calls = self.balance_calls(&all, self.to);
         calls.extend(
@@ -120,7 +120,7 @@ impl<'a> Scan<'a> {
     /// Finishes the scan from the results of [`Scan::calls`], searching and reading blocks
     /// as needed. New credits come back with `counted: false`: whether one counts is the
     /// session's to say, and the caller loads it.
-    pub async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
+    pub(crate) async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
         let (end, hashes) = self.end_balances(results)?;
         let start = self.start_balances(rpc, &end).await?;
         let (search, searched) = self.unexplained(&end, &start, &hashes);
