@@ -51,6 +51,11 @@ const WORKER_LAYERS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// How a comment cites the product spec or the user's seed documents, which live outside
+/// the repository: a reader of the code cannot follow them. Spelled in pieces so that this
+/// file does not match itself.
+const CITATIONS: &[&str] = &[concat!("spec ", "§"), concat!("seed ", "00")];
+
 /// The longest function the worker may hold, in lines from `fn` to its closing brace.
 const MAX_FUNCTION_LINES: usize = 80;
 
@@ -153,15 +158,13 @@ fn comments_cite_no_document_outside_the_repository() {
             let text = fs::read_to_string(&path).unwrap_or_default();
             for (n, line) in text.lines().enumerate() {
                 let lower = line.to_lowercase();
-                if lower.contains("spec §") || lower.contains("seed 00") {
+                if CITATIONS.iter().any(|c| lower.contains(c)) {
                     let shown = path.strip_prefix(workspace()).unwrap_or(&path);
                     found.push(format!("{}:{}: {}", shown.display(), n + 1, line.trim()));
                 }
             }
         }
     }
-    // This file names the two phrases it looks for, and nothing else does.
-    found.retain(|f| !f.contains("tidy.rs"));
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
