@@ -1,0 +1,214 @@
+// The sweeper: delegate code (EIP-7702) that lets the merchant's gas wallet move every deposit
+// to the treasury in one transaction, with no native coin at any deposit address. Deposit keys
+// sign authorizations; the gas wallet's type-4 transaction carries them and calls `sweepAll`.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { ethers, HDNodeWallet } from "ethers";
+import { compile } from "../../xtask/chain/lib.mjs";
+import { LOCAL_CHAIN, createSession, demo, env, eventTypes, payAndWatch, transfer } from "../support/env.mjs";
+
+/** The demo account's wallet: its xpub_test is this mnemonic's m/44'/60'/0'. */
+const DEMO_MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+let provider, payer, artifacts, usdc, noBool;
+
+before(async () => {
+  // No cache: ethers otherwise answers a repeated nonce query within 250 ms from memory.
+  provider = new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  payer = await provider.getSigner(9);
+  artifacts = await compile();
+  usdc = new ethers.Contract(env.contracts.USDC, artifacts.TestToken.abi, payer);
+  const a = artifacts.TestTokenNoBool;
+  noBool = await new ethers.ContractFactory(a.abi, a.bytecode, payer).deploy("Tether USD (no bool)", "USDT0", 6);
+  await noBool.waitForDeployment();
+});
+
+after(() => provider.destroy());
+
+const tokens = () => [usdc.target, noBool.target];
+
+/** A fresh random account, holding `eth` wei sent from anvil's account #9. */
+async function funded(eth) {
+  const wallet = ethers.Wallet.createRandom(provider);
+  if (eth) await (await payer.sendTransaction({ to: wallet.address, value: eth })).wait();
+  return wallet;
+}
+
+/** A Sweeper for a fresh, empty treasury, deployed by a fresh gas wallet holding 1 ETH. */
+async function newSweeper() {
+  const treasury = ethers.Wallet.createRandom().address;
+  const gasWallet = await funded(10n ** 18n);
+  const a = artifacts.Sweeper;
+  const sweeper = await new ethers.ContractFactory(a.abi, a.bytecode, gasWallet).deploy(treasury, gasWallet.address);
+  await sweeper.waitForDeployment();
+  return { treasury, gasWallet, sweeper };
+}
+
+/** A deposit address (a random key) holding the given base units of USDC, the no-bool token and ETH. */
+async function deposit({ usdc: u = 0n, noBool: n = 0n, eth = 0n }) {
+  const wallet = await funded(eth);
+  if (u) await (await usdc.mint(wallet.address, u)).wait();
+  if (n) await (await noBool.mint(wallet.address, n)).wait();
+  return wallet;
+}
+
+/** What `address` holds: USDC, the no-bool token and ETH, in base units. */
+async function holdings(address) {
+  return { usdc: await usdc.balanceOf(address), noBool: await noBool.balanceOf(address), eth: await provider.getBalance(address) };
+}
+
+/**
+ * One type-4 transaction from the gas wallet: each of `delegating` signs an authorization for
+ * the sweeper, and the call sweeps `deposits` (none: it only delegates). Returns the receipt.
+ */
+async function sweepAll({ gasWallet, sweeper }, deposits, { delegating = deposits } = {}) {
+  const authorizationList = [];
+  for (const key of delegating) {
+    authorizationList.push(await key.connect(provider).authorize({ address: sweeper.target, chainId: LOCAL_CHAIN }));
+  }
+  const overrides = authorizationList.length ? { type: 4, authorizationList } : {};
+  const addresses = deposits.map((d) => d.address);
+  const tx = await sweeper.connect(gasWallet).sweepAll(addresses, deposits.length ? tokens() : [], overrides);
+  const receipt = await tx.wait();
+  assert.equal(receipt.status, 1);
+  return receipt;
+}
+
+async function assertDelegated(address, sweeper) {
+  const code = await provider.getCode(address);
+  assert.equal(code, `0xef0100${sweeper.target.slice(2).toLowerCase()}`, `${address} delegates to the sweeper`);
+}
+
+/** `method(...args)` is refused with the custom error `name`, both as a call and as a mined
+ * transaction (which fails on-chain). */
+async function refused(method, args, name) {
+  await assert.rejects(method.staticCall(...args), (e) => {
+    assert.equal(e.revert?.name, name, e.message);
+    return true;
+  });
+  const tx = await method(...args, { gasLimit: 500_000n });
+  await assert.rejects(tx.wait(), (e) => e.receipt?.status === 0);
+}
+
+test("one type-4 transaction from the gas wallet delegates five deposits and sweeps them all to the treasury", async () => {
+  const fx = await newSweeper();
+  const amounts = [
+    { usdc: 1_250_000n, noBool: 3_000_001n }, // tokens and no ETH
+    { usdc: 49_990_000n }, // one token and no ETH; the no-bool balance is zero and skipped
+    { noBool: 7n, eth: 16_663_333_333_333_334n },
+    { usdc: 1n, noBool: 999_999_999n, eth: 10n ** 18n },
+    { eth: 12_345n }, // only ETH
+  ];
+  const deposits = [];
+  for (const a of amounts) deposits.push(await deposit(a));
+  const total = (field) => amounts.reduce((t, a) => t + (a[field] ?? 0n), 0n);
+  const expected = { usdc: total("usdc"), noBool: total("noBool"), eth: total("eth") };
+  const gasBefore = await provider.getBalance(fx.gasWallet.address);
+
+  const receipt = await sweepAll(fx, deposits);
+
+  assert.equal(receipt.from, fx.gasWallet.address);
+  assert.deepEqual(await holdings(fx.treasury), expected, "the treasury holds exactly the sums");
+  for (const d of deposits) {
+    await assertDelegated(d.address, fx.sweeper);
+    assert.deepEqual(await holdings(d.address), { usdc: 0n, noBool: 0n, eth: 0n }, `${d.address} is empty`);
+  }
+  // The treasury got every wei the deposits held, so none paid gas; the gas wallet paid it all.
+  assert.equal(gasBefore - (await provider.getBalance(fx.gasWallet.address)), receipt.fee);
+
+  // Each deposit address logged what it moved: one Swept per non-zero balance.
+  const swept = receipt.logs
+    .map((log) => ({ at: log.address, event: fx.sweeper.interface.parseLog(log) }))
+    .filter((l) => l.event?.name === "Swept")
+    .map((l) => `${l.at}:${l.event.args.token}:${l.event.args.amount}`);
+  const wanted = deposits.flatMap((d, i) => [
+    ...(amounts[i].usdc ? [`${d.address}:${usdc.target}:${amounts[i].usdc}`] : []),
+    ...(amounts[i].noBool ? [`${d.address}:${noBool.target}:${amounts[i].noBool}`] : []),
+    ...(amounts[i].eth ? [`${d.address}:${ethers.ZeroAddress}:${amounts[i].eth}`] : []),
+  ]);
+  assert.deepEqual(swept, wanted);
+
+  console.log(
+    `sweeper gas: sweepAll with ${deposits.length} authorizations and addresses (2 tokens + ETH listed): ${receipt.gasUsed} gas, ` +
+      `${receipt.gasUsed / BigInt(deposits.length)} per address`,
+  );
+});
+
+test("only the gas wallet starts a sweep, and `sweep` on a deposit address is refused even to the gas wallet: nothing moves", async () => {
+  const fx = await newSweeper();
+  const tokenOnly = await deposit({ usdc: 5_000_000n, noBool: 6_000_000n });
+  const ethOnly = await deposit({ eth: 10n ** 16n });
+  await sweepAll(fx, [], { delegating: [tokenOnly, ethOnly] });
+  await assertDelegated(tokenOnly.address, fx.sweeper);
+  await assertDelegated(ethOnly.address, fx.sweeper);
+  const before = [await holdings(tokenOnly.address), await holdings(ethOnly.address), await holdings(fx.treasury)];
+  const outsider = await funded(10n ** 17n);
+  const both = [tokenOnly.address, ethOnly.address];
+
+  await refused(fx.sweeper.connect(outsider).sweepAll, [both, tokens()], "NotGasWallet");
+  for (const caller of [fx.gasWallet, outsider]) {
+    for (const target of both) {
+      await refused(new ethers.Contract(target, artifacts.Sweeper.abi, caller).sweep, [tokens()], "NotThroughSweepAll");
+    }
+  }
+  // The sweeper itself is no deposit: calling its own `sweep` is refused too.
+  await refused(fx.sweeper.connect(fx.gasWallet).sweep, [tokens()], "NotThroughSweepAll");
+  // A token transfer that fails (a frozen holder) stops the whole batch with a clear error.
+  await (await noBool.freeze(tokenOnly.address, true)).wait();
+  try {
+    await refused(fx.sweeper.connect(fx.gasWallet).sweepAll, [both, tokens()], "TokenTransferFailed");
+  } finally {
+    await (await noBool.freeze(tokenOnly.address, false)).wait();
+  }
+
+  const now = [await holdings(tokenOnly.address), await holdings(ethOnly.address), await holdings(fx.treasury)];
+  assert.deepEqual(now, before, "nothing moved");
+});
+
+test("a plain ETH transfer to a delegated deposit address lands, and a second sweepAll moves it", async () => {
+  const fx = await newSweeper();
+  const d = await deposit({ usdc: 2_000_000n });
+  await sweepAll(fx, [d]);
+  await assertDelegated(d.address, fx.sweeper);
+  assert.deepEqual(await holdings(fx.treasury), { usdc: 2_000_000n, noBool: 0n, eth: 0n });
+
+  const late = 123_456_789_000_000_001n;
+  await transfer(d.address, late);
+  assert.equal(await provider.getBalance(d.address), late, "receive() accepted it");
+
+  const receipt = await sweepAll(fx, [d], { delegating: [] });
+  assert.deepEqual(await holdings(d.address), { usdc: 0n, noBool: 0n, eth: 0n });
+  assert.deepEqual(await holdings(fx.treasury), { usdc: 2_000_000n, noBool: 0n, eth: late });
+  console.log(`sweeper gas: sweepAll of 1 already delegated address (ETH only of 2 tokens + ETH): ${receipt.gasUsed} gas`);
+});
+
+/** What a merchant sees of a native payment, without the ids and hashes that differ. */
+function credited(session) {
+  return {
+    status: session.status,
+    amount_received: session.amount_received,
+    amount_excess: session.amount_excess,
+    payments: session.payments.map((p) => ({ token: p.token, amount: p.amount, counted: p.counted, has_tx_hash: p.tx_hash !== null })),
+  };
+}
+
+test("the watcher credits a native payment at a delegated deposit address exactly as at a plain one", async () => {
+  const fx = await newSweeper();
+  assert.equal(HDNodeWallet.fromPhrase(DEMO_MNEMONIC, undefined, "m/44'/60'/0'").neuter().extendedKey, demo.xpub_test);
+  const delegated = await createSession({ token: "ETH" });
+  const key = HDNodeWallet.fromPhrase(DEMO_MNEMONIC, undefined, `m/44'/60'/0'/0/${delegated.derivation_index}`);
+  assert.equal(key.address, delegated.address, "the derived key is the session's deposit address");
+  await sweepAll(fx, [], { delegating: [key] });
+  await assertDelegated(delegated.address, fx.sweeper);
+  const plain = await createSession({ token: "ETH" });
+  assert.equal(plain.payment_amount.value, delegated.payment_amount.value, "both quoted at one price");
+
+  const a = await payAndWatch(delegated);
+  const b = await payAndWatch(plain);
+
+  assert.equal(a.status, "paid", JSON.stringify(a));
+  assert.equal(a.amount_received, delegated.payment_amount.value);
+  assert.deepEqual(credited(a), credited(b));
+  assert.deepEqual(await eventTypes(delegated.id), await eventTypes(plain.id));
+  assert.equal(await provider.getBalance(delegated.address), BigInt(delegated.payment_amount.value), "still at the deposit address");
+});
