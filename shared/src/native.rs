@@ -9,7 +9,10 @@
 //! size; a falling balance (a sweep) is never a credit and never lowers what was received.
 //!
 //! Known limit, documented for merchants: money that arrives and leaves between two reads
-//! that the search compares (a sweep inside the rescan window) nets to no change there.
+//! that the search compares nets to no change there — a payment swept within the same
+//! rescan window, or a payment of exactly the swept amount arriving soon after a sweep.
+//! A credit already recorded is never lost that way (see [`reconcile`]); the watcher
+//! learning each sweep's block from the sweep records is what will close the rest.
 
 use std::collections::BTreeMap;
 
@@ -163,7 +166,15 @@ pub fn explained(start: U256, end: U256, recorded: &[Payment], canonical: bool) 
 /// and chain): credits to insert, and recorded ones whose state changed (reorged out, or
 /// back in a block of that height). `found` are the credits on chain now, with their
 /// block's hash and time and the transaction that sent them, if one was found.
-pub fn reconcile(recorded: &[Payment], found: &[Payment]) -> (Vec<Payment>, Vec<Payment>) {
+///
+/// A recorded credit the search did not find is reorged out only if its block is no longer
+/// the one it was found in (`in_chain` says whether it still is): money that left the
+/// address later (a sweep) can hide a credit from the search, never undo it.
+pub fn reconcile(
+    recorded: &[Payment],
+    found: &[Payment],
+    in_chain: impl Fn(&Payment) -> bool,
+) -> (Vec<Payment>, Vec<Payment>) {
     let by_block: BTreeMap<BlockNumber, &Payment> =
         found.iter().map(|f| (f.block_number, f)).collect();
     let mut changed = Vec::new();
@@ -184,7 +195,7 @@ pub fn reconcile(recorded: &[Payment], found: &[Payment]) -> (Vec<Payment>, Vec<
                     });
                 }
             }
-            None if p.status != PaymentStatus::Reorged => changed.push(Payment {
+            None if p.status != PaymentStatus::Reorged && !in_chain(p) => changed.push(Payment {
                 status: PaymentStatus::Reorged,
                 ..p.clone()
             }),
@@ -370,13 +381,24 @@ mod tests {
             credit(10, 1, 5, PaymentStatus::Detected),
             credit(14, 4, 5, PaymentStatus::Detected),
         ];
-        let (new, changed) = reconcile(&recorded, &found);
+        let (new, changed) = reconcile(&recorded, &found, |_| false);
         assert_eq!(new.iter().map(|p| p.block_number).collect::<Vec<_>>(), [14]);
         assert_eq!(changed.len(), 1);
         assert_eq!(
             (changed[0].block_number, changed[0].status),
             (12, PaymentStatus::Reorged)
         );
+    }
+
+    #[test]
+    fn a_credit_the_search_missed_in_a_block_still_on_chain_stays() {
+        // The balance left the address after the credit (a sweep), so the window's ends
+        // are equal and the search finds nothing; the credit's block is unchanged.
+        let recorded = [credit(10, 1, 5, PaymentStatus::Confirmed)];
+        let still_there = |p: &Payment| p.block_hash == B256::repeat_byte(1);
+        assert_eq!(reconcile(&recorded, &[], still_there), (vec![], vec![]));
+        let (_, changed) = reconcile(&recorded, &[], |_| false);
+        assert_eq!(changed[0].status, PaymentStatus::Reorged);
     }
 
     #[test]
@@ -389,7 +411,7 @@ mod tests {
             credit(10, 1, 5, PaymentStatus::Detected),
             credit(12, 9, 6, PaymentStatus::Detected),
         ];
-        let (new, changed) = reconcile(&recorded, &found);
+        let (new, changed) = reconcile(&recorded, &found, |_| false);
         assert!(new.is_empty());
         assert_eq!(
             changed

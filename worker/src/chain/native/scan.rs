@@ -238,7 +238,9 @@ impl<'a> Scan<'a> {
         let mut findings = Findings::default();
         for w in searched {
             let found = self.found(w, &credits, &blocks, hashes);
-            let (new, changed) = native::reconcile(&self.payments(w.address), &found);
+            let (new, changed) = native::reconcile(&self.payments(w.address), &found, |p| {
+                hashes.get(&p.block_number) == Some(&p.block_hash)
+            });
             findings.new.extend(new.into_iter().map(|payment| Credit {
                 session_id: w.session_id.clone(),
                 address: w.address,
