@@ -44,20 +44,6 @@ pub(crate) async fn limit_checks(
     Ok(())
 }
 
-/// Checks `session` now (see [`check`]).
-pub(crate) async fn run_check(
-    env: &Env,
-    store: &Store,
-    session: &Session,
-    tx_hash: Option<B256>,
-    base_url: &str,
-    now: Timestamp,
-) -> ApiResult<()> {
-    check(env, store, session, tx_hash, base_url, now)
-        .await
-        .map_err(plain_chain_error)
-}
-
 /// Which node failed and how is for health's `last_error`, not for the caller: a chain
 /// that cannot be read gets a plain message; any other error is left as it is.
 fn plain_chain_error(e: ApiError) -> ApiError {
@@ -76,7 +62,8 @@ fn plain_chain_error(e: ApiError) -> ApiError {
 /// recent range `(cursor − confirmations, head]` is scanned for this address alone. A check
 /// never moves a chain cursor; an unknown hash changes nothing, and so does any check once
 /// the session's grace window has ended (a payment still confirming then is the cron's).
-async fn check(
+/// A chain that cannot be read answers with a plain message (`plain_chain_error`).
+pub(crate) async fn run_check(
     env: &Env,
     store: &Store,
     session: &Session,
@@ -109,10 +96,15 @@ async fn check(
             .iter()
             .find(|c| c.chain_id == chain.chain_id)
             .and_then(|c| c.cursor);
-        let head = checking.chain(cursor, tx_hash).await?;
+        let head = checking
+            .chain(cursor, tx_hash)
+            .await
+            .map_err(plain_chain_error)?;
         heads.insert(chain.chain_id, head);
     }
-    evaluate_one(store, &session.id, &heads, now, base_url).await
+    evaluate_one(store, &session.id, &heads, now, base_url)
+        .await
+        .map_err(plain_chain_error)
 }
 
 /// One chain of one session's check.
