@@ -50,4 +50,6 @@ pub mod scan;
 #[cfg(feature = "domain")]
 pub mod session;
 #[cfg(feature = "domain")]
+pub mod sweep;
+#[cfg(feature = "domain")]
 pub mod webhook;

@@ -133,11 +133,11 @@ test("one type-4 transaction from the gas wallet delegates five deposits and swe
   const swept = receipt.logs
     .map((log) => ({ at: log.address, event: fx.sweeper.interface.parseLog(log) }))
     .filter((l) => l.event?.name === "Swept")
-    .map((l) => `${l.at}:${l.event.args.token}:${l.event.args.amount}`);
+    .map((l) => `${l.at}:${l.event.args.token}:${l.event.args.to}:${l.event.args.amount}`);
   const wanted = deposits.flatMap((d, i) => [
-    ...(amounts[i].usdc ? [`${d.address}:${usdc.target}:${amounts[i].usdc}`] : []),
-    ...(amounts[i].noBool ? [`${d.address}:${noBool.target}:${amounts[i].noBool}`] : []),
-    ...(amounts[i].eth ? [`${d.address}:${ethers.ZeroAddress}:${amounts[i].eth}`] : []),
+    ...(amounts[i].usdc ? [`${d.address}:${usdc.target}:${fx.treasury}:${amounts[i].usdc}`] : []),
+    ...(amounts[i].noBool ? [`${d.address}:${noBool.target}:${fx.treasury}:${amounts[i].noBool}`] : []),
+    ...(amounts[i].eth ? [`${d.address}:${ethers.ZeroAddress}:${fx.treasury}:${amounts[i].eth}`] : []),
   ]);
   assert.deepEqual(swept, wanted);
 

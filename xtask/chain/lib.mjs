@@ -56,6 +56,8 @@ export function localChain() {
 /**
  * Deploys USDC, USDT and the ETH/USD feed from anvil account #0 (nonces 0, 1, 2, so the
  * addresses are the ones chains.json lists) and places Multicall3 at its canonical address.
+ * The local USDT's `transfer` returns nothing, like USDT on Ethereum, so every local flow
+ * (payments, sweeps) meets a token that does not follow ERC-20 to the letter.
  */
 export async function deploy(rpcUrl) {
   const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
@@ -68,7 +70,7 @@ export async function deploy(rpcUrl) {
 
   const plan = [
     ["USDC", "TestToken", ["USD Coin (test)", "USDC", 6]],
-    ["USDT", "TestToken", ["Tether USD (test)", "USDT", 6]],
+    ["USDT", "TestTokenNoBool", ["Tether USD (test)", "USDT", 6]],
     ["ETH/USD", "TestPriceFeed", [feedCfg.decimals, "ETH / USD", 3000n * 10n ** BigInt(feedCfg.decimals)]],
   ];
   const expected = {

@@ -16,9 +16,9 @@ contract Sweeper {
     /// This deployment's own address: inside `sweep`, `address(this)` is the deposit address.
     address private immutable SELF;
 
-    /// Emitted at the deposit address for each balance moved; `token` is zero for the native
-    /// coin, whose move otherwise leaves no log in the receipt.
-    event Swept(address indexed token, uint256 amount);
+    /// Emitted at the deposit address for each balance moved to `to` (the treasury); `token` is
+    /// zero for the native coin, whose move otherwise leaves no log in the receipt.
+    event Swept(address indexed token, address indexed to, uint256 amount);
 
     error NotGasWallet(address caller);
     error NotThroughSweepAll(address caller);
@@ -58,7 +58,7 @@ contract Sweeper {
         if (native != 0) {
             (bool sent,) = TREASURY.call{value: native}("");
             if (!sent) revert NativeTransferFailed(address(this));
-            emit Swept(address(0), native);
+            emit Swept(address(0), TREASURY, native);
         }
     }
 
@@ -74,7 +74,7 @@ contract Sweeper {
         (bool called, bytes memory answer) = token.call(abi.encodeCall(IERC20.transfer, (TREASURY, amount)));
         bool accepted = called && (answer.length == 0 || (answer.length >= 32 && abi.decode(answer, (uint256)) == 1));
         if (!accepted) revert TokenTransferFailed(address(this), token);
-        emit Swept(token, amount);
+        emit Swept(token, TREASURY, amount);
     }
 }
 
