@@ -8,11 +8,12 @@
 //! for all addresses together. A positive change at a block is a credit of exactly that
 //! size; a falling balance (a sweep) is never a credit and never lowers what was received.
 //!
-//! Known limit, documented for merchants: money that arrives and leaves between two reads
-//! that the search compares nets to no change there — a payment swept within the same
-//! rescan window, or a payment of exactly the swept amount arriving soon after a sweep.
-//! A credit already recorded is never lost that way (see [`reconcile`]); the watcher
-//! learning each sweep's block from the sweep records is what will close the rest.
+//! Money that leaves an address (a sweep) would hide a payment that arrives between two
+//! reads: a payment of exactly the swept amount soon after the sweep leaves the balance where
+//! it was. So the search compares what *arrived*, not the balance: the balance plus the
+//! native coin known to have left the address up to that block ([`Outflows`], from verified
+//! sweeps). That never falls, and every rise in it is a credit. A credit already recorded is
+//! never lost to a later sweep either (see [`reconcile`]).
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,41 @@ use crate::session::{Payment, PaymentStatus};
 /// resolves in 4 rounds, a one-minute window in 1 or 2.
 pub const FANOUT: u64 = 8;
 
-/// A balance change narrowed to one block: `before` at `block − 1`, `after` at `block`.
+/// Native coin known to have left watched addresses, by address: the block and amount of
+/// each move (verified sweeps).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outflows(BTreeMap<Address, Vec<(BlockNumber, U256)>>);
+
+impl Outflows {
+    pub fn new(moves: impl IntoIterator<Item = (Address, BlockNumber, U256)>) -> Self {
+        let mut by_address: BTreeMap<Address, Vec<(BlockNumber, U256)>> = BTreeMap::new();
+        for (address, block, amount) in moves {
+            by_address.entry(address).or_default().push((block, amount));
+        }
+        Self(by_address)
+    }
+
+    /// What had arrived at `address` by `block`, given its balance there: the balance plus
+    /// everything known to have left up to that block.
+    pub fn arrived(&self, address: Address, block: BlockNumber, balance: U256) -> U256 {
+        self.0
+            .get(&address)
+            .into_iter()
+            .flatten()
+            .filter(|(at, _)| *at <= block)
+            .fold(balance, |sum, (_, amount)| sum.saturating_add(*amount))
+    }
+
+    /// Whether money left `address` in the blocks `(lo, hi]`.
+    pub fn any_within(&self, address: Address, lo: BlockNumber, hi: BlockNumber) -> bool {
+        self.0
+            .get(&address)
+            .is_some_and(|moves| moves.iter().any(|(at, _)| *at > lo && *at <= hi))
+    }
+}
+
+/// A change of what had arrived at an address, narrowed to one block: `before` at
+/// `block − 1`, `after` at `block` (balances plus what had left by then, see [`Outflows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
     pub address: Address,
@@ -56,6 +91,7 @@ struct Range {
 pub struct Search {
     open: Vec<Range>,
     found: Vec<Change>,
+    outflows: Outflows,
 }
 
 impl Search {
@@ -63,9 +99,23 @@ impl Search {
         Self::default()
     }
 
+    /// A search that counts the money known to have left as still there.
+    pub fn with_outflows(outflows: Outflows) -> Self {
+        Self {
+            outflows,
+            ..Self::default()
+        }
+    }
+
     /// Looks for changes of `address` in `(lo, hi]`, given its balance at both ends.
-    /// Equal balances are taken as no change.
+    /// Equal amounts arrived are taken as no change.
     pub fn add(&mut self, address: Address, lo: (BlockNumber, U256), hi: (BlockNumber, U256)) {
+        let lo = (lo.0, self.outflows.arrived(address, lo.0, lo.1));
+        let hi = (hi.0, self.outflows.arrived(address, hi.0, hi.1));
+        self.add_arrived(address, lo, hi);
+    }
+
+    fn add_arrived(&mut self, address: Address, lo: (BlockNumber, U256), hi: (BlockNumber, U256)) {
         if hi.0 > lo.0 && hi.1 != lo.1 {
             self.settle(Range {
                 address,
@@ -100,7 +150,9 @@ impl Search {
             let mut points = vec![(range.lo, range.lo_balance)];
             for block in interior_points(range.lo, range.hi) {
                 match balances.get(&(range.address, block)) {
-                    Some(balance) => points.push((block, *balance)),
+                    Some(balance) => {
+                        points.push((block, self.outflows.arrived(range.address, block, *balance)))
+                    }
                     None => {
                         self.open.push(range.clone());
                         points.clear();
@@ -113,7 +165,7 @@ impl Search {
             }
             points.push((range.hi, range.hi_balance));
             for pair in points.windows(2) {
-                self.add(range.address, pair[0], pair[1]);
+                self.add_arrived(range.address, pair[0], pair[1]);
             }
         }
     }
@@ -153,7 +205,8 @@ fn interior_points(lo: BlockNumber, hi: BlockNumber) -> impl Iterator<Item = Blo
 }
 
 /// Whether the recorded credits already explain the window: every one still in a
-/// canonical block, and together exactly the balance's rise. Then no search is needed.
+/// canonical block, and together exactly the rise of what arrived (`start` and `end` as
+/// [`Outflows::arrived`] gives them). Then no search is needed.
 pub fn explained(start: U256, end: U256, recorded: &[Payment], canonical: bool) -> bool {
     let live = recorded
         .iter()
@@ -284,6 +337,93 @@ mod tests {
             ]
         );
         assert!(rounds <= 4, "{rounds} rounds for 2,000 blocks");
+    }
+
+    /// A history of credits (`Some(amount)`) and sweeps of the whole balance (`None`) at
+    /// distinct blocks: the balance at any block, and the sweeps as outflows.
+    fn swept_history(events: &[(u64, Option<u64>)]) -> (impl Fn(u64) -> U256 + '_, Outflows) {
+        let mut balance = 0u64;
+        let mut moves = Vec::new();
+        for (block, event) in events {
+            match event {
+                Some(amount) => balance += amount,
+                None => {
+                    moves.push((A, *block, U256::from(balance)));
+                    balance = 0;
+                }
+            }
+        }
+        let at = move |block: u64| {
+            U256::from(
+                events
+                    .iter()
+                    .filter(|(at, _)| *at <= block)
+                    .fold(0u64, |balance, (_, event)| {
+                        event.map_or(0, |amount| balance + amount)
+                    }),
+            )
+        };
+        (at, Outflows::new(moves))
+    }
+
+    fn search_swept(events: &[(u64, Option<u64>)], lo: u64, hi: u64) -> Vec<(u64, u64)> {
+        let (balance, outflows) = swept_history(events);
+        let mut search = Search::with_outflows(outflows);
+        search.add(A, (lo, balance(lo)), (hi, balance(hi)));
+        for _ in 0..64 {
+            if search.is_done() {
+                break;
+            }
+            let read = search
+                .reads()
+                .into_iter()
+                .map(|(a, b)| ((a, b), balance(b)))
+                .collect();
+            search.feed(&read);
+        }
+        assert!(search.is_done(), "search does not converge");
+        search
+            .changes()
+            .iter()
+            .filter_map(|c| Some((c.block, c.credit()?.to::<u64>())))
+            .collect()
+    }
+
+    #[test]
+    fn a_payment_of_the_swept_amount_soon_after_the_sweep_is_found() {
+        // 5 paid at 10, swept at 20, 5 paid again at 22: the balance is 5 at both ends of
+        // (15, 30], yet 5 more arrived.
+        let events = [(10, Some(5)), (20, None), (22, Some(5))];
+        assert_eq!(search_swept(&events, 15, 30), [(22, 5)]);
+        // Without knowing the sweep, the two ends look the same and nothing is searched.
+        let mut blind = Search::new();
+        blind.add(A, (15, U256::from(5u8)), (30, U256::from(5u8)));
+        assert!(blind.is_done() && blind.changes().is_empty());
+    }
+
+    #[test]
+    fn what_arrived_counts_every_move_out_up_to_the_block() {
+        let outflows = Outflows::new([(A, 20, U256::from(5u8)), (A, 30, U256::from(2u8))]);
+        assert_eq!(outflows.arrived(A, 19, U256::from(1u8)), U256::from(1u8));
+        assert_eq!(outflows.arrived(A, 20, U256::from(1u8)), U256::from(6u8));
+        assert_eq!(outflows.arrived(A, 30, U256::ZERO), U256::from(7u8));
+        assert_eq!(outflows.arrived(B, 30, U256::ZERO), U256::ZERO);
+        assert!(outflows.any_within(A, 19, 20));
+        assert!(!outflows.any_within(A, 20, 29));
+        assert!(!outflows.any_within(B, 0, 100));
+    }
+
+    proptest! {
+        #[test]
+        fn with_the_sweeps_known_every_credit_is_found_however_money_left(
+            blocks in proptest::collection::btree_set(1u64..2_000, 1..10),
+            kinds in proptest::collection::vec(proptest::option::weighted(0.7, 1u64..1_000), 10),
+        ) {
+            let events: Vec<(u64, Option<u64>)> = blocks.iter().copied().zip(kinds).collect();
+            let credits: Vec<(u64, u64)> =
+                events.iter().filter_map(|(b, e)| Some((*b, (*e)?))).collect();
+            prop_assert_eq!(search_swept(&events, 0, 2_000), credits);
+        }
     }
 
     #[test]

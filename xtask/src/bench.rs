@@ -397,6 +397,22 @@ pub(crate) fn webhooks() -> Result {
     Ok(())
 }
 
+/// `cargo xtask bench sweep`: gas per swept address by batch size and path, and the wall time
+/// of `kasse sweep --execute` over 100 paid sessions (`xtask/bench-sweep.mjs` prints them).
+pub(crate) fn sweep() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    step("Sweeps: gas per address by batch size and path; wall time of `kasse sweep`");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-sweep.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )?;
+    drop(stack);
+    Ok(())
+}
+
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
 /// wrk, beside the worker's cheapest route, on a local stack of its own; then the D1 round
 /// trips and statements of each kind of request (`xtask/bench-d1.mjs`).

@@ -38,6 +38,8 @@ cargo xtask <command>
   bench webhooks  deliveries per cron run with 1/4/16 endpoints answering in 200 ms;
            time from a status change to the first attempt
   bench widget  widget size raw and gzip, navigation to QR (median of 10), Lighthouse
+  bench sweep  gas per swept address with 1, 10 and 100 addresses per EIP-7702
+           transaction against top-up-then-transfer; wall time of `kasse sweep` over 100
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("webhooks") => bench::webhooks(),
         Some("bench") if args.get(1).map(String::as_str) == Some("widget") => bench::widget(),
         Some("bench") if args.get(1).map(String::as_str) == Some("dense") => bench::dense(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("sweep") => bench::sweep(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())

@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 
 use alloy_primitives::BlockNumber;
 use kasse_shared::catalogue::Chain;
+use kasse_shared::native::Outflows;
 use kasse_shared::scan::{
     next_cursor, next_scan_range, recorded_through, scan_range, window, within_budget,
 };
@@ -96,7 +97,8 @@ impl ChainScan<'_> {
         } else {
             self.recorded_credits(from, to, collected).await?
         };
-        let native_scan = Scan::new(self.chain, from, to, native_watched, recorded);
+        let outflows = Outflows::default();
+        let native_scan = Scan::new(self.chain, from, to, native_watched, recorded, outflows);
 
         let mut calls = if self.chain.tokens.is_empty() {
             Vec::new()

@@ -9,7 +9,7 @@ use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::Block;
 use kasse_shared::ids::{PaymentId, SessionId};
-use kasse_shared::native::{self, Search};
+use kasse_shared::native::{self, Outflows, Search};
 use kasse_shared::session::{Payment, PaymentStatus};
 use serde_json::Value;
 
@@ -43,6 +43,9 @@ pub(crate) struct Scan<'a> {
     watched: Vec<Watched>,
     /// Native credits recorded in the window, by address.
     recorded: BTreeMap<Address, Vec<Recorded>>,
+    /// Native coin that left watched addresses in verified sweeps: without it, a payment of
+    /// the swept amount soon after a sweep would leave the balance where it was.
+    outflows: Outflows,
 }
 
 /// Block hashes by number, as this run read them.
@@ -55,6 +58,7 @@ impl<'a> Scan<'a> {
         to: BlockNumber,
         watched: Vec<Watched>,
         recorded: Vec<Recorded>,
+        outflows: Outflows,
     ) -> Self {
         let mut by_address: BTreeMap<Address, Vec<Recorded>> = BTreeMap::new();
         for credit in recorded {
@@ -69,6 +73,7 @@ impl<'a> Scan<'a> {
                 .filter(|w| w.baseline_block < to)
                 .collect(),
             recorded: by_address,
+            outflows,
         }
     }
 
@@ -161,7 +166,9 @@ impl<'a> Scan<'a> {
             .zip(end)
             .filter(|(w, end)| {
                 self.needs_start_read(w)
-                    && (**end != w.baseline || !self.rows(w.address).is_empty())
+                    && (**end != w.baseline
+                        || !self.rows(w.address).is_empty()
+                        || self.outflows.any_within(w.address, self.anchor(w), self.to))
             })
             .map(|(w, _)| w.address)
             .collect();
@@ -181,7 +188,7 @@ impl<'a> Scan<'a> {
         start: &BTreeMap<Address, U256>,
         hashes: &Hashes,
     ) -> (Search, Vec<&Watched>) {
-        let mut search = Search::new();
+        let mut search = Search::with_outflows(self.outflows.clone());
         let mut searched: Vec<&Watched> = Vec::new();
         for (w, end_balance) in self.watched.iter().zip(end) {
             // Not read: the balance is still the baseline, so it was at the start too.
@@ -195,7 +202,11 @@ impl<'a> Scan<'a> {
                 p.status == PaymentStatus::Reorged
                     || hashes.get(&p.block_number) == Some(&p.block_hash)
             });
-            if !native::explained(start_balance, *end_balance, &recorded, canonical) {
+            let arrived_at_start = self
+                .outflows
+                .arrived(w.address, self.anchor(w), start_balance);
+            let arrived_at_end = self.outflows.arrived(w.address, self.to, *end_balance);
+            if !native::explained(arrived_at_start, arrived_at_end, &recorded, canonical) {
                 search.add(
                     w.address,
                     (self.anchor(w), start_balance),
@@ -365,7 +376,7 @@ mod tests {
             watched(4, 100),
         ];
         let credits = vec![recorded(1, 60), recorded(2, 60), recorded(2, 70)];
-        let scan = Scan::new(&chain, 50, 100, addresses, credits);
+        let scan = Scan::new(&chain, 50, 100, addresses, credits, Outflows::default());
         let calls = scan.calls();
         let methods: Vec<&str> = calls.iter().map(|c| c.method).collect();
         // Three addresses (one created at the window's end is not read), two per Multicall3
@@ -393,6 +404,7 @@ mod tests {
             100,
             vec![watched(1, 0), watched(2, 60)],
             Vec::new(),
+            Outflows::default(),
         );
         assert_eq!(scan.start, 49);
         assert!(scan.needs_start_read(&scan.watched[0]));
