@@ -120,6 +120,10 @@ pub enum ErrorCode {
     /// The webhook endpoint is disabled.
     EndpointDisabled,
 
+    // Sweeps.
+    /// The chain is not served in the key's mode.
+    ChainUnsupported,
+
     // The server.
     /// A chain could not be read just now.
     ChainUnavailable,
@@ -177,6 +181,7 @@ impl ErrorCode {
         Self::PaymentLinkInactive,
         Self::EndpointLimit,
         Self::EndpointDisabled,
+        Self::ChainUnsupported,
         Self::ChainUnavailable,
         Self::InternalError,
     ];
@@ -228,6 +233,7 @@ impl ErrorCode {
             Self::PaymentLinkInactive => "payment_link_inactive",
             Self::EndpointLimit => "endpoint_limit",
             Self::EndpointDisabled => "endpoint_disabled",
+            Self::ChainUnsupported => "chain_unsupported",
             Self::ChainUnavailable => "chain_unavailable",
             Self::InternalError => "internal_error",
             Self::Unknown => "unknown",
@@ -337,6 +343,7 @@ mod tests {
         "payment_link_inactive",
         "endpoint_limit",
         "endpoint_disabled",
+        "chain_unsupported",
         "chain_unavailable",
         "internal_error",
     ];

@@ -242,6 +242,19 @@ impl KeyId {
 }
 
 id_type!(
+    /// A reported sweep's id: `sw_…`.
+    SweepId,
+    "sweep",
+    ["sw_"]
+);
+
+impl SweepId {
+    pub fn generate(entropy: &mut impl Entropy) -> Self {
+        Self(new_id("sw_", entropy))
+    }
+}
+
+id_type!(
     /// A recorded payment's id: `pay_…`.
     PaymentId,
     "payment",

@@ -6,10 +6,12 @@
 
 use std::cell::RefCell;
 
+use kasse_shared::api::sweeps::sweep_object;
 use kasse_shared::api::view::{Audience, payment_object, session_object};
 use kasse_shared::api::{EventData, EventObject};
 use kasse_shared::ids::{EventId, SessionId};
 use kasse_shared::session::{EventType, Heads, Payment, Session};
+use kasse_shared::sweep::{Sweep, SweepStatus, SweptTransfer};
 
 use crate::config;
 use crate::entropy::Csprng;
@@ -80,6 +82,33 @@ pub(crate) fn event(
         id,
         kind,
         cause: cause.map(Payment::key).unwrap_or_default(),
+        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
+    })
+}
+
+/// The event of a sweep's decision: the sweep object as decided, frozen here. It names no
+/// session (a sweep may empty many), so it is sent by the cron's `send_due`.
+pub(crate) fn sweep_event(sweep: &Sweep, transfers: &[SweptTransfer]) -> ApiResult<NewEvent> {
+    let kind = match sweep.status {
+        SweepStatus::Succeeded => EventType::SweepSucceeded,
+        SweepStatus::Failed | SweepStatus::Pending => EventType::SweepFailed,
+    };
+    let id = EventId::generate(&mut Csprng);
+    let body = EventObject {
+        id: id.clone(),
+        object: "event".into(),
+        kind,
+        created_at: sweep.updated_at,
+        livemode: sweep.livemode,
+        data: EventData {
+            object: sweep_object(sweep, transfers, config::catalogue()),
+            payment: None,
+        },
+    };
+    Ok(NewEvent {
+        id,
+        kind,
+        cause: sweep.id.to_string(),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })
 }

@@ -9,6 +9,7 @@ pub mod lines;
 pub mod links;
 pub mod list;
 pub mod select;
+pub mod sweeps;
 pub mod view;
 
 /// The fingerprint of a request for `Idempotency-Key`: SHA-256 over the caller's kind

@@ -96,6 +96,10 @@ pub struct SessionObject {
     pub updated_at: Timestamp,
     pub accessed_at: Option<Timestamp>,
     pub used_at: Option<Timestamp>,
+    /// What verified sweeps moved out of the session's address: secret-key views only (the
+    /// worker fills it from the sweep records; never in event snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swept: Option<Vec<crate::api::sweeps::SweptObject>>,
 }
 
 /// Who is looking: what a view may contain depends on it.
@@ -232,6 +236,7 @@ pub fn session_object(
         updated_at: session.updated_at,
         accessed_at: session.accessed_at,
         used_at: session.used_at,
+        swept: None,
     }
 }
 

@@ -42,10 +42,14 @@ pub enum EventType {
     PaymentUnexpected,
     #[serde(rename = "session.payment_after_close")]
     PaymentAfterClose,
+    #[serde(rename = "sweep.succeeded")]
+    SweepSucceeded,
+    #[serde(rename = "sweep.failed")]
+    SweepFailed,
 }
 
 impl EventType {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Created,
         Self::Detected,
         Self::Paid,
@@ -58,6 +62,8 @@ impl EventType {
         Self::Updated,
         Self::PaymentUnexpected,
         Self::PaymentAfterClose,
+        Self::SweepSucceeded,
+        Self::SweepFailed,
     ];
 
     /// The type an event's name (`session.paid`) stands for, if any.
@@ -79,6 +85,8 @@ impl EventType {
             Self::Updated => "session.updated",
             Self::PaymentUnexpected => "session.payment_unexpected",
             Self::PaymentAfterClose => "session.payment_after_close",
+            Self::SweepSucceeded => "sweep.succeeded",
+            Self::SweepFailed => "sweep.failed",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A session as its readers see it now: the merchant's object and the shopper's view, read
 //! from the store and built by the core's view functions.
 
+use kasse_shared::api::sweeps::{SweptRecord, swept_object};
 use kasse_shared::api::view::{
     Audience, SessionObject, checkout_url, session_object, shopper_view,
 };
@@ -17,21 +18,32 @@ use crate::store::{ShopperReads, Store};
 /// seconds, so polling does not write on every request.
 const ACCESS_EVERY_SECS: u64 = 300;
 
-/// The merchant's object of `session` with the payments and heads given.
+/// The merchant's object of `session` with the payments, heads and sweep records given
+/// (records of other sessions are skipped).
 pub(crate) fn merchant_object(
     session: &Session,
     payments: &[Payment],
     heads: &Heads,
+    swept: &[SweptRecord],
     base: &str,
 ) -> SessionObject {
-    session_object(
+    let catalogue = config::catalogue();
+    let mut object = session_object(
         session,
         payments,
         heads,
-        config::catalogue(),
+        catalogue,
         base,
         Audience::SecretKey,
-    )
+    );
+    object.swept = Some(
+        swept
+            .iter()
+            .filter(|r| r.session_id == session.id)
+            .map(|r| swept_object(r, catalogue))
+            .collect(),
+    );
+    object
 }
 
 /// The merchant's object of `session` with its payments as stored now.
@@ -42,7 +54,8 @@ pub(crate) async fn merchant_view(
 ) -> ApiResult<SessionObject> {
     let payments = store.payments(&session.id).await?;
     let heads = store.heads().await?;
-    Ok(merchant_object(session, &payments, &heads, base))
+    let swept = store.swept_of(&[&session.id]).await?;
+    Ok(merchant_object(session, &payments, &heads, &swept, base))
 }
 
 /// The merchant's objects of a page of sessions, each with its payments as stored now.
@@ -54,11 +67,12 @@ pub(crate) async fn merchant_page(
     let ids: Vec<&SessionId> = sessions.iter().map(|s| &s.id).collect();
     let mut payments = store.payments_of(&ids).await?;
     let heads = store.heads().await?;
+    let swept = store.swept_of(&ids).await?;
     Ok(sessions
         .iter()
         .map(|s| {
             let payments = payments.remove(&s.id).unwrap_or_default();
-            merchant_object(s, &payments, &heads, base)
+            merchant_object(s, &payments, &heads, &swept, base)
         })
         .collect())
 }

@@ -17,7 +17,7 @@ async fn owned_event(
     cx: &Cx<'_>,
     caller: &Caller,
     id: &str,
-) -> ApiResult<(EventId, String, SessionId)> {
+) -> ApiResult<(EventId, String, Option<SessionId>)> {
     owned("event", id, EventId::parse(id), async |id| {
         let found = cx
             .store
@@ -130,7 +130,10 @@ pub(super) async fn redeliver(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> 
             cx.now,
         )
         .await?;
-    crate::outbox::note_written(&session_id);
+    // A sweep's event has no session: the next cron run sends it.
+    if let Some(session_id) = &session_id {
+        crate::outbox::note_written(session_id);
+    }
     Ok(json_response(
         202,
         &json!({"object": "event_redelivery", "event": id, "endpoint": endpoint}),

@@ -4,6 +4,8 @@
 
 mod account;
 mod admin;
+mod balances;
+mod chains;
 mod demo;
 mod events;
 mod health;
@@ -12,6 +14,7 @@ mod links;
 mod pages;
 mod public;
 mod sessions;
+mod sweeps;
 mod test_helpers;
 mod webhooks;
 
@@ -66,6 +69,11 @@ enum Handler {
     EndpointDelete,
     EndpointRotate,
     EndpointDeliveries,
+    Chains,
+    SweepCreate,
+    SweepList,
+    SweepRetrieve,
+    Balances,
     TestNoop,
     TestSmoke,
     TestAdvance,
@@ -132,6 +140,10 @@ static ROUTES: &[Route] = &[
     api("/v1/webhook_endpoints/{id}", &[(Get, H::Endpoint), (Post, H::EndpointUpdate), (Delete, H::EndpointDelete)]),
     api("/v1/webhook_endpoints/{id}/rotate_secret", &[(Post, H::EndpointRotate)]),
     api("/v1/webhook_endpoints/{id}/deliveries", &[(Get, H::EndpointDeliveries)]),
+    api("/v1/chains", &[(Get, H::Chains)]),
+    api("/v1/sweeps", &[(Get, H::SweepList), (Post, H::SweepCreate)]),
+    api("/v1/sweeps/{id}", &[(Get, H::SweepRetrieve)]),
+    api("/v1/balances", &[(Get, H::Balances)]),
     api("/v1/test_helpers/noop", &[(Get, H::TestNoop)]),
     api("/v1/test_helpers/smoke", &[(Post, H::TestSmoke)]),
     api("/v1/test_helpers/checkout_sessions/{id}/advance", &[(Post, H::TestAdvance)]),
@@ -329,6 +341,11 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::EndpointDelete => webhooks::delete(cx, id).await,
         H::EndpointRotate => webhooks::rotate(cx, id).await,
         H::EndpointDeliveries => webhooks::deliveries(cx, id).await,
+        H::Chains => chains::list(cx).await,
+        H::SweepCreate => sweeps::create(cx).await,
+        H::SweepList => sweeps::list(cx).await,
+        H::SweepRetrieve => sweeps::retrieve(cx, id).await,
+        H::Balances => balances::retrieve(cx).await,
         H::TestNoop => test_helpers::noop(cx),
         H::TestSmoke => test_helpers::smoke(cx).await,
         H::TestAdvance => test_helpers::advance(cx, id).await,

@@ -4,6 +4,7 @@ use kasse_shared::account::{KeyKind, key_hash};
 use kasse_shared::api::check::parse_check;
 use kasse_shared::api::create::{self, Requester};
 use kasse_shared::api::list;
+use kasse_shared::api::sweeps::SweptRecord;
 use kasse_shared::ids::SessionId;
 use kasse_shared::params::{object, reject_unknown};
 use worker::Response;
@@ -51,7 +52,7 @@ pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     Ok(match caller.kind {
         KeyKind::Secret => json_response(
             200,
-            &view::merchant_object(&session, &[], &Default::default(), &base),
+            &view::merchant_object(&session, &[], &Default::default(), &[], &base),
         ),
         KeyKind::Publishable => {
             json_response(200, &view::started(store, &session, &base, now).await?)
@@ -61,7 +62,7 @@ pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
 
 /// `GET /v1/checkout_sessions/{id}`: the session with its payments and the heads.
 pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
-    let (caller, found) = secret_and_session(cx, id).await?;
+    let (caller, found, swept) = secret_and_session(cx, id).await?;
     let merchant = merchant(&caller);
     let (session, payments, heads) = owned(
         "checkout session",
@@ -70,31 +71,38 @@ pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         async |_| Ok(found.filter(|(session, _, _)| is_owner(&merchant, session))),
     )
     .await?;
-    let object = view::merchant_object(&session, &payments, &heads, &cx.base()?);
+    let swept = match swept {
+        Some(swept) => swept,
+        None => cx.store.swept_of(&[&session.id]).await?,
+    };
+    let object = view::merchant_object(&session, &payments, &heads, &swept, &cx.base()?);
     Ok(json_response(200, &object))
 }
 
 /// The secret key's caller and the session `id` in full. While the key is not known yet,
 /// both are read in one round trip; the answer is then decided as if read in turn (the
 /// key's 401 or 403 before anything about the session).
-async fn secret_and_session(cx: &Cx<'_>, id: &str) -> ApiResult<(Caller, Option<SessionInFull>)> {
+async fn secret_and_session(
+    cx: &Cx<'_>,
+    id: &str,
+) -> ApiResult<(Caller, Option<SessionInFull>, Option<Vec<SweptRecord>>)> {
     if cx.caller_known().is_none()
         && let Some(session_id) = SessionId::parse(id)
     {
         let key = auth::api_key(&cx.req)?;
-        let (row, found) = cx
+        let (row, found, swept) = cx
             .store
             .session_in_full_with_key(&key_hash(&key), &session_id)
             .await?;
         let caller = auth::require_secret(cx.know_caller(auth::caller_of(row))?)?;
-        return Ok((caller, found));
+        return Ok((caller, found, Some(swept)));
     }
     let caller = cx.secret().await?;
     let found = match may_name(&merchant(&caller), id) {
         Some(session_id) => cx.store.session_in_full(&session_id).await?,
         None => None,
     };
-    Ok((caller, found))
+    Ok((caller, found, None))
 }
 
 /// `GET /v1/checkout_sessions` (secret key): newest first, filtered by status, customer and

@@ -21,17 +21,18 @@ pub(crate) struct NewEvent {
 }
 
 impl Store {
-    /// An event of this account and mode: its frozen body and its session.
+    /// An event of this account and mode: its frozen body and its session (none for a
+    /// sweep's event).
     pub(crate) async fn event(
         &self,
         account_id: &AccountId,
         livemode: bool,
         id: &EventId,
-    ) -> ApiResult<Option<(String, SessionId)>> {
+    ) -> ApiResult<Option<(String, Option<SessionId>)>> {
         #[derive(Deserialize)]
         struct Row {
             body: String,
-            session_id: SessionId,
+            session_id: Option<SessionId>,
         }
         let row: Option<Row> = self
             .row(

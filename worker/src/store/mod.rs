@@ -31,6 +31,7 @@ mod prices;
 mod rate_limits;
 mod retention;
 mod sessions;
+mod sweeps;
 mod test_helpers;
 mod watch;
 mod webhooks;
@@ -42,6 +43,7 @@ pub(crate) use idempotency::{IDEMPOTENCY_TTL_SECS, IdempotencyRecord};
 pub(crate) use payments::{NewPayment, PaymentRow};
 pub(crate) use prices::PriceRow;
 pub(crate) use sessions::{Baseline, SessionInFull, ShopperReads};
+pub(crate) use sweeps::{PendingSweep, SweepInFull};
 pub(crate) use watch::{Candidate, WatchRow};
 pub(crate) use webhooks::{AttemptRecord, Claimed, EndpointRow, Scope};
 

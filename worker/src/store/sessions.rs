@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{BlockNumber, ChainId, U256};
 use kasse_shared::account::Settings;
 use kasse_shared::api::list::{Direction, SessionFilter};
+use kasse_shared::api::sweeps::SweptRecord;
 use kasse_shared::ids::{AccountId, PaymentId, SessionId};
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::time::Timestamp;
@@ -174,21 +175,24 @@ impl Store {
         in_full(&results)
     }
 
-    /// The active key `key_hash` (as [`Store::key`] reads it) and the session `id` in full,
-    /// in one round trip: a merchant's retrieve, decided in Rust once both are read.
+    /// The active key `key_hash` (as [`Store::key`] reads it), the session `id` in full and
+    /// what sweeps moved out of its address, in one round trip: a merchant's retrieve,
+    /// decided in Rust once all are read.
     pub(crate) async fn session_in_full_with_key(
         &self,
         key_hash: &str,
         id: &SessionId,
-    ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>)> {
+    ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>, Vec<SweptRecord>)> {
         let mut batch = vec![self.key_stmt(key_hash)?];
         batch.extend(self.in_full_stmts(id)?);
+        let ids = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
+        batch.push(self.swept_stmt(&ids)?);
         let results = self.batch(batch).await?;
-        let Some((key, session)) = results.split_first() else {
+        let [key, session @ .., swept] = &results[..] else {
             return Err(ApiError::internal("key and session batch answered short"));
         };
         let key = key.results::<KeyRow>()?.into_iter().next();
-        Ok((key, in_full(session)?))
+        Ok((key, in_full(session)?, super::sweeps::swept_records(swept)?))
     }
 
     /// Everything a shopper's view of session `id` needs, in one round trip: the session in

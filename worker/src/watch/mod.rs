@@ -2,7 +2,8 @@
 //!
 //! Per served chain: read the head, scan ERC-20 `Transfer` logs and native balances of
 //! watched addresses over (cursor − confirmations − margin, head], record new payments,
-//! advance the cursor by compare-and-set (`scan`, `record`). Then evaluate the sessions
+//! advance the cursor by compare-and-set (`scan`, `record`), and verify the sweeps merchants
+//! reported on it (`sweeps`). Then evaluate the sessions
 //! that can change and write each change exactly once (`evaluate`), purge what has expired
 //! (`housekeeping`) and send due webhooks. An RPC failure changes nothing but the chain's
 //! `last_error`; the next run retries.
@@ -25,6 +26,7 @@ mod housekeeping;
 pub(crate) mod prices;
 pub(crate) mod record;
 mod scan;
+mod sweeps;
 
 pub(crate) use evaluate::Reconciled;
 pub(crate) use failures::Failures;
@@ -108,6 +110,18 @@ async fn scan_chain(
     }
     .run(collected)
     .await;
+    // Sweeps once the chain has answered this run: a chain that cannot be read verifies
+    // nothing, and its sweeps wait.
+    if scanned.is_ok()
+        && let Err(e) = sweeps::verify(store, chain, &rpc, now).await
+    {
+        worker::console_warn!(
+            "watcher: chain {}: verifying sweeps: {}",
+            chain.chain_id,
+            e.message
+                .replace(url, url_host(url).unwrap_or("(unparseable URL)"))
+        );
+    }
     let (subrequests, rpc_calls) = rpc.sent.get();
     if let Err(e) = &scanned {
         record_chain_error(store, chain.chain_id, url, e, now).await;

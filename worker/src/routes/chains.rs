@@ -1,0 +1,31 @@
+//! `GET /v1/chains` (secret key): the chains this deployment serves in the key's mode, for
+//! the merchant's own tools. Never an RPC URL: those are secrets.
+
+use alloy_primitives::U256;
+use kasse_shared::api::sweeps::{ChainObject, chain_object, feed_price};
+use worker::Response;
+
+use crate::config;
+use crate::error::ApiResult;
+use crate::http::{Cx, list_response};
+
+pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
+    let caller = cx.secret().await?;
+    let mut data: Vec<ChainObject> = Vec::new();
+    for (chain, _) in config::served_chains(cx.env) {
+        if chain.testnet == caller.livemode {
+            continue;
+        }
+        let price = match &chain.price_feed {
+            None => None,
+            Some(feed) => cx
+                .store
+                .cached_price(chain.chain_id, cx.now, chain.max_price_age_secs)
+                .await?
+                .and_then(|row| U256::try_from(row.answer).ok())
+                .map(|answer| feed_price(answer, feed.decimals)),
+        };
+        data.push(chain_object(chain, price));
+    }
+    list_response("/v1/chains", &data, false)
+}
