@@ -7,6 +7,7 @@ import { ethers, HDNodeWallet } from "ethers";
 import { compile } from "../../xtask/chain/lib.mjs";
 import {
   LOCAL_CHAIN,
+  api,
   createSession,
   demo,
   env,
@@ -258,15 +259,15 @@ async function merchantView(id) {
 /**
  * Delegates the session's deposit address and sweeps it in one transaction from the gas
  * wallet, then lets the watcher run on two more blocks. Returns what the merchant saw just
- * before the sweep and after the watcher ran.
+ * before the sweep and after the watcher ran, and the sweep's receipt.
  */
 async function sweepAndWatch(fx, session) {
   const before = await merchantView(session.id);
-  await sweepAll(fx, [depositKey(session)]);
+  const receipt = await sweepAll(fx, [depositKey(session)]);
   await assertDelegated(session.address, fx.sweeper);
   assert.deepEqual(await holdings(session.address), { usdc: 0n, noBool: 0n, eth: 0n }, "swept empty");
   await moveWatcherOn(2);
-  return { before, after: await merchantView(session.id) };
+  return { before, after: await merchantView(session.id), receipt };
 }
 
 /** A paid session, still watched, that a sweep left exactly as it was: nothing was decided,
@@ -320,25 +321,31 @@ test("a late ETH payment to a swept, delegated deposit address is credited as af
   assert.equal(await provider.getBalance(session.address), late, "at the deposit address until the next sweep");
 });
 
-// A shopper paying the same amount again soon after the sweep: the window's start and end
-// balances are equal, so nothing is searched, and once the window has moved past the sweep
-// it has also moved past the payment.
-test.todo("a late ETH payment of the swept amount, in the sweep's rescan window, is credited (it is never seen)", async () => {
+// A shopper paying the same amount again soon after the sweep leaves the balance where it
+// was. The reported sweep tells the watcher what left the address and when, so the rescan
+// compares what arrived instead and finds the payment.
+test("a late ETH payment of the swept amount, in the sweep's rescan window, is credited once the sweep is reported", async () => {
   const fx = await newSweeper();
   const session = await paidSession({ token: "ETH" });
   await moveWatcherOn();
-  assertUntouched(await sweepAndWatch(fx, session), session);
+  const watched = await sweepAndWatch(fx, session);
+  assertUntouched(watched, session);
+  const tx_hash = watched.receipt.hash;
+  const reported = await api("POST", "/v1/sweeps", { token: demo.secret_key, json: { chain_id: LOCAL_CHAIN, tx_hash } });
+  assert.equal(reported.status, 200, JSON.stringify(reported.body));
   const quoted = BigInt(session.payment_amount.value);
 
-  await payAndWatch(session, { amount: quoted, token: "ETH" });
+  await payAndWatch(session, { amount: quoted, token: "ETH" }); // this run verifies the sweep
+  assert.equal((await api("GET", `/v1/sweeps/${reported.body.id}`, { token: demo.secret_key })).body.status, "succeeded");
   await moveWatcherOn(20); // a cron run's worth of blocks on a fast chain
-  await moveWatcherOn(); // the window now starts past both the sweep and the payment
   const now = await getSession(session.id);
 
   assert.equal(now.status, "paid", JSON.stringify(now));
   assert.equal(now.amount_received, String(2n * quoted));
   assert.equal(now.amount_excess, String(quoted));
+  assert.deepEqual(now.swept.map((s) => [s.token, s.amount]), [["ETH", String(quoted)]]);
   assert.deepEqual(await eventTypes(session.id), ["session.created", "session.paid", "session.payment_after_close"]);
+  assert.equal(await provider.getBalance(session.address), quoted, "at the deposit address until the next sweep");
 });
 
 test("a USDC session swept while its payment is still in the rescan window stays paid with all it received", async () => {

@@ -34,8 +34,11 @@ CREATE TABLE sweep_transfers (
     to_address        TEXT NOT NULL,
     amount            TEXT NOT NULL,
     log_index         INTEGER,                -- NULL for a plain transaction's value
+    block_number      INTEGER NOT NULL,       -- the sweep's block
     swept_at          TEXT NOT NULL
 );
 CREATE UNIQUE INDEX sweep_transfers_once ON sweep_transfers (sweep_id, address, token, IFNULL(log_index, -1));
 CREATE INDEX sweep_transfers_session ON sweep_transfers (session_id);
 CREATE INDEX sweep_transfers_balances ON sweep_transfers (account_id, livemode, chain_id, token);
+-- The native scan adds back what left an address in its window (see `shared::native::Outflows`).
+CREATE INDEX sweep_transfers_native ON sweep_transfers (chain_id, block_number) WHERE contract_address IS NULL;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, ChainId, TxHash, U256};
+use alloy_primitives::{Address, BlockNumber, ChainId, TxHash, U256};
 use kasse_shared::api::list::Direction;
 use kasse_shared::api::sweeps::{SweepFilter, SweptRecord};
 use kasse_shared::ids::{AccountId, SessionId, SweepId};
@@ -371,8 +371,8 @@ impl Store {
             ],
         )?;
         let mut batch = vec![update];
-        if !transfers.is_empty() {
-            batch.push(self.sweep_transfers_stmt(pending, transfers, write_token, now)?);
+        if let (false, Some(block)) = (transfers.is_empty(), block) {
+            batch.push(self.sweep_transfers_stmt(pending, (block, transfers), write_token, now)?);
         }
         batch.push(self.sweep_event_stmt(pending, event, write_token, now)?);
         batch.push(self.fan_out_stmt(&[&event.id])?);
@@ -385,7 +385,7 @@ impl Store {
     fn sweep_transfers_stmt(
         &self,
         pending: &PendingSweep,
-        transfers: &[SweptTransfer],
+        (block_number, transfers): (u64, &[SweptTransfer]),
         write_token: &str,
         now: Timestamp,
     ) -> ApiResult<Stmt<'_>> {
@@ -406,10 +406,10 @@ impl Store {
             .collect();
         self.stmt(
             "INSERT OR IGNORE INTO sweep_transfers (sweep_id, account_id, livemode, session_id, chain_id, token,
-                 contract_address, address, to_address, amount, log_index, swept_at)
+                 contract_address, address, to_address, amount, log_index, block_number, swept_at)
              SELECT ?1, ?2, ?3, json_extract(value, '$.session'), ?4, json_extract(value, '$.token'),
                  json_extract(value, '$.contract'), json_extract(value, '$.address'), json_extract(value, '$.to'),
-                 json_extract(value, '$.amount'), json_extract(value, '$.log'), ?5
+                 json_extract(value, '$.amount'), json_extract(value, '$.log'), ?8, ?5
              FROM json_each(?6)
              WHERE EXISTS (SELECT 1 FROM sweeps WHERE id = ?1 AND write_token = ?7)",
             &[
@@ -420,8 +420,37 @@ impl Store {
                 time(now),
                 text(&json_text(&rows)?),
                 text(write_token),
+                int(block_number),
             ],
         )
+    }
+
+    /// The native coin that left deposit addresses of `chain_id` in succeeded sweeps mined
+    /// in `from..=to`: the native scan counts it as still there (`shared::native::Outflows`).
+    pub(crate) async fn native_outflows(
+        &self,
+        chain_id: ChainId,
+        from: BlockNumber,
+        to: BlockNumber,
+    ) -> ApiResult<Vec<(Address, BlockNumber, U256)>> {
+        #[derive(Deserialize)]
+        struct OutflowRow {
+            address: Address,
+            block_number: BlockNumber,
+            #[serde(with = "decimal")]
+            amount: U256,
+        }
+        let rows: Vec<OutflowRow> = self
+            .rows(
+                "SELECT address, block_number, amount FROM sweep_transfers
+                 WHERE chain_id = ?1 AND contract_address IS NULL AND block_number BETWEEN ?2 AND ?3",
+                &[int(chain_id), int(from), int(to)],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.address, r.block_number, r.amount))
+            .collect())
     }
 
     /// The sweep's event: no session, so it is guarded on the sweep's write token.

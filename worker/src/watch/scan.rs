@@ -92,12 +92,18 @@ impl ChainScan<'_> {
             .map(|w| (w.address.clone(), (w.session_id.clone(), w.baseline_block)))
             .collect();
         let native_watched = self.native_watched(&watched, collected);
-        let recorded = if native_watched.is_empty() {
-            Vec::new()
+        let (recorded, outflows) = if native_watched.is_empty() {
+            (Vec::new(), Outflows::default())
         } else {
-            self.recorded_credits(from, to, collected).await?
+            let outflows = self
+                .store
+                .native_outflows(self.chain.chain_id, from, to)
+                .await?;
+            (
+                self.recorded_credits(from, to, collected).await?,
+                Outflows::new(outflows),
+            )
         };
-        let outflows = Outflows::default();
         let native_scan = Scan::new(self.chain, from, to, native_watched, recorded, outflows);
 
         let mut calls = if self.chain.tokens.is_empty() {
