@@ -60,7 +60,9 @@ pub(crate) fn run() -> ExitCode {
     );
 
     let t = Instant::now();
-    match build::all() {
+    match build::all()
+        .and_then(|()| crate::util::run(cmd("cargo").args(["build", "-p", "kasse-cli"])))
+    {
         Ok(()) => tally.record("build", t, Ok((1, 0))),
         Err(e) => {
             tally.record("build", t, Err(e));
@@ -205,9 +207,18 @@ fn node_suite(dir: &Path, env_file: &Path) -> Result<(u64, u64)> {
         cmd("node")
             .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
             .args(&files)
-            .env("KASSE_ENV", env_file),
+            .env("KASSE_ENV", env_file)
+            .env("KASSE_CLI", kasse_cli()),
         parse_tap,
     )
+}
+
+/// The `kasse` binary the build step made, which the e2e suites run.
+fn kasse_cli() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root().join("target"), std::path::PathBuf::from)
+        .join("debug")
+        .join("kasse")
 }
 
 /// Runs a test command, echoing its output, and counts passes and failures with `parse`.

@@ -1,0 +1,545 @@
+//! The sweep plan: which deposit addresses move, what each holds, what its share of the gas
+//! costs and why an address is left alone. Pure: the shell reads the chain and the API and
+//! hands the facts in.
+
+use std::fmt::Write as _;
+
+use alloy::primitives::{Address, U256};
+use kasse_shared::money::format_units;
+
+/// US dollar amounts are integers of 10⁻⁸ dollars, the precision of the worker's price.
+pub(crate) const USD_DECIMALS: u8 = 8;
+/// Gas one address of a batch is estimated to cost (its authorization, the call into it and
+/// its transfers); batches are sized by it, and the plan shows each address's share by it.
+pub(crate) const GAS_PER_ADDRESS: u64 = 60_000;
+
+/// How an address's money moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Path {
+    /// The address delegates to the sweeper; the gas wallet's batch moves everything.
+    Eip7702,
+    /// The gas wallet sends each transfer's gas to the address, whose key then sends the
+    /// transfer itself: for chains without EIP-7702.
+    TopUp,
+}
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Eip7702 => "7702",
+            Self::TopUp => "top-up",
+        }
+    }
+
+    /// Estimated gas to move `tokens` token balances and, if `native`, the native coin. On
+    /// the top-up path an address holding native coin pays its own gas from it; each transfer
+    /// from an address holding none needs a top-up first.
+    pub(crate) fn gas(self, tokens: usize, native: bool) -> u64 {
+        match self {
+            Self::Eip7702 => GAS_PER_ADDRESS,
+            Self::TopUp => {
+                let transfers = u64::try_from(tokens).unwrap_or(u64::MAX);
+                let token_gas = if native {
+                    TOKEN_TRANSFER_GAS
+                } else {
+                    TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS
+                };
+                transfers
+                    .saturating_mul(token_gas)
+                    .saturating_add(u64::from(native).saturating_mul(NATIVE_TRANSFER_GAS))
+            }
+        }
+    }
+}
+
+/// An ERC-20 `transfer` of a whole balance, by its holder.
+pub(crate) const TOKEN_TRANSFER_GAS: u64 = 65_000;
+/// A plain native transfer.
+pub(crate) const NATIVE_TRANSFER_GAS: u64 = 21_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delegation {
+    /// A plain account: the sweep carries an authorization signed by its key.
+    None,
+    /// Already runs the sweeper: no authorization needed.
+    ToSweeper,
+    /// Delegated to other code: a new authorization replaces it.
+    Elsewhere,
+    /// Holds code that is no delegation: never touched.
+    Contract,
+}
+
+impl Delegation {
+    pub(crate) fn of(code: &[u8], sweeper: Address) -> Self {
+        match code {
+            [] => Self::None,
+            [0xef, 0x01, 0x00, target @ ..] if target == sweeper.as_slice() => Self::ToSweeper,
+            [0xef, 0x01, 0x00, target @ ..] if target.len() == 20 => Self::Elsewhere,
+            _ => Self::Contract,
+        }
+    }
+
+    pub(crate) fn needs_authorization(self) -> bool {
+        matches!(self, Self::None | Self::Elsewhere)
+    }
+}
+
+/// A token of the plan: a catalogue token, or the native coin (`contract` `None`).
+#[derive(Debug, Clone)]
+pub(crate) struct Asset {
+    pub(crate) symbol: String,
+    pub(crate) contract: Option<Address>,
+    pub(crate) decimals: u8,
+}
+
+/// What one session's deposit address holds now.
+#[derive(Debug, Clone)]
+pub(crate) struct Holding {
+    pub(crate) session: String,
+    pub(crate) index: u32,
+    pub(crate) address: Address,
+    /// Per catalogue token of the plan, in the plan's order.
+    pub(crate) tokens: Vec<U256>,
+    pub(crate) native: U256,
+    pub(crate) delegation: Delegation,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Prices {
+    /// Wei per gas now.
+    pub(crate) gas_price: U256,
+    /// 10⁻⁸ dollars per whole native coin; `None` when the worker has no reading.
+    pub(crate) native_usd: Option<U256>,
+    /// 10⁻⁸ dollars; an address worth less is skipped.
+    pub(crate) min_usd: U256,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Sweep,
+    Skip(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    pub(crate) holding: Holding,
+    /// Its share of the gas, in wei.
+    pub(crate) gas: U256,
+    pub(crate) gas_usd: Option<U256>,
+    /// What it holds in dollars; `None` when it holds native coin and there is no price.
+    pub(crate) worth_usd: Option<U256>,
+    pub(crate) decision: Decision,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) chain_id: u64,
+    pub(crate) path: Path,
+    pub(crate) chain_name: String,
+    /// Catalogue tokens swept, in the order of each holding's `tokens`.
+    pub(crate) tokens: Vec<Asset>,
+    pub(crate) native: Asset,
+    pub(crate) rows: Vec<Row>,
+}
+
+impl Plan {
+    pub(crate) fn to_sweep(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.decision == Decision::Sweep)
+    }
+}
+
+/// Catalogue tokens are US-dollar stablecoins: one whole token is one dollar.
+fn token_usd(amount: U256, decimals: u8) -> U256 {
+    rescale(amount, decimals, USD_DECIMALS)
+}
+
+fn native_usd(wei: U256, decimals: u8, price: U256) -> Option<U256> {
+    let scale = U256::from(10u8).checked_pow(U256::from(decimals))?;
+    Some(wei.checked_mul(price)? / scale)
+}
+
+/// `amount` of `from` decimals in `to` decimals, cut (never rounded up).
+fn rescale(amount: U256, from: u8, to: u8) -> U256 {
+    let ten = U256::from(10u8);
+    if from >= to {
+        amount / ten.pow(U256::from(from - to))
+    } else {
+        amount.saturating_mul(ten.pow(U256::from(to - from)))
+    }
+}
+
+/// Builds the plan from each holding: an address holding nothing of the plan's assets is no
+/// row; the others are swept unless worth less than `min_usd` or than their gas.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the plan's facts, each read by the shell"
+)]
+pub(crate) fn build(
+    chain_id: u64,
+    chain_name: &str,
+    path: Path,
+    tokens: Vec<Asset>,
+    native: Asset,
+    native_selected: bool,
+    holdings: Vec<Holding>,
+    prices: &Prices,
+) -> Plan {
+    let rows = holdings
+        .into_iter()
+        .filter(|h| {
+            h.tokens.iter().any(|a| !a.is_zero()) || (native_selected && !h.native.is_zero())
+        })
+        .map(|holding| {
+            let held = holding.tokens.iter().filter(|a| !a.is_zero()).count();
+            let units = path.gas(held, !holding.native.is_zero());
+            let gas = prices.gas_price.saturating_mul(U256::from(units));
+            let gas_usd = prices
+                .native_usd
+                .and_then(|p| native_usd(gas, native.decimals, p));
+            let tokens_usd = holding
+                .tokens
+                .iter()
+                .zip(&tokens)
+                .fold(U256::ZERO, |sum, (amount, t)| {
+                    sum.saturating_add(token_usd(*amount, t.decimals))
+                });
+            let worth_usd = if holding.native.is_zero() {
+                Some(tokens_usd)
+            } else {
+                prices
+                    .native_usd
+                    .and_then(|p| native_usd(holding.native, native.decimals, p))
+                    .map(|n| n.saturating_add(tokens_usd))
+            };
+            let decision = decide(&holding, worth_usd, gas, gas_usd, prices.min_usd);
+            Row {
+                holding,
+                gas,
+                gas_usd,
+                worth_usd,
+                decision,
+            }
+        })
+        .collect();
+    Plan {
+        chain_id,
+        path,
+        chain_name: chain_name.to_owned(),
+        tokens,
+        native,
+        rows,
+    }
+}
+
+fn decide(
+    holding: &Holding,
+    worth_usd: Option<U256>,
+    gas: U256,
+    gas_usd: Option<U256>,
+    min_usd: U256,
+) -> Decision {
+    if holding.delegation == Delegation::Contract {
+        return Decision::Skip("holds contract code".into());
+    }
+    if let Some(worth) = worth_usd {
+        if worth < min_usd {
+            return Decision::Skip(format!(
+                "worth {} USD, below --min-usd {}",
+                usd(worth),
+                usd(min_usd)
+            ));
+        }
+        if let Some(gas_usd) = gas_usd
+            && worth <= gas_usd
+        {
+            return Decision::Skip(format!(
+                "worth {} USD, not more than its gas ({} USD)",
+                usd(worth),
+                usd(gas_usd)
+            ));
+        }
+    }
+    // Without a native price, an address holding only native coin is compared in wei.
+    let tokens_empty = holding.tokens.iter().all(|a| a.is_zero());
+    if gas_usd.is_none() && tokens_empty && holding.native <= gas {
+        return Decision::Skip("holds less native coin than its gas".into());
+    }
+    Decision::Sweep
+}
+
+fn usd(amount: U256) -> String {
+    format_units(amount, USD_DECIMALS)
+}
+
+fn opt_usd(amount: Option<U256>) -> String {
+    amount.map_or_else(|| "?".into(), usd)
+}
+
+/// The plan as the merchant reads it: one row per address, then the totals.
+pub(crate) fn render(plan: &Plan, treasury: Address, sweeper: Address) -> String {
+    let mut out = String::new();
+    let how = match plan.path {
+        Path::Eip7702 => format!("through sweeper {sweeper}"),
+        Path::TopUp => "by gas top-ups and transfers (no EIP-7702 on this chain)".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "Sweep plan for chain {} ({}) to treasury {treasury} {how}",
+        plan.chain_id, plan.chain_name
+    );
+    if plan.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to sweep: no final session's deposit address holds anything."
+        );
+        return out;
+    }
+    let native = &plan.native.symbol;
+    let mut header: Vec<String> = vec!["SESSION".into(), "INDEX".into(), "ADDRESS".into()];
+    header.extend(plan.tokens.iter().map(|t| t.symbol.clone()));
+    header.extend([
+        native.clone(),
+        "PATH".into(),
+        format!("GAS_{native}"),
+        "GAS_USD".into(),
+        "ACTION".into(),
+    ]);
+    let mut table = vec![header];
+    for row in &plan.rows {
+        let h = &row.holding;
+        let mut cells = vec![
+            h.session.clone(),
+            h.index.to_string(),
+            h.address.to_string(),
+        ];
+        cells.extend(
+            h.tokens
+                .iter()
+                .zip(&plan.tokens)
+                .map(|(a, t)| format_units(*a, t.decimals)),
+        );
+        cells.extend([
+            format_units(h.native, plan.native.decimals),
+            plan.path.label().into(),
+            format_units(row.gas, plan.native.decimals),
+            opt_usd(row.gas_usd),
+            match &row.decision {
+                Decision::Sweep => "sweep".into(),
+                Decision::Skip(why) => format!("skip: {why}"),
+            },
+        ]);
+        table.push(cells);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for cells in &table {
+        let last = cells.len() - 1;
+        let line: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == last {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out.push_str(&totals(plan));
+    if plan.to_sweep().next().is_none() {
+        let _ = writeln!(
+            out,
+            "Nothing to sweep: every address holding something is skipped."
+        );
+    }
+    out
+}
+
+fn totals(plan: &Plan) -> String {
+    let swept: Vec<&Row> = plan.to_sweep().collect();
+    let skipped = plan.rows.len() - swept.len();
+    let mut parts: Vec<String> = plan
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let sum = swept
+                .iter()
+                .fold(U256::ZERO, |s, r| s.saturating_add(r.holding.tokens[i]));
+            format!("{} {}", format_units(sum, t.decimals), t.symbol)
+        })
+        .collect();
+    let native_sum = swept
+        .iter()
+        .fold(U256::ZERO, |s, r| s.saturating_add(r.holding.native));
+    parts.push(format!(
+        "{} {}",
+        format_units(native_sum, plan.native.decimals),
+        plan.native.symbol
+    ));
+    let gas = swept
+        .iter()
+        .fold(U256::ZERO, |s, r| s.saturating_add(r.gas));
+    let gas_usd = swept
+        .iter()
+        .try_fold(U256::ZERO, |s, r| r.gas_usd.map(|g| s.saturating_add(g)));
+    let worth = swept
+        .iter()
+        .try_fold(U256::ZERO, |s, r| r.worth_usd.map(|w| s.saturating_add(w)));
+    let authorizations = swept
+        .iter()
+        .filter(|r| plan.path == Path::Eip7702 && r.holding.delegation.needs_authorization())
+        .count();
+    format!(
+        "Total to sweep: {} addresses ({authorizations} to authorize), {} (worth {} USD); \
+         gas about {} {} ({} USD)\nSkipped: {skipped} addresses\n",
+        swept.len(),
+        parts.join(", "),
+        opt_usd(worth),
+        format_units(gas, plan.native.decimals),
+        plan.native.symbol,
+        opt_usd(gas_usd),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(symbol: &str, decimals: u8) -> Asset {
+        Asset {
+            symbol: symbol.into(),
+            contract: None,
+            decimals,
+        }
+    }
+
+    fn holding(index: u32, usdc: u64, wei: u64) -> Holding {
+        Holding {
+            session: format!("cs_test_{index}"),
+            index,
+            address: Address::with_last_byte(u8::try_from(index).unwrap_or(0)),
+            tokens: vec![U256::from(usdc)],
+            native: U256::from(wei),
+            delegation: Delegation::None,
+        }
+    }
+
+    fn prices(min_usd: u64) -> Prices {
+        Prices {
+            // 1 gwei: 60,000 gas is 0.00006 ETH, at 2,000 USD 0.12 USD.
+            gas_price: U256::from(1_000_000_000u64),
+            native_usd: Some(U256::from(2_000u64) * U256::from(100_000_000u64)),
+            min_usd: U256::from(min_usd),
+        }
+    }
+
+    fn plan_of(holdings: Vec<Holding>, p: &Prices) -> Plan {
+        build(
+            31337,
+            "Local",
+            Path::Eip7702,
+            vec![asset("USDC", 6)],
+            asset("ETH", 18),
+            true,
+            holdings,
+            p,
+        )
+    }
+
+    #[test]
+    fn empty_addresses_are_no_rows_and_cheap_ones_are_skipped_with_the_reason() {
+        let plan = plan_of(
+            vec![
+                holding(0, 0, 0),
+                holding(1, 49_990_000, 0),
+                holding(2, 100_000, 0),
+                holding(3, 0, 1_000_000_000),
+            ],
+            &prices(0),
+        );
+        let decisions: Vec<_> = plan
+            .rows
+            .iter()
+            .map(|r| (r.holding.index, r.decision.clone()))
+            .collect();
+        assert_eq!(
+            decisions,
+            vec![
+                (1, Decision::Sweep),
+                (
+                    2,
+                    Decision::Skip("worth 0.1 USD, not more than its gas (0.12 USD)".into())
+                ),
+                (
+                    3,
+                    Decision::Skip("worth 0.000002 USD, not more than its gas (0.12 USD)".into())
+                ),
+            ]
+        );
+        assert_eq!(plan.rows[0].gas, U256::from(60_000_000_000_000u64));
+        assert_eq!(plan.rows[0].gas_usd, Some(U256::from(12_000_000u64)));
+    }
+
+    #[test]
+    fn min_usd_counts_tokens_and_native_at_the_price_exactly() {
+        // 5 USDC + 0.001 ETH (2 USD) = 7 USD.
+        let h = holding(4, 5_000_000, 1_000_000_000_000_000);
+        let at_seven = plan_of(vec![h.clone()], &prices(700_000_000));
+        assert_eq!(at_seven.rows[0].worth_usd, Some(U256::from(700_000_000u64)));
+        assert_eq!(at_seven.rows[0].decision, Decision::Sweep);
+        let above = plan_of(vec![h], &prices(700_000_001));
+        assert_eq!(
+            above.rows[0].decision,
+            Decision::Skip("worth 7 USD, below --min-usd 7.00000001".into())
+        );
+    }
+
+    #[test]
+    fn a_top_up_costs_each_transfer_and_its_top_up_unless_the_address_pays_its_own_gas() {
+        assert_eq!(Path::TopUp.gas(1, false), 65_000 + 21_000);
+        assert_eq!(Path::TopUp.gas(2, false), 2 * (65_000 + 21_000));
+        assert_eq!(Path::TopUp.gas(2, true), 2 * 65_000 + 21_000);
+        assert_eq!(Path::TopUp.gas(0, true), 21_000);
+        assert_eq!(Path::Eip7702.gas(2, true), GAS_PER_ADDRESS);
+    }
+
+    #[test]
+    fn delegations_are_read_from_code() {
+        let sweeper = Address::with_last_byte(7);
+        let mut ours = vec![0xef, 0x01, 0x00];
+        ours.extend_from_slice(sweeper.as_slice());
+        let mut other = vec![0xef, 0x01, 0x00];
+        other.extend_from_slice(Address::with_last_byte(8).as_slice());
+        assert_eq!(Delegation::of(&[], sweeper), Delegation::None);
+        assert_eq!(Delegation::of(&ours, sweeper), Delegation::ToSweeper);
+        assert_eq!(Delegation::of(&other, sweeper), Delegation::Elsewhere);
+        assert_eq!(Delegation::of(&[0x60, 0x80], sweeper), Delegation::Contract);
+    }
+
+    #[test]
+    fn the_rendered_plan_names_each_row_and_the_totals() {
+        let plan = plan_of(
+            vec![holding(1, 49_990_000, 0), holding(2, 100_000, 0)],
+            &prices(0),
+        );
+        let text = render(
+            &plan,
+            Address::with_last_byte(9),
+            Address::with_last_byte(7),
+        );
+        assert!(text.contains("cs_test_1"), "{text}");
+        assert!(text.contains("49.99"), "{text}");
+        assert!(text.contains("Total to sweep: 1 addresses (1 to authorize), 49.99 USDC, 0 ETH (worth 49.99 USD); gas about 0.00006 ETH (0.12 USD)"), "{text}");
+        assert!(text.contains("Skipped: 1 addresses"), "{text}");
+    }
+}
