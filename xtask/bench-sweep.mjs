@@ -89,3 +89,67 @@ console.log("Sweep gas per address (each address holds USDC and USDT, no ETH; ga
 console.log("| addresses per tx | EIP-7702, delegating in the same tx | EIP-7702, already delegated | top-up then transfer (no EIP-7702) |");
 console.log("|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.n} | ${per(r.first, r.n)} | ${per(r.again, r.n)} | ${per(r.topUp, r.n)} |`);
+
+// The merchant's view: `kasse sweep --execute` over 100 paid USDC sessions, from the plan's
+// first API call to the last receipt, on the local chain (automine: blocks are instant, so
+// this is the tool's own time: API paging, derivation, signing, balance reads, estimates).
+const CLI = process.env.KASSE_CLI;
+if (CLI) {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { api, newAccount, runScheduled, sendMint, inOneBlock, rpc, d1 } = await import("../tests/support/env.mjs");
+  const N = 100;
+  const phrase = ethers.Mnemonic.fromEntropy(ethers.randomBytes(16)).phrase;
+  const xpub = ethers.HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'").neuter().extendedKey;
+  const { keys } = await newAccount({ xpub_test: xpub });
+  const sessions = [];
+  for (let i = 0; i < N; i++) {
+    const res = await api("POST", "/v1/checkout_sessions", {
+      token: keys.sk_test,
+      json: { amount: { value: "1.00", currency: "USD" }, chain_id: LOCAL_CHAIN, token: "USDC" },
+    });
+    if (res.status !== 200) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+    sessions.push(res.body);
+  }
+  await runScheduled();
+  await inOneBlock(async () => {
+    for (const s of sessions) await sendMint("USDC", s.address, 1_000_000);
+  });
+  await rpc("evm_mine", []);
+  const ids = sessions.map((s) => `'${s.id}'`).join(",");
+  for (let run = 0; run < 10; run++) {
+    await runScheduled();
+    const { n } = d1(`SELECT COUNT(*) AS n FROM checkout_sessions WHERE status = 'paid' AND id IN (${ids})`)[0];
+    if (n === N) break;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "kasse-bench-"));
+  const mnemonicFile = join(dir, "mnemonic");
+  writeFileSync(mnemonicFile, phrase, { mode: 0o600 });
+  const gas = ethers.HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/1'/0/0");
+  await rpc("anvil_setBalance", [gas.address, ethers.toQuantity(10n ** 20n)]);
+  const cliEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    KASSE_URL: env.worker_url,
+    KASSE_API_KEY: keys.sk_test,
+    [`KASSE_RPC_${LOCAL_CHAIN}`]: env.rpc_url,
+    KASSE_MNEMONIC_FILE: mnemonicFile,
+    KASSE_TREASURY: ethers.Wallet.createRandom().address,
+  };
+  const kasse = (...args) => promisify(execFile)(CLI, args, { env: cliEnv, maxBuffer: 1 << 24 });
+  await kasse("sweeper", "deploy", "--chain", String(LOCAL_CHAIN));
+  const started = performance.now();
+  await kasse("sweep", "--chain", String(LOCAL_CHAIN), "--execute", "--yes");
+  const wall = performance.now() - started;
+  const sweeps = (await api("GET", "/v1/sweeps", { token: keys.sk_test })).body.data;
+  let used = 0n;
+  for (const s of sweeps) used += (await provider.getTransactionReceipt(s.tx_hash)).gasUsed;
+  rmSync(dir, { recursive: true, force: true });
+  console.log();
+  console.log(`kasse sweep --execute over ${N} paid USDC sessions: ${(wall / 1000).toFixed(1)} s wall, ` +
+    `${sweeps.length} transaction(s), ${per(used, N)} gas per address`);
+} else {
+  console.log("\n(KASSE_CLI not set: the wall time of `kasse sweep` is not measured)");
+}
+provider.destroy();

@@ -403,11 +403,13 @@ pub(crate) fn sweep() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     build::all()?;
     let stack = Stack::start(&stack::BENCH)?;
+    crate::util::run(crate::util::cmd("cargo").args(["build", "-p", "kasse-cli"]))?;
     step("Sweeps: gas per address by batch size and path; wall time of `kasse sweep`");
     crate::util::run(
         crate::util::cmd("node")
             .arg("xtask/bench-sweep.mjs")
-            .env("KASSE_ENV", stack.dir.join("env.json")),
+            .env("KASSE_ENV", stack.dir.join("env.json"))
+            .env("KASSE_CLI", crate::util::root().join("target/debug/kasse")),
     )?;
     drop(stack);
     Ok(())

@@ -134,6 +134,19 @@ fn dev() -> Result {
         "      -d '{{\"amount\":{{\"value\":\"49.99\",\"currency\":\"USD\"}},\"chain_id\":31337,\"token\":\"USDC\"}}'"
     );
     println!("    then open its checkout_url and run: cargo xtask pay <session id>");
+    let cli = stack.demo_cli()?;
+    let cli = cli
+        .strip_prefix(util::root())
+        .unwrap_or(&cli)
+        .display()
+        .to_string();
+    println!(
+        "  Sweep the demo's paid sessions to a local treasury ({}), with no gas at any deposit address:",
+        stack::DEMO_TREASURY
+    );
+    println!(
+        "    {cli} sweeper deploy --chain 31337 && {cli} sweep --chain 31337 --execute --yes"
+    );
     println!();
     println!("  The watcher runs every 5 s. Press Ctrl-C to stop.");
 

@@ -293,6 +293,48 @@ fn stop_leftovers(dir: &Path) {
 /// hold nothing on anvil, unlike anvil's own funded accounts.
 pub(crate) const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
 
+/// The mnemonic behind [`DEMO_XPUB`]: public, so only for the local chain.
+const DEMO_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+/// The demo mnemonic's m/44'/60'/1'/0/0, the `kasse` CLI's default gas wallet path.
+const DEMO_GAS_WALLET: &str = "0x78839F6054d7ed13918bAe0473BA31b1Ca9D7265";
+/// Where the local example sweeps to: an address nobody funds, so it holds exactly what was swept.
+pub(crate) const DEMO_TREASURY: &str = "0x000000000000000000000000000000000000C0DE";
+
+impl Stack {
+    /// Funds the demo's gas wallet and writes `<dir>/kasse`, a wrapper that runs the `kasse`
+    /// CLI (built on first use) against this stack as the demo merchant. Returns its path.
+    pub(crate) fn demo_cli(&self) -> Result<PathBuf> {
+        let rpc_url = self.info["rpc_url"].as_str().unwrap_or_default();
+        rpc(
+            rpc_url,
+            "anvil_setBalance",
+            &format!(r#"["{DEMO_GAS_WALLET}", "0x56bc75e2d63100000"]"#),
+        )?;
+        let mnemonic = self.dir.join("demo-mnemonic");
+        write(&mnemonic, DEMO_MNEMONIC)?;
+        let wrapper = self.dir.join("kasse");
+        let script = format!(
+            "#!/bin/sh\n# The demo merchant's `kasse` against the local stack (written by `cargo xtask dev`).\n\
+             export KASSE_URL='{url}' KASSE_API_KEY='{key}' KASSE_RPC_31337='{rpc_url}' \\\n  \
+             KASSE_MNEMONIC_FILE='{mnemonic}' KASSE_TREASURY='{DEMO_TREASURY}'\n\
+             exec cargo run -q --manifest-path '{manifest}' -p kasse-cli -- \"$@\"\n",
+            url = self.base_url(),
+            key = self.info["demo"]["secret_key"].as_str().unwrap_or_default(),
+            mnemonic = mnemonic.display(),
+            manifest = root().join("Cargo.toml").display(),
+        );
+        write(&wrapper, &script)?;
+        make_executable(&wrapper)?;
+        Ok(wrapper)
+    }
+}
+
+fn make_executable(path: &Path) -> Result {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Creates the demo merchant account through the admin API, as an operator would.
 fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
     let body = json!({ "display_name": "Kasse demo shop", "xpub_test": DEMO_XPUB }).to_string();
