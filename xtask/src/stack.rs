@@ -298,7 +298,7 @@ const DEMO_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon aba
 /// The demo mnemonic's m/44'/60'/1'/0/0, the `kasse` CLI's default gas wallet path.
 const DEMO_GAS_WALLET: &str = "0x78839F6054d7ed13918bAe0473BA31b1Ca9D7265";
 /// Where the local example sweeps to: an address nobody funds, so it holds exactly what was swept.
-pub(crate) const DEMO_TREASURY: &str = "0x000000000000000000000000000000000000C0DE";
+pub(crate) const DEMO_TREASURY: &str = "0x000000000000000000000000000000000000c0DE";
 
 impl Stack {
     /// Funds the demo's gas wallet and writes `<dir>/kasse`, a wrapper that runs the `kasse`

@@ -149,7 +149,7 @@ fn worker_functions_stay_under_80_lines() {
 fn comments_cite_no_document_outside_the_repository() {
     let mut found = Vec::new();
     for root in [
-        "worker", "shared", "widget", "xtask", "tests", "www", "examples",
+        "worker", "shared", "widget", "cli", "xtask", "tests", "www", "examples",
     ] {
         for path in files_ending(
             &workspace().join(root),
@@ -510,6 +510,60 @@ fn strip(text: &str) -> String {
         }
     }
     out
+}
+
+/// Crates that hold, derive or sign with private keys. Only the merchant's CLI may use them:
+/// the worker and everything a browser loads prepare and verify, and never sign.
+const KEY_CRATES: &[&str] = &[
+    "alloy-signer",
+    "alloy-signer-local",
+    "coins-bip32",
+    "coins-bip39",
+    "kasse-cli",
+    "rpassword",
+];
+/// Types that are private keys or sign with one.
+const KEY_TYPES: &[&str] = &[
+    "XPrv",
+    "SigningKey",
+    "PrivateKeySigner",
+    "LocalSigner",
+    "MnemonicBuilder",
+];
+
+#[test]
+fn the_worker_shared_and_widget_can_hold_no_private_key() {
+    for package in ["kasse-worker", "kasse-shared", "kasse-widget"] {
+        let out = std::process::Command::new(env!("CARGO"))
+            .current_dir(workspace())
+            .args([
+                "tree", "-p", package, "-e", "normal", "--prefix", "none", "--target", "all",
+            ])
+            .output()
+            .expect("cargo tree runs");
+        assert!(
+            out.status.success(),
+            "cargo tree -p {package}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let found: Vec<&str> = tree
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| KEY_CRATES.contains(name))
+            .collect();
+        assert!(found.is_empty(), "{package} depends on {found:?}");
+    }
+    let mut found = Vec::new();
+    for root in ["worker", "shared", "widget"] {
+        for path in rust_files(&workspace().join(root)) {
+            let text = strip(&fs::read_to_string(&path).unwrap_or_default());
+            for name in KEY_TYPES.iter().filter(|name| text.contains(*name)) {
+                found.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 fn ident_before(chars: &[char], i: usize) -> bool {
