@@ -1,21 +1,15 @@
 //! `kasse sweep` and `kasse wallet`: gathers the facts (API, chain, keys), checks them, prints
-//! the plan and, when asked, sends the batches.
+//! the plan with the chain's gas estimate of the very transactions it would send and, when
+//! asked, sends them.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use alloy::eips::BlockNumberOrTag;
-use alloy::eips::eip7702::{Authorization, SignedAuthorization};
-use alloy::network::TransactionBuilder;
-use alloy::network::TransactionBuilder7702;
 use alloy::primitives::{Address, U256};
 use alloy::providers::{DynProvider, Provider};
-use alloy::rpc::types::TransactionRequest;
-use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol;
-use alloy::sol_types::SolCall;
 use kasse_shared::money::format_units;
 use kasse_shared::sweep::may_sweep;
 use kasse_shared::time::Timestamp;
@@ -23,29 +17,103 @@ use kasse_shared::time::Timestamp;
 use crate::api::{self, Api, Chain, Session};
 use crate::chain::{self, rpc_error};
 use crate::config::Settings;
-use crate::plan::{self, Asset, Delegation, Holding, Path, Plan, Prices, Row};
-use crate::{Result, SweepArgs, keys, sweeper, topup};
+use crate::plan::{self, Asset, Delegation, Facts, Holding, Plan, Prices, Route, Row};
+use crate::{Result, SweepArgs, batch, eip3009, keys, sweeper, transfers};
 
-sol! {
-    interface ISweeper {
-        function sweepAll(address[] calldata deposits, address[] calldata tokens) external;
+/// A final session's deposit address with the key that controls it (checked to match).
+pub(crate) struct Deposit {
+    pub(crate) session: String,
+    pub(crate) index: u32,
+    pub(crate) key: PrivateKeySigner,
+}
+
+/// What a run knows once its facts are gathered and checked.
+pub(crate) struct Context<'a> {
+    pub(crate) provider: &'a DynProvider,
+    pub(crate) chain: &'a Chain,
+    pub(crate) deposits: &'a [Deposit],
+    pub(crate) sweeper: Address,
+    pub(crate) treasury: Address,
+    pub(crate) gas_wallet: Address,
+    pub(crate) block_gas_limit: u64,
+    /// Per catalogue token of the plan: its EIP-712 domain if it takes EIP-3009 relays.
+    pub(crate) domains: Vec<Option<alloy::sol_types::Eip712Domain>>,
+}
+
+/// The transactions a plan sends, prepared (signed where they need a deposit key's
+/// authorization) and estimated by the chain.
+enum Prepared<'a> {
+    Batches(Vec<batch::Batch>),
+    Transfers(transfers::Prepared<'a>),
+}
+
+impl Prepared<'_> {
+    fn addresses(&self) -> BTreeSet<Address> {
+        match self {
+            Self::Batches(batches) => batches.iter().flat_map(|b| b.addresses.clone()).collect(),
+            Self::Transfers(t) => t.addresses(),
+        }
     }
 }
 
-/// A final session's deposit address with the key that controls it (checked to match).
-struct Deposit {
-    session: String,
-    index: u32,
-    key: PrivateKeySigner,
+async fn prepare<'a>(context: &Context<'a>, plan: &Plan) -> Result<Prepared<'a>> {
+    let rows: Vec<&Row> = plan.to_sweep().collect();
+    match plan.route {
+        Route::Eip7702 => batch::prepare(context, plan, &rows)
+            .await
+            .map(Prepared::Batches),
+        Route::Transfers => transfers::prepare(context, plan, &rows)
+            .await
+            .map(Prepared::Transfers),
+    }
+}
+
+/// Without EIP-7702, each token's EIP-712 domain if it takes EIP-3009 relays (marked on the
+/// token too); with it, none is needed.
+async fn relay_domains(
+    provider: &DynProvider,
+    chain: u64,
+    route: Route,
+    tokens: &mut [Asset],
+) -> Vec<Option<alloy::sol_types::Eip712Domain>> {
+    let mut domains = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let domain = match (route, token.contract) {
+            (Route::Transfers, Some(contract)) => eip3009::domain(provider, chain, contract).await,
+            _ => None,
+        };
+        token.relay = domain.is_some();
+        domains.push(domain);
+    }
+    domains
+}
+
+/// The plan decided again with the chain's estimate of `prepared`, or with the measured
+/// figures and the reason when the chain could not estimate.
+fn with_estimates(plan: Plan, prepared: &Result<Prepared<'_>>) -> Plan {
+    match prepared {
+        Ok(Prepared::Batches(batches)) => {
+            let shares = batch::shares(batches);
+            plan.estimated(|h| shares.get(&h.address).cloned())
+        }
+        Ok(Prepared::Transfers(t)) => {
+            let shares = t.shares();
+            plan.estimated(|h| shares.get(&h.address).cloned())
+        }
+        Err(why) => Plan {
+            gas_note: Some(why.clone()),
+            ..plan
+        },
+    }
 }
 
 pub(crate) async fn sweep(settings: &Settings, args: &SweepArgs) -> Result<()> {
     let api = Api::from_env()?;
     let chain = api.chain(args.chain).await?;
-    let path = if settings.eip7702(args.chain) {
-        Path::Eip7702
+    let route = if settings.eip7702(args.chain) {
+        Route::Eip7702
     } else {
-        Path::TopUp
+        Route::Transfers
     };
     let min_usd = match &args.min_usd {
         Some(text) => {
@@ -55,7 +123,7 @@ pub(crate) async fn sweep(settings: &Settings, args: &SweepArgs) -> Result<()> {
         }
         None => U256::ZERO,
     };
-    let (tokens, native_selected) = select_assets(&chain, &args.tokens)?;
+    let (mut tokens, native_selected) = select_assets(&chain, &args.tokens)?;
     let sessions = api.sessions().await?;
     let keys = keys::load()?;
     let gas_wallet = keys.gas.address();
@@ -65,48 +133,72 @@ pub(crate) async fn sweep(settings: &Settings, args: &SweepArgs) -> Result<()> {
     let sweeper = sweeper::address(args.treasury, gas_wallet)?;
 
     let provider = chain::reader(settings, args.chain).await?;
-    let plan = read_plan(
-        &provider,
-        &chain,
-        path,
+    let domains = relay_domains(&provider, chain.chain_id, route, &mut tokens).await;
+    let facts = Facts {
+        chain_id: chain.chain_id,
+        chain_name: &chain.name,
+        route,
         tokens,
+        native: Asset {
+            symbol: chain.native_symbol.clone(),
+            contract: None,
+            decimals: chain.native_decimals,
+            relay: false,
+        },
         native_selected,
-        &deposits,
+    };
+    let plan = read_plan(&provider, &chain, facts, &deposits, sweeper, min_usd).await?;
+    let block_gas_limit = provider
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await
+        .map_err(|e| rpc_error(chain.chain_id, "eth_getBlockByNumber", &e))?
+        .ok_or_else(|| format!("chain {}: no latest block", chain.chain_id))?
+        .header
+        .gas_limit;
+    let context = Context {
+        provider: &provider,
+        chain: &chain,
+        deposits: &deposits,
         sweeper,
-        min_usd,
-    )
-    .await?;
+        treasury: args.treasury,
+        gas_wallet,
+        block_gas_limit,
+        domains,
+    };
+    let mut prepared = prepare(&context, &plan).await;
+    let plan = with_estimates(plan, &prepared);
     print!("{}", plan::render(&plan, args.treasury, sweeper));
-    let rows: Vec<&Row> = plan.to_sweep().collect();
-    if rows.is_empty() || !args.execute {
-        if !rows.is_empty() {
+    let count = plan.to_sweep().count();
+    if count == 0 || !args.execute {
+        if count > 0 {
             println!("This is a plan: nothing was sent. Run again with --execute to sweep.");
         }
         return Ok(());
     }
-    if !args.yes && !confirmed(rows.len(), args.treasury)? {
+    if !args.yes && !confirmed(count, args.treasury)? {
         println!("Nothing was sent.");
         return Ok(());
     }
+    let planned: BTreeSet<Address> = plan.to_sweep().map(|r| r.holding.address).collect();
+    // The estimates may have changed which addresses are worth sweeping.
+    if prepared.as_ref().map_or(true, |p| p.addresses() != planned) {
+        prepared = prepare(&context, &plan).await;
+    }
     let sender = chain::sender(settings, args.chain, &keys.gas).await?;
-    match plan.path {
-        Path::Eip7702 => send(&api, &sender, &plan, &rows, &deposits, sweeper, &keys.gas).await,
-        Path::TopUp => {
-            let keyed = rows
-                .iter()
-                .map(|&r| Ok((r, key_of(&deposits, r.holding.address)?)))
-                .collect::<Result<Vec<_>>>()?;
-            let run = topup::Run {
+    match prepared? {
+        Prepared::Batches(batches) => batch::send(&api, &sender, &plan, batches, &keys.gas).await,
+        Prepared::Transfers(t) => {
+            let run = crate::topup::Run {
                 api: &api,
                 settings,
-                treasury: args.treasury,
+                gas_price: plan.prices.gas_price,
             };
-            topup::send(&run, &sender, &plan, &keyed, &keys.gas).await
+            transfers::send(&run, &sender, &plan, t, &keys.gas).await
         }
     }
 }
 
-fn key_of(deposits: &[Deposit], address: Address) -> Result<&PrivateKeySigner> {
+pub(crate) fn key_of(deposits: &[Deposit], address: Address) -> Result<&PrivateKeySigner> {
     deposits
         .iter()
         .find(|d| d.key.address() == address)
@@ -141,6 +233,7 @@ fn select_assets(chain: &Chain, wanted: &[String]) -> Result<(Vec<Asset>, bool)>
             symbol: t.symbol.clone(),
             contract: Some(t.contract_address),
             decimals: t.decimals,
+            relay: false,
         })
         .collect();
     Ok((tokens, named(&chain.native_symbol)))
@@ -195,20 +288,18 @@ fn final_deposits(sessions: &[Session], keys: &keys::DepositKeys) -> Result<Vec<
     Ok(out)
 }
 
-#[expect(clippy::too_many_arguments, reason = "the facts a plan is built from")]
+/// The plan from the chain's balances now, its gas still by the measured figures.
 async fn read_plan(
     provider: &DynProvider,
     chain: &Chain,
-    path: Path,
-    tokens: Vec<Asset>,
-    native_selected: bool,
+    facts: Facts<'_>,
     deposits: &[Deposit],
     sweeper: Address,
     min_usd: U256,
 ) -> Result<Plan> {
     let id = chain.chain_id;
     let addresses: Vec<Address> = deposits.iter().map(|d| d.key.address()).collect();
-    let contracts: Vec<Address> = tokens.iter().filter_map(|t| t.contract).collect();
+    let contracts: Vec<Address> = facts.tokens.iter().filter_map(|t| t.contract).collect();
     let balances = chain::balances(provider, id, chain.multicall3, &addresses, &contracts).await?;
     let holding: Vec<usize> = balances
         .iter()
@@ -228,6 +319,7 @@ async fn read_plan(
             tokens: balances[i].0.clone(),
             native: balances[i].1,
             delegation: Delegation::of(&code, sweeper),
+            estimate: None,
         })
         .collect();
     let gas_price = provider
@@ -240,26 +332,12 @@ async fn read_plan(
         })?),
         None => None,
     };
-    let native = Asset {
-        symbol: chain.native_symbol.clone(),
-        contract: None,
-        decimals: chain.native_decimals,
-    };
     let prices = Prices {
         gas_price: U256::from(gas_price),
         native_usd,
         min_usd,
     };
-    Ok(plan::build(
-        id,
-        &chain.name,
-        path,
-        tokens,
-        native,
-        native_selected,
-        holdings,
-        &prices,
-    ))
+    Ok(plan::build(facts, holdings, &prices))
 }
 
 fn confirmed(count: usize, treasury: Address) -> Result<bool> {
@@ -278,189 +356,10 @@ fn confirmed(count: usize, treasury: Address) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// One prepared transaction: its addresses, their authorizations and the call.
-struct Batch {
-    addresses: Vec<Address>,
-    authorizations: usize,
-    request: TransactionRequest,
-    gas: u64,
-}
-
-async fn send(
-    api: &Api,
-    provider: &DynProvider,
-    plan: &Plan,
-    rows: &[&Row],
-    deposits: &[Deposit],
-    sweeper: Address,
-    gas_key: &PrivateKeySigner,
-) -> Result<()> {
-    let id = plan.chain_id;
-    if provider
-        .get_code_at(sweeper)
-        .await
-        .map_err(|e| rpc_error(id, "eth_getCode", &e))?
-        .is_empty()
-    {
-        return Err(format!(
-            "the sweeper {sweeper} is not deployed on chain {id}: run `kasse sweeper deploy --chain {id} --treasury …` first; nothing was sent"
-        ));
-    }
-    let block = provider
-        .get_block_by_number(BlockNumberOrTag::Latest)
-        .await
-        .map_err(|e| rpc_error(id, "eth_getBlockByNumber", &e))?
-        .ok_or_else(|| format!("chain {id}: no latest block"))?;
-    let per_batch = usize::try_from(block.header.gas_limit / 2 / plan::GAS_PER_ADDRESS)
-        .unwrap_or(usize::MAX)
-        .max(1);
-
-    let mut batches = Vec::new();
-    for chunk in rows.chunks(per_batch) {
-        batches.push(prepare(provider, plan, chunk, deposits, sweeper, gas_key.address()).await?);
-    }
-    let fees = provider
-        .estimate_eip1559_fees()
-        .await
-        .map_err(|e| rpc_error(id, "fee estimation", &e))?;
-    let needed = batches.iter().fold(U256::ZERO, |sum, b| {
-        sum.saturating_add(U256::from(b.gas).saturating_mul(U256::from(fees.max_fee_per_gas)))
-    });
-    let balance = provider
-        .get_balance(gas_key.address())
-        .await
-        .map_err(|e| rpc_error(id, "eth_getBalance", &e))?;
-    let native = &plan.native;
-    if balance < needed {
-        return Err(format!(
-            "the gas wallet {} holds {} {} but the sweep may cost up to {} {}: fund it (see `kasse wallet --chain {id}`); nothing was sent",
-            gas_key.address(),
-            format_units(balance, native.decimals),
-            native.symbol,
-            format_units(needed, native.decimals),
-            native.symbol
-        ));
-    }
-
-    let count = batches.len();
-    for (n, batch) in batches.into_iter().enumerate() {
-        let request = batch
-            .request
-            .with_gas_limit(batch.gas)
-            .with_max_fee_per_gas(fees.max_fee_per_gas)
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-        let pending = provider
-            .send_transaction(request)
-            .await
-            .map_err(|e| rpc_error(id, "sending the sweep", &e))?;
-        let hash = *pending.tx_hash();
-        println!(
-            "Batch {}/{count}: sent {hash} ({} addresses, {} authorizations)",
-            n + 1,
-            batch.addresses.len(),
-            batch.authorizations
-        );
-        let reported = api.report_sweep(id, hash).await;
-        let receipt = pending
-            .get_receipt()
-            .await
-            .map_err(|e| rpc_error(id, &format!("waiting for {hash}"), &e))?;
-        if !receipt.status() {
-            return Err(format!(
-                "the sweep transaction {hash} failed on chain {id} (reverted)"
-            ));
-        }
-        let fee =
-            U256::from(receipt.gas_used).saturating_mul(U256::from(receipt.effective_gas_price));
-        let addresses: Vec<String> = batch.addresses.iter().map(ToString::to_string).collect();
-        println!(
-            "Batch {}/{count}: {hash} swept {}; gas used {}, {} per address, fee {} {}",
-            n + 1,
-            addresses.join(" "),
-            receipt.gas_used,
-            receipt.gas_used / batch.addresses.len() as u64,
-            format_units(fee, native.decimals),
-            native.symbol
-        );
-        match reported {
-            Ok(sweep) => println!("Reported to Kasse as {}", sweep.id),
-            Err(e) => {
-                return Err(format!(
-                    "{hash} was sent and mined, but reporting it failed: {e}"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Signs the authorizations a chunk needs and builds its call, with its gas estimated.
-async fn prepare(
-    provider: &DynProvider,
-    plan: &Plan,
-    chunk: &[&Row],
-    deposits: &[Deposit],
-    sweeper: Address,
-    gas_wallet: Address,
-) -> Result<Batch> {
-    let id = plan.chain_id;
-    let mut authorizations: Vec<SignedAuthorization> = Vec::new();
-    for row in chunk
-        .iter()
-        .filter(|r| r.holding.delegation.needs_authorization())
-    {
-        let key = key_of(deposits, row.holding.address)?;
-        let nonce = provider
-            .get_transaction_count(row.holding.address)
-            .await
-            .map_err(|e| rpc_error(id, "eth_getTransactionCount", &e))?;
-        let authorization = Authorization {
-            chain_id: U256::from(id),
-            address: sweeper,
-            nonce,
-        };
-        let signature = key
-            .sign_hash_sync(&authorization.signature_hash())
-            .map_err(|_| format!("cannot sign the authorization of {}", row.holding.address))?;
-        authorizations.push(authorization.into_signed(signature));
-    }
-    // Only the tokens some address of the batch holds: each listed token costs a read per address.
-    let tokens: Vec<Address> = plan
-        .tokens
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| chunk.iter().any(|r| !r.holding.tokens[*i].is_zero()))
-        .filter_map(|(_, t)| t.contract)
-        .collect();
-    let addresses: Vec<Address> = chunk.iter().map(|r| r.holding.address).collect();
-    let call = ISweeper::sweepAllCall {
-        deposits: addresses.clone(),
-        tokens,
-    };
-    let count = authorizations.len();
-    let mut request = TransactionRequest::default()
-        .with_from(gas_wallet)
-        .with_to(sweeper)
-        .with_input(call.abi_encode());
-    if !authorizations.is_empty() {
-        request = request.with_authorization_list(authorizations);
-    }
-    let gas = provider
-        .estimate_gas(request.clone())
-        .await
-        .map_err(|e| rpc_error(id, "estimating the sweep's gas", &e))?;
-    Ok(Batch {
-        addresses,
-        authorizations: count,
-        request,
-        // Room for a state change between estimate and inclusion; unused gas is not paid.
-        gas: gas.saturating_add(gas / 5),
-    })
-}
-
 /// `kasse wallet`: the gas wallet's address and what it holds on the chain.
 pub(crate) async fn wallet(settings: &Settings, chain: u64) -> Result<()> {
     let gas = keys::gas_wallet()?;
+    let served = Api::from_env()?.chain(chain).await?;
     let provider = chain::reader(settings, chain).await?;
     let balance = provider
         .get_balance(gas.address())
@@ -468,8 +367,9 @@ pub(crate) async fn wallet(settings: &Settings, chain: u64) -> Result<()> {
         .map_err(|e| rpc_error(chain, "eth_getBalance", &e))?;
     println!("Gas wallet: {}", gas.address());
     println!(
-        "Balance on chain {chain}: {} (native coin, {balance} wei)",
-        format_units(balance, 18)
+        "Balance on chain {chain}: {} {} ({balance} base units)",
+        format_units(balance, served.native_decimals),
+        served.native_symbol
     );
     Ok(())
 }

@@ -2,13 +2,16 @@
 //! worker never sees, and moves what landed at deposit addresses to the treasury.
 
 mod api;
+mod batch;
 mod chain;
 mod config;
+mod eip3009;
 mod execute;
 mod keys;
 mod plan;
 mod sweeper;
 mod topup;
+mod transfers;
 
 use std::process::ExitCode;
 

@@ -9,53 +9,48 @@ use kasse_shared::money::format_units;
 
 /// US dollar amounts are integers of 10⁻⁸ dollars, the precision of the worker's price.
 pub(crate) const USD_DECIMALS: u8 = 8;
-/// Gas one address of a batch is estimated to cost (its authorization, the call into it and
-/// its transfers); batches are sized by it, and the plan shows each address's share by it.
-pub(crate) const GAS_PER_ADDRESS: u64 = 60_000;
-
-/// How an address's money moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Path {
-    /// The address delegates to the sweeper; the gas wallet's batch moves everything.
-    Eip7702,
-    /// The gas wallet sends each transfer's gas to the address, whose key then sends the
-    /// transfer itself: for chains without EIP-7702.
-    TopUp,
-}
-
-impl Path {
-    fn label(self) -> &'static str {
-        match self {
-            Self::Eip7702 => "7702",
-            Self::TopUp => "top-up",
-        }
-    }
-
-    /// Estimated gas to move `tokens` token balances and, if `native`, the native coin. On
-    /// the top-up path an address holding native coin pays its own gas from it; each transfer
-    /// from an address holding none needs a top-up first.
-    pub(crate) fn gas(self, tokens: usize, native: bool) -> u64 {
-        match self {
-            Self::Eip7702 => GAS_PER_ADDRESS,
-            Self::TopUp => {
-                let transfers = u64::try_from(tokens).unwrap_or(u64::MAX);
-                let token_gas = if native {
-                    TOKEN_TRANSFER_GAS
-                } else {
-                    TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS
-                };
-                transfers
-                    .saturating_mul(token_gas)
-                    .saturating_add(u64::from(native).saturating_mul(NATIVE_TRANSFER_GAS))
-            }
-        }
-    }
-}
-
+/// Gas one address of an EIP-7702 batch cost when measured on the local chain (its
+/// authorization, the call into it and its transfers: 771,502 gas for 20 addresses with 20
+/// authorizations); used only when the chain cannot estimate the batch.
+pub(crate) const GAS_PER_ADDRESS: u64 = 38_600;
+/// One `transferWithAuthorization` relayed inside a batch, measured the same way; used only
+/// when the chain cannot estimate the batch.
+pub(crate) const RELAY_GAS: u64 = 45_000;
 /// An ERC-20 `transfer` of a whole balance, by its holder.
 pub(crate) const TOKEN_TRANSFER_GAS: u64 = 65_000;
 /// A plain native transfer.
 pub(crate) const NATIVE_TRANSFER_GAS: u64 = 21_000;
+
+/// How a chain's deposit addresses are swept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// Each address delegates to the sweeper; the gas wallet's batches move everything.
+    Eip7702,
+    /// No EIP-7702 on the chain: tokens that take EIP-3009 authorizations are relayed by the
+    /// gas wallet, other tokens get an exact gas top-up (or the address's own native coin pays)
+    /// and their deposit key sends them.
+    Transfers,
+}
+
+/// The gas of one address, as the chain estimated it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Estimate {
+    /// Its share of an EIP-7702 batch.
+    Batch(u64),
+    /// Without EIP-7702: its share of the relay batches, each transfer its key sends (per
+    /// token held that is not relayed) and its native transfer (0 when it holds none).
+    Transfers {
+        relay: u64,
+        tokens: Vec<u64>,
+        native: u64,
+    },
+}
+
+/// What moving one address costs, and whether it pays its own gas.
+struct Cost {
+    units: u64,
+    self_funded: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delegation {
@@ -90,6 +85,8 @@ pub(crate) struct Asset {
     pub(crate) symbol: String,
     pub(crate) contract: Option<Address>,
     pub(crate) decimals: u8,
+    /// The token takes EIP-3009 `transferWithAuthorization` (only used without EIP-7702).
+    pub(crate) relay: bool,
 }
 
 /// What one session's deposit address holds now.
@@ -102,6 +99,8 @@ pub(crate) struct Holding {
     pub(crate) tokens: Vec<U256>,
     pub(crate) native: U256,
     pub(crate) delegation: Delegation,
+    /// The chain's estimate of its gas; `None` until estimated (the measured constants apply).
+    pub(crate) estimate: Option<Estimate>,
 }
 
 #[derive(Debug, Clone)]
@@ -123,7 +122,12 @@ pub(crate) enum Decision {
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
     pub(crate) holding: Holding,
-    /// Its share of the gas, in wei.
+    /// How its money moves: `7702`, or `eip-3009`, `top-up`, `own-gas` joined by `+`.
+    pub(crate) path: String,
+    /// Without EIP-7702: its native coin pays the gas of its own transfers (no top-up).
+    pub(crate) self_funded: bool,
+    /// Its share of the gas, in units and in wei.
+    pub(crate) gas_units: u64,
     pub(crate) gas: U256,
     pub(crate) gas_usd: Option<U256>,
     /// What it holds in dollars; `None` when it holds native coin and there is no price.
@@ -134,18 +138,125 @@ pub(crate) struct Row {
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub(crate) chain_id: u64,
-    pub(crate) path: Path,
+    pub(crate) route: Route,
     pub(crate) chain_name: String,
     /// Catalogue tokens swept, in the order of each holding's `tokens`.
     pub(crate) tokens: Vec<Asset>,
     pub(crate) native: Asset,
+    pub(crate) native_selected: bool,
+    pub(crate) prices: Prices,
     pub(crate) rows: Vec<Row>,
+    /// Why the gas comes from measured constants rather than the chain's estimate, if it does.
+    pub(crate) gas_note: Option<String>,
 }
 
 impl Plan {
     pub(crate) fn to_sweep(&self) -> impl Iterator<Item = &Row> {
         self.rows.iter().filter(|r| r.decision == Decision::Sweep)
     }
+
+    /// The same plan decided again with the chain's estimates of each address's gas.
+    pub(crate) fn estimated(self, mut estimates: impl FnMut(&Holding) -> Option<Estimate>) -> Self {
+        let holdings = self
+            .rows
+            .into_iter()
+            .map(|r| {
+                let mut holding = r.holding;
+                holding.estimate = estimates(&holding).or(holding.estimate);
+                holding
+            })
+            .collect();
+        build(
+            Facts {
+                chain_id: self.chain_id,
+                chain_name: &self.chain_name,
+                route: self.route,
+                tokens: self.tokens,
+                native: self.native,
+                native_selected: self.native_selected,
+            },
+            holdings,
+            &self.prices,
+        )
+    }
+}
+
+/// What a plan knows of the chain, besides the holdings and prices.
+pub(crate) struct Facts<'a> {
+    pub(crate) chain_id: u64,
+    pub(crate) chain_name: &'a str,
+    pub(crate) route: Route,
+    pub(crate) tokens: Vec<Asset>,
+    pub(crate) native: Asset,
+    pub(crate) native_selected: bool,
+}
+
+/// An address's gas and path on `route`: the chain's estimate where there is one, else the
+/// measured constants. Without EIP-7702 an address pays its own gas when its native coin
+/// covers all its transfers; otherwise each token transfer gets a top-up first and the native
+/// coin (what an earlier top-up left) stays.
+fn cost(route: Route, tokens: &[Asset], holding: &Holding, gas_price: U256) -> (Cost, String) {
+    if route == Route::Eip7702 {
+        let units = match holding.estimate {
+            Some(Estimate::Batch(units)) => units,
+            _ => GAS_PER_ADDRESS,
+        };
+        let cost = Cost {
+            units,
+            self_funded: false,
+        };
+        return (cost, "7702".into());
+    }
+    let held = |relay: bool| {
+        holding
+            .tokens
+            .iter()
+            .zip(tokens)
+            .filter(move |(a, t)| !a.is_zero() && t.relay == relay)
+            .count()
+    };
+    let (relayed, sent) = (held(true), held(false));
+    let (relay, transfers, native) = match &holding.estimate {
+        Some(Estimate::Transfers {
+            relay,
+            tokens,
+            native,
+        }) => (*relay, tokens.clone(), *native),
+        _ => (
+            RELAY_GAS.saturating_mul(relayed as u64),
+            vec![TOKEN_TRANSFER_GAS; sent],
+            if holding.native.is_zero() {
+                0
+            } else {
+                NATIVE_TRANSFER_GAS
+            },
+        ),
+    };
+    let own: u64 = transfers.iter().sum::<u64>().saturating_add(native);
+    let self_funded =
+        !holding.native.is_zero() && holding.native > gas_price.saturating_mul(U256::from(own));
+    let units = if self_funded {
+        relay.saturating_add(own)
+    } else if sent == 0 && relayed == 0 {
+        // Only native coin too little for its own transfer (what a top-up left): its cost is
+        // that transfer, which the plan then finds not worth it.
+        native
+    } else {
+        let top_ups = NATIVE_TRANSFER_GAS.saturating_mul(transfers.len() as u64);
+        relay
+            .saturating_add(transfers.iter().sum())
+            .saturating_add(top_ups)
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    if relayed > 0 {
+        parts.push("eip-3009");
+    }
+    if self_funded || (sent == 0 && relayed == 0) {
+        parts.push("own-gas");
+    } else if sent > 0 {
+        parts.push("top-up");
+    }
+    (Cost { units, self_funded }, parts.join("+"))
 }
 
 /// Catalogue tokens are US-dollar stablecoins: one whole token is one dollar.
@@ -170,29 +281,23 @@ fn rescale(amount: U256, from: u8, to: u8) -> U256 {
 
 /// Builds the plan from each holding: an address holding nothing of the plan's assets is no
 /// row; the others are swept unless worth less than `min_usd` or than their gas.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the plan's facts, each read by the shell"
-)]
-pub(crate) fn build(
-    chain_id: u64,
-    chain_name: &str,
-    path: Path,
-    tokens: Vec<Asset>,
-    native: Asset,
-    native_selected: bool,
-    holdings: Vec<Holding>,
-    prices: &Prices,
-) -> Plan {
+pub(crate) fn build(facts: Facts<'_>, holdings: Vec<Holding>, prices: &Prices) -> Plan {
+    let Facts {
+        chain_id,
+        chain_name,
+        route,
+        tokens,
+        native,
+        native_selected,
+    } = facts;
     let rows = holdings
         .into_iter()
         .filter(|h| {
             h.tokens.iter().any(|a| !a.is_zero()) || (native_selected && !h.native.is_zero())
         })
         .map(|holding| {
-            let held = holding.tokens.iter().filter(|a| !a.is_zero()).count();
-            let units = path.gas(held, !holding.native.is_zero());
-            let gas = prices.gas_price.saturating_mul(U256::from(units));
+            let (cost, path) = cost(route, &tokens, &holding, prices.gas_price);
+            let gas = prices.gas_price.saturating_mul(U256::from(cost.units));
             let gas_usd = prices
                 .native_usd
                 .and_then(|p| native_usd(gas, native.decimals, p));
@@ -214,6 +319,9 @@ pub(crate) fn build(
             let decision = decide(&holding, worth_usd, gas, gas_usd, prices.min_usd);
             Row {
                 holding,
+                path,
+                self_funded: cost.self_funded,
+                gas_units: cost.units,
                 gas,
                 gas_usd,
                 worth_usd,
@@ -223,11 +331,14 @@ pub(crate) fn build(
         .collect();
     Plan {
         chain_id,
-        path,
+        route,
         chain_name: chain_name.to_owned(),
         tokens,
         native,
+        native_selected,
+        prices: prices.clone(),
         rows,
+        gas_note: None,
     }
 }
 
@@ -278,9 +389,11 @@ fn opt_usd(amount: Option<U256>) -> String {
 /// The plan as the merchant reads it: one row per address, then the totals.
 pub(crate) fn render(plan: &Plan, treasury: Address, sweeper: Address) -> String {
     let mut out = String::new();
-    let how = match plan.path {
-        Path::Eip7702 => format!("through sweeper {sweeper}"),
-        Path::TopUp => "by gas top-ups and transfers (no EIP-7702 on this chain)".to_owned(),
+    let how = match plan.route {
+        Route::Eip7702 => format!("through sweeper {sweeper}"),
+        Route::Transfers => {
+            "by EIP-3009 relays, gas top-ups and transfers (no EIP-7702 on this chain)".to_owned()
+        }
     };
     let _ = writeln!(
         out,
@@ -320,7 +433,7 @@ pub(crate) fn render(plan: &Plan, treasury: Address, sweeper: Address) -> String
         );
         cells.extend([
             format_units(h.native, plan.native.decimals),
-            plan.path.label().into(),
+            row.path.clone(),
             format_units(row.gas, plan.native.decimals),
             opt_usd(row.gas_usd),
             match &row.decision {
@@ -397,11 +510,19 @@ fn totals(plan: &Plan) -> String {
         .try_fold(U256::ZERO, |s, r| r.worth_usd.map(|w| s.saturating_add(w)));
     let authorizations = swept
         .iter()
-        .filter(|r| plan.path == Path::Eip7702 && r.holding.delegation.needs_authorization())
+        .filter(|r| plan.route == Route::Eip7702 && r.holding.delegation.needs_authorization())
         .count();
+    let units = swept.iter().map(|r| r.gas_units).sum::<u64>();
+    let source = match &plan.gas_note {
+        _ if swept.iter().all(|r| r.holding.estimate.is_some()) => {
+            "estimated by the chain".to_owned()
+        }
+        None => "from measured figures".to_owned(),
+        Some(why) => format!("from measured figures, the chain could not estimate it: {why}"),
+    };
     format!(
         "Total to sweep: {} addresses ({authorizations} to authorize), {} (worth {} USD); \
-         gas about {} {} ({} USD)\nSkipped: {skipped} addresses\n",
+         gas about {} {} ({} USD)\nGas: {units} units, {source}\nSkipped: {skipped} addresses\n",
         swept.len(),
         parts.join(", "),
         opt_usd(worth),
@@ -420,6 +541,7 @@ mod tests {
             symbol: symbol.into(),
             contract: None,
             decimals,
+            relay: false,
         }
     }
 
@@ -431,12 +553,13 @@ mod tests {
             tokens: vec![U256::from(usdc)],
             native: U256::from(wei),
             delegation: Delegation::None,
+            estimate: None,
         }
     }
 
     fn prices(min_usd: u64) -> Prices {
         Prices {
-            // 1 gwei: 60,000 gas is 0.00006 ETH, at 2,000 USD 0.12 USD.
+            // 1 gwei: 38,600 gas is 0.0000386 ETH, at 2,000 USD 0.0772 USD.
             gas_price: U256::from(1_000_000_000u64),
             native_usd: Some(U256::from(2_000u64) * U256::from(100_000_000u64)),
             min_usd: U256::from(min_usd),
@@ -445,12 +568,14 @@ mod tests {
 
     fn plan_of(holdings: Vec<Holding>, p: &Prices) -> Plan {
         build(
-            31337,
-            "Local",
-            Path::Eip7702,
-            vec![asset("USDC", 6)],
-            asset("ETH", 18),
-            true,
+            Facts {
+                chain_id: 31337,
+                chain_name: "Local",
+                route: Route::Eip7702,
+                tokens: vec![asset("USDC", 6)],
+                native: asset("ETH", 18),
+                native_selected: true,
+            },
             holdings,
             p,
         )
@@ -462,7 +587,7 @@ mod tests {
             vec![
                 holding(0, 0, 0),
                 holding(1, 49_990_000, 0),
-                holding(2, 100_000, 0),
+                holding(2, 50_000, 0),
                 holding(3, 0, 1_000_000_000),
             ],
             &prices(0),
@@ -478,16 +603,16 @@ mod tests {
                 (1, Decision::Sweep),
                 (
                     2,
-                    Decision::Skip("worth 0.1 USD, not more than its gas (0.12 USD)".into())
+                    Decision::Skip("worth 0.05 USD, not more than its gas (0.0772 USD)".into())
                 ),
                 (
                     3,
-                    Decision::Skip("worth 0.000002 USD, not more than its gas (0.12 USD)".into())
+                    Decision::Skip("worth 0.000002 USD, not more than its gas (0.0772 USD)".into())
                 ),
             ]
         );
-        assert_eq!(plan.rows[0].gas, U256::from(60_000_000_000_000u64));
-        assert_eq!(plan.rows[0].gas_usd, Some(U256::from(12_000_000u64)));
+        assert_eq!(plan.rows[0].gas, U256::from(38_600_000_000_000u64));
+        assert_eq!(plan.rows[0].gas_usd, Some(U256::from(7_720_000u64)));
     }
 
     #[test]
@@ -504,13 +629,92 @@ mod tests {
         );
     }
 
+    fn transfers_plan(holdings: Vec<Holding>) -> Plan {
+        let mut usdc = asset("USDC", 6);
+        usdc.relay = true;
+        build(
+            Facts {
+                chain_id: 31337,
+                chain_name: "Local",
+                route: Route::Transfers,
+                tokens: vec![usdc, asset("USDT", 6)],
+                native: asset("ETH", 18),
+                native_selected: true,
+            },
+            holdings,
+            &prices(0),
+        )
+    }
+
+    fn held(index: u32, usdc: u64, usdt: u64, wei: u64) -> Holding {
+        Holding {
+            tokens: vec![U256::from(usdc), U256::from(usdt)],
+            ..holding(index, 0, wei)
+        }
+    }
+
     #[test]
-    fn a_top_up_costs_each_transfer_and_its_top_up_unless_the_address_pays_its_own_gas() {
-        assert_eq!(Path::TopUp.gas(1, false), 65_000 + 21_000);
-        assert_eq!(Path::TopUp.gas(2, false), 2 * (65_000 + 21_000));
-        assert_eq!(Path::TopUp.gas(2, true), 2 * 65_000 + 21_000);
-        assert_eq!(Path::TopUp.gas(0, true), 21_000);
-        assert_eq!(Path::Eip7702.gas(2, true), GAS_PER_ADDRESS);
+    fn without_eip7702_each_address_takes_the_path_its_tokens_allow_and_its_native_coin_pays_if_it_can()
+     {
+        const ETH: u64 = 1_000_000_000_000_000;
+        let plan = transfers_plan(vec![
+            held(1, 5_000_000, 0, 0),
+            held(2, 0, 5_000_000, 0),
+            held(3, 0, 0, ETH),
+            held(4, 5_000_000, 5_000_000, 0),
+            held(5, 0, 5_000_000, ETH),
+            held(6, 5_000_000, 0, ETH),
+            held(7, 0, 5_000_000, 1_000),
+            held(8, 0, 0, 1_000_000_000),
+        ]);
+        let paths: Vec<(&str, u64, bool)> = plan
+            .rows
+            .iter()
+            .map(|r| (r.path.as_str(), r.gas_units, r.self_funded))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("eip-3009", RELAY_GAS, false),
+                ("top-up", TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS, false),
+                ("own-gas", NATIVE_TRANSFER_GAS, true),
+                (
+                    "eip-3009+top-up",
+                    RELAY_GAS + TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS,
+                    false
+                ),
+                ("own-gas", TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS, true),
+                ("eip-3009+own-gas", RELAY_GAS + NATIVE_TRANSFER_GAS, true),
+                // Dust a top-up left: too little to pay, so the token gets a top-up again.
+                ("top-up", TOKEN_TRANSFER_GAS + NATIVE_TRANSFER_GAS, false),
+                ("own-gas", NATIVE_TRANSFER_GAS, false),
+            ]
+        );
+        assert_eq!(
+            plan.rows[7].decision,
+            Decision::Skip("worth 0.000002 USD, not more than its gas (0.042 USD)".into())
+        );
+    }
+
+    #[test]
+    fn the_chains_estimates_replace_the_measured_figures() {
+        let plan = transfers_plan(vec![held(1, 5_000_000, 5_000_000, 0)]).estimated(|_| {
+            Some(Estimate::Transfers {
+                relay: 40_000,
+                tokens: vec![50_000],
+                native: 0,
+            })
+        });
+        assert_eq!(
+            plan.rows[0].gas_units,
+            40_000 + 50_000 + NATIVE_TRANSFER_GAS
+        );
+        assert!(plan.rows[0].holding.estimate.is_some());
+        let batch = plan_of(vec![holding(1, 5_000_000, 0)], &prices(0))
+            .estimated(|_| Some(Estimate::Batch(41_234)));
+        assert_eq!(batch.rows[0].gas_units, 41_234);
+        assert_eq!(batch.rows[0].gas, U256::from(41_234_000_000_000u64));
+        assert_eq!(batch.rows[0].path, "7702");
     }
 
     #[test]
@@ -529,7 +733,7 @@ mod tests {
     #[test]
     fn the_rendered_plan_names_each_row_and_the_totals() {
         let plan = plan_of(
-            vec![holding(1, 49_990_000, 0), holding(2, 100_000, 0)],
+            vec![holding(1, 49_990_000, 0), holding(2, 50_000, 0)],
             &prices(0),
         );
         let text = render(
@@ -539,7 +743,11 @@ mod tests {
         );
         assert!(text.contains("cs_test_1"), "{text}");
         assert!(text.contains("49.99"), "{text}");
-        assert!(text.contains("Total to sweep: 1 addresses (1 to authorize), 49.99 USDC, 0 ETH (worth 49.99 USD); gas about 0.00006 ETH (0.12 USD)"), "{text}");
+        assert!(text.contains("Total to sweep: 1 addresses (1 to authorize), 49.99 USDC, 0 ETH (worth 49.99 USD); gas about 0.0000386 ETH (0.0772 USD)"), "{text}");
+        assert!(
+            text.contains("Gas: 38600 units, from measured figures\n"),
+            "{text}"
+        );
         assert!(text.contains("Skipped: 1 addresses"), "{text}");
     }
 }

@@ -1,12 +1,15 @@
-//! The top-up path, for chains without EIP-7702: each deposit key sends its own transfers.
-//! An address holding no native coin gets, before each transfer, exactly the gas that transfer
-//! may cost from the gas wallet; an address holding native coin pays its gas from it and sends
-//! the rest, because a top-up landing there would read as a late payment to a session that
-//! accepts the native coin. Tokens reach the treasury whole; what a gas limit did not use
-//! stays at the address (too little to be worth moving).
+//! Transfers a deposit key sends itself, for chains without EIP-7702 and tokens without
+//! EIP-3009. An address holding no native coin gets, before each transfer, exactly the gas
+//! that transfer costs from the gas wallet; an address holding native coin pays its gas from it
+//! and sends the rest, because a top-up landing there would read as a late payment to a
+//! session that accepts the native coin.
+//!
+//! Every transaction a deposit key sends is priced by a fixed gas price (a legacy transaction)
+//! with its gas limit at the chain's estimate: the fee is then exactly what the address holds
+//! for it, so a topped-up address ends with nothing and a native transfer empties its address.
 
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
@@ -27,14 +30,14 @@ sol! {
 }
 
 /// One transfer a deposit key sends: a token's whole balance, or the native coin.
-struct Move<'a> {
-    key: &'a PrivateKeySigner,
+pub(crate) struct Move<'a> {
+    pub(crate) key: &'a PrivateKeySigner,
     request: TransactionRequest,
     /// Sends the address's native coin less this transfer's gas.
-    native_rest: bool,
-    /// The address holds native coin and pays its own gas (no top-up).
+    pub(crate) native_rest: bool,
+    /// The address holds native coin that pays its own gas (no top-up).
     self_funded: bool,
-    gas: u64,
+    pub(crate) gas: u64,
     what: String,
 }
 
@@ -42,48 +45,46 @@ struct Move<'a> {
 pub(crate) struct Run<'a> {
     pub(crate) api: &'a Api,
     pub(crate) settings: &'a Settings,
-    pub(crate) treasury: Address,
+    pub(crate) gas_price: U256,
+}
+
+/// The moves to send once the plan has decided who pays: an address paying its own gas moves
+/// its native coin last; one that does not keeps it (what an earlier top-up left).
+pub(crate) fn decided<'a>(moves: Vec<Move<'a>>, rows: &[&Row]) -> Vec<Move<'a>> {
+    moves
+        .into_iter()
+        .filter_map(|mut m| {
+            let row = rows.iter().find(|r| r.holding.address == m.key.address())?;
+            m.self_funded = row.self_funded;
+            (row.self_funded || !m.native_rest).then_some(m)
+        })
+        .collect()
+}
+
+/// What the gas wallet spends on the top-ups of `moves`, at most.
+pub(crate) fn needed(moves: &[Move<'_>], gas_price: U256) -> U256 {
+    moves
+        .iter()
+        .filter(|m| !m.self_funded)
+        .fold(U256::ZERO, |sum, m| {
+            sum.saturating_add(gas_price.saturating_mul(U256::from(m.gas + NATIVE_TRANSFER_GAS)))
+        })
 }
 
 pub(crate) async fn send(
     run: &Run<'_>,
     gas_wallet: &DynProvider,
     plan: &Plan,
-    rows: &[(&Row, &PrivateKeySigner)],
+    moves: Vec<Move<'_>>,
     gas_key: &PrivateKeySigner,
 ) -> Result<()> {
     let id = plan.chain_id;
-    let fees = gas_wallet
-        .estimate_eip1559_fees()
-        .await
-        .map_err(|e| rpc_error(id, "fee estimation", &e))?;
-    let fee = U256::from(fees.max_fee_per_gas);
-    let moves = prepare(gas_wallet, plan, rows, run.treasury, fee).await?;
-    let needed = moves
-        .iter()
-        .filter(|m| !m.self_funded)
-        .fold(U256::ZERO, |sum, m| {
-            sum.saturating_add(fee.saturating_mul(U256::from(m.gas + NATIVE_TRANSFER_GAS)))
-        });
-    let balance = gas_wallet
-        .get_balance(gas_key.address())
-        .await
-        .map_err(|e| rpc_error(id, "eth_getBalance", &e))?;
     let native = &plan.native;
-    if balance < needed {
-        return Err(format!(
-            "the gas wallet {} holds {} {} but the top-ups may cost up to {} {}: fund it (see `kasse wallet --chain {id}`); nothing was sent",
-            gas_key.address(),
-            format_units(balance, native.decimals),
-            native.symbol,
-            format_units(needed, native.decimals),
-            native.symbol
-        ));
-    }
+    let price = run.gas_price;
     let count = moves.len();
     for (n, m) in moves.into_iter().enumerate() {
         let address = m.key.address();
-        let upfront = fee.saturating_mul(U256::from(m.gas));
+        let upfront = price.saturating_mul(U256::from(m.gas));
         let held = gas_wallet
             .get_balance(address)
             .await
@@ -99,9 +100,14 @@ pub(crate) async fn send(
                 .with_from(gas_key.address())
                 .with_to(address)
                 .with_value(upfront - held)
-                .with_max_fee_per_gas(fees.max_fee_per_gas)
-                .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-            mined(gas_wallet, id, top_up, "the top-up").await?;
+                .with_gas_price(price.to::<u128>());
+            let (hash, ..) = mined(gas_wallet, id, top_up, "the top-up").await?;
+            println!(
+                "Top-up {}/{count}: {hash} sent {} {} to {address}",
+                n + 1,
+                format_units(upfront - held, native.decimals),
+                native.symbol
+            );
         }
         let mut request = m.request;
         let mut what = m.what;
@@ -116,8 +122,7 @@ pub(crate) async fn send(
         let deposit = chain::sender(run.settings, id, m.key).await?;
         let request = request
             .with_gas_limit(m.gas)
-            .with_max_fee_per_gas(fees.max_fee_per_gas)
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+            .with_gas_price(price.to::<u128>());
         let (hash, used, paid) = mined(&deposit, id, request, "the transfer").await?;
         let reported = run.api.report_sweep(id, hash).await;
         println!(
@@ -140,12 +145,12 @@ pub(crate) async fn send(
 }
 
 /// Sends `request` and waits for it to succeed; returns its hash, gas used and fee.
-async fn mined(
+pub(crate) async fn mined(
     provider: &DynProvider,
     chain: u64,
     request: TransactionRequest,
     what: &str,
-) -> Result<(alloy::primitives::B256, u64, U256)> {
+) -> Result<(B256, u64, U256)> {
     let pending = provider
         .send_transaction(request)
         .await
@@ -162,13 +167,13 @@ async fn mined(
     Ok((hash, receipt.gas_used, fee))
 }
 
-/// Each row's transfers, with their gas estimated as the deposit address would send them.
-async fn prepare<'a>(
+/// Each row's own transfers (tokens not relayed, then the native coin), with their gas
+/// estimated as the deposit address would send them.
+pub(crate) async fn prepare<'a>(
     provider: &DynProvider,
     plan: &Plan,
     rows: &[(&Row, &'a PrivateKeySigner)],
     treasury: Address,
-    fee: U256,
 ) -> Result<Vec<Move<'a>>> {
     let id = plan.chain_id;
     let mut out = Vec::new();
@@ -176,7 +181,8 @@ async fn prepare<'a>(
         let from = row.holding.address;
         let mut moves = Vec::new();
         for (token, &amount) in plan.tokens.iter().zip(&row.holding.tokens) {
-            let Some(contract) = token.contract.filter(|_| !amount.is_zero()) else {
+            let Some(contract) = token.contract.filter(|_| !amount.is_zero() && !token.relay)
+            else {
                 continue;
             };
             let call = ITransfer::transferCall {
@@ -199,13 +205,12 @@ async fn prepare<'a>(
             let what = format!("the {} left", plan.native.symbol);
             moves.push((probe, request, true, what));
         }
-        let mut estimated = Vec::with_capacity(moves.len());
         for (probe, request, native_rest, what) in moves {
             let gas = provider
                 .estimate_gas(probe)
                 .await
                 .map_err(|e| rpc_error(id, &format!("estimating the transfer of {what}"), &e))?;
-            estimated.push(Move {
+            out.push(Move {
                 key,
                 request,
                 native_rest,
@@ -214,17 +219,6 @@ async fn prepare<'a>(
                 what,
             });
         }
-        // An address whose native coin covers all its gas pays it; one holding less (what an
-        // earlier top-up left) gets top-ups for its tokens and keeps that remainder.
-        let cost = estimated.iter().fold(U256::ZERO, |sum, m| {
-            sum.saturating_add(fee.saturating_mul(U256::from(m.gas)))
-        });
-        let self_funded = !row.holding.native.is_zero() && row.holding.native > cost;
-        estimated.retain(|m| self_funded || !m.native_rest);
-        for m in &mut estimated {
-            m.self_funded = self_funded;
-        }
-        out.extend(estimated);
     }
     Ok(out)
 }

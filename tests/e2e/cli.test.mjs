@@ -1,7 +1,8 @@
 // The merchant's CLI `kasse`, run as a merchant runs it (the built binary, configured by its
 // environment), against the test stack: the API through a recording proxy, the merchant's own
 // RPC straight to anvil. Twenty paid sessions of a fresh account are swept to a fresh treasury
-// by EIP-7702 batches paid by the gas wallet; every refusal leaves the chain as it was.
+// by EIP-7702 batches paid by the gas wallet; every refusal leaves the chain as it was. With
+// EIP-7702 switched off, USDC moves by EIP-3009 relays, USDT by exact top-ups, ETH on its own gas.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,8 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ethers, HDNodeWallet, Mnemonic } from "ethers";
 import { compile, root } from "../../xtask/chain/lib.mjs";
-import { LOCAL_CHAIN, USD, api, createSession, env, mine, newAccount, ok, payAndWatch, paidSession, rpc, runScheduled, transfer } from "../support/env.mjs";
+import { LOCAL_CHAIN, USD, api, createSession, env, mine, newAccount, newHook, ok, payAndWatch, paidSession, rpc, runScheduled, transfer } from "../support/env.mjs";
 import { startApiProxy } from "../support/api-proxy.mjs";
+import { withReceiver } from "../support/receiver.mjs";
 
 const CLI = process.env.KASSE_CLI;
 const GAS_WALLET_PATH = "m/44'/60'/1'/0/0";
@@ -130,6 +132,19 @@ function planRows(stdout) {
   return rows;
 }
 
+/** Base units as the API and the CLI format them: whole tokens without trailing zeros. */
+const formatted = (amount, decimals) => ethers.formatUnits(amount, decimals).replace(/\.0$/, "");
+
+/** The plan's gas figure: { units, estimated } from its "Gas: N units, …" line. */
+function planGas(stdout) {
+  const m = stdout.match(/^Gas: (\d+) units, (.*)$/m);
+  assert.ok(m, stdout);
+  return { units: BigInt(m[1]), estimated: m[2] === "estimated by the chain", source: m[2] };
+}
+
+/** The plan's estimate of the 20-address EIP-7702 batch, compared with what the batch used. */
+let plannedGas;
+
 const sum = (token) => paid.filter((p) => p.token === token).reduce((t, p) => t + p.amount, 0n);
 
 test("kasse --help and each subcommand's help name every option", async () => {
@@ -181,6 +196,12 @@ test("kasse sweeper address is offline and deterministic; deploy puts it there o
   const other = (await kasseOk(["sweeper", "address", "--treasury", ethers.Wallet.createRandom().address])).trim();
   assert.notEqual(other, sweeper, "one sweeper per treasury");
   assert.equal(await provider.getCode(sweeper), "0x");
+  // Before the sweeper is there the chain cannot estimate the batch: the plan says so and
+  // uses the measured figure per address.
+  const early = planGas(await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN)]));
+  assert.equal(early.estimated, false);
+  assert.equal(early.units, 20n * 38_600n);
+  assert.match(early.source, new RegExp(`^from measured figures, the chain could not estimate it: the sweeper ${sweeper} is not deployed on chain ${LOCAL_CHAIN}`));
 
   await setBalance(gasWallet.address, 10n ** 18n);
   const out = await kasseOk(["sweeper", "deploy", "--chain", String(LOCAL_CHAIN)]);
@@ -195,7 +216,11 @@ test("kasse sweeper address is offline and deterministic; deploy puts it there o
   const again = await kasseOk(["sweeper", "deploy", "--chain", String(LOCAL_CHAIN), "--treasury", treasury]);
   assert.match(again, /already deployed/);
   assert.equal(await nonce(gasWallet.address), gasNonce, "nothing sent the second time");
-  assert.match(await kasseOk(["wallet", "--chain", String(LOCAL_CHAIN)]), new RegExp(`Gas wallet: ${gasWallet.address}`));
+  const wallet = await kasseOk(["wallet", "--chain", String(LOCAL_CHAIN)]);
+  assert.match(wallet, new RegExp(`Gas wallet: ${gasWallet.address}`));
+  const [, shown, units] = wallet.match(/Balance on chain \d+: ([0-9.]+) ETH \((\d+) base units\)/);
+  assert.equal(BigInt(units), await provider.getBalance(gasWallet.address));
+  assert.equal(shown, formatted(BigInt(units), 18), "formatted with the chain's native_decimals");
 });
 
 test("refusals are one clear line, and nothing is signed or sent", async () => {
@@ -247,6 +272,10 @@ test("kasse sweep plans every final session's address from the chain now, and le
   assert.ok(out.includes(totals.replace(/\.0 /g, " ")), `${totals}\n${out}`);
   assert.match(out, /Skipped: 0 addresses/);
   assert.match(out, /nothing was sent/);
+  const gas = planGas(out);
+  assert.ok(gas.estimated, `the plan's gas is the chain's estimate of the batch: ${gas.source}`);
+  assert.ok(gas.units > 20n * 21_000n && gas.units < 20n * 60_000n, `${gas.units}`);
+  plannedGas = gas.units;
 
   const usdcOnly = planRows(await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--token", "USDC"]));
   assert.deepEqual(Object.keys(usdcOnly).sort(), paid.filter((p) => p.token === "USDC").map((p) => p.session.id).sort());
@@ -255,7 +284,7 @@ test("kasse sweep plans every final session's address from the chain now, and le
   assert.match(above[small.session.id].ACTION, /^skip: worth [0-9.]+ USD, below --min-usd 10$/);
 });
 
-test("a config file names the RPC, and a chain it marks without EIP-7702 takes the top-up path", async () => {
+test("a config file names the RPC, and a chain it marks without EIP-7702 plans EIP-3009 for USDC, top-ups for USDT and own gas for ETH", async () => {
   const config = join(dir, "kasse.toml");
   writeFileSync(config, `[chains.${LOCAL_CHAIN}]\nrpc = "${env.rpc_url}"\n`);
   const fromFile = await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--config", config], { [`KASSE_RPC_${LOCAL_CHAIN}`]: null });
@@ -263,75 +292,130 @@ test("a config file names the RPC, and a chain it marks without EIP-7702 takes t
   await kasseRefuses(["sweep", "--chain", String(LOCAL_CHAIN)], new RegExp(`no RPC for chain ${LOCAL_CHAIN}: set KASSE_RPC_${LOCAL_CHAIN}`), { [`KASSE_RPC_${LOCAL_CHAIN}`]: null });
 
   writeFileSync(config, `[chains.${LOCAL_CHAIN}]\neip7702 = false\n`);
-  const topUp = planRows(await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--config", config]));
-  assert.deepEqual(new Set(Object.values(topUp).map((r) => r.PATH)), new Set(["top-up"]));
-  assert.equal(Object.keys(topUp).length, 20);
+  const out = await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--config", config]);
+  const rows = planRows(out);
+  assert.equal(Object.keys(rows).length, 20);
+  const expected = { USDC: "eip-3009", USDT: "top-up", ETH: "own-gas" };
+  for (const p of paid) assert.equal(rows[p.session.id].PATH, expected[p.token], `${p.session.id} (${p.token})`);
+  assert.ok(planGas(out).estimated, out);
 });
 
-let reportedSweeps = [];
+test("kasse sweep --execute --yes moves every payment to the treasury in EIP-7702 batches paid by the gas wallet; the watcher, the sessions, the balances and sweep.succeeded say so", async () => {
+  await withReceiver(async (receiver) => {
+    const key = account.keys.sk_test;
+    await newHook(receiver, { key, events: ["sweep.succeeded"] });
+    const gasBefore = await provider.getBalance(gasWallet.address);
+    const unfinishedBefore = await holdings(unfinished.address);
+    const sent = proxy.requests.length;
 
-test("kasse sweep --execute --yes moves every payment to the treasury in EIP-7702 batches paid by the gas wallet, and reports each", async () => {
-  const gasBefore = await provider.getBalance(gasWallet.address);
-  const unfinishedBefore = await holdings(unfinished.address);
-  const sent = proxy.requests.length;
+    const out = await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--execute", "--yes"]);
 
-  const out = await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--execute", "--yes"]);
+    const hashes = [...out.matchAll(/^Batch \d+\/\d+: sent (0x[0-9a-f]{64}) \((\d+) addresses, (\d+) authorizations\)/gm)];
+    assert.ok(hashes.length >= 1, out);
+    assert.equal(hashes.reduce((n, m) => n + Number(m[2]), 0), 20);
+    assert.equal(hashes.reduce((n, m) => n + Number(m[3]), 0), 20);
+    assert.deepEqual(await holdings(treasury), { USDC: sum("USDC"), USDT: sum("USDT"), ETH: sum("ETH") }, "the treasury holds exactly the sums");
+    const { Sweeper } = await compile();
+    const sweeper = (await kasseOk(["sweeper", "address"])).trim();
+    for (const p of paid) {
+      assert.deepEqual(await holdings(p.session.address), { USDC: 0n, USDT: 0n, ETH: 0n }, `${p.session.id} is empty`);
+      assert.equal(await provider.getCode(p.session.address), `0xef0100${sweeper.slice(2).toLowerCase()}`);
+    }
+    assert.deepEqual(await holdings(unfinished.address), unfinishedBefore, "the unfinished session's money stays");
+    let fees = 0n;
+    let used = 0n;
+    for (const [, hash] of hashes) {
+      const receipt = await provider.getTransactionReceipt(hash);
+      assert.equal(receipt.status, 1);
+      assert.equal(receipt.from, gasWallet.address);
+      assert.equal(receipt.to, sweeper);
+      const tx = await provider.getTransaction(hash);
+      assert.equal(tx.type, 4);
+      assert.equal(new ethers.Interface(Sweeper.abi).parseTransaction(tx).name, "sweepAll");
+      fees += receipt.fee;
+      used += receipt.gasUsed;
+    }
+    assert.equal(gasBefore - (await provider.getBalance(gasWallet.address)), fees, "the gas wallet paid everything");
+    const figures = [...out.matchAll(/gas used (\d+) \(estimated (\d+)\), (\d+) per address, fee ([0-9.]+) ETH/g)];
+    assert.equal(figures.length, hashes.length, out);
+    for (const [, usedBy, estimated, each] of figures) {
+      console.log(`kasse sweep: ${usedBy} gas for ${Math.round(Number(usedBy) / Number(each))} addresses, ${each} per address; estimated ${estimated}`);
+    }
+    // The plan's figure is the chain's estimate of this very batch: never below what it used,
+    // above it only by what the refunds (existing accounts, emptied balances) gave back.
+    const estimated = figures.reduce((n, f) => n + BigInt(f[2]), 0n);
+    console.log(`kasse sweep: plan estimated ${plannedGas} gas for the 20 addresses, the batches estimated ${estimated} and used ${used}`);
+    assert.equal(estimated, plannedGas, "the batch sent is the batch the plan estimated");
+    assert.ok(used <= estimated && estimated * 2n <= used * 3n, `estimated ${estimated}, used ${used}`);
 
-  const hashes = [...out.matchAll(/^Batch \d+\/\d+: sent (0x[0-9a-f]{64}) \((\d+) addresses, (\d+) authorizations\)/gm)];
-  assert.ok(hashes.length >= 1, out);
-  assert.equal(hashes.reduce((n, m) => n + Number(m[2]), 0), 20);
-  assert.equal(hashes.reduce((n, m) => n + Number(m[3]), 0), 20);
-  assert.deepEqual(await holdings(treasury), { USDC: sum("USDC"), USDT: sum("USDT"), ETH: sum("ETH") }, "the treasury holds exactly the sums");
-  const { Sweeper } = await compile();
-  const sweeper = (await kasseOk(["sweeper", "address"])).trim();
-  for (const p of paid) {
-    assert.deepEqual(await holdings(p.session.address), { USDC: 0n, USDT: 0n, ETH: 0n }, `${p.session.id} is empty`);
-    assert.equal(await provider.getCode(p.session.address), `0xef0100${sweeper.slice(2).toLowerCase()}`);
-  }
-  assert.deepEqual(await holdings(unfinished.address), unfinishedBefore, "the unfinished session's money stays");
-  let fees = 0n;
-  for (const [, hash] of hashes) {
-    const receipt = await provider.getTransactionReceipt(hash);
-    assert.equal(receipt.status, 1);
-    assert.equal(receipt.from, gasWallet.address);
-    assert.equal(receipt.to, sweeper);
-    const tx = await provider.getTransaction(hash);
-    assert.equal(tx.type, 4);
-    assert.equal(new ethers.Interface(Sweeper.abi).parseTransaction(tx).name, "sweepAll");
-    fees += receipt.fee;
-  }
-  assert.equal(gasBefore - (await provider.getBalance(gasWallet.address)), fees, "the gas wallet paid everything");
-  const figures = [...out.matchAll(/gas used (\d+), (\d+) per address, fee ([0-9.]+) ETH/g)];
-  assert.equal(figures.length, hashes.length, out);
-  for (const [, used, each] of figures) console.log(`kasse sweep: ${used} gas for ${Math.round(Number(used) / Number(each))} addresses, ${each} per address`);
+    const posts = proxy.requests.slice(sent).filter((r) => r.method === "POST" && r.path === "/v1/sweeps");
+    assert.deepEqual(
+      posts.map((r) => JSON.parse(r.body)),
+      hashes.map(([, hash]) => ({ chain_id: LOCAL_CHAIN, tx_hash: hash })),
+    );
+    assert.deepEqual(posts.map((r) => r.status), hashes.map(() => 200));
+    const reportedSweeps = [...out.matchAll(/Reported to Kasse as (sw_\w+)/g)].map((m) => m[1]);
+    assert.equal(reportedSweeps.length, hashes.length);
 
-  const posts = proxy.requests.slice(sent).filter((r) => r.method === "POST" && r.path === "/v1/sweeps");
-  assert.deepEqual(
-    posts.map((r) => JSON.parse(r.body)),
-    hashes.map(([, hash]) => ({ chain_id: LOCAL_CHAIN, tx_hash: hash })),
-  );
-  assert.deepEqual(posts.map((r) => r.status), hashes.map(() => 200));
-  reportedSweeps = [...out.matchAll(/Reported to Kasse as (sw_\w+)/g)].map((m) => m[1]);
-  assert.equal(reportedSweeps.length, hashes.length);
-});
+    // The watcher verifies each reported transaction.
+    await mine(3);
+    await runScheduled();
+    const sweeps = [];
+    for (const [i, id] of reportedSweeps.entries()) {
+      const sweep = ok(await api("GET", `/v1/sweeps/${id}`, { token: key }));
+      assert.equal(sweep.status, "succeeded", JSON.stringify(sweep));
+      assert.equal(sweep.tx_hash, hashes[i][1]);
+      sweeps.push(sweep);
+    }
+    // Every payment, session by session, moved from its deposit address to the treasury.
+    const moved = sweeps.flatMap((sw) => sw.transfers.map((t) => ({ ...t, sweep: sw })));
+    const keyOf = (t) => `${t.session} ${t.address} ${t.to} ${t.token} ${t.amount}`;
+    assert.deepEqual(
+      moved.map(keyOf).sort(),
+      paid.map((p) => keyOf({ session: p.session.id, address: p.session.address, to: treasury, token: p.token, amount: String(p.amount) })).sort(),
+    );
 
-test("the watcher verifies the reported sweeps: succeeded", async (t) => {
-  if (!reportedSweeps.length) return t.skip("no sweep was reported");
-  await mine(3);
-  await runScheduled();
-  const moved = [];
-  for (const id of reportedSweeps) {
-    const res = await api("GET", `/v1/sweeps/${id}`, { token: account.keys.sk_test });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(res.body.status, "succeeded", JSON.stringify(res.body));
-    moved.push(...res.body.transfers);
-  }
-  // Every payment, session by session, moved from its deposit address to the treasury.
-  const key = (t) => `${t.session} ${t.address} ${t.to} ${t.token} ${t.amount}`;
-  assert.deepEqual(
-    moved.map(key).sort(),
-    paid.map((p) => key({ session: p.session.id, address: p.session.address, to: treasury, token: p.token, amount: String(p.amount) })).sort(),
-  );
+    // Each session says what moved out, by which sweep and transaction.
+    for (const p of paid) {
+      const session = ok(await api("GET", `/v1/checkout_sessions/${p.session.id}`, { token: key }));
+      const { sweep } = moved.find((t) => t.session === p.session.id);
+      assert.deepEqual(session.swept, [
+        {
+          sweep: sweep.id, chain_id: LOCAL_CHAIN, token: p.token, amount: String(p.amount),
+          amount_formatted: formatted(p.amount, p.token === "ETH" ? 18 : 6), tx_hash: sweep.tx_hash, swept_at: sweep.verified_at,
+        },
+      ], p.session.id);
+      assert.equal(session.status, "paid", "a sweep changes no status");
+      assert.equal(session.amount_received, String(p.amount), "a sweep lowers no amount received");
+    }
+
+    // The balances: all that was received moved out, except the unfinished session's half payment.
+    const unfinishedPaid = BigInt(unfinished.payment_amount.value) / 2n;
+    const row = (token, decimals, received, left) => ({
+      chain_id: LOCAL_CHAIN, token, decimals,
+      received: String(received), received_formatted: formatted(received, decimals),
+      swept: String(received - left), swept_formatted: formatted(received - left, decimals),
+      at_deposit_addresses: String(left), at_deposit_addresses_formatted: formatted(left, decimals),
+    });
+    const balances = ok(await api("GET", "/v1/balances", { token: key }));
+    assert.deepEqual(
+      balances.data.map(({ chain, contract_address, ...b }) => b).sort((a, b) => a.token.localeCompare(b.token)),
+      [row("ETH", 18, sum("ETH"), 0n), row("USDC", 6, sum("USDC") + unfinishedPaid, unfinishedPaid), row("USDT", 6, sum("USDT"), 0n)],
+    );
+    for (const token of ["ETH", "USDT"]) assert.equal(balances.data.find((b) => b.token === token).at_deposit_addresses, "0");
+
+    // sweep.succeeded: one per reported transaction, verified by the standardwebhooks library,
+    // each carrying the sweep as GET /v1/sweeps/{id} shows it.
+    await receiver.until((r) => r.filter((q) => q.json?.type === "sweep.succeeded").length >= sweeps.length, 15_000, "sweep.succeeded");
+    const delivered = receiver.requests.filter((q) => q.json?.type === "sweep.succeeded");
+    assert.equal(new Set(delivered.map((q) => q.id)).size, sweeps.length, "one event per reported transaction");
+    assert.ok(delivered.every((q) => q.verified), "signed as Standard Webhooks");
+    for (const sweep of sweeps) {
+      const event = delivered.find((q) => q.json.data.object.id === sweep.id);
+      assert.ok(event, `sweep.succeeded for ${sweep.id}`);
+      assert.deepEqual(event.json.data.object, ok(await api("GET", `/v1/sweeps/${sweep.id}`, { token: key })));
+    }
+  });
 });
 
 test("a rerun after the sweep plans nothing", async () => {
@@ -355,60 +439,120 @@ test("ETH sent to a swept, delegated address later moves with the next sweep, wi
   assert.match(await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN)]), /Nothing to sweep/);
 });
 
-test("without EIP-7702 (config), token-only addresses get their gas from the gas wallet, native ones pay their own, and each deposit key sends its money", async () => {
+test("without EIP-7702 (config): USDC moves by EIP-3009 relays with no ETH ever at its addresses, USDT by exact top-ups, ETH on its own gas; the sweeps succeed and a rerun plans nothing", async () => {
   const key = account.keys.sk_test;
-  for (const [token, amount] of [["USDC", "3.33"], ["USDT", "4.44"], ["ETH", "5.55"]]) {
+  for (const [token, amount] of [["USDC", "3.33"], ["USDC", "2.22"], ["USDT", "4.44"], ["ETH", "5.55"]]) {
     const session = await paidSession({ amount: USD(amount), token }, { key });
     late.push({ session, token, amount: BigInt(session.payment_amount.value) });
   }
+  const usdcPaid = late.filter((l) => l.token === "USDC");
+  const [usdtPaid, ethPaid] = ["USDT", "ETH"].map((t) => late.find((l) => l.token === t));
+  for (const l of usdcPaid) assert.equal(await provider.getBalance(l.session.address), 0n, "no ETH at a USDC address before");
   const config = join(dir, "no7702.toml");
   writeFileSync(config, `[chains.${LOCAL_CHAIN}]\neip7702 = false\n`);
+  const sweepArgs = ["sweep", "--chain", String(LOCAL_CHAIN), "--config", config];
+
+  const plan = await kasseOk(sweepArgs);
+  const rows = planRows(plan);
+  assert.deepEqual(Object.keys(rows).sort(), late.map((l) => l.session.id).sort(), plan);
+  const paths = { USDC: "eip-3009", USDT: "top-up", ETH: "own-gas" };
+  for (const l of late) assert.equal(rows[l.session.id].PATH, paths[l.token], `${l.session.id} (${l.token})`);
+  assert.ok(planGas(plan).estimated, plan);
+
   const before = await holdings(treasury);
   const gasBefore = await provider.getBalance(gasWallet.address);
+  const startBlock = await provider.getBlockNumber();
   const sent = proxy.requests.length;
 
-  const out = await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--config", config, "--execute", "--yes"]);
+  const out = await kasseOk([...sweepArgs, "--execute", "--yes"]);
 
-  const rows = planRows(out);
-  assert.deepEqual(Object.keys(rows).sort(), late.map((l) => l.session.id).sort(), out);
-  assert.deepEqual(Object.values(rows).map((r) => r.PATH), ["top-up", "top-up", "top-up"]);
-  const transfers = [...out.matchAll(/^Transfer \d+\/3: (0x[0-9a-f]{64}) moved ([0-9.]+) (\w+) from (0x\w{40})/gm)];
-  assert.equal(transfers.length, 3, out);
-  let topUps = 0n;
-  let nativeSent = 0n;
-  for (const l of late) {
-    const holds = await holdings(l.session.address);
-    assert.equal(holds.USDC + holds.USDT, 0n, `${l.session.id} holds no token`);
-    const [, hash] = transfers.find((t) => t[4] === l.session.address);
-    const receipt = await provider.getTransactionReceipt(hash);
-    assert.equal(receipt.from, l.session.address, "the deposit key sent its own transfer");
-    if (l.token === "ETH") {
-      // Its own gas came out of the payment; the rest went, all but the gas limit's unused part.
-      nativeSent = (await provider.getTransaction(hash)).value;
-      assert.equal(nativeSent + receipt.fee + holds.ETH, l.amount);
-      assert.ok(holds.ETH < 10n ** 13n, `unused gas only: ${holds.ETH}`);
-    } else {
-      // The top-up paid the transfer; what its gas limit did not use stays.
-      topUps += receipt.fee + holds.ETH;
-      assert.ok(holds.ETH < 10n ** 14n, `unused gas only: ${holds.ETH}`);
-    }
+  // The relay: one transaction from the gas wallet through Multicall3 carrying both authorizations.
+  const relays = [...out.matchAll(/^Relay 1\/1: (0x[0-9a-f]{64}) moved 2 EIP-3009 transfers from (0x\w{40}) (0x\w{40}); gas used (\d+) \(estimated (\d+)\), (\d+) per transfer/gm)];
+  assert.equal(relays.length, 1, out);
+  const [, relayHash, ...relayed] = relays[0];
+  assert.deepEqual(relayed.slice(0, 2).sort(), usdcPaid.map((l) => l.session.address).sort());
+  const relay = await provider.getTransactionReceipt(relayHash);
+  const chains = ok(await api("GET", "/v1/chains", { token: key })).data;
+  assert.equal(relay.from, gasWallet.address);
+  assert.equal(relay.to, ethers.getAddress(chains.find((c) => c.chain_id === LOCAL_CHAIN).multicall3));
+  assert.ok(BigInt(relayed[3]) >= relay.gasUsed, "estimated at least what it used");
+
+  const transfers = [...out.matchAll(/^Transfer \d+\/2: (0x[0-9a-f]{64}) moved ([0-9.]+) (\w+) from (0x\w{40})/gm)];
+  assert.equal(transfers.length, 2, out);
+  const topUps = [...out.matchAll(/^Top-up \d+\/2: (0x[0-9a-f]{64}) sent ([0-9.]+) ETH to (0x\w{40})/gm)];
+  assert.deepEqual(topUps.map((t) => t[3]), [usdtPaid.session.address], "a top-up to the USDT address only");
+  const receiptOf = async (address) => provider.getTransactionReceipt(transfers.find((t) => t[4] === address)[1]);
+
+  // USDT: the top-up paid exactly its transfer's gas limit; what the limit did not use stays.
+  const topUpTx = await provider.getTransaction(topUps[0][1]);
+  const topUp = await provider.getTransactionReceipt(topUps[0][1]);
+  assert.equal(topUp.from, gasWallet.address);
+  const usdtMove = await receiptOf(usdtPaid.session.address);
+  assert.equal(usdtMove.from, usdtPaid.session.address, "the deposit key sent its own transfer");
+  assert.deepEqual(await holdings(usdtPaid.session.address), { USDC: 0n, USDT: 0n, ETH: topUpTx.value - usdtMove.fee });
+
+  // ETH: its own gas came out of the payment, the rest went, the address is empty.
+  const ethMove = await receiptOf(ethPaid.session.address);
+  assert.equal(ethMove.from, ethPaid.session.address);
+  assert.deepEqual(await holdings(ethPaid.session.address), { USDC: 0n, USDT: 0n, ETH: 0n });
+
+  const usdcSum = usdcPaid.reduce((t, l) => t + l.amount, 0n);
+  assert.deepEqual(
+    await holdings(treasury),
+    { USDC: before.USDC + usdcSum, USDT: before.USDT + usdtPaid.amount, ETH: before.ETH + ethPaid.amount - ethMove.fee },
+    "the tokens whole, the native coin less the gas its address paid",
+  );
+  assert.equal(gasBefore - (await provider.getBalance(gasWallet.address)), relay.fee + topUp.fee + topUpTx.value, "the gas wallet paid the relay and the top-up");
+
+  // The USDC addresses never held ETH and never sent anything: nobody sent them a transaction.
+  const latest = await provider.getBlockNumber();
+  const usdcAddresses = usdcPaid.map((l) => l.session.address);
+  for (let n = startBlock + 1; n <= latest; n++) {
+    const block = await provider.getBlock(n, true);
+    for (const tx of block.prefetchedTransactions) assert.ok(!usdcAddresses.includes(tx.to), `${tx.hash} went to a USDC deposit address`);
   }
-  const amount = (token) => late.find((l) => l.token === token).amount;
-  assert.deepEqual(await holdings(treasury), { USDC: before.USDC + amount("USDC"), USDT: before.USDT + amount("USDT"), ETH: before.ETH + nativeSent }, "the tokens whole, the native coin less its gas");
-  const spent = gasBefore - (await provider.getBalance(gasWallet.address));
-  assert.ok(spent > topUps, "the gas wallet sent the token addresses' gas and paid for its top-ups");
+  for (const address of usdcAddresses) {
+    assert.deepEqual(await holdings(address), { USDC: 0n, USDT: 0n, ETH: 0n });
+    assert.equal(await nonce(address), 0);
+  }
+  const perRelay = relay.gasUsed / 2n;
+  console.log(`kasse sweep without EIP-7702: ${perRelay} gas per USDC transfer by EIP-3009 relay (2 in one transaction, ${relay.gasUsed}); top-up then transfer (USDT): ${topUp.gasUsed} + ${usdtMove.gasUsed} = ${topUp.gasUsed + usdtMove.gasUsed}`);
+
   const posts = proxy.requests.slice(sent).filter((r) => r.method === "POST" && r.path === "/v1/sweeps");
-  assert.deepEqual(posts.map((r) => JSON.parse(r.body).tx_hash).sort(), transfers.map((t) => t[1]).sort());
+  const hashes = [relayHash, ...transfers.map((t) => t[1])];
+  assert.deepEqual(posts.map((r) => JSON.parse(r.body).tx_hash), hashes);
   assert.deepEqual(posts.map((r) => r.status), [200, 200, 200]);
+  const reported = [...out.matchAll(/Reported to Kasse as (sw_\w+)/g)].map((m) => m[1]);
+  assert.equal(reported.length, 3);
 
   await mine(3);
   await runScheduled();
+  const moved = [];
+  for (const id of reported) {
+    const sweep = ok(await api("GET", `/v1/sweeps/${id}`, { token: key }));
+    assert.equal(sweep.status, "succeeded", JSON.stringify(sweep));
+    moved.push(...sweep.transfers.map((t) => `${t.session} ${t.token} ${t.amount} ${t.to}`));
+  }
+  const nativeSent = ethPaid.amount - ethMove.fee;
+  assert.deepEqual(
+    moved.sort(),
+    late.map((l) => `${l.session.id} ${l.token} ${l.token === "ETH" ? nativeSent : l.amount} ${treasury}`).sort(),
+  );
   for (const l of late) {
     const now = ok(await api("GET", `/v1/checkout_sessions/${l.session.id}`, { token: key }));
     assert.equal(now.status, "paid", `${l.session.id}: ${JSON.stringify(now)}`);
     assert.equal(now.amount_received, l.session.payment_amount.value, `${l.session.id}: nothing the sweep did reads as a payment`);
   }
-  assert.match(await kasseOk(["sweep", "--chain", String(LOCAL_CHAIN), "--config", config]), /Nothing to sweep/);
+
+  // A rerun: nothing to move, at most the gas a top-up left unused, skipped as not worth its gas.
+  const rerun = await kasseOk([...sweepArgs, "--execute", "--yes"]);
+  const left = planRows(rerun);
+  for (const [id, r] of Object.entries(left)) {
+    assert.equal(id, usdtPaid.session.id, rerun);
+    assert.match(r.ACTION, /^skip: /);
+  }
+  assert.match(rerun, /Nothing to sweep/);
+  assert.ok(!/^(Relay|Transfer|Top-up|Batch)/m.test(rerun), rerun);
 });
 
 test("nothing the CLI sent to the API carries the mnemonic or a private key", async () => {
