@@ -42,6 +42,28 @@ pub(crate) struct Session {
     pub(crate) address: Address,
     pub(crate) derivation_index: Option<u32>,
     pub(crate) late_until: Timestamp,
+    /// The options the shopper was offered; the watcher keeps reading the native coin's
+    /// balance of an address whose session offered it, until `late_until`.
+    #[serde(default)]
+    pub(crate) supported_tokens: Vec<Offered>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Offered {
+    pub(crate) chain_id: u64,
+    pub(crate) contract_address: Option<Address>,
+}
+
+impl Session {
+    /// Whether Kasse still reads this address's native balance on `chain_id` at `now`:
+    /// native coin arriving now (a gas top-up too) would be recorded as a payment.
+    pub(crate) fn native_watched(&self, chain_id: u64, now: Timestamp) -> bool {
+        now <= self.late_until
+            && self
+                .supported_tokens
+                .iter()
+                .any(|o| o.chain_id == chain_id && o.contract_address.is_none())
+    }
 }
 
 #[derive(Deserialize)]

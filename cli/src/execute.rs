@@ -25,6 +25,8 @@ pub(crate) struct Deposit {
     pub(crate) session: String,
     pub(crate) index: u32,
     pub(crate) key: PrivateKeySigner,
+    /// Kasse still reads the address's native balance (see `Session::native_watched`).
+    pub(crate) native_watched: bool,
 }
 
 /// What a run knows once its facts are gathered and checked.
@@ -129,7 +131,7 @@ pub(crate) async fn sweep(settings: &Settings, args: &SweepArgs) -> Result<()> {
     let gas_wallet = keys.gas.address();
     refuse_deposit_address(&sessions, args.treasury, "the treasury")?;
     refuse_deposit_address(&sessions, gas_wallet, "the gas wallet")?;
-    let deposits = final_deposits(&sessions, &keys.deposits)?;
+    let deposits = final_deposits(&sessions, &keys.deposits, args.chain)?;
     let sweeper = sweeper::address(args.treasury, gas_wallet)?;
 
     let provider = chain::reader(settings, args.chain).await?;
@@ -251,7 +253,11 @@ fn refuse_deposit_address(sessions: &[Session], address: Address, what: &str) ->
 
 /// Every session that may be swept now, with its deposit key; stops at the first session whose
 /// address the mnemonic does not derive, before anything is signed.
-fn final_deposits(sessions: &[Session], keys: &keys::DepositKeys) -> Result<Vec<Deposit>> {
+fn final_deposits(
+    sessions: &[Session],
+    keys: &keys::DepositKeys,
+    chain_id: u64,
+) -> Result<Vec<Deposit>> {
     let now = Timestamp(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -283,6 +289,7 @@ fn final_deposits(sessions: &[Session], keys: &keys::DepositKeys) -> Result<Vec<
             session: s.id.clone(),
             index,
             key,
+            native_watched: s.native_watched(chain_id, now),
         });
     }
     Ok(out)
@@ -320,6 +327,7 @@ async fn read_plan(
             native: balances[i].1,
             delegation: Delegation::of(&code, sweeper),
             estimate: None,
+            native_watched: deposits[i].native_watched,
         })
         .collect();
     let gas_price = provider

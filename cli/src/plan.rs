@@ -101,6 +101,8 @@ pub(crate) struct Holding {
     pub(crate) delegation: Delegation,
     /// The chain's estimate of its gas; `None` until estimated (the measured constants apply).
     pub(crate) estimate: Option<Estimate>,
+    /// Kasse still reads its native balance: a gas top-up would be recorded as a payment.
+    pub(crate) native_watched: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -316,7 +318,17 @@ pub(crate) fn build(facts: Facts<'_>, holdings: Vec<Holding>, prices: &Prices) -
                     .and_then(|p| native_usd(holding.native, native.decimals, p))
                     .map(|n| n.saturating_add(tokens_usd))
             };
-            let decision = decide(&holding, worth_usd, gas, gas_usd, prices.min_usd);
+            let decision = if holding.native_watched && !cost.self_funded && path.contains("top-up")
+            {
+                // The watcher reads this address's native balance until `late_until`: a top-up
+                // would show as a payment to the session (and an event to the merchant).
+                Decision::Skip(
+                    "needs a gas top-up, which Kasse would record as a payment until late_until"
+                        .into(),
+                )
+            } else {
+                decide(&holding, worth_usd, gas, gas_usd, prices.min_usd)
+            };
             Row {
                 holding,
                 path,
@@ -554,6 +566,7 @@ mod tests {
             native: U256::from(wei),
             delegation: Delegation::None,
             estimate: None,
+            native_watched: false,
         }
     }
 
@@ -651,6 +664,38 @@ mod tests {
             tokens: vec![U256::from(usdc), U256::from(usdt)],
             ..holding(index, 0, wei)
         }
+    }
+
+    #[test]
+    fn an_address_kasse_still_watches_for_the_native_coin_gets_no_gas_top_up() {
+        const ETH: u64 = 1_000_000_000_000_000;
+        let watched = |h: Holding| Holding {
+            native_watched: true,
+            ..h
+        };
+        let plan = transfers_plan(vec![
+            watched(held(1, 5_000_000, 0, 0)),
+            watched(held(2, 0, 5_000_000, 0)),
+            watched(held(3, 0, 5_000_000, ETH)),
+            held(4, 0, 5_000_000, 0),
+        ]);
+        let decisions: Vec<(&str, &Decision)> = plan
+            .rows
+            .iter()
+            .map(|r| (r.path.as_str(), &r.decision))
+            .collect();
+        let top_up_skipped = Decision::Skip(
+            "needs a gas top-up, which Kasse would record as a payment until late_until".into(),
+        );
+        assert_eq!(
+            decisions,
+            vec![
+                ("eip-3009", &Decision::Sweep),
+                ("top-up", &top_up_skipped),
+                ("own-gas", &Decision::Sweep),
+                ("top-up", &Decision::Sweep),
+            ]
+        );
     }
 
     #[test]

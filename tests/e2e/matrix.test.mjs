@@ -29,6 +29,7 @@ async function fixtures() {
   const key = await post("/v1/api_keys", { kind: "publishable" });
   const endpoint = await post("/v1/webhook_endpoints", { url: "http://127.0.0.1:9/h", events: ["*"] });
   const events = await api("GET", `/v1/events?session=${session.id}`, { token: sk });
+  const sweep = await post("/v1/sweeps", { chain_id: 31337, tx_hash: `0x${"ab".repeat(32)}` });
   const ids = {
     "/v1/checkout_sessions/{id}": session.id,
     "/v1/public/checkout_sessions/{id}": session.id,
@@ -38,6 +39,7 @@ async function fixtures() {
     "/v1/api_keys/{id}": key.id,
     "/v1/webhook_endpoints/{id}": endpoint.id,
     "/v1/events/{id}": events.body.data[0].id,
+    "/v1/sweeps/{id}": sweep.id,
     "/v1/test_helpers/checkout_sessions/{id}": session.id,
     "/v1/test_helpers/webhook_endpoints/{id}": endpoint.id,
     "/v1/admin/accounts/{id}": account.id,

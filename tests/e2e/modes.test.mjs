@@ -270,6 +270,16 @@ async function liveSessionWithEvent(account) {
   return { session: id, event };
 }
 
+/** A live sweep of `account`, reported on Ethereum: written in D1, as the test stack serves no
+ * live chain to report it on. It stays pending (no run reads chain 1 here). */
+function liveSweepOf(account) {
+  const id = fakeId("sw_");
+  const tx_hash = `0x${randomBytes(32).toString("hex")}`;
+  d1(`INSERT INTO sweeps (id, account_id, livemode, chain_id, tx_hash, status, created_at, created_unix, updated_at)
+      VALUES ('${id}', '${account.id}', 1, 1, '${tx_hash}', 'pending', '2026-11-30T00:00:00Z', 1796083200, '2026-11-30T00:00:00Z')`);
+  return { id, tx_hash };
+}
+
 test("isolation table: on every secret-key route a test key never reads or changes anything live", async () => {
   const liveXpub = await randomXpub();
   const account = await newAccount({ display_name: "Sealed", xpub_live: liveXpub });
@@ -285,6 +295,7 @@ test("isolation table: on every secret-key route a test key never reads or chang
   const liveApiKey = await made("/v1/api_keys", { kind: "publishable" });
   await api("POST", "/v1/account", { token: liveKey, json: { session_ttl_secs: 900, allowed_origins: ["https://live.example"] } });
   const { session: liveSession, event: liveEvent } = await liveSessionWithEvent(account);
+  const liveSweep = liveSweepOf(account);
 
   const liveIds = {
     "/v1/checkout_sessions/{id}": liveSession,
@@ -294,8 +305,9 @@ test("isolation table: on every secret-key route a test key never reads or chang
     "/v1/webhook_endpoints/{id}": liveEndpoint.id,
     "/v1/test_helpers/webhook_endpoints/{id}": liveEndpoint.id,
     "/v1/events/{id}": liveEvent,
+    "/v1/sweeps/{id}": liveSweep.id,
   };
-  const secrets = [liveSession, liveEvent, liveLink.id, liveEndpoint.id, liveApiKey.id, liveXpub, liveKey, account.keys.pk_live, liveEndpoint.secret].filter(Boolean);
+  const secrets = [liveSession, liveEvent, liveSweep.id, liveSweep.tx_hash, liveLink.id, liveEndpoint.id, liveApiKey.id, liveXpub, liveKey, account.keys.pk_live, liveEndpoint.secret].filter(Boolean);
   /** An answer to a test key: nothing of live mode in it (a refusal may echo the id asked for). */
   const noLive = (res, what) => {
     const text = JSON.stringify(res.body);
@@ -324,6 +336,9 @@ test("isolation table: on every secret-key route a test key never reads or chang
       "/v1/events?limit=100",
       "/v1/api_keys",
       "/v1/account",
+      `/v1/sweeps/${liveSweep.id}`,
+      "/v1/sweeps?limit=100",
+      "/v1/balances",
     ]) {
       const res = await api("GET", path, { token: liveKey });
       assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
@@ -406,6 +421,28 @@ test("isolation table: on every secret-key route a test key never reads or chang
       const res = await call("POST", "/v1/account", { session_ttl_secs: 1200, late_grace_secs: 60, allowed_origins: ["https://test.example"] });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       noLive(res, "the updated account");
+    },
+    "GET /v1/chains": async () => {
+      const res = await call("GET", "/v1/chains");
+      noLive(res, "the chains");
+      assert.deepEqual(res.body.data.map((c) => c.chain_id), [31337], "the test chains only");
+    },
+    "GET /v1/sweeps": async () => {
+      noLive(await call("GET", "/v1/sweeps?limit=100"), "sweep list");
+      assertError(await call("GET", `/v1/sweeps?starting_after=${liveSweep.id}`), 400, "invalid_request_error", "resource_missing");
+    },
+    "POST /v1/sweeps": async () => {
+      // The live sweep's chain is not served to a test key; the same hash on a test chain is
+      // a test sweep of its own.
+      assertError(await call("POST", "/v1/sweeps", { chain_id: 1, tx_hash: liveSweep.tx_hash }), 400, "invalid_request_error", "chain_unsupported");
+      const res = await call("POST", "/v1/sweeps", { chain_id: 31337, tx_hash: `0x${"cd".repeat(32)}` });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      noLive(res, "a new sweep");
+    },
+    "GET /v1/balances": async () => {
+      const res = await call("GET", "/v1/balances");
+      noLive(res, "the balances");
+      assert.equal(res.body.livemode, false);
     },
     "POST /v1/test_helpers/smoke": async () => noLive(await call("POST", "/v1/test_helpers/smoke", { value: "isolation" }), "smoke"),
   };

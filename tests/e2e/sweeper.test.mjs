@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import { compile } from "../../xtask/chain/lib.mjs";
+import { funded as fundedWith, newSweeper as newSweeperOn } from "../support/sweeper.mjs";
 import {
   LOCAL_CHAIN,
   api,
@@ -41,22 +42,8 @@ after(() => provider.destroy());
 
 const tokens = () => [usdc.target, noBool.target];
 
-/** A fresh random account, holding `eth` wei sent from anvil's account #9. */
-async function funded(eth) {
-  const wallet = ethers.Wallet.createRandom(provider);
-  if (eth) await (await payer.sendTransaction({ to: wallet.address, value: eth })).wait();
-  return wallet;
-}
-
-/** A Sweeper for a fresh, empty treasury, deployed by a fresh gas wallet holding 1 ETH. */
-async function newSweeper() {
-  const treasury = ethers.Wallet.createRandom().address;
-  const gasWallet = await funded(10n ** 18n);
-  const a = artifacts.Sweeper;
-  const sweeper = await new ethers.ContractFactory(a.abi, a.bytecode, gasWallet).deploy(treasury, gasWallet.address);
-  await sweeper.waitForDeployment();
-  return { treasury, gasWallet, sweeper };
-}
+const funded = (eth) => fundedWith({ provider, payer }, eth);
+const newSweeper = () => newSweeperOn({ provider, payer }, artifacts);
 
 /** A deposit address (a random key) holding the given base units of USDC, the no-bool token and ETH. */
 async function deposit({ usdc: u = 0n, noBool: n = 0n, eth = 0n }) {

@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import { compile } from "../../xtask/chain/lib.mjs";
+import { funded as fundedWith, newSweeper as newSweeperOn } from "../support/sweeper.mjs";
 import {
   LOCAL_CHAIN,
   USD,
@@ -56,21 +57,8 @@ function depositKey({ phrase }, session) {
   return key.connect(provider);
 }
 
-async function funded(eth) {
-  const wallet = ethers.Wallet.createRandom(provider);
-  await (await payer.sendTransaction({ to: wallet.address, value: eth })).wait();
-  return wallet;
-}
-
-/** A Sweeper for a fresh treasury, triggered by a fresh gas wallet holding 1 ETH. */
-async function newSweeper() {
-  const treasury = ethers.Wallet.createRandom().address;
-  const gasWallet = await funded(10n ** 18n);
-  const a = artifacts.Sweeper;
-  const sweeper = await new ethers.ContractFactory(a.abi, a.bytecode, gasWallet).deploy(treasury, gasWallet.address);
-  await sweeper.waitForDeployment();
-  return { treasury, gasWallet, sweeper };
-}
+const funded = (eth) => fundedWith({ provider, payer }, eth);
+const newSweeper = () => newSweeperOn({ provider, payer }, artifacts);
 
 /** One type-4 transaction from the gas wallet: each deposit key delegates to the sweeper and
  * its USDC and ETH move to the treasury. */

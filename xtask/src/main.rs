@@ -144,9 +144,7 @@ fn dev() -> Result {
         "  Sweep the demo's paid sessions to a local treasury ({}), with no gas at any deposit address:",
         stack::DEMO_TREASURY
     );
-    println!(
-        "    {cli} sweeper deploy --chain 31337 && {cli} sweep --chain 31337 --execute --yes"
-    );
+    println!("    {cli} sweeper deploy --chain 31337 && {cli} sweep --chain 31337 --execute --yes");
     println!();
     println!("  The watcher runs every 5 s. Press Ctrl-C to stop.");
 

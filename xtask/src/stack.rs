@@ -294,7 +294,8 @@ fn stop_leftovers(dir: &Path) {
 pub(crate) const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
 
 /// The mnemonic behind [`DEMO_XPUB`]: public, so only for the local chain.
-const DEMO_MNEMONIC: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const DEMO_MNEMONIC: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 /// The demo mnemonic's m/44'/60'/1'/0/0, the `kasse` CLI's default gas wallet path.
 const DEMO_GAS_WALLET: &str = "0x78839F6054d7ed13918bAe0473BA31b1Ca9D7265";
 /// Where the local example sweeps to: an address nobody funds, so it holds exactly what was swept.
