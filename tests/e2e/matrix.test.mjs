@@ -207,3 +207,48 @@ test("matrix: wrong types, long strings, bad URLs, bad amounts, unsupported opti
   }
   assert.equal(wrong.join("\n"), "", `${wrong.length} routes answered otherwise`);
 });
+
+test("matrix: a GET route's bad query → a named 400; the same route with a good one → 200", async () => {
+  const f = await fixtures();
+  // [path with query, param, code]
+  const rows = [
+    ["/v1/search", "q", "parameter_missing"],
+    ["/v1/search?q=", "q", "parameter_missing"],
+    ["/v1/search?q=hello", "q", "parameter_invalid"],
+    [`/v1/search?q=${"a".repeat(201)}`, "q", "parameter_invalid"],
+    ["/v1/search?q=a%40example.com&limit=101", "limit", "parameter_invalid"],
+    ["/v1/search?q=a%40example.com&colour=red", "colour", "parameter_unknown"],
+  ];
+  const wrong = [];
+  for (const [path, param, code] of rows) {
+    const res = await api("GET", path, { token: f.sk });
+    const e = res.body?.error || {};
+    if (res.status !== 400 || e.param !== param || e.code !== code) wrong.push(`${path.slice(0, 60)} → ${res.status} ${e.code} ${e.param} (want ${param} ${code})`);
+    else assertError(res, 400, "invalid_request_error", code);
+  }
+  assert.equal(wrong.join("\n"), "", `${wrong.length} queries answered otherwise`);
+  const good = await api("GET", `/v1/search?q=${f.session.id}`, { token: f.sk });
+  assert.equal(good.status, 200, JSON.stringify(good.body));
+  assert.deepEqual(good.body.data.map((s) => s.id), [f.session.id]);
+});
+
+test("matrix: exports refuse a bad or backwards range with a named 400, never a 500", async () => {
+  const f = await fixtures();
+  const wrong = [];
+  for (const path of ["/v1/exports/payments.csv", "/v1/exports/sessions.csv"]) {
+    // [query, param, code]
+    for (const [query, param, code] of [
+      ["created[gte]=20&created[lte]=10", "created[lte]", "parameter_invalid"],
+      ["created[gte]=soon", "created[gte]", "parameter_invalid"],
+      ["created[lte]=2026-13-01T00:00:00Z", "created[lte]", "parameter_invalid"],
+      ["created[gte]=999999999999", "created[gte]", "parameter_invalid"],
+      ["status=paid", "status", "parameter_unknown"],
+    ]) {
+      const res = await api("GET", `${path}?${query}`, { token: f.sk });
+      const e = res.body?.error || {};
+      if (res.status !== 400 || e.param !== param || e.code !== code) wrong.push(`${path}?${query} → ${res.status} ${e.code} ${e.param}`);
+      else assertError(res, 400, "invalid_request_error", code);
+    }
+  }
+  assert.equal(wrong.join("\n"), "", `${wrong.length} answers otherwise`);
+});

@@ -444,6 +444,36 @@ test("isolation table: on every secret-key route a test key never reads or chang
       noLive(res, "the balances");
       assert.equal(res.body.livemode, false);
     },
+    "GET /v1/search": async () => {
+      // The live session's email is set in its column only, so the live snapshot (built from
+      // the document) stays as it was; search reads the column.
+      const email = `sealed-${randomBytes(4).toString("hex")}@example.com`;
+      d1(`UPDATE checkout_sessions SET customer_email = '${email}' WHERE id = '${liveSession}'`);
+      const { address } = (await api("GET", `/v1/checkout_sessions/${liveSession}`, { token: liveKey })).body;
+      for (const q of [liveSession, address, email.toUpperCase()]) {
+        const path = `/v1/search?q=${encodeURIComponent(q)}`;
+        assert.deepEqual((await api("GET", path, { token: liveKey })).body.data.map((s) => s.id), [liveSession], `the live key finds ${q}`);
+        const res = await call("GET", path);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        noLive(res, `a search for ${q}`);
+        assert.deepEqual(res.body.data, [], `the test key finds nothing for ${q}`);
+      }
+    },
+    "GET /v1/exports/payments.csv": async () => {
+      const res = await call("GET", "/v1/exports/payments.csv");
+      assert.equal(res.status, 200, String(res.body).slice(0, 200));
+      noLive(res, "the payments export");
+      assert.match(res.headers.get("content-disposition"), /filename="payments-test-/);
+    },
+    "GET /v1/exports/sessions.csv": async () => {
+      const res = await call("GET", "/v1/exports/sessions.csv");
+      assert.equal(res.status, 200, String(res.body).slice(0, 200));
+      noLive(res, "the sessions export");
+      assert.match(res.body, /^id,created,/);
+      // The same export under the live key does hold the live session.
+      const live = await api("GET", "/v1/exports/sessions.csv", { token: liveKey });
+      assert.ok(live.status === 200 && live.body.includes(liveSession), "the live export lists the live session");
+    },
     "POST /v1/test_helpers/smoke": async () => noLive(await call("POST", "/v1/test_helpers/smoke", { value: "isolation" }), "smoke"),
   };
 

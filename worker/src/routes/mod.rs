@@ -8,11 +8,13 @@ mod balances;
 mod chains;
 mod demo;
 mod events;
+mod exports;
 mod health;
 mod link_page;
 mod links;
 mod pages;
 mod public;
+mod search;
 mod sessions;
 mod sweeps;
 mod test_helpers;
@@ -74,6 +76,9 @@ enum Handler {
     SweepList,
     SweepRetrieve,
     Balances,
+    ExportPayments,
+    ExportSessions,
+    Search,
     TestNoop,
     TestSmoke,
     TestAdvance,
@@ -144,6 +149,9 @@ static ROUTES: &[Route] = &[
     api("/v1/sweeps", &[(Get, H::SweepList), (Post, H::SweepCreate)]),
     api("/v1/sweeps/{id}", &[(Get, H::SweepRetrieve)]),
     api("/v1/balances", &[(Get, H::Balances)]),
+    api("/v1/exports/payments.csv", &[(Get, H::ExportPayments)]),
+    api("/v1/exports/sessions.csv", &[(Get, H::ExportSessions)]),
+    api("/v1/search", &[(Get, H::Search)]),
     api("/v1/test_helpers/noop", &[(Get, H::TestNoop)]),
     api("/v1/test_helpers/smoke", &[(Post, H::TestSmoke)]),
     api("/v1/test_helpers/checkout_sessions/{id}/advance", &[(Post, H::TestAdvance)]),
@@ -346,6 +354,9 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::SweepList => sweeps::list(cx).await,
         H::SweepRetrieve => sweeps::retrieve(cx, id).await,
         H::Balances => balances::retrieve(cx).await,
+        H::ExportPayments => exports::payments(cx).await,
+        H::ExportSessions => exports::sessions(cx).await,
+        H::Search => search::search(cx).await,
         H::TestNoop => test_helpers::noop(cx),
         H::TestSmoke => test_helpers::smoke(cx).await,
         H::TestAdvance => test_helpers::advance(cx, id).await,
