@@ -17,7 +17,7 @@ use kasse_shared::money::format_units;
 
 use crate::Result;
 use crate::api::Api;
-use crate::chain::rpc_error;
+use crate::chain::{self, rpc_error};
 use crate::execute::{Context, key_of};
 use crate::plan::{Estimate, Plan, Row};
 
@@ -111,21 +111,16 @@ pub(crate) async fn send(
             U256::from(limit(b.gas)).saturating_mul(U256::from(fees.max_fee_per_gas)),
         )
     });
-    let balance = provider
-        .get_balance(gas_key.address())
-        .await
-        .map_err(|e| rpc_error(id, "eth_getBalance", &e))?;
+    chain::ensure_funded(
+        provider,
+        id,
+        gas_key.address(),
+        needed,
+        &plan.native,
+        "the sweep",
+    )
+    .await?;
     let native = &plan.native;
-    if balance < needed {
-        return Err(format!(
-            "the gas wallet {} holds {} {} but the sweep may cost up to {} {}: fund it (see `kasse wallet --chain {id}`); nothing was sent",
-            gas_key.address(),
-            format_units(balance, native.decimals),
-            native.symbol,
-            format_units(needed, native.decimals),
-            native.symbol
-        ));
-    }
 
     let count = batches.len();
     for (n, batch) in batches.into_iter().enumerate() {

@@ -74,6 +74,31 @@ async fn check_chain(provider: &DynProvider, chain: u64) -> Result<()> {
 }
 
 /// One line for an RPC failure, without the URL (it may hold the provider's key).
+/// Stops before anything is sent when the gas wallet holds less than `needed` for `what`.
+pub(crate) async fn ensure_funded(
+    provider: &DynProvider,
+    chain: u64,
+    gas_wallet: Address,
+    needed: U256,
+    native: &crate::plan::Asset,
+    what: &str,
+) -> crate::Result<()> {
+    let balance = provider
+        .get_balance(gas_wallet)
+        .await
+        .map_err(|e| rpc_error(chain, "eth_getBalance", &e))?;
+    if balance < needed {
+        return Err(format!(
+            "the gas wallet {gas_wallet} holds {} {} but {what} may cost up to {} {}: fund it (see `kasse wallet --chain {chain}`); nothing was sent",
+            kasse_shared::money::format_units(balance, native.decimals),
+            native.symbol,
+            kasse_shared::money::format_units(needed, native.decimals),
+            native.symbol
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn rpc_error(chain: u64, method: &str, e: &dyn std::fmt::Display) -> String {
     let text = e.to_string();
     let first = text.lines().next().unwrap_or_default();

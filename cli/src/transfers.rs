@@ -6,12 +6,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
-use alloy::providers::{DynProvider, Provider};
+use alloy::providers::DynProvider;
 use alloy::signers::local::PrivateKeySigner;
 use kasse_shared::money::format_units;
 
 use crate::Result;
-use crate::chain::rpc_error;
+use crate::chain;
 use crate::eip3009;
 use crate::execute::{Context, key_of};
 use crate::plan::{Estimate, Plan, Row};
@@ -124,21 +124,16 @@ pub(crate) async fn send(
     let needed = relays.iter().fold(topup::needed(&moves, price), |sum, b| {
         sum.saturating_add(price.saturating_mul(U256::from(limit(b.gas))))
     });
-    let balance = gas_wallet
-        .get_balance(gas_key.address())
-        .await
-        .map_err(|e| rpc_error(id, "eth_getBalance", &e))?;
+    chain::ensure_funded(
+        gas_wallet,
+        id,
+        gas_key.address(),
+        needed,
+        &plan.native,
+        "the relays and top-ups",
+    )
+    .await?;
     let native = &plan.native;
-    if balance < needed {
-        return Err(format!(
-            "the gas wallet {} holds {} {} but the relays and top-ups may cost up to {} {}: fund it (see `kasse wallet --chain {id}`); nothing was sent",
-            gas_key.address(),
-            format_units(balance, native.decimals),
-            native.symbol,
-            format_units(needed, native.decimals),
-            native.symbol
-        ));
-    }
     let count = relays.len();
     for (n, batch) in relays.into_iter().enumerate() {
         let request = batch

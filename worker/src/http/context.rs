@@ -7,6 +7,7 @@ use std::cell::{OnceCell, RefCell};
 
 use kasse_shared::account::{Settings, key_hash};
 use kasse_shared::api::list::{Cursor, Direction};
+use kasse_shared::ids::SessionId;
 use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::{Env, Request};
 
@@ -167,6 +168,25 @@ pub(crate) async fn checked_cursor<'a, K>(
         return Err(ApiError::no_such_param(what, id, direction.param()));
     };
     Ok(Some((direction, key)))
+}
+
+/// A session list's cursor (the list and the search page the same way): the named session
+/// among the caller's, as its creation time and id, or a 400 naming the parameter.
+pub(crate) async fn session_cursor<'a>(
+    store: &Store,
+    caller: &Caller,
+    cursor: &'a Cursor,
+) -> ApiResult<Option<(Direction, (Timestamp, &'a str))>> {
+    checked_cursor(cursor, "checkout session", async |id| {
+        let Some(session_id) = SessionId::parse(id) else {
+            return Ok(None);
+        };
+        let created = store
+            .session_created(&caller.account_id, caller.livemode, &session_id)
+            .await?;
+        Ok(created.map(|t| (t, id)))
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -11,5 +11,5 @@ pub(crate) mod response;
 #[cfg(test)]
 mod testing;
 
-pub(crate) use context::{Cx, checked_cursor, owned};
+pub(crate) use context::{Cx, checked_cursor, owned, session_cursor};
 pub(crate) use response::{json_response, list_response};

@@ -12,7 +12,7 @@ use worker::Response;
 use crate::checkout::{Merchant, cancel, check, is_owner, may_name, open, owned_session, view};
 use crate::error::ApiResult;
 use crate::http::auth::{self, Caller};
-use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
+use crate::http::{Cx, json_response, list_response, owned, session_cursor};
 use crate::store::SessionInFull;
 
 fn merchant(caller: &Caller) -> Merchant<'_> {
@@ -112,16 +112,7 @@ pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let pairs = cx.query()?;
     let (page, filter) = list::parse_sessions(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     let store = &cx.store;
-    let cursor = checked_cursor(&page.cursor, "checkout session", async |id| {
-        let Some(session_id) = SessionId::parse(id) else {
-            return Ok(None);
-        };
-        let created = store
-            .session_created(&caller.account_id, caller.livemode, &session_id)
-            .await?;
-        Ok(created.map(|t| (t, id)))
-    })
-    .await?;
+    let cursor = session_cursor(store, &caller, &page.cursor).await?;
     let mut sessions = store
         .list_sessions(
             &caller.account_id,
