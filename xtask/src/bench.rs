@@ -415,6 +415,22 @@ pub(crate) fn sweep() -> Result {
     Ok(())
 }
 
+/// `cargo xtask bench search`: `GET /v1/search` latency and D1 round trips, statements and
+/// rows read by kind of term, at 100, 1,000 and 10,000 sessions (`xtask/bench-search.mjs`).
+pub(crate) fn search() -> Result {
+    setup::ensure(&setup::Needs { browser: false })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    step("Search: latency and D1 cost by kind of term at 100 … 10,000 sessions");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-search.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )?;
+    drop(stack);
+    Ok(())
+}
+
 /// `cargo xtask bench api`: throughput and latency of session create and retrieve under
 /// wrk, beside the worker's cheapest route, on a local stack of its own; then the D1 round
 /// trips and statements of each kind of request (`xtask/bench-d1.mjs`).

@@ -40,6 +40,8 @@ cargo xtask <command>
   bench widget  widget size raw and gzip, navigation to QR (median of 10), Lighthouse
   bench sweep  gas per swept address with 1, 10 and 100 addresses per EIP-7702
            transaction against top-up-then-transfer; wall time of `kasse sweep` over 100
+  bench search  GET /v1/search latency (p50, p90) and D1 round trips, statements, rows
+           read by kind of term (id, address, tx hash, email) at 100 … 10,000 sessions
   build    build the widget and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("widget") => bench::widget(),
         Some("bench") if args.get(1).map(String::as_str) == Some("dense") => bench::dense(),
         Some("bench") if args.get(1).map(String::as_str) == Some("sweep") => bench::sweep(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("search") => bench::search(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())

@@ -245,8 +245,8 @@ pub(crate) async fn dispatch(req: Request, env: &Env) -> Response {
     if config::test_helpers_enabled(env) {
         let usage = cx.store.usage();
         let figures = format!(
-            "round_trips={}, statements={}",
-            usage.round_trips, usage.queries
+            "round_trips={}, statements={}, rows_read={}",
+            usage.round_trips, usage.queries, usage.rows_read
         );
         let _ = response.headers_mut().set("kasse-d1-usage", &figures);
     }
