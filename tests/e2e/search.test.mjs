@@ -54,6 +54,9 @@ test("search finds a paid session by its id, its address in either case, its tx 
   }
   assert.deepEqual(await found(key, `0x${hash.slice(2).toUpperCase()}`), [paid.id]);
   assert.deepEqual(await found(key, other.address), [other.id]);
+  // The key, the search, then the page's payments, heads and sweeps in one batch.
+  const usage = (await search(key, hash)).headers.get("kasse-d1-usage");
+  assert.match(usage, /^round_trips=3,/, usage);
 
   // The object is the list's, swept and payments included.
   const list = (await api("GET", "/v1/checkout_sessions?limit=100", { token: key })).body.data;

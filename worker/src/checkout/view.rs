@@ -65,9 +65,7 @@ pub(crate) async fn merchant_page(
     base: &str,
 ) -> ApiResult<Vec<SessionObject>> {
     let ids: Vec<&SessionId> = sessions.iter().map(|s| &s.id).collect();
-    let mut payments = store.payments_of(&ids).await?;
-    let heads = store.heads().await?;
-    let swept = store.swept_of(&ids).await?;
+    let (mut payments, heads, swept) = store.page_reads(&ids).await?;
     Ok(sessions
         .iter()
         .map(|s| {

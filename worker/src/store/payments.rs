@@ -1,7 +1,5 @@
 //! Payments: the transfers recorded for sessions, as stored and as the domain reads them.
 
-use std::collections::BTreeMap;
-
 use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
 use kasse_shared::ids::{PaymentId, SessionId};
 use kasse_shared::session::{Payment, PaymentStatus, Quote};
@@ -122,34 +120,6 @@ impl Store {
 
     pub(crate) async fn payments(&self, session_id: &SessionId) -> ApiResult<Vec<Payment>> {
         PaymentRow::payments(&self.payment_rows(session_id).await?)
-    }
-
-    /// The payments of several sessions at once, by session id.
-    pub(crate) async fn payments_of(
-        &self,
-        ids: &[&SessionId],
-    ) -> ApiResult<BTreeMap<SessionId, Vec<Payment>>> {
-        let mut by_session: BTreeMap<SessionId, Vec<Payment>> = BTreeMap::new();
-        if ids.is_empty() {
-            return Ok(by_session);
-        }
-        let list = serde_json::to_string(ids).map_err(ApiError::internal)?;
-        let rows: Vec<PaymentRow> = self
-            .rows(
-                &format!(
-                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN (SELECT value FROM json_each(?1))
-                     ORDER BY block_number, log_index"
-                ),
-                &[text(&list)],
-            )
-            .await?;
-        for row in &rows {
-            by_session
-                .entry(row.session_id.clone())
-                .or_default()
-                .push(row.payment()?.clone());
-        }
-        Ok(by_session)
     }
 
     /// Native credits of a chain recorded in the blocks `from..=to`.

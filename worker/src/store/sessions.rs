@@ -68,11 +68,6 @@ const SETTINGS_OF_SESSION: &str = "SELECT a.settings FROM checkout_sessions s
 
 /// The session in full from the results of [`Store::in_full_stmts`].
 fn in_full(results: &[D1Result]) -> ApiResult<Option<SessionInFull>> {
-    #[derive(Deserialize)]
-    struct HeadRow {
-        chain_id: u64,
-        head: Option<u64>,
-    }
     let [session, payments, heads] = results else {
         return Err(ApiError::internal("session batch answered short"));
     };
@@ -80,13 +75,26 @@ fn in_full(results: &[D1Result]) -> ApiResult<Option<SessionInFull>> {
         return Ok(None);
     };
     let payments = PaymentRow::payments(&payments.results::<PaymentRow>()?)?;
-    let heads = heads
+    Ok(Some((row.session()?, payments, heads_of(heads)?)))
+}
+
+/// The rows of `SELECT chain_id, head FROM chain_cursors`.
+fn heads_of(result: &D1Result) -> ApiResult<Heads> {
+    #[derive(Deserialize)]
+    struct HeadRow {
+        chain_id: u64,
+        head: Option<u64>,
+    }
+    Ok(result
         .results::<HeadRow>()?
         .into_iter()
         .filter_map(|h| Some((h.chain_id, h.head?)))
-        .collect();
-    Ok(Some((row.session()?, payments, heads)))
+        .collect())
 }
+
+/// What a page of merchant session objects needs besides the sessions: their payments by
+/// session, the chain heads and what sweeps moved out of their addresses.
+pub(crate) type PageReads = (BTreeMap<SessionId, Vec<Payment>>, Heads, Vec<SweptRecord>);
 
 impl Store {
     /// Inserts a new session with its watch rows and its `session.created` event. Always
@@ -193,6 +201,39 @@ impl Store {
         };
         let key = key.results::<KeyRow>()?.into_iter().next();
         Ok((key, in_full(session)?, super::sweeps::swept_records(swept)?))
+    }
+
+    /// What a page of the sessions `ids` needs to be shown ([`PageReads`]), in one round trip.
+    pub(crate) async fn page_reads(&self, ids: &[&SessionId]) -> ApiResult<PageReads> {
+        if ids.is_empty() {
+            return Ok((BTreeMap::new(), Heads::new(), Vec::new()));
+        }
+        let list = serde_json::to_string(ids).map_err(ApiError::internal)?;
+        let batch = vec![
+            self.stmt(
+                &format!(
+                    "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN (SELECT value FROM json_each(?1))
+                     ORDER BY block_number, log_index"
+                ),
+                &[text(&list)],
+            )?,
+            self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
+            self.swept_stmt(&list)?,
+        ];
+        let results = self.batch(batch).await?;
+        let [payments, heads, swept] = &results[..] else {
+            return Err(ApiError::internal("page batch answered short"));
+        };
+        let mut by_session: BTreeMap<SessionId, Vec<Payment>> = BTreeMap::new();
+        for row in payments.results::<PaymentRow>()? {
+            let payment = row.payment()?.clone();
+            by_session.entry(row.session_id).or_default().push(payment);
+        }
+        Ok((
+            by_session,
+            heads_of(heads)?,
+            super::sweeps::swept_records(swept)?,
+        ))
     }
 
     /// Everything a shopper's view of session `id` needs, in one round trip: the session in
