@@ -87,6 +87,20 @@ pub(crate) struct Sweep {
     pub(crate) id: String,
 }
 
+/// Prints what Kasse named a reported transaction; a report that failed stops the run, since
+/// the transaction is mined and the merchant must report it again (`POST /v1/sweeps`).
+pub(crate) fn announce_report(hash: B256, reported: Result<Sweep>) -> Result<()> {
+    match reported {
+        Ok(sweep) => {
+            println!("Reported to Kasse as {}", sweep.id);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "{hash} was sent and mined, but reporting it failed: {e}"
+        )),
+    }
+}
+
 impl Api {
     pub(crate) fn from_env() -> Result<Self> {
         let base = config::required("KASSE_URL", "the address of your Kasse deployment")?;

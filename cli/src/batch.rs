@@ -163,14 +163,7 @@ pub(crate) async fn send(
             format_units(fee, native.decimals),
             native.symbol
         );
-        match reported {
-            Ok(sweep) => println!("Reported to Kasse as {}", sweep.id),
-            Err(e) => {
-                return Err(format!(
-                    "{hash} was sent and mined, but reporting it failed: {e}"
-                ));
-            }
-        }
+        crate::api::announce_report(hash, reported)?;
     }
     Ok(())
 }

@@ -153,14 +153,7 @@ pub(crate) async fn send(
             format_units(paid, native.decimals),
             native.symbol
         );
-        match reported {
-            Ok(sweep) => println!("Reported to Kasse as {}", sweep.id),
-            Err(e) => {
-                return Err(format!(
-                    "{hash} was sent and mined, but reporting it failed: {e}"
-                ));
-            }
-        }
+        crate::api::announce_report(hash, reported)?;
     }
     topup::send(run, gas_wallet, plan, moves, gas_key).await
 }
