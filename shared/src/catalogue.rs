@@ -18,6 +18,10 @@ pub struct Catalogue {
 pub struct Chain {
     pub chain_id: ChainId,
     pub name: String,
+    /// The chain's block explorer (`https://…`, no trailing slash), under which
+    /// `/tx/{hash}` and `/address/{address}` are pages; none for a local chain.
+    #[serde(default)]
+    pub explorer_url: Option<String>,
     /// `false` for mainnets: only live-mode sessions may use them.
     pub testnet: bool,
     pub native_symbol: String,
@@ -115,6 +119,9 @@ pub enum CatalogueError {
     },
     /// `max_price_age_secs` of 0 would refuse every round.
     BadMaxPriceAge(u64),
+    /// An explorer URL that is not a bare `https://` origin or path without a trailing
+    /// slash, so links built from it would break.
+    BadExplorerUrl(ChainId),
 }
 
 impl std::fmt::Display for CatalogueError {
@@ -134,6 +141,12 @@ impl std::fmt::Display for CatalogueError {
             Self::BadMaxPriceAge(id) => {
                 write!(f, "max_price_age_secs of chain {id} must be at least 1")
             }
+            Self::BadExplorerUrl(id) => {
+                write!(
+                    f,
+                    "explorer_url of chain {id} must start with https:// and not end with /"
+                )
+            }
         }
     }
 }
@@ -150,6 +163,13 @@ impl Catalogue {
             seen.push(chain.chain_id);
             if chain.max_price_age_secs == 0 {
                 return Err(CatalogueError::BadMaxPriceAge(chain.chain_id));
+            }
+            if chain
+                .explorer_url
+                .as_deref()
+                .is_some_and(|url| !explorer_url_ok(url))
+            {
+                return Err(CatalogueError::BadExplorerUrl(chain.chain_id));
             }
             let mut symbols = Vec::new();
             for token in &chain.tokens {
@@ -177,6 +197,19 @@ impl Catalogue {
     pub fn chain(&self, chain_id: ChainId) -> Option<&Chain> {
         self.chains.iter().find(|c| c.chain_id == chain_id)
     }
+}
+
+/// An explorer URL links can be appended to: `https://`, a host, no trailing slash, no
+/// query, fragment or whitespace.
+fn explorer_url_ok(url: &str) -> bool {
+    url.strip_prefix("https://").is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.ends_with('/')
+            && !rest.starts_with('/')
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'"' | b'<' | b'>'))
+    })
 }
 
 impl Chain {
@@ -366,6 +399,52 @@ mod tests {
             age(r#","max_price_age_secs":-1"#),
             Err(CatalogueError::Json(_))
         ));
+    }
+
+    #[test]
+    fn every_public_chain_names_its_explorer_and_the_local_chain_none() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        for (id, explorer) in [
+            (1, Some("https://etherscan.io")),
+            (8453, Some("https://basescan.org")),
+            (42161, Some("https://arbiscan.io")),
+            (10, Some("https://optimistic.etherscan.io")),
+            (137, Some("https://polygonscan.com")),
+            (11155111, Some("https://sepolia.etherscan.io")),
+            (84532, Some("https://sepolia.basescan.org")),
+            (31337, None),
+        ] {
+            let chain = catalogue.chain(id).expect("listed");
+            assert_eq!(chain.explorer_url.as_deref(), explorer, "{}", chain.name);
+        }
+    }
+
+    #[test]
+    fn an_explorer_url_is_optional_and_must_take_paths_appended() {
+        let url = |extra: &str| {
+            Catalogue::parse(&one_chain(extra)).map(|c| c.chains[0].explorer_url.clone())
+        };
+        assert_eq!(url(""), Ok(None));
+        assert_eq!(url(r#","explorer_url":null"#), Ok(None));
+        assert_eq!(
+            url(r#","explorer_url":"https://scan.example/l2""#),
+            Ok(Some("https://scan.example/l2".to_owned()))
+        );
+        for bad in [
+            "http://scan.example",
+            "https://scan.example/",
+            "https://",
+            "https:///x",
+            "https://scan.example/?q=1",
+            "https://scan example",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(
+                url(&format!(r#","explorer_url":"{bad}""#)),
+                Err(CatalogueError::BadExplorerUrl(1)),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

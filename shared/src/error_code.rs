@@ -71,6 +71,11 @@ pub enum ErrorCode {
     AccountModeUnconfigured,
     /// Revoking this key would leave the mode without a secret key.
     LastSecretKey,
+    /// The console's sign-in cookie is missing, unknown, idle too long, or its key was
+    /// revoked: sign in again.
+    ConsoleSessionEnded,
+    /// A request that acts with the console's cookie came from another site.
+    CrossSiteRequest,
     /// Not a valid extended public key for the network.
     XpubInvalid,
     /// The mode already has an xpub, and xpubs do not change.
@@ -162,6 +167,8 @@ impl ErrorCode {
         Self::LivemodeNotAllowed,
         Self::AccountModeUnconfigured,
         Self::LastSecretKey,
+        Self::ConsoleSessionEnded,
+        Self::CrossSiteRequest,
         Self::XpubInvalid,
         Self::XpubImmutable,
         Self::XpubInUse,
@@ -214,6 +221,8 @@ impl ErrorCode {
             Self::LivemodeNotAllowed => "livemode_not_allowed",
             Self::AccountModeUnconfigured => "account_mode_unconfigured",
             Self::LastSecretKey => "last_secret_key",
+            Self::ConsoleSessionEnded => "console_session_ended",
+            Self::CrossSiteRequest => "cross_site_request",
             Self::XpubInvalid => "xpub_invalid",
             Self::XpubImmutable => "xpub_immutable",
             Self::XpubInUse => "xpub_in_use",
@@ -324,6 +333,8 @@ mod tests {
         "livemode_not_allowed",
         "account_mode_unconfigured",
         "last_secret_key",
+        "console_session_ended",
+        "cross_site_request",
         "xpub_invalid",
         "xpub_immutable",
         "xpub_in_use",

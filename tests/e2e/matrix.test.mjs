@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { USD, api, assertError, env, newAccount, randomXpub } from "../support/env.mjs";
+import { USD, api, assertError, base, env, newAccount, randomXpub } from "../support/env.mjs";
 
 const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
 
@@ -52,13 +52,20 @@ async function fixtures() {
   return { account, sk, pk: account.keys.pk_test, session, idFor };
 }
 
+/** The security schemes an operation takes, any one of which will do. */
+const schemesOf = (op) => (op.security || []).flatMap((s) => Object.keys(s));
+
 function authOf(op) {
-  const schemes = (op.security || []).flatMap((s) => Object.keys(s));
-  return schemes[0] || "none";
+  return schemesOf(op)[0] || "none";
 }
 
-/** The credentials an operation takes, for a request that should get past them. */
-function credentials(op, f) {
+/** What the console's page sends: its own origin, so the same-origin rule lets it through. */
+const SAME_ORIGIN = { "sec-fetch-site": "same-origin" };
+
+/** The credentials an operation takes, for a request that should get past them. The
+ * console's sign-in and sign-out take none, but only answer the console's own page. */
+function credentials(op, f, path = "") {
+  if (path.startsWith("/v1/console/")) return { headers: SAME_ORIGIN };
   switch (authOf(op)) {
     case "secretKey":
       return { token: f.sk };
@@ -92,7 +99,9 @@ test("matrix: no credentials → 401, for every route that needs them", async ()
 test("matrix: a secret-key route with a publishable key → 403; a live key never sees test ids", async () => {
   const f = await fixtures();
   for (const { method, path, op } of operations) {
-    if (authOf(op) !== "secretKey" || (op.security || []).length > 1) continue;
+    // Routes a publishable key may also call are not refused to it; the console's cookie is
+    // the secret key in another form.
+    if (authOf(op) !== "secretKey" || schemesOf(op).filter((s) => s !== "consoleSession").length > 1) continue;
     if (path.startsWith("/v1/test_helpers")) continue;
     const url = concrete(path, path.includes("{id}") ? f.idFor(path) : "");
     const pk = await api(method, url, { token: f.pk, ...(takesJson(op) ? { json: {} } : {}) });
@@ -130,7 +139,7 @@ test("matrix: malformed JSON → 400 invalid_json, over 64 KB → 413, unknown f
   for (const { method, path, op } of operations) {
     if (!takesJson(op)) continue;
     const url = concrete(path, path.includes("{id}") ? f.idFor(path) : "");
-    const creds = credentials(op, f);
+    const creds = credentials(op, f, path);
     const headers = { ...(creds.headers || {}), "content-type": "application/json" };
     const send = (body) => api(method, url, { token: creds.token, headers, body });
     for (const [body, status, code, param] of [
@@ -249,6 +258,63 @@ test("matrix: exports refuse a bad or backwards range with a named 400, never a 
       if (res.status !== 400 || e.param !== param || e.code !== code) wrong.push(`${path}?${query} → ${res.status} ${e.code} ${e.param}`);
       else assertError(res, 400, "invalid_request_error", code);
     }
+  }
+  assert.equal(wrong.join("\n"), "", `${wrong.length} answers otherwise`);
+});
+
+test("matrix: every secret-key route takes the console's cookie instead; without one 401 console_session_ended, from another site 403", async () => {
+  const f = await fixtures();
+  const signedIn = await api("POST", "/v1/console/sessions", { json: { api_key: f.sk }, headers: SAME_ORIGIN });
+  assert.equal(signedIn.status, 201, JSON.stringify(signedIn.body));
+  const cookie = /^(kasse_console_test=[A-Za-z0-9]+);/.exec(signedIn.headers.get("set-cookie"))[1];
+  const consoleOps = operations.filter(({ op }) => schemesOf(op).includes("consoleSession"));
+  const secretOps = operations.filter(({ op }) => schemesOf(op).includes("secretKey"));
+  assert.deepEqual(consoleOps.map((o) => `${o.method} ${o.path}`), secretOps.map((o) => `${o.method} ${o.path}`), "the cookie is documented on every secret-key route, and only there");
+  const wrong = [];
+  const code = (res) => `${res.status} ${res.body?.error?.code}`;
+  // DELETE last: it removes the endpoint other rows name.
+  const ordered = [...consoleOps].sort((a, b) => (a.method === "DELETE") - (b.method === "DELETE"));
+  for (const { method, path, op } of ordered) {
+    const url = concrete(path, path.includes("{id}") ? f.idFor(path) : "");
+    const send = (headers) => api(method, url, { ...(takesJson(op) ? { json: {} } : {}), headers: { "kasse-mode": "test", ...headers } });
+    const row = `${method} ${path}`;
+    const none = await send(SAME_ORIGIN);
+    if (code(none) !== "401 console_session_ended") wrong.push(`${row} without a cookie → ${code(none)}`);
+    if (method !== "GET") {
+      const cross = await send({ cookie, "sec-fetch-site": "cross-site" });
+      if (code(cross) !== "403 cross_site_request") wrong.push(`${row} from another site → ${code(cross)}`);
+    }
+    const own = await send({ cookie, ...SAME_ORIGIN });
+    if ([401, 403].includes(own.status) || own.status >= 500) wrong.push(`${row} with the cookie → ${code(own)}`);
+  }
+  assert.equal(wrong.join("\n"), "", `${wrong.length} answers otherwise`);
+  assert.ok(consoleOps.length >= 30, `only ${consoleOps.length} routes take the cookie?`);
+});
+
+test("matrix: the console's sign-in and sign-out refuse bad input with named errors, never a 500", async () => {
+  const f = await fixtures();
+  // [method, path, headers, body, status, code, param]
+  const rows = [
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, {}, 400, "parameter_missing", "api_key"],
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, { api_key: "" }, 400, "parameter_missing", "api_key"],
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, { api_key: ["sk_test_1"] }, 400, "parameter_invalid", "api_key"],
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, { api_key: "sk_test_nope" }, 401, "invalid_api_key", null],
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, { api_key: "whsec_abc" }, 401, "invalid_api_key", null],
+    ["POST", "/v1/console/sessions", SAME_ORIGIN, { api_key: f.pk }, 403, "secret_key_required", null],
+    ["POST", "/v1/console/sessions", {}, { api_key: f.sk }, 403, "cross_site_request", null],
+    ["POST", "/v1/console/sessions", { origin: "https://evil.example" }, { api_key: f.sk }, 403, "cross_site_request", null],
+    ["POST", "/v1/console/sessions", { "sec-fetch-site": "cross-site", origin: base }, { api_key: f.sk }, 403, "cross_site_request", null],
+    ["DELETE", "/v1/console/sessions/current", { ...SAME_ORIGIN, "kasse-mode": "Live" }, undefined, 400, "parameter_invalid", "Kasse-Mode"],
+    ["DELETE", "/v1/console/sessions/current", { "sec-fetch-site": "same-site" }, undefined, 403, "cross_site_request", null],
+    ["GET", "/v1/account", { "kasse-mode": "sandbox" }, undefined, 400, "parameter_invalid", "Kasse-Mode"],
+  ];
+  const types = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error" };
+  const wrong = [];
+  for (const [method, path, headers, json, status, code, param] of rows) {
+    const res = await api(method, path, { json, headers });
+    const e = res.body?.error || {};
+    if (res.status !== status || e.code !== code || e.param !== param) wrong.push(`${method} ${path} ${JSON.stringify(headers)} ${JSON.stringify(json)} → ${res.status} ${e.code} ${e.param}`);
+    else assertError(res, status, types[status], code);
   }
   assert.equal(wrong.join("\n"), "", `${wrong.length} answers otherwise`);
 });

@@ -499,5 +499,30 @@ test("isolation table: on every secret-key route a test key never reads or chang
   assert.equal(wrong.join("\n"), "", "a test key reached a live object");
   assert.ok(secretRoutes.length >= 25, `only ${secretRoutes.length} secret-key routes?`);
 
+  // The console's test cookie acts as the test key: through it, too, every route with an id
+  // answers a live id with 404, and the account-wide reads hold nothing live.
+  const signedIn = await api("POST", "/v1/console/sessions", { json: { api_key: testKey }, headers: { "sec-fetch-site": "same-origin" } });
+  assert.equal(signedIn.status, 201, JSON.stringify(signedIn.body));
+  const cookie = /^(kasse_console_test=[A-Za-z0-9]+);/.exec(signedIn.headers.get("set-cookie"))[1];
+  const viaCookie = (method, path, json, mode = "test") =>
+    api(method, path, { json, headers: { cookie, "kasse-mode": mode, "sec-fetch-site": "same-origin" } });
+  const wrongViaCookie = [];
+  for (const { method, path, op } of secretRoutes) {
+    const row = `${method} ${path}`;
+    const prefix = Object.keys(liveIds).find((p) => path.startsWith(p));
+    if (!path.includes("{id}") || !prefix) continue;
+    const json = bodies[row] ?? (op.requestBody?.content?.["application/json"] ? {} : undefined);
+    const res = await viaCookie(method, path.replace("{id}", liveIds[prefix]), json);
+    if (res.status !== 404 || res.body?.error?.type !== "not_found_error") wrongViaCookie.push(`${row} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+  }
+  assert.equal(wrongViaCookie.join("\n"), "", "the test cookie reached a live object");
+  for (const path of ["/v1/account", "/v1/api_keys", "/v1/checkout_sessions?limit=100", "/v1/payment_links?limit=100", "/v1/events?limit=100", "/v1/webhook_endpoints?limit=100", "/v1/sweeps?limit=100", "/v1/balances", "/v1/chains"]) {
+    const res = await viaCookie("GET", path);
+    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+    noLive(res, `${path} through the test cookie`);
+  }
+  // Naming live mode with only the test cookie is no live sign-in.
+  assertError(await viaCookie("GET", "/v1/account", undefined, "live"), 401, "authentication_error", "console_session_ended");
+
   assert.deepEqual(await snapshot(), before, "nothing live changed");
 });

@@ -256,6 +256,9 @@ pub struct ChainObject {
     pub object: &'static str,
     pub chain_id: u64,
     pub name: String,
+    /// Where `/tx/{hash}` and `/address/{address}` pages of the chain are; null for a
+    /// local chain.
+    pub explorer_url: Option<String>,
     pub native_symbol: String,
     pub native_decimals: u8,
     pub min_confirmations: u32,
@@ -269,6 +272,7 @@ pub fn chain_object(chain: &Chain, native_usd_price: Option<String>) -> ChainObj
         object: "chain",
         chain_id: chain.chain_id,
         name: chain.name.clone(),
+        explorer_url: chain.explorer_url.clone(),
         native_symbol: chain.native_symbol.clone(),
         native_decimals: chain.native_decimals,
         min_confirmations: chain.min_confirmations,
@@ -372,6 +376,22 @@ mod tests {
         );
         assert_eq!(feed_price(U256::from(5u8), 8), "0.00000005");
         assert_eq!(feed_price(U256::from(42u8), 0), "42");
+    }
+
+    #[test]
+    fn a_chain_object_names_its_explorer_or_null() {
+        let catalogue = crate::catalogue::Catalogue::parse(crate::catalogue::BUILTIN_JSON)
+            .expect("the built-in catalogue");
+        let object = |id| {
+            let chain = catalogue.chain(id).expect("listed");
+            serde_json::to_value(chain_object(chain, None)).expect("serialises")
+        };
+        assert_eq!(
+            object(1)["explorer_url"],
+            serde_json::json!("https://etherscan.io")
+        );
+        let local = object(31337);
+        assert!(local["explorer_url"].is_null(), "{local}");
     }
 
     #[test]

@@ -1,27 +1,50 @@
-//! Who is calling: API keys (hashed lookup), the deployment's admin token, and a
-//! session's client secret (the shopper's browser).
+//! Who is calling: API keys (hashed lookup), the merchant console's sign-in cookie, the
+//! deployment's admin token, and a session's client secret (the shopper's browser).
+//!
+//! **The console's cookie.** A request without `Authorization` that names a mode
+//! (`Kasse-Mode: test|live`) or carries a console cookie acts with the cookie
+//! `kasse_console_<mode>`: the secret key the console signed in with, for as long as that
+//! key is active, the session has not been signed out, and it was used within 12 hours.
+//! A browser sends cookies with requests that other sites make, so such a request may only
+//! change something when the browser says it came from our own page (`same_origin`).
 
-use kasse_shared::account::{KeyKind, Settings};
+use kasse_shared::account::{KeyKind, Settings, key_hash};
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::{AccountId, SessionId};
 use kasse_shared::session::Session;
-use worker::{Env, Request};
+use worker::{Env, Method, Request};
 
 use super::request::{bearer_token, constant_time_eq};
 use crate::config;
-use crate::error::{ApiError, ApiResult};
-use crate::store::{KeyRow, Store};
+use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::store::{CallerKey, KeyRow, Store};
 
 /// The header a browser sends a session's client secret in.
 pub(crate) const CLIENT_SECRET_HEADER: &str = "kasse-client-secret";
 
-/// An authenticated API-key holder: one account in one mode.
+/// The header the console names its mode in (`test` when absent).
+pub(crate) const MODE_HEADER: &str = "kasse-mode";
+
+/// Random base62 characters of a console token: about 256 bits.
+pub(crate) const CONSOLE_TOKEN_CHARS: usize = 43;
+
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// An API key in `Authorization: Bearer`.
+    ApiKey,
+    /// The console's cookie, acting as the secret key it was signed in with.
+    Console,
+}
+
+/// An authenticated caller: one account in one mode.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub account_id: AccountId,
     pub livemode: bool,
     pub kind: KeyKind,
     pub settings: Settings,
+    pub credential: Credential,
 }
 
 /// The request's API key, if it sends one that looks like a Kasse key (not yet looked up).
@@ -37,15 +60,173 @@ pub(crate) fn api_key(req: &Request) -> ApiResult<String> {
     Ok(key)
 }
 
-/// The caller a key row names; an unknown or revoked key (no row) is a 401.
-pub(crate) fn caller_of(row: Option<KeyRow>) -> ApiResult<Caller> {
-    let row = row.ok_or_else(|| ApiError::unauthenticated("Invalid API key provided."))?;
+/// What a request presents to prove who it is, before anything is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Presented {
+    ApiKey(String),
+    /// A console request: the mode it names and that mode's cookie token, if it sent one.
+    Console {
+        livemode: bool,
+        token: Option<String>,
+    },
+}
+
+impl Presented {
+    /// What to look up; `None` for a console request without its mode's cookie (there is
+    /// nothing to look up: its session has ended, or never began).
+    pub(crate) fn lookup(&self) -> Option<CallerKey> {
+        match self {
+            Self::ApiKey(key) => Some(CallerKey::ApiKey {
+                hash: key_hash(key),
+            }),
+            Self::Console { livemode, token } => token.as_ref().map(|t| CallerKey::Console {
+                hash: key_hash(t),
+                livemode: *livemode,
+            }),
+        }
+    }
+}
+
+/// The credential a request presents: its `Authorization` if it has one; else the console
+/// cookie of the mode it names, if it names a mode or carries a console cookie; else the
+/// 401 that asks for an API key.
+pub(crate) fn presented(req: &Request) -> ApiResult<Presented> {
+    let headers = req.headers();
+    if !headers.has("authorization")? {
+        let mode = headers.get(MODE_HEADER)?;
+        let cookies = headers.get("cookie")?;
+        if let Some(console) = console_presented(mode.as_deref(), cookies.as_deref())? {
+            return Ok(console);
+        }
+    }
+    api_key(req).map(Presented::ApiKey)
+}
+
+/// A console request's credential; `None` when the request names no mode and carries no
+/// console cookie (an API client that left out its key).
+fn console_presented(mode: Option<&str>, cookies: Option<&str>) -> ApiResult<Option<Presented>> {
+    let cookies = cookies.unwrap_or_default();
+    let any_cookie = [false, true]
+        .iter()
+        .any(|&live| cookie(cookies, cookie_name(live)).is_some());
+    if mode.is_none() && !any_cookie {
+        return Ok(None);
+    }
+    let livemode = console_mode(mode)?;
+    let token = cookie(cookies, cookie_name(livemode)).filter(|t| is_console_token(t));
+    Ok(Some(Presented::Console {
+        livemode,
+        token: token.map(str::to_owned),
+    }))
+}
+
+/// The mode a `Kasse-Mode` value names (absent: test); any other value is a 400.
+pub(crate) fn console_mode(value: Option<&str>) -> ApiResult<bool> {
+    match value.map(str::trim) {
+        None | Some("test") => Ok(false),
+        Some("live") => Ok(true),
+        Some(_) => Err(ApiError::invalid(
+            ErrorCode::ParameterInvalid,
+            "Kasse-Mode must be `test` or `live`.",
+        )
+        .with_param("Kasse-Mode")),
+    }
+}
+
+/// The console's cookie of a mode: one per mode, so test and live are signed in apart.
+pub(crate) fn cookie_name(livemode: bool) -> &'static str {
+    if livemode {
+        "kasse_console_live"
+    } else {
+        "kasse_console_test"
+    }
+}
+
+/// The value of the cookie `name` in a `Cookie` header (`a=1; b=2`), if set and not empty.
+pub(crate) fn cookie<'c>(cookies: &'c str, name: &str) -> Option<&'c str> {
+    cookies
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(n, _)| n.trim() == name)
+        .map(|(_, value)| value.trim().trim_matches('"'))
+        .filter(|value| !value.is_empty())
+}
+
+/// Whether a cookie's value has the shape of a token we issue; any other is not looked up.
+fn is_console_token(value: &str) -> bool {
+    value.len() == CONSOLE_TOKEN_CHARS && value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The request's console token of the mode it names, if it sends one.
+pub(crate) fn console_token(req: &Request) -> ApiResult<Option<String>> {
+    let headers = req.headers();
+    let livemode = console_mode(headers.get(MODE_HEADER)?.as_deref())?;
+    let cookies = headers.get("cookie")?.unwrap_or_default();
+    Ok(cookie(&cookies, cookie_name(livemode))
+        .filter(|t| is_console_token(t))
+        .map(str::to_owned))
+}
+
+/// The 401 of a console request whose session is gone.
+pub(crate) fn console_session_ended() -> ApiError {
+    ApiError::new(
+        401,
+        ErrorType::AuthenticationError,
+        ErrorCode::ConsoleSessionEnded,
+        "Your console session has ended (signed out, expired, or its key was revoked). Sign in again.",
+    )
+}
+
+/// Whether a request may act with the console's cookie although it changes something:
+/// only when the browser says it comes from our own origin. `Sec-Fetch-Site` says so
+/// directly (`same-site`, `cross-site` and `none`, a typed URL, are refused); a browser
+/// without it sends `Origin`, which must then be ours. A request with neither is refused:
+/// every browser that runs the console sends one of them.
+pub(crate) fn same_origin(fetch_site: Option<&str>, origin: Option<&str>, own: &[String]) -> bool {
+    match (fetch_site.map(str::trim), origin.map(str::trim)) {
+        (Some(site), _) => site.eq_ignore_ascii_case("same-origin"),
+        (None, Some(origin)) => own.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        (None, None) => false,
+    }
+}
+
+/// Whether a method may change something (anything but GET and HEAD).
+pub(crate) fn changes_state(method: &Method) -> bool {
+    !matches!(method, Method::Get | Method::Head)
+}
+
+/// A 403 `cross_site_request` unless the request comes from one of the `own` origins.
+pub(crate) fn require_same_origin(req: &Request, own: &[String]) -> ApiResult<()> {
+    let headers = req.headers();
+    let site = headers.get("sec-fetch-site")?;
+    let origin = headers.get("origin")?;
+    if same_origin(site.as_deref(), origin.as_deref(), own) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        ErrorCode::CrossSiteRequest,
+        "This request signs in, signs out or acts with the console's cookie, so it must come from the console's own page; it came from another site (or did not say where from) and was refused.",
+    ))
+}
+
+/// The caller a looked-up row names; no row (an unknown or revoked key, a console session
+/// that ended) is a 401 of the credential's kind.
+pub(crate) fn caller_of(key: &CallerKey, row: Option<KeyRow>) -> ApiResult<Caller> {
+    let credential = match key {
+        CallerKey::ApiKey { .. } => Credential::ApiKey,
+        CallerKey::Console { .. } => Credential::Console,
+    };
+    let row = row.ok_or_else(|| match credential {
+        Credential::ApiKey => ApiError::unauthenticated("Invalid API key provided."),
+        Credential::Console => console_session_ended(),
+    })?;
     let settings = serde_json::from_str(&row.settings).map_err(ApiError::internal)?;
     Ok(Caller {
         account_id: row.account_id,
         livemode: row.livemode,
         kind: row.kind,
         settings,
+        credential,
     })
 }
 
@@ -136,21 +317,58 @@ mod tests {
         }
     }
 
+    fn api_key(key: &str) -> CallerKey {
+        CallerKey::ApiKey {
+            hash: key_hash(key),
+        }
+    }
+
+    fn console(livemode: bool) -> CallerKey {
+        CallerKey::Console {
+            hash: key_hash(TOKEN),
+            livemode,
+        }
+    }
+
+    const TOKEN: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456";
+
     #[test]
-    fn an_unknown_or_revoked_key_is_a_401() {
-        let error = caller_of(None).expect_err("no row");
+    fn an_unknown_or_revoked_key_is_a_401_and_an_ended_console_session_another() {
+        let error = caller_of(&api_key("sk_test_x"), None).expect_err("no row");
         assert_eq!((error.status, error.code), (401, ErrorCode::InvalidApiKey));
+        let error = caller_of(&console(false), None).expect_err("no row");
+        assert_eq!(
+            (error.status, error.kind, error.code),
+            (
+                401,
+                ErrorType::AuthenticationError,
+                ErrorCode::ConsoleSessionEnded
+            )
+        );
+        assert_eq!(
+            error.message,
+            "Your console session has ended (signed out, expired, or its key was revoked). Sign in again."
+        );
     }
 
     #[test]
-    fn a_key_row_names_its_account_mode_and_kind() {
-        let caller = caller_of(Some(row(KeyKind::Secret, true))).unwrap();
+    fn a_key_row_names_its_account_mode_kind_and_credential() {
+        let caller = caller_of(&api_key("sk_live_x"), Some(row(KeyKind::Secret, true))).unwrap();
         assert_eq!(
-            (caller.account_id.as_str(), caller.livemode, caller.kind),
-            (ACCOUNT, true, KeyKind::Secret)
+            (
+                caller.account_id.as_str(),
+                caller.livemode,
+                caller.kind,
+                caller.credential
+            ),
+            (ACCOUNT, true, KeyKind::Secret, Credential::ApiKey)
         );
         assert!(require_secret(caller).is_ok());
-        let public = caller_of(Some(row(KeyKind::Publishable, false))).unwrap();
+        let public = caller_of(
+            &api_key("pk_test_x"),
+            Some(row(KeyKind::Publishable, false)),
+        )
+        .unwrap();
         assert_eq!(
             (public.livemode, public.kind),
             (false, KeyKind::Publishable)
@@ -160,6 +378,129 @@ mod tests {
             (error.status, error.code),
             (403, ErrorCode::SecretKeyRequired)
         );
+        let signed_in = caller_of(&console(false), Some(row(KeyKind::Secret, false))).unwrap();
+        assert_eq!(signed_in.credential, Credential::Console);
+    }
+
+    #[test]
+    fn a_cookie_is_read_by_its_exact_name() {
+        let header = format!("theme=dark; kasse_console_test={TOKEN};kasse_console_live= ; x=1");
+        assert_eq!(cookie(&header, "kasse_console_test"), Some(TOKEN));
+        assert_eq!(
+            cookie(&header, "kasse_console_live"),
+            None,
+            "empty is unset"
+        );
+        assert_eq!(cookie(&header, "theme"), Some("dark"));
+        assert_eq!(cookie(&header, "console_test"), None);
+        assert_eq!(cookie("", "kasse_console_test"), None);
+        assert_eq!(cookie("kasse_console_test", "kasse_console_test"), None);
+        assert_eq!(cookie(r#"a="quoted""#, "a"), Some("quoted"));
+        assert_eq!(cookie("a=1; a=2", "a"), Some("1"), "the first of two");
+    }
+
+    #[test]
+    fn a_request_without_authorization_is_a_console_request_when_it_names_a_mode_or_has_a_cookie() {
+        let with = |mode: Option<&str>, cookies: Option<&str>| console_presented(mode, cookies);
+        assert_eq!(
+            with(None, None).ok(),
+            Some(None),
+            "an API client without its key"
+        );
+        assert_eq!(with(None, Some("theme=dark")).ok(), Some(None));
+        let test_cookie = format!("kasse_console_test={TOKEN}");
+        let live_cookie = format!("kasse_console_live={TOKEN}");
+        let console = |livemode, token: Option<&str>| {
+            Some(Some(Presented::Console {
+                livemode,
+                token: token.map(str::to_owned),
+            }))
+        };
+        assert_eq!(
+            with(None, Some(&test_cookie)).ok(),
+            console(false, Some(TOKEN))
+        );
+        assert_eq!(with(Some("test"), None).ok(), console(false, None));
+        assert_eq!(
+            with(Some("live"), Some(&test_cookie)).ok(),
+            console(true, None),
+            "the test cookie never acts in live mode"
+        );
+        assert_eq!(
+            with(Some("live"), Some(&live_cookie)).ok(),
+            console(true, Some(TOKEN))
+        );
+        assert_eq!(
+            with(None, Some(&live_cookie)).ok(),
+            console(false, None),
+            "no Kasse-Mode is test mode"
+        );
+        let forged = format!("kasse_console_test={}", "é".repeat(20));
+        assert_eq!(
+            with(Some("test"), Some(&forged)).ok(),
+            console(false, None),
+            "a value we never issued is not looked up"
+        );
+        assert_eq!(
+            with(Some("test"), Some("kasse_console_test=short")).ok(),
+            console(false, None)
+        );
+        for bad in ["LIVE", "prod", ""] {
+            let error = with(Some(bad), Some(&test_cookie)).expect_err("a bad mode");
+            assert_eq!(
+                (error.status, error.code),
+                (400, ErrorCode::ParameterInvalid),
+                "{bad}"
+            );
+            assert_eq!(error.param.as_deref(), Some("Kasse-Mode"));
+        }
+    }
+
+    #[test]
+    fn a_console_request_looks_up_its_tokens_hash_in_its_mode_or_nothing() {
+        let presented = Presented::Console {
+            livemode: true,
+            token: Some(TOKEN.to_owned()),
+        };
+        assert_eq!(presented.lookup(), Some(console(true)));
+        let no_cookie = Presented::Console {
+            livemode: false,
+            token: None,
+        };
+        assert_eq!(no_cookie.lookup(), None);
+        assert_eq!(
+            Presented::ApiKey("sk_test_1".into()).lookup(),
+            Some(api_key("sk_test_1"))
+        );
+        assert_ne!(key_hash(TOKEN), TOKEN, "only the hash is looked up");
+    }
+
+    #[test]
+    fn only_our_own_origin_may_change_things_with_the_cookie() {
+        let own = [
+            "http://127.0.0.1:8787".to_owned(),
+            "https://pay.example".to_owned(),
+        ];
+        let allows = |site, origin| same_origin(site, origin, &own);
+        assert!(allows(Some("same-origin"), None));
+        assert!(
+            allows(Some("Same-Origin"), Some("https://evil.example")),
+            "the browser's own word wins"
+        );
+        for site in ["same-site", "cross-site", "none", ""] {
+            assert!(!allows(Some(site), Some("https://pay.example")), "{site}");
+        }
+        assert!(allows(None, Some("https://pay.example")));
+        assert!(allows(None, Some("http://127.0.0.1:8787")));
+        assert!(!allows(None, Some("https://evil.example")));
+        assert!(!allows(None, Some("https://pay.example:8443")));
+        assert!(!allows(None, Some("null")));
+        assert!(
+            !allows(None, None),
+            "a request that says nothing is refused"
+        );
+        assert!(changes_state(&Method::Post) && changes_state(&Method::Delete));
+        assert!(!changes_state(&Method::Get) && !changes_state(&Method::Head));
     }
 
     #[test]

@@ -1,21 +1,21 @@
 //! One context per request, built once by dispatch: the environment, the request, ONE
 //! store (so every D1 query of the request is counted in one place), one clock read, and
-//! what the request learns once and may need twice (the caller behind its API key, its
-//! body, the settings that decide CORS).
+//! what the request learns once and may need twice (the caller behind its API key or
+//! console cookie, its body, the settings that decide CORS).
 
 use std::cell::{OnceCell, RefCell};
 
-use kasse_shared::account::{Settings, key_hash};
+use kasse_shared::account::Settings;
 use kasse_shared::api::list::{Cursor, Direction};
 use kasse_shared::ids::SessionId;
 use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::{Env, Request};
 
-use super::auth::{self, Caller};
+use super::auth::{self, Caller, Presented};
 use super::request;
 use crate::config;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
+use crate::store::{CallerKey, Store};
 
 pub(crate) struct Cx<'a> {
     pub env: &'a Env,
@@ -25,7 +25,7 @@ pub(crate) struct Cx<'a> {
     pub now: Timestamp,
     /// The same clock read, in milliseconds (for the per-second rate limits).
     now_ms: UnixMillis,
-    /// The caller behind the request's API key, looked up at most once.
+    /// The caller behind the request's API key or console cookie, looked up at most once.
     caller: OnceCell<ApiResult<Caller>>,
     /// The body, once read (at most 64 KB).
     body: Option<Vec<u8>>,
@@ -71,18 +71,43 @@ impl<'a> Cx<'a> {
         ))
     }
 
-    /// The caller of a secret or publishable key (one D1 read per request, however often
-    /// asked: idempotency and the handler share it).
+    /// The caller of a secret or publishable key, or of the console's cookie (one D1 round
+    /// trip per request, however often asked: idempotency and the handler share it).
     pub(crate) async fn caller(&self) -> ApiResult<Caller> {
         if let Some(known) = self.caller.get() {
             return known.clone();
         }
         let found = async {
-            let key = auth::api_key(&self.req)?;
-            auth::caller_of(self.store.key(&key_hash(&key)).await?)
+            let key = self.caller_key()?;
+            auth::caller_of(&key, self.store.caller(&key, self.now).await?)
         }
         .await;
         self.caller.get_or_init(|| found).clone()
+    }
+
+    /// What the request's credential names, to be looked up: its API key, or its console
+    /// cookie. Every request that acts with the cookie passes here, so here the cookie may
+    /// only change something from our own origin (403 `cross_site_request`); a console
+    /// request without its mode's cookie is a 401 `console_session_ended`.
+    pub(crate) fn caller_key(&self) -> ApiResult<CallerKey> {
+        let presented = auth::presented(&self.req)?;
+        if matches!(presented, Presented::Console { .. }) && auth::changes_state(&self.req.method())
+        {
+            auth::require_same_origin(&self.req, &self.own_origins()?)?;
+        }
+        presented.lookup().ok_or_else(auth::console_session_ended)
+    }
+
+    /// The origins this deployment's pages are served from: the one the request reached,
+    /// and `PUBLIC_BASE_URL`'s when it is set.
+    pub(crate) fn own_origins(&self) -> ApiResult<Vec<String>> {
+        let mut own = vec![request::origin(&self.req)?];
+        if let Ok(public) = worker::Url::parse(&config::base_url(self.env, None))
+            && public.origin().is_tuple()
+        {
+            own.push(public.origin().ascii_serialization());
+        }
+        Ok(own)
     }
 
     /// The caller of a secret key (403 `secret_key_required` for a publishable key).

@@ -3,7 +3,8 @@
 //! **Who owns a key.** A key lives in the space of the caller that sent it, and the caller
 //! must have proved who it is before anything is written:
 //! - a secret key: its account and mode (`secret:<account>`); the key must exist and be
-//!   unrevoked;
+//!   unrevoked. The console's cookie acts as the secret key it signed in with and shares
+//!   that space; its answers are sealed under the cookie's token;
 //! - a publishable key: its account and mode, in a space of its own (`publishable:<account>`),
 //!   so a public key can neither claim a secret key's keys nor see their answers;
 //! - a session's browser (`/v1/public/checkout_sessions/{id}/…`): that one session
@@ -130,25 +131,33 @@ async fn owner(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<Owner>> {
                 keep,
             }))
         }
+        // Signing in and out writes nothing another try could repeat, and a kept answer
+        // would lack the cookie it set.
+        ["v1", "console", ..] => Ok(None),
         ["v1", ..] => {
             // The handler asks for the same caller: the key is read once for both.
             let Some(caller) = proves_nothing(cx.caller().await)? else {
                 return Ok(None);
             };
-            let Some(token) = bearer_token(cx.req.headers()) else {
+            let credential = match caller.credential {
+                auth::Credential::ApiKey => bearer_token(cx.req.headers()),
+                auth::Credential::Console => auth::console_token(&cx.req)?,
+            };
+            let Some(credential) = credential else {
                 return Ok(None);
             };
-            Ok(Some(key_owner(&caller, &token)))
+            Ok(Some(key_owner(&caller, &credential)))
         }
         _ => Ok(None),
     }
 }
 
-/// The key space of an API key's caller: secret and publishable keys apart.
-fn key_owner(caller: &auth::Caller, token: &str) -> Owner {
+/// The key space of an API key's (or console cookie's) caller: secret and publishable keys
+/// apart; `credential` is the raw key or token, what answers are sealed under.
+fn key_owner(caller: &auth::Caller, credential: &str) -> Owner {
     if caller.kind == kasse_shared::account::KeyKind::Secret {
         let scope = format!("secret:{}", caller.account_id);
-        let keep = Keep::Sealed(answer_key(token, &scope));
+        let keep = Keep::Sealed(answer_key(credential, &scope));
         Owner {
             kind: "secret",
             scope,

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod balances;
 mod chains;
+mod console;
 mod demo;
 mod events;
 mod exports;
@@ -79,6 +80,8 @@ enum Handler {
     ExportPayments,
     ExportSessions,
     Search,
+    ConsoleSignIn,
+    ConsoleSignOut,
     TestNoop,
     TestSmoke,
     TestAdvance,
@@ -152,6 +155,8 @@ static ROUTES: &[Route] = &[
     api("/v1/exports/payments.csv", &[(Get, H::ExportPayments)]),
     api("/v1/exports/sessions.csv", &[(Get, H::ExportSessions)]),
     api("/v1/search", &[(Get, H::Search)]),
+    api("/v1/console/sessions", &[(Post, H::ConsoleSignIn)]),
+    api("/v1/console/sessions/current", &[(Delete, H::ConsoleSignOut)]),
     api("/v1/test_helpers/noop", &[(Get, H::TestNoop)]),
     api("/v1/test_helpers/smoke", &[(Post, H::TestSmoke)]),
     api("/v1/test_helpers/checkout_sessions/{id}/advance", &[(Post, H::TestAdvance)]),
@@ -357,6 +362,8 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::ExportPayments => exports::payments(cx).await,
         H::ExportSessions => exports::sessions(cx).await,
         H::Search => search::search(cx).await,
+        H::ConsoleSignIn => console::sign_in(cx).await,
+        H::ConsoleSignOut => console::sign_out(cx).await,
         H::TestNoop => test_helpers::noop(cx),
         H::TestSmoke => test_helpers::smoke(cx).await,
         H::TestAdvance => test_helpers::advance(cx, id).await,

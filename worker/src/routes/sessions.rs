@@ -1,6 +1,6 @@
 //! `/v1/checkout_sessions` (secret key; a publishable key may start one from a payment link).
 
-use kasse_shared::account::{KeyKind, key_hash};
+use kasse_shared::account::KeyKind;
 use kasse_shared::api::check::parse_check;
 use kasse_shared::api::create::{self, Requester};
 use kasse_shared::api::list;
@@ -79,9 +79,9 @@ pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     Ok(json_response(200, &object))
 }
 
-/// The secret key's caller and the session `id` in full. While the key is not known yet,
-/// both are read in one round trip; the answer is then decided as if read in turn (the
-/// key's 401 or 403 before anything about the session).
+/// The secret key's (or console cookie's) caller and the session `id` in full. While the
+/// caller is not known yet, both are read in one round trip; the answer is then decided as
+/// if read in turn (the key's 401 or 403 before anything about the session).
 async fn secret_and_session(
     cx: &Cx<'_>,
     id: &str,
@@ -89,12 +89,12 @@ async fn secret_and_session(
     if cx.caller_known().is_none()
         && let Some(session_id) = SessionId::parse(id)
     {
-        let key = auth::api_key(&cx.req)?;
+        let key = cx.caller_key()?;
         let (row, found, swept) = cx
             .store
-            .session_in_full_with_key(&key_hash(&key), &session_id)
+            .session_in_full_with_caller(&key, &session_id, cx.now)
             .await?;
-        let caller = auth::require_secret(cx.know_caller(auth::caller_of(row))?)?;
+        let caller = auth::require_secret(cx.know_caller(auth::caller_of(&key, row))?)?;
         return Ok((caller, found, Some(swept)));
     }
     let caller = cx.secret().await?;

@@ -20,7 +20,7 @@ use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text, time}
 use super::events::{NewEvent, event_row};
 use super::payments::{PAYMENT_COLUMNS, PaymentRow};
 use super::prices::PriceRow;
-use super::{Change, Stmt, Store, Written};
+use super::{CallerKey, Change, Stmt, Store, Written};
 use crate::error::{ApiError, ApiResult};
 
 /// A native-coin baseline taken at creation: the balance at `block`.
@@ -183,24 +183,30 @@ impl Store {
         in_full(&results)
     }
 
-    /// The active key `key_hash` (as [`Store::key`] reads it), the session `id` in full and
-    /// what sweeps moved out of its address, in one round trip: a merchant's retrieve,
-    /// decided in Rust once all are read.
-    pub(crate) async fn session_in_full_with_key(
+    /// The caller `key` names (as [`Store::caller`] reads it, an API key or a console
+    /// session), the session `id` in full and what sweeps moved out of its address, in one
+    /// round trip: a merchant's retrieve, decided in Rust once all are read.
+    pub(crate) async fn session_in_full_with_caller(
         &self,
-        key_hash: &str,
+        key: &CallerKey,
         id: &SessionId,
+        now: Timestamp,
     ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>, Vec<SweptRecord>)> {
-        let mut batch = vec![self.key_stmt(key_hash)?];
+        let mut batch = self.caller_stmts(key, now)?;
+        let caller_statements = batch.len();
         batch.extend(self.in_full_stmts(id)?);
         let ids = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
         batch.push(self.swept_stmt(&ids)?);
         let results = self.batch(batch).await?;
-        let [key, session @ .., swept] = &results[..] else {
+        let [session @ .., swept] = results.get(caller_statements..).unwrap_or_default() else {
             return Err(ApiError::internal("key and session batch answered short"));
         };
-        let key = key.results::<KeyRow>()?.into_iter().next();
-        Ok((key, in_full(session)?, super::sweeps::swept_records(swept)?))
+        let caller = super::console::caller_row(&results)?;
+        Ok((
+            caller,
+            in_full(session)?,
+            super::sweeps::swept_records(swept)?,
+        ))
     }
 
     /// What a page of the sessions `ids` needs to be shown ([`PageReads`]), in one round trip.

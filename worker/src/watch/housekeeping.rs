@@ -1,5 +1,6 @@
 //! The purges at the end of every run: old idempotency keys, events and deliveries past
-//! their retention, rate-limit counters, and watch rows past their grace window. Each is a
+//! their retention, rate-limit counters, console sessions idle for 12 hours, and watch rows
+//! past their grace window. Each is a
 //! bounded batch; a failure is logged and retried next run.
 
 use kasse_shared::time::Timestamp;
@@ -30,6 +31,9 @@ pub(super) async fn purge(store: &Store, now: Timestamp) {
         .await
     {
         worker::console_error!("watcher: rate-limit purge failed: {}", e.message);
+    }
+    if let Err(e) = store.purge_console_sessions(now).await {
+        worker::console_error!("watcher: console session purge failed: {}", e.message);
     }
     if let Err(e) = store.unwatch_expired(now).await {
         worker::console_error!("watcher: unwatch failed: {}", e.message);
