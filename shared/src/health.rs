@@ -70,6 +70,57 @@ impl ChainHealth {
     }
 }
 
+/// How long the watcher may go without looking at a chain before it counts as stalled: the
+/// cron runs every minute, so five missed runs.
+pub const STALLED_AFTER_SECS: u64 = 300;
+
+/// The watcher on one chain as a merchant may see it: no RPC host and no error text (an
+/// error can quote the provider's URL, whose path often holds its key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WatcherStatus {
+    pub status: WatcherState,
+    pub head: Option<u64>,
+    /// Blocks between the head and the last block whose payments were scanned.
+    pub lag: Option<u64>,
+    pub checked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WatcherState {
+    /// Looked at within the last few runs, without error.
+    Ok,
+    /// The last look at the chain failed (the RPC refused or timed out).
+    Failing,
+    /// No look at the chain for longer than `STALLED_AFTER_SECS`: the cron is not running.
+    Stalled,
+    /// Never looked at yet.
+    Unknown,
+}
+
+impl WatcherStatus {
+    pub fn of(
+        head: Option<u64>,
+        cursor: Option<u64>,
+        failed: bool,
+        checked_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Self {
+        let status = match checked_at {
+            None => WatcherState::Unknown,
+            Some(_) if failed => WatcherState::Failing,
+            Some(at) if now.0.saturating_sub(at.0) > STALLED_AFTER_SECS => WatcherState::Stalled,
+            Some(_) => WatcherState::Ok,
+        };
+        Self {
+            status,
+            head,
+            lag: ChainHealth::lag_of(head, cursor),
+            checked_at,
+        }
+    }
+}
+
 /// Host (and port) of a URL, without scheme, credentials, path or query — what may be shown
 /// of an RPC URL whose path often embeds an API key.
 pub fn url_host(url: &str) -> Option<&str> {
@@ -98,6 +149,30 @@ mod tests {
         assert_eq!(url_host("http://127.0.0.1:8545"), Some("127.0.0.1:8545"));
         assert_eq!(url_host("not a url"), None);
         assert_eq!(url_host("https:///path"), None);
+    }
+
+    #[test]
+    fn a_merchant_sees_whether_the_watcher_looks_at_a_chain() {
+        let now = Timestamp(1_000_000);
+        let at = |ago: u64| Some(Timestamp(now.0 - ago));
+        let state =
+            |failed, checked| WatcherStatus::of(Some(10), Some(7), failed, checked, now).status;
+        assert_eq!(state(false, None), WatcherState::Unknown);
+        assert_eq!(state(false, at(60)), WatcherState::Ok);
+        assert_eq!(state(false, at(STALLED_AFTER_SECS)), WatcherState::Ok);
+        assert_eq!(
+            state(false, at(STALLED_AFTER_SECS + 1)),
+            WatcherState::Stalled
+        );
+        assert_eq!(state(true, at(60)), WatcherState::Failing);
+        assert_eq!(
+            state(true, at(STALLED_AFTER_SECS + 1)),
+            WatcherState::Failing
+        );
+        let status = WatcherStatus::of(Some(10), Some(7), false, at(60), now);
+        assert_eq!((status.head, status.lag), (Some(10), Some(3)));
+        let json = serde_json::to_value(&status).expect("serialises");
+        assert_eq!(json["status"], "ok");
     }
 
     #[test]

@@ -256,6 +256,11 @@ test("reports: the same transaction twice is one sweep; bad hashes, unserved cha
   assert.equal(local.object, "chain");
   assert.deepEqual(local.tokens.find((t) => t.symbol === "USDC"), { symbol: "USDC", contract_address: ethers.getAddress(env.contracts.USDC), decimals: 6 });
   assert.ok(!JSON.stringify(chains).includes(env.rpc_url), "no RPC URL");
+  await runScheduled();
+  const watched = ok(await api("GET", "/v1/chains", { token: key })).data.find((c) => c.chain_id === LOCAL_CHAIN).watcher;
+  assert.equal(watched.status, "ok", JSON.stringify(watched));
+  assert.ok(Number.isInteger(watched.head) && watched.head > 0 && Number.isInteger(watched.lag) && watched.lag >= 0, JSON.stringify(watched));
+  assert.ok(Date.now() - Date.parse(watched.checked_at) < 120_000, "checked in the run just made");
   d1(`DELETE FROM sweeps WHERE id = '${liveId}'`);
 });
 

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::api::list::{self, Page};
 use crate::catalogue::{Catalogue, Chain};
 use crate::error_code::ErrorCode;
+use crate::health::WatcherStatus;
 use crate::ids::{SessionId, SweepId};
 use crate::money::format_units;
 use crate::params::{ParamError, object, reject_unknown, whole_number};
@@ -265,9 +266,15 @@ pub struct ChainObject {
     pub multicall3: String,
     pub native_usd_price: Option<String>,
     pub tokens: Vec<ChainTokenObject>,
+    /// Whether the watcher is reading the chain.
+    pub watcher: WatcherStatus,
 }
 
-pub fn chain_object(chain: &Chain, native_usd_price: Option<String>) -> ChainObject {
+pub fn chain_object(
+    chain: &Chain,
+    native_usd_price: Option<String>,
+    watcher: WatcherStatus,
+) -> ChainObject {
     ChainObject {
         object: "chain",
         chain_id: chain.chain_id,
@@ -278,6 +285,7 @@ pub fn chain_object(chain: &Chain, native_usd_price: Option<String>) -> ChainObj
         min_confirmations: chain.min_confirmations,
         multicall3: chain.multicall3.to_checksum(None),
         native_usd_price,
+        watcher,
         tokens: chain
             .tokens
             .iter()
@@ -384,7 +392,8 @@ mod tests {
             .expect("the built-in catalogue");
         let object = |id| {
             let chain = catalogue.chain(id).expect("listed");
-            serde_json::to_value(chain_object(chain, None)).expect("serialises")
+            let watcher = WatcherStatus::of(None, None, false, None, Timestamp(0));
+            serde_json::to_value(chain_object(chain, None, watcher)).expect("serialises")
         };
         assert_eq!(
             object(1)["explorer_url"],

@@ -1,8 +1,10 @@
 //! `GET /v1/chains` (secret key): the chains this deployment serves in the key's mode, for
-//! the merchant's own tools. Never an RPC URL: those are secrets.
+//! the merchant's own tools and the console, with whether the watcher is reading each.
+//! Never an RPC URL or the watcher's error text: those can hold secrets.
 
 use alloy_primitives::U256;
 use kasse_shared::api::sweeps::{ChainObject, chain_object, feed_price};
+use kasse_shared::health::WatcherStatus;
 use worker::Response;
 
 use crate::config;
@@ -11,6 +13,7 @@ use crate::http::{Cx, list_response};
 
 pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
+    let cursors = cx.store.cursors().await?;
     let mut data: Vec<ChainObject> = Vec::new();
     for (chain, _) in config::served_chains(cx.env) {
         if chain.testnet == caller.livemode {
@@ -25,7 +28,15 @@ pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
                 .and_then(|row| U256::try_from(row.answer).ok())
                 .map(|answer| feed_price(answer, feed.decimals)),
         };
-        data.push(chain_object(chain, price));
+        let cursor = cursors.iter().find(|c| c.chain_id == chain.chain_id);
+        let watcher = WatcherStatus::of(
+            cursor.and_then(|c| c.head),
+            cursor.and_then(|c| c.cursor),
+            cursor.is_some_and(|c| c.last_error.is_some()),
+            cursor.map(|c| c.checked_at),
+            cx.now,
+        );
+        data.push(chain_object(chain, price, watcher));
     }
     list_response("/v1/chains", &data, false)
 }
