@@ -381,6 +381,22 @@ pub(crate) fn widget() -> Result {
     Ok(())
 }
 
+/// `cargo xtask bench console`: the console's bundle size and the time from navigation to
+/// the sessions table of an account with 1,000 sessions (`xtask/bench-console.mjs`).
+pub(crate) fn console() -> Result {
+    setup::ensure(&setup::Needs { browser: true })?;
+    build::all()?;
+    let stack = Stack::start(&stack::BENCH)?;
+    step("Console: bundle size, time to the sessions table at 1,000 sessions (median of 10)");
+    crate::util::run(
+        crate::util::cmd("node")
+            .arg("xtask/bench-console.mjs")
+            .env("KASSE_ENV", stack.dir.join("env.json")),
+    )?;
+    drop(stack);
+    Ok(())
+}
+
 /// `cargo xtask bench webhooks`: deliveries per cron run with slow receivers, and the time
 /// from a status change to the first attempt (`xtask/bench-webhooks.mjs` prints them).
 pub(crate) fn webhooks() -> Result {

@@ -1,4 +1,4 @@
-//! Builds the widget and the worker into what wrangler serves.
+//! Builds the widget, the console and the worker into what wrangler serves.
 
 use std::path::PathBuf;
 
@@ -10,21 +10,21 @@ pub(crate) fn widget_wasm() -> PathBuf {
     root().join("www/pkg/kasse_widget_bg.wasm")
 }
 
+pub(crate) fn console_wasm() -> PathBuf {
+    root().join("www/pkg/console/kasse_console_bg.wasm")
+}
+
 pub(crate) fn worker_wasm() -> PathBuf {
     root().join("worker/build/index_bg.wasm")
 }
 
-/// Inputs of both wasm builds: when none is newer than an output, the build is skipped
-/// (cargo would be a no-op, but wasm-bindgen and wasm-opt take seconds every time).
-const INPUTS: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    "chains.json",
-    "shared",
-    "worker/src",
-    "worker/Cargo.toml",
-    "widget",
-];
+/// Inputs of every wasm build: when none of a build's inputs is newer than its output, the
+/// build is skipped (cargo would be a no-op, but wasm-bindgen and wasm-opt take seconds every
+/// time). The shared crate embeds `chains.json`.
+const COMMON_INPUTS: &[&str] = &["Cargo.toml", "Cargo.lock", "chains.json", "shared"];
+const WORKER_INPUTS: &[&str] = &["worker/src", "worker/Cargo.toml"];
+const WIDGET_INPUTS: &[&str] = &["widget"];
+const CONSOLE_INPUTS: &[&str] = &["console"];
 
 fn newest_mtime(path: &std::path::Path) -> Option<std::time::SystemTime> {
     let meta = std::fs::metadata(path).ok()?;
@@ -39,53 +39,70 @@ fn newest_mtime(path: &std::path::Path) -> Option<std::time::SystemTime> {
     }
 }
 
-fn up_to_date(output: &std::path::Path) -> bool {
+fn up_to_date(output: &std::path::Path, inputs: &[&str]) -> bool {
     let Some(built) = std::fs::metadata(output).and_then(|m| m.modified()).ok() else {
         return false;
     };
-    INPUTS
+    COMMON_INPUTS
         .iter()
+        .chain(inputs)
         .filter_map(|p| newest_mtime(&root().join(p)))
         .all(|t| t <= built)
 }
 
-/// Yew widget → `www/pkg/` (wasm-bindgen `--target web`, then npm binaryen's `wasm-opt -Oz`).
+/// Yew widget → `www/pkg/`.
 pub(crate) fn widget() -> Result {
-    if up_to_date(&widget_wasm()) {
+    if up_to_date(&widget_wasm(), WIDGET_INPUTS) {
         step("Widget is up to date");
         return Ok(());
     }
     step("Building the widget");
+    yew_app("kasse-widget", &widget_wasm())
+}
+
+/// Yew merchant console → `www/pkg/console/` (its own bundle, loaded by `www/console.js`).
+pub(crate) fn console() -> Result {
+    if up_to_date(&console_wasm(), CONSOLE_INPUTS) {
+        step("Console is up to date");
+        return Ok(());
+    }
+    step("Building the console");
+    yew_app("kasse-console", &console_wasm())
+}
+
+/// One Yew crate → `wasm` and its glue beside it (wasm-bindgen `--target web`, then npm
+/// binaryen's `wasm-opt -Oz`).
+fn yew_app(package: &str, wasm: &std::path::Path) -> Result {
     run(cmd("cargo").args([
         "build",
         "--quiet",
         "--release",
         "--package",
-        "kasse-widget",
+        package,
         "--target",
         WASM_TARGET,
     ]))?;
     let raw = root()
         .join("target")
         .join(WASM_TARGET)
-        .join("release/kasse_widget.wasm");
-    let out = root().join("www/pkg");
+        .join("release")
+        .join(format!("{}.wasm", package.replace('-', "_")));
+    let out = wasm.parent().ok_or("the wasm output has no directory")?;
     run(cmd(cargo_bin_dir().join("wasm-bindgen"))
         .args(["--target", "web", "--out-dir"])
-        .arg(&out)
+        .arg(out)
         .arg(&raw))?;
-    let wasm = widget_wasm();
     run(cmd(node_bin("wasm-opt"))
         .arg("-Oz")
-        .arg(&wasm)
+        .arg(wasm)
         .arg("-o")
-        .arg(&wasm))
+        .arg(wasm))
 }
 
 /// Rust worker → `worker/build/` through worker-build, with every binary it would
 /// otherwise download pointed at one installed here.
 pub(crate) fn worker() -> Result {
-    if up_to_date(&worker_wasm()) && root().join("worker/build/worker/shim.mjs").exists() {
+    if up_to_date(&worker_wasm(), WORKER_INPUTS) && root().join("worker/build/worker/shim.mjs").exists() {
         step("Worker is up to date");
         return Ok(());
     }
@@ -106,6 +123,7 @@ pub(crate) fn worker_build_env(c: &mut std::process::Command) -> &mut std::proce
 
 pub(crate) fn all() -> Result {
     widget()?;
+    console()?;
     worker()?;
     report_sizes()
 }
@@ -113,6 +131,7 @@ pub(crate) fn all() -> Result {
 pub(crate) fn report_sizes() -> Result {
     for (name, path) in [
         ("widget wasm", widget_wasm()),
+        ("console wasm", console_wasm()),
         ("worker wasm", worker_wasm()),
     ] {
         let (raw, gz) = (file_size(&path)?, gzip_size(&path)?);

@@ -42,7 +42,9 @@ cargo xtask <command>
            transaction against top-up-then-transfer; wall time of `kasse sweep` over 100
   bench search  GET /v1/search latency (p50, p90) and D1 round trips, statements, rows
            read by kind of term (id, address, tx hash, email) at 100 … 10,000 sessions
-  build    build the widget and the worker, print their sizes
+  bench console  console bundle size raw and gzip, navigation to the sessions table of
+           an account with 1,000 sessions (median of 10)
+  build    build the widget, the console and the worker, print their sizes
   setup    only install what is missing
 ";
 
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("dense") => bench::dense(),
         Some("bench") if args.get(1).map(String::as_str) == Some("sweep") => bench::sweep(),
         Some("bench") if args.get(1).map(String::as_str) == Some("search") => bench::search(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("console") => bench::console(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())
@@ -125,6 +128,10 @@ fn dev() -> Result {
     println!("  Publishable    {}", field("publishable_key"));
     println!("  Payment link   {}", field("payment_link_url"));
     println!("  Demo shop      {}", field("shop_url"));
+    println!(
+        "  Console        {}  (sign in with the secret key)",
+        field("console_url")
+    );
     println!("  Written to     {}", info_path.display());
     println!("  Logs           {}", stack.dir.display());
     println!();

@@ -402,6 +402,7 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
     }
     Ok(json!({
         "shop_url": format!("{worker_url}/demo"),
+        "console_url": format!("{worker_url}/console"),
         "account_id": account["id"],
         "xpub_test": DEMO_XPUB,
         "secret_key": secret_key,

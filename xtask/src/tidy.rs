@@ -95,7 +95,7 @@ fn worker_layers_name_only_the_layers_below_them() {
 
 #[test]
 fn no_two_modules_of_a_crate_name_each_other() {
-    for root in ["worker/src", "shared/src", "widget/src"] {
+    for root in ["worker/src", "shared/src", "widget/src", "console/src"] {
         let files = sources(root);
         let cycles = cycles(&files);
         assert!(
@@ -149,7 +149,7 @@ fn worker_functions_stay_under_80_lines() {
 fn comments_cite_no_document_outside_the_repository() {
     let mut found = Vec::new();
     for root in [
-        "worker", "shared", "widget", "cli", "xtask", "tests", "www", "examples",
+        "worker", "shared", "widget", "console", "cli", "xtask", "tests", "www", "examples",
     ] {
         for path in files_ending(
             &workspace().join(root),
@@ -532,8 +532,8 @@ const KEY_TYPES: &[&str] = &[
 ];
 
 #[test]
-fn the_worker_shared_and_widget_can_hold_no_private_key() {
-    for package in ["kasse-worker", "kasse-shared", "kasse-widget"] {
+fn the_worker_shared_widget_and_console_can_hold_no_private_key() {
+    for package in ["kasse-worker", "kasse-shared", "kasse-widget", "kasse-console"] {
         let out = std::process::Command::new(env!("CARGO"))
             .current_dir(workspace())
             .args([
@@ -555,7 +555,7 @@ fn the_worker_shared_and_widget_can_hold_no_private_key() {
         assert!(found.is_empty(), "{package} depends on {found:?}");
     }
     let mut found = Vec::new();
-    for root in ["worker", "shared", "widget"] {
+    for root in ["worker", "shared", "widget", "console"] {
         for path in rust_files(&workspace().join(root)) {
             let text = strip(&fs::read_to_string(&path).unwrap_or_default());
             for name in KEY_TYPES.iter().filter(|name| text.contains(*name)) {
