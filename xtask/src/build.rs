@@ -102,7 +102,9 @@ fn yew_app(package: &str, wasm: &std::path::Path) -> Result {
 /// Rust worker → `worker/build/` through worker-build, with every binary it would
 /// otherwise download pointed at one installed here.
 pub(crate) fn worker() -> Result {
-    if up_to_date(&worker_wasm(), WORKER_INPUTS) && root().join("worker/build/worker/shim.mjs").exists() {
+    if up_to_date(&worker_wasm(), WORKER_INPUTS)
+        && root().join("worker/build/worker/shim.mjs").exists()
+    {
         step("Worker is up to date");
         return Ok(());
     }

@@ -533,7 +533,12 @@ const KEY_TYPES: &[&str] = &[
 
 #[test]
 fn the_worker_shared_widget_and_console_can_hold_no_private_key() {
-    for package in ["kasse-worker", "kasse-shared", "kasse-widget", "kasse-console"] {
+    for package in [
+        "kasse-worker",
+        "kasse-shared",
+        "kasse-widget",
+        "kasse-console",
+    ] {
         let out = std::process::Command::new(env!("CARGO"))
             .current_dir(workspace())
             .args([
