@@ -59,10 +59,17 @@ pub fn app() -> Html {
             }
         }
         SignIn::SignedIn(account) => {
+            let on_account = {
+                let shell = shell.clone();
+                Callback::from(move |account| {
+                    shell.dispatch(Action::AccountChanged { mode, account })
+                })
+            };
             let console = Console {
                 api: api.clone(),
                 mode,
                 account: account.clone(),
+                on_account,
             };
             // Keyed by mode: switching mode starts every page afresh, nothing carries over.
             html! {

@@ -96,6 +96,11 @@ pub enum Action {
     },
     /// The merchant signed out.
     SignedOut(Mode),
+    /// The settings were saved: the header shows the account as it is now.
+    AccountChanged {
+        mode: Mode,
+        account: Account,
+    },
 }
 
 impl Shell {
@@ -136,6 +141,12 @@ impl Reducible for Shell {
         let mut next = (*self).clone();
         match action {
             Action::Navigate(route) => next.route = route,
+            Action::AccountChanged { mode, account } => {
+                // Only a mode still signed in is renamed; a sign-out meanwhile stands.
+                if let SignIn::SignedIn(shown) = next.sign_in_mut(mode) {
+                    *shown = account;
+                }
+            }
             Action::Show(mode) => {
                 next.mode = mode;
                 next.chosen = true;
@@ -333,5 +344,29 @@ mod tests {
         ]);
         assert_eq!(shell.route, Route::Sweeps);
         assert_eq!(shell.current(), &SignIn::SignedIn(account("acct_1")));
+    }
+
+    #[test]
+    fn a_saved_display_name_renames_only_a_mode_still_signed_in() {
+        let renamed = Account {
+            id: "acct_1".to_owned(),
+            name: "Fern & Fig".to_owned(),
+        };
+        let shell = run([
+            Action::SignedIn {
+                mode: Mode::Test,
+                account: account("acct_1"),
+            },
+            Action::AccountChanged {
+                mode: Mode::Test,
+                account: renamed.clone(),
+            },
+            Action::AccountChanged {
+                mode: Mode::Live,
+                account: renamed.clone(),
+            },
+        ]);
+        assert_eq!(shell.current(), &SignIn::SignedIn(renamed));
+        assert_eq!(shell.sign_in(Mode::Live), &SignIn::Asking);
     }
 }

@@ -807,6 +807,11 @@ test("the pages act: a link of line items with its QR, copy and deactivate; endp
   const saved = await answerTo(page, "/v1/account", () => page.getByRole("button", { name: "Save" }).click());
   assert.equal(saved.status(), 200, await saved.text());
   assert.equal(ok(await api("GET", "/v1/account", { token: key })).session_ttl_secs, 900);
+  // A new display name is in the header at once, without a reload.
+  await page.getByLabel("Display name", { exact: true }).fill("Renamed Shop");
+  const renamed = await answerTo(page, "/v1/account", () => page.getByRole("button", { name: "Save" }).click());
+  assert.equal(renamed.status(), 200, await renamed.text());
+  await page.locator("header").getByText("Renamed Shop", { exact: true }).waitFor({ timeout: 5_000 });
 
   // Sessions: 45 of them, 20 a page; Next and Previous; the status filter.
   const first = await createSession({ amount: USD("2.00") }, { key });

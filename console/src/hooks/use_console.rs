@@ -13,6 +13,8 @@ pub struct Console {
     pub api: Api,
     pub mode: Mode,
     pub account: Account,
+    /// Tells the frame the account changed (its display name after a settings save).
+    pub on_account: Callback<Account>,
 }
 
 impl Console {

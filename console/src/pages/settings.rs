@@ -102,7 +102,8 @@ struct EditorProps {
 
 #[function_component(SettingsEditor)]
 fn settings_editor(props: &EditorProps) -> Html {
-    let api = use_console().api;
+    let console = use_console();
+    let (api, on_account) = (console.api.clone(), console.on_account);
     let form = {
         let (account, chains) = (props.account.clone(), props.chains.clone());
         use_reducer(move || SettingsForm::new(&account, &chains))
@@ -115,25 +116,28 @@ fn settings_editor(props: &EditorProps) -> Html {
         }
     });
     let onsubmit = {
-        let (form, task, saved, chains) = (
+        let (form, task, saved, chains, on_account) = (
             form.clone(),
             task.clone(),
             saved.clone(),
             props.chains.clone(),
+            on_account,
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             saved.set(false);
-            let (api, body, form, saved, chains) = (
+            let (api, body, form, saved, chains, on_account) = (
                 api.clone(),
                 form.body(),
                 form.clone(),
                 saved.clone(),
                 chains.clone(),
+                on_account.clone(),
             );
             task.run(
                 async move { api.post::<AccountObject>("/v1/account", &body).await },
                 move |account| {
+                    on_account.emit(account.header());
                     form.dispatch(Edit::Load(Box::new(SettingsForm::new(&account, &chains))));
                     saved.set(true);
                 },

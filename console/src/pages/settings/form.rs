@@ -46,6 +46,21 @@ pub(super) struct AccountObject {
     pub(super) updated_at: String,
 }
 
+impl AccountObject {
+    /// The account as the header shows it: its display name, or its id when it has none.
+    pub(super) fn header(&self) -> crate::model::Account {
+        let name = self.branding.display_name.trim();
+        crate::model::Account {
+            id: self.id.clone(),
+            name: if name.is_empty() {
+                self.id.clone()
+            } else {
+                name.to_owned()
+            },
+        }
+    }
+}
+
 /// One payment option the chains offer: `8453:USDC`, with what the merchant reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct OptionChoice {
