@@ -129,6 +129,24 @@ pub enum ErrorCode {
     /// The chain is not served in the key's mode.
     ChainUnsupported,
 
+    // Refunds.
+    /// A refund of more than is left to refund in its token (or of anything when nothing is).
+    RefundExceedsRefundable,
+    /// A refund of zero.
+    AmountTooSmall,
+    /// Other refunds of the session were created at the same time; try again.
+    RefundConflict,
+    /// The refund succeeded, failed or was canceled already.
+    RefundNotCancelable,
+    /// The refund is not waiting for its transfer.
+    RefundNotPending,
+    /// The reported transaction does not pay the refund.
+    RefundTransferMismatch,
+    /// The refund's address was given already.
+    RefundAddressSet,
+    /// Not an address of the refund's network.
+    AddressInvalid,
+
     // The server.
     /// A chain could not be read just now.
     ChainUnavailable,
@@ -189,6 +207,14 @@ impl ErrorCode {
         Self::EndpointLimit,
         Self::EndpointDisabled,
         Self::ChainUnsupported,
+        Self::RefundExceedsRefundable,
+        Self::AmountTooSmall,
+        Self::RefundConflict,
+        Self::RefundNotCancelable,
+        Self::RefundNotPending,
+        Self::RefundTransferMismatch,
+        Self::RefundAddressSet,
+        Self::AddressInvalid,
         Self::ChainUnavailable,
         Self::InternalError,
     ];
@@ -243,6 +269,14 @@ impl ErrorCode {
             Self::EndpointLimit => "endpoint_limit",
             Self::EndpointDisabled => "endpoint_disabled",
             Self::ChainUnsupported => "chain_unsupported",
+            Self::RefundExceedsRefundable => "refund_exceeds_refundable",
+            Self::AmountTooSmall => "amount_too_small",
+            Self::RefundConflict => "refund_conflict",
+            Self::RefundNotCancelable => "refund_not_cancelable",
+            Self::RefundNotPending => "refund_not_pending",
+            Self::RefundTransferMismatch => "refund_transfer_mismatch",
+            Self::RefundAddressSet => "refund_address_set",
+            Self::AddressInvalid => "address_invalid",
             Self::ChainUnavailable => "chain_unavailable",
             Self::InternalError => "internal_error",
             Self::Unknown => "unknown",
@@ -355,6 +389,14 @@ mod tests {
         "endpoint_limit",
         "endpoint_disabled",
         "chain_unsupported",
+        "refund_exceeds_refundable",
+        "amount_too_small",
+        "refund_conflict",
+        "refund_not_cancelable",
+        "refund_not_pending",
+        "refund_transfer_mismatch",
+        "refund_address_set",
+        "address_invalid",
         "chain_unavailable",
         "internal_error",
     ];

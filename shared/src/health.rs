@@ -62,6 +62,9 @@ pub struct ChainRun {
     /// Sessions watched on this chain that could not be read, decided or written.
     #[serde(default)]
     pub sessions_failed: u64,
+    /// Pending refunds on this chain that could not be verified or written.
+    #[serde(default)]
+    pub refunds_failed: u64,
 }
 
 impl ChainHealth {

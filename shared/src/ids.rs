@@ -267,6 +267,26 @@ impl PaymentId {
     }
 }
 
+id_type!(
+    /// A refund's id: `re_test_…` or `re_live_…`, by its mode.
+    RefundId,
+    "refund",
+    ["re_test_", "re_live_"]
+);
+
+impl RefundId {
+    /// A new refund id of the mode.
+    pub fn generate(livemode: bool, entropy: &mut impl Entropy) -> Self {
+        let prefix = if livemode { "re_live_" } else { "re_test_" };
+        Self(new_id(prefix, entropy))
+    }
+
+    /// Whether the id is of a live-mode refund.
+    pub fn is_live(&self) -> bool {
+        self.0.starts_with("re_live_")
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Entropy;

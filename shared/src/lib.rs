@@ -46,6 +46,10 @@ pub mod price;
 #[cfg(feature = "domain")]
 pub mod quote;
 #[cfg(feature = "domain")]
+pub mod refund;
+#[cfg(feature = "domain")]
+pub mod refund_verify;
+#[cfg(feature = "domain")]
 pub mod scan;
 #[cfg(feature = "domain")]
 pub mod session;

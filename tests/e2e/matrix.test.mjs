@@ -3,8 +3,9 @@
 // fails for want of a fixture) without anyone remembering to add it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { USD, api, assertError, base, env, newAccount, randomXpub } from "../support/env.mjs";
+import { USD, api, assertError, base, d1, env, newAccount, randomXpub } from "../support/env.mjs";
 
 const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
 
@@ -14,6 +15,23 @@ const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
     .filter(([method]) => ["get", "post", "delete"].includes(method))
     .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
 );
+
+/** `n` base62 characters, as the worker makes ids and secrets. */
+function base62(n) {
+  const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return [...randomBytes(n)].map((b) => chars[b % 62]).join("");
+}
+
+/** A refund of `session` waiting for its address, written in D1 (the session is unpaid, so
+ * the API would refuse to create one): what the refund routes' `{id}` need. */
+function refundOf(account, session) {
+  const refund = { id: `re_test_${base62(24)}`, claim_secret: base62(32) };
+  d1(`INSERT INTO refunds (id, account_id, livemode, session_id, chain_id, token, contract_address, decimals, amount, status,
+        requested_by, claim_secret, created_block, created_at, created_unix, updated_at)
+      VALUES ('${refund.id}', '${account.id}', 0, '${session.id}', 31337, 'USDC', '${env.contracts.USDC.toLowerCase()}', 6, '1000000',
+        'requires_address', 'merchant', '${refund.claim_secret}', 1, '2026-11-30T00:00:00Z', 1796083200, '2026-11-30T00:00:00Z')`);
+  return refund;
+}
 
 /** Objects of a fresh account for the routes' `{id}`. */
 async function fixtures() {
@@ -30,6 +48,7 @@ async function fixtures() {
   const endpoint = await post("/v1/webhook_endpoints", { url: "http://127.0.0.1:9/h", events: ["*"] });
   const events = await api("GET", `/v1/events?session=${session.id}`, { token: sk });
   const sweep = await post("/v1/sweeps", { chain_id: 31337, tx_hash: `0x${"ab".repeat(32)}` });
+  const refund = refundOf(account, session);
   const ids = {
     "/v1/checkout_sessions/{id}": session.id,
     "/v1/public/checkout_sessions/{id}": session.id,
@@ -40,6 +59,8 @@ async function fixtures() {
     "/v1/webhook_endpoints/{id}": endpoint.id,
     "/v1/events/{id}": events.body.data[0].id,
     "/v1/sweeps/{id}": sweep.id,
+    "/v1/refunds/{id}": refund.id,
+    "/v1/public/refunds/{id}": refund.id,
     "/v1/test_helpers/checkout_sessions/{id}": session.id,
     "/v1/test_helpers/webhook_endpoints/{id}": endpoint.id,
     "/v1/admin/accounts/{id}": account.id,
@@ -49,7 +70,7 @@ async function fixtures() {
     assert.ok(prefix, `no fixture for ${path}: add one to the matrix`);
     return ids[prefix];
   };
-  return { account, sk, pk: account.keys.pk_test, session, idFor };
+  return { account, sk, pk: account.keys.pk_test, session, refund, idFor };
 }
 
 /** The security schemes an operation takes, any one of which will do. */
@@ -73,6 +94,8 @@ function credentials(op, f, path = "") {
       return { token: f.pk };
     case "clientSecret":
       return { headers: { "kasse-client-secret": f.session.client_secret } };
+    case "claimSecret":
+      return { headers: { "kasse-claim-secret": f.refund.claim_secret } };
     case "adminToken":
       return { token: env.admin_token };
     default:
@@ -122,8 +145,9 @@ test("matrix: an id that does not exist → 404 on every route with an {id}", as
       ...credentials(op, f),
       ...(takesJson(op) ? { json: {} } : {}),
     });
-    // A client secret belongs to one session: for another id it is simply not valid.
-    const want = authOf(op) === "clientSecret" ? [401, 404] : [404];
+    // A client (or claim) secret belongs to one session (or refund): for another id it is
+    // simply not valid.
+    const want = ["clientSecret", "claimSecret"].includes(authOf(op)) ? [401, 404] : [404];
     if (!want.includes(res.status)) wrong.push(`${method} ${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
     // `/l/{id}` is a page for people: its 404 is HTML; every API route's is the JSON error.
     else if (path.startsWith("/l/")) assert.match(res.headers.get("content-type"), /text\/html/);
@@ -202,10 +226,26 @@ test("matrix: wrong types, long strings, bad URLs, bad amounts, unsupported opti
     // shopper
     [`/v1/public/checkout_sessions/${f.session.id}/select`, null, { chain_id: 31337, token: "DOGE" }, "token", undefined],
     [`/v1/public/checkout_sessions/${f.session.id}/check`, null, { tx_hash: "0x12" }, "tx_hash", "parameter_invalid"],
+    // refunds: the hash is read before the refund's status
+    [`/v1/refunds/${f.refund.id}/submit`, f.sk, { tx_hash: "0x12" }, "tx_hash", "parameter_invalid"],
+    [`/v1/refunds/${f.refund.id}/submit`, f.sk, { tx_hash: 12 }, "tx_hash", "parameter_invalid"],
+    [`/v1/refunds/${f.refund.id}/submit`, f.sk, {}, "tx_hash", "parameter_missing"],
+    [`/v1/public/refunds/${f.refund.id}/address`, null, { address: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8" }, "address", "address_invalid"],
+    [`/v1/public/refunds/${f.refund.id}/address`, null, { address: `0x${"0".repeat(40)}` }, "address", "address_invalid"],
+    [`/v1/public/refunds/${f.refund.id}/address`, null, { address: 7 }, "address", "parameter_invalid"],
+    [`/v1/public/refunds/${f.refund.id}/address`, null, {}, "address", "parameter_missing"],
+    // refunds (the fixture's session received nothing)
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { amount: 5 }, "amount", "amount_not_string"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { amount: "1.5" }, "amount", "parameter_invalid"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { excess: "yes" }, "excess", "parameter_invalid"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { reason: big }, "reason", "parameter_invalid"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { address: "vitalik.eth" }, "address", "parameter_invalid"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, { payment: "pay_nope" }, "payment", "parameter_invalid"],
+    [`/v1/checkout_sessions/${f.session.id}/refunds`, f.sk, {}, "amount", "refund_exceeds_refundable"],
   ];
   const wrong = [];
   for (const [path, token, json, param, code] of rows) {
-    const headers = token ? {} : { "kasse-client-secret": f.session.client_secret };
+    const headers = token ? {} : { "kasse-client-secret": f.session.client_secret, "kasse-claim-secret": f.refund.claim_secret };
     const res = await api("POST", path, { token: token || undefined, headers, json });
     const e = res.body?.error || {};
     if (res.status !== 400 || e.param !== param || (code && e.code !== code)) {
@@ -227,6 +267,11 @@ test("matrix: a GET route's bad query → a named 400; the same route with a goo
     [`/v1/search?q=${"a".repeat(201)}`, "q", "parameter_invalid"],
     ["/v1/search?q=a%40example.com&limit=101", "limit", "parameter_invalid"],
     ["/v1/search?q=a%40example.com&colour=red", "colour", "parameter_unknown"],
+    ["/v1/refunds?status=lost", "status", "parameter_invalid"],
+    ["/v1/refunds?session=nope", "session", "parameter_invalid"],
+    ["/v1/refunds?limit=0", "limit", "parameter_invalid"],
+    ["/v1/refunds?starting_after=re_test_000000000000000000000000", "starting_after", "resource_missing"],
+    ["/v1/refunds?colour=red", "colour", "parameter_unknown"],
   ];
   const wrong = [];
   for (const [path, param, code] of rows) {

@@ -280,6 +280,17 @@ function liveSweepOf(account) {
   return { id, tx_hash };
 }
 
+/** A live refund of `session` (live) waiting for its address, written in D1 (no live chain
+ * pays the session here). */
+function liveRefundOf(account, session) {
+  const id = fakeId("re_live_");
+  d1(`INSERT INTO refunds (id, account_id, livemode, session_id, chain_id, token, contract_address, decimals, amount, status,
+        requested_by, claim_secret, created_block, created_at, created_unix, updated_at)
+      VALUES ('${id}', '${account.id}', 1, '${session}', 1, 'USDC', '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48', 6, '1000000',
+        'requires_address', 'merchant', '${fakeId("")}', 1, '2026-11-30T00:00:00Z', 1796083200, '2026-11-30T00:00:00Z')`);
+  return id;
+}
+
 test("isolation table: on every secret-key route a test key never reads or changes anything live", async () => {
   const liveXpub = await randomXpub();
   const account = await newAccount({ display_name: "Sealed", xpub_live: liveXpub });
@@ -296,6 +307,7 @@ test("isolation table: on every secret-key route a test key never reads or chang
   await api("POST", "/v1/account", { token: liveKey, json: { session_ttl_secs: 900, allowed_origins: ["https://live.example"] } });
   const { session: liveSession, event: liveEvent } = await liveSessionWithEvent(account);
   const liveSweep = liveSweepOf(account);
+  const liveRefund = liveRefundOf(account, liveSession);
 
   const liveIds = {
     "/v1/checkout_sessions/{id}": liveSession,
@@ -306,8 +318,9 @@ test("isolation table: on every secret-key route a test key never reads or chang
     "/v1/test_helpers/webhook_endpoints/{id}": liveEndpoint.id,
     "/v1/events/{id}": liveEvent,
     "/v1/sweeps/{id}": liveSweep.id,
+    "/v1/refunds/{id}": liveRefund,
   };
-  const secrets = [liveSession, liveEvent, liveSweep.id, liveSweep.tx_hash, liveLink.id, liveEndpoint.id, liveApiKey.id, liveXpub, liveKey, account.keys.pk_live, liveEndpoint.secret].filter(Boolean);
+  const secrets = [liveSession, liveEvent, liveSweep.id, liveRefund, liveSweep.tx_hash, liveLink.id, liveEndpoint.id, liveApiKey.id, liveXpub, liveKey, account.keys.pk_live, liveEndpoint.secret].filter(Boolean);
   /** An answer to a test key: nothing of live mode in it (a refusal may echo the id asked for). */
   const noLive = (res, what) => {
     const text = JSON.stringify(res.body);
@@ -338,6 +351,8 @@ test("isolation table: on every secret-key route a test key never reads or chang
       "/v1/account",
       `/v1/sweeps/${liveSweep.id}`,
       "/v1/sweeps?limit=100",
+      `/v1/refunds/${liveRefund}`,
+      "/v1/refunds?limit=100",
       "/v1/balances",
     ]) {
       const res = await api("GET", path, { token: liveKey });
@@ -356,6 +371,7 @@ test("isolation table: on every secret-key route a test key never reads or chang
     "POST /v1/test_helpers/checkout_sessions/{id}/age_events": { seconds: 86_400 },
     "POST /v1/test_helpers/checkout_sessions/{id}/clone": { count: 1 },
     "POST /v1/test_helpers/webhook_endpoints/{id}/advance": { seconds: 86_400 },
+    "POST /v1/refunds/{id}/submit": { tx_hash: `0x${"ef".repeat(32)}` },
   };
   const call = (method, path, json) => api(method, path, { token: testKey, json });
   // Routes without an id act on the caller's mode as a whole: each answers with test data
@@ -439,6 +455,13 @@ test("isolation table: on every secret-key route a test key never reads or chang
       assert.equal(res.status, 200, JSON.stringify(res.body));
       noLive(res, "a new sweep");
     },
+    "GET /v1/refunds": async () => {
+      noLive(await call("GET", "/v1/refunds?limit=100"), "refund list");
+      const bySession = await call("GET", `/v1/refunds?session=${liveSession}`);
+      noLive(bySession, "refunds of a live session");
+      if (bySession.status === 200) assert.deepEqual(bySession.body.data, []);
+      assertError(await call("GET", `/v1/refunds?starting_after=${liveRefund}`), 400, "invalid_request_error", "resource_missing");
+    },
     "GET /v1/balances": async () => {
       const res = await call("GET", "/v1/balances");
       noLive(res, "the balances");
@@ -516,7 +539,7 @@ test("isolation table: on every secret-key route a test key never reads or chang
     if (res.status !== 404 || res.body?.error?.type !== "not_found_error") wrongViaCookie.push(`${row} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
   }
   assert.equal(wrongViaCookie.join("\n"), "", "the test cookie reached a live object");
-  for (const path of ["/v1/account", "/v1/api_keys", "/v1/checkout_sessions?limit=100", "/v1/payment_links?limit=100", "/v1/events?limit=100", "/v1/webhook_endpoints?limit=100", "/v1/sweeps?limit=100", "/v1/balances", "/v1/chains"]) {
+  for (const path of ["/v1/account", "/v1/api_keys", "/v1/checkout_sessions?limit=100", "/v1/payment_links?limit=100", "/v1/events?limit=100", "/v1/webhook_endpoints?limit=100", "/v1/sweeps?limit=100", "/v1/refunds?limit=100", "/v1/balances", "/v1/chains"]) {
     const res = await viaCookie("GET", path);
     assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
     noLive(res, `${path} through the test cookie`);

@@ -6,10 +6,12 @@
 
 use std::cell::RefCell;
 
+use kasse_shared::api::refunds::refund_object;
 use kasse_shared::api::sweeps::sweep_object;
 use kasse_shared::api::view::{Audience, payment_object, session_object};
 use kasse_shared::api::{EventData, EventObject};
 use kasse_shared::ids::{EventId, SessionId};
+use kasse_shared::refund::{Refund, RefundStatus};
 use kasse_shared::session::{EventType, Heads, Payment, Session};
 use kasse_shared::sweep::{Sweep, SweepStatus, SweptTransfer};
 
@@ -109,6 +111,52 @@ pub(crate) fn sweep_event(sweep: &Sweep, transfers: &[SweptTransfer]) -> ApiResu
         id,
         kind,
         cause: sweep.id.to_string(),
+        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
+    })
+}
+
+/// The type of event a refund's status is announced by (`refund.created` is raised on
+/// creation, whatever the status).
+pub(crate) fn refund_event_type(status: RefundStatus) -> EventType {
+    match status {
+        RefundStatus::RequiresAddress => EventType::RefundCreated,
+        RefundStatus::Pending => EventType::RefundPending,
+        RefundStatus::Succeeded => EventType::RefundSucceeded,
+        RefundStatus::Canceled => EventType::RefundCanceled,
+        RefundStatus::Failed => EventType::RefundFailed,
+    }
+}
+
+/// An event of `refund` as the change leaves it: the refund object (without its claim
+/// link), frozen here. Its cause names the refund and the type, so each is written once
+/// (see `Store::refund_event_stmts`).
+pub(crate) fn refund_event(refund: &Refund, kind: EventType) -> ApiResult<NewEvent> {
+    refund_event_at(refund, kind, None)
+}
+
+/// [`refund_event`] with the depth of the refund's recorded transfer, when the change
+/// read the chain's head (verification does).
+pub(crate) fn refund_event_at(
+    refund: &Refund,
+    kind: EventType,
+    confirmations: Option<u64>,
+) -> ApiResult<NewEvent> {
+    let id = EventId::generate(&mut Csprng);
+    let body = EventObject {
+        id: id.clone(),
+        object: "event".into(),
+        kind,
+        created_at: refund.updated_at,
+        livemode: refund.livemode,
+        data: EventData {
+            object: refund_object(refund, config::catalogue(), "", false, confirmations),
+            payment: None,
+        },
+    };
+    Ok(NewEvent {
+        id,
+        kind,
+        cause: format!("{}:{}", refund.id, kind.as_str()),
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })
 }

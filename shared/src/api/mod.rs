@@ -9,6 +9,8 @@ pub mod exports;
 pub mod lines;
 pub mod links;
 pub mod list;
+pub mod refund_claim;
+pub mod refunds;
 pub mod search;
 pub mod select;
 pub mod sweeps;

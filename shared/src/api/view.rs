@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
 use crate::eip681::payment_uri;
-use crate::ids::{AccountId, LinkId, SessionId};
+use crate::ids::{AccountId, LinkId, PaymentId, RefundId, SessionId};
 use crate::money::format_units;
 use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
 use crate::shopper::{
@@ -30,6 +30,10 @@ pub struct TokenOption {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentObject {
+    /// `pay_…`: what a refund of this payment names. Secret-key views (the worker fills it
+    /// from the payment rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<PaymentId>,
     pub chain_id: ChainId,
     pub token: String,
     pub tx_hash: Option<String>,
@@ -100,6 +104,31 @@ pub struct SessionObject {
     /// worker fills it from the sweep records; never in event snapshots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swept: Option<Vec<crate::api::sweeps::SweptObject>>,
+    /// What succeeded refunds sent back in the selected token, in its base units ("0" when
+    /// none): secret-key views only, like `swept`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<String>,
+    /// The session's refunds, oldest first: secret-key views only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunds: Option<Vec<RefundId>>,
+}
+
+/// What succeeded refunds of a session sent back in its selected token (zero without a
+/// selection): the amount is never summed across tokens.
+pub fn amount_refunded<'a>(
+    session: &Session,
+    refunds: impl IntoIterator<Item = &'a crate::refund::Refund>,
+) -> U256 {
+    let Some(q) = &session.selected else {
+        return U256::ZERO;
+    };
+    refunds
+        .into_iter()
+        .filter(|r| {
+            r.status == crate::refund::RefundStatus::Succeeded
+                && q.same_option(r.chain_id, &r.token)
+        })
+        .fold(U256::ZERO, |sum, r| sum.saturating_add(r.amount))
 }
 
 /// Who is looking: what a view may contain depends on it.
@@ -154,6 +183,7 @@ pub fn page_url(base_url: &str, session: &Session) -> String {
 /// One payment as the API shows it, with its confirmations at `heads`.
 pub fn payment_object(p: &Payment, heads: &Heads) -> PaymentObject {
     PaymentObject {
+        id: None,
         chain_id: p.chain_id,
         token: p.token.clone(),
         tx_hash: p.tx_hash.map(|h| h.to_string()),
@@ -237,6 +267,8 @@ pub fn session_object(
         accessed_at: session.accessed_at,
         used_at: session.used_at,
         swept: None,
+        amount_refunded: None,
+        refunds: None,
     }
 }
 
@@ -392,6 +424,33 @@ mod tests {
         let body = serde_json::to_string(&snapshot).expect("serialises");
         assert!(!body.contains("cs_secret_do_not_leak"), "{body}");
         assert!(!body.contains('#'), "no fragment anywhere: {body}");
+    }
+
+    #[test]
+    fn amount_refunded_sums_succeeded_refunds_of_the_selected_token_only() {
+        let s = session(true);
+        let refund = |token: &str, amount: &str, status: &str| -> crate::refund::Refund {
+            serde_json::from_value(serde_json::json!({
+                "id": "re_test_AAAAAAAAAAAAAAAAAAAAAAAA", "account_id": s.account_id,
+                "livemode": false, "session_id": s.id, "payment_id": null, "chain_id": 31337,
+                "token": token, "contract_address": null, "decimals": 6, "amount": amount,
+                "address": null, "status": status, "reason": null, "requested_by": "merchant",
+                "claim_secret": "x", "created_block": 1, "tx_hash": null, "log_index": null,
+                "block_number": null, "block_hash": null, "submitted_hash": null,
+                "failure_code": null, "failure_message": null,
+                "created_at": "2027-01-15T08:00:00Z", "updated_at": "2027-01-15T08:00:00Z",
+                "succeeded_at": null, "canceled_at": null, "version": 1
+            }))
+            .expect("a refund")
+        };
+        let refunds = [
+            refund("USDC", "0x1", "succeeded"),
+            refund("USDC", "0x2", "succeeded"),
+            refund("USDC", "0x4", "pending"),
+            refund("USDT", "0x8", "succeeded"),
+        ];
+        assert_eq!(amount_refunded(&s, &refunds), U256::from(3u8));
+        assert_eq!(amount_refunded(&session(false), &refunds), U256::ZERO);
     }
 
     #[test]

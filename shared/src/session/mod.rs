@@ -46,10 +46,20 @@ pub enum EventType {
     SweepSucceeded,
     #[serde(rename = "sweep.failed")]
     SweepFailed,
+    #[serde(rename = "refund.created")]
+    RefundCreated,
+    #[serde(rename = "refund.pending")]
+    RefundPending,
+    #[serde(rename = "refund.succeeded")]
+    RefundSucceeded,
+    #[serde(rename = "refund.canceled")]
+    RefundCanceled,
+    #[serde(rename = "refund.failed")]
+    RefundFailed,
 }
 
 impl EventType {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 19] = [
         Self::Created,
         Self::Detected,
         Self::Paid,
@@ -64,6 +74,11 @@ impl EventType {
         Self::PaymentAfterClose,
         Self::SweepSucceeded,
         Self::SweepFailed,
+        Self::RefundCreated,
+        Self::RefundPending,
+        Self::RefundSucceeded,
+        Self::RefundCanceled,
+        Self::RefundFailed,
     ];
 
     /// The type an event's name (`session.paid`) stands for, if any.
@@ -87,6 +102,11 @@ impl EventType {
             Self::PaymentAfterClose => "session.payment_after_close",
             Self::SweepSucceeded => "sweep.succeeded",
             Self::SweepFailed => "sweep.failed",
+            Self::RefundCreated => "refund.created",
+            Self::RefundPending => "refund.pending",
+            Self::RefundSucceeded => "refund.succeeded",
+            Self::RefundCanceled => "refund.canceled",
+            Self::RefundFailed => "refund.failed",
         }
     }
 }

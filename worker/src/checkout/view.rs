@@ -3,7 +3,7 @@
 
 use kasse_shared::api::sweeps::{SweptRecord, swept_object};
 use kasse_shared::api::view::{
-    Audience, SessionObject, checkout_url, session_object, shopper_view,
+    Audience, SessionObject, amount_refunded, checkout_url, session_object, shopper_view,
 };
 use kasse_shared::ids::SessionId;
 use kasse_shared::session::{Heads, Payment, Session};
@@ -12,19 +12,19 @@ use kasse_shared::time::Timestamp;
 
 use crate::config;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{ShopperReads, Store};
+use crate::store::{SessionRefunds, ShopperReads, Store};
 
 /// How often a shopper's visit is recorded in `accessed_at`: at most once per this many
 /// seconds, so polling does not write on every request.
 const ACCESS_EVERY_SECS: u64 = 300;
 
-/// The merchant's object of `session` with the payments, heads and sweep records given
-/// (records of other sessions are skipped).
+/// The merchant's object of `session` with the payments, heads, sweep records and refunds
+/// given (those of other sessions are skipped).
 pub(crate) fn merchant_object(
     session: &Session,
     payments: &[Payment],
     heads: &Heads,
-    swept: &[SweptRecord],
+    (swept, refunds): (&[SweptRecord], &SessionRefunds),
     base: &str,
 ) -> SessionObject {
     let catalogue = config::catalogue();
@@ -43,6 +43,11 @@ pub(crate) fn merchant_object(
             .map(|r| swept_object(r, catalogue))
             .collect(),
     );
+    for (shown, payment) in object.payments.iter_mut().zip(payments) {
+        shown.id = refunds.payment_id(&session.id, payment).cloned();
+    }
+    object.amount_refunded = Some(amount_refunded(session, refunds.of(&session.id)).to_string());
+    object.refunds = Some(refunds.of(&session.id).map(|r| r.id.clone()).collect());
     object
 }
 
@@ -55,7 +60,14 @@ pub(crate) async fn merchant_view(
     let payments = store.payments(&session.id).await?;
     let heads = store.heads().await?;
     let swept = store.swept_of(&[&session.id]).await?;
-    Ok(merchant_object(session, &payments, &heads, &swept, base))
+    let refunds = store.refunds_of_sessions(&[&session.id]).await?;
+    Ok(merchant_object(
+        session,
+        &payments,
+        &heads,
+        (&swept, &refunds),
+        base,
+    ))
 }
 
 /// The merchant's objects of a page of sessions, each with its payments as stored now.
@@ -65,12 +77,12 @@ pub(crate) async fn merchant_page(
     base: &str,
 ) -> ApiResult<Vec<SessionObject>> {
     let ids: Vec<&SessionId> = sessions.iter().map(|s| &s.id).collect();
-    let (mut payments, heads, swept) = store.page_reads(&ids).await?;
+    let (mut payments, heads, swept, refunds) = store.page_reads(&ids).await?;
     Ok(sessions
         .iter()
         .map(|s| {
             let payments = payments.remove(&s.id).unwrap_or_default();
-            merchant_object(s, &payments, &heads, &swept, base)
+            merchant_object(s, &payments, &heads, (&swept, &refunds), base)
         })
         .collect())
 }

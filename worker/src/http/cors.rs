@@ -4,7 +4,7 @@
 //! answers cross-origin.
 
 use kasse_shared::account::Settings;
-use kasse_shared::ids::{LinkId, SessionId};
+use kasse_shared::ids::{LinkId, RefundId, SessionId};
 use worker::Response;
 
 use super::context::Cx;
@@ -12,12 +12,12 @@ use super::request;
 use crate::error::ApiResult;
 
 const ALLOW_METHODS: &str = "GET, POST";
-const ALLOW_HEADERS: &str =
-    "Authorization, Content-Type, Idempotency-Key, If-None-Match, Kasse-Client-Secret";
+const ALLOW_HEADERS: &str = "Authorization, Content-Type, Idempotency-Key, If-None-Match, Kasse-Client-Secret, Kasse-Claim-Secret";
 const EXPOSE_HEADERS: &str = "ETag, Retry-After, Idempotent-Replayed";
 
 /// The request's `Origin` if it is another origin that the account behind the path's
-/// session or payment link allows; `None` otherwise (same-origin calls need no headers).
+/// session, payment link or refund allows; `None` otherwise (same-origin calls need no
+/// headers).
 /// The account's settings come from the handler when it read them already.
 pub(crate) async fn allowed_origin(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<Option<String>> {
     let Some(origin) = cx.req.headers().get("origin")? else {
@@ -35,6 +35,10 @@ pub(crate) async fn allowed_origin(cx: &Cx<'_>, segments: &[&str]) -> ApiResult<
             },
             ["v1", "public", "payment_links", id, ..] => match LinkId::parse(id) {
                 Some(id) => cx.store.settings_of_link(&id).await?,
+                None => None,
+            },
+            ["v1", "public", "refunds", id, ..] => match RefundId::parse(id) {
+                Some(id) => cx.store.settings_of_refund(&id).await?,
                 None => None,
             },
             _ => None,

@@ -15,6 +15,9 @@ mod link_page;
 mod links;
 mod pages;
 mod public;
+mod refund_claim;
+mod refund_submit;
+mod refunds;
 mod search;
 mod sessions;
 mod sweeps;
@@ -50,6 +53,8 @@ enum Handler {
     PublicSession,
     PublicCheck,
     PublicSelect,
+    PublicRefund,
+    PublicRefundAddress,
     Account,
     AccountUpdate,
     ApiKeys,
@@ -76,6 +81,11 @@ enum Handler {
     SweepCreate,
     SweepList,
     SweepRetrieve,
+    RefundCreate,
+    RefundList,
+    RefundRetrieve,
+    RefundCancel,
+    RefundSubmit,
     Balances,
     ExportPayments,
     ExportSessions,
@@ -89,6 +99,7 @@ enum Handler {
     TestAgeEvents,
     TestAdvanceEndpoint,
     CheckoutPage,
+    RefundPage,
 }
 
 /// One path: its pattern (`{id}` matches any one segment), whether a shopper's browser
@@ -131,9 +142,12 @@ static ROUTES: &[Route] = &[
     api("/v1/checkout_sessions/{id}", &[(Get, H::SessionRetrieve)]),
     api("/v1/checkout_sessions/{id}/cancel", &[(Post, H::SessionCancel)]),
     api("/v1/checkout_sessions/{id}/check", &[(Post, H::SessionCheck)]),
+    api("/v1/checkout_sessions/{id}/refunds", &[(Post, H::RefundCreate)]),
     public("/v1/public/checkout_sessions/{id}", &[(Get, H::PublicSession)]),
     public("/v1/public/checkout_sessions/{id}/check", &[(Post, H::PublicCheck)]),
     public("/v1/public/checkout_sessions/{id}/select", &[(Post, H::PublicSelect)]),
+    public("/v1/public/refunds/{id}", &[(Get, H::PublicRefund)]),
+    public("/v1/public/refunds/{id}/address", &[(Post, H::PublicRefundAddress)]),
     api("/v1/account", &[(Get, H::Account), (Post, H::AccountUpdate)]),
     api("/v1/api_keys", &[(Get, H::ApiKeys), (Post, H::ApiKeyCreate)]),
     api("/v1/api_keys/{id}/revoke", &[(Post, H::ApiKeyRevoke)]),
@@ -151,6 +165,10 @@ static ROUTES: &[Route] = &[
     api("/v1/chains", &[(Get, H::Chains)]),
     api("/v1/sweeps", &[(Get, H::SweepList), (Post, H::SweepCreate)]),
     api("/v1/sweeps/{id}", &[(Get, H::SweepRetrieve)]),
+    api("/v1/refunds", &[(Get, H::RefundList)]),
+    api("/v1/refunds/{id}", &[(Get, H::RefundRetrieve)]),
+    api("/v1/refunds/{id}/cancel", &[(Post, H::RefundCancel)]),
+    api("/v1/refunds/{id}/submit", &[(Post, H::RefundSubmit)]),
     api("/v1/balances", &[(Get, H::Balances)]),
     api("/v1/exports/payments.csv", &[(Get, H::ExportPayments)]),
     api("/v1/exports/sessions.csv", &[(Get, H::ExportSessions)]),
@@ -164,6 +182,7 @@ static ROUTES: &[Route] = &[
     api("/v1/test_helpers/checkout_sessions/{id}/age_events", &[(Post, H::TestAgeEvents)]),
     api("/v1/test_helpers/webhook_endpoints/{id}/advance", &[(Post, H::TestAdvanceEndpoint)]),
     api("/c/{id}", &[(Get, H::CheckoutPage), (Head, H::CheckoutPage)]),
+    api("/r/{id}", &[(Get, H::RefundPage), (Head, H::RefundPage)]),
 ];
 
 impl Route {
@@ -332,6 +351,8 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::PublicSession => public::retrieve(cx, id).await,
         H::PublicCheck => public::check(cx, id).await,
         H::PublicSelect => public::select(cx, id).await,
+        H::PublicRefund => refund_claim::retrieve(cx, id).await,
+        H::PublicRefundAddress => refund_claim::set_address(cx, id).await,
         H::Account => account::retrieve(cx).await,
         H::AccountUpdate => account::update(cx).await,
         H::ApiKeys => account::list(cx).await,
@@ -358,6 +379,11 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::SweepCreate => sweeps::create(cx).await,
         H::SweepList => sweeps::list(cx).await,
         H::SweepRetrieve => sweeps::retrieve(cx, id).await,
+        H::RefundCreate => refunds::create(cx, id).await,
+        H::RefundList => refunds::list(cx).await,
+        H::RefundRetrieve => refunds::retrieve(cx, id).await,
+        H::RefundCancel => refunds::cancel(cx, id).await,
+        H::RefundSubmit => refund_submit::submit(cx, id).await,
         H::Balances => balances::retrieve(cx).await,
         H::ExportPayments => exports::payments(cx).await,
         H::ExportSessions => exports::sessions(cx).await,
@@ -371,6 +397,7 @@ async fn call(cx: &mut Cx<'_>, handler: Handler, id: &str) -> ApiResult<Response
         H::TestAgeEvents => test_helpers::age_events(cx, id).await,
         H::TestAdvanceEndpoint => test_helpers::advance_endpoint(cx, id).await,
         H::CheckoutPage => pages::checkout(cx, id).await,
+        H::RefundPage => pages::refund(cx, id).await,
     }
 }
 

@@ -12,25 +12,45 @@ const CHECKOUT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-e
     style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The refund claim page: `/r/{id}#{claim_secret}`, static like the checkout page. It is
+/// plain script and stylesheets of our own: no WebAssembly, no inline style, no images
+/// from elsewhere.
+const REFUND_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
 pub(super) async fn checkout(cx: &mut Cx<'_>, session_id: &str) -> ApiResult<Response> {
     if !session_id.starts_with("cs_") {
         return Err(ApiError::not_found(format!(
             "No checkout session {session_id}."
         )));
     }
+    hosted(cx, "checkout", CHECKOUT_CSP).await
+}
+
+pub(super) async fn refund(cx: &mut Cx<'_>, refund_id: &str) -> ApiResult<Response> {
+    if !refund_id.starts_with("re_") {
+        return Err(ApiError::not_found(format!("No refund {refund_id}.")));
+    }
+    hosted(cx, "refund", REFUND_CSP).await
+}
+
+/// The static page `name` (`www/{name}.html`) with its policy: never cached, never framed,
+/// and no referrer, so the id in the address is not passed on to other sites.
+async fn hosted(cx: &Cx<'_>, name: &str, csp: &str) -> ApiResult<Response> {
     let assets = cx.env.assets(config::ASSETS_BINDING)?;
     let page = assets
-        .fetch("https://assets.invalid/checkout", None)
+        .fetch(format!("https://assets.invalid/{name}"), None)
         .await?;
     let status = page.status_code();
     if status != 200 {
         return Err(ApiError::internal(format!(
-            "checkout page asset answered {status}"
+            "{name} page asset answered {status}"
         )));
     }
     let headers: Headers = [
         ("content-type", "text/html; charset=utf-8"),
-        ("content-security-policy", CHECKOUT_CSP),
+        ("content-security-policy", csp),
         ("referrer-policy", "no-referrer"),
         ("cache-control", "no-store"),
         ("x-content-type-options", "nosniff"),

@@ -13,7 +13,7 @@ use crate::checkout::{Merchant, cancel, check, is_owner, may_name, open, owned_s
 use crate::error::ApiResult;
 use crate::http::auth::{self, Caller};
 use crate::http::{Cx, json_response, list_response, owned, session_cursor};
-use crate::store::SessionInFull;
+use crate::store::{SessionInFull, SessionRefunds};
 
 fn merchant(caller: &Caller) -> Merchant<'_> {
     Merchant {
@@ -52,7 +52,13 @@ pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     Ok(match caller.kind {
         KeyKind::Secret => json_response(
             200,
-            &view::merchant_object(&session, &[], &Default::default(), &[], &base),
+            &view::merchant_object(
+                &session,
+                &[],
+                &Default::default(),
+                (&[], &Default::default()),
+                &base,
+            ),
         ),
         KeyKind::Publishable => {
             json_response(200, &view::started(store, &session, &base, now).await?)
@@ -71,11 +77,15 @@ pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
         async |_| Ok(found.filter(|(session, _, _)| is_owner(&merchant, session))),
     )
     .await?;
-    let swept = match swept {
-        Some(swept) => swept,
-        None => cx.store.swept_of(&[&session.id]).await?,
+    let (swept, refunds) = match swept {
+        Some(read) => read,
+        None => (
+            cx.store.swept_of(&[&session.id]).await?,
+            cx.store.refunds_of_sessions(&[&session.id]).await?,
+        ),
     };
-    let object = view::merchant_object(&session, &payments, &heads, &swept, &cx.base()?);
+    let object =
+        view::merchant_object(&session, &payments, &heads, (&swept, &refunds), &cx.base()?);
     Ok(json_response(200, &object))
 }
 
@@ -85,7 +95,11 @@ pub(super) async fn retrieve(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
 async fn secret_and_session(
     cx: &Cx<'_>,
     id: &str,
-) -> ApiResult<(Caller, Option<SessionInFull>, Option<Vec<SweptRecord>>)> {
+) -> ApiResult<(
+    Caller,
+    Option<SessionInFull>,
+    Option<(Vec<SweptRecord>, SessionRefunds)>,
+)> {
     if cx.caller_known().is_none()
         && let Some(session_id) = SessionId::parse(id)
     {

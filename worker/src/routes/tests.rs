@@ -112,6 +112,10 @@ fn head_is_answered_on_the_pages_only() {
         handler(Head, "/c/cs_test_1"),
         Some((H::CheckoutPage, Some("cs_test_1")))
     );
+    assert_eq!(
+        handler(Head, "/r/re_test_1"),
+        Some((H::RefundPage, Some("re_test_1")))
+    );
     assert_eq!(handler(Head, "/v1/health"), None);
     assert_eq!(handler(Head, "/v1/checkout_sessions/cs_test_1"), None);
 }
@@ -202,6 +206,8 @@ fn the_public_routes_are_the_shoppers_and_only_they_get_cors() {
             "/v1/public/checkout_sessions/{id}",
             "/v1/public/checkout_sessions/{id}/check",
             "/v1/public/checkout_sessions/{id}/select",
+            "/v1/public/refunds/{id}",
+            "/v1/public/refunds/{id}/address",
             "/v1/public/payment_links/{id}/sessions",
         ]
     );

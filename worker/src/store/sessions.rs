@@ -20,7 +20,7 @@ use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text, time}
 use super::events::{NewEvent, event_row};
 use super::payments::{PAYMENT_COLUMNS, PaymentRow};
 use super::prices::PriceRow;
-use super::{CallerKey, Change, Stmt, Store, Written};
+use super::{CallerKey, Change, SessionRefunds, Stmt, Store, Written};
 use crate::error::{ApiError, ApiResult};
 
 /// A native-coin baseline taken at creation: the balance at `block`.
@@ -94,7 +94,12 @@ fn heads_of(result: &D1Result) -> ApiResult<Heads> {
 
 /// What a page of merchant session objects needs besides the sessions: their payments by
 /// session, the chain heads and what sweeps moved out of their addresses.
-pub(crate) type PageReads = (BTreeMap<SessionId, Vec<Payment>>, Heads, Vec<SweptRecord>);
+pub(crate) type PageReads = (
+    BTreeMap<SessionId, Vec<Payment>>,
+    Heads,
+    Vec<SweptRecord>,
+    SessionRefunds,
+);
 
 impl Store {
     /// Inserts a new session with its watch rows and its `session.created` event. Always
@@ -191,31 +196,46 @@ impl Store {
         key: &CallerKey,
         id: &SessionId,
         now: Timestamp,
-    ) -> ApiResult<(Option<KeyRow>, Option<SessionInFull>, Vec<SweptRecord>)> {
+    ) -> ApiResult<(
+        Option<KeyRow>,
+        Option<SessionInFull>,
+        (Vec<SweptRecord>, SessionRefunds),
+    )> {
         let mut batch = self.caller_stmts(key, now)?;
         let caller_statements = batch.len();
         batch.extend(self.in_full_stmts(id)?);
         let ids = serde_json::to_string(&[id]).map_err(ApiError::internal)?;
         batch.push(self.swept_stmt(&ids)?);
+        batch.extend(self.session_refunds_stmts(&ids)?);
         let results = self.batch(batch).await?;
-        let [session @ .., swept] = results.get(caller_statements..).unwrap_or_default() else {
+        let [session @ .., swept, refunds, payment_ids] =
+            results.get(caller_statements..).unwrap_or_default()
+        else {
             return Err(ApiError::internal("key and session batch answered short"));
         };
         let caller = super::console::caller_row(&results)?;
         Ok((
             caller,
             in_full(session)?,
-            super::sweeps::swept_records(swept)?,
+            (
+                super::sweeps::swept_records(swept)?,
+                super::refunds::session_refunds(refunds, payment_ids)?,
+            ),
         ))
     }
 
     /// What a page of the sessions `ids` needs to be shown ([`PageReads`]), in one round trip.
     pub(crate) async fn page_reads(&self, ids: &[&SessionId]) -> ApiResult<PageReads> {
         if ids.is_empty() {
-            return Ok((BTreeMap::new(), Heads::new(), Vec::new()));
+            return Ok((
+                BTreeMap::new(),
+                Heads::new(),
+                Vec::new(),
+                SessionRefunds::default(),
+            ));
         }
         let list = serde_json::to_string(ids).map_err(ApiError::internal)?;
-        let batch = vec![
+        let mut batch = vec![
             self.stmt(
                 &format!(
                     "SELECT {PAYMENT_COLUMNS} FROM payments WHERE session_id IN (SELECT value FROM json_each(?1))
@@ -226,8 +246,9 @@ impl Store {
             self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
             self.swept_stmt(&list)?,
         ];
+        batch.extend(self.session_refunds_stmts(&list)?);
         let results = self.batch(batch).await?;
-        let [payments, heads, swept] = &results[..] else {
+        let [payments, heads, swept, refunds, payment_ids] = &results[..] else {
             return Err(ApiError::internal("page batch answered short"));
         };
         let mut by_session: BTreeMap<SessionId, Vec<Payment>> = BTreeMap::new();
@@ -239,6 +260,7 @@ impl Store {
             by_session,
             heads_of(heads)?,
             super::sweeps::swept_records(swept)?,
+            super::refunds::session_refunds(refunds, payment_ids)?,
         ))
     }
 

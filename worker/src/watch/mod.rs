@@ -8,6 +8,8 @@
 //! (`housekeeping`) and send due webhooks. An RPC failure changes nothing but the chain's
 //! `last_error`; the next run retries.
 
+use std::collections::BTreeMap;
+
 use alloy_primitives::ChainId;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::health::{ChainRun, RunReport, url_host};
@@ -25,6 +27,7 @@ mod failures;
 mod housekeeping;
 pub(crate) mod prices;
 pub(crate) mod record;
+mod refunds;
 mod scan;
 mod sweeps;
 
@@ -37,9 +40,15 @@ use scan::ChainScan;
 pub(crate) struct Collected {
     pub reconciled: Reconciled,
     pub failures: Failures,
+    /// Per chain, the refunds that could not be verified or written this run.
+    refunds_failed: BTreeMap<ChainId, u64>,
 }
 
 impl Collected {
+    fn refunds_failed(&mut self, chain_id: ChainId, failed: u64) {
+        *self.refunds_failed.entry(chain_id).or_default() += failed;
+    }
+
     /// A recorded payment the rescan changed, to be written with its session's next
     /// version.
     fn reconciled_payment(
@@ -132,6 +141,11 @@ async fn scan_chain(
         rpc_calls,
         ok: scanned.is_ok(),
         sessions_failed: 0,
+        refunds_failed: collected
+            .refunds_failed
+            .get(&chain.chain_id)
+            .copied()
+            .unwrap_or(0),
     }
 }
 

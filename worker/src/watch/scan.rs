@@ -3,6 +3,7 @@
 //! and move the cursor by compare-and-set.
 
 use kasse_shared::error_code::ErrorCode;
+use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
 use alloy_primitives::BlockNumber;
@@ -17,11 +18,12 @@ use serde_json::Value;
 
 use super::Collected;
 use super::record::{ByAddress, native_watch, record_native, record_transfers, recorded_credit};
+use super::refunds::RefundWatch;
 use crate::chain::native::{Recorded, Scan, Watched};
 use crate::chain::rpc::{Rpc, read_head};
 use crate::chain::tokens::{log_calls, parse_logs};
 use crate::error::ApiResult;
-use crate::store::{Store, WatchRow};
+use crate::store::{Store, WatchRow, address_key};
 
 /// One chain as this run reads it.
 pub(super) struct ChainScan<'a> {
@@ -105,11 +107,15 @@ impl ChainScan<'_> {
             )
         };
         let native_scan = Scan::new(self.chain, from, to, native_watched, recorded, outflows);
+        let refunds = RefundWatch::load(self.store, self.chain, self.now).await;
 
         let mut calls = if self.chain.tokens.is_empty() {
             Vec::new()
         } else {
-            let addresses: Vec<String> = by_address.keys().cloned().collect();
+            // Pending refunds' addresses join the sessions' in the same filters.
+            let mut addresses: BTreeSet<String> = by_address.keys().cloned().collect();
+            addresses.extend(refunds.addresses());
+            let addresses: Vec<String> = addresses.into_iter().collect();
             log_calls(self.chain, &addresses, from, to)
         };
         let log_calls = calls.len();
@@ -119,6 +125,11 @@ impl ChainScan<'_> {
         } else {
             self.rpc.batches(&calls, &self.chain.rpc_limits).await?
         };
+        let logs = &results[..log_calls];
+        let failed = refunds
+            .verify(self.store, self.chain, self.rpc, logs, from..=to, self.now)
+            .await;
+        collected.refunds_failed(self.chain.chain_id, failed);
 
         let complete_to = if log_calls > 0 {
             self.tokens(&by_address, &results[..log_calls], from..=to, collected)
@@ -187,7 +198,13 @@ impl ChainScan<'_> {
         collected: &mut Collected,
     ) -> ApiResult<Option<BlockNumber>> {
         let chain_id = self.chain.chain_id;
-        let (transfers, complete_to) = within_budget(parse_logs(self.chain, logs)?);
+        // The logs also hold transfers to pending refunds' addresses: those are the
+        // refunds' (`RefundWatch`), not payments.
+        let to_sessions = parse_logs(self.chain, logs)?
+            .into_iter()
+            .filter(|t| by_address.contains_key(&address_key(&t.to)))
+            .collect();
+        let (transfers, complete_to) = within_budget(to_sessions);
         let recorded_to = recorded_through(*window.end(), complete_to, None);
         let rescanned = record_transfers(
             self.store,

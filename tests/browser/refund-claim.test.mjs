@@ -1,0 +1,172 @@
+// The refund claim page in headless Chromium against the real worker: a paid session, a
+// refund of it waiting for its address, and the shopper's page at /r/{id}#{secret}. Every
+// screen is checked with axe-core (WCAG 2.1 AA) at 320 px and screenshotted to
+// .kasse/test/screens/ for a reviewer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { useBrowser } from "../support/browser.mjs";
+import { api, demo, paidSession } from "../support/env.mjs";
+
+const screens = join(dirname(process.env.KASSE_ENV), "screens");
+mkdirSync(screens, { recursive: true });
+const chrome = useBrowser();
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** anvil's account #8, lowercase as a shopper might paste it; the API answers it checksummed. */
+const SHOPPER = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f";
+
+/** A paid $49.99 USDC session of the demo shop and a refund of all of it, without address. */
+async function newRefund() {
+  const session = await paidSession();
+  const res = await api("POST", `/v1/checkout_sessions/${session.id}/refunds`, { token: demo.secret_key, json: {} });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  assert.equal(res.body.status, "requires_address");
+  return res.body;
+}
+
+const merchantRefund = async (id) => {
+  const res = await api("GET", `/v1/refunds/${id}`, { token: demo.secret_key });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body;
+};
+
+/** A page at `width` px that records every error it logs; `errors` must stay empty. */
+async function newPage({ width = 320, locale } = {}) {
+  const context = await chrome.browser.newContext({ viewport: { width, height: 900 }, ...(locale ? { locale } : {}) });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  // Chromium logs every 4xx answer as a console error; the page expects and shows those.
+  const expected = /^Failed to load resource: the server responded with a status of 4\d\d/;
+  page.on("console", (m) => m.type() === "error" && !expected.test(m.text()) && page.errors.push(m.text()));
+  return page;
+}
+
+async function closeClean(page) {
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+}
+
+const onScreen = (page, name) => page.locator(`main[data-refund-screen="${name}"]`).waitFor({ timeout: 15_000 });
+
+/** axe-core (WCAG 2.1 AA) finds nothing, nothing scrolls sideways, and a screenshot is kept. */
+async function check(page, name) {
+  await page.screenshot({ path: join(screens, `refund-${name}.png`), fullPage: true });
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(violations, [], `axe on the ${name} screen`);
+  const passed = result.passes.map((p) => p.id);
+  for (const rule of ["html-has-lang", "document-title", "color-contrast"]) assert.ok(passed.includes(rule), `axe ran ${rule} on ${name}: ${passed}`);
+  const width = page.viewportSize().width;
+  assert.ok(await page.evaluate((w) => document.documentElement.scrollWidth <= w, width), `no sideways scrolling at ${width} px`);
+}
+
+test("claim page: headers, secret out of the address bar, a bad address refused, a good one confirmed and pending", async () => {
+  const refund = await newRefund();
+  const page = await newPage();
+  const response = await page.goto(refund.claim_url);
+  assert.equal(response.status(), 200);
+  const headers = response.headers();
+  assert.match(headers["content-security-policy"], /default-src 'none'; script-src 'self';/);
+  assert.match(headers["content-security-policy"], /frame-ancestors 'none'/);
+  assert.equal(headers["referrer-policy"], "no-referrer");
+  assert.equal(headers["cache-control"], "no-store");
+
+  await onScreen(page, "form");
+  assert.equal(new URL(page.url()).hash, "", "the claim secret is removed from the address bar");
+  const text = await page.locator("main").innerText();
+  assert.match(text, /49\.99 USDC/);
+  assert.match(text, /on Local \(anvil\)/);
+  assert.match(text, /Refund from /);
+  assert.match(text, /Test mode/);
+  assert.match(text, /Exchange deposit addresses may not credit refunds/);
+  await check(page, "form");
+
+  // Not ticked: the page says so and sends nothing.
+  const address = page.getByLabel("Your address on Local (anvil)");
+  await address.fill("TJRabPrwbZy45sbavfcjinPJC18kjpRTv8");
+  let posts = 0;
+  page.on("request", (r) => r.method() === "POST" && posts++);
+  await page.getByRole("button", { name: "Confirm address" }).click();
+  await assert.doesNotReject(page.getByRole("alert").filter({ hasText: "Tick the box" }).waitFor({ timeout: 5_000 }));
+  assert.equal(posts, 0);
+
+  // A Tron address: the server's message, in the alert, and the field marked invalid.
+  await page.getByLabel("I checked this address; refunds cannot be reversed").check();
+  await page.getByRole("button", { name: "Confirm address" }).click();
+  const alert = page.getByRole("alert");
+  await alert.filter({ hasText: "Tron" }).waitFor({ timeout: 10_000 });
+  assert.equal(
+    await alert.innerText(),
+    "This refund is paid on Local (anvil); enter an address that starts with 0x (a Tron address cannot receive it).",
+  );
+  assert.equal(await address.getAttribute("aria-invalid"), "true");
+  assert.equal((await merchantRefund(refund.id)).status, "requires_address");
+  await check(page, "invalid-address");
+
+  // A good address, lowercase: confirmed, shown checksummed, and the refund is pending.
+  await address.fill(SHOPPER.toLowerCase());
+  await page.getByRole("button", { name: "Confirm address" }).click();
+  await onScreen(page, "pending");
+  const state = await page.getByRole("status").innerText();
+  assert.match(state, /The shop will send your refund/);
+  assert.equal(await page.locator("[data-refund-address]").innerText(), SHOPPER);
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), "H2", "focus moves to the confirmation");
+  const now = await merchantRefund(refund.id);
+  assert.equal(now.status, "pending");
+  assert.equal(now.address, SHOPPER);
+  assert.equal(BigInt(now.amount), 49_990_000n);
+  await check(page, "pending");
+
+  // A reload (the secret is no longer in the URL) still shows where it stands.
+  await page.reload();
+  await onScreen(page, "pending");
+  assert.equal(await page.locator("[data-refund-address]").innerText(), SHOPPER);
+  await closeClean(page);
+});
+
+test("claim page: German for a German browser, the same flow", async () => {
+  const refund = await newRefund();
+  const page = await newPage({ width: 420, locale: "de-DE" });
+  await page.goto(refund.claim_url);
+  await onScreen(page, "form");
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "de");
+  const text = await page.locator("main").innerText();
+  assert.match(text, /Erstattung von /);
+  assert.match(text, /im Netzwerk Local \(anvil\)/);
+  await page.getByLabel("Ihre Adresse im Netzwerk Local (anvil)").fill(SHOPPER);
+  await page.getByLabel(/Ich habe diese Adresse geprüft/).check();
+  await page.getByRole("button", { name: "Adresse bestätigen" }).click();
+  await onScreen(page, "pending");
+  assert.match(await page.getByRole("status").innerText(), /Der Shop sendet Ihre Erstattung/);
+  await check(page, "pending-de");
+  assert.equal((await merchantRefund(refund.id)).address, SHOPPER);
+  await closeClean(page);
+});
+
+test("claim page: a wrong secret is an invalid link; a canceled refund shows its state and no form", async () => {
+  const refund = await newRefund();
+  const page = await newPage();
+  const url = new URL(refund.claim_url);
+  await page.goto(`${url.origin}${url.pathname}#not-the-secret`);
+  await onScreen(page, "invalid");
+  assert.match(await page.locator("main").innerText(), /This refund link is not valid/);
+  await check(page, "invalid-link");
+  await closeClean(page);
+
+  const canceled = await api("POST", `/v1/refunds/${refund.id}/cancel`, { token: demo.secret_key });
+  assert.equal(canceled.status, 200, JSON.stringify(canceled.body));
+  const later = await newPage();
+  await later.goto(refund.claim_url);
+  await onScreen(later, "canceled");
+  assert.match(await later.locator("main").innerText(), /This refund was canceled/);
+  assert.equal(await later.locator("form").count(), 0);
+  await check(later, "canceled");
+  await closeClean(later);
+});
