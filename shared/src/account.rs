@@ -26,6 +26,9 @@ pub struct Settings {
     pub branding: Branding,
     /// How long a locked native-coin quote is honoured for payments, in seconds.
     pub native_quote_secs: u64,
+    /// Whether shoppers may ask for a refund from the checkout (over- or underpaid, expired
+    /// with a payment, or paid with another token): the merchant then pays or cancels it.
+    pub refund_requests: bool,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
                 accent_color: None,
             },
             native_quote_secs: 30 * 60,
+            refund_requests: false,
         }
     }
 }
@@ -97,7 +101,7 @@ impl AccountUpdate {
 }
 
 /// The fields a settings update may carry.
-const UPDATE_FIELDS: [&str; 10] = [
+const UPDATE_FIELDS: [&str; 11] = [
     "session_ttl_secs",
     "late_grace_secs",
     "underpayment_tolerance_bps",
@@ -106,6 +110,7 @@ const UPDATE_FIELDS: [&str; 10] = [
     "allowed_origins",
     "branding",
     "native_quote_secs",
+    "refund_requests",
     "xpub_test",
     "xpub_live",
 ];
@@ -146,6 +151,15 @@ pub fn parse_update(
     }
     if let Some(value) = map.get("branding") {
         next.branding = branding(value, &current.branding)?;
+    }
+    if let Some(value) = map.get("refund_requests") {
+        next.refund_requests = value.as_bool().ok_or_else(|| {
+            ParamError::new(
+                ErrorCode::ParameterInvalid,
+                "refund_requests",
+                "refund_requests must be true or false.",
+            )
+        })?;
     }
     Ok(AccountUpdate {
         settings: next,
@@ -470,6 +484,10 @@ mod tests {
         let s: Settings = serde_json::from_str("{}").expect("defaults");
         assert_eq!(s.session_ttl_secs, 1800);
         assert_eq!(s.native_quote_secs, 1800);
+        assert!(
+            !s.refund_requests,
+            "stored settings from before the field read as off"
+        );
         assert!(s.accepts(31337, "USDC"));
         let only = Settings {
             enabled_options: vec!["8453:USDC".into()],
@@ -490,7 +508,7 @@ mod tests {
             r##"{"session_ttl_secs":900,"enabled_options":["31337:usdc","31337:eth","31337:USDC"],
                 "allowed_origins":["https://Shop.example","http://localhost:3000"],
                 "extra_confirmations":{"8453":3},"branding":{"accent_color":"#AA00FF"},
-                "native_quote_secs":600}"##,
+                "native_quote_secs":600,"refund_requests":true}"##,
             &current,
             &catalogue(),
         )
@@ -499,6 +517,7 @@ mod tests {
         assert_eq!(s.session_ttl_secs, 900);
         assert_eq!(s.late_grace_secs, current.late_grace_secs);
         assert_eq!(s.native_quote_secs, 600);
+        assert!(s.refund_requests);
         assert_eq!(s.enabled_options, ["31337:USDC", "31337:ETH"]);
         assert_eq!(
             s.allowed_origins,
@@ -569,6 +588,9 @@ mod tests {
             ),
             (r#"{"branding":{"font":"x"}}"#, "branding.font"),
             (r#"{"xpub_test":1}"#, "xpub_test"),
+            (r#"{"refund_requests":"true"}"#, "refund_requests"),
+            (r#"{"refund_requests":1}"#, "refund_requests"),
+            (r#"{"refund_requests":null}"#, "refund_requests"),
             (r#"{"owner":"x"}"#, "owner"),
         ] {
             let e = parse_update(body, &Settings::default(), &catalogue()).expect_err(body);

@@ -146,6 +146,9 @@ pub enum ErrorCode {
     RefundAddressSet,
     /// Not an address of the refund's network.
     AddressInvalid,
+    /// The shopper may not request a refund of the session now (requests are off, nothing
+    /// is left to refund, or one was requested already).
+    RefundNotAvailable,
 
     // The server.
     /// A chain could not be read just now.
@@ -215,6 +218,7 @@ impl ErrorCode {
         Self::RefundTransferMismatch,
         Self::RefundAddressSet,
         Self::AddressInvalid,
+        Self::RefundNotAvailable,
         Self::ChainUnavailable,
         Self::InternalError,
     ];
@@ -277,6 +281,7 @@ impl ErrorCode {
             Self::RefundTransferMismatch => "refund_transfer_mismatch",
             Self::RefundAddressSet => "refund_address_set",
             Self::AddressInvalid => "address_invalid",
+            Self::RefundNotAvailable => "refund_not_available",
             Self::ChainUnavailable => "chain_unavailable",
             Self::InternalError => "internal_error",
             Self::Unknown => "unknown",
@@ -397,6 +402,7 @@ mod tests {
         "refund_transfer_mismatch",
         "refund_address_set",
         "address_invalid",
+        "refund_not_available",
         "chain_unavailable",
         "internal_error",
     ];

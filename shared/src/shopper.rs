@@ -74,6 +74,43 @@ pub struct ShopperView {
     #[serde(default)]
     pub restart_url: Option<String>,
     pub branding: Branding,
+    /// The refund the shopper may ask for now, when the shop takes refund requests.
+    #[serde(default)]
+    pub refund_offer: Option<RefundOffer>,
+    /// The newest refund the shopper asked for, whatever became of it.
+    #[serde(default)]
+    pub shopper_refund: Option<ShopperRefund>,
+}
+
+/// A refund the shopper may request (`POST …/refund_request`): what, in which token, on
+/// which chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundOffer {
+    /// Base units, as a decimal string.
+    pub amount: String,
+    pub amount_formatted: String,
+    pub token: String,
+    pub decimals: u8,
+    pub chain_id: u64,
+    pub chain: String,
+}
+
+/// A refund the shopper requested, as they may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopperRefund {
+    pub id: String,
+    /// `pending`, `succeeded`, `canceled` or `failed` (a requested refund has its address).
+    pub status: String,
+    /// Base units, as a decimal string.
+    pub amount: String,
+    pub amount_formatted: String,
+    pub token: String,
+    pub chain_id: u64,
+    pub chain: String,
+    /// EIP-55.
+    pub address: String,
+    /// The transfer that pays it, once one is recorded.
+    pub tx_hash: Option<String>,
 }
 
 /// A session a browser started from a payment link (publishable key): what the shopper

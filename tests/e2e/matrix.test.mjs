@@ -226,6 +226,10 @@ test("matrix: wrong types, long strings, bad URLs, bad amounts, unsupported opti
     // shopper
     [`/v1/public/checkout_sessions/${f.session.id}/select`, null, { chain_id: 31337, token: "DOGE" }, "token", undefined],
     [`/v1/public/checkout_sessions/${f.session.id}/check`, null, { tx_hash: "0x12" }, "tx_hash", "parameter_invalid"],
+    // a refund request: the address is checked before whether there is anything to refund
+    [`/v1/public/checkout_sessions/${f.session.id}/refund_request`, null, { address: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8" }, "address", "address_invalid"],
+    [`/v1/public/checkout_sessions/${f.session.id}/refund_request`, null, { address: 7 }, "address", "parameter_invalid"],
+    [`/v1/public/checkout_sessions/${f.session.id}/refund_request`, null, {}, "address", "parameter_missing"],
     // refunds: the hash is read before the refund's status
     [`/v1/refunds/${f.refund.id}/submit`, f.sk, { tx_hash: "0x12" }, "tx_hash", "parameter_invalid"],
     [`/v1/refunds/${f.refund.id}/submit`, f.sk, { tx_hash: 12 }, "tx_hash", "parameter_invalid"],

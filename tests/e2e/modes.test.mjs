@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import {
-  ANY_OPTION, USD, api, assertError, base, createLink, createSession, d1, env, newAccount, randomXpub, shopperView,
+  ANY_OPTION, USD, api, assertError, base, createLink, createSession, d1, env, newAccount, randomXpub, shopperApi, shopperView,
 } from "../support/env.mjs";
 
 const spec = JSON.parse(readFileSync(new URL("../../www/openapi.json", import.meta.url), "utf8"));
@@ -31,6 +31,7 @@ const settingsOf = (a) => ({
   enabled_options: a.enabled_options,
   allowed_origins: a.allowed_origins,
   branding: a.branding,
+  refund_requests: a.refund_requests,
 });
 
 async function preflightAllows(path, origin) {
@@ -122,6 +123,7 @@ test("settings are per mode: a test key's change leaves live mode alone, and eac
     enabled_options: [],
     allowed_origins: [],
     branding: { display_name: "Two modes", logo_url: null, accent_color: null },
+    refund_requests: false,
   };
   const testSettings = {
     session_ttl_secs: 600,
@@ -132,6 +134,7 @@ test("settings are per mode: a test key's change leaves live mode alone, and eac
     enabled_options: ["31337:USDC"],
     allowed_origins: ["https://test.example"],
     branding: { display_name: "Test face", logo_url: null, accent_color: "#111111" },
+    refund_requests: true,
   };
   const changed = await api("POST", "/v1/account", { token: testKey, json: testSettings });
   assert.equal(changed.status, 200, JSON.stringify(changed.body));
@@ -161,6 +164,13 @@ test("settings are per mode: a test key's change leaves live mode alone, and eac
   const sessionPath = `/v1/public/checkout_sessions/${s.id}/select`;
   assert.ok(await preflightAllows(sessionPath, "https://test.example"));
   assert.ok(!(await preflightAllows(sessionPath, "https://live.example")), "live origins are not a test session's");
+  // Its shopper's refund request reads the test setting (on), not live's (off): refused for
+  // having nothing to refund, not for the shop taking no requests.
+  const requestPath = `/v1/public/checkout_sessions/${s.id}/refund_request`;
+  const asked = await shopperApi("POST", s, "/refund_request", { json: { address: "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f" } });
+  assert.match(assertError(asked, 409, "invalid_request_error", "refund_not_available").message, /nothing to refund/);
+  assert.ok(await preflightAllows(requestPath, "https://test.example"));
+  assert.ok(!(await preflightAllows(requestPath, "https://live.example")));
 
   // Payment links: each page and each start answers with its own mode's settings.
   const link = (key) => createLink({ amount: USD("5.00"), success_url: "https://shop.example/ok" }, { key });

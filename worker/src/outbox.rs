@@ -8,12 +8,13 @@ use std::cell::RefCell;
 
 use kasse_shared::api::refunds::refund_object;
 use kasse_shared::api::sweeps::sweep_object;
-use kasse_shared::api::view::{Audience, payment_object, session_object};
+use kasse_shared::api::view::{Audience, PaymentObject, payment_object, session_object};
 use kasse_shared::api::{EventData, EventObject};
 use kasse_shared::ids::{EventId, SessionId};
 use kasse_shared::refund::{Refund, RefundStatus};
 use kasse_shared::session::{EventType, Heads, Payment, Session};
 use kasse_shared::sweep::{Sweep, SweepStatus, SweptTransfer};
+use kasse_shared::time::Timestamp;
 
 use crate::config;
 use crate::entropy::Csprng;
@@ -61,31 +62,24 @@ pub(crate) fn event(
     heads: &Heads,
     base_url: &str,
 ) -> ApiResult<NewEvent> {
-    let id = EventId::generate(&mut Csprng);
-    let body = EventObject {
-        id: id.clone(),
-        object: "event".into(),
+    let object = session_object(
+        session,
+        payments,
+        heads,
+        config::catalogue(),
+        base_url,
+        Audience::Webhook,
+    );
+    let cause_key = cause.map(Payment::key).unwrap_or_default();
+    let payment = cause.map(|p| payment_object(p, heads));
+    frozen(
         kind,
-        created_at: session.updated_at,
-        livemode: session.livemode,
-        data: EventData {
-            object: session_object(
-                session,
-                payments,
-                heads,
-                config::catalogue(),
-                base_url,
-                Audience::Webhook,
-            ),
-            payment: cause.map(|p| payment_object(p, heads)),
-        },
-    };
-    Ok(NewEvent {
-        id,
-        kind,
-        cause: cause.map(Payment::key).unwrap_or_default(),
-        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
-    })
+        session.updated_at,
+        session.livemode,
+        object,
+        payment,
+        cause_key,
+    )
 }
 
 /// The event of a sweep's decision: the sweep object as decided, frozen here. It names no
@@ -95,24 +89,15 @@ pub(crate) fn sweep_event(sweep: &Sweep, transfers: &[SweptTransfer]) -> ApiResu
         SweepStatus::Succeeded => EventType::SweepSucceeded,
         SweepStatus::Failed | SweepStatus::Pending => EventType::SweepFailed,
     };
-    let id = EventId::generate(&mut Csprng);
-    let body = EventObject {
-        id: id.clone(),
-        object: "event".into(),
+    let object = sweep_object(sweep, transfers, config::catalogue());
+    frozen(
         kind,
-        created_at: sweep.updated_at,
-        livemode: sweep.livemode,
-        data: EventData {
-            object: sweep_object(sweep, transfers, config::catalogue()),
-            payment: None,
-        },
-    };
-    Ok(NewEvent {
-        id,
-        kind,
-        cause: sweep.id.to_string(),
-        body: serde_json::to_string(&body).map_err(ApiError::internal)?,
-    })
+        sweep.updated_at,
+        sweep.livemode,
+        object,
+        None,
+        sweep.id.to_string(),
+    )
 }
 
 /// The type of event a refund's status is announced by (`refund.created` is raised on
@@ -141,22 +126,41 @@ pub(crate) fn refund_event_at(
     kind: EventType,
     confirmations: Option<u64>,
 ) -> ApiResult<NewEvent> {
+    let object = refund_object(refund, config::catalogue(), "", false, confirmations);
+    let cause = format!("{}:{}", refund.id, kind.as_str());
+    frozen(
+        kind,
+        refund.updated_at,
+        refund.livemode,
+        object,
+        None,
+        cause,
+    )
+}
+
+/// An event whose body is serialised now and never again: what was true when it happened
+/// is what every delivery and `GET /v1/events/{id}` shows.
+fn frozen<T: serde::Serialize>(
+    kind: EventType,
+    created_at: Timestamp,
+    livemode: bool,
+    object: T,
+    payment: Option<PaymentObject>,
+    cause: String,
+) -> ApiResult<NewEvent> {
     let id = EventId::generate(&mut Csprng);
     let body = EventObject {
         id: id.clone(),
         object: "event".into(),
         kind,
-        created_at: refund.updated_at,
-        livemode: refund.livemode,
-        data: EventData {
-            object: refund_object(refund, config::catalogue(), "", false, confirmations),
-            payment: None,
-        },
+        created_at,
+        livemode,
+        data: EventData { object, payment },
     };
     Ok(NewEvent {
         id,
         kind,
-        cause: format!("{}:{}", refund.id, kind.as_str()),
+        cause,
         body: serde_json::to_string(&body).map_err(ApiError::internal)?,
     })
 }

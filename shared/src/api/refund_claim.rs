@@ -19,7 +19,9 @@ use crate::error_code::ErrorCode;
 use crate::ids::RefundId;
 use crate::money::format_units;
 use crate::params::{ParamError, object, reject_unknown};
-use crate::refund::{Refund, RefundStatus};
+use crate::refund::offer::{Offer, OfferBasis, refund_offer};
+use crate::refund::{Refund, RefundStatus, RequestedBy};
+use crate::shopper::{RefundOffer, ShopperRefund};
 use crate::time::Timestamp;
 
 /// `GET /v1/public/refunds/{id}`: what the shopper holding the claim link may know. Never
@@ -51,9 +53,63 @@ pub struct ClaimMerchant {
 
 /// The name of the chain a refund is paid on (its id when the catalogue no longer has it).
 pub fn network_name(refund: &Refund, catalogue: &Catalogue) -> String {
+    chain_name(catalogue, refund.chain_id)
+}
+
+/// The name of chain `chain_id` (its id when the catalogue no longer has it).
+pub fn chain_name(catalogue: &Catalogue, chain_id: ChainId) -> String {
     catalogue
-        .chain(refund.chain_id)
-        .map_or_else(|| format!("chain {}", refund.chain_id), |c| c.name.clone())
+        .chain(chain_id)
+        .map_or_else(|| format!("chain {chain_id}"), |c| c.name.clone())
+}
+
+/// The shopper view's `refund_offer` of `offer`.
+pub fn offer_object(offer: &Offer, catalogue: &Catalogue) -> RefundOffer {
+    RefundOffer {
+        amount: offer.amount.to_string(),
+        amount_formatted: format_units(offer.amount, offer.decimals),
+        token: offer.token.clone(),
+        decimals: offer.decimals,
+        chain_id: offer.chain_id,
+        chain: chain_name(catalogue, offer.chain_id),
+    }
+}
+
+/// The shopper view's `shopper_refund` of a refund the shopper requested.
+pub fn shopper_refund_object(refund: &Refund, catalogue: &Catalogue) -> ShopperRefund {
+    ShopperRefund {
+        id: refund.id.to_string(),
+        status: refund.status.as_str().to_owned(),
+        amount: refund.amount.to_string(),
+        amount_formatted: format_units(refund.amount, refund.decimals),
+        token: refund.token.clone(),
+        chain_id: refund.chain_id,
+        chain: chain_name(catalogue, refund.chain_id),
+        address: refund
+            .address
+            .map(|a| a.to_checksum(None))
+            .unwrap_or_default(),
+        tx_hash: refund.tx_hash.map(|h| h.to_string()),
+    }
+}
+
+/// What the shopper view shows of refunds: the refund the shopper may request now (only
+/// when the shop takes requests, `requests_on`), and the newest one they requested, if
+/// any (shown even after the shop stops taking requests: it is still theirs).
+pub fn shopper_refund_fields(
+    basis: &OfferBasis<'_>,
+    requests_on: bool,
+) -> (Option<RefundOffer>, Option<ShopperRefund>) {
+    let offer = refund_offer(basis, requests_on).ok();
+    let requested = basis
+        .refunds
+        .iter()
+        .rev()
+        .find(|r| r.requested_by == RequestedBy::Shopper);
+    (
+        offer.map(|o| offer_object(&o, basis.catalogue)),
+        requested.map(|r| shopper_refund_object(r, basis.catalogue)),
+    )
 }
 
 /// The claim view of `refund`, for a merchant shown as `display_name`.
@@ -274,6 +330,14 @@ fn is_base58(text: &str) -> bool {
 /// The body of `POST /v1/public/refunds/{id}/address`: `{"address": "0x…"}`, for a refund
 /// paid on the chain called `network`.
 pub fn parse_claim(body: &str, network: &str) -> Result<Address, ParamError> {
+    let text = address_field(body, network)?;
+    parse_refund_address(&text).map_err(|p| p.error(network))
+}
+
+/// The `address` text of a `{"address": "…"}` body, for a refund paid on the chain called
+/// `network` (a shopper's request, `POST …/refund_request`, takes the same body): checked
+/// as a field here, as an address by [`parse_refund_address`].
+pub fn address_field(body: &str, network: &str) -> Result<String, ParamError> {
     let map = object(body)?;
     reject_unknown(&map, &["address"])?;
     match map.get("address") {
@@ -284,7 +348,7 @@ pub fn parse_claim(body: &str, network: &str) -> Result<Address, ParamError> {
                 "Send the address that should receive the refund on {network}: {{\"address\": \"0x…\"}}."
             ),
         )),
-        Some(Value::String(text)) => parse_refund_address(text).map_err(|p| p.error(network)),
+        Some(Value::String(text)) => Ok(text.clone()),
         Some(_) => Err(ParamError::new(
             ErrorCode::ParameterInvalid,
             "address",

@@ -392,6 +392,9 @@ pub fn shopper_view(
             .as_deref()
             .map(|link| crate::link::page_url(base_url, link)),
         branding,
+        // Read from the session's refunds and the account's settings by the caller.
+        refund_offer: None,
+        shopper_refund: None,
     }
 }
 

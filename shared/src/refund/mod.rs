@@ -13,6 +13,8 @@ use crate::params::ParamError;
 use crate::session::{Heads, Payment, PaymentStatus, Session};
 use crate::time::Timestamp;
 
+pub mod offer;
+
 /// Where a refund stands. `succeeded`, `canceled` and `failed` are final (a reorg that
 /// removes the matching transfer takes a refund back to `pending` before it succeeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

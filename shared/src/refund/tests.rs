@@ -4,9 +4,9 @@ use super::*;
 use crate::ids::testing::FakeEntropy;
 use crate::session::tests::{catalogue, session};
 
-const ETH: u64 = 1_000_000_000_000_000_000;
+pub(super) const ETH: u64 = 1_000_000_000_000_000_000;
 
-fn paid(token: &str, amount: U256, counted: bool, log: u64) -> Payment {
+pub(super) fn paid(token: &str, amount: U256, counted: bool, log: u64) -> Payment {
     Payment {
         chain_id: 31337,
         token: token.into(),
@@ -23,14 +23,14 @@ fn paid(token: &str, amount: U256, counted: bool, log: u64) -> Payment {
 }
 
 /// A USDC session (49.99 due) that received `received` base units.
-fn received(received: u64) -> Session {
+pub(super) fn received(received: u64) -> Session {
     let mut s = session(true);
     s.amount_received = U256::from(received);
     s.amount_excess = U256::from(received.saturating_sub(49_990_000));
     s
 }
 
-fn refund_of(s: &Session, token: &str, amount: U256, status: RefundStatus) -> Refund {
+pub(super) fn refund_of(s: &Session, token: &str, amount: U256, status: RefundStatus) -> Refund {
     let mut e = FakeEntropy(u64::from(status as u8) + amount.to::<u64>());
     Refund {
         id: RefundId::generate(false, &mut e),
@@ -78,7 +78,7 @@ fn decide(
     decide_create(s, &paid, refunds, &request, (&catalogue(), &heads), false)
 }
 
-fn pay_id(n: u8) -> PaymentId {
+pub(super) fn pay_id(n: u8) -> PaymentId {
     PaymentId::parse(&format!(
         "pay_{}",
         char::from(b'A' + n).to_string().repeat(24)

@@ -1,11 +1,14 @@
 //! A session as its readers see it now: the merchant's object and the shopper's view, read
 //! from the store and built by the core's view functions.
 
+use kasse_shared::api::refund_claim::shopper_refund_fields;
 use kasse_shared::api::sweeps::{SweptRecord, swept_object};
 use kasse_shared::api::view::{
     Audience, SessionObject, amount_refunded, checkout_url, session_object, shopper_view,
 };
-use kasse_shared::ids::SessionId;
+use kasse_shared::ids::{PaymentId, SessionId};
+use kasse_shared::refund::offer::OfferBasis;
+use kasse_shared::refund::{PaidWith, Refund};
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::shopper::{ShopperView, StartedSession};
 use kasse_shared::time::Timestamp;
@@ -87,17 +90,55 @@ pub(crate) async fn merchant_page(
         .collect())
 }
 
-/// The shopper's view built from what [`Store::shopper_reads`] read.
+/// The shopper's view built from what [`Store::shopper_reads`] read, with the refund the
+/// shopper may request and the one they requested.
 pub(crate) fn shopper_of(reads: &ShopperReads, base: &str, now: Timestamp) -> ShopperView {
-    shopper_view(
-        &reads.session,
-        &reads.payments,
+    let catalogue = config::catalogue();
+    let paid = reads.payment_ids.iter().zip(&reads.payments);
+    let (refund_offer, shopper_refund) = with_offer_basis(
+        (&reads.session, paid, &reads.refunds),
         &reads.heads,
-        config::catalogue(),
-        reads.settings.branding.clone(),
-        base,
         now,
-    )
+        |basis| shopper_refund_fields(basis, reads.settings.refund_requests),
+    );
+    ShopperView {
+        refund_offer,
+        shopper_refund,
+        ..shopper_view(
+            &reads.session,
+            &reads.payments,
+            &reads.heads,
+            catalogue,
+            reads.settings.branding.clone(),
+            base,
+            now,
+        )
+    }
+}
+
+/// `decide` run on what the refund a shopper of `session` may request is decided from: its
+/// payments with their ids (oldest first) and its refunds, the chain heads and the time.
+pub(crate) fn with_offer_basis<'a, R>(
+    (session, payments, refunds): (
+        &Session,
+        impl Iterator<Item = (&'a PaymentId, &'a Payment)>,
+        &[Refund],
+    ),
+    heads: &Heads,
+    now: Timestamp,
+    decide: impl FnOnce(&OfferBasis<'_>) -> R,
+) -> R {
+    let paid: Vec<PaidWith<'_>> = payments
+        .map(|(id, payment)| PaidWith { id, payment })
+        .collect();
+    decide(&OfferBasis {
+        session,
+        payments: &paid,
+        refunds,
+        catalogue: config::catalogue(),
+        heads,
+        now,
+    })
 }
 
 /// What the shopper's view of session `id` is built from, as stored now (one round trip),

@@ -1,22 +1,30 @@
 //! Refunds (secret key): `POST /v1/checkout_sessions/{id}/refunds`, `GET /v1/refunds`,
-//! `GET /v1/refunds/{id}` and `POST /v1/refunds/{id}/cancel`. The worker decides and
-//! records; the merchant's own tools send the money.
+//! `GET /v1/refunds/{id}` and `POST /v1/refunds/{id}/cancel`; and the shopper's request
+//! from the checkout, `POST /v1/public/checkout_sessions/{id}/refund_request`, which goes
+//! through the same guarded create. The worker decides and records; the merchant's own
+//! tools send the money.
 
+use kasse_shared::api::refund_claim::{
+    AddressProblem, address_field, chain_name, parse_refund_address, shopper_refund_object,
+};
 use kasse_shared::api::refunds::{self, RefundObject, refund_object};
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::{RefundId, SessionId};
 use kasse_shared::params::{self, reject_unknown};
+use kasse_shared::refund::offer::{Offer, refund_offer};
 use kasse_shared::refund::{
     self, CreateRequest, PaidWith, Planned, Refund, RefundStatus, RequestedBy,
 };
-use kasse_shared::session::EventType;
+use kasse_shared::session::{EventType, Session};
+use kasse_shared::time::Timestamp;
 use worker::Response;
 
 use crate::chain::rpc::read_head;
+use crate::checkout::view::with_offer_basis;
 use crate::config;
 use crate::entropy::Csprng;
 use crate::error::{ApiError, ApiResult, chain_error};
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, check_client_secret, client_secret};
 use crate::http::{Cx, checked_cursor, json_response, list_response, owned};
 use crate::outbox::{self, refund_event};
 use crate::store::{RefundBasis, Store};
@@ -59,11 +67,11 @@ async fn created_block(cx: &Cx<'_>, basis: &RefundBasis, chain_id: u64) -> ApiRe
         })
 }
 
-/// The refund a plan becomes, created now by the merchant.
+/// The refund a plan becomes, created now by `requested_by`.
 fn new_refund(
     cx: &Cx<'_>,
     basis: &RefundBasis,
-    plan: Planned,
+    (plan, requested_by): (Planned, RequestedBy),
     request: &CreateRequest,
     block: u64,
 ) -> Refund {
@@ -82,7 +90,7 @@ fn new_refund(
         address: plan.address,
         status: plan.status,
         reason: request.reason.clone(),
-        requested_by: RequestedBy::Merchant,
+        requested_by,
         claim_secret: refund::new_claim_secret(&mut Csprng),
         created_block: block,
         tx_hash: None,
@@ -100,12 +108,12 @@ fn new_refund(
     }
 }
 
-/// Decides one attempt at a refund from what was read; `Ok(None)` when another refund of
-/// the session was written in between (decide again).
+/// Decides one attempt at a refund by `requested_by` from what was read; `Ok(None)` when
+/// another refund of the session was written in between (decide again).
 async fn attempt(
     cx: &Cx<'_>,
     basis: &RefundBasis,
-    request: &CreateRequest,
+    (request, requested_by): (&CreateRequest, RequestedBy),
     address_is_deposit: bool,
 ) -> ApiResult<Option<Refund>> {
     let paid: Vec<PaidWith<'_>> = basis
@@ -122,7 +130,7 @@ async fn attempt(
         address_is_deposit,
     )?;
     let block = created_block(cx, basis, plan.chain_id).await?;
-    let refund = new_refund(cx, basis, plan, request, block);
+    let refund = new_refund(cx, basis, (plan, requested_by), request, block);
     let created = refund_event(&refund, EventType::RefundCreated)?;
     let pending = refund_event(&refund, outbox::refund_event_type(RefundStatus::Pending))?;
     let events: Vec<_> = if refund.status == RefundStatus::Pending {
@@ -161,7 +169,8 @@ pub(super) async fn create(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
             Ok(found.filter(|b| b.session.account_id == caller.account_id))
         })
         .await?;
-        if let Some(refund) = attempt(cx, &basis, &request, address_is_deposit).await? {
+        let merchant = (&request, RequestedBy::Merchant);
+        if let Some(refund) = attempt(cx, &basis, merchant, address_is_deposit).await? {
             outbox::note_written(&refund.session_id);
             let head = basis.heads.get(&refund.chain_id).copied();
             return Ok(json_response(201, &view(&refund, &cx.base()?, head)));
@@ -243,4 +252,84 @@ pub(super) async fn cancel(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     }
     outbox::note_written(&canceled.session_id);
     Ok(json_response(200, &view(&canceled, &cx.base()?, None)))
+}
+
+/// `POST /v1/public/checkout_sessions/{id}/refund_request` (client secret): the shopper
+/// asks for the refund their view offers, to their own address. It is created `pending`
+/// through the same guarded write as the merchant's, so of concurrent requests one is
+/// written and the others find it and are refused. The body is checked before whether
+/// there is anything to request: bad input is a 400 either way.
+pub(super) async fn shopper_request(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
+    let Some(session_id) = SessionId::parse(id) else {
+        return Err(ApiError::no_such("checkout session", id));
+    };
+    let given = client_secret(&cx.req)?;
+    let mut basis = requester_basis(cx, &session_id, &given).await?;
+    let body = cx.body().await?;
+    let offered = shopper_offer(&basis, cx.now);
+    let network = request_network(&basis.session, offered.as_ref().ok());
+    let text = address_field(&body, &network)?;
+    let address = parse_refund_address(&text).map_err(|p| p.error(&network))?;
+    let mut offer = offered?;
+    if cx
+        .store
+        .is_deposit_address(&basis.session.account_id, &address)
+        .await?
+    {
+        return Err(AddressProblem::DepositAddress.error(&network).into());
+    }
+    for _ in 0..CREATE_ATTEMPTS {
+        let request = offer.request(address);
+        let shopper = (&request, RequestedBy::Shopper);
+        if let Some(refund) = attempt(cx, &basis, shopper, false).await? {
+            outbox::note_written(&refund.session_id);
+            let object = shopper_refund_object(&refund, config::catalogue());
+            let mut response = json_response(201, &object);
+            response.headers_mut().set("cache-control", "no-store")?;
+            return Ok(response);
+        }
+        basis = requester_basis(cx, &session_id, &given).await?;
+        offer = shopper_offer(&basis, cx.now)?;
+    }
+    Err(ApiError::conflict(
+        ErrorCode::RefundConflict,
+        "Other refunds of this session were being created at the same time; try again.",
+    ))
+}
+
+/// What the shopper's request of session `id` is decided from, when `given` is its client
+/// secret (404 and 401 as the session's other public routes answer). The account's
+/// settings are kept for CORS.
+async fn requester_basis(cx: &Cx<'_>, id: &SessionId, given: &str) -> ApiResult<RefundBasis> {
+    let Some(basis) = cx.store.refund_basis(id).await? else {
+        return Err(ApiError::no_such("checkout session", id));
+    };
+    cx.keep_public_settings(&basis.settings);
+    check_client_secret(&basis.session, given)?;
+    Ok(basis)
+}
+
+/// The refund the shopper of `basis` may request now, or the 409 that says why none.
+fn shopper_offer(basis: &RefundBasis, now: Timestamp) -> ApiResult<Offer> {
+    let paid = basis.payments.iter().map(|(id, payment)| (id, payment));
+    let on = basis.settings.refund_requests;
+    with_offer_basis(
+        (&basis.session, paid, &basis.refunds),
+        &basis.heads,
+        now,
+        |offer_basis| refund_offer(offer_basis, on),
+    )
+    .map_err(|none| ApiError::conflict(ErrorCode::RefundNotAvailable, none.message()))
+}
+
+/// The network an address error names: the offer's, else the session's own.
+fn request_network(session: &Session, offer: Option<&Offer>) -> String {
+    let chain = offer.map(|o| o.chain_id).or_else(|| {
+        let quote = session.selected.as_ref().or(session.options.first());
+        quote.map(|q| q.chain_id)
+    });
+    chain.map_or_else(
+        || "the shop's network".to_owned(),
+        |id| chain_name(config::catalogue(), id),
+    )
 }

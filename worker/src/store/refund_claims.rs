@@ -1,8 +1,9 @@
 //! The shopper's claim link: the refund with its account's settings (the shop's name and
 //! the origins CORS allows), and the address given once.
 
+use alloy_primitives::Address;
 use kasse_shared::account::Settings;
-use kasse_shared::ids::RefundId;
+use kasse_shared::ids::{AccountId, RefundId};
 use kasse_shared::refund::Refund;
 use serde::Deserialize;
 
@@ -15,6 +16,10 @@ use crate::error::{ApiError, ApiResult};
 const SETTINGS_OF_REFUND: &str = "SELECT a.settings FROM refunds r
      JOIN account_settings a ON a.account_id = r.account_id AND a.livemode = r.livemode
      WHERE r.id = ?1";
+
+/// A session of the account (`?2`) with the deposit address `?1`, if any.
+const DEPOSIT_ADDRESS: &str =
+    "SELECT 1 AS hit FROM checkout_sessions WHERE address = ?1 AND account_id = ?2 LIMIT 1";
 
 #[derive(Deserialize)]
 struct SettingsRow {
@@ -67,6 +72,22 @@ impl Store {
         row.map(settings_of).transpose()
     }
 
+    /// Whether `address` is one of the account's own deposit addresses, in either mode: a
+    /// refund sent there would come back to the shop.
+    pub(crate) async fn is_deposit_address(
+        &self,
+        account_id: &AccountId,
+        address: &Address,
+    ) -> ApiResult<bool> {
+        let hit: Option<serde_json::Value> = self
+            .row(
+                DEPOSIT_ADDRESS,
+                &[text(&address_key(address)), text(account_id)],
+            )
+            .await?;
+        Ok(hit.is_some())
+    }
+
     /// Gives `before` the address `after` has (`after` is the refund as that leaves it:
     /// `pending`, one version on), with its `event`, in one batch: written only while the
     /// refund still stands at `before`'s version waiting for an address, and only when the
@@ -80,10 +101,7 @@ impl Store {
         let Some(address) = after.address.as_ref().map(address_key) else {
             return Err(ApiError::internal("a claimed refund without its address"));
         };
-        let deposit = self.stmt(
-            "SELECT 1 AS hit FROM checkout_sessions WHERE address = ?1 AND account_id = ?2 LIMIT 1",
-            &[text(&address), text(&before.account_id)],
-        )?;
+        let deposit = self.stmt(DEPOSIT_ADDRESS, &[text(&address), text(&before.account_id)])?;
         let update = self.stmt(
             "UPDATE refunds SET address = ?1, status = 'pending', version = ?2, updated_at = ?3
              WHERE id = ?4 AND version = ?5 AND status = 'requires_address' AND address IS NULL

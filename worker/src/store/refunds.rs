@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
+use kasse_shared::account::Settings;
 use kasse_shared::api::list::Direction;
 use kasse_shared::api::refunds::RefundFilter;
 use kasse_shared::ids::{AccountId, PaymentId, RefundId, SessionId};
@@ -79,14 +80,15 @@ pub(crate) fn refunds_of(rows: Vec<RefundRow>) -> Vec<Refund> {
 }
 
 /// What a refund of a session is decided from, read in one round trip: the session and how
-/// many refunds it had (`refund_seq`), its payments with their ids, its refunds, and the
-/// chain heads the watcher last recorded.
+/// many refunds it had (`refund_seq`), its payments with their ids, its refunds, the
+/// chain heads the watcher last recorded, and its account's settings in its mode.
 pub(crate) struct RefundBasis {
     pub session: Session,
     pub refund_seq: u64,
     pub payments: Vec<(PaymentId, Payment)>,
     pub refunds: Vec<Refund>,
     pub heads: Heads,
+    pub settings: Settings,
 }
 
 /// What the merchant's session objects show of refunds: the refunds of the sessions
@@ -178,6 +180,10 @@ impl Store {
             chain_id: ChainId,
             head: Option<BlockNumber>,
         }
+        #[derive(Deserialize)]
+        struct SettingsRow {
+            settings: String,
+        }
         let results = self
             .batch(vec![
                 self.stmt(
@@ -193,9 +199,15 @@ impl Store {
                     &[text(id)],
                 )?,
                 self.stmt("SELECT chain_id, head FROM chain_cursors", &[])?,
+                self.stmt(
+                    "SELECT a.settings FROM checkout_sessions s
+                     JOIN account_settings a ON a.account_id = s.account_id AND a.livemode = s.livemode
+                     WHERE s.id = ?1",
+                    &[text(id)],
+                )?,
             ])
             .await?;
-        let [session, payments, refunds, heads] = &results[..] else {
+        let [session, payments, refunds, heads, settings] = &results[..] else {
             return Err(ApiError::internal("refund basis batch answered short"));
         };
         let Some(row) = session.results::<SeqRow>()?.into_iter().next() else {
@@ -222,6 +234,10 @@ impl Store {
                 .into_iter()
                 .filter_map(|h| Some((h.chain_id, h.head?)))
                 .collect(),
+            settings: match settings.results::<SettingsRow>()?.into_iter().next() {
+                Some(row) => serde_json::from_str(&row.settings).map_err(ApiError::internal)?,
+                None => Settings::default(),
+            },
         }))
     }
 

@@ -9,6 +9,7 @@ use kasse_shared::account::Settings;
 use kasse_shared::api::list::{Direction, SessionFilter};
 use kasse_shared::api::sweeps::SweptRecord;
 use kasse_shared::ids::{AccountId, PaymentId, SessionId};
+use kasse_shared::refund::Refund;
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -20,6 +21,7 @@ use super::bind::{Keyset, address_key, changes, flag, int, opt_text, text, time}
 use super::events::{NewEvent, event_row};
 use super::payments::{PAYMENT_COLUMNS, PaymentRow};
 use super::prices::PriceRow;
+use super::refunds::{REFUND_COLUMNS, RefundRow, refunds_of};
 use super::{CallerKey, Change, SessionRefunds, Stmt, Store, Written};
 use crate::error::{ApiError, ApiResult};
 
@@ -57,6 +59,10 @@ pub(crate) type SessionInFull = (Session, Vec<Payment>, Heads);
 pub(crate) struct ShopperReads {
     pub session: Session,
     pub payments: Vec<Payment>,
+    /// The ids of `payments`, in their order.
+    pub payment_ids: Vec<PaymentId>,
+    /// The session's refunds, oldest first.
+    pub refunds: Vec<Refund>,
     pub heads: Heads,
     pub settings: Settings,
 }
@@ -265,18 +271,31 @@ impl Store {
     }
 
     /// Everything a shopper's view of session `id` needs, in one round trip: the session in
-    /// full and its account's settings in its mode (the branding, and the origins CORS
-    /// allows).
+    /// full, its refunds and its account's settings in its mode (the branding, whether
+    /// shoppers may request refunds, and the origins CORS allows).
     pub(crate) async fn shopper_reads(&self, id: &SessionId) -> ApiResult<Option<ShopperReads>> {
         let mut batch = self.in_full_stmts(id)?;
+        batch.push(self.stmt(
+            &format!(
+                "SELECT {REFUND_COLUMNS} FROM refunds WHERE session_id = ?1 ORDER BY created_unix, rowid"
+            ),
+            &[text(id)],
+        )?);
         batch.push(self.stmt(SETTINGS_OF_SESSION, &[text(id)])?);
         let results = self.batch(batch).await?;
-        let Some((settings, session)) = results.split_last() else {
+        let [full @ .., refunds, settings] = &results[..] else {
             return Err(ApiError::internal("shopper batch answered short"));
         };
-        let Some((session, payments, heads)) = in_full(session)? else {
+        let Some((session, payments, heads)) = in_full(full)? else {
             return Ok(None);
         };
+        let payment_rows = full.get(1).map(D1Result::results::<PaymentRow>);
+        let payment_ids = payment_rows
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         #[derive(Deserialize)]
         struct SettingsRow {
             settings: String,
@@ -287,6 +306,8 @@ impl Store {
         Ok(Some(ShopperReads {
             session,
             payments,
+            payment_ids,
+            refunds: refunds_of(refunds.results::<RefundRow>()?),
             heads,
             settings: serde_json::from_str(&row.settings).map_err(ApiError::internal)?,
         }))
