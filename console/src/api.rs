@@ -149,6 +149,22 @@ impl Api {
         from_value(self.post_raw(path, Some(json)).await?)
     }
 
+    /// `POST` `body` as JSON under an `Idempotency-Key`: the same key and body sent again
+    /// (a retry after a lost answer) gets the first answer back instead of acting twice.
+    pub async fn post_once<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        idempotency_key: &str,
+    ) -> Result<T, ApiError> {
+        let request = self
+            .request(Request::post(path))
+            .header("Idempotency-Key", idempotency_key)
+            .header("Content-Type", "application/json")
+            .body(to_json(body)?);
+        from_value(json_of(self.send(request).await?).await?)
+    }
+
     /// `POST` with no body (cancel, check, revoke, redeliver to every endpoint).
     pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         from_value(self.post_raw(path, None).await?)
@@ -235,6 +251,29 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
     } else {
         format!("?{}", parts.join("&"))
     }
+}
+
+/// A new idempotency key: the browser's random UUID (a secure context always has one), or
+/// the clock and `Math.random` where it has not.
+pub fn new_idempotency_key() -> String {
+    let uuid = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|crypto| {
+            let make = js_sys::Reflect::get(&crypto, &"randomUUID".into()).ok()?;
+            make.dyn_ref::<js_sys::Function>()?
+                .call0(&crypto)
+                .ok()?
+                .as_string()
+        });
+    uuid.unwrap_or_else(|| {
+        let random = js_sys::Math::random().to_string();
+        format!(
+            "console-{}-{}",
+            js_sys::Date::now(),
+            random.trim_start_matches("0.")
+        )
+    })
 }
 
 /// JSON indented by two spaces, as the browser writes it.

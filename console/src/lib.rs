@@ -21,6 +21,7 @@ mod money;
 mod objects;
 mod pages;
 mod route;
+mod wallet;
 
 use wasm_bindgen::prelude::*;
 

@@ -59,6 +59,15 @@ pub struct SessionObject {
     pub created_at: String,
     #[serde(default)]
     pub swept: Option<Vec<SweptObject>>,
+    /// What the shopper paid beyond the amount due, in base units of the selected token.
+    #[serde(default)]
+    pub amount_excess: String,
+    /// What succeeded refunds sent back in the selected token, in its base units.
+    #[serde(default)]
+    pub amount_refunded: Option<String>,
+    /// The session's refund ids, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<String>,
 }
 
 impl SessionObject {
@@ -89,6 +98,9 @@ pub struct TokenOption {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct PaymentObject {
+    /// `pay_…`: what a refund of this one payment names.
+    #[serde(default)]
+    pub id: Option<String>,
     pub chain_id: u64,
     pub token: String,
     #[serde(default)]
@@ -100,6 +112,113 @@ pub struct PaymentObject {
     pub confirmations: u64,
     pub status: String,
     pub counted: bool,
+}
+
+/// A refund: what goes back to the shopper, from the merchant's treasury.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RefundObject {
+    pub id: String,
+    /// `requires_address`, `pending`, `succeeded`, `canceled` or `failed`.
+    pub status: String,
+    pub session: String,
+    #[serde(default)]
+    pub payment: Option<String>,
+    pub chain_id: u64,
+    pub chain: String,
+    pub token: String,
+    /// EIP-55; `None` for the native coin.
+    #[serde(default)]
+    pub contract_address: Option<String>,
+    pub decimals: u8,
+    pub amount: String,
+    pub amount_formatted: String,
+    /// EIP-55; `None` while it waits for the shopper's.
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `merchant` or `shopper`.
+    pub requested_by: String,
+    /// The shopper's claim page, while it waits for an address.
+    #[serde(default)]
+    pub claim_url: Option<String>,
+    #[serde(default)]
+    pub transaction: Option<RefundTransaction>,
+    #[serde(default)]
+    pub submitted_hash: Option<String>,
+    #[serde(default)]
+    pub failure_message: Option<String>,
+    pub created_at: String,
+    #[serde(default)]
+    pub succeeded_at: Option<String>,
+    #[serde(default)]
+    pub canceled_at: Option<String>,
+}
+
+impl RefundObject {
+    /// No status follows this one.
+    pub fn is_final(&self) -> bool {
+        matches!(self.status.as_str(), "succeeded" | "canceled" | "failed")
+    }
+
+    /// Takes up part of what the session may refund (not canceled or failed).
+    pub fn holds_amount(&self) -> bool {
+        !matches!(self.status.as_str(), "canceled" | "failed")
+    }
+
+    /// The merchant may still call it off: no matching transfer is recorded yet.
+    pub fn cancelable(&self) -> bool {
+        matches!(self.status.as_str(), "requires_address" | "pending") && self.transaction.is_none()
+    }
+
+    /// The merchant's wallet may pay it: it has an address, and no transaction is known
+    /// yet (a second one would pay it twice).
+    pub fn sendable(&self) -> bool {
+        self.status == "pending" && self.transaction.is_none() && self.submitted_hash.is_none()
+    }
+
+    pub fn by_shopper(&self) -> bool {
+        self.requested_by == "shopper"
+    }
+}
+
+#[cfg(test)]
+impl RefundObject {
+    /// A pending USDC refund of `amount` on the local chain to anvil's account #8, as the
+    /// API would send it; tests change what they need.
+    pub fn sample(amount: &str) -> Self {
+        Self {
+            id: "re_test_1".into(),
+            status: "pending".into(),
+            session: "cs_test_1".into(),
+            payment: None,
+            chain_id: 31_337,
+            chain: "Local (anvil)".into(),
+            token: "USDC".into(),
+            contract_address: Some("0x5FbDB2315678afecb367f032d93F642f64180aa3".into()),
+            decimals: 6,
+            amount: amount.into(),
+            amount_formatted: String::new(),
+            address: Some("0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f".into()),
+            reason: None,
+            requested_by: "merchant".into(),
+            claim_url: None,
+            transaction: None,
+            submitted_hash: None,
+            failure_message: None,
+            created_at: String::new(),
+            succeeded_at: None,
+            canceled_at: None,
+        }
+    }
+}
+
+/// The transfer recorded as paying a refund.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RefundTransaction {
+    pub tx_hash: String,
+    pub block_number: u64,
+    pub confirmations: u64,
 }
 
 /// A verified move out of the session's address.

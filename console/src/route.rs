@@ -110,6 +110,39 @@ impl SessionsQuery {
     }
 }
 
+/// The refunds list's filters as the fragment writes them (`status=pending&session=cs_…`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RefundsQuery {
+    pub status: Option<String>,
+    pub session: Option<String>,
+}
+
+impl RefundsQuery {
+    /// Parses `status=pending&session=…`; unknown names and empty values are dropped.
+    pub fn parse(query: &str) -> Self {
+        let mut parsed = Self::default();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = Some(decode(value)).filter(|v| !v.is_empty());
+            match decode(name).as_str() {
+                "status" => parsed.status = value,
+                "session" => parsed.session = value,
+                _ => {}
+            }
+        }
+        parsed
+    }
+
+    /// `status=…&session=…` (without `?`), empty when nothing is set.
+    pub fn format(&self) -> String {
+        [("status", &self.status), ("session", &self.session)]
+            .iter()
+            .filter_map(|(name, value)| value.as_deref().map(|v| format!("{name}={}", encode(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     Overview,
@@ -120,12 +153,14 @@ pub enum Route {
     Keys,
     Settings,
     Sweeps,
+    Refunds(RefundsQuery),
+    Refund(String),
     /// A fragment that names no page: the path as written.
     NotFound(String),
 }
 
 /// The navigation, in order: its label and the route it opens.
-pub const NAV: [(&str, &str); 7] = [
+pub const NAV: [(&str, &str); 8] = [
     ("Overview", "#/"),
     ("Sessions", "#/sessions"),
     ("Payment links", "#/links"),
@@ -133,6 +168,7 @@ pub const NAV: [(&str, &str); 7] = [
     ("API keys", "#/keys"),
     ("Settings", "#/settings"),
     ("Sweeps", "#/sweeps"),
+    ("Refunds", "#/refunds"),
 ];
 
 impl Route {
@@ -152,6 +188,8 @@ impl Route {
             (Some("keys"), None, None) => Self::Keys,
             (Some("settings"), None, None) => Self::Settings,
             (Some("sweeps"), None, None) => Self::Sweeps,
+            (Some("refunds"), None, None) => Self::Refunds(RefundsQuery::parse(query)),
+            (Some("refunds"), Some(id), None) if !id.is_empty() => Self::Refund(decode(id)),
             _ => Self::NotFound(decode(path)),
         }
     }
@@ -170,6 +208,11 @@ impl Route {
             Self::Keys => "#/keys".to_owned(),
             Self::Settings => "#/settings".to_owned(),
             Self::Sweeps => "#/sweeps".to_owned(),
+            Self::Refunds(query) => match query.format() {
+                q if q.is_empty() => "#/refunds".to_owned(),
+                q => format!("#/refunds?{q}"),
+            },
+            Self::Refund(id) => format!("#/refunds/{}", encode(id)),
             Self::NotFound(path) => format!("#/{}", encode_path(path)),
         }
     }
@@ -184,6 +227,7 @@ impl Route {
             Self::Keys => "#/keys",
             Self::Settings => "#/settings",
             Self::Sweeps => "#/sweeps",
+            Self::Refunds(_) | Self::Refund(_) => "#/refunds",
             Self::NotFound(_) => return None,
         })
     }
@@ -258,6 +302,34 @@ mod tests {
         assert_eq!(Route::parse("#/settings"), Route::Settings);
         assert_eq!(Route::parse("#/sweeps"), Route::Sweeps);
         assert_eq!(Route::parse("/sweeps"), Route::Sweeps);
+        assert_eq!(
+            Route::parse("#/refunds"),
+            Route::Refunds(RefundsQuery::default())
+        );
+        assert_eq!(
+            Route::parse("#/refunds/re_test_1"),
+            Route::Refund("re_test_1".into())
+        );
+    }
+
+    #[test]
+    fn the_refunds_filters_round_trip_through_the_fragment() {
+        let route = Route::parse("#/refunds?status=pending&bogus=1&session=cs_test_9");
+        let query = RefundsQuery {
+            status: Some("pending".into()),
+            session: Some("cs_test_9".into()),
+        };
+        assert_eq!(route, Route::Refunds(query));
+        assert_eq!(
+            route.to_hash(),
+            "#/refunds?status=pending&session=cs_test_9"
+        );
+        assert_eq!(Route::parse(&route.to_hash()), route);
+        assert_eq!(Route::parse("#/refunds?status=").to_hash(), "#/refunds");
+        assert_eq!(
+            Route::Refund("re_test_1".into()).nav_href(),
+            Some("#/refunds")
+        );
     }
 
     #[test]
@@ -317,6 +389,8 @@ mod tests {
             Route::Keys,
             Route::Settings,
             Route::Sweeps,
+            Route::Refunds(RefundsQuery::default()),
+            Route::Refund("re_a/b".into()),
             Route::NotFound("what/ever".into()),
         ] {
             assert_eq!(Route::parse(&route.to_hash()), route, "{}", route.to_hash());

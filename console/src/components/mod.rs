@@ -2,6 +2,7 @@
 
 mod alert;
 mod copy_button;
+mod cursor_pager;
 mod data_table;
 mod field_error;
 mod hash_link;
@@ -13,6 +14,7 @@ mod time;
 
 pub use alert::Alert;
 pub use copy_button::CopyButton;
+pub use cursor_pager::CursorPager;
 pub use data_table::DataTable;
 pub use field_error::{FieldError, focus_first_invalid, names_field};
 pub use hash_link::{HashLink, address_url, tx_url};

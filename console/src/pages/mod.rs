@@ -7,6 +7,8 @@
 mod keys;
 mod links;
 mod overview;
+mod refund;
+mod refunds;
 mod session;
 mod sessions;
 mod settings;
@@ -33,6 +35,11 @@ pub fn view(route: &Route) -> Html {
         Route::Keys => html! { <keys::Keys /> },
         Route::Settings => html! { <settings::Settings /> },
         Route::Sweeps => html! { <sweeps::Sweeps /> },
+        Route::Refunds(query) => {
+            html! { <refunds::Refunds key={query.format()} query={query.clone()} /> }
+        }
+        // Keyed by id, like a session: another refund starts a new page.
+        Route::Refund(id) => html! { <refund::RefundPage key={id.clone()} id={id.clone()} /> },
         Route::NotFound(path) => html! {
             <Page name="not-found" title="Page not found" loaded=true>
                 <Alert message={AttrValue::from(format!("The console has no page at #/{path}."))} />

@@ -1,7 +1,7 @@
 //! The overview: what was received today, in 7 and in 30 days per chain and token (summed
 //! exactly from the payments export, so it equals the sum of the export's rows), sessions by
 //! status (from the sessions export), what is still at deposit addresses, the chains and the
-//! watcher, and the webhook endpoints that are failing.
+//! watcher, the webhook endpoints that are failing, and the refunds waiting to be sent.
 
 use kasse_shared::time::Timestamp;
 use yew::prelude::*;
@@ -13,9 +13,9 @@ use crate::csv::Table;
 use crate::figures::{self, Received, Starts, Window};
 use crate::hooks::{Load, use_console, use_load};
 use crate::objects::{
-    Balances, ChainObject, DeliveryObject, EndpointObject, Health, List, Watcher,
+    Balances, ChainObject, DeliveryObject, EndpointObject, Health, List, RefundObject, Watcher,
 };
-use crate::route::{Route, SessionsQuery};
+use crate::route::{RefundsQuery, Route, SessionsQuery};
 
 const MONTH: u64 = 30 * 86_400;
 /// The cron runs every minute: ten minutes without a run means it is not running.
@@ -118,14 +118,32 @@ async fn load_failing(api: Api) -> Result<Vec<Failing>, ApiError> {
     found.into_iter().filter_map(Result::transpose).collect()
 }
 
+/// The most pending refunds counted one by one; past it the figure says "100+".
+const REFUNDS_COUNTED: usize = 100;
+
+/// How many refunds have their address and wait for the merchant to send them, and
+/// whether there are more than were counted.
+async fn load_to_send(api: Api) -> Result<(usize, bool), ApiError> {
+    let limit = REFUNDS_COUNTED.to_string();
+    let pending: List<RefundObject> = api
+        .get(&format!(
+            "/v1/refunds{}",
+            query(&[("status", "pending"), ("limit", &limit)])
+        ))
+        .await?;
+    Ok((pending.data.len(), pending.has_more))
+}
+
 #[function_component(Overview)]
 pub fn overview() -> Html {
     let api = use_console().api;
     let money = use_load(api.clone(), load_money);
     let statuses = use_load(api.clone(), load_statuses);
     let chains = use_load(api.clone(), load_chains);
-    let failing = use_load(api, load_failing);
-    let loaded = money.state.is_done()
+    let failing = use_load(api.clone(), load_failing);
+    let to_send = use_load(api, load_to_send);
+    let loaded = to_send.state.is_done()
+        && money.state.is_done()
         && statuses.state.is_done()
         && chains.state.is_done()
         && failing.state.is_done();
@@ -138,6 +156,10 @@ pub fn overview() -> Html {
                        today (since local midnight), the last 7 and the last 30 days." }
                 </p>
                 { received_view(&money.state) }
+            </section>
+            <section class="panel" aria-labelledby="to-send-title">
+                <h2 id="to-send-title">{ "Refunds to send" }</h2>
+                { to_send_view(&to_send.state) }
             </section>
             <section class="panel" aria-labelledby="status-title">
                 <h2 id="status-title">{ "Sessions by status (last 30 days)" }</h2>
@@ -179,6 +201,33 @@ fn received_view(state: &Load<Money>) -> Html {
                 </tr>
             }) }
         </DataTable>
+    }
+}
+
+fn to_send_view(state: &Load<(usize, bool)>) -> Html {
+    let Some((count, more)) = state.ready().copied() else {
+        return html! { <Alert error={state.error().cloned()} /> };
+    };
+    let href = Route::Refunds(RefundsQuery {
+        status: Some("pending".to_owned()),
+        session: None,
+    })
+    .to_hash();
+    let figure = if more {
+        format!("{count}+")
+    } else {
+        count.to_string()
+    };
+    let said = match (count, more) {
+        (0, _) => "No refund is waiting to be sent.".to_owned(),
+        (1, false) => "1 refund has its address and waits for you to send it.".to_owned(),
+        _ => format!("{figure} refunds have their address and wait for you to send them."),
+    };
+    html! {
+        <p data-testid="refunds-to-send" data-count={count.to_string()}>
+            <strong>{ figure }</strong>{ " " }
+            <a href={href}>{ said }</a>
+        </p>
     }
 }
 

@@ -1,7 +1,10 @@
 //! One session, everything about it: the facts, its timeline from its events (each with its
 //! time, version and webhook deliveries, which can be sent again), its payments with
 //! confirmations and explorer links, what sweeps moved out of its address, and the session
-//! object itself. "Cancel session" and "Check now" act on it.
+//! object itself, and its refunds. "Cancel session", "Check now" and "Refund" act on it.
+
+mod refund_draft;
+mod refund_form;
 
 use std::collections::HashMap;
 
@@ -10,14 +13,19 @@ use serde::de::IgnoredAny;
 use yew::prelude::*;
 
 use crate::api::{self, Api, ApiError, query};
-use crate::components::{Alert, DataTable, HashLink, Page, StatusBadge, Time, address_url, tx_url};
+use crate::components::{
+    Alert, DataTable, HashLink, MoneyCell, Page, StatusBadge, Time, address_url, tx_url,
+};
 use crate::hooks::{use_console, use_load, use_task};
 use crate::money;
 use crate::objects::{
-    ChainObject, DeliveryObject, EndpointObject, EventObject, List, PaymentObject, SessionObject,
-    catalogue_decimals, explorer,
+    ChainObject, DeliveryObject, EndpointObject, EventObject, List, PaymentObject, RefundObject,
+    SessionObject, catalogue_decimals, explorer,
 };
-use crate::route::encode;
+use crate::route::{Route, encode};
+
+use super::refunds::status_cell;
+use refund_form::{PaymentChoice, RefundForm, Selected};
 
 /// The session and all the page shows with it.
 struct Found {
@@ -30,6 +38,8 @@ struct Found {
     endpoints: Vec<EndpointObject>,
     /// Per event id, its deliveries to every endpoint.
     deliveries: HashMap<String, Vec<DeliveryObject>>,
+    /// Newest first.
+    refunds: Vec<RefundObject>,
 }
 
 impl Found {
@@ -51,6 +61,53 @@ impl Found {
                 || format!("{} base units", p.amount),
                 |a| format!("{a} {}", p.token),
             )
+    }
+
+    fn chain_name(&self, chain_id: u64) -> String {
+        self.chains
+            .iter()
+            .find(|c| c.chain_id == chain_id)
+            .map_or_else(|| format!("Chain {chain_id}"), |c| c.name.clone())
+    }
+
+    /// What the Refund form refunds in by default: the selected token, what is left of it.
+    fn selected(&self) -> Option<Selected> {
+        let s = &self.session;
+        let amount = s.payment_amount.as_ref()?;
+        Some(Selected {
+            token: amount.token.clone(),
+            decimals: amount.decimals,
+            chain: self.chain_name(s.chain_id?),
+            refundable: refund_draft::refundable(s, &self.refunds)?,
+            excess: Some(s.amount_excess.clone())
+                .filter(|e| money::is_base_units(e))
+                .unwrap_or_else(|| "0".to_owned()),
+        })
+    }
+
+    /// Every recorded payment, counted or not, as the Refund form lists them.
+    fn payment_choices(&self) -> Vec<PaymentChoice> {
+        self.session
+            .payments
+            .iter()
+            .filter_map(|p| {
+                let id = p.id.clone()?;
+                let tx = p
+                    .tx_hash
+                    .as_deref()
+                    .map_or("internal transfer", |h| &h[..h.len().min(10)]);
+                let counted = if p.counted { "counted" } else { "not counted" };
+                Some(PaymentChoice {
+                    label: format!(
+                        "{} on {} · {tx}… · {} · {counted}",
+                        self.amount(p),
+                        self.chain_name(p.chain_id),
+                        p.status
+                    ),
+                    id,
+                })
+            })
+            .collect()
     }
 
     fn endpoint_url<'a>(&'a self, id: &'a str) -> &'a str {
@@ -88,6 +145,12 @@ async fn load(api: Api, id: AttrValue) -> Result<Found, ApiError> {
             .filter(|endpoint| endpoint.wants(&event.kind))
             .map(|endpoint| deliveries(api.clone(), endpoint.id.clone(), event.id.clone()))
     });
+    let refunds: List<RefundObject> = api
+        .get(&format!(
+            "/v1/refunds{}",
+            query(&[("session", &session.id), ("limit", "100")])
+        ))
+        .await?;
     let mut by_event: HashMap<String, Vec<DeliveryObject>> = HashMap::new();
     for answer in futures_util::future::join_all(asks).await {
         for delivery in answer? {
@@ -104,6 +167,7 @@ async fn load(api: Api, id: AttrValue) -> Result<Found, ApiError> {
         chains: chains.data,
         endpoints: endpoints.data,
         deliveries: by_event,
+        refunds: refunds.data,
     })
 }
 
@@ -133,6 +197,15 @@ pub fn session_page(props: &SessionProps) -> Html {
     };
     let action = use_task();
     let notice = use_state(|| None::<&'static str>);
+    let refunding = use_state(|| false);
+    let open_refund = {
+        let refunding = refunding.clone();
+        Callback::from(move |_: MouseEvent| refunding.set(true))
+    };
+    let close_refund = {
+        let refunding = refunding.clone();
+        Callback::from(move |()| refunding.set(false))
+    };
     // Runs a session action, then reads the page again (the old one stays meanwhile).
     let act = |path: String, said: &'static str| {
         let (api, action, reload, notice) = (
@@ -189,9 +262,14 @@ pub fn session_page(props: &SessionProps) -> Html {
         <Page name="session" title={format!("Session {}", props.id)} loaded={page.state.is_done()}>
             <Alert error={page.state.error().cloned()} />
             if let Some(found) = page.state.ready() {
-                { facts(found, &action.busy, cancel, check) }
+                { facts(found, &action.busy, cancel, check, (!*refunding).then_some(open_refund)) }
                 <Alert error={action.error.clone()} />
                 if let Some(said) = *notice { <p class="muted" role="status">{ said }</p> }
+                if *refunding {
+                    <RefundForm session={props.id.clone()} selected={found.selected()}
+                        payments={found.payment_choices()} on_close={close_refund} />
+                }
+                { refunds(found) }
                 { timeline(found, action.busy, &redeliver) }
                 { payments(found) }
                 { swept(found) }
@@ -227,6 +305,7 @@ fn facts(
     busy: &bool,
     cancel: Callback<MouseEvent>,
     check: Callback<MouseEvent>,
+    refund: Option<Callback<MouseEvent>>,
 ) -> Html {
     let s = &found.session;
     let open = !matches!(
@@ -247,6 +326,15 @@ fn facts(
         }
         None => html! { <span class="muted">{ "—" }</span> },
     };
+    let refunded = match (&s.payment_amount, &s.amount_refunded) {
+        (Some(amount), Some(units)) => {
+            let value =
+                money::format_units(units, amount.decimals).unwrap_or_else(|| units.clone());
+            html! { <span data-testid="amount-refunded" data-base-units={units.clone()}>{ format!("{value} {}", amount.token) }</span> }
+        }
+        _ => html! { <span class="muted">{ "—" }</span> },
+    };
+    let refundable = !s.payments.is_empty();
     let address_href = s
         .chain_id
         .and_then(|c| address_url(found.explorer(c), &s.address));
@@ -258,6 +346,7 @@ fn facts(
                 { fact("Amount", html! { format!("{} {}", s.amount_total, s.currency) }) }
                 { fact("To pay", option) }
                 { fact("Received", received) }
+                { fact("Refunded", refunded) }
                 { fact("Deposit address", html! { <HashLink value={s.address.clone()} href={address_href} /> }) }
                 { fact("Customer email", text(&s.customer_email)) }
                 { fact("Customer id", text(&s.customer_id)) }
@@ -271,6 +360,9 @@ fn facts(
             </dl>
             <div class="actions">
                 <button type="button" disabled={*busy} onclick={check}>{ "Check now" }</button>
+                if let (true, Some(refund)) = (refundable, refund) {
+                    <button type="button" class="secondary" onclick={refund}>{ "Refund" }</button>
+                }
                 if open {
                     <button type="button" class="danger" disabled={*busy} onclick={cancel}>{ "Cancel session" }</button>
                 }
@@ -396,6 +488,30 @@ fn payments(found: &Found) -> Html {
                             <td>{ if p.counted { "yes" } else { "no" } }</td>
                         </tr>
                     }
+                }) }
+            </DataTable>
+        </section>
+    }
+}
+
+fn refunds(found: &Found) -> Html {
+    const COLUMNS: &[&str] = &["Refund", "Status", "Amount", "To", "Created"];
+    html! {
+        <section class="panel" aria-labelledby="refunds-title">
+            <h2 id="refunds-title">{ "Refunds" }</h2>
+            <DataTable label="Refunds of this session" testid="session-refunds" columns={COLUMNS}
+                empty="No refunds.">
+                { for found.refunds.iter().map(|r| html! {
+                    <tr data-refund-id={r.id.clone()} data-status={r.status.clone()}>
+                        <td><a href={Route::Refund(r.id.clone()).to_hash()}><code>{ &r.id }</code></a></td>
+                        { status_cell(r) }
+                        <MoneyCell base_units={r.amount.clone()} formatted={format!("{} {}", r.amount_formatted, r.token)} />
+                        <td>{ match &r.address {
+                            Some(a) => html! { <HashLink value={a.clone()} /> },
+                            None => html! { <span class="muted">{ "waiting for the shopper" }</span> },
+                        } }</td>
+                        <td><Time at={r.created_at.clone()} /></td>
+                    </tr>
                 }) }
             </DataTable>
         </section>

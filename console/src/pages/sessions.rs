@@ -82,7 +82,7 @@ async fn load_page(api: Api, q: SessionsQuery) -> Result<List<SessionObject>, Ap
 }
 
 /// The value of the form control `id`.
-fn value_of(id: &str) -> String {
+pub(super) fn value_of(id: &str) -> String {
     let element = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(id));

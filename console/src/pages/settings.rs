@@ -191,12 +191,50 @@ fn settings_editor(props: &EditorProps) -> Html {
                 { fields.input(Spec::text("set-accent", "Accent colour", Text::AccentColor, "branding.accent_color",
                     "A hex colour like #4f46e5, or empty for the default.")) }
             </div>
+            if let Some(on) = form.refund_requests {
+                { refund_requests(&form, on, error.as_ref()) }
+            }
             <Alert error={error.clone().filter(|_| !claimed)} />
             <div class="actions">
                 <button type="submit">{ "Save" }</button>
                 <span class="muted" role="status">{ if task.busy { "Saving…" } else if *saved { "Saved." } else { "" } }</span>
             </div>
         </form>
+    }
+}
+
+/// Whether shoppers may ask for a refund from the checkout.
+fn refund_requests(
+    form: &UseReducerHandle<SettingsForm>,
+    on: bool,
+    error: Option<&ApiError>,
+) -> Html {
+    let invalid = names_field(error, "refund_requests");
+    let onchange = {
+        let form = form.clone();
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .checked();
+            form.dispatch(Edit::RefundRequests(on));
+        })
+    };
+    html! {
+        <>
+            <h2>{ "Refunds" }</h2>
+            <div class="field">
+                <label class="check">
+                    <input id="set-refund-requests" type="checkbox" checked={on} {onchange}
+                        aria-describedby="set-refund-requests-hint" aria-invalid={invalid.then_some("true")} />
+                    { " Let shoppers request a refund" }
+                </label>
+                <span class="muted hint" id="set-refund-requests-hint">
+                    { "An overpaid, late underpaid, expired or wrongly paid checkout offers \"Request a refund\": \
+                       the shopper gives an address and the refund waits under Refunds for you to send or cancel." }
+                </span>
+                <FieldError id="set-refund-requests-error" field="refund_requests" error={error.cloned()} />
+            </div>
+        </>
     }
 }
 
@@ -317,6 +355,7 @@ impl Fields<'_> {
             "branding.display_name",
             "branding.logo_url",
             "branding.accent_color",
+            "refund_requests",
         ]
         .map(str::to_owned)
         .into();

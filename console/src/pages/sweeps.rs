@@ -7,7 +7,8 @@ use yew::prelude::*;
 
 use crate::api::{Api, ApiError, query};
 use crate::components::{
-    Alert, DataTable, HashLink, MoneyCell, Page, StatusBadge, Time, address_url, tx_url,
+    Alert, CursorPager, DataTable, HashLink, MoneyCell, Page, StatusBadge, Time, address_url,
+    tx_url,
 };
 use crate::hooks::{use_console, use_load};
 use crate::objects::{Balances, ChainObject, List, explorer};
@@ -36,14 +37,6 @@ struct Sweep {
     transfers: Vec<Transfer>,
     created_at: String,
     verified_at: Option<String>,
-}
-
-/// Which page of the list: the newest, or the one after a sweep (older).
-#[derive(Debug, Clone, PartialEq, Default)]
-enum Cursor {
-    #[default]
-    Newest,
-    After(String),
 }
 
 /// What the page reads once: the chains (for explorer links) and the balances.
@@ -81,15 +74,13 @@ const BALANCE_COLUMNS: &[&str] = &[
 pub fn sweeps() -> Html {
     let console = use_console();
     let status = use_state(String::new);
-    let cursor = use_state(Cursor::default);
+    // The page after a sweep (older); `None` is the newest page.
+    let after = use_state(|| None::<String>);
     let known = use_load(console.api.clone(), context);
     let list = use_load(
-        (console.api, (*status).clone(), (*cursor).clone()),
-        |(api, status, cursor)| async move {
-            let after = match &cursor {
-                Cursor::Newest => "",
-                Cursor::After(id) => id.as_str(),
-            };
+        (console.api, (*status).clone(), (*after).clone()),
+        |(api, status, after)| async move {
+            let after = after.as_deref().unwrap_or_default();
             let path = format!(
                 "/v1/sweeps{}",
                 query(&[
@@ -102,29 +93,22 @@ pub fn sweeps() -> Html {
         },
     );
     let on_status = {
-        let (status, cursor) = (status.clone(), cursor.clone());
+        let (status, after) = (status.clone(), after.clone());
         Callback::from(move |e: Event| {
             status.set(
                 e.target_unchecked_into::<web_sys::HtmlSelectElement>()
                     .value(),
             );
-            cursor.set(Cursor::Newest);
+            after.set(None);
         })
     };
     let chains: &[ChainObject] = known.state.ready().map_or(&[], |k| k.chains.as_slice());
-    let older = list
+    let next = list
         .state
         .ready()
         .filter(|l| l.has_more)
         .and_then(|l| l.data.last())
-        .map(|last| {
-            let (cursor, id) = (cursor.clone(), last.id.clone());
-            Callback::from(move |_: MouseEvent| cursor.set(Cursor::After(id.clone())))
-        });
-    let newest = (*cursor != Cursor::Newest).then(|| {
-        let cursor = cursor.clone();
-        Callback::from(move |_: MouseEvent| cursor.set(Cursor::Newest))
-    });
+        .map(|last| last.id.clone());
     html! {
         <Page name="sweeps" title="Sweeps" loaded={known.state.is_done() && list.state.is_done()}>
             <p class="muted">
@@ -154,14 +138,7 @@ pub fn sweeps() -> Html {
                     { for page.data.iter().map(|s| row(s, explorer(chains, s.chain_id))) }
                 </DataTable>
             }
-            if newest.is_some() || older.is_some() {
-                <nav class="actions" aria-label="Sweep pages">
-                    <button type="button" class="secondary" disabled={newest.is_none()}
-                        onclick={newest.unwrap_or_default()}>{ "Newest" }</button>
-                    <button type="button" class="secondary" disabled={older.is_none()}
-                        onclick={older.unwrap_or_default()}>{ "Older" }</button>
-                </nav>
-            }
+            <CursorPager label="Sweep pages" {after} {next} />
         </Page>
     }
 }

@@ -44,6 +44,10 @@ pub(super) struct AccountObject {
     pub(super) addresses_issued_live: Option<u64>,
     #[serde(default)]
     pub(super) updated_at: String,
+    /// Shoppers may ask for a refund from the checkout; `None` from a server that has no
+    /// such setting (the form then leaves it out).
+    #[serde(default)]
+    pub(super) refund_requests: Option<bool>,
 }
 
 impl AccountObject {
@@ -108,6 +112,7 @@ pub(super) struct SettingsForm {
     pub(super) display_name: String,
     pub(super) logo_url: String,
     pub(super) accent_color: String,
+    pub(super) refund_requests: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +121,7 @@ pub(super) enum Edit {
     /// The merchant ticked (`true`) or cleared an option.
     Option(String, bool),
     OnlySome(bool),
+    RefundRequests(bool),
     /// The settings as the API answered a save: the form starts from them again.
     Load(Box<SettingsForm>),
 }
@@ -144,6 +150,7 @@ impl SettingsForm {
             display_name: account.branding.display_name.clone(),
             logo_url: account.branding.logo_url.clone().unwrap_or_default(),
             accent_color: account.branding.accent_color.clone().unwrap_or_default(),
+            refund_requests: account.refund_requests,
         }
     }
 
@@ -208,6 +215,7 @@ impl SettingsForm {
                 logo_url: given(&self.logo_url),
                 accent_color: given(&self.accent_color),
             },
+            refund_requests: self.refund_requests,
         }
     }
 }
@@ -230,6 +238,12 @@ impl Reducible for SettingsForm {
                 next.options.remove(&option);
             }
             Edit::OnlySome(only_some) => next.only_some = only_some,
+            Edit::RefundRequests(on) => {
+                // Only a setting the server has can be changed.
+                if next.refund_requests.is_some() {
+                    next.refund_requests = Some(on);
+                }
+            }
             Edit::Load(form) => next = *form,
         }
         Rc::new(next)
@@ -248,6 +262,8 @@ pub(super) struct UpdateBody {
     pub(super) enabled_options: Vec<String>,
     pub(super) allowed_origins: Vec<String>,
     pub(super) branding: BrandingBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) refund_requests: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -298,6 +314,7 @@ mod tests {
             addresses_issued_test: Some(4),
             addresses_issued_live: None,
             updated_at: String::new(),
+            refund_requests: Some(false),
         }
     }
 
@@ -377,6 +394,24 @@ mod tests {
             Some("https://cdn.example/logo.png")
         );
         assert_eq!(body.native_quote_secs, Whole::Number(1800));
+    }
+
+    #[test]
+    fn refund_requests_are_sent_only_when_the_server_has_the_setting() {
+        assert_eq!(edited([]).body().refund_requests, Some(false));
+        assert_eq!(
+            edited([Edit::RefundRequests(true)]).body().refund_requests,
+            Some(true)
+        );
+        let older = SettingsForm::new(
+            &AccountObject {
+                refund_requests: None,
+                ..account()
+            },
+            &chains(),
+        );
+        let older = Rc::new(older).reduce(Edit::RefundRequests(true));
+        assert_eq!(older.body().refund_requests, None);
     }
 
     #[test]
