@@ -1,7 +1,9 @@
-//! The Kasse API, with the merchant's secret key: the chains it serves, the sessions, and the
-//! report of each sweep transaction. Nothing sent here carries a key of the wallet.
+//! The Kasse API, with the merchant's secret key: the chains it serves, the sessions, the
+//! report of each sweep transaction, and the refunds the merchant pays. Nothing sent here carries a key of the wallet.
 
 use alloy::primitives::{Address, B256, U256};
+use kasse_shared::api::refunds::RefundObject;
+use kasse_shared::ids::RefundId;
 use kasse_shared::status::Status;
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -199,6 +201,29 @@ impl Api {
             .header("content-type", "application/json")
             .body(body.to_string());
         self.read(request, "POST /v1/sweeps").await
+    }
+
+    /// The refund `id` of the key's account and mode.
+    pub(crate) async fn refund(&self, id: &RefundId) -> Result<RefundObject> {
+        let path = format!("/v1/refunds/{}", id.as_str());
+        self.read(
+            self.http.get(format!("{}{path}", self.base)),
+            &format!("GET {path}"),
+        )
+        .await
+    }
+
+    /// Reports the transaction that paid refund `id`; Kasse verifies it on chain at once and
+    /// answers with the refund as it now stands.
+    pub(crate) async fn submit_refund(&self, id: &RefundId, tx_hash: B256) -> Result<RefundObject> {
+        let path = format!("/v1/refunds/{}/submit", id.as_str());
+        let body = serde_json::json!({ "tx_hash": tx_hash.to_string() });
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        self.read(request, &format!("POST {path}")).await
     }
 }
 

@@ -12,6 +12,9 @@ pub(crate) const DEFAULT_DEPOSIT_PATH: &str = "m/44'/60'/0'/0";
 /// An account no xpub given to Kasse covers (those are `m/44'/60'/0'`), so the gas wallet is
 /// never a deposit address.
 pub(crate) const DEFAULT_GAS_WALLET_PATH: &str = "m/44'/60'/1'/0/0";
+/// The account after the gas wallet's: the treasury that pays refunds is neither a deposit
+/// address nor the gas wallet.
+pub(crate) const DEFAULT_TREASURY_PATH: &str = "m/44'/60'/2'/0/0";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,5 @@
-//! The merchant's keys: deposit keys and the gas wallet, from the mnemonic Kasse's worker never
-//! holds. No message here ever carries the mnemonic, a word of it or a key.
+//! The merchant's keys: deposit keys, the gas wallet and the treasury that pays refunds, from
+//! the mnemonic Kasse's worker never holds (or, for the wallets, a key file). No message here ever carries the mnemonic, a word of it or a key.
 
 use std::io::IsTerminal;
 
@@ -7,7 +7,7 @@ use alloy::primitives::B256;
 use alloy::signers::local::{MnemonicBuilder, MnemonicKey, PrivateKeySigner};
 
 use crate::Result;
-use crate::config::{self, DEFAULT_DEPOSIT_PATH, DEFAULT_GAS_WALLET_PATH};
+use crate::config::{self, DEFAULT_DEPOSIT_PATH, DEFAULT_GAS_WALLET_PATH, DEFAULT_TREASURY_PATH};
 
 /// The mnemonic, read once per run (file or prompt), never printed.
 struct Phrase(String);
@@ -65,9 +65,9 @@ pub(crate) fn load() -> Result<Keys> {
     )?
     .build_parent_key()
     .map_err(|_| invalid_mnemonic())?;
-    let gas = match gas_key_file()? {
+    let gas = match key_file(GAS_WALLET.key_file)? {
         Some(key) => key,
-        None => gas_from_phrase(&phrase)?,
+        None => wallet_from_phrase(&phrase, &GAS_WALLET)?,
     };
     Ok(Keys {
         deposits: DepositKeys { parent },
@@ -75,36 +75,64 @@ pub(crate) fn load() -> Result<Keys> {
     })
 }
 
+/// Where a wallet's key comes from: a hex key file, else the mnemonic at a path.
+struct WalletSource {
+    key_file: &'static str,
+    path_var: &'static str,
+    default_path: &'static str,
+}
+
+const GAS_WALLET: WalletSource = WalletSource {
+    key_file: "KASSE_GAS_KEY_FILE",
+    path_var: "KASSE_GAS_WALLET_PATH",
+    default_path: DEFAULT_GAS_WALLET_PATH,
+};
+
+const TREASURY: WalletSource = WalletSource {
+    key_file: "KASSE_TREASURY_KEY_FILE",
+    path_var: "KASSE_TREASURY_PATH",
+    default_path: DEFAULT_TREASURY_PATH,
+};
+
 /// The gas wallet alone (for commands that sign no deposit key): the key file if there is
 /// one, else the mnemonic.
 pub(crate) fn gas_wallet() -> Result<PrivateKeySigner> {
-    match gas_key_file()? {
+    wallet(&GAS_WALLET)
+}
+
+/// The treasury that pays refunds: `KASSE_TREASURY_KEY_FILE` if set, else the mnemonic at
+/// `KASSE_TREASURY_PATH`.
+pub(crate) fn treasury_wallet() -> Result<PrivateKeySigner> {
+    wallet(&TREASURY)
+}
+
+fn wallet(source: &WalletSource) -> Result<PrivateKeySigner> {
+    match key_file(source.key_file)? {
         Some(key) => Ok(key),
-        None => gas_from_phrase(&phrase()?),
+        None => wallet_from_phrase(&phrase()?, source),
     }
 }
 
-fn gas_from_phrase(phrase: &Phrase) -> Result<PrivateKeySigner> {
-    let path =
-        config::var("KASSE_GAS_WALLET_PATH").unwrap_or_else(|| DEFAULT_GAS_WALLET_PATH.to_owned());
-    builder(phrase, &path, "KASSE_GAS_WALLET_PATH")?
+fn wallet_from_phrase(phrase: &Phrase, source: &WalletSource) -> Result<PrivateKeySigner> {
+    let path = config::var(source.path_var).unwrap_or_else(|| source.default_path.to_owned());
+    builder(phrase, &path, source.path_var)?
         .build()
         .map_err(|_| invalid_mnemonic())
 }
 
-fn gas_key_file() -> Result<Option<PrivateKeySigner>> {
-    let Some(path) = config::var("KASSE_GAS_KEY_FILE") else {
+fn key_file(var: &str) -> Result<Option<PrivateKeySigner>> {
+    let Some(path) = config::var(var) else {
         return Ok(None);
     };
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read KASSE_GAS_KEY_FILE {path}: {}", e.kind()))?;
+        .map_err(|e| format!("cannot read {var} {path}: {}", e.kind()))?;
     let hex = text.trim().trim_start_matches("0x");
-    let bytes: B256 = hex.parse().map_err(|_| {
-        format!("KASSE_GAS_KEY_FILE {path} does not hold a 32-byte hex private key")
-    })?;
+    let bytes: B256 = hex
+        .parse()
+        .map_err(|_| format!("{var} {path} does not hold a 32-byte hex private key"))?;
     PrivateKeySigner::from_bytes(&bytes)
         .map(Some)
-        .map_err(|_| format!("KASSE_GAS_KEY_FILE {path} does not hold a valid private key"))
+        .map_err(|_| format!("{var} {path} does not hold a valid private key"))
 }
 
 fn builder(

@@ -1,5 +1,6 @@
 //! `kasse`: the merchant's own CLI. It runs on the merchant's machine, holds the mnemonic the
-//! worker never sees, and moves what landed at deposit addresses to the treasury.
+//! worker never sees, moves what landed at deposit addresses to the treasury, and pays
+//! refunds from the treasury.
 
 mod api;
 mod batch;
@@ -9,6 +10,7 @@ mod eip3009;
 mod execute;
 mod keys;
 mod plan;
+mod refund;
 mod sweeper;
 mod topup;
 mod transfers;
@@ -25,8 +27,8 @@ pub(crate) type Result<T> = std::result::Result<T, String>;
 #[command(
     name = "kasse",
     version,
-    about = "Kasse for merchants: sweep what your checkout sessions received to your treasury",
-    long_about = "Kasse for merchants: sweep what your checkout sessions received to your treasury.\n\n\
+    about = "Kasse for merchants: sweep what your checkout sessions received to your treasury, and pay refunds from it",
+    long_about = "Kasse for merchants: sweep what your checkout sessions received to your treasury, and pay refunds from it.\n\n\
         Configuration (environment; it wins over the config file):\n  \
         KASSE_URL               the Kasse deployment, e.g. https://pay.example.com\n  \
         KASSE_API_KEY           a secret key (sk_test_… or sk_live_…)\n  \
@@ -35,7 +37,9 @@ pub(crate) type Result<T> = std::result::Result<T, String>;
         KASSE_DEPOSIT_PATH      the deposit addresses' parent path (default m/44'/60'/0'/0)\n  \
         KASSE_GAS_WALLET_PATH   the gas wallet's path in the same mnemonic (default m/44'/60'/1'/0/0)\n  \
         KASSE_GAS_KEY_FILE      or a file holding the gas wallet's hex private key\n  \
-        KASSE_TREASURY          where swept money goes (or --treasury)"
+        KASSE_TREASURY          where swept money goes (or --treasury)\n  \
+        KASSE_TREASURY_KEY_FILE a file holding the hex private key that pays refunds\n  \
+        KASSE_TREASURY_PATH     or that key's path in the mnemonic (default m/44'/60'/2'/0/0)"
 )]
 struct Cli {
     /// A TOML file with per-chain settings: `[chains.8453] rpc = "https://…"`, `eip7702 = false`.
@@ -52,6 +56,8 @@ enum Command {
     /// The sweeper contract that deposit addresses delegate to.
     #[command(subcommand)]
     Sweeper(SweeperCommand),
+    /// Prints a refund and what paying it sends; with --execute, pays it from the treasury.
+    Refund(refund::RefundArgs),
     /// Prints the gas wallet's address and balance on a chain: the account to fund.
     Wallet {
         /// The chain id (e.g. 8453 for Base).
@@ -139,5 +145,6 @@ async fn run(cli: Cli) -> Result<()> {
             sweeper::deploy(&settings, chain, treasury).await
         }
         Command::Wallet { chain } => execute::wallet(&settings, chain).await,
+        Command::Refund(args) => refund::run(&settings, &args).await,
     }
 }

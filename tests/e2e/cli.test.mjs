@@ -5,7 +5,6 @@
 // EIP-7702 switched off, USDC moves by EIP-3009 relays, USDT by exact top-ups, ETH on its own gas.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,8 +13,8 @@ import { compile, root } from "../../xtask/chain/lib.mjs";
 import { LOCAL_CHAIN, USD, api, createSession, env, mine, newAccount, newHook, ok, payAndWatch, paidSession, rpc, runScheduled, transfer } from "../support/env.mjs";
 import { startApiProxy } from "../support/api-proxy.mjs";
 import { withReceiver } from "../support/receiver.mjs";
+import { CLI, cliRunner } from "../support/cli.mjs";
 
-const CLI = process.env.KASSE_CLI;
 const GAS_WALLET_PATH = "m/44'/60'/1'/0/0";
 const CREATE2_DEPLOYER = "0x4e59b44847b379578588920cA78FbF26c0B4956C";
 const ERC20 = ["function balanceOf(address) view returns (uint256)"];
@@ -50,48 +49,15 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The merchant's environment for the CLI, with `overrides` (a value of null unsets). */
-function cliEnv(overrides = {}) {
-  const vars = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    KASSE_URL: proxy.url,
-    KASSE_API_KEY: account.keys.sk_test,
-    [`KASSE_RPC_${LOCAL_CHAIN}`]: env.rpc_url,
-    KASSE_MNEMONIC_FILE: mnemonicFile,
-    KASSE_TREASURY: treasury,
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== null));
-}
-
-/** Runs `kasse args…` with stdin closed (no terminal); returns { code, stdout, stderr }. */
-function kasse(args, overrides = {}) {
-  return new Promise((ok) => {
-    const child = execFile(CLI, args, { env: cliEnv(overrides), timeout: 120_000 }, (error, stdout, stderr) => {
-      ok({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
-
-/** `kasse …` that must succeed; returns its stdout. */
-async function kasseOk(args, overrides) {
-  const r = await kasse(args, overrides);
-  assert.equal(r.code, 0, `kasse ${args.join(" ")} failed: ${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
-
-/** `kasse …` that must fail with one line on stderr matching `pattern`; returns that line. */
-async function kasseRefuses(args, pattern, overrides) {
-  const r = await kasse(args, overrides);
-  assert.notEqual(r.code, 0, `kasse ${args.join(" ")} should fail:\n${r.stdout}`);
-  const lines = r.stderr.trimEnd().split("\n");
-  assert.equal(lines.length, 1, `one line on stderr: ${r.stderr}`);
-  assert.match(lines[0], /^kasse: /);
-  assert.match(lines[0], pattern);
-  return lines[0];
-}
+/** The merchant's environment for the CLI; each run may override it. */
+const { kasseOk, kasseRefuses } = cliRunner(() => ({
+  HOME: dir,
+  KASSE_URL: proxy.url,
+  KASSE_API_KEY: account.keys.sk_test,
+  [`KASSE_RPC_${LOCAL_CHAIN}`]: env.rpc_url,
+  KASSE_MNEMONIC_FILE: mnemonicFile,
+  KASSE_TREASURY: treasury,
+}));
 
 /** What an address holds: USDC, USDT and ETH in base units. */
 async function holdings(address) {
