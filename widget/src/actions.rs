@@ -1,8 +1,8 @@
-//! What the shopper's clicks send to the server: a selection, a wallet payment. Each tells
-//! the model at once, then talks to the server and wakes the poller.
+//! What the shopper's clicks send to the server: a selection, a wallet payment, a refund
+//! request. Each tells the model at once, then talks to the server and wakes the poller.
 
 use gloo_timers::future::TimeoutFuture;
-use kasse_shared::shopper::{ShopperOption, WalletTransaction};
+use kasse_shared::shopper::{ShopperOption, ShopperRefund, WalletTransaction};
 use wasm_bindgen_futures::spawn_local;
 
 use crate::api::{Body, PostError};
@@ -72,6 +72,34 @@ pub fn pay_with_wallet(poller: &Poller, tx: WalletTransaction) {
             Err(message) => poller
                 .model
                 .dispatch(Action::Wallet(Wallet::Failed(message))),
+        }
+    });
+}
+
+/// The shopper asks for the offered refund to be sent to `address`: the server answers with
+/// the refund it created, or says why not in words the form shows as they are.
+pub fn request_refund(poller: &Poller, address: String) {
+    if poller.model.refund.sending {
+        return;
+    }
+    poller.model.dispatch(Action::RefundSending);
+    let poller = poller.clone();
+    spawn_local(async move {
+        // The server trims and checks the address, and says what is wrong with it.
+        let body = Body::RefundRequest { address: &address };
+        match poller.api.post::<ShopperRefund>(&body).await {
+            Ok(refund) => {
+                poller
+                    .model
+                    .dispatch(Action::RefundRequested(Box::new(refund)));
+                poller.follow_refund();
+            }
+            Err(PostError::Refused { message, .. }) if !message.is_empty() => {
+                poller.model.dispatch(Action::RefundFailed(message));
+            }
+            Err(_) => poller
+                .model
+                .dispatch(Action::RefundFailed(s::REFUND_UNANSWERED.to_owned())),
         }
     });
 }

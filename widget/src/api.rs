@@ -1,5 +1,5 @@
-//! The three public calls the widget makes, authenticated by the session's client secret:
-//! read the shopper view, select an option, ask for a check.
+//! The public calls the widget makes, authenticated by the session's client secret: read
+//! the shopper view, select an option, ask for a check, request a refund.
 
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::shopper::ShopperView;
@@ -27,8 +27,12 @@ pub enum Fetched {
 pub enum PostError {
     /// No answer, or an answer that could not be read.
     Unanswered,
-    /// The server refused, with its status and error code.
-    Refused { status: u16, code: ErrorCode },
+    /// The server refused, with its status, error code and message.
+    Refused {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
 }
 
 /// The bodies the widget sends, typed (no `serde_json::Value` in the bundle).
@@ -37,6 +41,7 @@ pub enum PostError {
 pub enum Body<'a> {
     Select { chain_id: u64, token: &'a str },
     Check { tx_hash: Option<&'a str> },
+    RefundRequest { address: &'a str },
 }
 
 impl Body<'_> {
@@ -45,11 +50,12 @@ impl Body<'_> {
         match self {
             Self::Select { .. } => "select",
             Self::Check { .. } => "check",
+            Self::RefundRequest { .. } => "refund_request",
         }
     }
 }
 
-/// `{"error": {"code": …}}`: all the widget reads of an error.
+/// `{"error": {"code": …, "message": …}}`: all the widget reads of an error.
 #[derive(serde::Deserialize)]
 struct ErrorBody {
     error: ErrorFields,
@@ -58,6 +64,8 @@ struct ErrorBody {
 #[derive(serde::Deserialize)]
 struct ErrorFields {
     code: ErrorCode,
+    #[serde(default)]
+    message: String,
 }
 
 impl Api {
@@ -87,8 +95,20 @@ impl Api {
         })
     }
 
-    /// A public POST (`select`, `check`) that answers with the shopper view.
-    pub async fn post(&self, body: &Body<'_>) -> Result<ShopperView, PostError> {
+    /// A public POST: `select` and `check` answer with the shopper view, `refund_request`
+    /// with the refund it created.
+    pub async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        body: &Body<'_>,
+    ) -> Result<T, PostError> {
+        let response = self.send(body).await?;
+        read_json::<T>(response)
+            .await
+            .map_err(|_| PostError::Unanswered)
+    }
+
+    /// Sends `body` to its route; an answer that is not a success becomes the error it says.
+    async fn send(&self, body: &Body<'_>) -> Result<gloo_net::http::Response, PostError> {
         let url = format!("{}/{}", self.view_url(), body.action());
         let json = serde_wasm_bindgen::to_value(body)
             .ok()
@@ -103,16 +123,20 @@ impl Api {
             .send()
             .await
             .map_err(|_| PostError::Unanswered)?;
-        if !response.ok() {
-            let status = response.status();
-            let code = read_json::<ErrorBody>(response)
-                .await
-                .map_or(ErrorCode::Unknown, |e| e.error.code);
-            return Err(PostError::Refused { status, code });
+        if response.ok() {
+            return Ok(response);
         }
-        read_json::<ShopperView>(response)
+        let status = response.status();
+        let (code, message) = read_json::<ErrorBody>(response)
             .await
-            .map_err(|_| PostError::Unanswered)
+            .map_or((ErrorCode::Unknown, String::new()), |e| {
+                (e.error.code, e.error.message)
+            });
+        Err(PostError::Refused {
+            status,
+            code,
+            message,
+        })
     }
 }
 

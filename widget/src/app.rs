@@ -64,10 +64,9 @@ pub fn checkout(props: &CheckoutProps) -> Html {
     use_clock(&model);
     let screen = model.screen();
     let success_url = model.view.as_ref().and_then(|v| v.success_url.clone());
-    use_redirect(
-        props.redirect_on_success && screen.is_success(),
-        success_url,
-    );
+    let redirecting = props.redirect_on_success && !model.shows_refund();
+    use_redirect(redirecting && screen.is_success(), success_url);
+    use_focus(&model.refund.target, model.refund.focus);
 
     let on = Handlers {
         select: poller_callback(&poller, actions::select),
@@ -75,8 +74,11 @@ pub fn checkout(props: &CheckoutProps) -> Html {
         retry: poller_callback(&poller, |poller, _| poller.wake()),
         change: make_callback(&model, |_| Action::Choose),
         keep: make_callback(&model, |_| Action::KeepChoice),
+        refund_open: make_callback(&model, |_| Action::RefundOpen),
+        request_refund: poller_callback(&poller, actions::request_refund),
+        refund_focus: model.refund.target.clone(),
     };
-    let body = screens::body(screen, &model, props.redirect_on_success, &on);
+    let body = screens::body(screen, &model, redirecting, &on);
     // A refresh that failed while a view is shown: say so, keep the view.
     let stale = (model.error.is_some() && model.view.is_some()).then(|| stale_notice(&on.retry));
     let view = model.view.as_ref();
@@ -89,6 +91,20 @@ pub fn checkout(props: &CheckoutProps) -> Html {
             { for view.map(links) }
         </section>
     }
+}
+
+/// Moves the keyboard focus to what `target` holds each time `turn` changes (but not on the
+/// first render: the page keeps its focus when the widget appears).
+#[hook]
+fn use_focus(target: &NodeRef, turn: u32) {
+    let target = target.clone();
+    use_effect_with(turn, move |turn| {
+        if *turn > 0
+            && let Some(element) = target.cast::<web_sys::HtmlElement>()
+        {
+            let _ = element.focus();
+        }
+    });
 }
 
 /// Who is asking for how much, and whether real funds move.

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use kasse_shared::shopper::ShopperView;
+use kasse_shared::shopper::{ShopperRefund, ShopperView};
 use kasse_shared::status::Status;
 use kasse_shared::time::Timestamp;
 use yew::Reducible;
@@ -24,6 +24,23 @@ pub struct Model {
     /// Why the last selection was refused, in the shopper's words.
     pub notice: Option<&'static str>,
     pub wallet: Wallet,
+    pub refund: RefundForm,
+}
+
+/// The shopper's request for the refund the view offers: the form, as the shopper fills it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RefundForm {
+    pub open: bool,
+    /// The request is on its way to the server.
+    pub sending: bool,
+    /// Why the server refused the last request, in its own words.
+    pub error: Option<String>,
+    /// Changes whenever the keyboard focus should follow the request: to the address when
+    /// the form opens or the address was refused, to the answer once it was accepted.
+    pub focus: u32,
+    /// Where the focus goes: the address field while the form is open (the address is read
+    /// from it), else the answer. Kept here, where it costs no hook of its own.
+    pub target: yew::NodeRef,
 }
 
 /// The browser-wallet payment (EIP-1193), as the shopper sees it.
@@ -62,6 +79,13 @@ pub enum Action {
     /// The server refused the selection; `notice` says why to the shopper.
     SelectFailed(&'static str),
     Wallet(Wallet),
+    /// "Request a refund": show the form.
+    RefundOpen,
+    RefundSending,
+    /// The server refused the request (or could not be reached): why, to show by the field.
+    RefundFailed(String),
+    /// The server accepted the request: the refund it created.
+    RefundRequested(Box<ShopperRefund>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,13 +163,37 @@ impl Reducible for Model {
                 next.notice = Some(notice);
             }
             Action::Wallet(wallet) => next.wallet = wallet,
+            Action::RefundOpen => {
+                next.refund.open = true;
+                next.refund.focus += 1;
+            }
+            Action::RefundSending => {
+                next.refund.sending = true;
+                next.refund.error = None;
+            }
+            Action::RefundFailed(message) => {
+                next.refund.sending = false;
+                next.refund.error = Some(message);
+                next.refund.focus += 1;
+            }
+            Action::RefundRequested(refund) => {
+                next.refund.open = false;
+                next.refund.sending = false;
+                next.refund.error = None;
+                next.refund.focus += 1;
+                // Shown at once; the next view read says the same.
+                if let Some(view) = &mut next.view {
+                    view.refund_offer = None;
+                    view.shopper_refund = Some(*refund);
+                }
+            }
         }
         Rc::new(next)
     }
 }
 
 impl Model {
-    fn load(&mut self, view: ShopperView, local_now: u64) {
+    fn load(&mut self, mut view: ShopperView, local_now: u64) {
         self.skew =
             i64::try_from(view.server_time.0).unwrap_or(0) - i64::try_from(local_now).unwrap_or(0);
         self.now = local_now;
@@ -158,6 +206,17 @@ impl Model {
         // What the wallet sent is now part of a new status (or a remainder to pay).
         if self.view.as_ref().is_some_and(|v| v.status != view.status) {
             self.wallet = Wallet::Idle;
+        }
+        // A requested refund never goes away, so a view without it was read before the
+        // request was accepted.
+        let requested = self.view.as_mut().and_then(|v| v.shopper_refund.take());
+        if view.shopper_refund.is_none() && requested.is_some() {
+            view.shopper_refund = requested;
+            view.refund_offer = None;
+        }
+        // Requested elsewhere (another tab): nothing left to ask for here.
+        if view.refund_offer.is_none() && !self.refund.sending {
+            self.refund.open = false;
         }
         self.view = Some(view);
         self.error = None;
@@ -196,6 +255,14 @@ impl Model {
         }
     }
 
+    /// A refund is offered or was requested: the shopper stays to read about it rather than
+    /// being taken on to `success_url`.
+    pub fn shows_refund(&self) -> bool {
+        self.view
+            .as_ref()
+            .is_some_and(|v| v.refund_offer.is_some() || v.shopper_refund.is_some())
+    }
+
     /// Whether the shopper may still switch network or token: nothing arrived yet.
     pub fn can_change(&self) -> bool {
         self.view.as_ref().is_some_and(|v| {
@@ -205,6 +272,14 @@ impl Model {
                 && v.amount_pending.as_deref().is_none_or(|p| p == "0")
         })
     }
+}
+
+/// Whether `view` still has something to follow after a final status: the shopper's refund,
+/// until the shop sends it or declines it.
+pub fn refund_pending(view: &ShopperView) -> bool {
+    view.shopper_refund
+        .as_ref()
+        .is_some_and(|r| r.status == "pending")
 }
 
 /// `mm:ss`, or `h:mm:ss` from an hour.
@@ -220,7 +295,7 @@ pub fn countdown(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kasse_shared::shopper::{Branding, ShopperOption};
+    use kasse_shared::shopper::{Branding, RefundOffer, ShopperOption};
 
     fn view(status: Status, server_time: u64, expires_at: u64) -> ShopperView {
         ShopperView {
@@ -249,6 +324,8 @@ mod tests {
             return_url: None,
             restart_url: None,
             branding: Branding::default(),
+            refund_offer: None,
+            shopper_refund: None,
         }
     }
 
@@ -447,6 +524,146 @@ mod tests {
             });
         assert_eq!(sent.wallet, Wallet::Sent("0xabc".into()));
         assert_eq!(sent.screen(), Screen::Pay);
+    }
+
+    fn offer() -> RefundOffer {
+        RefundOffer {
+            amount: "500000".into(),
+            amount_formatted: "0.5".into(),
+            token: "USDC".into(),
+            decimals: 6,
+            chain_id: 31337,
+            chain: "Local (anvil)".into(),
+        }
+    }
+
+    fn shopper_refund(status: &str) -> ShopperRefund {
+        ShopperRefund {
+            id: "re_test_x".into(),
+            status: status.into(),
+            amount: "500000".into(),
+            amount_formatted: "0.5".into(),
+            token: "USDC".into(),
+            chain_id: 31337,
+            chain: "Local (anvil)".into(),
+            address: "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f".into(),
+            tx_hash: None,
+        }
+    }
+
+    /// An overpaid session as the server shows it, with or without a refund on offer.
+    fn overpaid(offered: bool, requested: Option<&str>) -> Box<ShopperView> {
+        let mut v = view(Status::Overpaid, 1000, 2000);
+        v.refund_offer = offered.then(offer);
+        v.shopper_refund = requested.map(shopper_refund);
+        Box::new(v)
+    }
+
+    fn load(model: Rc<Model>, view: Box<ShopperView>) -> Rc<Model> {
+        model.reduce(Action::Loaded {
+            view,
+            local_now: 1001,
+        })
+    }
+
+    #[test]
+    fn a_refund_request_from_the_offer_to_the_answer() {
+        let offered = load(Rc::new(Model::default()), overpaid(true, None));
+        assert_eq!(offered.screen(), Screen::Overpaid);
+        assert!(!offered.refund.open);
+        assert_eq!(offered.refund.focus, 0, "nothing moves the focus on load");
+        let target = offered.refund.target.clone();
+
+        let open = offered.reduce(Action::RefundOpen);
+        assert!(open.refund.open);
+        assert_eq!(open.refund.focus, 1, "the address field takes the focus");
+        let sent = open.reduce(Action::RefundSending);
+        assert!(sent.refund.sending);
+        // A refresh while the request is on its way keeps the form as it was.
+        let sent = load(sent, overpaid(true, None));
+        assert!(sent.refund.open && sent.refund.sending);
+
+        let refused = sent.reduce(Action::RefundFailed(
+            "Enter an address that starts with 0x.".into(),
+        ));
+        assert!(!refused.refund.sending);
+        assert_eq!(
+            refused.refund.error.as_deref(),
+            Some("Enter an address that starts with 0x.")
+        );
+        assert_eq!(refused.refund.focus, 2, "back to the address to correct it");
+        assert!(refused.refund.open, "the form stays, with what was typed");
+
+        let retried = refused.reduce(Action::RefundSending);
+        assert_eq!(retried.refund.error, None);
+        let done = retried.reduce(Action::RefundRequested(Box::new(shopper_refund("pending"))));
+        let form = &done.refund;
+        assert!(
+            !form.open && !form.sending && form.error.is_none(),
+            "{form:?}"
+        );
+        assert_eq!(form.focus, 3, "the focus goes to the answer");
+        assert_eq!(form.target, target, "the same element reference throughout");
+        let shown = done.view.as_ref().expect("view");
+        assert_eq!(shown.refund_offer, None);
+        assert_eq!(shown.shopper_refund, Some(shopper_refund("pending")));
+    }
+
+    #[test]
+    fn a_view_read_before_the_request_was_accepted_does_not_bring_the_offer_back() {
+        let done = load(Rc::new(Model::default()), overpaid(true, None))
+            .reduce(Action::RefundOpen)
+            .reduce(Action::RefundSending)
+            .reduce(Action::RefundRequested(Box::new(shopper_refund("pending"))));
+        let stale = load(done, overpaid(true, None));
+        let shown = stale.view.as_ref().expect("view");
+        assert_eq!(shown.refund_offer, None);
+        assert_eq!(shown.shopper_refund, Some(shopper_refund("pending")));
+        // The server's later word wins: paid, then declined (and offered again).
+        let paid = load(stale, overpaid(false, Some("succeeded")));
+        assert_eq!(
+            paid.view
+                .as_ref()
+                .and_then(|v| v.shopper_refund.as_ref())
+                .map(|r| r.status.as_str()),
+            Some("succeeded")
+        );
+        let declined = load(paid, overpaid(true, Some("canceled")));
+        let shown = declined.view.as_ref().expect("view");
+        assert_eq!(shown.refund_offer, Some(offer()));
+        assert_eq!(shown.shopper_refund, Some(shopper_refund("canceled")));
+    }
+
+    #[test]
+    fn a_refund_keeps_the_shopper_on_the_page_and_a_pending_one_is_followed() {
+        let plain = load(Rc::new(Model::default()), overpaid(false, None));
+        assert!(!plain.shows_refund());
+        for (offered, requested, pending) in [
+            (true, None, false),
+            (false, Some("pending"), true),
+            (false, Some("succeeded"), false),
+            (true, Some("canceled"), false),
+            (true, Some("failed"), false),
+        ] {
+            let model = load(Rc::new(Model::default()), overpaid(offered, requested));
+            assert!(model.shows_refund(), "{requested:?}");
+            let view = model.view.as_ref().expect("view");
+            assert_eq!(refund_pending(view), pending, "{requested:?}");
+        }
+    }
+
+    #[test]
+    fn a_refund_requested_elsewhere_closes_the_form() {
+        let open = load(Rc::new(Model::default()), overpaid(true, None)).reduce(Action::RefundOpen);
+        let elsewhere = load(open, overpaid(false, Some("pending")));
+        assert!(!elsewhere.refund.open);
+        assert_eq!(
+            elsewhere
+                .view
+                .as_ref()
+                .and_then(|v| v.shopper_refund.as_ref()),
+            Some(&shopper_refund("pending"))
+        );
     }
 
     #[test]

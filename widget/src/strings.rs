@@ -76,6 +76,26 @@ pub const CANCELED_BODY: &str = "The shop canceled this payment request. Nothing
 pub const FAILED_TITLE: &str = "This checkout is closed";
 pub const FAILED_BODY: &str = "It can no longer be paid. Please contact the shop.";
 
+pub const REFUND_OFFERED: &str = "You can ask the shop to send back";
+pub const REFUND_REQUEST: &str = "Request a refund";
+pub const REFUND_AMOUNT: &str = "Refund";
+pub const REFUND_ADDRESS: &str = "Your address on";
+pub const REFUND_HINT: &str = "Use an address you control on";
+pub const REFUND_EXCHANGE_WARNING: &str = "Exchange deposit addresses may not credit refunds.";
+pub const REFUND_SUBMIT: &str = "Send refund request";
+pub const REFUND_SENDING: &str = "Sending…";
+pub const REFUND_UNANSWERED: &str =
+    "We could not reach the server. Check your connection and try again.";
+pub const REFUND_OF: &str = "Refund of";
+pub const REFUND_REQUESTED_TO: &str = "requested to";
+pub const REFUND_WILL_SEND: &str = "The shop will send it.";
+pub const REFUNDED: &str = "Refunded";
+pub const REFUND_SENT_TO: &str = "sent to";
+pub const REFUND_TRANSACTION: &str = "Transaction";
+pub const REFUND_DECLINED: &str = "The shop declined this refund.";
+pub const REFUND_FAILED: &str =
+    "The shop's refund transaction did not go through. Please contact the shop.";
+
 pub const BACK_TO_SHOP: &str = "Back to shop";
 pub const CANCEL: &str = "Cancel";
 

@@ -1,7 +1,8 @@
 //! The poller keeps the model in step with the server. It reads the public view at a steady
 //! cadence (with its ETag) and, while the shopper is on the pay screen, asks for a public
 //! check now and then, so that QR payers see detection in seconds rather than at the next
-//! cron run. It stops at a final status or when the widget goes away.
+//! cron run. It stops at a final status (once the shopper's refund, if any, is no longer
+//! pending) or when the widget goes away.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -13,7 +14,7 @@ use yew::prelude::*;
 
 use super::local_now;
 use crate::api::{Api, Body, Fetched};
-use crate::model::{Action, Model};
+use crate::model::{Action, Model, refund_pending};
 
 /// Seconds between reads of the view.
 const POLL_SECS: u64 = 10;
@@ -24,11 +25,15 @@ const POLL_FAST_SECS: u64 = 3;
 const POLL_FAST_FOR_SECS: u64 = 60;
 /// While the pay screen is open, a public check at most this often.
 const CHECK_SECS: u64 = 15;
+/// After a final status, only the shopper's refund can change: it is sent by hand, later.
+const POLL_REFUND_SECS: u64 = 30;
 
 /// What the poller shares with the shopper's actions: it lives as long as the widget.
 #[derive(Default)]
 struct Live {
     alive: Cell<bool>,
+    /// The loop runs (it ends at a final status).
+    running: Cell<bool>,
     /// Fetch now instead of at the next tick (the retry button, a selection).
     wake: Cell<bool>,
     etag: RefCell<Option<String>>,
@@ -83,6 +88,15 @@ impl Poller {
         self.live.last_check.set(local_now());
     }
 
+    /// A refund was requested: its progress is worth following, even after a final status.
+    pub fn follow_refund(&self) {
+        if self.live.running.get() {
+            self.wake();
+        } else if self.live.alive.get() {
+            wasm_bindgen_futures::spawn_local(self.clone().run());
+        }
+    }
+
     /// The shopper is on the pay screen, so a check could find a payment.
     fn paying(&self) -> bool {
         matches!(
@@ -122,6 +136,8 @@ impl Poller {
         let now = local_now();
         let secs = if tab_hidden() {
             POLL_HIDDEN_SECS
+        } else if self.live.last_status.get().is_some_and(Status::is_final) {
+            POLL_REFUND_SECS
         } else if now < self.live.fast_until.get() {
             POLL_FAST_SECS
         } else {
@@ -146,6 +162,12 @@ impl Poller {
     }
 
     async fn run(self) {
+        self.live.running.set(true);
+        self.follow().await;
+        self.live.running.set(false);
+    }
+
+    async fn follow(&self) {
         // The first check comes one interval after the pay screen opens.
         self.live.last_check.set(local_now());
         while self.live.alive.get() {
@@ -157,7 +179,7 @@ impl Poller {
             }
             match looked {
                 Ok(Some(view)) => {
-                    let done = view.status.is_final();
+                    let done = view.status.is_final() && !refund_pending(&view);
                     self.deliver(view);
                     if done {
                         return;

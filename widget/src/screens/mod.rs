@@ -7,6 +7,7 @@
 mod choose;
 mod outcome;
 mod pay;
+mod refund;
 
 use kasse_shared::shopper::{ShopperOption, WalletTransaction};
 use yew::prelude::*;
@@ -23,16 +24,31 @@ pub struct Handlers {
     pub keep: Callback<MouseEvent>,
     pub pay_wallet: Callback<WalletTransaction>,
     pub retry: Callback<MouseEvent>,
+    /// "Request a refund": open the form.
+    pub refund_open: Callback<MouseEvent>,
+    /// Send the refund request for this address.
+    pub request_refund: Callback<String>,
+    /// What the keyboard focus moves to as the refund request goes on: the address field
+    /// while the form is open (its value is read from there), else the answer.
+    pub refund_focus: NodeRef,
 }
 
-/// The body for `screen`, the model's screen of the moment.
+/// The body for `screen`, the model's screen of the moment, and under it the refund the
+/// shopper may ask for or asked for.
 pub fn body(screen: Screen, model: &Model, redirecting: bool, on: &Handlers) -> Html {
-    match (screen, &model.view) {
-        (Screen::Loading | Screen::Error, _) | (_, None) => loading(model.error.is_some(), on),
+    let main = match (screen, &model.view) {
+        (Screen::Loading | Screen::Error, _) | (_, None) => {
+            return loading(model.error.is_some(), on);
+        }
         (Screen::Choose, Some(view)) => choose::screen(view, model, on),
         (Screen::Pay | Screen::Underpaid, Some(view)) => pay::screen(view, model, on),
         (_, Some(view)) => outcome::screen(screen, view, redirecting),
-    }
+    };
+    let refund = model
+        .view
+        .as_ref()
+        .map(|view| refund::section(view, &model.refund, on));
+    html! { <>{ main }{ for refund }</> }
 }
 
 /// Before the first view: loading, or why it did not load.
