@@ -79,9 +79,9 @@ pub struct PriceFeed {
     pub decimals: u8,
     /// The feed's documented heartbeat: the longest it goes without a new round.
     pub heartbeat_secs: u64,
-    /// Where the address, decimals and heartbeat come from.
-    #[serde(default)]
-    pub source: Option<String>,
+    /// Where the address, decimals and heartbeat come from, and which of them no primary
+    /// document confirms. Required: a feed nobody can trace is not priced from.
+    pub source: String,
 }
 
 /// A checkout never prices from a round older than an hour unless a chain says otherwise:
@@ -101,8 +101,9 @@ pub struct Token {
     pub decimals: u8,
     /// Smallest payment that counts, in base units (a decimal integer string).
     pub min_amount: String,
-    #[serde(default)]
-    pub source: Option<String>,
+    /// Who issues the token and where its address and decimals are published. Required: a
+    /// wrong contract or decimal count takes real money, so every one names its evidence.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +123,12 @@ pub enum CatalogueError {
     /// An explorer URL that is not a bare `https://` origin or path without a trailing
     /// slash, so links built from it would break.
     BadExplorerUrl(ChainId),
+    /// A token or price feed whose `source` is blank.
+    MissingSource {
+        chain_id: ChainId,
+        /// `token USDT` or `price feed`.
+        what: String,
+    },
 }
 
 impl std::fmt::Display for CatalogueError {
@@ -147,6 +154,9 @@ impl std::fmt::Display for CatalogueError {
                     "explorer_url of chain {id} must start with https:// and not end with /"
                 )
             }
+            Self::MissingSource { chain_id, what } => {
+                write!(f, "the {what} of chain {chain_id} cites no source")
+            }
         }
     }
 }
@@ -171,6 +181,16 @@ impl Catalogue {
             {
                 return Err(CatalogueError::BadExplorerUrl(chain.chain_id));
             }
+            if chain
+                .price_feed
+                .as_ref()
+                .is_some_and(|feed| feed.source.trim().is_empty())
+            {
+                return Err(CatalogueError::MissingSource {
+                    chain_id: chain.chain_id,
+                    what: "price feed".into(),
+                });
+            }
             let mut symbols = Vec::new();
             for token in &chain.tokens {
                 let symbol = token.symbol.to_ascii_uppercase();
@@ -187,6 +207,12 @@ impl Catalogue {
                     return Err(CatalogueError::BadMinAmount {
                         chain_id: chain.chain_id,
                         symbol: token.symbol.clone(),
+                    });
+                }
+                if token.source.trim().is_empty() {
+                    return Err(CatalogueError::MissingSource {
+                        chain_id: chain.chain_id,
+                        what: format!("token {}", token.symbol),
                     });
                 }
             }
@@ -282,35 +308,113 @@ mod tests {
                 chain.name
             );
             assert!(!chain.sources.is_empty(), "{} cites no source", chain.name);
+        }
+    }
+
+    /// The decimals each stablecoin has: BNB Smart Chain's Binance-Peg USDT and USDC have
+    /// 18, every other one 6.
+    fn expected_decimals(chain_id: ChainId, symbol: &str) -> u8 {
+        match (chain_id, symbol) {
+            (56, "USDT" | "USDC") => 18,
+            _ => 6,
+        }
+    }
+
+    /// Every token and feed names its evidence, is written in its EIP-55 form where it is
+    /// declared, has the decimals its chain is known for, and counts nothing under 0.01.
+    #[test]
+    fn every_token_and_feed_cites_a_source_is_checksummed_and_has_its_decimals() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let mut eighteen = Vec::new();
+        for chain in &catalogue.chains {
+            let declared = |field: &str, address: Address| {
+                let text = format!(r#""{field}": "{}""#, address.to_checksum(None));
+                assert!(
+                    BUILTIN_JSON.contains(&text),
+                    "{field} {address} on {} is not written in EIP-55 form",
+                    chain.name
+                );
+            };
+            declared("multicall3", chain.multicall3);
+            if let Some(feed) = &chain.price_feed {
+                assert!(
+                    feed.source.len() > 20,
+                    "feed on {}: {}",
+                    chain.name,
+                    feed.source
+                );
+                assert_eq!(feed.decimals, 8, "USD feeds answer in 8 decimals");
+                declared("address", feed.address);
+            }
+            for token in &chain.tokens {
+                let what = format!("{} on {}", token.symbol, chain.name);
+                assert!(token.source.len() > 20, "{what} cites {:?}", token.source);
+                declared("contract", token.contract);
+                assert_eq!(
+                    token.decimals,
+                    expected_decimals(chain.chain_id, &token.symbol),
+                    "{what}"
+                );
+                // 0.01 of a unit, written out independently of the quoting code.
+                let cent = format!("1{}", "0".repeat(usize::from(token.decimals) - 2));
+                assert_eq!(token.min_amount, cent, "{what}: minimum is not 0.01");
+                assert_eq!(
+                    crate::money::stablecoin_amount(crate::money::Cents(1), token.decimals)
+                        .map(|a| a.to_string()),
+                    Some(cent),
+                    "{what}: a one-cent quote is the minimum"
+                );
+                if token.decimals == 18 {
+                    eighteen.push((chain.chain_id, token.symbol.as_str()));
+                }
+            }
+        }
+        assert_eq!(eighteen, [(56, "USDC"), (56, "USDT")]);
+    }
+
+    #[test]
+    fn a_token_or_feed_without_a_source_is_refused() {
+        let token = r#""tokens":[{"symbol":"USDC","decimals":6,"min_amount":"10000",
+            "contract":"0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"SOURCE}]"#;
+        let feed = r#""price_feed":{"decimals":8,"heartbeat_secs":3600,
+            "address":"0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419"SOURCE}"#;
+        for (absent, present, what) in [
+            (r#""tokens":[]"#, token, "token USDC"),
+            (r#""price_feed":null"#, feed, "price feed"),
+        ] {
+            let with = |source: &str| {
+                let json = one_chain("").replace(absent, &present.replace("SOURCE", source));
+                Catalogue::parse(&json)
+            };
+            assert!(with(r#","source":"the issuer's list""#).is_ok(), "{what}");
             assert!(
-                chain.tokens.iter().all(|t| t.source.is_some()),
-                "a token on {} cites no source",
-                chain.name
+                matches!(with(""), Err(CatalogueError::Json(m)) if m.contains("source")),
+                "{what}"
             );
-            assert!(
-                chain.price_feed.as_ref().is_none_or(|f| f.source.is_some()),
-                "the price feed on {} cites no source",
-                chain.name
-            );
-            assert!(
-                chain
-                    .tokens
-                    .iter()
-                    .all(|t| t.decimals == 6 && t.min_amount == "10000"),
-                "stablecoins: 6 decimals, 0.01 minimum"
-            );
+            for blank in [r#","source":"""#, r#","source":"  ""#] {
+                assert_eq!(
+                    with(blank),
+                    Err(CatalogueError::MissingSource {
+                        chain_id: 1,
+                        what: what.into()
+                    })
+                );
+            }
         }
     }
 
     #[test]
-    fn the_built_in_catalogue_has_five_mainnets_and_three_test_chains() {
+    fn the_built_in_catalogue_has_six_mainnets_and_the_test_chains() {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let mainnets = catalogue.chains.iter().filter(|c| !c.testnet).count();
+        assert_eq!(mainnets, 6);
         for (id, testnet) in [
             (1, false),
             (8453, false),
             (42161, false),
             (10, false),
             (137, false),
+            (56, false),
             (11155111, true),
             (84532, true),
             (31337, true),
@@ -326,6 +430,46 @@ mod tests {
             catalogue.chain(137).map(|c| c.native_symbol.as_str()),
             Some("POL")
         );
+        // USDT where Tether's token is, or USDT0 (which Tether's docs call USDT there), or
+        // BNB Smart Chain's Binance-Peg one; not the bridged copies on Base and OP Mainnet.
+        for (id, usdt) in [
+            (1, "0xdAC17F958D2ee523a2206206994597C13D831ec7"),
+            (42161, "0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9"),
+            (137, "0xc2132D05D31c914a87C6611C10748AEb04B58e8F"),
+            (56, "0x55d398326f99059fF775485246999027B3197955"),
+        ] {
+            let token = catalogue.chain(id).and_then(|c| c.token("USDT"));
+            assert_eq!(
+                token.map(|t| t.contract.to_checksum(None)).as_deref(),
+                Some(usdt),
+                "USDT on {id}"
+            );
+        }
+        for id in [8453, 10] {
+            assert!(
+                catalogue
+                    .chain(id)
+                    .is_some_and(|c| c.token("USDT").is_none())
+            );
+        }
+        let bsc = catalogue.chain(56).expect("BNB Smart Chain");
+        assert_eq!(
+            (bsc.native_symbol.as_str(), bsc.native_decimals),
+            ("BNB", 18)
+        );
+        assert_eq!(
+            bsc.price_feed
+                .as_ref()
+                .map(|f| f.address.to_checksum(None))
+                .as_deref(),
+            Some("0x0567F2323251f0Aab15c8dFb1967E4e8A7D42aeE")
+        );
+        assert_eq!(bsc.sequencer_uptime_feed, None, "not a rollup");
+        // No native feed where Chainlink's own documentation does not confirm one.
+        for id in [8453, 137] {
+            assert!(catalogue.chain(id).is_some_and(|c| c.price_feed.is_none()));
+        }
+
         for l2 in [8453, 42161, 10] {
             assert!(
                 catalogue
@@ -365,7 +509,7 @@ mod tests {
                 );
             }
         }
-        assert!(with_feed >= 4, "only {with_feed} chains have a feed");
+        assert!(with_feed >= 5, "only {with_feed} chains have a feed");
         // Arbitrum One's feed has a one-day heartbeat: the cap is what holds it to an hour.
         let arbitrum = catalogue.chain(42161).expect("Arbitrum One");
         assert_eq!(
@@ -410,6 +554,7 @@ mod tests {
             (42161, Some("https://arbiscan.io")),
             (10, Some("https://optimistic.etherscan.io")),
             (137, Some("https://polygonscan.com")),
+            (56, Some("https://bscscan.com")),
             (11155111, Some("https://sepolia.etherscan.io")),
             (84532, Some("https://sepolia.basescan.org")),
             (31337, None),

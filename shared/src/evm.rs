@@ -224,7 +224,7 @@ mod tests {
             contract: USDC,
             decimals: 6,
             min_amount: "1".into(),
-            source: None,
+            source: "a test token".into(),
         }]
     }
 

@@ -142,7 +142,7 @@ mod tests {
             "native_decimals":18,"rpc_url_var":"RPC_URL_1","min_confirmations":1,
             "multicall3":"0xcA11bde05977b3631167028862bE2a173976CA11",
             "price_feed":{{"address":"0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419",
-                "decimals":8,"heartbeat_secs":{heartbeat}}},
+                "decimals":8,"heartbeat_secs":{heartbeat},"source":"a test feed"}},
             "sequencer_uptime_feed":null,"tokens":[]{cap}}}]}}"#
         );
         let mut catalogue = Catalogue::parse(&json).expect("valid test chain");

@@ -109,6 +109,9 @@ pub fn stablecoin_quotes(
 }
 
 #[cfg(test)]
+mod exact;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::BUILTIN_JSON;
