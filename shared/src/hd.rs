@@ -10,6 +10,8 @@ use std::str::FromStr;
 use alloy_primitives::{Address, keccak256};
 use bip32::{ChildNumber, PublicKey as _, XPub};
 
+use crate::tron::TronAddress;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XpubError {
     Malformed,
@@ -60,6 +62,12 @@ impl ExternalChain {
         let point = child.public_key().to_sec1_point(false);
         let hash = keccak256(&point.as_bytes()[1..]);
         Some(Address::from_slice(&hash[12..]))
+    }
+
+    /// The Tron deposit address at `index`, for an xpub of m/44'/195'/n' (or its external
+    /// chain): Tron hashes the key exactly as Ethereum does, only the prefix differs.
+    pub fn tron_address(&self, index: u32) -> Option<TronAddress> {
+        self.address(index).map(TronAddress::from_evm)
     }
 }
 

@@ -56,4 +56,6 @@ pub mod session;
 #[cfg(feature = "domain")]
 pub mod sweep;
 #[cfg(feature = "domain")]
+pub mod tron;
+#[cfg(feature = "domain")]
 pub mod webhook;
