@@ -18,6 +18,8 @@ pub mod account;
 #[cfg(feature = "domain")]
 pub mod api;
 #[cfg(feature = "domain")]
+pub mod balance_reader;
+#[cfg(feature = "domain")]
 pub mod catalogue;
 #[cfg(feature = "domain")]
 pub mod client_ip;

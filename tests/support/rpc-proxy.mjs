@@ -3,6 +3,10 @@
 // Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch" | "hang"}
 //          or {"mode": "log_range", "max": N}: eth_getLogs over more than N blocks fails, as
 //          providers refuse large ranges.
+//          "no_override": an eth_call with a state override (a third parameter) fails, as
+//          providers that do not support overrides answer; "drop_override": the override is
+//          dropped and the call runs without it, as providers that ignore it do.
+//          The answer counts the eth_calls that carried an override (`overrides`).
 import { createServer } from "node:http";
 
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
@@ -10,6 +14,8 @@ let mode = "ok";
 let maxLogRange = Infinity;
 let served = 0; // HTTP requests forwarded
 let rpcCalls = 0; // JSON-RPC calls in them
+let overrides = 0; // eth_calls among them that carried a state override
+const withOverride = (c) => c?.method === "eth_call" && c.params?.length > 2;
 
 async function body(req) {
   const chunks = [];
@@ -21,13 +27,14 @@ createServer(async (req, res) => {
   const text = await body(req);
   if (req.url === "/__fault") {
     if (req.method === "POST") ({ mode, max: maxLogRange = Infinity } = JSON.parse(text));
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls }));
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls, overrides }));
     return;
   }
   served += 1;
   try {
     const parsed = JSON.parse(text);
     rpcCalls += Array.isArray(parsed) ? parsed.length : 1;
+    overrides += (Array.isArray(parsed) ? parsed : [parsed]).filter(withOverride).length;
   } catch {
     rpcCalls += 1;
   }
@@ -36,7 +43,13 @@ createServer(async (req, res) => {
   if (mode === "http500") return reply(500, "upstream exploded", "text/plain");
   if (mode === "http429") return reply(429, JSON.stringify({ error: "rate limited" }));
   if (mode === "malformed") return reply(200, '[{"jsonrpc":"2.0","id":0,"result":');
-  const upstreamRes = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+  let forwarded = text;
+  if (mode === "drop_override") {
+    const parsed = JSON.parse(text);
+    for (const c of Array.isArray(parsed) ? parsed : [parsed]) if (withOverride(c)) c.params = c.params.slice(0, 2);
+    forwarded = JSON.stringify(parsed);
+  }
+  const upstreamRes = await fetch(upstream, { method: "POST", headers: { "content-type": "application/json" }, body: forwarded });
   let payload = await upstreamRes.json();
   const calls = JSON.parse(text);
   const batch = Array.isArray(payload);
@@ -51,6 +64,13 @@ createServer(async (req, res) => {
     for (const r of replies) {
       delete r.result;
       r.error = { code: -32005, message: "query returned more than 10000 results" };
+    }
+  }
+  if (mode === "no_override") {
+    for (const r of replies) {
+      if (!withOverride((Array.isArray(calls) ? calls : [calls]).find((c) => c.id === r.id))) continue;
+      delete r.result;
+      r.error = { code: -32602, message: "too many arguments, want at most 2" };
     }
   }
   if (mode === "log_range") {

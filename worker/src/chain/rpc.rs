@@ -239,6 +239,20 @@ pub(crate) fn eth_call(to: Address, data: String, block: Option<BlockNumber>) ->
     }
 }
 
+/// `eth_call` to `to` with `data` at `block`, with `overrides` as the call's state override
+/// (the third parameter geth, Erigon, Nethermind, Reth and anvil accept).
+pub(crate) fn eth_call_with_override(
+    to: Address,
+    data: String,
+    block: BlockNumber,
+    overrides: Value,
+) -> Call {
+    Call {
+        method: "eth_call",
+        params: json!([{"to": to.to_string(), "data": data}, format!("{block:#x}"), overrides]),
+    }
+}
+
 /// `eth_getTransactionReceipt` of `hash`.
 pub(crate) fn receipt_call(hash: TxHash) -> Call {
     Call {

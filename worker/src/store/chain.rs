@@ -20,6 +20,14 @@ pub(crate) struct CursorRow {
     pub checked_at: Timestamp,
     pub scan_range: Option<u64>,
     pub deep_reorg: Option<String>,
+    /// Set once the chain's provider refused the balance reader's state override.
+    pub balance_reader_refused: Option<Timestamp>,
+}
+
+/// The `meta` key that remembers a chain's provider refused the balance reader: kept there
+/// rather than in a new column, and read with the cursors at no extra query.
+fn reader_refused_key(chain_id: ChainId) -> String {
+    format!("balance_reader_refused:{chain_id}")
 }
 
 impl Store {
@@ -91,10 +99,23 @@ impl Store {
 
     pub(crate) async fn cursors(&self) -> ApiResult<Vec<CursorRow>> {
         self.rows(
-            "SELECT chain_id, head, cursor, last_error, checked_at, scan_range, deep_reorg FROM chain_cursors ORDER BY chain_id",
+            "SELECT chain_id, head, cursor, last_error, checked_at, scan_range, deep_reorg,
+                    (SELECT updated_at FROM meta WHERE key = 'balance_reader_refused:' || chain_id) AS balance_reader_refused
+             FROM chain_cursors ORDER BY chain_id",
             &[],
         )
         .await
+    }
+
+    /// Remembers that `chain_id`'s provider refused the balance reader: later runs read its
+    /// balances through Multicall3.
+    pub(crate) async fn remember_reader_refused(
+        &self,
+        chain_id: ChainId,
+        now: Timestamp,
+    ) -> ApiResult<()> {
+        self.put_meta(&reader_refused_key(chain_id), "refused", now)
+            .await
     }
 
     pub(crate) async fn heads(&self) -> ApiResult<Heads> {

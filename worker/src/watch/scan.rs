@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::Collected;
 use super::record::{ByAddress, native_watch, record_native, record_transfers, recorded_credit};
 use super::refunds::RefundWatch;
-use crate::chain::native::{Recorded, Scan, Watched};
-use crate::chain::rpc::{Rpc, read_head};
+use crate::chain::native::{BalanceRead, Recorded, Scan, Watched};
+use crate::chain::rpc::{Call, Rpc, RpcError, read_head};
 use crate::chain::tokens::{log_calls, parse_logs};
 use crate::error::ApiResult;
 use crate::store::{Store, WatchRow, address_key};
@@ -47,6 +47,10 @@ impl ChainScan<'_> {
             .into_iter()
             .find(|c| c.chain_id == chain_id);
         let cursor = row.as_ref().and_then(|c| c.cursor);
+        let read = match row.as_ref().and_then(|c| c.balance_reader_refused) {
+            Some(_) => BalanceRead::Multicall3,
+            None => BalanceRead::Reader,
+        };
         let (range, max_range) = scan_range(
             row.and_then(|c| c.scan_range),
             self.chain.rpc_limits.max_log_range,
@@ -54,7 +58,7 @@ impl ChainScan<'_> {
         let Some(window) = window(cursor, head, self.chain.min_confirmations, range) else {
             return Ok(());
         };
-        let recorded = match self.window(*window.start(), *window.end(), collected).await {
+        let recorded = match self.window(window, read, collected).await {
             Ok(recorded) => recorded,
             Err(e) => {
                 // A smaller window helps a provider that refuses a range or a response size;
@@ -84,10 +88,11 @@ impl ChainScan<'_> {
     /// records, or before a transfer that could not be recorded (the cursor stops there).
     async fn window(
         &self,
-        from: BlockNumber,
-        to: BlockNumber,
+        window: RangeInclusive<BlockNumber>,
+        read: BalanceRead,
         collected: &mut Collected,
     ) -> ApiResult<BlockNumber> {
+        let (from, to) = (*window.start(), *window.end());
         let watched = self.store.watched(self.chain.chain_id, self.now).await?;
         let by_address: ByAddress = watched
             .iter()
@@ -106,10 +111,18 @@ impl ChainScan<'_> {
                 Outflows::new(outflows),
             )
         };
-        let native_scan = Scan::new(self.chain, from, to, native_watched, recorded, outflows);
+        let native_scan = Scan::new(
+            self.chain,
+            from,
+            to,
+            native_watched,
+            recorded,
+            outflows,
+            read,
+        );
         let refunds = RefundWatch::load(self.store, self.chain, self.now).await;
 
-        let mut calls = if self.chain.tokens.is_empty() {
+        let calls = if self.chain.tokens.is_empty() {
             Vec::new()
         } else {
             // Pending refunds' addresses join the sessions' in the same filters.
@@ -119,12 +132,7 @@ impl ChainScan<'_> {
             log_calls(self.chain, &addresses, from, to)
         };
         let log_calls = calls.len();
-        calls.extend(native_scan.calls());
-        let results = if calls.is_empty() {
-            Vec::new()
-        } else {
-            self.rpc.batches(&calls, &self.chain.rpc_limits).await?
-        };
+        let results = self.first_batch(calls, &native_scan).await?;
         let logs = &results[..log_calls];
         let failed = refunds
             .verify(self.store, self.chain, self.rpc, logs, from..=to, self.now)
@@ -141,6 +149,30 @@ impl ChainScan<'_> {
             .await?;
         let lowest_unrecorded = collected.failures.lowest_unrecorded(self.chain.chain_id);
         Ok(recorded_through(to, complete_to, lowest_unrecorded))
+    }
+
+    /// Sends the run's first batch: `calls` (the token logs) and the native scan's. If the
+    /// provider refuses it while the scan reads by the balance reader, it is sent once more
+    /// with Multicall3 in its place; should that pass, the reader was what it refused.
+    async fn first_batch(&self, mut calls: Vec<Call>, scan: &Scan<'_>) -> ApiResult<Vec<Value>> {
+        let log_calls = calls.len();
+        calls.extend(scan.calls());
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self.rpc.batches(&calls, &self.chain.rpc_limits).await {
+            Err(RpcError::Node { code, message }) if scan.uses_reader() => {
+                worker::console_warn!(
+                    "watcher: chain {}: node error {code} ({message}) with the balance reader; retrying with Multicall3",
+                    self.chain.chain_id
+                );
+                scan.fall_back();
+                calls.truncate(log_calls);
+                calls.extend(scan.calls());
+                Ok(self.rpc.batches(&calls, &self.chain.rpc_limits).await?)
+            }
+            results => Ok(results?),
+        }
     }
 
     /// The natively watched addresses; a row that cannot be read fails its session alone.
@@ -264,6 +296,15 @@ impl ChainScan<'_> {
         collected: &mut Collected,
     ) -> ApiResult<()> {
         let findings = scan.finish(self.rpc, results).await?;
+        if findings.reader_refused {
+            worker::console_warn!(
+                "watcher: chain {}: the provider refused the balance reader's state override; reading balances through Multicall3 from now on",
+                self.chain.chain_id
+            );
+            self.store
+                .remember_reader_refused(self.chain.chain_id, self.now)
+                .await?;
+        }
         record_native(
             self.store,
             self.chain,

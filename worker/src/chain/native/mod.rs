@@ -3,8 +3,10 @@
 //! * [`open`] — at creation, one `eth_call` to Multicall3 reads the head, the address's
 //!   balance (the baseline) and the feed's round, all at the same block.
 //! * [`Scan`] — per cron run, balances of every watched address at both ends of the rescan
-//!   window (one Multicall3 call per 500 addresses, in the same batch as the token logs),
-//!   then a search only for addresses whose balance moved unexplained.
+//!   window (one call per 500 addresses, in the same batch as the token logs), then a
+//!   search only for addresses whose balance moved unexplained. The call goes to the
+//!   balance reader placed by a state override ([`BalanceRead::Reader`]); on a chain whose
+//!   provider refused that once, to Multicall3.
 //! * [`check_credits`] — the on-demand check's search for one address.
 //!
 //! Credits come back as findings; the caller records them.
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, BlockHash, BlockNumber, TxHash, U256};
 use kasse_shared::abi::{self, Call3};
+use kasse_shared::balance_reader;
 use kasse_shared::catalogue::Chain;
 use kasse_shared::ids::SessionId;
 use kasse_shared::native::{self, Search};
@@ -22,7 +25,7 @@ use kasse_shared::session::{Payment, PaymentStatus};
 use kasse_shared::time::Timestamp;
 use serde_json::Value;
 
-use super::rpc::{self, Call, Rpc, balance_call, eth_call};
+use super::rpc::{self, Call, Rpc, RpcError, balance_call, eth_call, eth_call_with_override};
 use crate::error::{ApiResult, chain_error};
 
 mod check;
@@ -121,6 +124,115 @@ fn feed_reading(
         },
         sequencer_up: up,
     })
+}
+
+/// How a run reads many native balances on one chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BalanceRead {
+    /// One `eth_call` to the balance reader, its code supplied by a state override.
+    Reader,
+    /// Multicall3's `aggregate3` of `getEthBalance`: for providers that refuse overrides.
+    Multicall3,
+}
+
+/// The calls reading `addresses`' balances at `block`, one per `max_addresses_per_call`.
+fn balance_calls(
+    chain: &Chain,
+    read: BalanceRead,
+    addresses: &[Address],
+    block: BlockNumber,
+) -> Vec<Call> {
+    let mc = chain.multicall3;
+    addresses
+        .chunks(chain.rpc_limits.max_addresses_per_call.max(1))
+        .map(|chunk| match read {
+            BalanceRead::Reader => eth_call_with_override(
+                balance_reader::READER,
+                balance_reader::encode(chunk),
+                block,
+                balance_reader::state_override(),
+            ),
+            BalanceRead::Multicall3 => {
+                let calls: Vec<Call3> = chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
+                eth_call(mc, abi::aggregate3(&calls), Some(block))
+            }
+        })
+        .collect()
+}
+
+/// Why balances could not be read.
+enum BalancesError {
+    /// The answer is not the reader's: the provider ignored or refused the override.
+    Refused,
+    Other(crate::error::ApiError),
+}
+
+/// The balances in the answers to [`balance_calls`] for `count` addresses, in order.
+fn decode_balances(
+    chain: &Chain,
+    read: BalanceRead,
+    results: &[Value],
+    count: usize,
+) -> Result<Vec<U256>, BalancesError> {
+    let balances = match read {
+        BalanceRead::Multicall3 => flatten_balances(results).map_err(BalancesError::Other)?,
+        BalanceRead::Reader => {
+            let per_call = chain.rpc_limits.max_addresses_per_call.max(1);
+            let mut balances = Vec::with_capacity(count);
+            for (i, result) in results.iter().enumerate() {
+                let asked = per_call.min(count.saturating_sub(i * per_call));
+                let answer = result.as_str().ok_or(BalancesError::Refused)?;
+                let read = balance_reader::decode(answer, asked).map_err(|e| {
+                    worker::console_warn!("watcher: chain {}: {e}", chain.chain_id);
+                    BalancesError::Refused
+                })?;
+                balances.extend(read);
+            }
+            balances
+        }
+    };
+    if balances.len() == count {
+        Ok(balances)
+    } else {
+        Err(BalancesError::Other(chain_error(
+            "too few balances came back",
+        )))
+    }
+}
+
+/// `addresses`' balances at `block` in as few batches as the chain allows. A reader the
+/// provider refuses (an error, or an answer that is not the reader's) is read again through
+/// Multicall3, and `read` says so from then on.
+async fn read_balances(
+    rpc: &Rpc,
+    chain: &Chain,
+    read: &std::cell::Cell<BalanceRead>,
+    addresses: &[Address],
+    block: BlockNumber,
+) -> ApiResult<Vec<U256>> {
+    if read.get() == BalanceRead::Reader {
+        let calls = balance_calls(chain, BalanceRead::Reader, addresses, block);
+        match rpc.batches(&calls, &chain.rpc_limits).await {
+            Ok(results) => {
+                match decode_balances(chain, BalanceRead::Reader, &results, addresses.len()) {
+                    Ok(balances) => return Ok(balances),
+                    Err(BalancesError::Other(e)) => return Err(e),
+                    Err(BalancesError::Refused) => {}
+                }
+            }
+            Err(RpcError::Node { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        read.set(BalanceRead::Multicall3);
+    }
+    let calls = balance_calls(chain, BalanceRead::Multicall3, addresses, block);
+    let results = rpc.batches(&calls, &chain.rpc_limits).await?;
+    decode_balances(chain, BalanceRead::Multicall3, &results, addresses.len()).map_err(
+        |e| match e {
+            BalancesError::Other(e) => e,
+            BalancesError::Refused => chain_error("malformed Multicall3 result"),
+        },
+    )
 }
 
 fn flatten_balances(results: &[Value]) -> ApiResult<Vec<U256>> {

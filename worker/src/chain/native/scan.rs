@@ -2,10 +2,10 @@
 //! the recorded credits do not explain the change, and the credits it finds reconciled with
 //! the recorded ones.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, BlockHash, BlockNumber, U256};
-use kasse_shared::abi::{self, Call3};
 use kasse_shared::catalogue::Chain;
 use kasse_shared::evm::Block;
 use kasse_shared::ids::{PaymentId, SessionId};
@@ -13,10 +13,13 @@ use kasse_shared::native::{self, Outflows, Search};
 use kasse_shared::session::{Payment, PaymentStatus};
 use serde_json::Value;
 
-use super::{Credit, Watched, flatten_balances, narrow, native_credit};
+use super::{
+    BalanceRead, BalancesError, Credit, Watched, balance_calls, decode_balances, narrow,
+    native_credit, read_balances,
+};
 use crate::chain::blocks::{header_hash, read_blocks};
-use crate::chain::rpc::{Call, Rpc, block_call, eth_call};
-use crate::error::{ApiResult, chain_error};
+use crate::chain::rpc::{Call, Rpc, block_call};
+use crate::error::ApiResult;
 
 /// A native credit already recorded, as the scan compares it with the chain.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub(crate) struct Findings {
     pub new: Vec<Credit>,
     /// (session id, payment id, payment as it is now)
     pub changed: Vec<(SessionId, PaymentId, Payment)>,
+    /// The provider refused the balance reader in this run: read by Multicall3 from now on.
+    pub reader_refused: bool,
 }
 
 /// One run's native scan of one chain over the window `(from − 1, to]`.
@@ -46,6 +51,10 @@ pub(crate) struct Scan<'a> {
     /// Native coin that left watched addresses in verified sweeps: without it, a payment of
     /// the swept amount soon after a sweep would leave the balance where it was.
     outflows: Outflows,
+    /// How balances are read; a refused reader turns it to Multicall3 mid-run.
+    read: Cell<BalanceRead>,
+    /// How the run began reading, to tell a refusal in this run from an earlier one.
+    first_read: BalanceRead,
 }
 
 /// Block hashes by number, as this run read them.
@@ -59,6 +68,7 @@ impl<'a> Scan<'a> {
         watched: Vec<Watched>,
         recorded: Vec<Recorded>,
         outflows: Outflows,
+        read: BalanceRead,
     ) -> Self {
         let mut by_address: BTreeMap<Address, Vec<Recorded>> = BTreeMap::new();
         for credit in recorded {
@@ -74,7 +84,24 @@ impl<'a> Scan<'a> {
                 .collect(),
             recorded: by_address,
             outflows,
+            read: Cell::new(read),
+            first_read: read,
         }
+    }
+
+    /// Whether [`Scan::calls`] reads balances by the reader.
+    pub(crate) fn uses_reader(&self) -> bool {
+        self.read.get() == BalanceRead::Reader
+    }
+
+    /// After the provider refused the first batch with the reader in it: the next
+    /// [`Scan::calls`] use Multicall3, and the findings report the refusal.
+    pub(crate) fn fall_back(&self) {
+        self.read.set(BalanceRead::Multicall3);
+    }
+
+    fn reader_refused(&self) -> bool {
+        self.first_read == BalanceRead::Reader && self.read.get() == BalanceRead::Multicall3
     }
 
     /// Where an address's window starts: the scan's start, or its baseline if later.
@@ -98,22 +125,11 @@ impl<'a> Scan<'a> {
         blocks
     }
 
-    fn balance_calls(&self, addresses: &[Address], block: BlockNumber) -> Vec<Call> {
-        let mc = self.chain.multicall3;
-        addresses
-            .chunks(self.chain.rpc_limits.max_addresses_per_call.max(1))
-            .map(|chunk| {
-                let calls: Vec<Call3> = chunk.iter().map(|a| Call3::eth_balance(mc, *a)).collect();
-                eth_call(mc, abi::aggregate3(&calls), Some(block))
-            })
-            .collect()
-    }
-
     /// The calls this scan adds to the run's first batch: every address's balance at the
     /// window's end, and the headers of blocks holding recorded credits.
     pub(crate) fn calls(&self) -> Vec<Call> {
         let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
-        let mut calls = self.balance_calls(&all, self.to);
+        let mut calls = balance_calls(self.chain, self.read.get(), &all, self.to);
         calls.extend(
             self.recorded_blocks()
                 .into_iter()
@@ -126,25 +142,36 @@ impl<'a> Scan<'a> {
     /// as needed. New credits come back with `counted: false`: whether one counts is the
     /// session's to say, and the caller loads it.
     pub(crate) async fn finish(self, rpc: &Rpc, results: &[Value]) -> ApiResult<Findings> {
-        let (end, hashes) = self.end_balances(results)?;
+        let (end, hashes) = self.end_balances(rpc, results).await?;
         let start = self.start_balances(rpc, &end).await?;
         let (search, searched) = self.unexplained(&end, &start, &hashes);
-        if searched.is_empty() {
-            return Ok(Findings::default());
-        }
-        let changes = narrow(rpc, self.chain, search).await?;
-        self.credits(rpc, &searched, changes, &hashes).await
+        let mut findings = if searched.is_empty() {
+            Findings::default()
+        } else {
+            let changes = narrow(rpc, self.chain, search).await?;
+            self.credits(rpc, &searched, changes, &hashes).await?
+        };
+        findings.reader_refused = self.reader_refused();
+        Ok(findings)
     }
 
     /// Every address's balance at the window's end, and the hashes of the blocks holding
-    /// recorded credits, from the run's first batch.
-    fn end_balances(&self, results: &[Value]) -> ApiResult<(Vec<U256>, Hashes)> {
+    /// recorded credits, from the run's first batch. A reader answer that is not the
+    /// reader's is read again through Multicall3.
+    async fn end_balances(&self, rpc: &Rpc, results: &[Value]) -> ApiResult<(Vec<U256>, Hashes)> {
         let per_call = self.chain.rpc_limits.max_addresses_per_call.max(1);
-        let end_calls = self.watched.len().div_ceil(per_call);
-        let end = flatten_balances(&results[..end_calls])?;
-        if end.len() != self.watched.len() {
-            return Err(chain_error("Multicall3 returned too few balances"));
-        }
+        let count = self.watched.len();
+        let end_calls = count.div_ceil(per_call);
+        let read = self.read.get();
+        let end = match decode_balances(self.chain, read, &results[..end_calls], count) {
+            Ok(end) => end,
+            Err(BalancesError::Other(e)) => return Err(e),
+            Err(BalancesError::Refused) => {
+                self.fall_back();
+                let all: Vec<Address> = self.watched.iter().map(|w| w.address).collect();
+                read_balances(rpc, self.chain, &self.read, &all, self.to).await?
+            }
+        };
         let mut hashes = Hashes::new();
         for (n, header) in self
             .recorded_blocks()
@@ -158,7 +185,7 @@ impl<'a> Scan<'a> {
 
     /// The window's start balance, read only for addresses that may have moved: those
     /// whose balance is not their baseline any more, or with credits in the window. An idle
-    /// address (the common case) costs one Multicall3 slot per run.
+    /// address (the common case) costs 20 bytes of one call per run.
     async fn start_balances(&self, rpc: &Rpc, end: &[U256]) -> ApiResult<BTreeMap<Address, U256>> {
         let moved: Vec<Address> = self
             .watched
@@ -175,8 +202,7 @@ impl<'a> Scan<'a> {
         if moved.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let calls = self.balance_calls(&moved, self.start);
-        let start = flatten_balances(&rpc.batches(&calls, &self.chain.rpc_limits).await?)?;
+        let start = read_balances(rpc, self.chain, &self.read, &moved, self.start).await?;
         Ok(moved.into_iter().zip(start).collect())
     }
 
@@ -376,10 +402,18 @@ mod tests {
             watched(4, 100),
         ];
         let credits = vec![recorded(1, 60), recorded(2, 60), recorded(2, 70)];
-        let scan = Scan::new(&chain, 50, 100, addresses, credits, Outflows::default());
+        let scan = Scan::new(
+            &chain,
+            50,
+            100,
+            addresses,
+            credits,
+            Outflows::default(),
+            BalanceRead::Reader,
+        );
         let calls = scan.calls();
         let methods: Vec<&str> = calls.iter().map(|c| c.method).collect();
-        // Three addresses (one created at the window's end is not read), two per Multicall3
+        // Three addresses (one created at the window's end is not read), two per reader
         // call, at the window's end; then each block holding a recorded credit once.
         assert_eq!(
             methods,
@@ -391,8 +425,31 @@ mod tests {
             ]
         );
         assert_eq!(calls[0].params[1], "0x64");
+        assert_eq!(
+            calls[0].params[0]["data"],
+            format!("0x{}{}", "01".repeat(20), "02".repeat(20))
+        );
+        assert_eq!(calls[1].params[0]["data"], format!("0x{}", "03".repeat(20)));
+        assert_eq!(
+            calls[0].params[2],
+            kasse_shared::balance_reader::state_override()
+        );
         assert_eq!(calls[2].params, serde_json::json!(["0x3c", false]));
         assert_eq!(calls[3].params, serde_json::json!(["0x46", false]));
+    }
+
+    #[test]
+    fn reader_answers_are_split_by_call_and_kept_in_order() {
+        let chain = chain();
+        let word = |n: u8| format!("{n:0>64x}");
+        let results = [
+            serde_json::json!(format!("0x{}{}", word(7), word(0))),
+            serde_json::json!(format!("0x{}", word(255))),
+        ];
+        let balances = decode_balances(&chain, BalanceRead::Reader, &results, 3);
+        assert!(
+            matches!(balances, Ok(ref b) if *b == [U256::from(7u8), U256::ZERO, U256::from(255u8)])
+        );
     }
 
     #[test]
@@ -405,6 +462,7 @@ mod tests {
             vec![watched(1, 0), watched(2, 60)],
             Vec::new(),
             Outflows::default(),
+            BalanceRead::Multicall3,
         );
         assert_eq!(scan.start, 49);
         assert!(scan.needs_start_read(&scan.watched[0]));
