@@ -47,10 +47,8 @@ impl ChainScan<'_> {
             .into_iter()
             .find(|c| c.chain_id == chain_id);
         let cursor = row.as_ref().and_then(|c| c.cursor);
-        let read = match row.as_ref().and_then(|c| c.balance_reader_refused) {
-            Some(_) => BalanceRead::Multicall3,
-            None => BalanceRead::Reader,
-        };
+        let refused_at = row.as_ref().and_then(|c| c.balance_reader_refused);
+        let read = BalanceRead::after_refusal(refused_at, self.now);
         let (range, max_range) = scan_range(
             row.and_then(|c| c.scan_range),
             self.chain.rpc_limits.max_log_range,

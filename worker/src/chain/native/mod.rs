@@ -6,7 +6,7 @@
 //!   window (one call per 500 addresses, in the same batch as the token logs), then a
 //!   search only for addresses whose balance moved unexplained. The call goes to the
 //!   balance reader placed by a state override ([`BalanceRead::Reader`]); on a chain whose
-//!   provider refused that once, to Multicall3.
+//!   provider refused that in the last day, to Multicall3.
 //! * [`check_credits`] — the on-demand check's search for one address.
 //!
 //! Credits come back as findings; the caller records them.
@@ -133,6 +133,21 @@ pub(crate) enum BalanceRead {
     Reader,
     /// Multicall3's `aggregate3` of `getEthBalance`: for providers that refuse overrides.
     Multicall3,
+}
+
+/// How long a provider's refusal of the balance reader is believed. A refusal that was
+/// really a passing fault then costs the reader a day rather than for good, and a real one
+/// is found again by one retried batch a day.
+const REFUSAL_BELIEVED_SECS: u64 = 24 * 3600;
+
+impl BalanceRead {
+    /// How to read a chain's balances, given when its provider last refused the reader.
+    pub(crate) fn after_refusal(refused_at: Option<Timestamp>, now: Timestamp) -> Self {
+        match refused_at {
+            Some(at) if at.plus_secs(REFUSAL_BELIEVED_SECS) > now => Self::Multicall3,
+            _ => Self::Reader,
+        }
+    }
 }
 
 /// The calls reading `addresses`' balances at `block`, one per `max_addresses_per_call`.
@@ -323,5 +338,22 @@ async fn narrow(rpc: &Rpc, chain: &Chain, mut search: Search) -> ApiResult<Vec<n
         Err(chain_error(
             "native balance search did not converge; retrying next run",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kasse_shared::time::Timestamp;
+
+    use super::BalanceRead;
+
+    #[test]
+    fn a_refusal_sends_balances_through_multicall3_for_a_day_then_the_reader_is_tried_again() {
+        let at = Timestamp(1_000_000);
+        let read = |now: u64| BalanceRead::after_refusal(Some(at), Timestamp(now));
+        assert_eq!(BalanceRead::after_refusal(None, at), BalanceRead::Reader);
+        assert_eq!(read(1_000_000), BalanceRead::Multicall3);
+        assert_eq!(read(1_000_000 + 86_399), BalanceRead::Multicall3);
+        assert_eq!(read(1_000_000 + 86_400), BalanceRead::Reader);
     }
 }
