@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { useBrowser } from "../support/browser.mjs";
+import { closeClean, newPage as pageOf, useBrowser } from "../support/browser.mjs";
 import { api, demo, paidSession } from "../support/env.mjs";
 
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
 mkdirSync(screens, { recursive: true });
 const chrome = useBrowser();
+const newPage = (options) => pageOf(chrome, options);
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** anvil's account #8, lowercase as a shopper might paste it; the API answers it checksummed. */
@@ -32,23 +33,6 @@ const merchantRefund = async (id) => {
   assert.equal(res.status, 200, JSON.stringify(res.body));
   return res.body;
 };
-
-/** A page at `width` px that records every error it logs; `errors` must stay empty. */
-async function newPage({ width = 320, locale } = {}) {
-  const context = await chrome.browser.newContext({ viewport: { width, height: 900 }, ...(locale ? { locale } : {}) });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(e.message));
-  // Chromium logs every 4xx answer as a console error; the page expects and shows those.
-  const expected = /^Failed to load resource: the server responded with a status of 4\d\d/;
-  page.on("console", (m) => m.type() === "error" && !expected.test(m.text()) && page.errors.push(m.text()));
-  return page;
-}
-
-async function closeClean(page) {
-  assert.deepEqual(page.errors, []);
-  await page.context().close();
-}
 
 const onScreen = (page, name) => page.locator(`main[data-refund-screen="${name}"]`).waitFor({ timeout: 15_000 });
 

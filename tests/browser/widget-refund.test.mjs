@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ethers } from "ethers";
-import { useBrowser } from "../support/browser.mjs";
+import { closeClean, newPage as pageOf, useBrowser } from "../support/browser.mjs";
 import {
   api, base, createSession, getSession, mine, newAccount, paySession, runScheduled, shopperApi, shopperView, transfer,
 } from "../support/env.mjs";
@@ -18,6 +18,7 @@ import {
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
 mkdirSync(screens, { recursive: true });
 const chrome = useBrowser();
+const newPage = (width) => pageOf(chrome, { width });
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** A shopper's own address (EIP-55), fresh for each run so that no other refund can match a
@@ -49,22 +50,6 @@ async function overpaidSession(key, body = {}) {
   assert.equal(now.status, "overpaid", JSON.stringify(now));
   assert.equal(BigInt(now.amount_excess), EXCESS);
   return session;
-}
-
-/** A page `width` px wide that records errors; `errors` must stay empty at the end. */
-async function newPage(width = 320) {
-  const page = await chrome.browser.newPage({ viewport: { width, height: 900 } });
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(e.message));
-  // Chromium logs every 4xx answer as a console error; the widget expects and shows those.
-  const expected = /^Failed to load resource: the server responded with a status of 4\d\d/;
-  page.on("console", (m) => m.type() === "error" && !expected.test(m.text()) && page.errors.push(m.text()));
-  return page;
-}
-
-async function closeClean(page) {
-  assert.deepEqual(page.errors, []);
-  await page.close();
 }
 
 /** The element that has the keyboard focus, inside the widget's shadow root. */
