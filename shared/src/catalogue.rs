@@ -18,6 +18,9 @@ pub struct Catalogue {
 pub struct Chain {
     pub chain_id: ChainId,
     pub name: String,
+    /// How addresses are written and the chain is read; EVM unless the file says otherwise.
+    #[serde(default)]
+    pub family: ChainFamily,
     /// The chain's block explorer (`https://…`, no trailing slash), under which
     /// `/tx/{hash}` and `/address/{address}` are pages; none for a local chain.
     #[serde(default)]
@@ -43,6 +46,18 @@ pub struct Chain {
     /// Where the addresses above come from (issuer or Chainlink documentation).
     #[serde(default)]
     pub sources: Vec<String>,
+}
+
+/// A chain family: its address form, its derivation path and how it is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainFamily {
+    /// `0x…` addresses from m/44'/60'; the same key is the same address on every EVM chain.
+    #[default]
+    Evm,
+    /// Base58check `T…` addresses from m/44'/195', read through Tron's Ethereum-compatible
+    /// JSON-RPC.
+    Tron,
 }
 
 /// Provider limits. The defaults suit the common hosted providers; a chain whose
@@ -311,11 +326,11 @@ mod tests {
         }
     }
 
-    /// The decimals each stablecoin has: BNB Smart Chain's Binance-Peg USDT and USDC have
-    /// 18, every other one 6.
+    /// The decimals each stablecoin has: BNB Smart Chain's Binance-Peg USDT and USDC, and
+    /// the second local chain's that stand in for them, have 18, every other one 6.
     fn expected_decimals(chain_id: ChainId, symbol: &str) -> u8 {
         match (chain_id, symbol) {
-            (56, "USDT" | "USDC") => 18,
+            (56 | 31338, "USDT" | "USDC") => 18,
             _ => 6,
         }
     }
@@ -369,7 +384,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(eighteen, [(56, "USDC"), (56, "USDT")]);
+        assert_eq!(
+            eighteen,
+            [(56, "USDC"), (56, "USDT"), (31338, "USDC"), (31338, "USDT")]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { ethers, HDNodeWallet } from "ethers";
 import ethUrl from "eth-url-parser";
 import {
-  ANY_OPTION, advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, payAndWatch, rpc,
+  ANY_OPTION, L2_CHAIN, advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, payAndWatch, rpc,
   runScheduled, shopperApi, transfer,
 } from "../support/env.mjs";
 
@@ -54,9 +54,17 @@ test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 U
   assert.equal(uri.target_address, s.address);
   assert.equal(uri.chain_id, "31337");
   assert.equal(uri.parameters.value, QUOTE_4999.toString());
-  // Without a fixed option every stablecoin and the native coin are offered.
+  // Without a fixed option every stablecoin and native coin of every served chain is
+  // offered, chain by chain in catalogue order; the L2's ETH is priced by its own feed.
   const open = await createSession(ANY_OPTION);
-  assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
+  assert.deepEqual(
+    open.supported_tokens.map((t) => `${t.chain_id} ${t.token} ${t.decimals}`),
+    ["31337 USDC 6", "31337 USDT 6", "31337 ETH 18", "31338 USDC 18", "31338 USDT 18", "31338 ETH 18"],
+  );
+  const l2Eth = open.supported_tokens.find((t) => t.chain_id === L2_CHAIN && t.token === "ETH");
+  assert.equal(l2Eth.exchange_rate, "2500.00");
+  // $49.99 at $2,500.00 is exactly 0.019996 ETH.
+  assert.equal(l2Eth.amount, (19_996n * 10n ** 12n).toString());
 });
 
 test("ETH from an EOA: detected with its transaction, then paid at depth", async () => {
@@ -177,7 +185,10 @@ test("no usable price: ETH is not offered, and asking for it is a 503", async ()
     ]) {
       await setFeed(answer, updatedAt);
       const open = await createSession(ANY_OPTION);
-      assert.deepEqual(open.supported_tokens.map((t) => t.token), ["USDC", "USDT"]);
+      const offered = (chain) => open.supported_tokens.filter((t) => t.chain_id === chain).map((t) => t.token);
+      assert.deepEqual(offered(31337), ["USDC", "USDT"]);
+      // One chain's broken feed leaves the other chain's native coin offered.
+      assert.deepEqual(offered(L2_CHAIN), ["USDC", "USDT", "ETH"]);
       const res = await api("POST", "/v1/checkout_sessions", {
         token: demo.secret_key,
         json: { amount: { value: "5.00", currency: "USD" }, chain_id: 31337, token: "ETH" },

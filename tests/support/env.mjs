@@ -14,8 +14,18 @@ export const env = JSON.parse(readFileSync(path, "utf8"));
 export const base = env.worker_url;
 export const demo = env.demo;
 
-/** The local chain's id (anvil). */
+/** The local chain's id (anvil): 6-decimal USDC and USDT, ETH at $3,000. */
 export const LOCAL_CHAIN = 31337;
+/** The second local chain, "Local L2": 18-decimal USDC and USDT, ETH at $2,500. */
+export const L2_CHAIN = 31338;
+
+/** What the stack started for a local chain: its RPC URL (anvil), the worker's (through the
+ * proxy) and its contracts by symbol. */
+export function chainEnv(chainId = LOCAL_CHAIN) {
+  const chain = env.chains?.[chainId];
+  if (!chain) throw new Error(`the test stack runs no chain ${chainId}`);
+  return chain;
+}
 
 /** An amount in US dollars, as the API takes it. */
 export const USD = (value) => ({ value, currency: "USD" });
@@ -146,9 +156,9 @@ export async function shopperView(session) {
 
 // ----- the local chain and payments ---------------------------------------------------------
 
-/** A raw JSON-RPC call to the local chain. */
-export async function rpc(method, params = []) {
-  const res = await fetch(env.rpc_url, {
+/** A raw JSON-RPC call to a local chain (the first unless told). */
+export async function rpc(method, params = [], chain = LOCAL_CHAIN) {
+  const res = await fetch(chainEnv(chain).rpc_url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
@@ -158,31 +168,42 @@ export async function rpc(method, params = []) {
   return reply.result;
 }
 
-/** Mines `n` empty blocks on the local chain. */
-export async function mine(n = 1) {
-  await rpc("anvil_mine", [`0x${n.toString(16)}`]);
+/** Mines `n` empty blocks on a local chain (the first unless told). */
+export async function mine(n = 1, chain = LOCAL_CHAIN) {
+  await rpc("anvil_mine", [`0x${n.toString(16)}`], chain);
 }
 
-/** Sends `amount` base units of `token` (a local contract's symbol, or ETH) to `to` from anvil account #9. */
-export async function transfer(to, amount, token = "ETH") {
-  return pay(env.rpc_url, { contract: env.contracts[token], to, amount: BigInt(amount) });
+/** Sends `amount` base units of `token` (a local contract's symbol, or ETH) to `to` from anvil
+ * account #9, on a local chain (the first unless told). */
+export async function transfer(to, amount, token = "ETH", chain = LOCAL_CHAIN) {
+  return pay(chainEnv(chain).rpc_url, { contract: chainEnv(chain).contracts[token], to, amount: BigInt(amount) });
 }
 
-/** Pays a session's selected token (`amount` in base units, default exact). */
+/** The option a payment to `session` goes to unless told: the selected one, else the first. */
+export function payingOption(session) {
+  return (
+    session.supported_tokens.find((t) => t.token === session.selected_token && t.chain_id === (session.chain_id ?? t.chain_id)) ||
+    session.supported_tokens[0]
+  );
+}
+
+/** Pays a session's selected option on its chain (`amount` in base units, default exact). */
 export async function paySession(session, amount) {
-  const option = session.supported_tokens.find((t) => t.token === session.selected_token) || session.supported_tokens[0];
-  return transfer(session.address, amount ?? option.amount, option.token);
+  const option = payingOption(session);
+  return transfer(session.address, amount ?? option.amount, option.token, option.chain_id);
 }
 
 /**
  * Pays a session, mines `blocks` more blocks and runs the watcher once; returns the session as
  * its merchant (`key`) then reads it. Pays exactly what the selected option asks unless
- * `amount` (base units) is given, and in that option's token unless `token` is.
+ * `amount` (base units) is given, in that option's token unless `token` is and on its chain
+ * unless `chain` is.
  */
-export async function payAndWatch(session, { amount, token, blocks = 2, key } = {}) {
-  if (token) await transfer(session.address, amount, token);
+export async function payAndWatch(session, { amount, token, chain, blocks = 2, key } = {}) {
+  chain ??= payingOption(session).chain_id;
+  if (token) await transfer(session.address, amount, token, chain);
   else await paySession(session, amount);
-  await mine(blocks);
+  await mine(blocks, chain);
   await runScheduled();
   return getSession(session.id, { key });
 }

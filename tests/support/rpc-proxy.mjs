@@ -1,5 +1,9 @@
 // A JSON-RPC proxy in front of anvil that can be told to misbehave, so tests see what the
-// worker does when a provider fails. Usage: node rpc-proxy.mjs <listen port> <upstream url>
+// worker does when a provider fails.
+// Usage: node rpc-proxy.mjs <listen port> <upstream url> [--no-batch] [--api-key <header>=<key>]
+//   --no-batch: a JSON-RPC batch (an array) is refused, as Tron's JSON-RPC does;
+//   --api-key: a request without that header and key is refused with 401, as a provider
+//   that wants a key does.
 // Control: POST /__fault {"mode": "ok" | "http500" | "http429" | "malformed" | "wrong_chain" | "node_error" | "short_batch" | "hang"}
 //          or {"mode": "log_range", "max": N}: eth_getLogs over more than N blocks fails, as
 //          providers refuse large ranges.
@@ -10,6 +14,10 @@
 import { createServer } from "node:http";
 
 const [port, upstream] = [Number(process.argv[2]), process.argv[3]];
+const noBatch = process.argv.includes("--no-batch");
+const apiKeyArg = process.argv[process.argv.indexOf("--api-key") + 1];
+const [keyHeader, apiKey] = process.argv.includes("--api-key") ? apiKeyArg.split("=") : [];
+let refused = 0; // requests refused for a missing key or for being a batch
 let mode = "ok";
 let maxLogRange = Infinity;
 let served = 0; // HTTP requests forwarded
@@ -27,8 +35,17 @@ createServer(async (req, res) => {
   const text = await body(req);
   if (req.url === "/__fault") {
     if (req.method === "POST") ({ mode, max: maxLogRange = Infinity } = JSON.parse(text));
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls, overrides }));
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ mode, served, calls: rpcCalls, overrides, refused }));
     return;
+  }
+  if (apiKey && req.headers[keyHeader.toLowerCase()] !== apiKey) {
+    refused += 1;
+    return res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ Error: "ApiKey not exists" }));
+  }
+  if (noBatch && text.trimStart().startsWith("[")) {
+    refused += 1;
+    const error = { jsonrpc: "2.0", id: null, error: { code: -32600, message: "batch requests are not supported" } };
+    return res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(error));
   }
   served += 1;
   try {

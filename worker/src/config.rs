@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain};
+use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain, ChainFamily};
 use worker::{D1Database, Env};
 
 pub(crate) const DB_BINDING: &str = "DB";
@@ -66,10 +66,12 @@ pub(crate) fn starts_per_minute(env: &Env) -> u64 {
 }
 
 /// Chains this deployment watches: catalogue entries whose RPC URL is configured.
+/// Tron-family chains are not served yet: their addresses and reads differ from EVM ones.
 pub(crate) fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
     catalogue()
         .chains
         .iter()
+        .filter(|chain| chain.family == ChainFamily::Evm)
         .filter_map(|chain| Some((chain, rpc_url(env, chain)?)))
         .collect()
 }

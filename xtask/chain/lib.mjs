@@ -46,47 +46,67 @@ export async function compile() {
   return artifacts;
 }
 
-export function localChain() {
+/**
+ * The local chains the dev and test stacks run, by chain id: which anvil account deploys
+ * their contracts (so no contract address is shared between them), the native feed's
+ * answer in dollars, and the tokens whose `transfer` returns nothing, like USDT on
+ * Ethereum. A chain is started only while chains.json lists it.
+ */
+export const LOCAL_CHAINS = {
+  31337: { deployer: 0, usdPrice: 3000n, noBool: ["USDT"] },
+  31338: { deployer: 1, usdPrice: 2500n, noBool: [] },
+  31339: { deployer: 2, usdPrice: null, noBool: [] },
+};
+
+export function localChain(chainId = LOCAL_CHAIN_ID) {
   const catalogue = JSON.parse(readFileSync(join(root, "chains.json"), "utf8"));
-  const chain = catalogue.chains.find((c) => c.chain_id === LOCAL_CHAIN_ID);
-  if (!chain) throw new Error("chains.json has no local chain 31337");
+  const chain = catalogue.chains.find((c) => c.chain_id === chainId);
+  if (!chain) throw new Error(`chains.json has no local chain ${chainId}`);
   return chain;
 }
 
+/** A catalogue contract as the EVM sees it: `0x…` as is, a Tron `T…` address as its 20 bytes. */
+export function evmAddress(contract) {
+  if (!contract.startsWith("T")) return ethers.getAddress(contract);
+  const bytes = ethers.getBytes(ethers.toBeHex(ethers.decodeBase58(contract), 25));
+  return ethers.getAddress(ethers.hexlify(bytes.slice(1, 21)));
+}
+
 /**
- * Deploys USDC, USDT and the ETH/USD feed from anvil account #0 (nonces 0, 1, 2, so the
- * addresses are the ones chains.json lists) and places Multicall3 at its canonical address.
- * The local USDT's `transfer` returns nothing, like USDT on Ethereum, so every local flow
- * (payments, sweeps) meets a token that does not follow ERC-20 to the letter.
+ * Deploys a local chain's tokens (in catalogue order) and its native price feed from the
+ * chain's deployer account, so the addresses are the ones chains.json lists, and places
+ * Multicall3 at its canonical address.
  */
 export async function deploy(rpcUrl) {
   const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
   const chainId = Number((await provider.getNetwork()).chainId);
-  if (chainId !== LOCAL_CHAIN_ID) throw new Error(`expected chain ${LOCAL_CHAIN_ID}, RPC serves ${chainId}`);
+  const local = LOCAL_CHAINS[chainId];
+  if (!local) throw new Error(`chain ${chainId} is not a local chain (${Object.keys(LOCAL_CHAINS).join(", ")})`);
   const artifacts = await compile();
-  const deployer = await provider.getSigner(0);
-  const chain = localChain();
+  const deployer = await provider.getSigner(local.deployer);
+  const chain = localChain(chainId);
   const feedCfg = chain.price_feed;
 
-  const plan = [
-    ["USDC", "TestToken", ["USD Coin (test)", "USDC", 6]],
-    ["USDT", "TestTokenNoBool", ["Tether USD (test)", "USDT", 6]],
-    ["ETH/USD", "TestPriceFeed", [feedCfg.decimals, "ETH / USD", 3000n * 10n ** BigInt(feedCfg.decimals)]],
-  ];
-  const expected = {
-    USDC: chain.tokens.find((t) => t.symbol === "USDC").contract,
-    USDT: chain.tokens.find((t) => t.symbol === "USDT").contract,
-    "ETH/USD": feedCfg.address,
-  };
+  const plan = chain.tokens.map((t) => [
+    t.symbol,
+    local.noBool.includes(t.symbol) ? "TestTokenNoBool" : "TestToken",
+    [t.symbol === "USDT" ? "Tether USD (test)" : "USD Coin (test)", t.symbol, t.decimals],
+    evmAddress(t.contract),
+  ]);
+  if (feedCfg) {
+    const label = `${chain.native_symbol}/USD`;
+    const answer = local.usdPrice * 10n ** BigInt(feedCfg.decimals);
+    plan.push([label, "TestPriceFeed", [feedCfg.decimals, `${chain.native_symbol} / USD`, answer], feedCfg.address]);
+  }
   const addresses = {};
-  for (const [label, contract, args] of plan) {
+  for (const [label, contract, args, expected] of plan) {
     const a = artifacts[contract];
     const factory = new ethers.ContractFactory(a.abi, a.bytecode, deployer);
     const deployed = await factory.deploy(...args);
     await deployed.waitForDeployment();
     const address = await deployed.getAddress();
-    if (address.toLowerCase() !== expected[label].toLowerCase()) {
-      throw new Error(`${label} deployed at ${address}, but chains.json expects ${expected[label]}: was the chain fresh?`);
+    if (address.toLowerCase() !== expected.toLowerCase()) {
+      throw new Error(`${label} deployed at ${address} on ${chainId}, but chains.json expects ${expected}: was the chain fresh?`);
     }
     addresses[label] = address;
   }

@@ -22,8 +22,8 @@ cargo xtask <command>
   dev      install what is missing, build, start anvil + contracts + wrangler dev,
            run the watcher every 5 s; Ctrl-C stops everything
   test     install what is missing (incl. Chromium), build, run every suite
-  pay      pay a session on the local chain (needs `dev` running):
-           cargo xtask pay <session id> [--amount 49.99] [--token USDC]
+  pay      pay a session on a local chain (needs `dev` running):
+           cargo xtask pay <session id> [--amount 49.99] [--token USDC] [--chain 31338]
   account  create a merchant account through the admin API and print its keys once:
            KASSE_ADMIN_TOKEN=… cargo xtask account create --url https://pay.example.com \\
              --name \"My shop\" --xpub-test xpub… [--xpub-live xpub…]
@@ -104,17 +104,17 @@ fn dev() -> Result {
     let base = stack.base_url();
     let info = &stack.info;
     println!();
-    println!("  Kasse is running (local chain {}).", info["chain_id"]);
+    println!("  Kasse is running (local chains {}).", chain_ids(info));
     println!("  API            {base}/v1  (OpenAPI: {base}/openapi.json)");
     println!("  Health         {base}/v1/health");
     println!("  Checkout page  {base}/c/<session id>#<client secret>");
-    println!(
-        "  Chain RPC      {}",
-        info["rpc_url"].as_str().unwrap_or_default()
-    );
-    if let Some(contracts) = info["contracts"].as_object() {
-        for (name, address) in contracts {
-            println!("  {name:<14} {}", address.as_str().unwrap_or_default());
+    for (id, chain) in info["chains"].as_object().into_iter().flatten() {
+        println!(
+            "  Chain {id:<8} {}",
+            chain["rpc_url"].as_str().unwrap_or_default()
+        );
+        for (name, address) in chain["contracts"].as_object().into_iter().flatten() {
+            println!("    {name:<12} {}", address.as_str().unwrap_or_default());
         }
     }
     println!(
@@ -168,7 +168,7 @@ fn dev() -> Result {
                 }
                 if refreshed.elapsed() > Duration::from_secs(600) {
                     refreshed = std::time::Instant::now();
-                    if let Err(e) = stack::refresh_price_feed(&stack.info) {
+                    if let Err(e) = stack::refresh_price_feeds(&stack.info) {
                         eprintln!("price feed refresh failed: {e}");
                     }
                 }
@@ -178,4 +178,17 @@ fn dev() -> Result {
     step("Stopping");
     stack.stop();
     Ok(())
+}
+
+/// The stack's chain ids, comma-separated.
+fn chain_ids(info: &serde_json::Value) -> String {
+    let ids: Vec<&String> = info["chains"]
+        .as_object()
+        .into_iter()
+        .flat_map(|c| c.keys())
+        .collect();
+    ids.iter()
+        .map(|id| id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -92,52 +92,29 @@ impl Stack {
             dir: dir.clone(),
         };
 
-        let rpc_url = format!("http://127.0.0.1:{}", profile.ports.anvil);
-        step(&format!("Starting anvil on {rpc_url}"));
-        let mut anvil = cmd(node_bin("anvil"));
-        anvil
-            .args(["--host", "127.0.0.1", "--chain-id", "31337", "--port"])
-            .arg(profile.ports.anvil.to_string());
-        let anvil = spawn_logged(&mut anvil, &dir.join("anvil.log"))?;
-        stack.adopt("anvil", anvil)?;
-        wait_until("anvil", Duration::from_secs(20), || {
-            rpc_chain_id(&rpc_url).is_some()
-        })?;
-
-        step("Deploying local contracts (USDC, USDT, ETH/USD feed, Multicall3)");
-        let deployed = capture(cmd("node").arg("xtask/chain/deploy.mjs").arg(&rpc_url))?;
-        let deployed: Value =
-            serde_json::from_str(&deployed).map_err(|e| format!("deploy output: {e}"))?;
-        // Deploy under automine (instant), then produce blocks on a timer like a real chain.
-        if let Some(secs) = profile.block_time {
-            rpc(&rpc_url, "evm_setIntervalMining", &format!("[{secs}]"))?;
-        }
-
-        // The worker reads the chain through the proxy when the profile has one.
-        let worker_rpc_url = match profile.rpc_proxy {
-            None => rpc_url.clone(),
-            Some(port) => {
-                let proxy = spawn_logged(
-                    cmd("node")
-                        .arg("tests/support/rpc-proxy.mjs")
-                        .arg(port.to_string())
-                        .arg(&rpc_url),
-                    &dir.join("rpc-proxy.log"),
-                )?;
-                stack.adopt("rpc-proxy", proxy)?;
-                let url = format!("http://127.0.0.1:{port}");
-                wait_until("rpc proxy", Duration::from_secs(10), || {
-                    rpc_chain_id(&url).is_some()
-                })?;
-                url
+        let mut chains = serde_json::Map::new();
+        let mut vars = String::new();
+        for (offset, chain) in local_chains()?.iter().enumerate() {
+            let started = stack.start_chain(profile, chain, offset)?;
+            vars.push_str(&format!(
+                "{}={}\n",
+                chain.rpc_url_var, started.worker_rpc_url
+            ));
+            if let Some((var, key)) = &started.api_key {
+                vars.push_str(&format!("{var}={key}\n"));
             }
-        };
+            chains.insert(chain.chain_id.to_string(), started.info);
+        }
+        let first = chains
+            .get(&LOCAL_CHAIN.to_string())
+            .cloned()
+            .ok_or("chains.json has no local chain 31337")?;
         let admin_token = random_hex()?;
         let config = write_wrangler_config(&dir)?;
         write(
             &dir.join("dev.vars"),
             &format!(
-                "ADMIN_TOKEN={admin_token}\nRPC_URL_31337={worker_rpc_url}\nKASSE_TEST_HELPERS=1\nRPC_TIMEOUT_MS={}\n",
+                "ADMIN_TOKEN={admin_token}\n{vars}KASSE_TEST_HELPERS=1\nRPC_TIMEOUT_MS={}\n",
                 profile.rpc_timeout_ms
             ),
         )?;
@@ -185,13 +162,14 @@ impl Stack {
             "checkout_page_example": format!("{worker_url}/c/cs_test_example"),
             "openapi": format!("{worker_url}/openapi.json"),
             "admin_token": admin_token,
-            "rpc_url": rpc_url,
-            "worker_rpc_url": worker_rpc_url,
-            "chain_id": deployed["chain_id"],
-            "contracts": deployed["contracts"],
+            "rpc_url": first["rpc_url"],
+            "worker_rpc_url": first["worker_rpc_url"],
+            "chain_id": LOCAL_CHAIN,
+            "contracts": first["contracts"],
+            "chains": chains,
             "demo": demo,
             "state_dir": state,
-            "logs": { "anvil": dir.join("anvil.log"), "wrangler": dir.join("wrangler.log") },
+            "logs": { "anvil": dir.join("anvil-31337.log"), "wrangler": dir.join("wrangler.log") },
         });
         write(
             &dir.join("env.json"),
@@ -207,6 +185,87 @@ impl Stack {
         write(&pids, &list)?;
         self.children.push((name, child));
         Ok(())
+    }
+
+    /// Starts one local chain's anvil (ports offset by 10 per chain), deploys its contracts
+    /// and, when the profile has one, the RPC proxy the worker reads it through. A chain
+    /// whose catalogue entry names an API key header gets a fresh key the proxy demands.
+    fn start_chain(
+        &mut self,
+        profile: &Profile,
+        chain: &LocalChain,
+        offset: usize,
+    ) -> Result<StartedChain> {
+        let shift = u16::try_from(offset * 10).map_err(|e| e.to_string())?;
+        let chain_id = chain.chain_id;
+        let rpc_url = format!("http://127.0.0.1:{}", profile.ports.anvil + shift);
+        step(&format!("Starting anvil for chain {chain_id} on {rpc_url}"));
+        let mut anvil = cmd(node_bin("anvil"));
+        anvil
+            .args(["--host", "127.0.0.1", "--chain-id", &chain_id.to_string()])
+            .args(["--port", &(profile.ports.anvil + shift).to_string()]);
+        let anvil = spawn_logged(&mut anvil, &self.dir.join(format!("anvil-{chain_id}.log")))?;
+        self.adopt("anvil", anvil)?;
+        wait_until("anvil", Duration::from_secs(20), || {
+            rpc_chain_id(&rpc_url).is_some()
+        })?;
+
+        step(&format!("Deploying chain {chain_id}'s local contracts"));
+        let deployed = capture(cmd("node").arg("xtask/chain/deploy.mjs").arg(&rpc_url))?;
+        let deployed: Value =
+            serde_json::from_str(&deployed).map_err(|e| format!("deploy output: {e}"))?;
+        // Deploy under automine (instant), then produce blocks on a timer like a real chain.
+        if let Some(secs) = profile.block_time {
+            rpc(&rpc_url, "evm_setIntervalMining", &format!("[{secs}]"))?;
+        }
+
+        let api_key = match &chain.api_key {
+            Some((header, var)) => Some((header.clone(), var.clone(), random_hex()?)),
+            None => None,
+        };
+        // The worker reads the chain through the proxy when the profile has one.
+        let worker_rpc_url = match profile.rpc_proxy {
+            None => rpc_url.clone(),
+            Some(port) => {
+                let port = port + shift;
+                let mut proxy = cmd("node");
+                proxy
+                    .arg("tests/support/rpc-proxy.mjs")
+                    .arg(port.to_string())
+                    .arg(&rpc_url);
+                if chain.family == "tron" {
+                    proxy.arg("--no-batch");
+                }
+                if let Some((header, _, key)) = &api_key {
+                    proxy.args(["--api-key", &format!("{header}={key}")]);
+                }
+                let proxy = spawn_logged(
+                    &mut proxy,
+                    &self.dir.join(format!("rpc-proxy-{chain_id}.log")),
+                )?;
+                self.adopt("rpc-proxy", proxy)?;
+                let url = format!("http://127.0.0.1:{port}");
+                wait_until("rpc proxy", Duration::from_secs(10), || {
+                    matches!(
+                        http("GET", &format!("{url}/__fault"), &[], None),
+                        Ok((200, _))
+                    )
+                })?;
+                url
+            }
+        };
+        Ok(StartedChain {
+            info: json!({
+                "chain_id": chain_id,
+                "family": chain.family,
+                "rpc_url": rpc_url,
+                "worker_rpc_url": worker_rpc_url,
+                "contracts": deployed["contracts"],
+                "api_key": api_key.as_ref().map(|(header, _, key)| json!({"header": header, "key": key})),
+            }),
+            worker_rpc_url,
+            api_key: api_key.map(|(_, var, key)| (var, key)),
+        })
     }
 
     /// Calls the scheduled handler once, as the cron trigger would.
@@ -289,6 +348,54 @@ fn stop_leftovers(dir: &Path) {
     let _ = std::fs::remove_file(dir.join("pids"));
 }
 
+/// The first local chain: the one examples, the demo and most tests use.
+pub(crate) const LOCAL_CHAIN: u64 = 31337;
+
+/// Chain ids the stacks run as local anvil chains, when chains.json lists them.
+const LOCAL_CHAIN_IDS: [u64; 3] = [31337, 31338, 31339];
+
+/// A local chain as chains.json describes it.
+struct LocalChain {
+    chain_id: u64,
+    family: String,
+    rpc_url_var: String,
+    /// The header and the worker variable of the provider's API key, if it wants one.
+    api_key: Option<(String, String)>,
+}
+
+struct StartedChain {
+    info: Value,
+    worker_rpc_url: String,
+    /// The worker variable holding the API key, and the key.
+    api_key: Option<(String, String)>,
+}
+
+/// The local chains chains.json lists, in chain id order.
+fn local_chains() -> Result<Vec<LocalChain>> {
+    let text = std::fs::read_to_string(root().join("chains.json"))
+        .map_err(|e| format!("chains.json: {e}"))?;
+    let catalogue: Value = serde_json::from_str(&text).map_err(|e| format!("chains.json: {e}"))?;
+    let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    Ok(catalogue["chains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["chain_id"]
+                .as_u64()
+                .is_some_and(|id| LOCAL_CHAIN_IDS.contains(&id))
+        })
+        .map(|c| LocalChain {
+            chain_id: c["chain_id"].as_u64().unwrap_or_default(),
+            family: c["family"].as_str().unwrap_or("evm").to_owned(),
+            rpc_url_var: s(&c["rpc_url_var"]),
+            api_key: c["rpc_api_key"]
+                .is_object()
+                .then(|| (s(&c["rpc_api_key"]["header"]), s(&c["rpc_api_key"]["var"]))),
+        })
+        .collect())
+}
+
 /// The "abandon … about" test mnemonic's account-level xpub (m/44'/60'/0'): its addresses
 /// hold nothing on anvil, unlike anvil's own funded accounts.
 pub(crate) const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
@@ -306,21 +413,31 @@ impl Stack {
     /// CLI (built on first use) against this stack as the demo merchant. Returns its path.
     pub(crate) fn demo_cli(&self) -> Result<PathBuf> {
         let rpc_url = self.info["rpc_url"].as_str().unwrap_or_default();
-        rpc(
-            rpc_url,
-            "anvil_setBalance",
-            &format!(r#"["{DEMO_GAS_WALLET}", "0x56bc75e2d63100000"]"#),
-        )?;
+        for chain in self.info["chains"]
+            .as_object()
+            .into_iter()
+            .flat_map(|c| c.values())
+        {
+            rpc(
+                chain["rpc_url"].as_str().unwrap_or_default(),
+                "anvil_setBalance",
+                &format!(r#"["{DEMO_GAS_WALLET}", "0x56bc75e2d63100000"]"#),
+            )?;
+        }
         let mnemonic = self.dir.join("demo-mnemonic");
         write(&mnemonic, DEMO_MNEMONIC)?;
         let wrapper = self.dir.join("kasse");
         let script = format!(
             "#!/bin/sh\n# The demo merchant's `kasse` against the local stack (written by `cargo xtask dev`).\n\
              export KASSE_URL='{url}' KASSE_API_KEY='{key}' KASSE_RPC_31337='{rpc_url}' \\\n  \
+             KASSE_RPC_31338='{l2_url}' \\\n  \
              KASSE_MNEMONIC_FILE='{mnemonic}' KASSE_TREASURY='{DEMO_TREASURY}'\n\
              exec cargo run -q --manifest-path '{manifest}' -p kasse-cli -- \"$@\"\n",
             url = self.base_url(),
             key = self.info["demo"]["secret_key"].as_str().unwrap_or_default(),
+            l2_url = self.info["chains"]["31338"]["rpc_url"]
+                .as_str()
+                .unwrap_or_default(),
             mnemonic = mnemonic.display(),
             manifest = root().join("Cargo.toml").display(),
         );
@@ -412,13 +529,24 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
     }))
 }
 
-/// Re-sends the local price feed's current answer, so its round stays younger than the
+/// Re-sends each local price feed's current answer, so its round stays younger than the
 /// catalogue's maximum price age (an hour) while `cargo xtask dev` runs for longer.
-pub(crate) fn refresh_price_feed(info: &serde_json::Value) -> Result {
-    let url = info["rpc_url"].as_str().ok_or("no rpc_url")?;
-    let feed = info["contracts"]["ETH/USD"]
-        .as_str()
-        .ok_or("no ETH/USD feed")?;
+pub(crate) fn refresh_price_feeds(info: &serde_json::Value) -> Result {
+    for chain in info["chains"]
+        .as_object()
+        .into_iter()
+        .flat_map(|c| c.values())
+    {
+        let url = chain["rpc_url"].as_str().ok_or("no rpc_url")?;
+        let feeds = chain["contracts"].as_object().into_iter().flatten();
+        for (_, feed) in feeds.filter(|(label, _)| label.ends_with("/USD")) {
+            refresh_price_feed(url, feed.as_str().unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}
+
+fn refresh_price_feed(url: &str, feed: &str) -> Result {
     let round = rpc(
         url,
         "eth_call",
@@ -430,7 +558,8 @@ pub(crate) fn refresh_price_feed(info: &serde_json::Value) -> Result {
         .unwrap_or_default()
         .trim_start_matches("0x");
     let answer = words.get(64..128).ok_or("latestRoundData answered short")?;
-    // anvil's account #0 deployed the feed; `setAnswer(int256)` stamps the current block.
+    // Anyone may call the test feed's `setAnswer(int256)`, which stamps the current block;
+    // anvil's account #0 is funded on every local chain.
     rpc(
         url,
         "eth_sendTransaction",
