@@ -115,8 +115,8 @@ test("choose: every option with its exact amount; choosing one shows its QR", as
   }
   await shot(page, "choose");
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), "no sideways scrolling at 320 px");
-  // Keyboard only: tab to the USDT option and press Enter.
-  const usdt = page.locator('.kasse-option[data-token="USDT"]');
+  // Keyboard only: tab to the L2's USDT option (18 decimals) and press Enter.
+  const usdt = page.locator('.kasse-option[data-chain-id="31338"][data-token="USDT"]');
   await usdt.focus();
   await page.keyboard.press("Enter");
   await onScreen(page, "pay");
@@ -136,16 +136,21 @@ test("choose: every option with its exact amount; choosing one shows its QR", as
   }
   const view = await shopperView(session);
   assert.equal(view.selected.token, "USDT");
+  assert.equal(view.selected.chain_id, 31338);
   const decoded = await qrOf(page, "choose-usdt");
   assert.equal(decoded, view.payment_uri);
-  const usdtOption = session.supported_tokens.find((t) => t.token === "USDT");
+  const usdtOption = session.supported_tokens.find((t) => t.chain_id === 31338 && t.token === "USDT");
+  // 12.34 at 18 decimals, exactly: the QR carries the integer, never a float's rounding.
+  assert.equal(usdtOption.amount, "12340000000000000000");
   assert.equal(ethUrl.parse(decoded).parameters.uint256, usdtOption.amount);
+  assert.equal(ethUrl.parse(decoded).chain_id, "31338");
   // Changing again is possible until a payment arrives.
   await page.getByRole("button", { name: "Pay with another token or network" }).click();
   await onScreen(page, "choose");
-  await page.locator('.kasse-option[data-token="USDC"]').click();
+  await page.locator('.kasse-option[data-chain-id="31337"][data-token="USDC"]').click();
   await onScreen(page, "pay");
   assert.equal((await shopperView(session)).selected.token, "USDC");
+  assert.equal((await shopperView(session)).selected.chain_id, 31337);
   await closeClean(page);
 });
 
@@ -453,7 +458,7 @@ test("demo shop: /demo sells the payment link with the publishable key and embed
   assert.ok(!html.includes("sk_test_") && !html.includes("sk_live_"), "no secret key in the page");
   await page.getByRole("button", { name: "Pay with crypto" }).click();
   await onScreen(page, "choose", 20_000);
-  await page.locator('.kasse-option[data-token="USDC"]').click();
+  await page.locator('.kasse-option[data-chain-id="31337"][data-token="USDC"]').click();
   await onScreen(page, "pay");
   const uri = await page.locator(".kasse-qr").getAttribute("data-payment-uri");
   assert.equal(ethUrl.parse(uri).parameters.uint256, "25000000");

@@ -87,9 +87,13 @@ test("another token after selection is unexpected: recorded, not counted, one ev
 test("the first payment chooses the option when none was selected", async () => {
   const s = await createSession(ANY_OPTION);
   assert.equal(s.selected_token, null);
-  assert.deepEqual(s.supported_tokens.map((t) => t.token), ["USDC", "USDT", "ETH"]);
-  const now = await payAndWatch(s, { amount: 49_990_000n, token: "USDT" });
+  assert.deepEqual(
+    s.supported_tokens.map((t) => `${t.chain_id} ${t.token}`),
+    ["31337 USDC", "31337 USDT", "31337 ETH", "31338 USDC", "31338 USDT", "31338 ETH"],
+  );
+  const now = await payAndWatch(s, { amount: 49_990_000n, token: "USDT", chain: 31337 });
   assert.equal(now.selected_token, "USDT");
+  assert.equal(now.chain_id, 31337);
   assert.equal(now.status, "paid");
 });
 

@@ -451,7 +451,7 @@ test("isolation table: on every secret-key route a test key never reads or chang
     "GET /v1/chains": async () => {
       const res = await call("GET", "/v1/chains");
       noLive(res, "the chains");
-      assert.deepEqual(res.body.data.map((c) => c.chain_id), [31337], "the test chains only");
+      assert.deepEqual(res.body.data.map((c) => c.chain_id), [31337, 31338], "the test chains only");
     },
     "GET /v1/sweeps": async () => {
       noLive(await call("GET", "/v1/sweeps?limit=100"), "sweep list");
