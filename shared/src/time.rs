@@ -51,10 +51,9 @@ impl Timestamp {
             return None;
         }
         let num = |r: std::ops::Range<usize>| -> Option<u64> {
-            let part = s.get(r)?;
-            part.bytes()
-                .all(|c| c.is_ascii_digit())
-                .then(|| part.parse().ok())?
+            b[r].iter().try_fold(0u64, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+            })
         };
         let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
         let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -136,9 +135,24 @@ impl serde::Serialize for Timestamp {
 
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::parse_rfc3339(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 UTC timestamp: {s}")))
+        d.deserialize_str(Rfc3339)
+    }
+}
+
+/// Reads a timestamp where the deserializer holds its text, without copying it first: a
+/// stored session has a timestamp per option, and the watcher decodes many sessions a run.
+struct Rfc3339;
+
+impl serde::de::Visitor<'_> for Rfc3339 {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+        Timestamp::parse_rfc3339(s)
+            .ok_or_else(|| E::custom(format!("not an RFC 3339 UTC timestamp: {s}")))
     }
 }
 
@@ -203,5 +217,24 @@ mod tests {
             Timestamp::parse_rfc3339("2024-02-29T12:00:00Z"),
             Some(Timestamp(1_709_208_000))
         );
+    }
+
+    #[test]
+    fn deserializes_borrowed_and_owned_text_and_nothing_else() {
+        let leap = Some(Timestamp(1_709_208_000));
+        let read = |json: &str| serde_json::from_str::<Timestamp>(json).ok();
+        assert_eq!(read(r#""2024-02-29T12:00:00Z""#), leap);
+        // An escape makes the parser hand over text of its own rather than a borrow.
+        assert_eq!(read(r#""2024-02-29T12:00:00\u005a""#), leap);
+        let value = serde_json::json!("2024-02-29T12:00:00Z");
+        assert_eq!(serde_json::from_value::<Timestamp>(value).ok(), leap);
+        for bad in [
+            "1709208000",
+            "null",
+            r#""2024-02-29""#,
+            r#""2024-02-2xT12:00:00Z""#,
+        ] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
     }
 }
