@@ -1,7 +1,8 @@
 // Usage: cargo xtask account create --url https://pay.example.com [--name "My shop"]
-//          [--xpub-test xpub…] [--xpub-live xpub…]
+//          [--xpub-test xpub…] [--xpub-live xpub…] [--xpub-tron-test xpub…] [--xpub-tron-live xpub…]
 //        cargo xtask account xpub --url https://pay.example.com --account acct_…
-//          --mode live|test --xpub xpub…
+//          --mode live|test --xpub xpub… [--xpub-tron xpub…]
+// A mode's Tron xpub (m/44'/195'/n') goes with its EVM xpub (m/44'/60'/n').
 // `create` makes a merchant account through the admin API (POST /v1/admin/accounts);
 // `xpub` registers the xpub of a mode the account does not have yet
 // (POST /v1/admin/accounts/{id}/xpubs), e.g. live mode for an account made for testing.
@@ -15,7 +16,8 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const usage = `usage: cargo xtask account create [--url URL] [--name NAME] [--xpub-test XPUB] [--xpub-live XPUB]
-       cargo xtask account xpub [--url URL] --account ACCOUNT_ID --mode live|test --xpub XPUB
+         [--xpub-tron-test XPUB] [--xpub-tron-live XPUB]
+       cargo xtask account xpub [--url URL] --account ACCOUNT_ID --mode live|test --xpub XPUB [--xpub-tron XPUB]
   The admin token is read from KASSE_ADMIN_TOKEN (the local stack's is used when unset).`;
 
 function flag(name) {
@@ -32,7 +34,10 @@ function fail(message) {
 }
 
 const command = args[0];
-const flags = { create: ["url", "name", "xpub-test", "xpub-live"], xpub: ["url", "account", "mode", "xpub"] }[command];
+const flags = {
+  create: ["url", "name", "xpub-test", "xpub-live", "xpub-tron-test", "xpub-tron-live"],
+  xpub: ["url", "account", "mode", "xpub", "xpub-tron"],
+}[command];
 if (!flags) fail(usage);
 const known = new Set(flags);
 for (const a of args.slice(1)) if (a.startsWith("--") && !known.has(a.slice(2))) fail(`unknown flag ${a}\n${usage}`);
@@ -45,13 +50,19 @@ if (!url) fail(`no --url given and no local stack running\n${usage}`);
 if (!token) fail("set KASSE_ADMIN_TOKEN to the deployment's ADMIN_TOKEN secret");
 
 let path = "/v1/admin/accounts";
-let body = { display_name: flag("name"), xpub_test: flag("xpub-test"), xpub_live: flag("xpub-live") };
+let body = {
+  display_name: flag("name"),
+  xpub_test: flag("xpub-test"),
+  xpub_live: flag("xpub-live"),
+  xpub_tron_test: flag("xpub-tron-test"),
+  xpub_tron_live: flag("xpub-tron-live"),
+};
 let what = "account not created";
 if (command === "xpub") {
   const account = flag("account");
   if (!account) fail(`--account is required\n${usage}`);
   path = `/v1/admin/accounts/${encodeURIComponent(account)}/xpubs`;
-  body = { mode: flag("mode"), xpub: flag("xpub") };
+  body = { mode: flag("mode"), xpub: flag("xpub"), xpub_tron: flag("xpub-tron") };
   what = "xpub not registered";
 }
 let res;

@@ -112,6 +112,25 @@ pub struct PaymentObject {
     pub confirmations: u64,
     pub status: String,
     pub counted: bool,
+    /// Why it does not count (`network_mismatch`, `not_offered`, `not_selected`,
+    /// `after_grace`, `below_minimum`); `None` when it does.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl PaymentObject {
+    /// Whether it counts, and if not why, in the merchant's words.
+    pub fn counted_label(&self) -> &'static str {
+        match (self.counted, self.reason.as_deref()) {
+            (true, _) => "yes",
+            (false, Some("network_mismatch")) => "no: a network this session does not take",
+            (false, Some("not_offered")) => "no: a token this session does not take",
+            (false, Some("not_selected")) => "no: another option was chosen",
+            (false, Some("after_grace")) => "no: after the grace window",
+            (false, Some("below_minimum")) => "no: below the minimum",
+            (false, _) => "no",
+        }
+    }
 }
 
 /// A refund: what goes back to the shopper, from the merchant's treasury.

@@ -70,13 +70,16 @@ pub const MAX_ORIGINS: usize = 20;
 pub const MIN_NATIVE_QUOTE_SECS: u64 = 60;
 pub const MAX_NATIVE_QUOTE_SECS: u64 = 86_400;
 
-/// `POST /v1/account`: the settings after the update, and an xpub for a mode that has none.
-/// Settings belong to one mode: the caller's key decides which.
+/// `POST /v1/account`: the settings after the update, and an xpub for a mode that has none
+/// (EVM, m/44'/60'/n', and Tron, m/44'/195'/n'). Settings belong to one mode: the caller's
+/// key decides which.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountUpdate {
     pub settings: Settings,
     pub xpub_test: Option<String>,
     pub xpub_live: Option<String>,
+    pub xpub_tron_test: Option<String>,
+    pub xpub_tron_live: Option<String>,
 }
 
 impl AccountUpdate {
@@ -89,19 +92,30 @@ impl AccountUpdate {
         }
     }
 
-    /// The parameter naming the other mode's xpub, if it was sent: a key acts on its own
-    /// mode only, so this is refused.
+    /// The Tron xpub sent for `livemode`'s own mode, with its parameter name.
+    pub fn own_tron_xpub(&self, livemode: bool) -> (Option<&str>, &'static str) {
+        if livemode {
+            (self.xpub_tron_live.as_deref(), "xpub_tron_live")
+        } else {
+            (self.xpub_tron_test.as_deref(), "xpub_tron_test")
+        }
+    }
+
+    /// The parameter naming the other mode's xpub (EVM or Tron), if one was sent: a key
+    /// acts on its own mode only, so this is refused.
     pub fn other_mode_xpub(&self, livemode: bool) -> Option<&'static str> {
         if livemode {
-            self.xpub_test.as_ref().map(|_| "xpub_test")
+            (self.xpub_test.as_ref().map(|_| "xpub_test"))
+                .or(self.xpub_tron_test.as_ref().map(|_| "xpub_tron_test"))
         } else {
-            self.xpub_live.as_ref().map(|_| "xpub_live")
+            (self.xpub_live.as_ref().map(|_| "xpub_live"))
+                .or(self.xpub_tron_live.as_ref().map(|_| "xpub_tron_live"))
         }
     }
 }
 
 /// The fields a settings update may carry.
-const UPDATE_FIELDS: [&str; 11] = [
+const UPDATE_FIELDS: [&str; 13] = [
     "session_ttl_secs",
     "late_grace_secs",
     "underpayment_tolerance_bps",
@@ -113,6 +127,8 @@ const UPDATE_FIELDS: [&str; 11] = [
     "refund_requests",
     "xpub_test",
     "xpub_live",
+    "xpub_tron_test",
+    "xpub_tron_live",
 ];
 
 /// Parses a settings update: every field given replaces that setting (`branding` field by
@@ -165,6 +181,8 @@ pub fn parse_update(
         settings: next,
         xpub_test: optional_xpub(&map, "xpub_test")?,
         xpub_live: optional_xpub(&map, "xpub_live")?,
+        xpub_tron_test: optional_xpub(&map, "xpub_tron_test")?,
+        xpub_tron_live: optional_xpub(&map, "xpub_tron_live")?,
     })
 }
 
@@ -550,6 +568,31 @@ mod tests {
         .expect("valid");
         assert_eq!(t.other_mode_xpub(true), Some("xpub_test"));
         assert_eq!(t.other_mode_xpub(false), None);
+    }
+
+    #[test]
+    fn an_update_takes_each_modes_tron_xpub_and_names_the_other_modes() {
+        let parse =
+            |body: &str| parse_update(body, &Settings::default(), &catalogue()).expect("valid");
+        let test = parse(r#"{"xpub_tron_test":" xpubTron "}"#);
+        assert_eq!(
+            test.own_tron_xpub(false),
+            (Some("xpubTron"), "xpub_tron_test")
+        );
+        assert_eq!(test.own_tron_xpub(true), (None, "xpub_tron_live"));
+        assert_eq!(test.own_xpub(false), (None, "xpub_test"));
+        assert_eq!(test.other_mode_xpub(false), None);
+        assert_eq!(test.other_mode_xpub(true), Some("xpub_tron_test"));
+        let live = parse(r#"{"xpub_tron_live":"xpubL"}"#);
+        assert_eq!(live.other_mode_xpub(false), Some("xpub_tron_live"));
+        assert_eq!(live.other_mode_xpub(true), None);
+        // The EVM xpub is named first when both of the other mode's are sent.
+        let both = parse(r#"{"xpub_live":"a","xpub_tron_live":"b"}"#);
+        assert_eq!(both.other_mode_xpub(false), Some("xpub_live"));
+        for body in [r#"{"xpub_tron_test":1}"#, r#"{"xpub_tron_live":null}"#] {
+            let e = parse_update(body, &Settings::default(), &catalogue()).expect_err(body);
+            assert_eq!(e.param.as_deref(), body.get(2..16), "{body}");
+        }
     }
 
     #[test]

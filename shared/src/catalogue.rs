@@ -31,7 +31,15 @@ pub struct Chain {
     pub native_decimals: u8,
     /// Name of the worker variable (a wrangler secret in production) holding the RPC URL.
     pub rpc_url_var: String,
+    /// Blocks a payment needs, counting its own; on a `confirm_by: "finalized"` chain they
+    /// count from the chain's finalized block instead of its head, so 1 means "finalized".
     pub min_confirmations: u32,
+    /// What confirms a payment: a count of blocks under the head, or the chain's own
+    /// `finalized` block.
+    #[serde(default)]
+    pub confirm_by: ConfirmBy,
+    /// A Tron chain may write it in its base58check `T…` form.
+    #[serde(deserialize_with = "chain_address")]
     pub multicall3: Address,
     pub price_feed: Option<PriceFeed>,
     /// Oldest feed round, in seconds, this chain's native quotes accept, whatever the feed's
@@ -43,6 +51,9 @@ pub struct Chain {
     /// What the chain's RPC provider accepts per call and per batch.
     #[serde(default)]
     pub rpc_limits: RpcLimits,
+    /// The header carrying the provider's API key, and the variable (a secret) holding it.
+    #[serde(default)]
+    pub rpc_api_key: Option<RpcApiKey>,
     /// Where the addresses above come from (issuer or Chainlink documentation).
     #[serde(default)]
     pub sources: Vec<String>,
@@ -60,6 +71,40 @@ pub enum ChainFamily {
     Tron,
 }
 
+/// What makes a payment final on a chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmBy {
+    /// `min_confirmations` blocks under the head.
+    #[default]
+    Confirmations,
+    /// The block the chain itself calls `finalized` (Tron's solidified block, Polygon's
+    /// milestone, BNB Smart Chain's fast finality): a payment at or under it is confirmed,
+    /// with `min_confirmations` counted from it.
+    Finalized,
+}
+
+/// An API key the provider wants in a header (TronGrid's `TRON-PRO-API-KEY`). The key is a
+/// secret: only the name of the variable holding it is in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcApiKey {
+    pub header: String,
+    pub var: String,
+}
+
+/// An address written `0x…` (EIP-55) or, on a Tron chain, as base58check `T…`: both name the
+/// same 20 bytes, the form Tron's JSON-RPC reads.
+fn chain_address<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Address, D::Error> {
+    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    if text.starts_with('T') {
+        let tron: crate::tron::TronAddress = text.parse().map_err(serde::de::Error::custom)?;
+        Ok(tron.evm())
+    } else {
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Provider limits. The defaults suit the common hosted providers; a chain whose
 /// provider is stricter overrides them in `chains.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +114,8 @@ pub struct RpcLimits {
     pub max_addresses_per_call: usize,
     /// Most blocks one run scans (catch-up after an outage is spread over runs).
     pub max_log_range: u64,
-    /// Most JSON-RPC calls in one HTTP batch.
+    /// Most JSON-RPC calls in one HTTP batch; 1 means no batch at all: each call is its own
+    /// request with a single JSON-RPC object as its body (TronGrid refuses arrays).
     pub max_batch: usize,
     /// Most bytes of JSON in one HTTP batch: providers cap request bodies (anvil at about
     /// 2 MB), and 10,000 Multicall3 balance reads are about 4.5 MB of calldata.
@@ -112,6 +158,8 @@ fn default_max_price_age_secs() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct Token {
     pub symbol: String,
+    /// A Tron chain may write it in its base58check `T…` form.
+    #[serde(deserialize_with = "chain_address")]
     pub contract: Address,
     pub decimals: u8,
     /// Smallest payment that counts, in base units (a decimal integer string).
@@ -138,6 +186,9 @@ pub enum CatalogueError {
     /// An explorer URL that is not a bare `https://` origin or path without a trailing
     /// slash, so links built from it would break.
     BadExplorerUrl(ChainId),
+    /// A Tron chain with a price feed: its native coin cannot be offered, because Tron's
+    /// JSON-RPC reads balances at `latest` only and native TRX transfers emit no logs.
+    TronNativeCoin(ChainId),
     /// A token or price feed whose `source` is blank.
     MissingSource {
         chain_id: ChainId,
@@ -169,6 +220,10 @@ impl std::fmt::Display for CatalogueError {
                     "explorer_url of chain {id} must start with https:// and not end with /"
                 )
             }
+            Self::TronNativeCoin(id) => write!(
+                f,
+                "chain {id} is a Tron chain: its native coin cannot be offered, so it has no price feed"
+            ),
             Self::MissingSource { chain_id, what } => {
                 write!(f, "the {what} of chain {chain_id} cites no source")
             }
@@ -186,6 +241,9 @@ impl Catalogue {
                 return Err(CatalogueError::DuplicateChain(chain.chain_id));
             }
             seen.push(chain.chain_id);
+            if chain.family == ChainFamily::Tron && chain.price_feed.is_some() {
+                return Err(CatalogueError::TronNativeCoin(chain.chain_id));
+            }
             if chain.max_price_age_secs == 0 {
                 return Err(CatalogueError::BadMaxPriceAge(chain.chain_id));
             }
@@ -254,6 +312,15 @@ fn explorer_url_ok(url: &str) -> bool {
 }
 
 impl Chain {
+    /// How many blocks under `latest` a run rescans, so a reorg of anything not yet
+    /// confirmed is seen: the confirmations, counted from `confirmed` (the head
+    /// confirmations count from: `latest`, or the finalized block on a chain confirmed by
+    /// finality, which may lag it by many blocks).
+    pub fn rescan_depth(&self, latest: u64, confirmed: u64) -> u32 {
+        let lag = u32::try_from(latest.saturating_sub(confirmed)).unwrap_or(u32::MAX);
+        self.min_confirmations.saturating_add(lag)
+    }
+
     pub fn token(&self, symbol: &str) -> Option<&Token> {
         self.tokens
             .iter()
@@ -342,11 +409,17 @@ mod tests {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
         let mut eighteen = Vec::new();
         for chain in &catalogue.chains {
+            // A Tron chain writes its addresses as Tron does (base58check), every other one
+            // in EIP-55 form.
             let declared = |field: &str, address: Address| {
-                let text = format!(r#""{field}": "{}""#, address.to_checksum(None));
+                let written = match chain.family {
+                    ChainFamily::Evm => address.to_checksum(None),
+                    ChainFamily::Tron => crate::tron::TronAddress::from_evm(address).to_string(),
+                };
+                let text = format!(r#""{field}": "{written}""#);
                 assert!(
                     BUILTIN_JSON.contains(&text),
-                    "{field} {address} on {} is not written in EIP-55 form",
+                    "{field} {address} on {} is not written in its family's form",
                     chain.name
                 );
             };
@@ -422,10 +495,10 @@ mod tests {
     }
 
     #[test]
-    fn the_built_in_catalogue_has_six_mainnets_and_the_test_chains() {
+    fn the_built_in_catalogue_has_seven_mainnets_and_the_test_chains() {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
         let mainnets = catalogue.chains.iter().filter(|c| !c.testnet).count();
-        assert_eq!(mainnets, 6);
+        assert_eq!(mainnets, 7);
         for (id, testnet) in [
             (1, false),
             (8453, false),
@@ -499,15 +572,159 @@ mod tests {
     }
 
     /// Polygon PoS has reorged deeper than 64 blocks (120 in December 2022, 157 in February
-    /// 2023, before milestones bounded rewinds): counting confirmations there needs 128 or more.
+    /// 2023, before milestones bounded rewinds), and BNB Smart Chain's fast finality can
+    /// stall into a natural finality of hundreds of blocks: no block count is safe on
+    /// either, so both wait for the block the chain calls finalized, as Tron does. Every
+    /// other chain counts blocks.
     #[test]
-    fn polygon_waits_for_at_least_128_confirmations() {
+    fn polygon_bnb_and_tron_confirm_by_their_finalized_block() {
         let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
-        let polygon = catalogue.chain(137).expect("Polygon PoS is listed");
+        let finalized: Vec<ChainId> = catalogue
+            .chains
+            .iter()
+            .filter(|c| c.confirm_by == ConfirmBy::Finalized)
+            .map(|c| c.chain_id)
+            .collect();
+        assert_eq!(finalized, [137, 56, 728_126_428, 31339]);
+        for id in finalized {
+            let chain = catalogue.chain(id).expect("listed");
+            assert_eq!(
+                chain.min_confirmations, 1,
+                "{}: finalized is enough",
+                chain.name
+            );
+        }
+        assert_eq!(
+            catalogue
+                .chain(1)
+                .map(|c| (c.confirm_by, c.min_confirmations)),
+            Some((ConfirmBy::Confirmations, 12))
+        );
+    }
+
+    /// Tether's USDT on Tron, checked by its base58check (a typo fails the checksum) and by
+    /// its 20-byte form, written out independently of the conversion; read one call per
+    /// request with TronGrid's key header, at most 5,000 blocks per `eth_getLogs`; no TRX.
+    #[test]
+    fn tron_offers_tethers_usdt_and_is_read_as_trongrid_allows() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let tron = catalogue.chain(728_126_428).expect("Tron is listed");
+        assert_eq!((tron.family, tron.testnet), (ChainFamily::Tron, false));
+        assert_eq!(format!("{:#x}", tron.chain_id), "0x2b6653dc");
+        let usdt = tron.token("USDT").expect("USDT on Tron");
+        let written: crate::tron::TronAddress = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+            .parse()
+            .expect("checksum holds");
+        assert_eq!(usdt.contract, written.evm());
+        assert_eq!(
+            usdt.contract.to_checksum(None),
+            "0xa614f803B6FD780986A42c78Ec9c7f77e6DeD13C"
+        );
+        assert_eq!((usdt.decimals, usdt.min_amount.as_str()), (6, "10000"));
+        assert!(usdt.source.contains("tetherto/wdk-docs"), "{}", usdt.source);
+        assert_eq!(tron.tokens.len(), 1, "USDT only");
+        assert_eq!(
+            tron.multicall3.to_checksum(None),
+            "0x32a4F47A74a6810BD0bF861CABAb99656a75DE9E"
+        );
+        assert!(tron.price_feed.is_none(), "TRX is not offered");
+        for chain in [tron, catalogue.chain(31339).expect("the Tron stand-in")] {
+            assert_eq!(chain.family, ChainFamily::Tron);
+            assert_eq!(chain.rpc_limits.max_batch, 1, "{}: no batches", chain.name);
+            assert_eq!(chain.rpc_limits.max_log_range, 5_000, "{}", chain.name);
+            let key = chain.rpc_api_key.as_ref().expect("an API key header");
+            assert_eq!(key.header, "TRON-PRO-API-KEY");
+            assert_eq!(key.var, format!("RPC_API_KEY_{}", chain.chain_id));
+        }
+        let local = catalogue.chain(31339).expect("the Tron stand-in");
+        assert!(local.testnet);
+        assert_eq!(
+            local
+                .token("USDT")
+                .map(|t| (t.contract.to_checksum(None), t.decimals)),
+            Some(("0x663F3ad617193148711d28f5334eE4Ed07016602".to_owned(), 6))
+        );
+        // No other chain sends an API key or refuses batches.
+        for chain in catalogue
+            .chains
+            .iter()
+            .filter(|c| c.family == ChainFamily::Evm)
+        {
+            assert!(chain.rpc_api_key.is_none(), "{}", chain.name);
+            assert!(chain.rpc_limits.max_batch > 1, "{}", chain.name);
+        }
+    }
+
+    /// On a chain confirmed by finality a payment is confirmed once its block is at or under
+    /// the finalized block: counted from that block, its one confirmation. The rescan
+    /// reaches down to it, however far it lags the head; a chain that counts blocks is
+    /// rescanned by its count.
+    #[test]
+    fn finalized_confirmation_counts_from_the_finalized_block() {
+        let catalogue = Catalogue::parse(BUILTIN_JSON).expect("valid");
+        let tron = catalogue.chain(31339).expect("the Tron stand-in");
+        // anvil's finalized block is 64 under its head.
+        assert_eq!(tron.rescan_depth(200, 136), 65);
+        assert_eq!(tron.rescan_depth(10, 10), 1);
+        let ethereum = catalogue.chain(1).expect("Ethereum");
+        assert_eq!(ethereum.rescan_depth(200, 200), 12);
+        let confirmations = |block: u64, finalized: u64| {
+            let payment = crate::session::Payment {
+                chain_id: 31339,
+                token: "USDT".into(),
+                tx_hash: None,
+                log_index: None,
+                block_number: block,
+                block_hash: Default::default(),
+                block_time: crate::time::Timestamp(1_800_000_000),
+                amount: alloy_primitives::U256::from(10_000u32),
+                status: crate::session::PaymentStatus::Detected,
+                counted: true,
+                repriced: None,
+            };
+            payment.confirmations(Some(finalized))
+        };
+        let required = u64::from(tron.min_confirmations);
         assert!(
-            polygon.min_confirmations >= 128,
-            "Polygon PoS asks for {}",
-            polygon.min_confirmations
+            confirmations(136, 136) >= required,
+            "at the finalized block"
+        );
+        assert!(confirmations(100, 136) >= required, "under it");
+        assert!(
+            confirmations(137, 136) < required,
+            "one above it is not final"
+        );
+    }
+
+    #[test]
+    fn a_tron_address_with_a_typo_or_a_tron_price_feed_is_refused() {
+        let tron = |contract: &str, feed: &str| {
+            one_chain(r#","family":"tron""#)
+                .replace(
+                    r#""tokens":[]"#,
+                    &format!(
+                        r#""tokens":[{{"symbol":"USDT","decimals":6,"min_amount":"10000",
+                        "contract":"{contract}","source":"Tether's own list"}}]"#
+                    ),
+                )
+                .replace(r#""price_feed":null"#, feed)
+        };
+        let good = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+        let parsed = Catalogue::parse(&tron(good, r#""price_feed":null"#)).expect("valid");
+        assert_eq!(
+            parsed.chains[0].tokens[0].contract.to_checksum(None),
+            "0xa614f803B6FD780986A42c78Ec9c7f77e6DeD13C"
+        );
+        let typo = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u";
+        assert!(matches!(
+            Catalogue::parse(&tron(typo, r#""price_feed":null"#)),
+            Err(CatalogueError::Json(m)) if m.contains("checksum")
+        ));
+        let feed = r#""price_feed":{"decimals":8,"heartbeat_secs":3600,"source":"a feed list",
+            "address":"0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419"}"#;
+        assert_eq!(
+            Catalogue::parse(&tron(good, feed)),
+            Err(CatalogueError::TronNativeCoin(1))
         );
     }
 

@@ -24,6 +24,13 @@ pub struct ShopperOption {
     pub amount_formatted: String,
     pub decimals: u8,
     pub native: bool,
+    /// Where to pay this option: the session's EVM address, or its Tron `T…` address.
+    #[serde(default)]
+    pub address: String,
+    /// A Tron option: paid by address and amount from a Tron wallet (no EIP-681 URI, no
+    /// browser-wallet transaction).
+    #[serde(default)]
+    pub tron: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,14 +63,21 @@ pub struct ShopperView {
     pub options: Vec<ShopperOption>,
     pub selected: Option<ShopperOption>,
     pub address: String,
+    /// The Tron deposit address (`T…`) when a Tron option is offered.
+    #[serde(default)]
+    pub address_tron: Option<String>,
     pub payment_amount: Option<PaymentAmount>,
-    /// EIP-681 URI for what is still owed (the whole amount, or the remainder when underpaid).
+    /// EIP-681 URI for what is still owed (the whole amount, or the remainder when
+    /// underpaid); none for a Tron option, which has no such URI.
     pub payment_uri: Option<String>,
     pub wallet_transaction: Option<WalletTransaction>,
     pub amount_received: Option<String>,
     pub amount_pending: Option<String>,
     pub amount_remaining: Option<String>,
     pub confirmations: Option<Confirmations>,
+    /// Every transfer recorded at the address and still on its chain, oldest first.
+    #[serde(default)]
+    pub payments: Vec<ShopperPayment>,
     pub expires_at: Timestamp,
     pub late_until: Timestamp,
     pub server_time: Timestamp,
@@ -80,6 +94,23 @@ pub struct ShopperView {
     /// The newest refund the shopper asked for, whatever became of it.
     #[serde(default)]
     pub shopper_refund: Option<ShopperRefund>,
+}
+
+/// A transfer to the session's address, as its shopper may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopperPayment {
+    pub chain_id: u64,
+    pub chain: String,
+    pub token: String,
+    /// Base units, as a decimal string.
+    pub amount: String,
+    pub amount_formatted: String,
+    pub decimals: u8,
+    pub tx_hash: Option<String>,
+    pub counted: bool,
+    /// Why it does not count (`network_mismatch`, `not_offered`, `not_selected`,
+    /// `after_grace`, `below_minimum`); `None` when it does.
+    pub reason: Option<String>,
 }
 
 /// A refund the shopper may request (`POST …/refund_request`): what, in which token, on

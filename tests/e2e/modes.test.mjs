@@ -559,3 +559,26 @@ test("isolation table: on every secret-key route a test key never reads or chang
 
   assert.deepEqual(await snapshot(), before, "nothing live changed");
 });
+
+test("a mode's Tron xpub is sealed like its EVM xpub: the operator or that mode's key sets it, no other key sees it", async () => {
+  const { HDNodeWallet } = await import("ethers");
+  const tronXpub = () => HDNodeWallet.fromPhrase(HDNodeWallet.createRandom().mnemonic.phrase, undefined, "m/44'/195'/0'").neuter().extendedKey;
+  const account = await newAccount();
+  const tron = tronXpub();
+  const added = await addXpub(account.id, { mode: "live", xpub: await randomXpub(), xpub_tron: tron });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.equal(added.body.xpub_tron, tron);
+  const live = added.body.keys.sk_live;
+  assert.equal((await api("GET", "/v1/account", { token: live })).body.xpub_tron_live, tron);
+  const testView = (await api("GET", "/v1/account", { token: account.keys.sk_test })).body;
+  assert.equal(testView.xpub_tron_test, null);
+  assert.ok(!("xpub_tron_live" in testView) && !JSON.stringify(testView).includes(tron), "the test key never sees the live Tron xpub");
+  for (const [key, json, param] of [
+    [account.keys.sk_test, { xpub_tron_live: tronXpub() }, "xpub_tron_live"],
+    [live, { xpub_tron_test: tronXpub() }, "xpub_tron_test"],
+  ]) {
+    const res = await api("POST", "/v1/account", { token: key, json });
+    assert.equal(assertError(res, 403, "permission_error", "livemode_mismatch").param, param);
+  }
+  assert.equal(count(`SELECT COUNT(*) AS n FROM account_xpubs WHERE account_id = '${account.id}' AND xpub_tron IS NOT NULL`), 1, "only the operator's");
+});

@@ -309,6 +309,7 @@ mod tests {
             options: vec![],
             selected: None,
             address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
+            address_tron: None,
             payment_amount: None,
             payment_uri: None,
             wallet_transaction: None,
@@ -316,6 +317,7 @@ mod tests {
             amount_pending: None,
             amount_remaining: None,
             confirmations: None,
+            payments: vec![],
             expires_at: Timestamp(expires_at),
             late_until: Timestamp(expires_at + 86_400),
             server_time: Timestamp(server_time),
@@ -389,6 +391,8 @@ mod tests {
             amount_formatted: "1".into(),
             decimals: 6,
             native: false,
+            address: "0x9858EfFD232B4033E47d90003D41EC34EcaEda94".into(),
+            tron: false,
         }
     }
 

@@ -39,12 +39,16 @@ pub const QR_LABEL: &str = "QR code with the payment request for your wallet";
 pub const SEND_EXACTLY: &str = "Send exactly";
 pub const TO_ADDRESS: &str = "To this address";
 pub const ONLY_ON: &str = "Send only on";
-pub const ONLY_ON_WARNING: &str = "Funds sent on any other network are lost.";
+pub const ONLY_ON_WARNING: &str = "Funds sent on any other network do not pay this order.";
 pub const EXPIRES_IN: &str = "Expires in";
 pub const COPY: &str = "Copy";
 pub const COPIED: &str = "Copied";
 pub const OPEN_WALLET: &str = "Open in wallet";
 pub const PAY_WITH_WALLET: &str = "Pay with browser wallet";
+pub const TRON_QR_LABEL: &str = "QR code with the Tron address to pay to";
+pub const TRON_NOTE: &str =
+    "Send it as a TRC-20 transfer from a Tron wallet; the network fee is paid in TRX.";
+pub const OPEN_TRONLINK: &str = "Open TronLink";
 pub const WALLET_ASKING: &str = "Confirm the payment in your wallet…";
 pub const WALLET_SENT: &str = "Sent. Waiting for the network to see it…";
 pub const WALLET_REJECTED: &str = "You declined in your wallet. Nothing was sent.";
@@ -96,12 +100,29 @@ pub const REFUND_DECLINED: &str = "The shop declined this refund.";
 pub const REFUND_FAILED: &str =
     "The shop's refund transaction did not go through. Please contact the shop.";
 
+/// What the shopper reads of a payment that arrived on a network the checkout does not
+/// take: it is not lost (the address is the shop's on every EVM network), but it does not
+/// pay the order.
+pub fn wrong_network(amount: &str, token: &str, chain: &str) -> String {
+    format!(
+        "A payment of {amount} {token} arrived on {chain}, a network this checkout does not take. The shop can return it; contact them."
+    )
+}
+
 pub const BACK_TO_SHOP: &str = "Back to shop";
 pub const CANCEL: &str = "Cancel";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wrong_network_payment_is_one_plain_sentence() {
+        assert_eq!(
+            wrong_network("49.99", "USDC", "Local L2 (anvil)"),
+            "A payment of 49.99 USDC arrived on Local L2 (anvil), a network this checkout does not take. The shop can return it; contact them."
+        );
+    }
 
     #[test]
     fn a_refused_selection_says_why_when_the_shopper_can_act_on_it() {

@@ -4,14 +4,14 @@
 
 use kasse_shared::account::{KeyKind, key_hash, redact};
 use kasse_shared::error_code::ErrorCode;
-use kasse_shared::hd::ExternalChain;
+use kasse_shared::hd::{ExternalChain, XpubError};
 use kasse_shared::ids::KeyId;
 use kasse_shared::params::ParamError;
 use serde_json::{Map, Value};
 
 use crate::entropy::{self, Csprng};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{AccountWrite, NewKey, NewXpub};
+use crate::store::{AccountWrite, NewKey, NewXpub, TronXpub};
 
 /// An xpub that derives addresses: depth 3 or 4, public version, good checksum.
 pub(crate) fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<NewXpub, ParamError> {
@@ -21,6 +21,34 @@ pub(crate) fn checked_xpub(xpub: &str, param: &str, livemode: bool) -> Result<Ne
         livemode,
         xpub: xpub.trim().to_owned(),
         node_id: chain.node_id(),
+        tron: None,
+    })
+}
+
+/// A Tron xpub that derives addresses: the account-level key of m/44'/195'/n' (depth 3) or
+/// its external chain (depth 4), public version, good checksum. It must not be the mode's
+/// EVM xpub (`evm_node`): Tron wallets show the addresses of m/44'/195', not m/44'/60'.
+pub(crate) fn checked_tron_xpub(
+    xpub: &str,
+    param: &str,
+    evm_node: Option<&str>,
+) -> Result<TronXpub, ParamError> {
+    let invalid = |message: String| ParamError::new(ErrorCode::XpubInvalid, param, message);
+    let chain = ExternalChain::from_xpub(xpub).map_err(|e| match e {
+        XpubError::UnsupportedDepth(d) => invalid(format!(
+            "{param}: the xpub is at depth {d}; use the account-level key (m/44'/195'/0', depth 3) or its external chain (m/44'/195'/0'/0, depth 4)."
+        )),
+        e => invalid(format!("{param}: {e}.")),
+    })?;
+    let node_id = chain.node_id();
+    if evm_node == Some(node_id.as_str()) {
+        return Err(invalid(format!(
+            "{param} is this mode's EVM xpub; export the Tron account's xpub (m/44'/195'/0') from the wallet."
+        )));
+    }
+    Ok(TronXpub {
+        xpub: xpub.trim().to_owned(),
+        node_id,
     })
 }
 

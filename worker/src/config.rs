@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain, ChainFamily};
+use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue, Chain};
 use worker::{D1Database, Env};
 
 pub(crate) const DB_BINDING: &str = "DB";
@@ -65,13 +65,18 @@ pub(crate) fn starts_per_minute(env: &Env) -> u64 {
         .unwrap_or(10)
 }
 
-/// Chains this deployment watches: catalogue entries whose RPC URL is configured.
-/// Tron-family chains are not served yet: their addresses and reads differ from EVM ones.
+/// Chains this deployment watches: catalogue entries whose RPC URL is configured, and whose
+/// API key too where the provider wants one (a chain without it would only fail each run).
 pub(crate) fn served_chains(env: &Env) -> Vec<(&'static Chain, String)> {
     catalogue()
         .chains
         .iter()
-        .filter(|chain| chain.family == ChainFamily::Evm)
+        .filter(|chain| {
+            chain
+                .rpc_api_key
+                .as_ref()
+                .is_none_or(|key| string(env, &key.var).is_some())
+        })
         .filter_map(|chain| Some((chain, rpc_url(env, chain)?)))
         .collect()
 }
@@ -84,18 +89,26 @@ pub(crate) fn base_url(env: &Env, request_origin: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The RPC client of a chain: its URL and `RPC_TIMEOUT_MS` (default 10 s).
-pub(crate) fn rpc(env: &Env, url: String) -> crate::chain::rpc::Rpc {
+/// The RPC client of `chain` at `url`: `RPC_TIMEOUT_MS` (default 10 s), the provider's API
+/// key header if the chain names one, one call per request where it takes no batches.
+pub(crate) fn rpc(env: &Env, chain: &Chain, url: String) -> crate::chain::rpc::Rpc {
     let timeout = string(env, "RPC_TIMEOUT_MS")
         .and_then(|ms| ms.parse().ok())
         .map_or(
             crate::chain::rpc::DEFAULT_TIMEOUT,
             std::time::Duration::from_millis,
         );
+    let api_key = chain
+        .rpc_api_key
+        .as_ref()
+        .and_then(|key| Some((key.header.clone(), string(env, &key.var)?)));
     crate::chain::rpc::Rpc {
         url,
         timeout,
         sent: Default::default(),
+        unbatched: chain.rpc_limits.max_batch <= 1,
+        api_key,
+        confirm_by: chain.confirm_by,
     }
 }
 

@@ -71,7 +71,7 @@ pub(crate) fn event(
         Audience::Webhook,
     );
     let cause_key = cause.map(Payment::key).unwrap_or_default();
-    let payment = cause.map(|p| payment_object(p, heads));
+    let payment = cause.map(|p| payment_object(session, p, heads));
     frozen(
         kind,
         session.updated_at,

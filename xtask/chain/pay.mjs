@@ -2,7 +2,9 @@
 // Pays a checkout session on a local chain from anvil account #9. Without --amount it pays
 // exactly what the session asks; --amount 10 pays 10 tokens (partial or over). Without
 // --chain it pays on the chain of the session's selection, else of its first option; a
-// chain the session does not offer is paid all the same (a wrong-network payment).
+// chain the session does not offer is paid all the same (a wrong-network payment). On the
+// Tron stand-in (31339) it pays the 20 bytes of the session's `address_tron`, as a Tron
+// wallet's TRC-20 transfer names them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { evmAddress, localChain, parseUnits, pay, root } from "./lib.mjs";
@@ -18,7 +20,7 @@ const fail = (message) => {
 
 const sessionId = process.argv[2];
 if (!sessionId || sessionId.startsWith("--")) {
-  console.error("usage: cargo xtask pay <session id> [--amount 49.99] [--token USDC|USDT|ETH] [--chain 31337|31338]");
+  console.error("usage: cargo xtask pay <session id> [--amount 49.99] [--token USDC|USDT|ETH] [--chain 31337|31338|31339]");
   process.exit(2);
 }
 const env = JSON.parse(readFileSync(arg("env") || join(root, ".kasse", "dev.json"), "utf8"));
@@ -43,6 +45,11 @@ if (!option && !arg("amount")) {
   fail(`${sessionId} does not offer ${symbol} on chain ${chainId}: give --amount to send it anyway (it will not count)`);
 }
 const amount = arg("amount") ? parseUnits(arg("amount"), decimals) : BigInt(option.amount);
-const to = session.address;
+let to = session.address;
+if (chain.family === "tron") {
+  if (!session.address_tron) fail(`${sessionId} has no Tron address: its mode has no Tron xpub, or it offers no Tron option`);
+  to = evmAddress(session.address_tron);
+}
 const hash = await pay(local.rpc_url, { contract: token && evmAddress(token.contract), to, amount });
-console.log(`paid ${amount} base units of ${symbol} on chain ${chainId} to ${to} in ${hash}`);
+const shown = chain.family === "tron" ? `${session.address_tron} (${to})` : to;
+console.log(`paid ${amount} base units of ${symbol} on chain ${chainId} to ${shown} in ${hash}`);

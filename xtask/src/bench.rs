@@ -11,7 +11,7 @@ use kasse_shared::api::create::{self, Requester};
 use kasse_shared::catalogue::{BUILTIN_JSON, Catalogue};
 use kasse_shared::session::open::Source;
 use kasse_shared::session::open::{Opening, open};
-use kasse_shared::session::{Quote, Session, evaluate};
+use kasse_shared::session::{Quote, Session, revise};
 use kasse_shared::time::Timestamp;
 use serde_json::{Value, json};
 
@@ -20,6 +20,9 @@ use crate::util::{Result, http, step};
 use crate::{build, setup};
 
 const SIZES: [u64; 4] = [10, 100, 1_000, 10_000];
+/// The stack's two local EVM chains.
+const LOCAL_CHAIN: u64 = 31337;
+const L2_CHAIN: u64 = 31338;
 /// anvil's account #9, unlocked: the payer.
 const PAYER: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
 /// `mint(address,uint256)` of the test tokens.
@@ -28,30 +31,25 @@ const MINT: &str = "40c10f19";
 struct Row {
     label: String,
     report: Value,
-    proxy_requests: u64,
-    proxy_calls: u64,
-    core: Option<(Duration, Duration)>,
+    /// Per chain, (HTTP requests, JSON-RPC calls) as its proxy counted them during the run.
+    proxied: BTreeMap<u64, (u64, u64)>,
 }
 
 pub(crate) fn run() -> Result {
     setup::ensure(&setup::Needs { browser: false })?;
     build::all()?;
+    // Timed before the stack starts, so no local chain or worker shares the CPU.
+    let core = core_times()?;
     let stack = Stack::start(&stack::BENCH)?;
     let bench = Bench::new(&stack)?;
 
-    step("Opening a template session (USDC, USDT and ETH on the local chain)");
+    step("Opening a template session (USDC, USDT and ETH on every local EVM chain)");
     let template = bench.api(
         "POST",
         "/v1/checkout_sessions",
         Some(&json!({"amount": {"value": "49.99", "currency": "USD"}})),
     )?;
     let id = template["id"].as_str().unwrap_or_default().to_owned();
-    let eth_amount = template["supported_tokens"]
-        .as_array()
-        .and_then(|o| o.iter().find(|t| t["token"] == "ETH"))
-        .and_then(|t| t["amount"].as_str())
-        .ok_or("the template has no ETH option")?
-        .to_owned();
     Stack::trigger_scheduled(&bench.base)?;
 
     let mut rows = Vec::new();
@@ -66,24 +64,45 @@ pub(crate) fn run() -> Result {
         open = n;
         // The first run after seeding sees new sessions; the measured one is a steady run.
         Stack::trigger_scheduled(&bench.base)?;
-        bench.rpc("evm_mine", json!([]))?;
-        rows.push(bench.measured_run(&format!("{n}"), Some(core_time(n)?))?);
+        bench.mine_all()?;
+        rows.push(bench.measured_run(&format!("{n}"))?);
     }
 
-    step("10,000 open sessions, 10 USDC and 10 ETH payments arriving in the window");
-    for i in 1..=10u64 {
-        let usdc = format!("0x{MINT}{:0>64}{:0>64x}", format!("{i:x}"), 49_990_000u64);
-        bench.send(json!({"from": PAYER, "to": bench.usdc, "data": usdc}))?;
-        let to = format!("0x{:0>40x}", 100 + i);
-        let value = format!(
-            "{:#x}",
-            U256::from_str_radix(&eth_amount, 10).map_err(|e| e.to_string())?
-        );
-        bench.send(json!({"from": PAYER, "to": to, "value": value}))?;
+    let evm: Vec<&BenchChain> = bench.chains.iter().filter(|c| c.family == "evm").collect();
+    let each = 10 / u64::try_from(evm.len().max(1)).map_err(|e| e.to_string())?;
+    step(&format!(
+        "10,000 open sessions, {each} USDC and {each} ETH payments on each EVM chain arriving in the window"
+    ));
+    for chain in &evm {
+        let amount = |token: &str| -> Result<U256> {
+            let option = template["supported_tokens"]
+                .as_array()
+                .and_then(|o| {
+                    o.iter()
+                        .find(|t| t["token"] == token && t["chain_id"] == chain.id)
+                })
+                .and_then(|t| t["amount"].as_str())
+                .ok_or_else(|| format!("the template has no {token} option on {}", chain.id))?;
+            U256::from_str_radix(option, 10).map_err(|e| e.to_string())
+        };
+        let (usdc, eth) = (amount("USDC")?, amount("ETH")?);
+        for i in 1..=each {
+            let mint = format!(
+                "0x{MINT}{:0>64}{:0>64}",
+                format!("{i:x}"),
+                format!("{usdc:x}")
+            );
+            chain.send(json!({"from": PAYER, "to": chain.usdc, "data": mint}))?;
+            let to = format!("0x{:0>40x}", 100 + i);
+            chain.send(json!({"from": PAYER, "to": to, "value": format!("{eth:#x}")}))?;
+        }
     }
-    rows.push(bench.measured_run("10,000 + 20 payments", None)?);
+    let payments = 2 * each * u64::try_from(evm.len()).map_err(|e| e.to_string())?;
+    rows.push(bench.measured_run(&format!("10,000 + {payments} payments"))?);
 
-    print_table(&rows);
+    print_table(&bench.chains, &rows);
+    println!();
+    print_core(&core);
     println!();
     bench.latency()?;
     println!();
@@ -112,7 +131,17 @@ struct Bench {
     base: String,
     secret_key: String,
     admin_token: String,
+    /// The stack's local chains, in chain id order; the first is 31337.
+    chains: Vec<BenchChain>,
+}
+
+/// One local chain of the bench stack.
+struct BenchChain {
+    id: u64,
+    family: String,
+    /// anvil itself, for the bench's own transactions.
     anvil: String,
+    /// The counting proxy the worker reads the chain through.
     proxy: String,
     usdc: String,
 }
@@ -121,13 +150,23 @@ impl Bench {
     fn new(stack: &Stack) -> Result<Self> {
         let info = &stack.info;
         let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let chains = info["chains"]
+            .as_object()
+            .ok_or("the stack lists no chains")?
+            .values()
+            .map(|c| BenchChain {
+                id: c["chain_id"].as_u64().unwrap_or_default(),
+                family: s(&c["family"]),
+                anvil: s(&c["rpc_url"]),
+                proxy: s(&c["worker_rpc_url"]),
+                usdc: s(&c["contracts"]["USDC"]),
+            })
+            .collect();
         Ok(Self {
             base: stack.base_url(),
             secret_key: s(&info["demo"]["secret_key"]),
             admin_token: s(&info["admin_token"]),
-            anvil: s(&info["rpc_url"]),
-            proxy: s(&info["worker_rpc_url"]),
-            usdc: s(&info["contracts"]["USDC"]),
+            chains,
         })
     }
 
@@ -149,35 +188,22 @@ impl Bench {
         serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))
     }
 
-    fn rpc(&self, method: &str, params: Value) -> Result<Value> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let (_, text) = http(
-            "POST",
-            &self.anvil,
-            &[("content-type", "application/json")],
-            Some(&body.to_string()),
-        )?;
-        let reply: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        if let Some(e) = reply.get("error") {
-            return Err(format!("{method}: {e}"));
+    /// The first local chain (31337), where the latency samples are paid.
+    fn local(&self) -> Result<&BenchChain> {
+        self.chains
+            .iter()
+            .find(|c| c.id == LOCAL_CHAIN)
+            .ok_or_else(|| "the stack has no chain 31337".to_owned())
+    }
+
+    fn mine_all(&self) -> Result {
+        for chain in &self.chains {
+            chain.rpc("evm_mine", json!([]))?;
         }
-        Ok(reply["result"].clone())
+        Ok(())
     }
 
-    fn send(&self, tx: Value) -> Result<Value> {
-        self.rpc("eth_sendTransaction", json!([tx]))
-    }
-
-    fn proxy_counts(&self) -> Result<(u64, u64)> {
-        let (_, text) = http("GET", &format!("{}/__fault", self.proxy), &[], None)?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        Ok((
-            v["served"].as_u64().unwrap_or(0),
-            v["calls"].as_u64().unwrap_or(0),
-        ))
-    }
-
-    fn measured_run(&self, label: &str, core: Option<(Duration, Duration)>) -> Result<Row> {
+    fn measured_run(&self, label: &str) -> Result<Row> {
         let before = self.proxy_counts()?;
         Stack::trigger_scheduled(&self.base)?;
         let after = self.proxy_counts()?;
@@ -189,17 +215,36 @@ impl Bench {
             None,
         )?;
         let health: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let proxied = after
+            .iter()
+            .map(|(id, (served, calls))| {
+                let (s0, c0) = before.get(id).copied().unwrap_or_default();
+                (*id, (served - s0, calls - c0))
+            })
+            .collect();
         Ok(Row {
             label: label.to_owned(),
             report: health["last_run"].clone(),
-            proxy_requests: after.0 - before.0,
-            proxy_calls: after.1 - before.1,
-            core,
+            proxied,
         })
+    }
+
+    /// Per chain, what its proxy has served so far: (HTTP requests, JSON-RPC calls).
+    fn proxy_counts(&self) -> Result<BTreeMap<u64, (u64, u64)>> {
+        self.chains
+            .iter()
+            .map(|c| {
+                let (_, text) = http("GET", &format!("{}/__fault", c.proxy), &[], None)?;
+                let v: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+                let n = |k: &str| v[k].as_u64().unwrap_or(0);
+                Ok((c.id, (n("served"), n("calls"))))
+            })
+            .collect()
     }
 
     /// Payment mined at the required depth → `paid`, through the on-demand check.
     fn latency(&self) -> Result {
+        let local = self.local()?;
         let mut samples = Vec::new();
         for _ in 0..5 {
             let s = self.api(
@@ -213,9 +258,9 @@ impl Bench {
                 .unwrap_or_default()
                 .trim_start_matches("0x");
             let data = format!("0x{MINT}{address:0>64}{:0>64x}", 49_990_000u64);
-            self.send(json!({"from": PAYER, "to": self.usdc, "data": data}))?;
+            local.send(json!({"from": PAYER, "to": local.usdc, "data": data}))?;
             // The local chain needs 2 confirmations: the payment's block and one more.
-            self.rpc("evm_mine", json!([]))?;
+            local.rpc("evm_mine", json!([]))?;
             let started = Instant::now();
             let checked = self.api("POST", &format!("/v1/checkout_sessions/{id}/check"), None)?;
             let elapsed = started.elapsed();
@@ -234,71 +279,205 @@ impl Bench {
     }
 }
 
+impl BenchChain {
+    fn rpc(&self, method: &str, params: Value) -> Result<Value> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (_, text) = http(
+            "POST",
+            &self.anvil,
+            &[("content-type", "application/json")],
+            Some(&body.to_string()),
+        )?;
+        let reply: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        if let Some(e) = reply.get("error") {
+            return Err(format!("chain {}: {method}: {e}", self.id));
+        }
+        Ok(reply["result"].clone())
+    }
+
+    fn send(&self, tx: Value) -> Result<Value> {
+        self.rpc("eth_sendTransaction", json!([tx]))
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{}.{}", d.as_micros() / 1000, d.as_micros() % 1000 / 100)
 }
 
-fn print_table(rows: &[Row]) {
+/// The run table, Markdown: per chain the worker's count of HTTP requests and JSON-RPC
+/// calls with the proxy's own count beside it, then the run's D1 work and wall time.
+fn print_table(chains: &[BenchChain], rows: &[Row]) {
+    let n = |v: &Value| v.as_u64().unwrap_or(0);
+    let mut head = "| open sessions |".to_owned();
+    for c in chains {
+        head.push_str(&format!(
+            " {} subrequests | {} JSON-RPC calls |",
+            c.id, c.id
+        ));
+    }
+    head.push_str(" D1 queries | rows read | rows written | evaluated | run ms |");
     println!();
-    println!(
-        "{:<22} {:>6} {:>6} {:>7} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "open sessions",
-        "subreq",
-        "proxy",
-        "rpc",
-        "proxy",
-        "d1 q",
-        "rows read",
-        "rows wrt",
-        "evaluated",
-        "run ms",
-        "core ms",
-        "decode ms"
-    );
+    println!("{head}");
+    println!("|{}", "---|".repeat(head.matches(" |").count()));
     for r in rows {
-        let chain = &r.report["chains"][0];
-        let n = |v: &Value| v.as_u64().unwrap_or(0);
+        let mut line = format!("| {} |", r.label);
+        for c in chains {
+            let ran = r.report["chains"]
+                .as_array()
+                .and_then(|runs| runs.iter().find(|run| run["chain_id"] == c.id));
+            let (served, calls) = r.proxied.get(&c.id).copied().unwrap_or_default();
+            match ran {
+                Some(run) => line.push_str(&format!(
+                    " {} ({served}) | {} ({calls}) |",
+                    n(&run["subrequests"]),
+                    n(&run["rpc_calls"])
+                )),
+                None => line.push_str(&format!(" – ({served}) | – ({calls}) |")),
+            }
+        }
+        let report = &r.report;
+        line.push_str(&format!(
+            " {} | {} | {} | {} | {} |",
+            n(&report["d1_queries"]),
+            n(&report["d1_rows_read"]),
+            n(&report["d1_rows_written"]),
+            n(&report["sessions_evaluated"]),
+            n(&report["wall_ms"]),
+        ));
+        println!("{line}");
+    }
+    println!();
+    println!("subrequests / JSON-RPC calls: HTTP requests and calls to each chain per run as the");
+    println!("worker counts them, in brackets as the chain's RPC proxy counted them (a chain the");
+    println!("run did not read shows –). D1: queries and rows per run. run: wall time of the");
+    println!("scheduled run inside workerd (local D1 and anvil). evaluated: sessions the run");
+    println!("loaded (due, confirming or moved; at most 1,000 a run); the rest are skipped.");
+}
+
+/// The core table, Markdown: optimized build (what a deployment's CPU does) and xtask's
+/// debug build side by side.
+fn print_core(core: &[(u64, CoreTime, CoreTime)]) {
+    println!(
+        "| sessions all due | decode ms | evaluate ms | decode + evaluate ms | debug build: decode + evaluate ms |"
+    );
+    println!("|---|---|---|---|---|");
+    for (n, optimized, debug) in core {
         println!(
-            "{:<22} {:>6} {:>6} {:>7} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            r.label,
-            n(&chain["subrequests"]),
-            r.proxy_requests,
-            n(&chain["rpc_calls"]),
-            r.proxy_calls,
-            n(&r.report["d1_queries"]),
-            n(&r.report["d1_rows_read"]),
-            n(&r.report["d1_rows_written"]),
-            n(&r.report["sessions_evaluated"]),
-            n(&r.report["wall_ms"]),
-            r.core.map_or_else(|| "-".to_owned(), |(_, core)| ms(core)),
-            r.core
-                .map_or_else(|| "-".to_owned(), |(decode, _)| ms(decode)),
+            "| {n} | {} | {} | {} | {} |",
+            ms(optimized.decode),
+            ms(optimized.evaluate),
+            ms(optimized.decode + optimized.evaluate),
+            ms(debug.decode + debug.evaluate),
         );
     }
     println!();
-    println!("subreq/rpc: HTTP requests and JSON-RPC calls to the chain per run (worker's count;");
+    println!("Native CPU time of the decision core (best of 3): JSON-decoding the stored sessions");
+    println!("and deciding them all due at once (the worst case, e.g. a mass expiry), offered on");
     println!(
-        "proxy: the same, counted independently by the RPC proxy). d1: queries and rows per run."
+        "both local EVM chains; measured by `cargo xtask bench core` built optimized (release"
     );
-    println!("run: wall time of the scheduled run inside workerd (local D1 and anvil).");
-    println!(
-        "evaluated: sessions the run loaded (due, confirming or moved); the rest are skipped."
-    );
-    println!("core / decode: native CPU time to evaluate / JSON-decode that many sessions all due");
-    println!("at once (the worst case, e.g. a mass expiry), best of 3.");
+    println!("without LTO), beside the same in this debug build. Goal: ≤ 50 ms at 10,000.");
+    println!("A run evaluates at most 1,000 sessions (the rest wait for the next run), so one");
+    println!("run's share is at most the 1,000 row, however many sessions are open.");
 }
 
-/// Native CPU time for `n` watched sessions all due at once (the worst case, e.g. a mass
-/// expiry): (decoding the stored documents as D1 returns them, evaluating them with the
-/// pure core). Best of 3 runs each.
-fn core_time(n: u64) -> Result<(Duration, Duration)> {
+/// The core's CPU times per size: (sessions, optimized, debug).
+fn core_times() -> Result<Vec<(u64, CoreTime, CoreTime)>> {
+    let optimized = optimized_core_times()?;
+    SIZES
+        .iter()
+        .map(|&n| {
+            let fast = optimized
+                .get(&n)
+                .copied()
+                .ok_or_else(|| format!("bench core printed no figure for {n}"))?;
+            Ok((n, fast, core_time(n)?))
+        })
+        .collect()
+}
+
+/// The decision core's native CPU time for `n` sessions all due at once (the worst case,
+/// e.g. a mass expiry), best of 3 runs each.
+#[derive(Debug, Clone, Copy)]
+struct CoreTime {
+    /// Decoding the stored documents as D1 returns them.
+    decode: Duration,
+    /// Deciding them with the pure core, as the watcher does.
+    evaluate: Duration,
+}
+
+/// `cargo xtask bench core`: the decision core's CPU time at every size, one line each
+/// (`sessions decode_ns evaluate_ns`), in whichever build runs it; `cargo xtask bench` reads
+/// it from an optimized build.
+pub(crate) fn core() -> Result {
+    for n in SIZES {
+        let t = core_time(n)?;
+        println!("{n} {} {}", t.decode.as_nanos(), t.evaluate.as_nanos());
+    }
+    Ok(())
+}
+
+/// The core's CPU times from `cargo xtask bench core` built optimized, in a profile of its
+/// own (release without LTO, so it builds in seconds, under `target/bench-core`): neither
+/// the debug build the tests use nor the worker's release build is touched.
+fn optimized_core_times() -> Result<BTreeMap<u64, CoreTime>> {
+    step("Decision core: building xtask optimized and timing decode + evaluate");
+    let out = crate::util::capture(crate::util::cmd("cargo").args([
+        "run",
+        "--quiet",
+        "--profile",
+        "bench-core",
+        "--config",
+        "profile.bench-core.inherits=\"release\"",
+        "--config",
+        "profile.bench-core.lto=false",
+        "--config",
+        "profile.bench-core.codegen-units=16",
+        "--package",
+        "xtask",
+        "--",
+        "bench",
+        "core",
+    ]))?;
+    out.lines()
+        .map(|line| {
+            let fields: Vec<u64> = line
+                .split_whitespace()
+                .map(str::parse)
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| format!("bench core printed {line:?}: {e}"))?;
+            let [n, decode, evaluate] = fields[..] else {
+                return Err(format!("bench core printed {line:?}"));
+            };
+            let nanos = Duration::from_nanos;
+            Ok((
+                n,
+                CoreTime {
+                    decode: nanos(decode),
+                    evaluate: nanos(evaluate),
+                },
+            ))
+        })
+        .collect()
+}
+
+fn core_time(n: u64) -> Result<CoreTime> {
     // Just past every session's expiry: each one really moves (pending → expired).
     let now = Timestamp(1_800_001_801);
+    let template = session()?;
     let docs: Vec<String> = (0..n)
-        .map(|i| session(i).and_then(|s| serde_json::to_string(&s).map_err(|e| e.to_string())))
+        .map(|i| {
+            let mut s = template.clone();
+            s.id = format!("cs_test_bench{i:019}")
+                .parse()
+                .map_err(|e| format!("{e}"))?;
+            s.address = Address::from_word(U256::from(i).into());
+            s.derivation_index = u32::try_from(i).map_err(|e| e.to_string())?;
+            serde_json::to_string(&s).map_err(|e| e.to_string())
+        })
         .collect::<Result<_>>()?;
-    let heads = BTreeMap::from([(31337, 1_000)]);
-    let (mut decode, mut core) = (Duration::MAX, Duration::MAX);
+    let heads = BTreeMap::from([(LOCAL_CHAIN, 1_000), (L2_CHAIN, 1_000)]);
+    let (mut decode, mut evaluate) = (Duration::MAX, Duration::MAX);
     for _ in 0..3 {
         let started = Instant::now();
         let sessions: Vec<Session> = docs
@@ -309,40 +488,50 @@ fn core_time(n: u64) -> Result<(Duration, Duration)> {
         let started = Instant::now();
         let mut changed = 0usize;
         for s in &sessions {
-            if evaluate(s, &[], &heads, now).is_some() {
+            if revise(s, &[], Vec::new(), &heads, now).is_some() {
                 changed += 1;
             }
         }
         if changed != sessions.len() {
             return Err(format!("only {changed} of {n} sessions expired"));
         }
-        core = core.min(started.elapsed());
+        evaluate = evaluate.min(started.elapsed());
     }
-    Ok((decode, core))
+    Ok(CoreTime { decode, evaluate })
 }
 
 /// The session a typical create request opens: 49.99 USD with a success URL, the shopper's
-/// email, a description and metadata, offering USDC, USDT and ETH on the local chain.
-fn session(i: u64) -> Result<Session> {
+/// email, a description and metadata, offering USDC, USDT and ETH on both local EVM chains
+/// (6-decimal tokens on the first, 18-decimal ones on the L2), as the bench's stack does.
+fn session() -> Result<Session> {
     const REQUEST: &str = r#"{"amount":{"value":"49.99","currency":"USD"},"success_url":"https://shop.example/ok","customer_email":"shopper@example.com","description":"Order 1001","metadata":{"order":"1001"}}"#;
     let t0 = Timestamp(1_800_000_000);
-    let quote = |token: &str, contract: Option<Address>, decimals: u8, amount: u64| Quote {
-        chain_id: 31337,
+    let quote = |chain_id, token: &str, contract: Option<u8>, decimals: u8, amount: U256| Quote {
+        chain_id,
         token: token.into(),
-        contract,
+        contract: contract.map(Address::repeat_byte),
         decimals,
-        amount: U256::from(amount),
-        one_cent: U256::from(10_000u64),
-        exchange_rate: "1.00".into(),
+        amount,
+        one_cent: U256::from(10u64).pow(U256::from(decimals - 2)),
+        exchange_rate: if contract.is_some() {
+            "1.00"
+        } else {
+            "3000.00"
+        }
+        .into(),
         quoted_at: t0,
         confirmations_required: 2,
+    };
+    let units = |cents: u64, decimals: u8| {
+        U256::from(cents) * U256::from(10u64).pow(U256::from(decimals - 2))
     };
     let request = create::parse(REQUEST, false, Requester::SecretKey).map_err(|e| e.message)?;
     let Source::AdHoc(order) = request.source.clone() else {
         return Err("the bench request is ad hoc".into());
     };
+    let eth = U256::from(16_663_333_333_333_334u64);
     let opening = Opening {
-        id: format!("cs_test_bench{i:019}")
+        id: "cs_test_bench0000000000000000000"
             .parse()
             .map_err(|e| format!("{e}"))?,
         secret: "x".repeat(24),
@@ -354,11 +543,17 @@ fn session(i: u64) -> Result<Session> {
         request,
         order,
         stablecoins: vec![
-            quote("USDC", Some(Address::repeat_byte(1)), 6, 49_990_000),
-            quote("USDT", Some(Address::repeat_byte(2)), 6, 49_990_000),
+            quote(LOCAL_CHAIN, "USDC", Some(1), 6, units(4_999, 6)),
+            quote(LOCAL_CHAIN, "USDT", Some(2), 6, units(4_999, 6)),
+            quote(L2_CHAIN, "USDC", Some(3), 18, units(4_999, 18)),
+            quote(L2_CHAIN, "USDT", Some(4), 18, units(4_999, 18)),
         ],
-        natives: vec![quote("ETH", None, 18, 16_663_333_333_333_334)],
-        address: Address::from_word(U256::from(i).into()),
+        natives: vec![
+            quote(LOCAL_CHAIN, "ETH", None, 18, eth),
+            quote(L2_CHAIN, "ETH", None, 18, eth),
+        ],
+        address: Address::ZERO,
+        address_tron: None,
         derivation_index: 0,
         now: t0,
     };

@@ -23,14 +23,15 @@ cargo xtask <command>
            run the watcher every 5 s; Ctrl-C stops everything
   test     install what is missing (incl. Chromium), build, run every suite
   pay      pay a session on a local chain (needs `dev` running):
-           cargo xtask pay <session id> [--amount 49.99] [--token USDC] [--chain 31338]
+           cargo xtask pay <session id> [--amount 49.99] [--token USDC] [--chain 31338|31339]
   account  create a merchant account through the admin API and print its keys once:
            KASSE_ADMIN_TOKEN=… cargo xtask account create --url https://pay.example.com \\
-             --name \"My shop\" --xpub-test xpub… [--xpub-live xpub…]
+             --name \"My shop\" --xpub-test xpub… [--xpub-live xpub…] [--xpub-tron-test xpub…]
            or register a mode's xpub on an account (its keys, once):
            cargo xtask account xpub --account acct_… --mode live --xpub xpub…
-  bench    one watcher run at 10 … 10,000 open sessions: subrequests, JSON-RPC calls,
-           D1 queries and rows, wall time, native core CPU; check latency
+  bench    one watcher run at 10 … 10,000 open sessions: subrequests and JSON-RPC calls
+           per local chain, D1 queries and rows, wall time, native core CPU (optimized);
+           check latency
   bench api  session create and retrieve under wrk beside a bare route: req/s, p50, p99;
            then D1 round trips and statements per request (create, retrieve, views, check)
   bench dense  300 transfers to 300 sessions in one block: runs until all are paid,
@@ -44,6 +45,8 @@ cargo xtask <command>
            read by kind of term (id, address, tx hash, email) at 100 … 10,000 sessions
   bench console  console bundle size raw and gzip, navigation to the sessions table of
            an account with 1,000 sessions (median of 10)
+  bench core  native CPU time to decode and decide 10 … 10,000 sessions all due at once,
+           in whichever build runs it (`bench` runs it optimized)
   build    build the widget, the console and the worker, print their sizes
   setup    only install what is missing
 ";
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).map(String::as_str) == Some("sweep") => bench::sweep(),
         Some("bench") if args.get(1).map(String::as_str) == Some("search") => bench::search(),
         Some("bench") if args.get(1).map(String::as_str) == Some("console") => bench::console(),
+        Some("bench") if args.get(1).map(String::as_str) == Some("core") => bench::core(),
         Some("bench") => bench::run(),
         Some("build") => {
             setup::ensure(&setup::Needs { browser: false }).and_then(|()| build::all())

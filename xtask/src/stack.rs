@@ -156,7 +156,10 @@ impl Stack {
         })
         .map_err(|e| format!("{e}; see {}", dir.join("wrangler.log").display()))?;
 
-        let demo = seed_demo_account(&worker_url, &admin_token)?;
+        // The dev demo also takes USDT on the Tron stand-in; the test stack's demo account
+        // stays EVM-only, and the Tron suite registers its own Tron wallets.
+        let tron = (profile.name == DEV.name).then_some(DEMO_TRON_XPUB);
+        let demo = seed_demo_account(&worker_url, &admin_token, tron)?;
         stack.info = json!({
             "worker_url": worker_url,
             "checkout_page_example": format!("{worker_url}/c/cs_test_example"),
@@ -400,6 +403,10 @@ fn local_chains() -> Result<Vec<LocalChain>> {
 /// hold nothing on anvil, unlike anvil's own funded accounts.
 pub(crate) const DEMO_XPUB: &str = "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt";
 
+/// The same mnemonic's Tron account xpub (m/44'/195'/0'): the demo takes USDT on the Tron
+/// stand-in too.
+const DEMO_TRON_XPUB: &str = "xpub6D1AabNHCupeiLM65ZR9UStMhJ1vCpyV4XbZdyhMZBiJXALQtmn9p42VTQckoHVn8WNqS7dqnJokZHAHcHGoaQgmv8D45oNUKx6DZMNZBCd";
+
 /// The mnemonic behind [`DEMO_XPUB`]: public, so only for the local chain.
 const DEMO_MNEMONIC: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
@@ -453,9 +460,15 @@ fn make_executable(path: &Path) -> Result {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Creates the demo merchant account through the admin API, as an operator would.
-fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
-    let body = json!({ "display_name": "Kasse demo shop", "xpub_test": DEMO_XPUB }).to_string();
+/// Creates the demo merchant account through the admin API, as an operator would, with a
+/// Tron xpub when `tron` gives one.
+fn seed_demo_account(worker_url: &str, admin_token: &str, tron: Option<&str>) -> Result<Value> {
+    let body = json!({
+        "display_name": "Kasse demo shop",
+        "xpub_test": DEMO_XPUB,
+        "xpub_tron_test": tron,
+    })
+    .to_string();
     let auth = format!("Bearer {admin_token}");
     let (status, text) = http(
         "POST",
@@ -522,6 +535,7 @@ fn seed_demo_account(worker_url: &str, admin_token: &str) -> Result<Value> {
         "console_url": format!("{worker_url}/console"),
         "account_id": account["id"],
         "xpub_test": DEMO_XPUB,
+        "xpub_tron_test": tron,
         "secret_key": secret_key,
         "publishable_key": account["keys"]["pk_test"],
         "payment_link": link["id"],

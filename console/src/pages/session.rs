@@ -97,6 +97,10 @@ impl Found {
                     .as_deref()
                     .map_or("internal transfer", |h| &h[..h.len().min(10)]);
                 let counted = if p.counted { "counted" } else { "not counted" };
+                let counted = match p.reason.as_deref() {
+                    Some("network_mismatch") => "not counted: wrong network",
+                    _ => counted,
+                };
                 Some(PaymentChoice {
                     label: format!(
                         "{} on {} · {tx}… · {} · {counted}",
@@ -485,7 +489,7 @@ fn payments(found: &Found) -> Html {
                             <td class="num">{ p.block_number }</td>
                             <td class="num" data-confirmations={p.confirmations.to_string()}>{ confirmations }</td>
                             <td><StatusBadge status={p.status.clone()} /></td>
-                            <td>{ if p.counted { "yes" } else { "no" } }</td>
+                            <td data-reason={p.reason.clone()}>{ p.counted_label() }</td>
                         </tr>
                     }
                 }) }

@@ -2,30 +2,36 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{BlockNumber, ChainId, U256};
+use alloy_primitives::{Address, BlockNumber, ChainId, U256};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, ChainFamily};
 use crate::eip681::payment_uri;
 use crate::ids::{AccountId, LinkId, PaymentId, RefundId, SessionId};
 use crate::money::format_units;
-use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status};
+use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status, Uncounted};
 use crate::shopper::{
-    Branding, Confirmations, PaymentAmount, ShopperOption, ShopperView, WalletTransaction,
+    Branding, Confirmations, PaymentAmount, ShopperOption, ShopperPayment, ShopperView,
+    WalletTransaction,
 };
 use crate::time::Timestamp;
+use crate::tron::TronAddress;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenOption {
     pub chain_id: ChainId,
     pub chain: String,
     pub token: String,
+    /// The token contract, `0x…`, or `T…` on a Tron chain; `None` for a native coin.
     pub contract_address: Option<String>,
     pub decimals: u8,
     pub amount: String,
     pub amount_formatted: String,
     pub exchange_rate: String,
     pub quoted_at: Timestamp,
+    /// Where to pay this option: the session's EVM address, or its Tron `T…` address.
+    #[serde(default)]
+    pub address: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +50,8 @@ pub struct PaymentObject {
     pub confirmations: u64,
     pub status: PaymentStatus,
     pub counted: bool,
+    /// Why it does not count; `None` when it does.
+    pub reason: Option<Uncounted>,
 }
 
 /// The `checkout_session` object of the merchant API and of webhook snapshots.
@@ -71,6 +79,9 @@ pub struct SessionObject {
     /// later ones at the price read when they are detected. `null` for stablecoins.
     pub quote_valid_until: Option<Timestamp>,
     pub address: String,
+    /// The Tron deposit address (`T…`) when a Tron option is offered, else `None`.
+    #[serde(default)]
+    pub address_tron: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derivation_index: Option<u32>,
     pub payment_uri: Option<String>,
@@ -148,17 +159,55 @@ fn chain_name(catalogue: &Catalogue, chain_id: ChainId) -> String {
         .map_or_else(|| format!("Chain {chain_id}"), |c| c.name.clone())
 }
 
-fn token_option(catalogue: &Catalogue, q: &Quote) -> TokenOption {
+fn family(catalogue: &Catalogue, chain_id: ChainId) -> ChainFamily {
+    catalogue
+        .chain(chain_id)
+        .map_or_else(ChainFamily::default, |c| c.family)
+}
+
+/// `address` as `chain_id`'s family writes it: EIP-55, or base58check on Tron.
+fn written(catalogue: &Catalogue, chain_id: ChainId, address: Address) -> String {
+    match family(catalogue, chain_id) {
+        ChainFamily::Evm => address.to_checksum(None),
+        ChainFamily::Tron => TronAddress::from_evm(address).to_string(),
+    }
+}
+
+/// Where `session` is paid on `chain_id`: its Tron address on a Tron chain (a session
+/// offers a Tron option only with one), its EVM address elsewhere.
+fn pay_to(catalogue: &Catalogue, session: &Session, chain_id: ChainId) -> String {
+    match family(catalogue, chain_id) {
+        ChainFamily::Evm => session.address.to_checksum(None),
+        ChainFamily::Tron => session
+            .address_tron
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// The EIP-681 URI paying `amount` of `q`, on an EVM chain only.
+fn evm_payment_uri(
+    catalogue: &Catalogue,
+    session: &Session,
+    q: &Quote,
+    amount: U256,
+) -> Option<String> {
+    (family(catalogue, q.chain_id) == ChainFamily::Evm)
+        .then(|| payment_uri(q.chain_id, q.contract, session.address, amount))
+}
+
+fn token_option(catalogue: &Catalogue, session: &Session, q: &Quote) -> TokenOption {
     TokenOption {
         chain_id: q.chain_id,
         chain: chain_name(catalogue, q.chain_id),
         token: q.token.clone(),
-        contract_address: q.contract.map(|a| a.to_checksum(None)),
+        contract_address: q.contract.map(|a| written(catalogue, q.chain_id, a)),
         decimals: q.decimals,
         amount: q.amount.to_string(),
         amount_formatted: format_units(q.amount, q.decimals),
         exchange_rate: q.exchange_rate.clone(),
         quoted_at: q.quoted_at,
+        address: pay_to(catalogue, session, q.chain_id),
     }
 }
 
@@ -180,8 +229,8 @@ pub fn page_url(base_url: &str, session: &Session) -> String {
     format!("{}/c/{}", base_url.trim_end_matches('/'), session.id)
 }
 
-/// One payment as the API shows it, with its confirmations at `heads`.
-pub fn payment_object(p: &Payment, heads: &Heads) -> PaymentObject {
+/// One payment of `session` as the API shows it, with its confirmations at `heads`.
+pub fn payment_object(session: &Session, p: &Payment, heads: &Heads) -> PaymentObject {
     PaymentObject {
         id: None,
         chain_id: p.chain_id,
@@ -198,6 +247,35 @@ pub fn payment_object(p: &Payment, heads: &Heads) -> PaymentObject {
         },
         status: p.status,
         counted: p.counted,
+        reason: session.uncounted_reason(p),
+    }
+}
+
+/// The decimals of a payment's token: the session's quote for it, else the catalogue's.
+fn payment_decimals(catalogue: &Catalogue, session: &Session, p: &Payment) -> u8 {
+    if let Some(q) = session.option(p.chain_id, &p.token) {
+        return q.decimals;
+    }
+    let chain = catalogue.chain(p.chain_id);
+    chain
+        .and_then(|c| c.token(&p.token).map(|t| t.decimals))
+        .or_else(|| chain.map(|c| c.native_decimals))
+        .unwrap_or(18)
+}
+
+/// One payment of `session` as its shopper sees it: where, what and whether it counts.
+fn shopper_payment(catalogue: &Catalogue, session: &Session, p: &Payment) -> ShopperPayment {
+    let decimals = payment_decimals(catalogue, session, p);
+    ShopperPayment {
+        chain_id: p.chain_id,
+        chain: chain_name(catalogue, p.chain_id),
+        token: p.token.clone(),
+        amount: p.amount.to_string(),
+        amount_formatted: format_units(p.amount, decimals),
+        decimals,
+        tx_hash: p.tx_hash.map(|h| h.to_string()),
+        counted: p.counted,
+        reason: session.uncounted_reason(p).map(|r| r.as_str().to_owned()),
     }
 }
 
@@ -230,7 +308,7 @@ pub fn session_object(
         supported_tokens: session
             .options
             .iter()
-            .map(|q| token_option(catalogue, q))
+            .map(|q| token_option(catalogue, session, q))
             .collect(),
         chain_id: sel.map(|q| q.chain_id),
         chain: sel.map(|q| chain_name(catalogue, q.chain_id)),
@@ -239,13 +317,17 @@ pub fn session_object(
         exchange_rate: sel.map(|q| q.exchange_rate.clone()),
         quote_valid_until: sel.and_then(|q| session.quote_valid_until(q)),
         address: session.address.to_checksum(None),
+        address_tron: session.address_tron.map(|a| a.to_string()),
         derivation_index: Some(session.derivation_index),
-        payment_uri: sel.map(|q| payment_uri(q.chain_id, q.contract, session.address, q.amount)),
+        payment_uri: sel.and_then(|q| evm_payment_uri(catalogue, session, q, q.amount)),
         confirmations_required: sel.map(|q| q.confirmations_required),
         amount_received: session.amount_received.to_string(),
         amount_pending: session.amount_pending.to_string(),
         amount_excess: session.amount_excess.to_string(),
-        payments: payments.iter().map(|p| payment_object(p, heads)).collect(),
+        payments: payments
+            .iter()
+            .map(|p| payment_object(session, p, heads))
+            .collect(),
         tx_hash: session.tx_hash.map(|h| h.to_string()),
         paid_at: session.paid_at,
         expires_at: session.expires_at,
@@ -272,7 +354,7 @@ pub fn session_object(
     }
 }
 
-fn shopper_option(catalogue: &Catalogue, q: &Quote) -> ShopperOption {
+fn shopper_option(catalogue: &Catalogue, session: &Session, q: &Quote) -> ShopperOption {
     ShopperOption {
         chain_id: q.chain_id,
         chain: chain_name(catalogue, q.chain_id),
@@ -281,6 +363,8 @@ fn shopper_option(catalogue: &Catalogue, q: &Quote) -> ShopperOption {
         amount_formatted: format_units(q.amount, q.decimals),
         decimals: q.decimals,
         native: q.contract.is_none(),
+        address: pay_to(catalogue, session, q.chain_id),
+        tron: family(catalogue, q.chain_id) == ChainFamily::Tron,
     }
 }
 
@@ -369,18 +453,26 @@ pub fn shopper_view(
         options: session
             .options
             .iter()
-            .map(|q| shopper_option(catalogue, q))
+            .map(|q| shopper_option(catalogue, session, q))
             .collect(),
-        selected: sel.map(|q| shopper_option(catalogue, q)),
+        selected: sel.map(|q| shopper_option(catalogue, session, q)),
         address: session.address.to_checksum(None),
+        address_tron: session.address_tron.map(|a| a.to_string()),
         payment_amount: sel.map(payment_amount),
-        payment_uri: uri_amount
-            .map(|(q, rem)| payment_uri(q.chain_id, q.contract, session.address, rem)),
-        wallet_transaction: uri_amount.map(|(q, rem)| wallet_transaction(session, q, rem)),
+        payment_uri: uri_amount.and_then(|(q, rem)| evm_payment_uri(catalogue, session, q, rem)),
+        // A browser wallet pays EVM chains only; a Tron option is paid from a Tron wallet.
+        wallet_transaction: uri_amount
+            .filter(|(q, _)| family(catalogue, q.chain_id) == ChainFamily::Evm)
+            .map(|(q, rem)| wallet_transaction(session, q, rem)),
         amount_received: owed.map(|(q, _)| format_units(session.amount_received, q.decimals)),
         amount_pending: owed.map(|(q, _)| format_units(session.amount_pending, q.decimals)),
         amount_remaining: owed.map(|(q, rem)| format_units(rem, q.decimals)),
         confirmations: sel.map(|q| confirmations(session, payments, heads, q)),
+        payments: payments
+            .iter()
+            .filter(|p| p.status != PaymentStatus::Reorged)
+            .map(|p| shopper_payment(catalogue, session, p))
+            .collect(),
         expires_at: session.expires_at,
         late_until: session.late_until,
         server_time: now,
@@ -454,6 +546,60 @@ mod tests {
         ];
         assert_eq!(amount_refunded(&s, &refunds), U256::from(3u8));
         assert_eq!(amount_refunded(&session(false), &refunds), U256::ZERO);
+    }
+
+    #[test]
+    fn a_wrong_network_payment_says_why_to_the_merchant_and_the_shopper() {
+        let catalogue = Catalogue::parse(crate::catalogue::BUILTIN_JSON).expect("built-in");
+        let s = session(true);
+        // 49.99 in the local L2's 18-decimal USDC, which the session does not offer.
+        let amount = U256::from(4_999u64) * U256::from(10u64).pow(U256::from(16u64));
+        let payment = Payment {
+            chain_id: 31338,
+            token: "USDC".into(),
+            tx_hash: Some(alloy_primitives::B256::repeat_byte(0x01)),
+            log_index: Some(0),
+            block_number: 7,
+            block_hash: alloy_primitives::B256::repeat_byte(0x02),
+            block_time: s.created_at,
+            amount,
+            status: PaymentStatus::Detected,
+            counted: false,
+            repriced: None,
+        };
+        let heads = Heads::from([(31338, 8)]);
+        let merchant = payment_object(&s, &payment, &heads);
+        assert_eq!(merchant.reason, Some(Uncounted::NetworkMismatch));
+        assert_eq!(merchant.confirmations, 2);
+        let json = serde_json::to_value(&merchant).expect("serialises");
+        assert_eq!(json["reason"], "network_mismatch");
+        assert_eq!(json["amount"], "49990000000000000000");
+
+        let counted = Payment {
+            chain_id: 31337,
+            counted: true,
+            ..payment.clone()
+        };
+        let json = serde_json::to_value(payment_object(&s, &counted, &heads)).expect("serialises");
+        assert_eq!(json["reason"], serde_json::Value::Null, "present, and null");
+
+        let view = shopper_view(
+            &s,
+            &[payment],
+            &heads,
+            &catalogue,
+            Branding::default(),
+            "https://pay.example",
+            s.created_at,
+        );
+        let [shown] = view.payments.as_slice() else {
+            panic!("one payment: {:?}", view.payments)
+        };
+        assert_eq!(shown.chain, "Local L2 (anvil)");
+        assert_eq!(shown.amount_formatted, "49.99");
+        assert_eq!(shown.decimals, 18);
+        assert_eq!(shown.reason.as_deref(), Some("network_mismatch"));
+        assert!(!shown.counted);
     }
 
     #[test]

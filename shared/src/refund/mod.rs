@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, BlockHash, BlockNumber, ChainId, TxHash, U256};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, ChainFamily};
 use crate::error_code::ErrorCode;
 use crate::ids::{AccountId, Entropy, PaymentId, RefundId, SessionId, random_base62};
 use crate::money::format_units;
@@ -265,6 +265,15 @@ pub fn payment_refundable(session: &Session, paid: PaidWith<'_>, refunds: &[Refu
 
 /// The contract and decimals of `token` on `chain_id`: the session's quote for it if it has
 /// one, else the catalogue's.
+/// Whether Kasse prepares refunds on `chain_id`: EVM chains only. A Tron refund is a TRC-20
+/// transfer signed by a Tron key, which neither the CLI nor the console's browser wallet
+/// sends, and the claim page takes only `0x…` addresses.
+pub fn refunds_supported(catalogue: &Catalogue, chain_id: ChainId) -> bool {
+    catalogue
+        .chain(chain_id)
+        .is_some_and(|c| c.family == ChainFamily::Evm)
+}
+
 fn token_of(
     session: &Session,
     catalogue: &Catalogue,
@@ -359,6 +368,18 @@ pub fn decide_create(
             (q.chain_id, q.token.clone(), refundable, "amount")
         }
     };
+    if !refunds_supported(catalogue, chain_id) {
+        return Err(ParamError::new(
+            ErrorCode::RefundNotAvailable,
+            param,
+            format!(
+                "Kasse does not prepare refunds on {} yet: send the {token} back from your own wallet there.",
+                catalogue
+                    .chain(chain_id)
+                    .map_or("this chain", |c| c.name.as_str())
+            ),
+        ));
+    }
     let (contract_address, decimals) =
         token_of(session, catalogue, chain_id, &token).ok_or_else(|| {
             ParamError::new(

@@ -94,7 +94,9 @@ pub fn refund_offer(basis: &OfferBasis<'_>, requests_on: bool) -> Result<Offer, 
     if requested {
         return Err(NoOffer::AlreadyRequested);
     }
+    let supported = |o: &Offer| super::refunds_supported(basis.catalogue, o.chain_id);
     session_offer(basis)
+        .filter(supported)
         .or_else(|| uncounted_offer(basis))
         .ok_or(NoOffer::NothingToRefund)
 }
@@ -131,7 +133,10 @@ fn uncounted_offer(basis: &OfferBasis<'_>) -> Option<Offer> {
     basis.payments.iter().find_map(|paid| {
         let p = paid.payment;
         let head = basis.heads.get(&p.chain_id).copied();
-        if p.counted || !settled(session, basis.catalogue, p, head) {
+        if p.counted
+            || !settled(session, basis.catalogue, p, head)
+            || !super::refunds_supported(basis.catalogue, p.chain_id)
+        {
             return None;
         }
         let amount = payment_refundable(session, *paid, basis.refunds);

@@ -156,6 +156,10 @@ pub struct Session {
     /// first counted payment.
     pub selected: Option<Quote>,
     pub address: Address,
+    /// The Tron deposit address, derived at the same index from the mode's Tron xpub, when
+    /// a Tron option is offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_tron: Option<crate::tron::TronAddress>,
     pub derivation_index: u32,
     pub client_secret: String,
     /// Under-payment tolerance in basis points of the amount.
@@ -254,6 +258,36 @@ impl Session {
             })
     }
 
+    /// Whether some option of this session is on `chain_id`.
+    pub fn offers_chain(&self, chain_id: ChainId) -> bool {
+        self.options.iter().any(|q| q.chain_id == chain_id)
+    }
+
+    /// Why `payment` does not count towards this session, or `None` when it does. Decided
+    /// from the session as it stands, so a payment that stopped counting when another
+    /// option was chosen says so.
+    pub fn uncounted_reason(&self, payment: &Payment) -> Option<Uncounted> {
+        if payment.counted {
+            return None;
+        }
+        let offered = self.option(payment.chain_id, &payment.token).is_some();
+        let chosen_elsewhere = self
+            .selected
+            .as_ref()
+            .is_some_and(|q| !q.same_option(payment.chain_id, &payment.token));
+        Some(if !self.offers_chain(payment.chain_id) {
+            Uncounted::NetworkMismatch
+        } else if !offered {
+            Uncounted::NotOffered
+        } else if chosen_elsewhere {
+            Uncounted::NotSelected
+        } else if payment.block_time >= self.late_until {
+            Uncounted::AfterGrace
+        } else {
+            Uncounted::BelowMinimum
+        })
+    }
+
     /// Whether a transfer mined at `block_time` came before this session existed. Its
     /// address was handed out at creation, so such a transfer was meant for something else
     /// (a reused address, an old deposit) and is not this session's at all. Chains stamp
@@ -275,6 +309,35 @@ pub struct Transfer<'a> {
     pub token: &'a str,
     pub amount: U256,
     pub block_time: Timestamp,
+}
+
+/// Why a recorded transfer does not count towards its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Uncounted {
+    /// Sent on a chain none of the session's options is on. A deposit address is the same
+    /// key on every EVM chain, so the money is the merchant's to return or sweep.
+    NetworkMismatch,
+    /// On an offered chain, but in a token the session does not offer there.
+    NotOffered,
+    /// An offered option, but the session's is another one.
+    NotSelected,
+    /// Mined after the grace window, when the session stopped taking payments.
+    AfterGrace,
+    /// Less than the token's minimum (dust).
+    BelowMinimum,
+}
+
+impl Uncounted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NetworkMismatch => "network_mismatch",
+            Self::NotOffered => "not_offered",
+            Self::NotSelected => "not_selected",
+            Self::AfterGrace => "after_grace",
+            Self::BelowMinimum => "below_minimum",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,21 +569,27 @@ fn reprice(next: &mut Session, live: &[&Payment]) {
 
 /// Once an option is selected: payments of another option stop counting, and each
 /// transfer is noticed once, raising its payment event (unexpected, or after the close).
-/// Returns the payments that changed and the events.
+/// A transfer on a chain the session offers nothing on is noticed at once, selection or
+/// not: it can never count, and the shop should hear of it while the shopper is still
+/// there. Returns the payments that changed and the events.
 fn notice(
     session: &Session,
     next: &mut Session,
     payments: &[Payment],
 ) -> (Vec<Payment>, Vec<Raised>) {
     let (mut updated, mut events) = (Vec::new(), Vec::new());
-    let Some(sel) = next.selected.clone() else {
-        return (updated, events);
-    };
+    let sel = next.selected.clone();
     for p in payments
         .iter()
         .filter(|p| p.status != PaymentStatus::Reorged)
     {
-        let on_option = sel.same_option(p.chain_id, &p.token);
+        let wrong_network = !next.offers_chain(p.chain_id);
+        let on_option = match &sel {
+            Some(sel) => sel.same_option(p.chain_id, &p.token),
+            // Undecided: whether it is expected waits for the selection.
+            None if !wrong_network => continue,
+            None => false,
+        };
         if !on_option && p.counted {
             // Before the selection it might have counted; now another option does.
             updated.push(Payment {
@@ -638,10 +707,11 @@ pub fn awaits_price(session: &Session, payment: &Payment) -> bool {
 /// Whether some recorded transfer is still to be noticed (more arrived than one change
 /// notices): the session must be decided again next run.
 pub fn unnoticed(session: &Session, payments: &[Payment]) -> bool {
-    session.selected.is_some()
-        && payments
-            .iter()
-            .any(|p| p.status != PaymentStatus::Reorged && !session.noticed.contains(&p.key()))
+    payments.iter().any(|p| {
+        p.status != PaymentStatus::Reorged
+            && (session.selected.is_some() || !session.offers_chain(p.chain_id))
+            && !session.noticed.contains(&p.key())
+    })
 }
 
 /// Uncounted transfers an event snapshot lists at most (the latest ones).
@@ -691,6 +761,7 @@ mod cancel;
 pub mod open;
 mod reorg;
 pub mod select;
+pub mod watch;
 pub use cancel::{CancelError, cancel};
 pub use reorg::{Revision, deep_reorg, reconcile, revise};
 

@@ -12,11 +12,12 @@ use alloy_primitives::{Address, U256};
 
 use super::{Quote, Session, Status};
 use crate::account::Settings;
-use crate::catalogue::{Catalogue, Chain};
+use crate::catalogue::{Catalogue, Chain, ChainFamily};
 use crate::ids::{AccountId, LinkId, SessionId};
 use crate::link::PaymentLink;
 use crate::order::Order;
 use crate::time::Timestamp;
+use crate::tron::TronAddress;
 
 /// Where a session's order comes from: the request itself, or a payment link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +227,9 @@ pub struct Opening<'a> {
     pub natives: Vec<Quote>,
     /// The deposit address derived at `derivation_index`.
     pub address: Address,
+    /// The Tron deposit address derived at `derivation_index` from the mode's Tron xpub, if
+    /// it has one: without it no Tron option is offered.
+    pub address_tron: Option<TronAddress>,
     pub derivation_index: u32,
     pub now: Timestamp,
 }
@@ -245,11 +249,19 @@ pub fn open(catalogue: &Catalogue, opening: Opening<'_>) -> Result<Session, Open
         stablecoins,
         natives,
         address,
+        address_tron,
         derivation_index,
         now,
     } = opening;
+    // A Tron option needs a Tron address to pay to.
+    let stablecoins = stablecoins
+        .into_iter()
+        .filter(|q| address_tron.is_some() || !is_tron(catalogue, q.chain_id))
+        .collect();
     let (options, selected) =
         priced_options(catalogue, request.option.as_ref(), stablecoins, natives)?;
+    let address_tron =
+        address_tron.filter(|_| options.iter().any(|q| is_tron(catalogue, q.chain_id)));
     let expires_at = now.plus_secs(request.expires_in.unwrap_or(settings.session_ttl_secs));
     Ok(Session {
         client_secret: format!("{id}_secret_{secret}"),
@@ -270,6 +282,7 @@ pub fn open(catalogue: &Catalogue, opening: Opening<'_>) -> Result<Session, Open
         options,
         selected,
         address,
+        address_tron,
         derivation_index,
         tolerance_bps: settings.underpayment_tolerance_bps,
         native_quote_secs: settings.native_quote_secs,
@@ -295,6 +308,22 @@ pub fn open(catalogue: &Catalogue, opening: Opening<'_>) -> Result<Session, Open
         used_at: None,
         noticed: Default::default(),
     })
+}
+
+/// Whether `chain_id` is a Tron-family chain: its options are paid to the Tron address.
+pub fn is_tron(catalogue: &Catalogue, chain_id: u64) -> bool {
+    catalogue
+        .chain(chain_id)
+        .is_some_and(|c| c.family == ChainFamily::Tron)
+}
+
+/// The 20 bytes `session` is paid to on `chain_id`, as the chain's logs name them: its Tron
+/// address's on a Tron chain (when it has one), its EVM address elsewhere.
+pub fn deposit_address(catalogue: &Catalogue, session: &Session, chain_id: u64) -> Address {
+    match session.address_tron {
+        Some(tron) if is_tron(catalogue, chain_id) => tron.evm(),
+        _ => session.address,
+    }
 }
 
 /// Every priced option in catalogue order, and the fixed one: then the only option.
@@ -627,6 +656,54 @@ mod tests {
         assert_eq!(
             refused.to_string(),
             "No payment option can be priced right now; try again shortly."
+        );
+    }
+
+    /// USDT on the Tron stand-in, as the stablecoin quotes would price it.
+    fn tron_usdt() -> Quote {
+        Quote {
+            chain_id: 31339,
+            ..usdt(49_990_000)
+        }
+    }
+
+    #[test]
+    fn a_tron_option_is_offered_only_with_a_tron_address_and_names_it() {
+        let settings = Settings::default();
+        let tron_address = TronAddress::from_evm(Address::repeat_byte(0xbb));
+        let with = opened(&settings, |o| {
+            o.stablecoins.push(tron_usdt());
+            o.address_tron = Some(tron_address);
+        })
+        .expect("opens");
+        assert_eq!(with.options.last(), Some(&tron_usdt()));
+        assert_eq!(with.address_tron, Some(tron_address));
+        assert_eq!(
+            with.address,
+            Address::repeat_byte(0xaa),
+            "EVM address unchanged"
+        );
+
+        let without = opened(&settings, |o| o.stablecoins.push(tron_usdt())).expect("opens");
+        assert!(without.options.iter().all(|q| q.chain_id != 31339));
+        assert_eq!(without.address_tron, None);
+
+        // A Tron xpub but no Tron option in the session: no Tron address shown.
+        let evm_only = opened(&settings, |o| {
+            o.stablecoins.push(tron_usdt());
+            o.address_tron = Some(tron_address);
+            o.request.option = option(31337, "USDC");
+        })
+        .expect("opens");
+        assert_eq!(evm_only.address_tron, None);
+
+        let fixed = opened(&settings, |o| {
+            o.stablecoins.push(tron_usdt());
+            o.request.option = option(31339, "USDT");
+        });
+        assert!(
+            matches!(fixed, Err(OpenError::SelectedUnpriced { .. })),
+            "{fixed:?}"
         );
     }
 }

@@ -58,6 +58,7 @@ pub(crate) fn opening(settings: &Settings, stablecoins: Vec<Quote>) -> Opening<'
         stablecoins,
         natives: Vec::new(),
         address: Address::repeat_byte(0xaa),
+        address_tron: None,
         derivation_index: 0,
         now: T0,
     }
@@ -875,5 +876,177 @@ fn a_late_native_payment_without_a_price_counts_for_nothing_until_priced() {
     assert!(
         !awaits_price(&s, &native_pay(1_000_000, 100, T0.plus_secs(60), None)),
         "an on-time payment needs no new price"
+    );
+}
+
+/// A transfer of `token` on the local L2 (31338), which the test sessions do not offer,
+/// recorded as the watcher records it: not counted.
+fn on_l2(token: &str, amount: u64, block: u64) -> Payment {
+    Payment {
+        chain_id: 31338,
+        counted: false,
+        ..pay(token, amount, block, T0.plus_secs(30))
+    }
+}
+
+#[test]
+fn a_wrong_network_payment_without_a_selection_is_unexpected_at_once_and_selects_nothing() {
+    let s = session(false);
+    let wrong = on_l2("USDC", 49_990_000, 100);
+    assert!(unnoticed(&s, std::slice::from_ref(&wrong)));
+    let out = run(&s, std::slice::from_ref(&wrong), 110, T0.plus_secs(60)).expect("noticed");
+    assert_eq!(out.events, vec![EventType::PaymentUnexpected]);
+    assert_eq!(out.events[0].cause, wrong.key());
+    assert_eq!(out.session.selected, None);
+    assert_eq!(out.session.status, Status::Pending);
+    assert_eq!(out.session.amount_received, U256::ZERO);
+    assert_eq!(out.session.amount_pending, U256::ZERO);
+    assert_eq!(out.session.used_at, None);
+    assert!(out.payments.is_empty(), "it stays uncounted, as recorded");
+    assert!(!unnoticed(&out.session, std::slice::from_ref(&wrong)));
+    assert_eq!(
+        run(
+            &out.session,
+            std::slice::from_ref(&wrong),
+            120,
+            T0.plus_secs(90)
+        ),
+        None,
+        "raised once"
+    );
+
+    // The shopper then pays the offered option: it counts, and the old transfer raises nothing more.
+    let paid = pay("USDC", 49_990_000, 101, T0.plus_secs(40));
+    let out = run(&out.session, &[wrong, paid], 120, T0.plus_secs(90)).expect("paid");
+    assert_eq!(out.events, vec![EventType::Paid]);
+    assert_eq!(out.session.amount_received, U256::from(49_990_000u64));
+}
+
+#[test]
+fn a_wrong_network_payment_after_a_selection_is_unexpected_once() {
+    let s = session(true);
+    let wrong = on_l2("USDC", 49_990_000, 100);
+    let out = run(&s, std::slice::from_ref(&wrong), 110, T0.plus_secs(60)).expect("noticed");
+    assert_eq!(out.events, vec![EventType::PaymentUnexpected]);
+    assert_eq!(out.session.status, Status::Pending);
+    assert_eq!(run(&out.session, &[wrong], 120, T0.plus_secs(90)), None);
+}
+
+#[test]
+fn a_wrong_network_payment_to_an_expired_session_is_unexpected_and_changes_no_status() {
+    let mut s = session(false);
+    s.status = Status::Expired;
+    let wrong = on_l2("USDT", 5, 100);
+    let out = run(&s, &[wrong], 110, EXPIRES.plus_secs(60)).expect("noticed");
+    assert_eq!(out.events, vec![EventType::PaymentUnexpected]);
+    assert_eq!(out.session.status, Status::Expired);
+}
+
+#[test]
+fn more_wrong_network_payments_than_one_change_notices_are_noticed_by_the_next() {
+    let wrong: Vec<Payment> = (0..15u64)
+        .map(|i| Payment {
+            log_index: Some(i),
+            ..on_l2("USDC", 1, 100)
+        })
+        .collect();
+    let first = run(&session(false), &wrong, 110, T0.plus_secs(60)).expect("noticed");
+    assert_eq!(first.events.len(), MAX_NOTICES_PER_CHANGE);
+    assert!(unnoticed(&first.session, &wrong));
+    let second = run(&first.session, &wrong, 110, T0.plus_secs(60)).expect("the rest");
+    assert_eq!(second.events.len(), 5);
+    assert!(!unnoticed(&second.session, &wrong));
+}
+
+#[test]
+fn an_uncounted_payment_on_an_offered_chain_waits_for_the_selection() {
+    let dust = Payment {
+        counted: false,
+        ..pay("USDC", 1, 100, T0.plus_secs(30))
+    };
+    assert!(!unnoticed(&session(false), std::slice::from_ref(&dust)));
+}
+
+#[test]
+fn why_a_payment_does_not_count() {
+    let undecided = session(false);
+    let chose_usdc = session(true);
+    let mut usdc_only = session(false);
+    usdc_only.options.retain(|q| q.token == "USDC");
+    let uncounted = |token: &str, block_time: Timestamp| Payment {
+        counted: false,
+        ..pay(token, 1, 100, block_time)
+    };
+    let early = T0.plus_secs(30);
+    for (session, payment, reason) in [
+        (&undecided, pay("USDC", 49_990_000, 100, early), None),
+        (
+            &undecided,
+            on_l2("USDC", 49_990_000, 100),
+            Some(Uncounted::NetworkMismatch),
+        ),
+        (
+            &chose_usdc,
+            on_l2("USDC", 49_990_000, 100),
+            Some(Uncounted::NetworkMismatch),
+        ),
+        (
+            &usdc_only,
+            uncounted("USDT", early),
+            Some(Uncounted::NotOffered),
+        ),
+        (
+            &chose_usdc,
+            uncounted("USDT", early),
+            Some(Uncounted::NotSelected),
+        ),
+        (
+            &chose_usdc,
+            uncounted("USDC", LATE.plus_secs(1)),
+            Some(Uncounted::AfterGrace),
+        ),
+        (
+            &chose_usdc,
+            uncounted("USDC", early),
+            Some(Uncounted::BelowMinimum),
+        ),
+        (
+            &undecided,
+            uncounted("USDT", early),
+            Some(Uncounted::BelowMinimum),
+        ),
+    ] {
+        assert_eq!(
+            session.uncounted_reason(&payment),
+            reason,
+            "{} {} on {}",
+            payment.amount,
+            payment.token,
+            payment.chain_id
+        );
+    }
+    let names: Vec<String> = [
+        Uncounted::NetworkMismatch,
+        Uncounted::NotOffered,
+        Uncounted::NotSelected,
+        Uncounted::AfterGrace,
+        Uncounted::BelowMinimum,
+    ]
+    .into_iter()
+    .map(|r| {
+        let json = serde_json::to_string(&r).expect("encodes");
+        assert_eq!(json, format!("\"{}\"", r.as_str()));
+        r.as_str().to_owned()
+    })
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "network_mismatch",
+            "not_offered",
+            "not_selected",
+            "after_grace",
+            "below_minimum"
+        ]
     );
 }

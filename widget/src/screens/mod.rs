@@ -9,7 +9,7 @@ mod outcome;
 mod pay;
 mod refund;
 
-use kasse_shared::shopper::{ShopperOption, WalletTransaction};
+use kasse_shared::shopper::{ShopperOption, ShopperView, WalletTransaction};
 use yew::prelude::*;
 
 use crate::model::{Model, Screen};
@@ -44,11 +44,22 @@ pub fn body(screen: Screen, model: &Model, redirecting: bool, on: &Handlers) -> 
         (Screen::Pay | Screen::Underpaid, Some(view)) => pay::screen(view, model, on),
         (_, Some(view)) => outcome::screen(screen, view, redirecting),
     };
-    let refund = model
-        .view
-        .as_ref()
-        .map(|view| refund::section(view, &model.refund, on));
-    html! { <>{ main }{ for refund }</> }
+    let view = model.view.as_ref();
+    let refund = view.map(|view| refund::section(view, &model.refund, on));
+    let wrong_network = view.map(wrong_network);
+    html! { <>{ for wrong_network }{ main }{ for refund }</> }
+}
+
+/// Payments that arrived on a network the checkout does not take, one sentence each, above
+/// whatever the screen shows: the shopper may still pay the right way.
+fn wrong_network(view: &ShopperView) -> Html {
+    html! {
+        { for view.payments.iter().filter(|p| p.reason.as_deref() == Some("network_mismatch")).map(|p| html! {
+            <p class="kasse-warning" role="status" data-wrong-network={p.chain_id.to_string()}>
+                { s::wrong_network(&p.amount_formatted, &p.token, &p.chain) }
+            </p>
+        }) }
+    }
 }
 
 /// Before the first view: loading, or why it did not load.

@@ -1,7 +1,8 @@
 //! Paying: the QR code, the exact amount and address to copy, the countdown, the wallet
-//! buttons. An underpaid session shows the same screen for the rest, under a heading.
+//! buttons; for a Tron option the `T…` address and a TronLink link instead of the EVM
+//! payment request. An underpaid session shows the same screen for the rest, under a heading.
 
-use kasse_shared::shopper::ShopperView;
+use kasse_shared::shopper::{ShopperOption, ShopperView};
 use kasse_shared::status::Status;
 use yew::prelude::*;
 
@@ -24,15 +25,22 @@ pub fn screen(view: &ShopperView, model: &Model, on: &Handlers) -> Html {
     }
 }
 
+/// What is still owed of `option`, formatted.
+fn amount_due(view: &ShopperView, option: &ShopperOption) -> String {
+    view.amount_remaining
+        .clone()
+        .filter(|r| r != "0")
+        .unwrap_or_else(|| option.amount_formatted.clone())
+}
+
 fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: &'static str) -> Html {
+    if let Some(option) = view.selected.as_ref().filter(|o| o.tron) {
+        return pay_tron(view, option, model, on, title);
+    }
     let (Some(uri), Some(option)) = (&view.payment_uri, &view.selected) else {
         return html! {};
     };
-    let amount = view
-        .amount_remaining
-        .clone()
-        .filter(|r| r != "0")
-        .unwrap_or_else(|| option.amount_formatted.clone());
+    let amount = amount_due(view, option);
     let left = model.seconds_left().unwrap_or(0);
     html! {
         <div class="kasse-pay">
@@ -63,6 +71,49 @@ fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: &'static str) ->
     }
 }
 
+/// Opens the TronLink app (its "open wallet" deep link, TronLink 4.10 and later:
+/// docs.tronlink.org/mobile/deeplink, `param` the URL-encoded JSON
+/// `{"action":"open","protocol":"tronlink","version":"1.0"}`). TronLink's transfer deep link
+/// would fill in the payment, but it answers only DApps TronLink has whitelisted and needs a
+/// callback server, so the shopper pastes the address and amount shown here.
+pub const TRONLINK_OPEN: &str = "tronlinkoutside://pull.activity?param=%7B%22action%22%3A%22open%22%2C%22protocol%22%3A%22tronlink%22%2C%22version%22%3A%221.0%22%7D";
+
+/// Paying a Tron option: the `T…` address (its QR code holds the address alone: Tron has no
+/// payment-request URI), the amount, a link that opens TronLink. No EIP-681 URI and no
+/// browser-wallet button: those speak to EVM wallets.
+fn pay_tron(
+    view: &ShopperView,
+    option: &ShopperOption,
+    model: &Model,
+    on: &Handlers,
+    title: &'static str,
+) -> Html {
+    let amount = amount_due(view, option);
+    let left = model.seconds_left().unwrap_or(0);
+    let address = option.address.clone();
+    html! {
+        <div class="kasse-pay kasse-pay-tron">
+            <h2 class="kasse-title">{ title }</h2>
+            <div class="kasse-qr" role="img" aria-label={s::TRON_QR_LABEL} data-address={address.clone()}>
+                { Html::from_html_unchecked(AttrValue::from(qr_svg(&address))) }
+            </div>
+            <p class="kasse-warning">{ format!("{} {}. {}", s::ONLY_ON, option.chain, s::ONLY_ON_WARNING) }</p>
+            <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={format!("{amount} {}", option.token)} />
+            <Copyable label={s::TO_ADDRESS} value={address.clone()} display={address} />
+            <p class="kasse-muted">{ s::TRON_NOTE }</p>
+            <p class="kasse-countdown" role="timer" aria-live="off">
+                { format!("{} ", s::EXPIRES_IN) }<span class={if left < 120 { "kasse-urgent" } else { "" }}>{ countdown(left) }</span>
+            </p>
+            <div class="kasse-actions">
+                <a class="kasse-button" href={TRONLINK_OPEN} data-tronlink="open">{ s::OPEN_TRONLINK }</a>
+                if model.can_change() {
+                    <button type="button" class="kasse-link" onclick={on.change.clone()}>{ s::CHANGE }</button>
+                }
+            </div>
+        </div>
+    }
+}
+
 /// What became of the browser-wallet payment, if the shopper tried one.
 fn wallet_status(wallet: &Wallet) -> Html {
     match wallet {
@@ -83,5 +134,27 @@ fn qr_svg(uri: &str) -> String {
             .quiet_zone(true)
             .build(),
         Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TRONLINK_OPEN;
+
+    #[test]
+    fn the_tronlink_link_carries_the_open_action_url_encoded() {
+        let (scheme, param) = TRONLINK_OPEN.split_once("?param=").expect("a param");
+        assert_eq!(scheme, "tronlinkoutside://pull.activity");
+        let decoded = param
+            .replace("%7B", "{")
+            .replace("%7D", "}")
+            .replace("%22", "\"")
+            .replace("%3A", ":")
+            .replace("%2C", ",");
+        assert_eq!(
+            decoded,
+            r#"{"action":"open","protocol":"tronlink","version":"1.0"}"#
+        );
+        assert!(!param.contains(['{', '"', ':', ',']), "fully encoded");
     }
 }

@@ -1,9 +1,10 @@
-//! A minimal EVM JSON-RPC client over `fetch`, batching calls into one subrequest.
+//! A minimal EVM JSON-RPC client over `fetch`, batching calls into one subrequest where the
+//! provider takes batches, one call per request where it does not (Tron).
 
 use std::time::Duration;
 
 use alloy_primitives::{Address, BlockNumber, ChainId, TxHash, U256};
-use kasse_shared::catalogue::RpcLimits;
+use kasse_shared::catalogue::{ConfirmBy, RpcLimits};
 use kasse_shared::evm;
 use kasse_shared::scan::{call_size, chunk_ranges};
 use serde::Deserialize;
@@ -70,22 +71,58 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Sends `calls` as one JSON-RPC batch and returns their results in call order. A provider
 /// that does not answer within `timeout` is cut off: the run goes on with the next chain.
 async fn batch_with_timeout(
-    url: &str,
+    endpoint: &Endpoint<'_>,
     calls: &[Call],
     timeout: Duration,
 ) -> Result<Vec<Value>, RpcError> {
     let body: Vec<Value> = calls
         .iter()
         .enumerate()
-        .map(|(id, c)| json!({"jsonrpc": "2.0", "id": id, "method": c.method, "params": c.params}))
+        .map(|(id, c)| request_object(id, c))
         .collect();
+    let text = post(endpoint, Value::Array(body), timeout).await?;
+    let replies: Vec<Reply> =
+        serde_json::from_str(&text).map_err(|e| RpcError::Malformed(e.to_string()))?;
+    in_call_order(replies, calls.len())
+}
+
+/// Sends one call as a JSON-RPC object of its own (no array): what a provider that refuses
+/// batches accepts.
+async fn single_with_timeout(
+    endpoint: &Endpoint<'_>,
+    call: &Call,
+    timeout: Duration,
+) -> Result<Value, RpcError> {
+    let text = post(endpoint, request_object(0, call), timeout).await?;
+    let reply: Reply =
+        serde_json::from_str(&text).map_err(|e| RpcError::Malformed(e.to_string()))?;
+    in_call_order(vec![reply], 1).map(|mut results| results.remove(0))
+}
+
+fn request_object(id: usize, call: &Call) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": call.method, "params": call.params})
+}
+
+/// Where requests go: the URL and the provider's API key header, both secrets.
+struct Endpoint<'a> {
+    url: &'a str,
+    api_key: Option<&'a (String, String)>,
+}
+
+/// POSTs `body` and returns the response text of a 2xx answer.
+async fn post(endpoint: &Endpoint<'_>, body: Value, timeout: Duration) -> Result<String, RpcError> {
     let headers: Headers = [("content-type", "application/json")].into_iter().collect();
+    if let Some((name, key)) = endpoint.api_key {
+        headers
+            .set(name, key)
+            .map_err(|_| RpcError::Transport(format!("the API key header {name} is not valid")))?;
+    }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(Value::Array(body).to_string().into()));
-    let request =
-        Request::new_with_init(url, &init).map_err(|e| RpcError::Transport(e.to_string()))?;
+        .with_body(Some(body.to_string().into()));
+    let request = Request::new_with_init(endpoint.url, &init)
+        .map_err(|e| RpcError::Transport(e.to_string()))?;
     let mut response = fetch_with_timeout(request, timeout)
         .await
         .map_err(|e| match e {
@@ -96,13 +133,10 @@ async fn batch_with_timeout(
     if !(200..300).contains(&status) {
         return Err(RpcError::Status(status));
     }
-    let text = response
+    response
         .text()
         .await
-        .map_err(|e| RpcError::Transport(e.to_string()))?;
-    let replies: Vec<Reply> =
-        serde_json::from_str(&text).map_err(|e| RpcError::Malformed(e.to_string()))?;
-    in_call_order(replies, calls.len())
+        .map_err(|e| RpcError::Transport(e.to_string()))
 }
 
 /// The results of a batch's replies, in call order (replies may come in any order).
@@ -140,14 +174,35 @@ pub(crate) struct Rpc {
     pub timeout: Duration,
     /// (HTTP requests, JSON-RPC calls) sent so far.
     pub sent: std::cell::Cell<(u64, u64)>,
+    /// The provider takes no batches: every call is its own request.
+    pub unbatched: bool,
+    /// The provider's API key: (header, key). A secret, like the URL.
+    pub api_key: Option<(String, String)>,
+    /// What confirms a payment on this chain (see [`read_head`]).
+    pub confirm_by: ConfirmBy,
 }
 
 impl Rpc {
+    /// Sends `calls` in one batch, or one request per call to a provider that takes no
+    /// batches; the results come back in call order either way.
     pub(crate) async fn batch(&self, calls: &[Call]) -> Result<Vec<Value>, RpcError> {
+        let endpoint = Endpoint {
+            url: &self.url,
+            api_key: self.api_key.as_ref(),
+        };
         let (requests, sent_calls) = self.sent.get();
+        let calls_now = calls.len() as u64;
+        if !self.unbatched {
+            self.sent.set((requests + 1, sent_calls + calls_now));
+            return batch_with_timeout(&endpoint, calls, self.timeout).await;
+        }
         self.sent
-            .set((requests + 1, sent_calls + calls.len() as u64));
-        batch_with_timeout(&self.url, calls, self.timeout).await
+            .set((requests + calls_now, sent_calls + calls_now));
+        let mut results = Vec::with_capacity(calls.len());
+        for call in calls {
+            results.push(single_with_timeout(&endpoint, call, self.timeout).await?);
+        }
+        Ok(results)
     }
 
     /// Like [`Rpc::batch`], in as few batches as the provider's limits allow: at most
@@ -169,18 +224,54 @@ impl Rpc {
     }
 }
 
-/// The head of the chain behind `rpc`, after checking that it is the chain we expect.
+/// The head that confirms payments on the chain behind `rpc`, after checking that it is the
+/// chain we expect: its latest block, or on a chain confirmed by finality its `finalized`
+/// block (confirmations count from there).
 pub(crate) async fn read_head(rpc: &Rpc, chain_id: ChainId) -> Result<BlockNumber, RpcError> {
-    let calls = [
+    read_heads(rpc, chain_id).await.map(|heads| heads.confirmed)
+}
+
+/// A chain's latest block and the head confirmations count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChainHeads {
+    pub latest: BlockNumber,
+    /// `latest`, or the `finalized` block on a chain confirmed by finality.
+    pub confirmed: BlockNumber,
+}
+
+/// The chain's latest block, and its finalized one where that confirms payments, after
+/// checking that it is the chain we expect.
+pub(crate) async fn read_heads(rpc: &Rpc, chain_id: ChainId) -> Result<ChainHeads, RpcError> {
+    let mut calls = vec![
         chain_id_call(),
         Call {
             method: "eth_blockNumber",
             params: json!([]),
         },
     ];
+    if rpc.confirm_by == ConfirmBy::Finalized {
+        calls.push(Call {
+            method: "eth_getBlockByNumber",
+            params: json!(["finalized", false]),
+        });
+    }
     let results = rpc.batch(&calls).await?;
     expect_chain(&results[0], chain_id)?;
-    quantity(&results[1])
+    let latest = quantity(&results[1])?;
+    let confirmed = match results.get(2) {
+        Some(block) => finalized_number(block)?.min(latest),
+        None => latest,
+    };
+    Ok(ChainHeads { latest, confirmed })
+}
+
+/// The number of the `finalized` block; a chain too young to have one answers `null`
+/// (nothing is final yet) or block 0.
+fn finalized_number(block: &Value) -> Result<BlockNumber, RpcError> {
+    match block {
+        Value::Null => Ok(0),
+        block => quantity(&block["number"]),
+    }
 }
 
 /// Parses a JSON-RPC quantity (`"0x1a"`) into a `U256` (balances, values).
@@ -323,6 +414,31 @@ mod tests {
         assert_eq!(
             malformed.to_string(),
             "malformed response: expected a hex quantity, got 5"
+        );
+    }
+
+    #[test]
+    fn the_finalized_block_is_read_by_its_number_and_none_yet_is_block_0() {
+        let block = json!({"number": "0x24", "hash": "0xab"});
+        assert_eq!(finalized_number(&block).expect("a block"), 36);
+        assert_eq!(finalized_number(&Value::Null).expect("none yet"), 0);
+        assert!(matches!(
+            finalized_number(&json!({"hash": "0xab"})),
+            Err(RpcError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn an_unbatched_call_is_a_single_json_rpc_object() {
+        let call = Call {
+            method: "eth_blockNumber",
+            params: json!([]),
+        };
+        let body = request_object(0, &call);
+        assert!(body.is_object(), "never an array: {body}");
+        assert_eq!(
+            body,
+            json!({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})
         );
     }
 

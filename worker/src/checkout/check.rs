@@ -7,6 +7,7 @@ use kasse_shared::catalogue::Chain;
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::scan::rescan_from;
 use kasse_shared::session::Session;
+use kasse_shared::session::open::deposit_address;
 use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::Env;
 
@@ -84,7 +85,7 @@ pub(crate) async fn run_check(
         .into_iter()
         .filter(|(c, _)| chain_ids.contains(&c.chain_id))
     {
-        let rpc = config::rpc(env, url);
+        let rpc = config::rpc(env, chain, url);
         let checking = Checking {
             store,
             chain,
@@ -125,9 +126,11 @@ impl Checking<'_> {
         // The head is a fact anyone may record; the cursor is the cron's alone.
         store.record_head(chain.chain_id, head, now).await?;
         let from = rescan_from(cursor, head, chain.min_confirmations);
-        let address = address_key(&session.address);
+        // On a Tron chain the session is paid at its Tron address's 20 bytes.
+        let deposit = deposit_address(config::catalogue(), session, chain.chain_id);
+        let address = address_key(&deposit);
         let transfers = match tx_hash {
-            Some(hash) => receipt_transfers(rpc, chain, hash, session.address).await?,
+            Some(hash) => receipt_transfers(rpc, chain, hash, deposit).await?,
             None => transfer_logs(rpc, chain, std::slice::from_ref(&address), from, head).await?,
         };
         let token_found = !transfers.is_empty();
@@ -156,7 +159,7 @@ impl Checking<'_> {
                 .into_iter()
                 .map(|payment| Credit {
                     session_id: session.id.clone(),
-                    address: session.address,
+                    address: deposit,
                     payment,
                 })
                 .collect();

@@ -5,7 +5,7 @@ use kasse_shared::error_code::ErrorCode;
 use std::collections::BTreeMap;
 
 use alloy_primitives::Address;
-use kasse_shared::catalogue::Chain;
+use kasse_shared::catalogue::{Chain, ChainFamily};
 use kasse_shared::hd::ExternalChain;
 use kasse_shared::ids::{LinkId, SessionId};
 use kasse_shared::link::PaymentLink;
@@ -13,8 +13,10 @@ use kasse_shared::money::Cents;
 use kasse_shared::order::Order;
 use kasse_shared::quote::{native_quote, offers_native, stablecoin_quotes};
 use kasse_shared::session::open::{self, CreateSession, OpenError, Opening, Source};
+use kasse_shared::session::watch::{WatchedChain, watched_chains};
 use kasse_shared::session::{EventType, Quote, Session};
 use kasse_shared::time::{Timestamp, UnixMillis};
+use kasse_shared::tron::TronAddress;
 use worker::Env;
 
 use super::Merchant;
@@ -151,7 +153,13 @@ pub(crate) async fn open_session(
 ) -> ApiResult<Session> {
     let catalogue = config::catalogue();
     let served = config::served_chains(env);
-    let served_ids: Vec<u64> = served.iter().map(|(c, _)| c.chain_id).collect();
+    let tron = offers_tron(store, merchant, &served).await?;
+    // A Tron chain is offered only to a mode with a Tron xpub to derive its address from.
+    let served_ids: Vec<u64> = served
+        .iter()
+        .filter(|(c, _)| tron || c.family != ChainFamily::Tron)
+        .map(|(c, _)| c.chain_id)
+        .collect();
     let stablecoins = stablecoin_quotes(
         catalogue,
         &served_ids,
@@ -172,7 +180,7 @@ pub(crate) async fn open_session(
     )
     .map_err(open_error)?;
 
-    let (address, index) = reserve_address(store, merchant).await?;
+    let (address, address_tron, index) = reserve_address(store, merchant).await?;
     let NativeOpening {
         quotes,
         baselines,
@@ -197,11 +205,13 @@ pub(crate) async fn open_session(
         stablecoins,
         natives: quotes,
         address,
+        address_tron,
         derivation_index: index,
         now,
     };
     let session = open::open(catalogue, opening).map_err(open_error)?;
-    write_opened(store, &session, &baselines, &prices, base).await?;
+    let watched = watched_chains(catalogue, &served_ids, &session);
+    write_opened(store, &session, &watched, &baselines, &prices, base).await?;
     Ok(session)
 }
 
@@ -210,6 +220,7 @@ pub(crate) async fn open_session(
 async fn write_opened(
     store: &Store,
     session: &Session,
+    watched: &[WatchedChain],
     baselines: &BTreeMap<u64, Baseline>,
     prices: &[PriceRow],
     base: &str,
@@ -218,6 +229,7 @@ async fn write_opened(
     let written = store
         .insert_session(
             session,
+            watched,
             baselines,
             prices,
             &event,
@@ -245,9 +257,30 @@ fn native_chains(
         .collect()
 }
 
-/// The next deposit address of the merchant's xpub in its mode, and its derivation index.
-async fn reserve_address(store: &Store, merchant: &Merchant<'_>) -> ApiResult<(Address, u32)> {
-    let (xpub, index) = store
+/// Whether the merchant's mode can be offered a Tron option: this deployment serves a Tron
+/// chain of the mode, and the mode has a Tron xpub (read only when there is such a chain).
+async fn offers_tron(
+    store: &Store,
+    merchant: &Merchant<'_>,
+    served: &[(&'static Chain, String)],
+) -> ApiResult<bool> {
+    let tron_served = served
+        .iter()
+        .any(|(c, _)| c.family == ChainFamily::Tron && c.testnet != merchant.livemode);
+    if !tron_served {
+        return Ok(false);
+    }
+    let xpub = store.xpub(merchant.account_id, merchant.livemode).await?;
+    Ok(xpub.is_some_and(|x| x.xpub_tron.is_some()))
+}
+
+/// The next deposit address of the merchant's xpub in its mode, the Tron address at the
+/// same index if the mode has a Tron xpub, and the index.
+async fn reserve_address(
+    store: &Store,
+    merchant: &Merchant<'_>,
+) -> ApiResult<(Address, Option<TronAddress>, u32)> {
+    let reserved = store
         .reserve_index(merchant.account_id, merchant.livemode)
         .await?
         .ok_or_else(|| {
@@ -257,13 +290,23 @@ async fn reserve_address(store: &Store, merchant: &Merchant<'_>) -> ApiResult<(A
                 format!("This account has no {mode}-mode xpub."),
             )
         })?;
-    let address = ExternalChain::from_xpub(&xpub)
+    let index = reserved.idx;
+    let underivable =
+        || ApiError::internal(format!("cannot derive index {index} of the stored xpub"));
+    let address = ExternalChain::from_xpub(&reserved.xpub)
         .ok()
         .and_then(|c| c.address(index))
-        .ok_or_else(|| {
-            ApiError::internal(format!("cannot derive index {index} of the stored xpub"))
-        })?;
-    Ok((address, index))
+        .ok_or_else(underivable)?;
+    let address_tron = match &reserved.xpub_tron {
+        Some(xpub) => Some(
+            ExternalChain::from_xpub(xpub)
+                .ok()
+                .and_then(|c| c.tron_address(index))
+                .ok_or_else(underivable)?,
+        ),
+        None => None,
+    };
+    Ok((address, address_tron, index))
 }
 
 /// What creation learnt of the native coins: quotes, baselines and prices to cache.
@@ -286,7 +329,7 @@ async fn open_native(
     now: Timestamp,
 ) -> NativeOpening {
     let reads = chains.iter().map(|(chain, url)| {
-        let rpc = config::rpc(env, url.clone());
+        let rpc = config::rpc(env, chain, url.clone());
         async move { (*chain, native::open(&rpc, chain, Some(address), now).await) }
     });
     let mut opening = NativeOpening::default();

@@ -95,7 +95,7 @@ async fn requote(
         .chain(old.chain_id)
         .ok_or_else(|| price_unavailable(old.chain_id))?;
     let url = config::rpc_url(env, chain).ok_or_else(|| price_unavailable(chain.chain_id))?;
-    let reading = current_reading(store, &config::rpc(env, url), chain, now)
+    let reading = current_reading(store, &config::rpc(env, chain, url), chain, now)
         .await?
         .ok_or_else(|| price_unavailable(chain.chain_id))?;
     let settings = store

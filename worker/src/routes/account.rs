@@ -1,17 +1,20 @@
 //! `/v1/account` (settings) and `/v1/api_keys` (secret key of the account).
 
-use kasse_shared::account::{KeyKind, Settings, parse_update};
+use kasse_shared::account::{AccountUpdate, KeyKind, Settings, parse_update};
 use kasse_shared::error_code::ErrorCode;
+use kasse_shared::hd::ExternalChain;
 use kasse_shared::params::{ParamError, object, reject_unknown};
 use serde_json::{Map, Value, json};
 use worker::Response;
 
-use crate::accounts::{account_written, checked_xpub, first_keys, new_key, xpub_immutable};
+use crate::accounts::{
+    account_written, checked_tron_xpub, checked_xpub, first_keys, new_key, xpub_immutable,
+};
 use crate::config;
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::Caller;
 use crate::http::{Cx, json_response, list_response};
-use crate::store::{KeyInfo, Store};
+use crate::store::{KeyInfo, NewXpub, Store, TronXpub, XpubRow};
 
 /// The account as the caller's mode sees it: that mode's settings at the top level (the
 /// shape `POST` takes), that mode's xpub and how many addresses it has handed out. Nothing
@@ -36,6 +39,10 @@ async fn account_object(store: &Store, caller: &Caller) -> ApiResult<Value> {
     out.insert(
         format!("xpub_{name}"),
         xpub.as_ref().map_or(Value::Null, |x| json!(x.xpub)),
+    );
+    out.insert(
+        format!("xpub_tron_{name}"),
+        json!(xpub.as_ref().and_then(|x| x.xpub_tron.as_ref())),
     );
     out.insert(
         format!("addresses_issued_{name}"),
@@ -74,14 +81,16 @@ pub(super) async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
         .with_param(param));
     }
     let (given, param) = update.own_xpub(caller.livemode);
+    let stored = cx.store.xpub(&caller.account_id, caller.livemode).await?;
     let mut xpub = None;
     if let Some(given) = given {
-        match cx.store.xpub(&caller.account_id, caller.livemode).await? {
+        match &stored {
             Some(x) if x.xpub == given => {}
             Some(_) => return Err(xpub_immutable(param)),
             None => xpub = Some(checked_xpub(given, param, caller.livemode)?),
         }
     }
+    let tron = tron_update(&update, caller.livemode, stored.as_ref(), xpub.as_ref())?;
     let mut shown = Map::new();
     let keys = match &xpub {
         Some(x) => first_keys(x.livemode, &mut shown),
@@ -94,11 +103,15 @@ pub(super) async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
             caller.livemode,
             &update.settings,
             xpub.as_ref(),
+            tron.as_ref(),
             &keys,
             cx.now,
         )
         .await?;
     account_written(write, Some(param))?;
+    if let Some(tron) = &tron {
+        tron_written(&cx.store, &caller, &tron.xpub).await?;
+    }
     let mut object = account_object(&cx.store, &caller).await?;
     if !shown.is_empty()
         && let Value::Object(map) = &mut object
@@ -107,6 +120,59 @@ pub(super) async fn update(cx: &mut Cx<'_>) -> ApiResult<Response> {
         map.insert("keys".into(), Value::Object(shown));
     }
     Ok(json_response(200, &object))
+}
+
+/// The Tron xpub an update registers for the caller's mode: none when it sends none or the
+/// one already set; refused when the mode has another one, or no EVM xpub (`stored`, or
+/// `new` in the same update) to share its derivation index with.
+fn tron_update(
+    update: &AccountUpdate,
+    livemode: bool,
+    stored: Option<&XpubRow>,
+    new: Option<&NewXpub>,
+) -> ApiResult<Option<TronXpub>> {
+    let (Some(given), param) = update.own_tron_xpub(livemode) else {
+        return Ok(None);
+    };
+    let evm = match (stored, new) {
+        (Some(row), _) => {
+            match &row.xpub_tron {
+                Some(set) if set == given => return Ok(None),
+                Some(_) => return Err(xpub_immutable(param)),
+                None => {}
+            }
+            ExternalChain::from_xpub(&row.xpub)
+                .map(|c| c.node_id())
+                .map_err(ApiError::internal)?
+        }
+        (None, Some(new)) => new.node_id.clone(),
+        (None, None) => {
+            let evm = update.own_xpub(livemode).1;
+            return Err(ParamError::new(
+                ErrorCode::ParameterMissing,
+                evm,
+                format!("{param} needs this mode's EVM xpub ({evm}) first: a session's Tron address is derived at its EVM address's index."),
+            )
+            .into());
+        }
+    };
+    Ok(Some(checked_tron_xpub(given, param, Some(&evm))?))
+}
+
+/// After the write: the mode's Tron xpub is `given`, or a concurrent update set another
+/// one first and this one is refused.
+async fn tron_written(store: &Store, caller: &Caller, given: &str) -> ApiResult<()> {
+    let stored = store.xpub(&caller.account_id, caller.livemode).await?;
+    if stored.and_then(|x| x.xpub_tron).as_deref() == Some(given) {
+        Ok(())
+    } else {
+        let param = if caller.livemode {
+            "xpub_tron_live"
+        } else {
+            "xpub_tron_test"
+        };
+        Err(xpub_immutable(param))
+    }
 }
 
 fn key_object(key: &KeyInfo) -> Value {

@@ -4,6 +4,7 @@
 
 use alloy_primitives::U256;
 use kasse_shared::api::sweeps::{ChainObject, chain_object, feed_price};
+use kasse_shared::catalogue::ChainFamily;
 use kasse_shared::health::WatcherStatus;
 use worker::Response;
 
@@ -16,7 +17,9 @@ pub(super) async fn list(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let cursors = cx.store.cursors().await?;
     let mut data: Vec<ChainObject> = Vec::new();
     for (chain, _) in config::served_chains(cx.env) {
-        if chain.testnet == caller.livemode {
+        // The merchant's tools sweep and refund EVM chains; a Tron deposit is swept from a
+        // Tron wallet (it needs TRX for energy), so Tron chains are not listed to them.
+        if chain.testnet == caller.livemode || chain.family == ChainFamily::Tron {
             continue;
         }
         let price = match &chain.price_feed {

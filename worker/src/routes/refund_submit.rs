@@ -100,7 +100,7 @@ async fn read(
             refund.chain_id
         )));
     };
-    let rpc = config::rpc(cx.env, url);
+    let rpc = config::rpc(cx.env, chain, url);
     let calls = [
         Call {
             method: "eth_blockNumber",

@@ -59,7 +59,7 @@ async fn created_block(cx: &Cx<'_>, basis: &RefundBasis, chain_id: u64) -> ApiRe
         .ok_or_else(|| ApiError::internal(format!("chain {chain_id} left the catalogue")))?;
     let url = config::rpc_url(cx.env, chain)
         .ok_or_else(|| chain_error(format!("no RPC URL for chain {chain_id}")))?;
-    read_head(&config::rpc(cx.env, url), chain_id)
+    read_head(&config::rpc(cx.env, chain, url), chain_id)
         .await
         .map_err(|e| {
             worker::console_warn!("refund: reading the head of chain {chain_id}: {e}");

@@ -2,6 +2,7 @@
 //! treasury, reported here and verified by the watcher.
 
 use kasse_shared::api::sweeps::{self, SweepObject, sweep_object};
+use kasse_shared::catalogue::ChainFamily;
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::ids::SweepId;
 use worker::Response;
@@ -20,15 +21,18 @@ fn object((sweep, transfers): &SweepInFull) -> SweepObject {
 pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
     let caller = cx.secret().await?;
     let report = sweeps::parse_report(&cx.body().await?)?;
-    let served = config::served_chains(cx.env)
-        .into_iter()
-        .any(|(chain, _)| chain.chain_id == report.chain_id && chain.testnet != caller.livemode);
+    // Sweeps are verified from EVM receipts; Tron chains are left out like in GET /v1/chains.
+    let served = config::served_chains(cx.env).into_iter().any(|(chain, _)| {
+        chain.chain_id == report.chain_id
+            && chain.testnet != caller.livemode
+            && chain.family == ChainFamily::Evm
+    });
     if !served {
         let mode = if caller.livemode { "live" } else { "test" };
         return Err(ApiError::invalid(
             ErrorCode::ChainUnsupported,
             format!(
-                "Chain {} is not served in {mode} mode; GET /v1/chains lists those that are.",
+                "Chain {} is not one Kasse verifies sweeps on in {mode} mode; GET /v1/chains lists those it does.",
                 report.chain_id
             ),
         )

@@ -9,6 +9,7 @@ use super::bind::{flag, text, time};
 use super::columns::flag as flag_column;
 use super::{Stmt, Store};
 use crate::error::{ApiError, ApiResult};
+use worker::wasm_bindgen::JsValue;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct KeyRow {
@@ -31,6 +32,14 @@ pub(crate) struct NewXpub {
     pub livemode: bool,
     pub xpub: String,
     pub node_id: String,
+    /// The mode's Tron xpub, registered with it.
+    pub tron: Option<TronXpub>,
+}
+
+/// A Tron xpub (m/44'/195'/n') and the node that identifies it.
+pub(crate) struct TronXpub {
+    pub xpub: String,
+    pub node_id: String,
 }
 
 /// An account as one mode sees it: that mode's settings, the account's creation and when
@@ -46,6 +55,15 @@ pub(crate) struct AccountRow {
 pub(crate) struct XpubRow {
     pub xpub: String,
     pub next_index: u64,
+    pub xpub_tron: Option<String>,
+}
+
+/// The xpubs a new session derives its addresses from, and the index it reserved.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Reserved {
+    pub xpub: String,
+    pub xpub_tron: Option<String>,
+    pub idx: u32,
 }
 
 /// An API key as listed: never the key, only its redacted form.
@@ -92,7 +110,7 @@ impl Store {
                 &[text(account_id), flag(livemode), text(&settings), time(now)],
             )?);
         }
-        self.write_account(batch, account_id, xpubs, keys, now)
+        self.write_account((batch, Vec::new()), account_id, xpubs, keys, now)
             .await
     }
 
@@ -144,21 +162,25 @@ impl Store {
         livemode: bool,
     ) -> ApiResult<Option<XpubRow>> {
         self.row(
-            "SELECT xpub, next_index FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
+            "SELECT xpub, next_index, xpub_tron FROM account_xpubs WHERE account_id = ?1 AND livemode = ?2",
             &[text(account_id), flag(livemode)],
         )
         .await
     }
 
     /// One mode's new settings, and that mode's xpub (with its first keys) if it had none,
-    /// in one batch. The primary key (account, mode) refuses a second xpub for a mode even
-    /// when two updates race; the unique external node refuses one registered elsewhere.
+    /// and its Tron xpub if it had none, in one batch. The primary key (account, mode)
+    /// refuses a second xpub for a mode even when two updates race; the unique external
+    /// nodes refuse one registered elsewhere. A Tron xpub is set only on a mode whose EVM
+    /// xpub exists (or is written in the same batch) and has none yet.
+    #[expect(clippy::too_many_arguments, reason = "one batch of the update's parts")]
     pub(crate) async fn update_account(
         &self,
         account_id: &AccountId,
         livemode: bool,
         settings: &Settings,
         xpub: Option<&NewXpub>,
+        tron: Option<&TronXpub>,
         keys: &[NewKey],
         now: Timestamp,
     ) -> ApiResult<AccountWrite> {
@@ -168,7 +190,20 @@ impl Store {
             &[text(account_id), flag(livemode), text(&settings), time(now)],
         )?;
         let xpubs = xpub.map_or(&[][..], std::slice::from_ref);
-        self.write_account(vec![update], account_id, xpubs, keys, now)
+        let mut after = Vec::new();
+        if let Some(tron) = tron {
+            after.push(self.stmt(
+                "UPDATE account_xpubs SET xpub_tron = ?3, tron_node = ?4
+                 WHERE account_id = ?1 AND livemode = ?2 AND xpub_tron IS NULL",
+                &[
+                    text(account_id),
+                    flag(livemode),
+                    text(&tron.xpub),
+                    text(&tron.node_id),
+                ],
+            )?);
+        }
+        self.write_account((vec![update], after), account_id, xpubs, keys, now)
             .await
     }
 
@@ -186,7 +221,7 @@ impl Store {
             &[text(account_id), time(now)],
         )?;
         self.write_account(
-            vec![touch],
+            (vec![touch], Vec::new()),
             account_id,
             std::slice::from_ref(xpub),
             keys,
@@ -197,26 +232,36 @@ impl Store {
 
     /// The account's own statements, then its new xpubs and keys, as one batch; the unique
     /// constraints on the xpubs refuse it as a whole.
-    async fn write_account(
-        &self,
-        mut batch: Vec<Stmt<'_>>,
+    async fn write_account<'a>(
+        &'a self,
+        (mut batch, after): (Vec<Stmt<'a>>, Vec<Stmt<'a>>),
         account_id: &AccountId,
         xpubs: &[NewXpub],
         keys: &[NewKey],
         now: Timestamp,
     ) -> ApiResult<AccountWrite> {
         for x in xpubs {
+            let (tron, tron_node) = match &x.tron {
+                Some(t) => (text(&t.xpub), text(&t.node_id)),
+                None => (JsValue::NULL, JsValue::NULL),
+            };
             batch.push(self.stmt(
-                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), time(now)],
+                "INSERT INTO account_xpubs (account_id, livemode, xpub, external_node, created_at, xpub_tron, tron_node)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &[text(account_id), flag(x.livemode), text(&x.xpub), text(&x.node_id), time(now), tron, tron_node],
             )?);
         }
+        // After the rows: a Tron xpub may be set on one written just now.
+        batch.extend(after);
         for k in keys {
             batch.push(self.insert_key_stmt(account_id, k, now)?);
         }
         match self.batch(batch).await {
             Ok(_) => Ok(AccountWrite::Written),
-            Err(e) if e.to_string().contains("account_xpubs.external_node") => {
+            Err(e)
+                if e.to_string().contains("account_xpubs.external_node")
+                    || e.to_string().contains("account_xpubs.tron_node") =>
+            {
                 Ok(AccountWrite::XpubInUse)
             }
             Err(e) if e.to_string().contains("account_xpubs.account_id") => {
@@ -337,20 +382,13 @@ impl Store {
         &self,
         account_id: &AccountId,
         livemode: bool,
-    ) -> ApiResult<Option<(String, u32)>> {
-        #[derive(Deserialize)]
-        struct Row {
-            xpub: String,
-            idx: u32,
-        }
-        let row: Option<Row> = self
-            .row(
-                "UPDATE account_xpubs SET next_index = next_index + 1 WHERE account_id = ?1 AND livemode = ?2
-                 RETURNING xpub, next_index - 1 AS idx",
-                &[text(account_id), flag(livemode)],
-            )
-            .await?;
-        Ok(row.map(|r| (r.xpub, r.idx)))
+    ) -> ApiResult<Option<Reserved>> {
+        self.row(
+            "UPDATE account_xpubs SET next_index = next_index + 1 WHERE account_id = ?1 AND livemode = ?2
+             RETURNING xpub, xpub_tron, next_index - 1 AS idx",
+            &[text(account_id), flag(livemode)],
+        )
+        .await
     }
 }
 

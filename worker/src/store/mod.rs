@@ -41,7 +41,7 @@ mod sweeps;
 mod test_helpers;
 mod watch;
 mod webhooks;
-pub(crate) use accounts::{AccountWrite, KeyInfo, KeyRow, NewKey, NewXpub};
+pub(crate) use accounts::{AccountWrite, KeyInfo, KeyRow, NewKey, NewXpub, TronXpub, XpubRow};
 pub(crate) use bind::address_key;
 pub(crate) use changes::{Change, Written};
 pub(crate) use console::{CONSOLE_IDLE_SECS, CallerKey};

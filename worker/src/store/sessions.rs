@@ -10,6 +10,7 @@ use kasse_shared::api::list::{Direction, SessionFilter};
 use kasse_shared::api::sweeps::SweptRecord;
 use kasse_shared::ids::{AccountId, PaymentId, SessionId};
 use kasse_shared::refund::Refund;
+use kasse_shared::session::watch::WatchedChain;
 use kasse_shared::session::{Heads, Payment, Session};
 use kasse_shared::time::Timestamp;
 use serde::Deserialize;
@@ -108,11 +109,13 @@ pub(crate) type PageReads = (
 );
 
 impl Store {
-    /// Inserts a new session with its watch rows and its `session.created` event. Always
-    /// `Written::Change`: a session that cannot be inserted is an error.
+    /// Inserts a new session with its watch rows (one per chain of `watched`, with the
+    /// native baseline where the native coin is watched) and its `session.created` event.
+    /// Always `Written::Change`: a session that cannot be inserted is an error.
     pub(crate) async fn insert_session(
         &self,
         session: &Session,
+        watched: &[WatchedChain],
         baselines: &BTreeMap<ChainId, Baseline>,
         prices: &[PriceRow],
         event: &NewEvent,
@@ -140,17 +143,16 @@ impl Store {
                 int(session.created_at.0),
             ],
         )?];
-        let mut chains: Vec<ChainId> = session.options.iter().map(|q| q.chain_id).collect();
-        chains.dedup();
-        for chain_id in chains {
-            let baseline = baselines.get(&chain_id);
+        for chain in watched {
+            let chain_id = chain.chain_id;
+            let baseline = baselines.get(&chain_id).filter(|_| chain.native);
             batch.push(self.stmt(
                 "INSERT INTO watch (chain_id, address, session_id, watch_until_unix, native_baseline, native_baseline_block, due_unix,
                      baseline_block)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?6, (SELECT head FROM chain_cursors WHERE chain_id = ?1)))",
                 &[
                     int(chain_id),
-                    text(&address),
+                    text(&address_key(&chain.address)),
                     text(&session.id),
                     int(session.late_until.0),
                     opt_text(baseline.map(|b| b.balance.to_string()).as_deref()),

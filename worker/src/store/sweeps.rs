@@ -479,19 +479,30 @@ impl Store {
         )
     }
 
-    /// What was received at this account and mode's deposit addresses (confirmed payments,
-    /// counted or not) and what left them in succeeded sweeps, in one round trip.
+    /// What was received at this account and mode's deposit addresses and what left them
+    /// in succeeded sweeps, in one round trip. Received: confirmed payments, and uncounted
+    /// ones (a wrong network, dust), which the lifecycle never confirms, once as deep as
+    /// their chain's confirmations.
     pub(crate) async fn balance_amounts(
         &self,
         account_id: &AccountId,
         livemode: bool,
     ) -> ApiResult<(Amounts, Amounts)> {
-        let args = [text(account_id), flag(livemode)];
+        let depths: BTreeMap<String, u32> = crate::config::catalogue()
+            .chains
+            .iter()
+            .map(|c| (c.chain_id.to_string(), c.min_confirmations.max(1)))
+            .collect();
+        let depths = serde_json::to_string(&depths).map_err(ApiError::internal)?;
         let received = self.stmt(
             "SELECT p.chain_id, p.token, p.amount FROM checkout_sessions s JOIN payments p ON p.session_id = s.id
-             WHERE s.account_id = ?1 AND s.livemode = ?2 AND p.status = 'confirmed'",
-            &args,
+             WHERE s.account_id = ?1 AND s.livemode = ?2 AND (p.status = 'confirmed'
+               OR (p.counted = 0 AND p.status = 'detected'
+                   AND p.block_number + json_extract(?3, '$.\"' || p.chain_id || '\"')
+                       <= 1 + (SELECT head FROM chain_cursors c WHERE c.chain_id = p.chain_id)))",
+            &[text(account_id), flag(livemode), text(&depths)],
         )?;
+        let args = [text(account_id), flag(livemode)];
         let swept = self.stmt(
             "SELECT chain_id, token, amount FROM sweep_transfers WHERE account_id = ?1 AND livemode = ?2",
             &args,

@@ -110,7 +110,7 @@ async fn scan_chain(
     now: Timestamp,
     collected: &mut Collected,
 ) -> ChainRun {
-    let rpc = config::rpc(env, url.to_owned());
+    let rpc = config::rpc(env, chain, url.to_owned());
     let scanned = ChainScan {
         store,
         chain,
@@ -178,7 +178,7 @@ async fn evaluate(
 ) {
     let rpcs = config::served_chains(env)
         .into_iter()
-        .map(|(chain, url)| (chain.chain_id, config::rpc(env, url)))
+        .map(|(chain, url)| (chain.chain_id, config::rpc(env, chain, url)))
         .collect();
     let base_url = config::base_url(env, None);
     let failures = &mut collected.failures;

@@ -20,7 +20,7 @@ use super::Collected;
 use super::record::{ByAddress, native_watch, record_native, record_transfers, recorded_credit};
 use super::refunds::RefundWatch;
 use crate::chain::native::{BalanceRead, Recorded, Scan, Watched};
-use crate::chain::rpc::{Call, Rpc, RpcError, read_head};
+use crate::chain::rpc::{Call, Rpc, RpcError, read_heads};
 use crate::chain::tokens::{log_calls, parse_logs};
 use crate::error::ApiResult;
 use crate::store::{Store, WatchRow, address_key};
@@ -38,8 +38,14 @@ impl ChainScan<'_> {
     /// provider's refusal narrows the next window; nothing else does.
     pub(super) async fn run(&self, collected: &mut Collected) -> ApiResult<()> {
         let chain_id = self.chain.chain_id;
-        let head = read_head(self.rpc, chain_id).await?;
-        self.store.record_head(chain_id, head, self.now).await?;
+        let heads = read_heads(self.rpc, chain_id).await?;
+        // Confirmations count from the recorded head: the finalized block on a chain
+        // confirmed by finality. The scan itself reaches the latest block, so a payment is
+        // seen (detected) before it is final.
+        self.store
+            .record_head(chain_id, heads.confirmed, self.now)
+            .await?;
+        let head = heads.latest;
         let row = self
             .store
             .cursors()
@@ -53,7 +59,8 @@ impl ChainScan<'_> {
             row.and_then(|c| c.scan_range),
             self.chain.rpc_limits.max_log_range,
         );
-        let Some(window) = window(cursor, head, self.chain.min_confirmations, range) else {
+        let depth = self.chain.rescan_depth(heads.latest, heads.confirmed);
+        let Some(window) = window(cursor, head, depth, range) else {
             return Ok(());
         };
         let recorded = match self.window(window, read, collected).await {
