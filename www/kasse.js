@@ -1,7 +1,8 @@
 // Kasse widget loader. Embed with:
 //   <script src="https://YOUR-KASSE/kasse.js" defer></script>
 //   <div data-kasse-session="cs_…" data-kasse-secret="…"></div>
-// or call Kasse.mount(element, { session, clientSecret, theme, onStatus, onPaid, onExpired }).
+// or call Kasse.mount(element, { session, clientSecret, theme, locale, provider, providerName,
+// onStatus, onPaid, onExpired }).
 // Types: kasse.d.ts. The widget renders in a shadow root: the page's CSS cannot reach it and
 // its CSS cannot leak out. Theme it with CSS custom properties on the element (or `theme`).
 (function () {
@@ -37,6 +38,9 @@
     ".kasse button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid var(--k-accent);background:var(--k-bg);color:var(--k-fg);cursor:pointer}",
     ".kasse button:disabled{opacity:.6;cursor:progress}",
     ".kasse .kasse-link{border:0;padding:4px 0;text-decoration:underline;background:none}",
+    ".kasse-wallets{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:8px}",
+    ".kasse .kasse-wallet{display:inline-flex;align-items:center;gap:6px}",
+    ".kasse-wallet img{border-radius:4px;flex:none}",
     ".kasse-options{list-style:none;margin:8px 0;padding:0;display:grid;gap:8px}",
     ".kasse .kasse-option{width:100%;display:flex;justify-content:space-between;flex-wrap:wrap;gap:4px;text-align:left;padding:10px 12px;border-radius:8px}",
     ".kasse .kasse-option[aria-pressed=true]{border-width:2px}",
@@ -56,6 +60,36 @@
     ".kasse button[aria-disabled=true]{opacity:.6;cursor:progress}",
     ".kasse :focus-visible{outline:3px solid var(--k-accent);outline-offset:2px}",
     ".kasse-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    // Token and network marks; the QR modes and what to send beside the code.
+    ".kasse-icon{flex:none;vertical-align:middle}",
+    ".kasse-option-token,.kasse-option-chain{display:inline-flex;align-items:center;gap:6px}",
+    ".kasse-qr-modes{border:0;margin:8px 0;padding:0;display:flex;flex-wrap:wrap;gap:6px}",
+    ".kasse-qr-modes legend{float:left;width:100%;padding:0;margin:0 0 2px;font-size:13px;color:var(--k-muted)}",
+    ".kasse label.kasse-qr-mode{display:inline-flex;align-items:center;gap:6px;margin:0;font-weight:400;border:1px solid var(--k-border);border-radius:8px;padding:6px 10px;cursor:pointer}",
+    ".kasse label.kasse-qr-mode:has(:checked){border:2px solid var(--k-accent);font-weight:600}",
+    ".kasse .kasse-qr-mode input{width:auto;margin:0;accent-color:var(--k-accent)}",
+    ".kasse-qr-row{display:flex;flex-wrap:wrap;align-items:center;justify-content:center;gap:4px 16px}",
+    ".kasse-qr-row .kasse-qr{margin:8px 0}",
+    ".kasse-facts{margin:0;display:grid;gap:6px}",
+    ".kasse-facts dt,.kasse-receipt dt{font-size:13px;color:var(--k-muted)}",
+    ".kasse-facts dd{margin:0;font-size:20px;font-weight:700;display:flex;align-items:center;gap:6px}",
+    // "Already paid?" and the receipt.
+    ".kasse-paid-already{margin-top:12px;border-top:1px solid var(--k-border);padding-top:8px}",
+    ".kasse-paid-already summary{cursor:pointer;font-weight:600}",
+    ".kasse-check-form input{font-family:ui-monospace,monospace;font-size:13px}",
+    ".kasse-receipt{border:1px solid var(--k-border);border-radius:8px;padding:8px 12px;margin:12px 0}",
+    ".kasse-receipt h3{font-size:16px;margin:4px 0 8px}",
+    ".kasse-receipt dl{margin:0 0 8px;display:grid;gap:6px}",
+    ".kasse-receipt dl>div{display:grid;grid-template-columns:minmax(6em,auto) 1fr;column-gap:8px}",
+    ".kasse-receipt dd{grid-column:2;margin:0;display:flex;flex-wrap:wrap;align-items:center;gap:6px}",
+    ".kasse-tx{display:flex;flex-wrap:wrap;gap:6px;width:100%}",
+    ".kasse-print-only{display:none}",
+    // On paper, a receipt alone, black on white: no controls, links, codes or marks.
+    "@media print{.kasse-root[data-theme]{--k-fg:#000;--k-bg:#fff;--k-muted:#000;--k-border:#000}" +
+      ".kasse{border:0;max-width:none;padding:0}" +
+      ".kasse:has(.kasse-receipt) .kasse-head,.kasse-body:has(.kasse-receipt)>:not(.kasse-receipt),.kasse-links,.kasse-stale," +
+      ".kasse button,.kasse a,.kasse-qr,.kasse-qr-modes,.kasse-icon,.kasse-hash{display:none!important}" +
+      ".kasse-receipt{border:0;padding:0}.kasse-print-only{display:inline}}",
     "@media (prefers-reduced-motion:reduce){.kasse *{transition:none!important;animation:none!important}}",
   ].join("\n");
   var sheet = null;
@@ -93,6 +127,9 @@
   function mount(element, options) {
     if (!element || !options || typeof options.session !== "string") {
       throw new TypeError("Kasse.mount(element, { session, clientSecret }) needs an element and a session id");
+    }
+    if (options.provider != null && typeof options.provider.request !== "function") {
+      throw new TypeError("Kasse.mount: provider must be an EIP-1193 provider, with a request() method");
     }
     var theme = options.theme || {};
     var vars = { accent: "--kasse-accent", radius: "--kasse-radius", font: "--kasse-font" };
@@ -136,12 +173,24 @@
         options.onExpired();
       }
     }
+    // The language the widget shows, once it shows it: a page around it (the hosted page)
+    // can follow.
+    function onLocale(locale, rtl) {
+      if (handle.unmounted) return;
+      handle.locale = locale;
+      element.dispatchEvent(new CustomEvent("kasse:locale", {
+        bubbles: true,
+        composed: true,
+        detail: { session: options.session, locale: locale, dir: rtl ? "rtl" : "ltr" },
+      }));
+    }
     var apiBase = (options.apiBase || base).replace(/\/$/, "");
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;
       root.replaceChildren();
       handle.inner = glue.mount(root, options.session, options.clientSecret || "", apiBase, onStatus,
-        options.redirectOnSuccess === true);
+        options.redirectOnSuccess === true, options.locale || "", onLocale,
+        options.provider || undefined, String(options.providerName || ""));
       return handle;
     }, function (error) {
       if (handle.unmounted) return handle;
@@ -185,6 +234,7 @@
         session: el.getAttribute("data-kasse-session"),
         clientSecret: el.getAttribute("data-kasse-secret"),
         theme: { mode: el.getAttribute("data-kasse-theme") || undefined },
+        locale: el.getAttribute("data-kasse-locale") || undefined,
       });
     }
   }

@@ -5,87 +5,16 @@
 // The secret lives in the fragment, which browsers never send to a server. It is read once,
 // removed from the address bar (so it stays out of history and screenshots) and kept in
 // this tab's sessionStorage, so a reload still shows the refund.
+//
+// It speaks the first of the browser's languages Kasse has a catalogue for (`claim_…` keys),
+// else English; amounts are written with that language's separators.
 
-/** Every string the shopper reads, per language. Add a language by adding a table with the
- * same keys; `{name}` is replaced by the value of the same name. */
-const STRINGS = {
-  en: {
-    pageTitle: "Refund",
-    loading: "Loading your refund…",
-    loadFailed: "We could not load this refund. Check your connection and try again.",
-    retry: "Try again",
-    invalidTitle: "This refund link is not valid",
-    invalidBody: "Open the whole link from the shop's message, or ask the shop for a new one.",
-    title: "Refund from {shop}",
-    testMode: "Test mode: no real funds move.",
-    onNetwork: "on {network}",
-    lead: "Enter the address where you want to receive this refund.",
-    addressLabel: "Your address on {network}",
-    addressHint: "It starts with 0x. Only an address on {network} can receive this refund.",
-    exchangeWarning:
-      "Exchange deposit addresses may not credit refunds. Use a wallet you control, or ask your exchange first.",
-    confirmLabel: "I checked this address; refunds cannot be reversed",
-    submit: "Confirm address",
-    submitting: "Saving…",
-    needConfirm: "Tick the box to confirm that you checked the address.",
-    sendFailed: "We could not reach the server. Check your connection and try again.",
-    pendingTitle: "Address confirmed",
-    pendingBody: "The shop will send your refund to this address:",
-    pendingNext: "You can close this page. Open the link again to see when the refund has been sent.",
-    succeededTitle: "Refund sent",
-    succeededBody: "The refund was sent to this address:",
-    canceledTitle: "This refund was canceled",
-    canceledBody: "The shop canceled this refund. If you have questions, contact the shop.",
-    failedTitle: "This refund did not go through",
-    failedBody: "The shop's transaction failed, so nothing was sent. Please contact the shop.",
-  },
-  de: {
-    pageTitle: "Erstattung",
-    loading: "Ihre Erstattung wird geladen…",
-    loadFailed: "Die Erstattung konnte nicht geladen werden. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
-    retry: "Erneut versuchen",
-    invalidTitle: "Dieser Erstattungslink ist ungültig",
-    invalidBody: "Öffnen Sie den vollständigen Link aus der Nachricht des Shops, oder bitten Sie den Shop um einen neuen.",
-    title: "Erstattung von {shop}",
-    testMode: "Testmodus: Es wird kein echtes Geld bewegt.",
-    onNetwork: "im Netzwerk {network}",
-    lead: "Geben Sie die Adresse ein, an die diese Erstattung gehen soll.",
-    addressLabel: "Ihre Adresse im Netzwerk {network}",
-    addressHint: "Sie beginnt mit 0x. Nur eine Adresse im Netzwerk {network} kann diese Erstattung empfangen.",
-    exchangeWarning:
-      "Einzahlungsadressen von Börsen schreiben Erstattungen unter Umständen nicht gut. Nutzen Sie eine eigene Wallet, oder fragen Sie zuerst Ihre Börse.",
-    confirmLabel: "Ich habe diese Adresse geprüft; Erstattungen lassen sich nicht rückgängig machen",
-    submit: "Adresse bestätigen",
-    submitting: "Wird gespeichert…",
-    needConfirm: "Bitte bestätigen Sie mit dem Häkchen, dass Sie die Adresse geprüft haben.",
-    sendFailed: "Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
-    pendingTitle: "Adresse bestätigt",
-    pendingBody: "Der Shop sendet Ihre Erstattung an diese Adresse:",
-    pendingNext: "Sie können diese Seite schließen. Öffnen Sie den Link erneut, um zu sehen, wann die Erstattung gesendet wurde.",
-    succeededTitle: "Erstattung gesendet",
-    succeededBody: "Die Erstattung wurde an diese Adresse gesendet:",
-    canceledTitle: "Diese Erstattung wurde storniert",
-    canceledBody: "Der Shop hat diese Erstattung storniert. Bei Fragen wenden Sie sich an den Shop.",
-    failedTitle: "Diese Erstattung ist fehlgeschlagen",
-    failedBody: "Die Transaktion des Shops ist fehlgeschlagen; es wurde nichts gesendet. Bitte wenden Sie sich an den Shop.",
-  },
-};
+import { browserLocale, speak, textsOf } from "/locale.js";
 
-/** The first of the browser's languages we have strings for (English otherwise). */
-function pickLanguage(wanted) {
-  for (const tag of wanted) {
-    const primary = String(tag).toLowerCase().split("-")[0];
-    if (Object.hasOwn(STRINGS, primary)) return primary;
-  }
-  return "en";
-}
+/** The shopper's texts (`claim_…` keys of the catalogues), set before anything is shown. */
+let texts;
 
-const language = pickLanguage(navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"]);
-const strings = STRINGS[language];
-
-function t(key, values = {}) {
-  return strings[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-}
+const t = (key, values) => texts.t(`claim_${key}`, values);
 
 /** An element with attributes and children (strings become text, never markup). */
 function el(tag, attributes = {}, ...children) {
@@ -155,13 +84,14 @@ async function call(link, method, suffix = "", json) {
   return { status: response.status, body };
 }
 
-/** The amount, token and network, large. */
+/** The amount (written the shopper's way; `data-amount` keeps the exact one), token and
+ * network, large. */
 function amountBox(claim) {
   return el(
     "p",
     { class: "amount" },
-    el("span", { class: "value" }, `${claim.amount_formatted} ${claim.token}`),
-    el("span", { class: "network" }, t("onNetwork", { network: claim.chain })),
+    el("span", { class: "value", "data-amount": claim.amount_formatted }, `${texts.number(claim.amount_formatted)} ${claim.token}`),
+    el("span", { class: "network" }, t("on_network", { network: claim.chain })),
   );
 }
 
@@ -169,7 +99,7 @@ function header(claim) {
   const shop = claim.merchant.display_name;
   document.title = `${t("title", { shop })} · Kasse`;
   const parts = [el("h1", { tabindex: "-1" }, t("title", { shop }))];
-  if (claim.id.startsWith("re_test_")) parts.push(el("p", { class: "test-mode" }, t("testMode")));
+  if (claim.id.startsWith("re_test_")) parts.push(el("p", { class: "test-mode" }, t("test_mode")));
   parts.push(amountBox(claim));
   return parts;
 }
@@ -177,11 +107,11 @@ function header(claim) {
 /** A refund that has its address, or is over: where it stands. */
 function showState(claim, { focus = false } = {}) {
   const [titleKey, bodyKey, next] = {
-    pending: ["pendingTitle", "pendingBody", "pendingNext"],
-    succeeded: ["succeededTitle", "succeededBody", null],
-    canceled: ["canceledTitle", "canceledBody", null],
-    failed: ["failedTitle", "failedBody", null],
-  }[claim.status] || ["failedTitle", "failedBody", null];
+    pending: ["pending_title", "pending_body", "pending_next"],
+    succeeded: ["succeeded_title", "succeeded_body", null],
+    canceled: ["canceled_title", "canceled_body", null],
+    failed: ["failed_title", "failed_body", null],
+  }[claim.status] || ["failed_title", "failed_body", null];
   const box = el(
     "section",
     { class: "state", role: "status", "aria-labelledby": "state-title" },
@@ -194,6 +124,12 @@ function showState(claim, { focus = false } = {}) {
   if (next) box.append(el("p", {}, t(next)));
   show(claim.status, ...header(claim), box);
   if (focus) box.querySelector("h2").focus();
+}
+
+/** Why the address was refused: the server says it precisely, in English; in another
+ * language the page says what an address on this network looks like. */
+function addressRefusal(error, claim) {
+  return texts.locale === "en" && error.message ? error.message : t("address_invalid", { network: claim.chain });
 }
 
 function showForm(link, claim) {
@@ -217,12 +153,12 @@ function showForm(link, claim) {
     el(
       "div",
       { class: "field" },
-      el("label", { for: "address" }, t("addressLabel", { network: claim.chain })),
+      el("label", { for: "address" }, t("address_label", { network: claim.chain })),
       input,
-      el("p", { class: "hint", id: "address-hint" }, t("addressHint", { network: claim.chain })),
+      el("p", { class: "hint", id: "address-hint" }, t("address_hint", { network: claim.chain })),
     ),
-    el("p", { class: "warning" }, t("exchangeWarning")),
-    el("label", { class: "confirm", for: "confirm" }, confirm, el("span", {}, t("confirmLabel"))),
+    el("p", { class: "warning" }, t("exchange_warning")),
+    el("label", { class: "confirm", for: "confirm" }, confirm, el("span", {}, t("confirm_label"))),
     error,
     button,
   );
@@ -237,7 +173,7 @@ function showForm(link, claim) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    if (!confirm.checked) return refuse(t("needConfirm"), confirm);
+    if (!confirm.checked) return refuse(t("need_confirm"), confirm);
     button.disabled = true;
     button.textContent = t("submitting");
     try {
@@ -245,9 +181,11 @@ function showForm(link, claim) {
       if (answer.status === 200 && answer.body?.object === "refund_claim") return showState(answer.body, { focus: true });
       // Someone gave the address already (another tab, the shop): show where it stands.
       if (answer.status === 409) return load(link, { focus: true });
-      refuse(answer.body?.error?.message || t("sendFailed"), answer.body?.error?.param === "address" ? input : null);
+      const refused = answer.body?.error;
+      if (refused?.param === "address") refuse(addressRefusal(refused, claim), input);
+      else refuse(t("send_failed"));
     } catch {
-      refuse(t("sendFailed"));
+      refuse(t("send_failed"));
     }
     button.disabled = false;
     button.textContent = t("submit");
@@ -255,33 +193,38 @@ function showForm(link, claim) {
   show("form", ...header(claim), el("p", { class: "lead" }, t("lead")), form);
 }
 
-async function load(link, options = {}) {
+/** Shows the refund; `first` is an answer already asked for, if any. */
+async function load(link, options = {}, first = call(link, "GET")) {
   let answer;
   try {
-    answer = await call(link, "GET");
+    answer = await first;
   } catch {
     answer = null;
   }
   if (answer && (answer.status === 401 || answer.status === 404)) {
-    showMessage("invalid", t("invalidTitle"), t("invalidBody"));
+    showMessage("invalid", t("invalid_title"), t("invalid_body"));
     return;
   }
   if (!answer || answer.status !== 200 || answer.body?.object !== "refund_claim") {
     const retry = el("button", { type: "button" }, t("retry"));
     retry.addEventListener("click", () => load(link, { focus: true }));
-    showMessage("error", t("loadFailed"), "", retry);
+    showMessage("error", t("load_failed"), "", retry);
     return;
   }
   if (answer.body.status === "requires_address") showForm(link, answer.body);
   else showState(answer.body, options);
 }
 
-document.documentElement.lang = language;
-document.title = `${t("pageTitle")} · Kasse`;
 const link = readLink();
+// The refund is asked for while the texts load.
+const first = link ? call(link, "GET") : null;
+first?.catch(() => {});
+texts = await textsOf(browserLocale());
+speak(texts);
+document.title = `${t("page_title")} · Kasse`;
 if (link) {
   show("loading", el("p", {}, t("loading")));
-  load(link);
+  load(link, {}, first);
 } else {
-  showMessage("invalid", t("invalidTitle"), t("invalidBody"));
+  showMessage("invalid", t("invalid_title"), t("invalid_body"));
 }

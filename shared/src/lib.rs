@@ -7,6 +7,7 @@
 //! `status`, `time`): that is what the widget compiles, with no U256 or crypto in it.
 
 pub mod error_code;
+pub mod locale;
 pub mod shopper;
 pub mod status;
 pub mod time;

@@ -24,6 +24,10 @@ pub struct PaymentLink {
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
     pub return_url: Option<String>,
+    /// The language its sessions' shoppers get (one of `locale::SUPPORTED`); none lets each
+    /// shopper's browser decide.
+    #[serde(default)]
+    pub locale: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -79,6 +83,7 @@ pub(crate) mod tests {
             success_url: Some("https://shop.example/ok".into()),
             cancel_url: None,
             return_url: Some("https://shop.example/".into()),
+            locale: Some("de".into()),
             created_at: Timestamp(1_700_000_000),
             updated_at: Timestamp(1_700_000_000),
         }

@@ -4,9 +4,15 @@
 //! older than [`max_round_age_secs`] (the feed's heartbeat, capped by the chain's
 //! `max_price_age_secs`) and (on L2s) the sequencer is up. The quote rounds up to
 //! the base unit, so the merchant never receives less than the fiat amount at that price:
-//! `ceil(cents · 10^(decimals + feed_decimals) / (price · 100))`.
+//! `ceil(cents · 10^(decimals + feed_decimals) / (price · 100))`. A quote carries that amount
+//! shortened ([`short_native_amount`]): rounded up again, to the fewest fraction digits
+//! that add less than a cent.
+
+mod short;
 
 use alloy_primitives::{I256, U256};
+
+pub use short::short_native_amount;
 
 use crate::catalogue::Chain;
 use crate::money::Cents;

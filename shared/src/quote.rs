@@ -2,15 +2,20 @@
 //! option; a native quote is honoured for a while (see `Session::quote_valid_until`).
 //!
 //! Catalogue tokens are USD stablecoins and quote 1:1, exactly: cents → base units by a
-//! power of ten, no rounding. The native coin is priced from the chain's feed and rounds
-//! up to the base unit ([`crate::price`]); without a usable price it is not offered.
+//! power of ten, no rounding. The native coin is priced from the chain's feed, rounded up
+//! to the base unit and then to the fewest fraction digits that add less than a cent
+//! ([`crate::price`]); without a usable price it is not offered. That short amount is the
+//! quote: what the shopper sees, the payment URI, the wallet's transaction and what the
+//! session expects.
 
 use alloy_primitives::{ChainId, U256};
 
 use crate::account::Settings;
 use crate::catalogue::{Catalogue, Chain};
 use crate::money::{Cents, stablecoin_amount};
-use crate::price::{PriceError, Round, native_amount, price_string, usable_price};
+use crate::price::{
+    PriceError, Round, native_amount, price_string, short_native_amount, usable_price,
+};
 use crate::session::Quote;
 use crate::time::Timestamp;
 
@@ -33,9 +38,10 @@ pub fn native_quote(
     let feed = chain.price_feed.as_ref().ok_or(PriceError::NoFeed)?;
     let price = usable_price(reading.round, chain, reading.sequencer_up, now)?;
     let priced = |cents| native_amount(cents, chain.native_decimals, price, feed.decimals);
-    let (Some(value), Some(one_cent)) = (priced(amount), priced(Cents(1))) else {
+    let (Some(exact), Some(one_cent)) = (priced(amount), priced(Cents(1))) else {
         return Err(PriceError::NotPositive);
     };
+    let value = short_native_amount(exact, chain.native_decimals, price, feed.decimals);
     Ok(Quote {
         chain_id: chain.chain_id,
         token: chain.native_symbol.clone(),
@@ -112,6 +118,9 @@ pub fn stablecoin_quotes(
 mod exact;
 
 #[cfg(test)]
+mod short_native;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::BUILTIN_JSON;
@@ -170,7 +179,9 @@ mod tests {
             ),
             ("ETH", None, 18, "3000.00")
         );
-        assert_eq!(q.amount, U256::from(16_663_333_333_333_334u64));
+        // $49.99 at $3,000 is 0.016663333… ETH, shown and asked for as 0.016664 ETH: the
+        // rounding adds 0.000000666… ETH, $0.002.
+        assert_eq!(q.amount, U256::from(16_664_000_000_000_000u64));
         assert_eq!(q.one_cent, U256::from(3_333_333_333_334u64));
         assert_eq!(
             native_quote(

@@ -94,6 +94,64 @@ pub struct ShopperView {
     /// The newest refund the shopper asked for, whatever became of it.
     #[serde(default)]
     pub shopper_refund: Option<ShopperRefund>,
+    /// The language the merchant chose for this session (one of `locale::SUPPORTED`); none
+    /// lets the shopper's browser decide.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// What the shopper paid, once the session is paid (`paid`, `paid_late`, `overpaid`).
+    #[serde(default)]
+    pub receipt: Option<Receipt>,
+    /// The answer to a check that named a transaction; only in that check's response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckAnswer>,
+}
+
+/// A paid session's receipt: what was received, where, when, for whom and by which
+/// transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The shop's display name.
+    pub merchant: String,
+    /// What the shop knows the order by: the session id.
+    pub reference: String,
+    /// Base units received, as a decimal string.
+    pub amount: String,
+    pub amount_formatted: String,
+    pub token: String,
+    pub decimals: u8,
+    pub chain_id: u64,
+    pub chain: String,
+    /// When the session became paid.
+    pub paid_at: Timestamp,
+    /// The transactions of the payments that count, oldest first, each once.
+    pub transactions: Vec<ReceiptTransaction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptTransaction {
+    pub tx_hash: String,
+    /// The transaction's page on the chain's explorer; none for a chain without one.
+    pub url: Option<String>,
+}
+
+/// What a check found of the transaction it named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub tx_hash: String,
+    pub result: CheckResult,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckResult {
+    /// It pays this checkout and counts (confirmed, or still confirming: the status says).
+    Counted,
+    /// It pays this checkout's address but does not count; its payment's `reason` says why.
+    NotCounted,
+    /// It is on a chain this checkout watches, but pays nothing to its address.
+    NotThisCheckout,
+    /// No such transaction on those chains (yet).
+    NotFound,
 }
 
 /// A transfer to the session's address, as its shopper may see it.

@@ -19,7 +19,7 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 /** $49.99 in the L2's 18-decimal USDC. */
 const L2_AMOUNT = 49_990_000_000_000_000_000n;
 const SENTENCE =
-  "A payment of 49.99 USDC arrived on Local L2 (anvil), a network this checkout does not take. The shop can return it; contact them.";
+  "A payment of 49.99 USDC arrived on Local L2 (anvil), a network this checkout does not take, so it does not pay this order: contact the shop to get it back.";
 
 test("a wrong-network payment: the widget says so in one sentence and still shows how to pay", async () => {
   const session = await createSession();

@@ -13,7 +13,7 @@ const SESSION_FIELDS = [
   "payments", "tx_hash", "paid_at", "expires_at", "late_until", "canceled_at", "success_url",
   "cancel_url", "return_url", "url", "checkout_url", "client_secret", "customer_email",
   "customer_id", "description", "metadata", "version", "created_at", "updated_at",
-  "accessed_at", "used_at",
+  "accessed_at", "used_at", "locale",
 ];
 const OPTION_FIELDS = ["chain_id", "chain", "token", "contract_address", "decimals", "amount", "amount_formatted", "exchange_rate", "quoted_at"];
 

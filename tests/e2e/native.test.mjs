@@ -8,12 +8,14 @@ import {
   ANY_OPTION, L2_CHAIN, advance, api, assertError, createSession, d1, demo, env, eventTypes, getSession, mine, newAccount, payAndWatch, rpc,
   runScheduled, shopperApi, transfer,
 } from "../support/env.mjs";
+import { nativeQuote } from "../support/native-quote.mjs";
 
 const FEED = env.contracts["ETH/USD"];
 const provider = () => new ethers.JsonRpcProvider(env.rpc_url, undefined, { staticNetwork: true, batchMaxCount: 1 });
 
-/** $49.99 at the feed's $3,000.00 (8 decimals), rounded up to the wei. */
-const QUOTE_4999 = (4999n * 10n ** 26n + 3000n * 10n ** 8n * 100n - 1n) / (3000n * 10n ** 8n * 100n);
+/** $49.99 at the feed's $3,000.00 (8 decimals): 0.016663333… ETH, asked for as 0.016664 ETH
+ * (rounded up to 6 digits, which adds 0.000000666… ETH, $0.002: less than a cent). */
+const QUOTE_4999 = nativeQuote(4999n, 3000n * 10n ** 8n).short;
 
 async function setFeed(answer, updatedAt) {
   const p = provider();
@@ -48,7 +50,9 @@ test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 U
   assert.equal(eth.contract_address, null);
   assert.equal(eth.decimals, 18);
   assert.equal(eth.exchange_rate, "3000.00");
+  assert.equal(QUOTE_4999, 16_664_000_000_000_000n);
   assert.equal(eth.amount, QUOTE_4999.toString());
+  assert.equal(eth.amount_formatted, "0.016664");
   assert.equal(s.payment_amount.value, QUOTE_4999.toString());
   const uri = ethUrl.parse(s.payment_uri);
   assert.equal(uri.target_address, s.address);
@@ -63,7 +67,7 @@ test("an ETH option is quoted from the feed, rounded up, with a native EIP-681 U
   );
   const l2Eth = open.supported_tokens.find((t) => t.chain_id === L2_CHAIN && t.token === "ETH");
   assert.equal(l2Eth.exchange_rate, "2500.00");
-  // $49.99 at $2,500.00 is exactly 0.019996 ETH.
+  // $49.99 at $2,500.00 is exactly 0.019996 ETH; 0.02 would add exactly a cent, so it stays.
   assert.equal(l2Eth.amount, (19_996n * 10n ** 12n).toString());
 });
 
@@ -238,8 +242,9 @@ test("a native payment after quote_valid_until is valued at the price read when 
   const { key, s } = await ethSessionQuotedFor60s();
   assert.equal(s.payment_amount.value, QUOTE_4999.toString());
   assert.equal(Date.parse(s.quote_valid_until) - Date.parse(s.created_at), 60_000, "honoured for native_quote_secs");
-  /** $49.99 at $1,500.00, rounded up to the wei. */
-  const atHalf = (4999n * 10n ** 26n + 1500n * 10n ** 8n * 100n - 1n) / (1500n * 10n ** 8n * 100n);
+  /** $49.99 at $1,500.00: 0.0333266… ETH, asked for as 0.03333 ETH (adds $0.005). */
+  const atHalf = nativeQuote(4999n, 1500n * 10n ** 8n).short;
+  assert.equal(atHalf, 33_330_000_000_000_000n);
   try {
     await setFeed(1500n * 10n ** 8n, BigInt(Math.floor(Date.now() / 1000) - 5));
     d1("UPDATE prices SET read_at_unix = 0"); // creation's cached round is not reused
@@ -248,6 +253,7 @@ test("a native payment after quote_valid_until is valued at the price read when 
     assert.equal(under.status, "underpaid", JSON.stringify(under));
     assert.equal(under.exchange_rate, "1500.00");
     assert.equal(under.payment_amount.value, atHalf.toString(), "the total at the price read when detected");
+    assert.equal(under.payment_amount.formatted, "0.03333");
     assert.equal(under.amount_received, QUOTE_4999.toString());
     const done = await payAndWatch(s, { amount: atHalf - QUOTE_4999, key });
     assert.equal(done.status, "paid", JSON.stringify(done));

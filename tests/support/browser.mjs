@@ -2,6 +2,8 @@
 // closed network. `useBrowser()` launches one per test file and closes it after.
 import { before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 /** Registers before/after hooks; the returned object's `browser` is set once launched. */
@@ -40,4 +42,28 @@ export async function newPage(handle, { width = 320, locale } = {}) {
 export async function closeClean(page) {
   assert.deepEqual(page.errors, []);
   await page.context().close();
+}
+
+/** Waits until the widget on `page` shows the screen `name` (its `data-kasse-screen`). */
+export async function onScreen(page, name, timeout = 25_000) {
+  await page.locator(`[data-kasse-screen="${name}"]`).first().waitFor({ timeout });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Asserts that axe-core finds nothing on the whole page, the widget's shadow DOM included:
+ * WCAG 2.1 AA and the best-practice rules. `what` names the screen in the failure.
+ */
+export async function axe(page, what) {
+  // Evaluated over the DevTools protocol, so the page's CSP does not block it.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+    }),
+  );
+  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(violations, [], `axe on ${what}`);
+  assert.ok(result.passes.some((p) => p.nodes.some((n) => Array.isArray(n.target[0]))), "axe checked the shadow DOM");
 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::actions;
 use crate::api::Api;
-use crate::hooks::{Poller, use_clock, use_poller, use_redirect};
+use crate::hooks::{Poller, use_catalogue, use_clock, use_poller, use_redirect, use_wallets};
 use crate::model::{Action, Model};
 use crate::screens::{self, Handlers};
 use crate::strings as s;
@@ -21,6 +21,15 @@ pub struct CheckoutProps {
     pub on_status: Callback<String>,
     /// The hosted page follows `success_url` after a payment; an embedded widget does not.
     pub redirect_on_success: bool,
+    /// The merchant's choice of language (a supported locale): it wins over the session's
+    /// and the browser's.
+    pub locale: Option<&'static str>,
+    /// Told the widget's locale and whether it reads right to left, each time it changes
+    /// (the loader turns it into `kasse:locale`).
+    pub on_locale: Callback<(&'static str, bool)>,
+    /// The merchant's own wallet provider (EIP-1193): the shopper pays with it, and the
+    /// widget looks for no other wallet.
+    pub provider: Option<crate::wallet::Choice>,
 }
 
 impl PartialEq for CheckoutProps {
@@ -29,6 +38,8 @@ impl PartialEq for CheckoutProps {
             && self.client_secret == other.client_secret
             && self.api_base == other.api_base
             && self.redirect_on_success == other.redirect_on_success
+            && self.locale == other.locale
+            && self.provider == other.provider
     }
 }
 
@@ -59,9 +70,17 @@ fn poller_callback<E: 'static>(poller: &Poller, f: fn(&Poller, E)) -> Callback<E
 
 #[function_component(Checkout)]
 pub fn checkout(props: &CheckoutProps) -> Html {
-    let model = use_reducer(Model::default);
+    let mount_locale = props.locale;
+    let model = use_reducer(move || Model {
+        qr_mode: actions::stored_qr_mode(),
+        ..Model::new(mount_locale, crate::i18n::browser_locale())
+    });
+    // Every key this render shows reads from this widget's catalogue.
+    s::install(&model.catalogue);
     let poller = use_poller(props.api(), &model, &props.on_status);
+    use_catalogue(&model, &props.api_base, &props.on_locale);
     use_clock(&model);
+    let wallets = use_wallets(props.provider.as_ref());
     let screen = model.screen();
     let success_url = model.view.as_ref().and_then(|v| v.success_url.clone());
     let redirecting = props.redirect_on_success && !model.shows_refund();
@@ -71,19 +90,24 @@ pub fn checkout(props: &CheckoutProps) -> Html {
     let on = Handlers {
         select: poller_callback(&poller, actions::select),
         pay_wallet: poller_callback(&poller, actions::pay_with_wallet),
+        wallets,
         retry: poller_callback(&poller, |poller, _| poller.wake()),
         change: make_callback(&model, |_| Action::Choose),
         keep: make_callback(&model, |_| Action::KeepChoice),
         refund_open: make_callback(&model, |_| Action::RefundOpen),
         request_refund: poller_callback(&poller, actions::request_refund),
         refund_focus: model.refund.target.clone(),
+        qr_mode: poller_callback(&poller, actions::choose_qr_mode),
+        check: poller_callback(&poller, actions::check_paid),
     };
     let body = screens::body(screen, &model, redirecting, &on);
     // A refresh that failed while a view is shown: say so, keep the view.
     let stale = (model.error.is_some() && model.view.is_some()).then(|| stale_notice(&on.retry));
     let view = model.view.as_ref();
+    let catalogue = &model.catalogue;
     html! {
         <section class="kasse" aria-label={s::WIDGET_LABEL} data-kasse-ready="true"
+            lang={catalogue.locale} dir={if catalogue.is_rtl() { "rtl" } else { "ltr" }}
             data-kasse-status={view.map(|v| v.status.as_str())} data-kasse-screen={screen.name()}>
             { for view.map(head) }
             <div class="kasse-body" aria-live="polite">{ body }</div>
@@ -113,7 +137,7 @@ fn head(view: &ShopperView) -> Html {
         <>
             <header class="kasse-head">
                 <span class="kasse-merchant">{ &view.branding.display_name }</span>
-                <strong>{ format!("{} {} {}", s::TOTAL, view.amount_total, view.currency) }</strong>
+                <strong>{ s::TOTAL.fill(&[("amount", &s::money(&view.amount_total, &view.currency))]) }</strong>
             </header>
             if !view.livemode { <p class="kasse-test">{ s::TEST_MODE }</p> }
         </>

@@ -11,7 +11,10 @@ mod api;
 mod app;
 mod components;
 mod hooks;
+mod i18n;
+mod icons;
 mod model;
+mod read;
 mod screens;
 mod strings;
 mod wallet;
@@ -36,8 +39,15 @@ impl WidgetHandle {
 /// Mounts the checkout for `session` inside `element`, talking to the Kasse deployment at
 /// `api_base` with the session's `client_secret`. `on_status(status)` is called with every
 /// status the widget shows; `redirect_on_success` follows `success_url` after a payment
-/// (the hosted page).
+/// (the hosted page). `locale` is the merchant's choice of language (empty: the session's
+/// or the browser's); `on_locale(locale, rtl)` is called with each language the widget shows.
+/// `provider` is the merchant's EIP-1193 provider, shown as `provider_name` (empty: as the
+/// browser wallet), or `undefined`: then the widget offers the browser's wallets.
 #[wasm_bindgen]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the loader's one call into the widget"
+)]
 pub fn mount(
     element: web_sys::Element,
     session: String,
@@ -45,6 +55,10 @@ pub fn mount(
     api_base: String,
     on_status: js_sys::Function,
     redirect_on_success: bool,
+    locale: String,
+    on_locale: js_sys::Function,
+    provider: JsValue,
+    provider_name: String,
 ) -> WidgetHandle {
     let props = app::CheckoutProps {
         session: session.into(),
@@ -54,6 +68,15 @@ pub fn mount(
             let _ = on_status.call1(&JsValue::NULL, &JsValue::from_str(&status));
         }),
         redirect_on_success,
+        locale: kasse_shared::locale::matching(&locale),
+        on_locale: yew::Callback::from(move |(locale, rtl): (&'static str, bool)| {
+            let _ = on_locale.call2(
+                &JsValue::NULL,
+                &JsValue::from_str(locale),
+                &JsValue::from_bool(rtl),
+            );
+        }),
+        provider: wallet::merchant(provider, provider_name),
     };
     WidgetHandle {
         app: Some(yew::Renderer::<app::Checkout>::with_root_and_props(element, props).render()),

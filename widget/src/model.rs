@@ -3,10 +3,13 @@
 
 use std::rc::Rc;
 
-use kasse_shared::shopper::{ShopperRefund, ShopperView};
+use kasse_shared::locale;
+use kasse_shared::shopper::{CheckResult, ShopperRefund, ShopperView};
 use kasse_shared::status::Status;
 use kasse_shared::time::Timestamp;
 use yew::Reducible;
+
+use crate::strings::{Catalogue, Key};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Model {
@@ -22,9 +25,131 @@ pub struct Model {
     /// A selection is on its way to the server.
     pub selecting: bool,
     /// Why the last selection was refused, in the shopper's words.
-    pub notice: Option<&'static str>,
+    pub notice: Option<Key>,
     pub wallet: Wallet,
     pub refund: RefundForm,
+    /// The texts the widget shows: English until the shopper's catalogue arrives.
+    pub catalogue: Rc<Catalogue>,
+    /// The locale the merchant mounted the widget with: it wins over the session's.
+    pub mount_locale: Option<&'static str>,
+    /// The first of the browser's languages Kasse speaks.
+    pub browser_locale: Option<&'static str>,
+    /// A locale whose catalogue could not be loaded: the widget goes on in English.
+    pub catalogue_failed: Option<&'static str>,
+    // QR modes and "Already paid?" (the pay screen's choices).
+    /// Which QR code the pay screen shows: the shopper's choice, kept by the browser.
+    pub qr_mode: QrMode,
+    /// The shopper's own look for a transaction they sent.
+    pub check: CheckForm,
+}
+
+/// What the pay screen's QR code holds for an EVM option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QrMode {
+    /// The EIP-681 payment request, for wallet apps.
+    #[default]
+    Wallet,
+    /// The bare address, for exchanges and wallets that misread payment requests.
+    Address,
+}
+
+impl QrMode {
+    /// The name the browser keeps the choice under, and the `data-qr-mode` attribute.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Wallet => "wallet",
+            Self::Address => "address",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Wallet, Self::Address]
+            .into_iter()
+            .find(|mode| mode.name() == name)
+    }
+}
+
+/// "Already paid?": the hash the shopper pastes is read from `field`; the answer stays
+/// until they ask again, even once the screen moved on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CheckForm {
+    /// The check is on its way to the server.
+    pub sending: bool,
+    pub reply: Option<CheckReply>,
+    /// The hash field. Kept here, where it costs no hook of its own.
+    pub field: yew::NodeRef,
+}
+
+/// What the shopper learns of the transaction they named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckReply {
+    /// Not a transaction hash: nothing was asked.
+    Invalid,
+    /// It pays this checkout and counts (confirming or confirmed: the status says which).
+    Counted,
+    /// It paid this checkout's address on a network the checkout does not take.
+    WrongNetwork {
+        amount: String,
+        token: String,
+        chain: String,
+    },
+    /// Found, but it does not pay this checkout.
+    Other,
+    /// Not on any chain the checkout watches, yet.
+    NotFound,
+    /// The server refused to look, or could not be reached.
+    Failed,
+}
+
+impl CheckReply {
+    /// The `data-check-reply` attribute, which tests wait on.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::Counted => "counted",
+            Self::WrongNetwork { .. } => "wrong_network",
+            Self::Other => "other",
+            Self::NotFound => "not_found",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// The transaction hash `text` names, as the check takes it (`0x` and 64 hex digits), or
+/// none when it is not one. Tron wallets write their hashes without the `0x`, so 64 hex
+/// digits alone are one too; spaces around a pasted hash do not count.
+pub fn tx_hash(text: &str) -> Option<String> {
+    let text = text.trim();
+    let digits = text.strip_prefix("0x").unwrap_or(text);
+    (digits.len() == 64 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("0x{digits}"))
+}
+
+/// The answer in `view`, the server's reply to a check that named a transaction: a payment
+/// that does not count is explained by its own reason when that is the network.
+pub fn check_reply(view: &ShopperView) -> CheckReply {
+    let Some(answer) = &view.check else {
+        return CheckReply::Failed;
+    };
+    match answer.result {
+        CheckResult::Counted => CheckReply::Counted,
+        CheckResult::NotCounted => view
+            .payments
+            .iter()
+            .find(|p| {
+                p.reason.as_deref() == Some("network_mismatch")
+                    && p.tx_hash
+                        .as_deref()
+                        .is_some_and(|h| h.eq_ignore_ascii_case(&answer.tx_hash))
+            })
+            .map_or(CheckReply::Other, |p| CheckReply::WrongNetwork {
+                amount: p.amount_formatted.clone(),
+                token: p.token.clone(),
+                chain: p.chain.clone(),
+            }),
+        CheckResult::NotThisCheckout => CheckReply::Other,
+        CheckResult::NotFound => CheckReply::NotFound,
+    }
 }
 
 /// The shopper's request for the refund the view offers: the form, as the shopper fills it.
@@ -53,7 +178,7 @@ pub enum Wallet {
     /// Sent: the transaction hash.
     Sent(String),
     /// Did not go through; the message says why.
-    Failed(&'static str),
+    Failed(Key),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +202,11 @@ pub enum Action {
     KeepChoice,
     Selecting,
     /// The server refused the selection; `notice` says why to the shopper.
-    SelectFailed(&'static str),
+    SelectFailed(Key),
+    /// The catalogue of the shopper's locale arrived.
+    Catalogue(Rc<Catalogue>),
+    /// The catalogue of this locale could not be loaded.
+    CatalogueFailed(&'static str),
     Wallet(Wallet),
     /// "Request a refund": show the form.
     RefundOpen,
@@ -86,6 +215,12 @@ pub enum Action {
     RefundFailed(String),
     /// The server accepted the request: the refund it created.
     RefundRequested(Box<ShopperRefund>),
+    /// The shopper chose which QR code to see.
+    QrMode(QrMode),
+    /// "Already paid?" is on its way to the server.
+    CheckSending,
+    /// What the check found (its view is loaded as any other), or that nothing was asked.
+    CheckAnswered(CheckReply),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +298,8 @@ impl Reducible for Model {
                 next.notice = Some(notice);
             }
             Action::Wallet(wallet) => next.wallet = wallet,
+            Action::Catalogue(catalogue) => next.catalogue = catalogue,
+            Action::CatalogueFailed(locale) => next.catalogue_failed = Some(locale),
             Action::RefundOpen => {
                 next.refund.open = true;
                 next.refund.focus += 1;
@@ -175,6 +312,15 @@ impl Reducible for Model {
                 next.refund.sending = false;
                 next.refund.error = Some(message);
                 next.refund.focus += 1;
+            }
+            Action::QrMode(mode) => next.qr_mode = mode,
+            Action::CheckSending => {
+                next.check.sending = true;
+                next.check.reply = None;
+            }
+            Action::CheckAnswered(reply) => {
+                next.check.sending = false;
+                next.check.reply = Some(reply);
             }
             Action::RefundRequested(refund) => {
                 next.refund.open = false;
@@ -193,6 +339,35 @@ impl Reducible for Model {
 }
 
 impl Model {
+    pub fn new(mount_locale: Option<&'static str>, browser_locale: Option<&'static str>) -> Self {
+        Self {
+            mount_locale,
+            browser_locale,
+            ..Self::default()
+        }
+    }
+
+    /// The shopper's locale: the mount option, else the session's, else the browser's,
+    /// else English.
+    pub fn locale(&self) -> &'static str {
+        let session = self
+            .view
+            .as_ref()
+            .and_then(|v| v.locale.as_deref())
+            .and_then(locale::exact);
+        self.mount_locale
+            .or(session)
+            .or(self.browser_locale)
+            .unwrap_or(locale::DEFAULT)
+    }
+
+    /// The shopper's catalogue is on its way: the widget waits for it rather than flash
+    /// English (unless it could not be loaded).
+    pub fn awaits_catalogue(&self) -> bool {
+        let locale = self.locale();
+        self.catalogue.locale != locale && self.catalogue_failed != Some(locale)
+    }
+
     fn load(&mut self, mut view: ShopperView, local_now: u64) {
         self.skew =
             i64::try_from(view.server_time.0).unwrap_or(0) - i64::try_from(local_now).unwrap_or(0);
@@ -233,6 +408,9 @@ impl Model {
     }
 
     pub fn screen(&self) -> Screen {
+        if self.awaits_catalogue() {
+            return Screen::Loading;
+        }
         let Some(view) = &self.view else {
             return if self.error.is_some() {
                 Screen::Error
@@ -295,7 +473,9 @@ pub fn countdown(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kasse_shared::shopper::{Branding, RefundOffer, ShopperOption};
+    use kasse_shared::shopper::{
+        Branding, CheckAnswer, RefundOffer, ShopperOption, ShopperPayment,
+    };
 
     fn view(status: Status, server_time: u64, expires_at: u64) -> ShopperView {
         ShopperView {
@@ -328,6 +508,9 @@ mod tests {
             branding: Branding::default(),
             refund_offer: None,
             shopper_refund: None,
+            locale: None,
+            receipt: None,
+            check: None,
         }
     }
 
@@ -450,8 +633,8 @@ mod tests {
         );
         let refused = refreshed
             .reduce(Action::Selecting)
-            .reduce(Action::SelectFailed("locked"));
-        assert_eq!(refused.notice, Some("locked"));
+            .reduce(Action::SelectFailed(crate::strings::SELECT_LOCKED));
+        assert_eq!(refused.notice, Some(crate::strings::SELECT_LOCKED));
         assert!(!refused.selecting);
 
         let mut seen = choosable(true);
@@ -694,5 +877,126 @@ mod tests {
         }
         let names = [Screen::Loading, Screen::Error, Screen::Choose, Screen::Pay].map(Screen::name);
         assert_eq!(names, ["loading", "error", "choose", "pay"]);
+    }
+
+    // QR modes and "Already paid?".
+
+    #[test]
+    fn the_qr_mode_is_named_as_the_browser_keeps_it() {
+        for mode in [QrMode::Wallet, QrMode::Address] {
+            assert_eq!(QrMode::from_name(mode.name()), Some(mode));
+        }
+        assert_eq!(QrMode::from_name("exchange"), None);
+        assert_eq!(Model::default().qr_mode, QrMode::Wallet);
+        let chosen = Rc::new(Model::default()).reduce(Action::QrMode(QrMode::Address));
+        assert_eq!(chosen.qr_mode, QrMode::Address);
+        // A new view (a refresh, a check) keeps the shopper's choice.
+        let refreshed = chosen.reduce(Action::Loaded {
+            view: Box::new(view(Status::Pending, 1000, 2000)),
+            local_now: 1000,
+        });
+        assert_eq!(refreshed.qr_mode, QrMode::Address);
+    }
+
+    #[test]
+    fn only_64_hex_digits_after_an_optional_0x_are_a_transaction_hash() {
+        let hash = format!("0x{}", "aB".repeat(32));
+        assert_eq!(tx_hash(&hash), Some(hash.clone()));
+        assert_eq!(tx_hash(&format!(" {hash}\n")), Some(hash.clone()));
+        assert_eq!(
+            tx_hash(&hash[2..]),
+            Some(hash.clone()),
+            "a Tron wallet's hash"
+        );
+        assert_eq!(tx_hash(&hash[..65]), None);
+        assert_eq!(tx_hash(&format!("{hash}0")), None);
+        assert_eq!(tx_hash(&format!("0X{}", "ab".repeat(32))), None);
+        assert_eq!(tx_hash(&format!("0x{}", "ag".repeat(32))), None);
+        assert_eq!(tx_hash(&format!("0x0x{}", "ab".repeat(31))), None);
+        assert_eq!(tx_hash(""), None);
+    }
+
+    fn checked(result: CheckResult, payments: Vec<ShopperPayment>) -> CheckReply {
+        let mut answered = view(Status::Pending, 1000, 2000);
+        answered.payments = payments;
+        answered.check = Some(CheckAnswer {
+            tx_hash: format!("0x{}", "ab".repeat(32)),
+            result,
+        });
+        check_reply(&answered)
+    }
+
+    fn payment(tx: &str, reason: Option<&str>) -> ShopperPayment {
+        ShopperPayment {
+            chain_id: 31338,
+            chain: "Local L2 (anvil)".into(),
+            token: "USDC".into(),
+            amount: "5000000000000000000".into(),
+            amount_formatted: "5".into(),
+            decimals: 18,
+            tx_hash: Some(format!("0x{}", tx.repeat(32))),
+            counted: reason.is_none(),
+            reason: reason.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_check_answer_becomes_what_the_shopper_reads() {
+        assert_eq!(checked(CheckResult::Counted, vec![]), CheckReply::Counted);
+        assert_eq!(
+            checked(CheckResult::NotThisCheckout, vec![]),
+            CheckReply::Other
+        );
+        assert_eq!(checked(CheckResult::NotFound, vec![]), CheckReply::NotFound);
+        // Not counted: the network is named when it is why; the hash matches in any case.
+        let wrong = checked(
+            CheckResult::NotCounted,
+            vec![
+                payment("cd", Some("network_mismatch")),
+                payment("AB", Some("network_mismatch")),
+            ],
+        );
+        assert_eq!(
+            wrong,
+            CheckReply::WrongNetwork {
+                amount: "5".into(),
+                token: "USDC".into(),
+                chain: "Local L2 (anvil)".into(),
+            }
+        );
+        let late = checked(
+            CheckResult::NotCounted,
+            vec![payment("ab", Some("after_grace"))],
+        );
+        assert_eq!(late, CheckReply::Other);
+        // A view without an answer (a server that did not say) is no answer.
+        assert_eq!(
+            check_reply(&view(Status::Pending, 1000, 2000)),
+            CheckReply::Failed
+        );
+    }
+
+    #[test]
+    fn a_check_clears_the_last_answer_until_its_own_arrives() {
+        let invalid = Rc::new(Model::default()).reduce(Action::CheckAnswered(CheckReply::Invalid));
+        assert_eq!(invalid.check.reply, Some(CheckReply::Invalid));
+        assert!(!invalid.check.sending);
+        let sending = invalid.reduce(Action::CheckSending);
+        assert!(sending.check.sending);
+        assert_eq!(sending.check.reply, None);
+        let answered = sending
+            .reduce(Action::Loaded {
+                view: Box::new(view(Status::Detected, 1000, 2000)),
+                local_now: 1000,
+            })
+            .reduce(Action::CheckAnswered(CheckReply::Counted));
+        assert!(!answered.check.sending);
+        assert_eq!(answered.check.reply, Some(CheckReply::Counted));
+        // Later views (the poller's) leave the answer in place.
+        let later = answered.reduce(Action::Loaded {
+            view: Box::new(view(Status::Paid, 1010, 2000)),
+            local_now: 1010,
+        });
+        assert_eq!(later.check.reply, Some(CheckReply::Counted));
     }
 }

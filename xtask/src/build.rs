@@ -57,7 +57,7 @@ pub(crate) fn widget() -> Result {
         return Ok(());
     }
     step("Building the widget");
-    yew_app("kasse-widget", &widget_wasm())
+    yew_app("kasse-widget", WIDGET_PROFILE, &widget_wasm())
 }
 
 /// Yew merchant console → `www/pkg/console/` (its own bundle, loaded by `www/console.js`).
@@ -67,16 +67,22 @@ pub(crate) fn console() -> Result {
         return Ok(());
     }
     step("Building the console");
-    yew_app("kasse-console", &console_wasm())
+    yew_app("kasse-console", "release", &console_wasm())
 }
+
+/// The Cargo profile of the widget: every crate in it optimised for size, since a shopper
+/// downloads it on a phone before they can pay (the release profile keeps speed for the
+/// dependencies of the worker).
+const WIDGET_PROFILE: &str = "widget";
 
 /// One Yew crate → `wasm` and its glue beside it (wasm-bindgen `--target web`, then npm
 /// binaryen's `wasm-opt -Oz`).
-fn yew_app(package: &str, wasm: &std::path::Path) -> Result {
+fn yew_app(package: &str, profile: &str, wasm: &std::path::Path) -> Result {
     run(cmd("cargo").args([
         "build",
         "--quiet",
-        "--release",
+        "--profile",
+        profile,
         "--package",
         package,
         "--target",
@@ -85,7 +91,7 @@ fn yew_app(package: &str, wasm: &std::path::Path) -> Result {
     let raw = root()
         .join("target")
         .join(WASM_TARGET)
-        .join("release")
+        .join(profile)
         .join(format!("{}.wasm", package.replace('-', "_")));
     let out = wasm.parent().ok_or("the wasm output has no directory")?;
     run(cmd(cargo_bin_dir().join("wasm-bindgen"))
@@ -93,7 +99,12 @@ fn yew_app(package: &str, wasm: &std::path::Path) -> Result {
         .arg(out)
         .arg(&raw))?;
     run(cmd(node_bin("wasm-opt"))
-        .arg("-Oz")
+        .args([
+            "-Oz",
+            "--converge",
+            "--strip-producers",
+            "--strip-target-features",
+        ])
         .arg(wasm)
         .arg("-o")
         .arg(wasm))

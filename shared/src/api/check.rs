@@ -6,6 +6,8 @@ use alloy_primitives::B256;
 use serde_json::Value;
 
 use crate::params::{ParamError, object, reject_unknown};
+use crate::session::{Payment, PaymentStatus};
+use crate::shopper::{CheckAnswer, CheckResult};
 
 /// The transaction hash a check names, if any. An empty body, `{}` and `"tx_hash": null`
 /// all mean "scan the recent blocks"; a hash must be `0x` and 64 hex digits.
@@ -28,6 +30,32 @@ pub fn parse_check(body: &str) -> Result<Option<B256>, ParamError> {
 
 fn is_hash(text: &str) -> bool {
     text.len() == 66 && text.starts_with("0x") && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What a check found of transaction `hash`, from the session's payments after the check
+/// recorded what it could, and whether the transaction was seen on a chain the session is
+/// watched on. A payment of it decides (counted if any of its transfers counts); without
+/// one, a transaction seen pays someone else, and one not seen is not found (yet).
+pub fn check_answer(hash: B256, payments: &[Payment], seen: bool) -> CheckAnswer {
+    let mut of_hash = payments
+        .iter()
+        .filter(|p| p.tx_hash == Some(hash) && p.status != PaymentStatus::Reorged)
+        .peekable();
+    let result = if of_hash.peek().is_none() {
+        if seen {
+            CheckResult::NotThisCheckout
+        } else {
+            CheckResult::NotFound
+        }
+    } else if of_hash.any(|p| p.counted) {
+        CheckResult::Counted
+    } else {
+        CheckResult::NotCounted
+    };
+    CheckAnswer {
+        tx_hash: hash.to_string(),
+        result,
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +103,71 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    fn payment(tx: u8, counted: bool, status: PaymentStatus) -> Payment {
+        Payment {
+            chain_id: 31337,
+            token: "USDC".into(),
+            tx_hash: Some(B256::repeat_byte(tx)),
+            log_index: Some(0),
+            block_number: 10,
+            block_hash: B256::repeat_byte(0xbb),
+            block_time: crate::time::Timestamp(1_800_000_000),
+            amount: alloy_primitives::U256::from(49_990_000u64),
+            status,
+            counted,
+            repriced: None,
+        }
+    }
+
+    fn result(tx: u8, payments: &[Payment], seen: bool) -> CheckResult {
+        let answer = check_answer(B256::repeat_byte(tx), payments, seen);
+        assert_eq!(answer.tx_hash, B256::repeat_byte(tx).to_string());
+        answer.result
+    }
+
+    #[test]
+    fn a_counted_payment_of_the_transaction_is_counted_whether_or_not_confirmed() {
+        let confirmed = [payment(1, true, PaymentStatus::Confirmed)];
+        let confirming = [
+            payment(1, false, PaymentStatus::Detected),
+            payment(1, true, PaymentStatus::Detected),
+        ];
+        assert_eq!(result(1, &confirmed, true), CheckResult::Counted);
+        assert_eq!(result(1, &confirming, false), CheckResult::Counted);
+    }
+
+    #[test]
+    fn a_payment_of_the_transaction_that_does_not_count_is_not_counted() {
+        let wrong_network = [
+            payment(2, true, PaymentStatus::Confirmed),
+            payment(1, false, PaymentStatus::Confirmed),
+        ];
+        assert_eq!(result(1, &wrong_network, true), CheckResult::NotCounted);
+        assert_eq!(result(1, &wrong_network, false), CheckResult::NotCounted);
+    }
+
+    #[test]
+    fn a_transaction_seen_without_a_payment_here_is_not_this_checkout() {
+        let others = [payment(2, true, PaymentStatus::Confirmed)];
+        assert_eq!(result(1, &others, true), CheckResult::NotThisCheckout);
+        assert_eq!(result(1, &[], true), CheckResult::NotThisCheckout);
+    }
+
+    #[test]
+    fn a_transaction_not_seen_nor_recorded_is_not_found() {
+        let reorged = [payment(1, true, PaymentStatus::Reorged)];
+        assert_eq!(result(1, &[], false), CheckResult::NotFound);
+        assert_eq!(result(1, &reorged, false), CheckResult::NotFound);
+    }
+
+    #[test]
+    fn the_answer_is_written_as_the_api_documents() {
+        let answer = check_answer(B256::repeat_byte(0xab), &[], true);
+        let json = serde_json::to_value(&answer).expect("serialises");
+        assert_eq!(json["result"], "not_this_checkout");
+        assert_eq!(json["tx_hash"], format!("0x{}", "ab".repeat(32)));
     }
 
     #[test]

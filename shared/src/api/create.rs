@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use super::lines;
 use super::select::parse_option;
 use crate::ids::LinkId;
+use crate::locale;
 use crate::money::{Cents, MAX_TOTAL, MIN_TOTAL};
 use crate::order::{self, Order, TotalError};
 use crate::params::{
@@ -31,6 +32,7 @@ const FIELDS: &[&str] = &[
     "description",
     "metadata",
     "expires_in",
+    "locale",
 ];
 
 pub const MIN_EXPIRES_IN: u64 = 300;
@@ -177,7 +179,30 @@ fn parse_map(
         description: optional_string(&map, "description", 500)?,
         metadata: parse_metadata(map.get("metadata"))?,
         expires_in,
+        locale: parse_locale(&map)?,
     })
+}
+
+/// `locale`: one of the supported locales, in any case (`pt-br`), answered as written there
+/// (`pt-BR`); absent or `null` lets the shopper's browser decide.
+pub fn parse_locale(map: &Map<String, Value>) -> Result<Option<&'static str>, ParamError> {
+    match map.get("locale") {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => value
+            .as_str()
+            .and_then(locale::exact)
+            .map(Some)
+            .ok_or_else(|| {
+                ParamError::new(
+                    ErrorCode::ParameterInvalid,
+                    "locale",
+                    format!(
+                        "locale must be one of {} (or null to follow the shopper's browser).",
+                        locale::SUPPORTED.join(", ")
+                    ),
+                )
+            }),
+    }
 }
 
 /// The fields that make an order: a session from a payment link may send none of them.
@@ -468,6 +493,31 @@ mod tests {
     }
 
     #[test]
+    fn a_locale_is_matched_in_any_case_and_kept_as_written_in_the_list() {
+        let with = |value: &str| {
+            parse(
+                &format!(r#"{{"amount":{{"value":"1","currency":"USD"}},"locale":{value}}}"#),
+                false,
+                Requester::SecretKey,
+            )
+        };
+        assert_eq!(with(r#""pt-br""#).map(|r| r.locale), Ok(Some("pt-BR")));
+        assert_eq!(with(r#""ZH-cn""#).map(|r| r.locale), Ok(Some("zh-CN")));
+        assert_eq!(with(r#""ar""#).map(|r| r.locale), Ok(Some("ar")));
+        assert_eq!(with("null").map(|r| r.locale), Ok(None));
+        for refused in [r#""xx""#, r#""pt""#, r#""de-AT""#, r#""""#, "7", "[]"] {
+            let e = with(refused).expect_err(refused);
+            assert_eq!(
+                (e.code, e.param.as_deref()),
+                (ErrorCode::ParameterInvalid, Some("locale")),
+                "{refused}"
+            );
+            assert!(e.message.contains("en, de, fr"), "{}", e.message);
+            assert!(e.message.contains("pt-BR") && e.message.contains("zh-CN"));
+        }
+    }
+
+    #[test]
     fn live_mode_needs_https() {
         let body =
             r#"{"amount":{"value":"1","currency":"USD"},"success_url":"http://shop.example/ok"}"#;
@@ -558,5 +608,15 @@ mod tests {
         assert_eq!(req.description.as_deref(), Some("Poster"));
         assert_eq!(req.metadata["campaign"], "winter");
         assert_eq!(req.metadata["sku"], "P-1");
+        assert_eq!(req.locale, Some("de"), "the link's locale");
+
+        let mut own = parse(
+            r#"{"payment_link":"plink_0123456789abcdefghijABCD","locale":"JA"}"#,
+            false,
+            Requester::SecretKey,
+        )
+        .expect("valid");
+        own.inherit(&crate::link::tests::link());
+        assert_eq!(own.locale, Some("ja"), "the request's own locale wins");
     }
 }

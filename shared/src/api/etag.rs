@@ -83,10 +83,15 @@ mod tests {
                 display_name: "Another shop".into(),
                 ..before.branding.clone()
             },
+            ..before.clone()
+        };
+        let in_german = ShopperView {
+            locale: Some("de".into()),
             ..before
         };
         assert_ne!(tag, shopper_etag(&paid));
         assert_ne!(tag, shopper_etag(&rebranded));
+        assert_ne!(tag, shopper_etag(&in_german));
     }
 
     #[test]

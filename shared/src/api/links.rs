@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::create::{ORDER_FIELDS, parse_order};
+use super::create::{ORDER_FIELDS, parse_locale, parse_order};
 use crate::link::PaymentLink;
 use crate::order::Order;
 use crate::params::{
@@ -24,6 +24,7 @@ pub struct NewLink {
     pub success_url: Option<String>,
     pub cancel_url: Option<String>,
     pub return_url: Option<String>,
+    pub locale: Option<&'static str>,
 }
 
 const URL_FIELDS: [&str; 3] = ["success_url", "cancel_url", "return_url"];
@@ -31,10 +32,11 @@ const URL_FIELDS: [&str; 3] = ["success_url", "cancel_url", "return_url"];
 pub fn parse_create(body: &str, livemode: bool) -> Result<NewLink, ParamError> {
     let map = object(body)?;
     let mut allowed = ORDER_FIELDS.to_vec();
-    allowed.extend(["active", "description", "metadata"]);
+    allowed.extend(["active", "description", "metadata", "locale"]);
     allowed.extend(URL_FIELDS);
     reject_unknown(&map, &allowed)?;
     Ok(NewLink {
+        locale: parse_locale(&map)?,
         order: parse_order(&map)?,
         active: optional_bool(&map, "active")?.unwrap_or(true),
         description: optional_string(&map, "description", 500)?,
@@ -55,6 +57,8 @@ pub struct LinkUpdate {
     /// removes them all.
     pub metadata: Option<Option<BTreeMap<String, String>>>,
     pub urls: [Option<Option<String>>; 3],
+    /// `Some(None)`: cleared with `null` (each shopper's browser decides again).
+    pub locale: Option<Option<&'static str>>,
 }
 
 pub fn parse_update(body: &str, livemode: bool) -> Result<LinkUpdate, ParamError> {
@@ -68,7 +72,7 @@ pub fn parse_update(body: &str, livemode: bool) -> Result<LinkUpdate, ParamError
             ),
         ));
     }
-    let mut allowed = vec!["active", "description", "metadata"];
+    let mut allowed = vec!["active", "description", "metadata", "locale"];
     allowed.extend(URL_FIELDS);
     reject_unknown(&map, &allowed)?;
     let clearable = |key: &str, value: Result<Option<String>, ParamError>| match map.get(key) {
@@ -78,6 +82,11 @@ pub fn parse_update(body: &str, livemode: bool) -> Result<LinkUpdate, ParamError
     };
     Ok(LinkUpdate {
         active: optional_bool(&map, "active")?,
+        locale: match parse_locale(&map)? {
+            None if map.contains_key("locale") => Some(None),
+            None => None,
+            given => Some(given),
+        },
         description: clearable("description", optional_string(&map, "description", 500))?,
         metadata: match map.get("metadata") {
             None => None,
@@ -101,6 +110,9 @@ impl LinkUpdate {
         }
         if let Some(description) = self.description {
             next.description = description;
+        }
+        if let Some(locale) = self.locale {
+            next.locale = locale.map(str::to_owned);
         }
         match self.metadata {
             None => {}
@@ -152,6 +164,7 @@ mod tests {
         )
         .expect("valid");
         assert!(l.active);
+        assert_eq!(l.locale, None);
         assert_eq!(l.order.amount_subtotal, Cents(2500));
         assert_eq!(l.order.amount_total, Cents(2250));
         for (body, param) in [
@@ -198,7 +211,7 @@ mod tests {
         assert_eq!(same, link, "nothing changed, not even updated_at");
 
         let next = parse_update(
-            r#"{"active":false,"description":null,"metadata":{"sku":"","new":"1"},"return_url":null}"#,
+            r#"{"active":false,"description":null,"metadata":{"sku":"","new":"1"},"return_url":null,"locale":"pt-br"}"#,
             false,
         )
         .expect("valid")
@@ -207,6 +220,19 @@ mod tests {
         assert!(!next.active);
         assert_eq!(next.description, None);
         assert_eq!(next.return_url, None);
+        assert_eq!(next.locale.as_deref(), Some("pt-BR"));
+        let cleared = parse_update(r#"{"locale":null}"#, false)
+            .expect("valid")
+            .apply(&next, Timestamp(2_000_000_001))
+            .expect("ok");
+        assert_eq!(cleared.locale, None);
+        assert_eq!(
+            parse_update(r#"{"locale":"klingon"}"#, false)
+                .err()
+                .and_then(|e| e.param)
+                .as_deref(),
+            Some("locale")
+        );
         assert_eq!(next.success_url, link.success_url);
         assert_eq!(
             next.metadata.keys().map(String::as_str).collect::<Vec<_>>(),

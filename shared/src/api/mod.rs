@@ -9,6 +9,7 @@ pub mod exports;
 pub mod lines;
 pub mod links;
 pub mod list;
+pub mod receipt;
 pub mod refund_claim;
 pub mod refunds;
 pub mod search;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, BlockNumber, ChainId, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::api::receipt::receipt;
 use crate::catalogue::{Catalogue, ChainFamily};
 use crate::eip681::payment_uri;
 use crate::ids::{AccountId, LinkId, PaymentId, RefundId, SessionId};
@@ -106,6 +107,8 @@ pub struct SessionObject {
     pub customer_id: Option<String>,
     pub description: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// The shopper's language the merchant chose; none lets the browser decide.
+    pub locale: Option<String>,
     pub version: u64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -343,6 +346,7 @@ pub fn session_object(
         customer_id: session.customer_id.clone(),
         description: session.description.clone(),
         metadata: session.metadata.clone(),
+        locale: session.locale.clone(),
         version: session.version,
         created_at: session.created_at,
         updated_at: session.updated_at,
@@ -483,10 +487,13 @@ pub fn shopper_view(
             .payment_link
             .as_deref()
             .map(|link| crate::link::page_url(base_url, link)),
-        branding,
         // Read from the session's refunds and the account's settings by the caller.
         refund_offer: None,
         shopper_refund: None,
+        locale: session.locale.clone(),
+        receipt: receipt(session, payments, catalogue, &branding.display_name),
+        check: None,
+        branding,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::catalogue::{BUILTIN_JSON, Catalogue};
 use crate::evm::{TRANSFER_TOPIC, parse_logs};
 use crate::money::{Cents, parse_base_units};
 use crate::session::{Heads, Payment, PaymentStatus, Quote, Session, Status, Transfer, evaluate};
-use crate::shopper::Branding;
+use crate::shopper::{Branding, ShopperView};
 
 /// `cents · 10^(decimals − 2)`, written out as digits rather than computed.
 fn expected_amount(cents: u64, decimals: u8) -> U256 {
@@ -51,12 +51,25 @@ fn usdt_quote(catalogue: &Catalogue, chain_id: ChainId, cents: u64) -> Quote {
 }
 
 /// A session the shopper fixed to `quote`, with no under-payment tolerance.
-fn session_for(quote: &Quote) -> Session {
+pub(super) fn session_for(quote: &Quote) -> Session {
     let mut session = crate::session::tests::session(false);
     session.options = vec![quote.clone()];
     session.selected = Some(quote.clone());
     session.tolerance_bps = 0;
     session
+}
+
+/// What the shopper's page reads of `session` the moment it is created, before any payment.
+pub(super) fn view_at_creation(catalogue: &Catalogue, session: &Session) -> ShopperView {
+    shopper_view(
+        session,
+        &[],
+        &Heads::new(),
+        catalogue,
+        Branding::default(),
+        "https://pay.example",
+        session.created_at,
+    )
 }
 
 /// The log a token contract emits for a `transfer(to, amount)` whose calldata is `data`.
@@ -76,7 +89,12 @@ fn transfer_log(token: Address, data: &str) -> serde_json::Value {
 
 /// The status a session reaches once a transfer of `amount` of its quote is confirmed,
 /// counted or not by the rule the watcher applies (the token's 0.01 minimum).
-fn status_after(catalogue: &Catalogue, session: &Session, quote: &Quote, amount: U256) -> Status {
+pub(super) fn status_after(
+    catalogue: &Catalogue,
+    session: &Session,
+    quote: &Quote,
+    amount: U256,
+) -> Status {
     let block = 100;
     let block_time = session.created_at.plus_secs(60);
     let minimum = catalogue
@@ -123,10 +141,7 @@ proptest! {
         prop_assert_eq!(quote.one_cent, one_cent);
 
         let session = session_for(&quote);
-        let view = shopper_view(
-            &session, &[], &Heads::new(), &catalogue, Branding::default(),
-            "https://pay.example", session.created_at,
-        );
+        let view = view_at_creation(&catalogue, &session);
         let shown = view.selected.expect("a selected option");
         prop_assert_eq!(&shown.amount, &amount.to_string());
         prop_assert_eq!(&shown.amount_formatted, &expected_formatted(cents));

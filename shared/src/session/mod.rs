@@ -187,6 +187,10 @@ pub struct Session {
     pub customer_id: Option<String>,
     pub description: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// The language the merchant chose for the shopper (one of `locale::SUPPORTED`, as
+    /// written there); none lets the shopper's browser decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub accessed_at: Option<Timestamp>,

@@ -40,6 +40,8 @@ pub struct CreateSession {
     pub description: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub expires_in: Option<u64>,
+    /// The shopper's language, canonical (`pt-BR`); none lets the browser decide.
+    pub locale: Option<&'static str>,
 }
 
 impl CreateSession {
@@ -55,6 +57,9 @@ impl CreateSession {
         fill(&mut self.cancel_url, &link.cancel_url);
         fill(&mut self.return_url, &link.return_url);
         fill(&mut self.description, &link.description);
+        if self.locale.is_none() {
+            self.locale = link.locale.as_deref().and_then(crate::locale::exact);
+        }
         let own = std::mem::take(&mut self.metadata);
         self.metadata = link.metadata.clone();
         self.metadata.extend(own);
@@ -302,6 +307,7 @@ pub fn open(catalogue: &Catalogue, opening: Opening<'_>) -> Result<Session, Open
         customer_id: request.customer_id,
         description: request.description,
         metadata: request.metadata,
+        locale: request.locale.map(str::to_owned),
         created_at: now,
         updated_at: now,
         accessed_at: None,

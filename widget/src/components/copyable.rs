@@ -31,10 +31,10 @@ pub fn copyable(props: &CopyableProps) -> Html {
         <div class="kasse-copy">
             <span class="kasse-label">{ &props.label }</span>
             <code>{ &props.display }</code>
-            <button type="button" {onclick} aria-label={format!("{} {}", s::COPY, props.label)}>
+            <button type="button" {onclick} aria-label={s::COPY_WHAT.fill(&[("what", &props.label)])}>
                 { if *copied { s::COPIED } else { s::COPY } }
             </button>
-            <span class="kasse-sr" role="status">{ if *copied { s::COPIED } else { "" } }</span>
+            <span class="kasse-sr" role="status">{ if *copied { s::COPIED.text() } else { String::new() } }</span>
         </div>
     }
 }

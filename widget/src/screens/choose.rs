@@ -4,6 +4,7 @@ use kasse_shared::shopper::{ShopperOption, ShopperView};
 use yew::prelude::*;
 
 use super::Handlers;
+use crate::icons;
 use crate::model::Model;
 use crate::strings as s;
 
@@ -19,8 +20,8 @@ pub fn screen(view: &ShopperView, model: &Model, on: &Handlers) -> Html {
                 <button type="button" class="kasse-option" {onclick} disabled={model.selecting}
                     aria-pressed={current.to_string()}
                     data-chain-id={option.chain_id.to_string()} data-token={option.token.clone()}>
-                    <span class="kasse-option-token">{ format!("{} {}", option.amount_formatted, option.token) }</span>
-                    <span class="kasse-option-chain">{ format!("{} {}", s::ON_NETWORK, option.chain) }</span>
+                    <span class="kasse-option-token">{ icons::html(icons::token(&option.token)) }{ s::money(&option.amount_formatted, &option.token) }</span>
+                    <span class="kasse-option-chain">{ icons::html(icons::network(option.chain_id)) }{ s::ON_NETWORK.fill(&[("chain", &option.chain)]) }</span>
                 </button>
             </li>
         }

@@ -4,16 +4,21 @@
 //! A screen holds no state of its own, so it is a function, not a component: the DOM is the
 //! same, and each component would add about a kilobyte (gzip) to the bundle.
 
+mod already_paid;
 mod choose;
 mod outcome;
 mod pay;
+mod qr;
+mod receipt;
 mod refund;
+mod wallets;
 
 use kasse_shared::shopper::{ShopperOption, ShopperView, WalletTransaction};
 use yew::prelude::*;
 
-use crate::model::{Model, Screen};
-use crate::strings as s;
+use crate::icons;
+use crate::model::{Model, QrMode, Screen};
+use crate::strings::{self as s, Key};
 
 /// Where the shopper's clicks go.
 pub struct Handlers {
@@ -22,7 +27,10 @@ pub struct Handlers {
     pub change: Callback<MouseEvent>,
     /// Keep the current choice after all.
     pub keep: Callback<MouseEvent>,
-    pub pay_wallet: Callback<WalletTransaction>,
+    /// Pay with this wallet (its EIP-1193 provider) the transaction the view prepared.
+    pub pay_wallet: Callback<(js_sys::Object, WalletTransaction)>,
+    /// The browser wallets the shopper may pay with.
+    pub wallets: Vec<crate::wallet::Choice>,
     pub retry: Callback<MouseEvent>,
     /// "Request a refund": open the form.
     pub refund_open: Callback<MouseEvent>,
@@ -31,6 +39,10 @@ pub struct Handlers {
     /// What the keyboard focus moves to as the refund request goes on: the address field
     /// while the form is open (its value is read from there), else the answer.
     pub refund_focus: NodeRef,
+    /// The shopper chose which QR code to see.
+    pub qr_mode: Callback<QrMode>,
+    /// "Already paid?": look for the transaction with this hash.
+    pub check: Callback<String>,
 }
 
 /// The body for `screen`, the model's screen of the moment, and under it the refund the
@@ -42,12 +54,31 @@ pub fn body(screen: Screen, model: &Model, redirecting: bool, on: &Handlers) -> 
         }
         (Screen::Choose, Some(view)) => choose::screen(view, model, on),
         (Screen::Pay | Screen::Underpaid, Some(view)) => pay::screen(view, model, on),
-        (_, Some(view)) => outcome::screen(screen, view, redirecting),
+        (_, Some(view)) => html! {
+            // What the shopper's own check found, once it moved the session on.
+            <>{ already_paid::reply(view, &model.check) }{ outcome::screen(screen, view, model, redirecting) }</>
+        },
     };
     let view = model.view.as_ref();
     let refund = view.map(|view| refund::section(view, &model.refund, on));
     let wrong_network = view.map(wrong_network);
     html! { <>{ for wrong_network }{ main }{ for refund }</> }
+}
+
+/// One labelled value of a list (`<dl>`): the facts beside the QR code, the receipt's lines.
+fn labelled(label: Key, value: Html) -> Html {
+    html! { <div><dt>{ label }</dt><dd>{ value }</dd></div> }
+}
+
+/// `text` after its mark (a token's or network's icon).
+fn marked(mark: &'static str, text: String) -> Html {
+    html! { <>{ icons::html(mark) }{ text }</> }
+}
+
+/// The sentence for a payment of `amount` `token` that arrived on `chain`, a network the
+/// checkout does not take.
+fn wrong_network_sentence(amount: &str, token: &str, chain: &str) -> String {
+    s::WRONG_NETWORK.fill(&[("amount", &s::money(amount, token)), ("chain", chain)])
 }
 
 /// Payments that arrived on a network the checkout does not take, one sentence each, above
@@ -56,7 +87,7 @@ fn wrong_network(view: &ShopperView) -> Html {
     html! {
         { for view.payments.iter().filter(|p| p.reason.as_deref() == Some("network_mismatch")).map(|p| html! {
             <p class="kasse-warning" role="status" data-wrong-network={p.chain_id.to_string()}>
-                { s::wrong_network(&p.amount_formatted, &p.token, &p.chain) }
+                { wrong_network_sentence(&p.amount_formatted, &p.token, &p.chain) }
             </p>
         }) }
     }

@@ -1,20 +1,23 @@
 //! What became of the session once the shopper's part is done: a payment detected and
-//! confirming, paid, or closed without a payment (expired, canceled, failed).
+//! confirming, paid (with its receipt), or closed without a payment (expired, canceled,
+//! failed).
 
 use kasse_shared::shopper::{Confirmations, ShopperView};
 use yew::prelude::*;
 
-use crate::model::Screen;
-use crate::strings as s;
+use super::receipt;
+use crate::model::{Model, Screen};
+use crate::strings::{self as s, Key};
 
 /// The screen for `screen`; `redirecting` when the page goes on to `success_url` by itself
 /// (the hosted page).
-pub fn screen(screen: Screen, view: &ShopperView, redirecting: bool) -> Html {
+pub fn screen(screen: Screen, view: &ShopperView, model: &Model, redirecting: bool) -> Html {
+    let locale = model.catalogue.locale;
     match screen {
         Screen::Detected => detected(view.confirmations.as_ref()),
-        Screen::Paid => paid(s::SUCCESS_BODY, view, redirecting),
-        Screen::PaidLate => paid(s::PAID_LATE_BODY, view, redirecting),
-        Screen::Overpaid => paid(s::OVERPAID_BODY, view, redirecting),
+        Screen::Paid => paid(s::SUCCESS_BODY, view, locale, redirecting),
+        Screen::PaidLate => paid(s::PAID_LATE_BODY, view, locale, redirecting),
+        Screen::Overpaid => paid(s::OVERPAID_BODY, view, locale, redirecting),
         Screen::Expired => html! {
             <>
                 <h2>{ s::EXPIRED_TITLE }</h2>
@@ -49,11 +52,13 @@ fn detected(confirmations: Option<&Confirmations>) -> Html {
     }
 }
 
-fn paid(body: &'static str, view: &ShopperView, redirecting: bool) -> Html {
+/// A success: the receipt, with its time as `locale` writes times.
+fn paid(body: Key, view: &ShopperView, locale: &str, redirecting: bool) -> Html {
     html! {
         <>
             <h2>{ s::SUCCESS_TITLE }</h2>
             <p>{ body }</p>
+            { for view.receipt.as_ref().map(|r| receipt::section(r, locale)) }
             if let Some(url) = &view.success_url {
                 <a class="kasse-button" href={url.clone()}>{ s::CONTINUE }</a>
                 if redirecting { <p class="kasse-muted">{ s::REDIRECTING }</p> }

@@ -6,17 +6,23 @@ use kasse_shared::shopper::{ShopperOption, ShopperView};
 use kasse_shared::status::Status;
 use yew::prelude::*;
 
-use super::Handlers;
+use super::{Handlers, already_paid, qr};
 use crate::components::Copyable;
 use crate::model::{Model, Wallet, countdown};
-use crate::strings as s;
+use crate::strings::{self as s, Key};
 
 pub fn screen(view: &ShopperView, model: &Model, on: &Handlers) -> Html {
     if view.status == Status::Underpaid {
+        // What happens next, in one sentence with the amount still owed.
+        let rest = view
+            .selected
+            .as_ref()
+            .map(|option| s::money(&amount_due(view, option), &option.token))
+            .unwrap_or_default();
         html! {
             <>
                 <h2>{ s::UNDERPAID_TITLE }</h2>
-                <p>{ s::UNDERPAID_BODY }</p>
+                <p>{ s::UNDERPAID_BODY.fill(&[("amount", &rest)]) }</p>
                 { pay(view, model, on, s::PAY_REST_TITLE) }
             </>
         }
@@ -33,7 +39,7 @@ fn amount_due(view: &ShopperView, option: &ShopperOption) -> String {
         .unwrap_or_else(|| option.amount_formatted.clone())
 }
 
-fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: &'static str) -> Html {
+fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: Key) -> Html {
     if let Some(option) = view.selected.as_ref().filter(|o| o.tron) {
         return pay_tron(view, option, model, on, title);
     }
@@ -45,28 +51,24 @@ fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: &'static str) ->
     html! {
         <div class="kasse-pay">
             <h2 class="kasse-title">{ title }</h2>
-            <div class="kasse-qr" role="img" aria-label={s::QR_LABEL} data-payment-uri={uri.clone()}>
-                { Html::from_html_unchecked(AttrValue::from(qr_svg(uri))) }
-            </div>
-            <p class="kasse-warning">{ format!("{} {}. {}", s::ONLY_ON, option.chain, s::ONLY_ON_WARNING) }</p>
-            <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={format!("{amount} {}", option.token)} />
+            { qr::evm(option, uri, &view.address, &amount, model.qr_mode, on) }
+            <p class="kasse-warning">{ format!("{} {}", s::ONLY_ON.fill(&[("chain", &option.chain)]), s::ONLY_ON_WARNING) }</p>
+            <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={s::money(&amount, &option.token)} />
             <Copyable label={s::TO_ADDRESS} value={view.address.clone()} display={view.address.clone()} />
             <p class="kasse-countdown" role="timer" aria-live="off">
                 { format!("{} ", s::EXPIRES_IN) }<span class={if left < 120 { "kasse-urgent" } else { "" }}>{ countdown(left) }</span>
             </p>
             <div class="kasse-actions">
                 <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
-                if let (Some(tx), true, false) = (&view.wallet_transaction, crate::wallet::available(), matches!(model.wallet, Wallet::Sent(_))) {
-                    <button type="button" class="kasse-wallet" disabled={model.wallet == Wallet::Asking}
-                        onclick={let tx = tx.clone(); on.pay_wallet.reform(move |_| tx.clone())}>
-                        { s::PAY_WITH_WALLET }
-                    </button>
+                if let Some(tx) = &view.wallet_transaction {
+                    { super::wallets::buttons(&on.wallets, tx, &model.wallet, &on.pay_wallet) }
                 }
                 if model.can_change() {
                     <button type="button" class="kasse-link" onclick={on.change.clone()}>{ s::CHANGE }</button>
                 }
             </div>
             { wallet_status(&model.wallet) }
+            { already_paid::section(view, &model.check, on) }
         </div>
     }
 }
@@ -86,7 +88,7 @@ fn pay_tron(
     option: &ShopperOption,
     model: &Model,
     on: &Handlers,
-    title: &'static str,
+    title: Key,
 ) -> Html {
     let amount = amount_due(view, option);
     let left = model.seconds_left().unwrap_or(0);
@@ -94,11 +96,9 @@ fn pay_tron(
     html! {
         <div class="kasse-pay kasse-pay-tron">
             <h2 class="kasse-title">{ title }</h2>
-            <div class="kasse-qr" role="img" aria-label={s::TRON_QR_LABEL} data-address={address.clone()}>
-                { Html::from_html_unchecked(AttrValue::from(qr_svg(&address))) }
-            </div>
-            <p class="kasse-warning">{ format!("{} {}. {}", s::ONLY_ON, option.chain, s::ONLY_ON_WARNING) }</p>
-            <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={format!("{amount} {}", option.token)} />
+            { qr::tron(option, &amount) }
+            <p class="kasse-warning">{ format!("{} {}", s::ONLY_ON.fill(&[("chain", &option.chain)]), s::ONLY_ON_WARNING) }</p>
+            <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={s::money(&amount, &option.token)} />
             <Copyable label={s::TO_ADDRESS} value={address.clone()} display={address} />
             <p class="kasse-muted">{ s::TRON_NOTE }</p>
             <p class="kasse-countdown" role="timer" aria-live="off">
@@ -110,6 +110,7 @@ fn pay_tron(
                     <button type="button" class="kasse-link" onclick={on.change.clone()}>{ s::CHANGE }</button>
                 }
             </div>
+            { already_paid::section(view, &model.check, on) }
         </div>
     }
 }
@@ -123,17 +124,6 @@ fn wallet_status(wallet: &Wallet) -> Html {
             html! { <p class="kasse-muted" role="status" data-tx-hash={hash.clone()}>{ s::WALLET_SENT }</p> }
         }
         Wallet::Failed(message) => html! { <p class="kasse-error" role="alert">{ *message }</p> },
-    }
-}
-
-fn qr_svg(uri: &str) -> String {
-    match qrcode::QrCode::new(uri.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(220, 220)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
     }
 }
 

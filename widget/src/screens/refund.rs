@@ -26,23 +26,12 @@ pub fn section(view: &ShopperView, form: &RefundForm, on: &Handlers) -> Html {
 
 /// What became of the shopper's request.
 fn requested(refund: &ShopperRefund, focus: Option<&NodeRef>) -> Html {
-    let amount = format!("{} {}", refund.amount_formatted, refund.token);
+    let amount = s::money(&refund.amount_formatted, &refund.token);
     let line = match refund.status.as_str() {
-        "succeeded" => format!(
-            "{}: {amount} {} {}.",
-            s::REFUNDED,
-            s::REFUND_SENT_TO,
-            refund.address
-        ),
-        "canceled" => s::REFUND_DECLINED.to_owned(),
-        "failed" => s::REFUND_FAILED.to_owned(),
-        _ => format!(
-            "{} {amount} {} {}. {}",
-            s::REFUND_OF,
-            s::REFUND_REQUESTED_TO,
-            refund.address,
-            s::REFUND_WILL_SEND
-        ),
+        "succeeded" => s::REFUND_SENT.fill(&[("amount", &amount), ("address", &refund.address)]),
+        "canceled" => s::REFUND_DECLINED.text(),
+        "failed" => s::REFUND_FAILED.text(),
+        _ => s::REFUND_REQUESTED.fill(&[("amount", &amount), ("address", &refund.address)]),
     };
     let tx = refund
         .tx_hash
@@ -61,13 +50,11 @@ fn requested(refund: &ShopperRefund, focus: Option<&NodeRef>) -> Html {
 
 /// The offer: a button, then the form that asks for the address.
 fn offered(offer: &RefundOffer, form: &RefundForm, on: &Handlers) -> Html {
-    let amount = html! {
-        <><strong>{ format!("{} {}", offer.amount_formatted, offer.token) }</strong>{ format!(" {} {}", s::ON_NETWORK, offer.chain) }</>
-    };
+    let amount = s::money(&offer.amount_formatted, &offer.token);
     if !form.open {
         return html! {
             <>
-                <p>{ format!("{} ", s::REFUND_OFFERED) }{ amount }{ "." }</p>
+                <p>{ s::REFUND_OFFERED.fill(&[("amount", &amount), ("chain", &offer.chain)]) }</p>
                 <button type="button" class="kasse-refund-open" onclick={on.refund_open.clone()}>{ s::REFUND_REQUEST }</button>
             </>
         };
@@ -86,11 +73,11 @@ fn offered(offer: &RefundOffer, form: &RefundForm, on: &Handlers) -> Html {
     };
     html! {
         <form class="kasse-refund-form" novalidate=true>
-            <p>{ format!("{}: ", s::REFUND_AMOUNT) }{ amount }</p>
-            <label for="kasse-refund-address">{ format!("{} {}", s::REFUND_ADDRESS, offer.chain) }</label>
+            <p>{ format!("{}: ", s::REFUND_AMOUNT) }<strong>{ amount }</strong>{ format!(" {}", s::ON_NETWORK.fill(&[("chain", &offer.chain)])) }</p>
+            <label for="kasse-refund-address">{ s::REFUND_ADDRESS.fill(&[("chain", &offer.chain)]) }</label>
             <input id="kasse-refund-address" type="text" ref={on.refund_focus.clone()} autocomplete="off" spellcheck="false"
                 aria-describedby="kasse-refund-hint kasse-refund-error" aria-invalid={if form.error.is_some() { "true" } else { "false" }} />
-            <p id="kasse-refund-hint" class="kasse-warning">{ format!("{} {}. {}", s::REFUND_HINT, offer.chain, s::REFUND_EXCHANGE_WARNING) }</p>
+            <p id="kasse-refund-hint" class="kasse-warning">{ format!("{} {}", s::REFUND_HINT.fill(&[("chain", &offer.chain)]), s::REFUND_EXCHANGE_WARNING) }</p>
             if let Some(error) = &form.error {
                 <p id="kasse-refund-error" class="kasse-error" role="alert">{ error }</p>
             }

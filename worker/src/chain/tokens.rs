@@ -52,23 +52,27 @@ pub(crate) async fn transfer_logs(
     parse_logs(chain, &results)
 }
 
-/// Catalogue-token transfers to `address` in a successful transaction in a canonical block.
+/// Catalogue-token transfers to `address` in a successful transaction in a canonical block;
+/// none at all when the chain has no receipt of `hash` (no such transaction mined there).
 pub(crate) async fn receipt_transfers(
     rpc: &Rpc,
     chain: &Chain,
     hash: TxHash,
     address: Address,
-) -> ApiResult<Vec<TransferLog>> {
+) -> ApiResult<Option<Vec<TransferLog>>> {
     let results = rpc.batch(&[receipt_call(hash)]).await?;
+    if results[0].is_null() {
+        return Ok(None);
+    }
     let transfers = evm::receipt_transfers(&chain.tokens, &results[0], address);
     // A receipt from a block that is no longer canonical proves nothing.
     if let Some(t) = transfers.first() {
         let block = rpc.batch(&[block_call(t.block_number, false)]).await?;
         if header_hash(&block[0])? != t.block_hash {
-            return Ok(Vec::new());
+            return Ok(Some(Vec::new()));
         }
     }
-    Ok(transfers)
+    Ok(Some(transfers))
 }
 
 /// Block timestamps of `blocks`, checking each hash against what the logs said.

@@ -8,6 +8,7 @@ use kasse_shared::error_code::ErrorCode;
 use kasse_shared::scan::rescan_from;
 use kasse_shared::session::Session;
 use kasse_shared::session::open::deposit_address;
+use kasse_shared::session::watch::watched_chains;
 use kasse_shared::time::{Timestamp, UnixMillis};
 use worker::Env;
 
@@ -59,11 +60,15 @@ fn plain_chain_error(e: ApiError) -> ApiError {
 }
 
 /// With `tx_hash`, only that transaction's receipt counts (status 1, in a canonical block
-/// after the session's creation, a catalogue-token transfer to the address); without, the
-/// recent range `(cursor − confirmations, head]` is scanned for this address alone. A check
-/// never moves a chain cursor; an unknown hash changes nothing, and so does any check once
-/// the session's grace window has ended (a payment still confirming then is the cron's).
-/// A chain that cannot be read answers with a plain message (`plain_chain_error`).
+/// after the session's creation, a catalogue-token transfer to the address), looked up on
+/// every chain the address is watched on; without, the recent range
+/// `(cursor − confirmations, head]` of the selected (else the offered) chains is scanned for
+/// this address alone. A check never moves a chain cursor; an unknown hash changes nothing,
+/// and so does any check once the session's grace window has ended (a payment still
+/// confirming then is the cron's). A chain the session is paid on that cannot be read
+/// answers with a plain message (`plain_chain_error`); one read only for wrong-network
+/// payments is then left to the cron. Returns whether a chain read had the transaction
+/// `tx_hash` names.
 pub(crate) async fn run_check(
     env: &Env,
     store: &Store,
@@ -71,20 +76,15 @@ pub(crate) async fn run_check(
     tx_hash: Option<B256>,
     base_url: &str,
     now: Timestamp,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
     if now >= session.late_until {
-        return Ok(());
+        return Ok(false);
     }
     let mut heads = store.heads().await?;
-    let chain_ids: Vec<u64> = match &session.selected {
-        Some(q) => vec![q.chain_id],
-        None => session.options.iter().map(|q| q.chain_id).collect(),
-    };
     let cursors = store.cursors().await?;
-    for (chain, url) in config::served_chains(env)
-        .into_iter()
-        .filter(|(c, _)| chain_ids.contains(&c.chain_id))
-    {
+    let mut seen = false;
+    let paid_on = scanned_chains(session);
+    for (chain, url) in checked_chains(env, session, tx_hash.is_some()) {
         let rpc = config::rpc(env, chain, url);
         let checking = Checking {
             store,
@@ -97,15 +97,50 @@ pub(crate) async fn run_check(
             .iter()
             .find(|c| c.chain_id == chain.chain_id)
             .and_then(|c| c.cursor);
-        let head = checking
-            .chain(cursor, tx_hash)
-            .await
-            .map_err(plain_chain_error)?;
+        let (head, found) = match checking.chain(cursor, tx_hash).await {
+            Ok(read) => read,
+            Err(e)
+                if e.code == ErrorCode::ChainUnavailable && !paid_on.contains(&chain.chain_id) =>
+            {
+                continue;
+            }
+            Err(e) => return Err(plain_chain_error(e)),
+        };
+        seen |= found;
         heads.insert(chain.chain_id, head);
     }
     evaluate_one(store, &session.id, &heads, now, base_url)
         .await
-        .map_err(plain_chain_error)
+        .map_err(plain_chain_error)?;
+    Ok(seen)
+}
+
+/// The chains a scan reads: the selected option's, else the offered ones.
+fn scanned_chains(session: &Session) -> Vec<u64> {
+    match &session.selected {
+        Some(q) => vec![q.chain_id],
+        None => session.options.iter().map(|q| q.chain_id).collect(),
+    }
+}
+
+/// The served chains a check reads: for a named transaction every chain the session's
+/// address is watched on, so one sent on another network is found (and recorded) too; for a
+/// scan [`scanned_chains`].
+fn checked_chains(env: &Env, session: &Session, by_hash: bool) -> Vec<(&'static Chain, String)> {
+    let served = config::served_chains(env);
+    let chain_ids: Vec<u64> = if by_hash {
+        let ids: Vec<u64> = served.iter().map(|(c, _)| c.chain_id).collect();
+        watched_chains(config::catalogue(), &ids, session)
+            .iter()
+            .map(|w| w.chain_id)
+            .collect()
+    } else {
+        scanned_chains(session)
+    };
+    served
+        .into_iter()
+        .filter(|(c, _)| chain_ids.contains(&c.chain_id))
+        .collect()
 }
 
 /// One chain of one session's check.
@@ -118,8 +153,9 @@ struct Checking<'a> {
 }
 
 impl Checking<'_> {
-    /// Records the session's payments on this chain; returns the head it read.
-    async fn chain(&self, cursor: Option<u64>, tx_hash: Option<B256>) -> ApiResult<u64> {
+    /// Records the session's payments on this chain; returns the head it read and whether
+    /// the chain has the transaction `tx_hash` names.
+    async fn chain(&self, cursor: Option<u64>, tx_hash: Option<B256>) -> ApiResult<(u64, bool)> {
         let (store, chain, rpc, session, now) =
             (self.store, self.chain, self.rpc, self.session, self.now);
         let head = read_head(rpc, chain.chain_id).await?;
@@ -129,9 +165,15 @@ impl Checking<'_> {
         // On a Tron chain the session is paid at its Tron address's 20 bytes.
         let deposit = deposit_address(config::catalogue(), session, chain.chain_id);
         let address = address_key(&deposit);
-        let transfers = match tx_hash {
-            Some(hash) => receipt_transfers(rpc, chain, hash, deposit).await?,
-            None => transfer_logs(rpc, chain, std::slice::from_ref(&address), from, head).await?,
+        let (seen, transfers) = match tx_hash {
+            Some(hash) => match receipt_transfers(rpc, chain, hash, deposit).await? {
+                Some(transfers) => (true, transfers),
+                None => (false, Vec::new()),
+            },
+            None => {
+                let logs = transfer_logs(rpc, chain, std::slice::from_ref(&address), from, head);
+                (false, logs.await?)
+            }
         };
         let token_found = !transfers.is_empty();
         let watch = store.watch_row(chain.chain_id, &address).await?;
@@ -165,7 +207,7 @@ impl Checking<'_> {
                 .collect();
             record_native(store, chain, rpc, credits, now, &mut failures).await?;
         }
-        Ok(head)
+        Ok((head, seen))
     }
 }
 

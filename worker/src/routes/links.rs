@@ -40,6 +40,7 @@ pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         success_url,
         cancel_url,
         return_url,
+        locale,
     } = parse::parse_create(&cx.body().await?, caller.livemode)?;
     let link = PaymentLink {
         id: LinkId::generate(&mut Csprng),
@@ -53,6 +54,7 @@ pub(super) async fn create(cx: &mut Cx<'_>) -> ApiResult<Response> {
         success_url,
         cancel_url,
         return_url,
+        locale: locale.map(str::to_owned),
         created_at: cx.now,
         updated_at: cx.now,
     };

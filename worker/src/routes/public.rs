@@ -1,7 +1,7 @@
 //! `/v1/public/checkout_sessions/{id}…`: what the shopper's browser calls, with the
 //! session's client secret in `Kasse-Client-Secret`.
 
-use kasse_shared::api::check::parse_check;
+use kasse_shared::api::check::{check_answer, parse_check};
 use kasse_shared::api::etag;
 use kasse_shared::api::select::parse_select;
 use kasse_shared::ids::SessionId;
@@ -50,14 +50,21 @@ fn tagged(cx: &Cx<'_>, view: &ShopperView) -> ApiResult<Response> {
     Ok(response)
 }
 
-/// `POST /v1/public/checkout_sessions/{id}/check` (client secret): returns the shopper view.
+/// `POST /v1/public/checkout_sessions/{id}/check` (client secret): returns the shopper view,
+/// with what became of the transaction the check named (`check`) if it named one.
 pub(super) async fn check(cx: &mut Cx<'_>, id: &str) -> ApiResult<Response> {
     let session = public_session(&cx.req, &cx.store, id).await?;
     let tx_hash = parse_check(&cx.body().await?)?;
     check::limit_checks(&cx.store, &session.id, cx.now_ms()).await?;
     let base = cx.base()?;
-    check::run_check(cx.env, &cx.store, &session, tx_hash, &base, cx.now).await?;
-    shopper_answer(cx, &session.id, &base).await
+    let seen = check::run_check(cx.env, &cx.store, &session, tx_hash, &base, cx.now).await?;
+    let reads = view::shopper_reads_now(&cx.store, &session.id).await?;
+    cx.keep_public_settings(&reads.settings);
+    let answer = ShopperView {
+        check: tx_hash.map(|hash| check_answer(hash, &reads.payments, seen)),
+        ..view::shopper_of(&reads, &base, cx.now)
+    };
+    Ok(json_response(200, &answer))
 }
 
 /// `POST /v1/public/checkout_sessions/{id}/select` (client secret): the shopper picks the
