@@ -17,7 +17,7 @@ import { ethers } from "ethers";
 import { useBrowser } from "../support/browser.mjs";
 import {
   api, base, createSession, env, getSession, mine, newAccount, newHook, ok, payAndWatch, rpc, runScheduled,
-  sendMint, shopperApi,
+  mined, sendMint, shopperApi,
 } from "../support/env.mjs";
 import { withReceiver } from "../support/receiver.mjs";
 
@@ -187,7 +187,7 @@ test("the excess of an overpaid session: refunded from the session page, claimed
     await newHook(receiver, { key, events: ["refund.succeeded"] });
     // The merchant's treasury: an unlocked anvil account, given the excess in USDC.
     const treasury = (await rpc("eth_accounts"))[5];
-    await sendMint("USDC", treasury, excess);
+    await mined(await sendMint("USDC", treasury, excess));
     const treasuryBefore = await usdcBalance(treasury);
     const shopper = ethers.Wallet.createRandom().address;
     assert.equal(await usdcBalance(shopper), 0n);
@@ -337,7 +337,7 @@ test("Send refund when telling Kasse fails: the page keeps the wallet's hash, ne
   const shopper = ethers.Wallet.createRandom().address;
   const created = ok(await api("POST", `/v1/checkout_sessions/${session.id}/refunds`, { token: key, json: { amount: "2000000", address: shopper } }), 201);
   const treasury = (await rpc("eth_accounts"))[5];
-  await sendMint("USDC", treasury, 2_000_000n);
+  await mined(await sendMint("USDC", treasury, 2_000_000n));
 
   const { context, page } = await newConsole({ wallet: { account: treasury } });
   await signIn(page, key);

@@ -7,9 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { closeClean, newPage, useBrowser } from "../support/browser.mjs";
+import { axe, closeClean, newPage, onScreen, useBrowser } from "../support/browser.mjs";
 import {
   ANY_OPTION, USD, advance, base, cancelSession, createSession, payAndWatch, runScheduled,
 } from "../support/env.mjs";
@@ -17,28 +16,10 @@ import {
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
 mkdirSync(screens, { recursive: true });
 const chrome = useBrowser();
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const LOCALES = ["en", "de", "fr", "es", "it", "pt-BR", "nl", "pl", "tr", "ru", "uk", "ja", "ko", "zh-CN", "vi", "id", "ar"];
 const catalogue = (locale) => JSON.parse(readFileSync(new URL(`../../www/i18n/${locale}.json`, import.meta.url), "utf8"));
 const EN = catalogue("en");
-
-async function onScreen(page, name, timeout = 25_000) {
-  await page.locator(`[data-kasse-screen="${name}"]`).first().waitFor({ timeout });
-}
-
-/** axe-core over the whole page, widget's shadow DOM included: WCAG 2.1 AA and best practice. */
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    window.axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
-    }),
-  );
-  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(violations, [], `axe on ${what}`);
-  assert.ok(result.passes.some((p) => p.nodes.some((n) => Array.isArray(n.target[0]))), "axe checked the shadow DOM");
-}
 
 /** The widget's own element: its lang, dir and text. */
 async function widget(page) {

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { closeClean, newPage, useBrowser } from "../support/browser.mjs";
 import {
-  USD, base, createSession, env, getSession, mine, rpc, runScheduled, sendMint,
+  USD, base, createSession, env, getSession, mine, mined, rpc, runScheduled, sendMint,
 } from "../support/env.mjs";
 
 const screens = join(dirname(process.env.KASSE_ENV), "screens");
@@ -47,7 +47,7 @@ const LATE = { uuid: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", name: "Late Wallet"
 /** anvil's unlocked account `i`, given `usdc` base units of the local USDC to pay with. */
 async function fundedAccount(i, usdc) {
   const account = (await rpc("eth_accounts"))[i];
-  await sendMint("USDC", account, usdc);
+  await mined(await sendMint("USDC", account, usdc));
   return account;
 }
 

@@ -226,6 +226,18 @@ export async function sendMint(token, to, amount) {
   return rpc("eth_sendTransaction", [{ from: PAYER, to: env.contracts[token], gas: "0x30000", data: `0x40c10f19${word(to)}${word(BigInt(amount).toString(16))}` }]);
 }
 
+/**
+ * Waits until the transaction `hash` is in a block: anvil may answer `eth_sendTransaction`
+ * before its automine has mined it, and a balance read in between misses it.
+ */
+export async function mined(hash, chain = LOCAL_CHAIN) {
+  for (let i = 0; i < 100; i++) {
+    if (await rpc("eth_getTransactionReceipt", [hash], chain)) return;
+    await sleep(50);
+  }
+  throw new Error(`${hash} was not mined within 5 s`);
+}
+
 /** Runs `send` with automine off, then mines everything it sent in one block. */
 export async function inOneBlock(send) {
   const automine = await rpc("anvil_getAutomine", []);
