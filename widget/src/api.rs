@@ -2,6 +2,9 @@
 //! the shopper view, select an option, ask for a check, request a refund. Straight on the
 //! browser's `fetch` and JSON parser: no HTTP or serde crate in the widget's wasm.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use kasse_shared::error_code::ErrorCode;
 use kasse_shared::shopper::ShopperView;
 use wasm_bindgen::{JsCast, JsValue};
@@ -17,6 +20,28 @@ pub struct Api {
     pub base: AttrValue,
     pub session: AttrValue,
     pub client_secret: AttrValue,
+    pub first_view: FirstView,
+}
+
+/// The loader's read of the view (a `Promise<Response>`), started while the wasm was still
+/// loading: the first read of the view takes it instead of asking again.
+#[derive(Clone, Default)]
+pub struct FirstView(Rc<RefCell<Option<js_sys::Promise>>>);
+
+impl FirstView {
+    pub fn new(promise: Option<js_sys::Promise>) -> Self {
+        Self(Rc::new(RefCell::new(promise)))
+    }
+
+    fn take(&self) -> Option<js_sys::Promise> {
+        self.0.borrow_mut().take()
+    }
+}
+
+impl PartialEq for FirstView {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 pub enum Fetched {
@@ -108,10 +133,11 @@ impl Api {
 
     /// The shopper view; `NotModified` when it still has the ETag `etag`.
     pub async fn fetch_view(&self, etag: Option<&str>) -> Result<Fetched, String> {
-        let response = self
-            .request("GET", &self.view_url(), etag, None)
-            .await
-            .map_err(|_| "the view did not arrive".to_owned())?;
+        let response = match self.first_view.take() {
+            Some(started) => JsFuture::from(started).await.and_then(JsCast::dyn_into),
+            None => self.request("GET", &self.view_url(), etag, None).await,
+        }
+        .map_err(|_| "the view did not arrive".to_owned())?;
         if response.status() == 304 {
             return Ok(Fetched::NotModified);
         }

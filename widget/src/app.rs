@@ -5,7 +5,7 @@ use kasse_shared::shopper::ShopperView;
 use yew::prelude::*;
 
 use crate::actions;
-use crate::api::Api;
+use crate::api::{Api, FirstView};
 use crate::hooks::{Poller, use_catalogue, use_clock, use_poller, use_redirect, use_wallets};
 use crate::model::{Action, Model};
 use crate::screens::{self, Handlers};
@@ -30,6 +30,8 @@ pub struct CheckoutProps {
     /// The merchant's own wallet provider (EIP-1193): the shopper pays with it, and the
     /// widget looks for no other wallet.
     pub provider: Option<crate::wallet::Choice>,
+    /// The view the loader began to read while the wasm loaded, if it did.
+    pub first_view: FirstView,
 }
 
 impl PartialEq for CheckoutProps {
@@ -40,6 +42,7 @@ impl PartialEq for CheckoutProps {
             && self.redirect_on_success == other.redirect_on_success
             && self.locale == other.locale
             && self.provider == other.provider
+            && self.first_view == other.first_view
     }
 }
 
@@ -49,6 +52,7 @@ impl CheckoutProps {
             base: self.api_base.clone(),
             session: self.session.clone(),
             client_secret: self.client_secret.clone(),
+            first_view: self.first_view.clone(),
         }
     }
 }

@@ -21,6 +21,13 @@ mod wallet;
 
 use wasm_bindgen::prelude::*;
 
+/// A first-fit free list that merges neighbours: the widget's heap is small and short-lived
+/// (a page's checkout), and dlmalloc's size classes and bins were 2 KB of the download.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 /// A mounted widget; `unmount()` removes it and stops its timers and requests.
 #[wasm_bindgen]
 pub struct WidgetHandle {
@@ -43,6 +50,8 @@ impl WidgetHandle {
 /// or the browser's); `on_locale(locale, rtl)` is called with each language the widget shows.
 /// `provider` is the merchant's EIP-1193 provider, shown as `provider_name` (empty: as the
 /// browser wallet), or `undefined`: then the widget offers the browser's wallets.
+/// `first_view` is the loader's `fetch` of the view (a `Promise<Response>`), begun while the
+/// wasm loaded, or `undefined`.
 #[wasm_bindgen]
 #[expect(
     clippy::too_many_arguments,
@@ -59,6 +68,7 @@ pub fn mount(
     on_locale: js_sys::Function,
     provider: JsValue,
     provider_name: String,
+    first_view: JsValue,
 ) -> WidgetHandle {
     let props = app::CheckoutProps {
         session: session.into(),
@@ -77,6 +87,7 @@ pub fn mount(
             );
         }),
         provider: wallet::merchant(provider, provider_name),
+        first_view: api::FirstView::new(first_view.dyn_into().ok()),
     };
     WidgetHandle {
         app: Some(yew::Renderer::<app::Checkout>::with_root_and_props(element, props).render()),

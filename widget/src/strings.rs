@@ -39,6 +39,7 @@ texts! {
     TOTAL = "total": "Total {amount}",
     NUMBER_DECIMAL = "number_decimal": ".",
     NUMBER_GROUP = "number_group": ",",
+    LABEL_VALUE = "label_value": "{label}: {value}",
 
     CHOOSE_TITLE = "choose_title": "Choose how to pay",
     ON_NETWORK = "on_network": "on {chain}",
@@ -247,6 +248,7 @@ pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// Yew renders a text child through `Display`.
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         with_text(*self, |text| f.write_str(text))
@@ -284,6 +286,21 @@ pub fn number(decimal: &str) -> String {
 /// An amount and its token or currency, as the shopper reads it (`49,99 USDC`).
 pub fn money(decimal: &str, unit: &str) -> String {
     format!("{} {unit}", number(decimal))
+}
+
+/// `label` and its value as one line, punctuated as the locale does (`Refund: 5 USDC`,
+/// `Remboursement : 5 USDC`).
+pub fn label_value(label: Key, value: &str) -> String {
+    LABEL_VALUE.fill(&[("label", &label.text()), ("value", value)])
+}
+
+/// The text before and after the value in `label`'s line, for a value marked up apart.
+pub fn around_value(label: Key) -> (String, String) {
+    let line = LABEL_VALUE.fill(&[("label", &label.text())]);
+    match line.split_once("{value}") {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (line, String::new()),
+    }
 }
 
 /// Why the server refused a selection, in the shopper's words.

@@ -18,7 +18,7 @@ pub fn screen(view: &ShopperView, model: &Model, on: &Handlers) -> Html {
         html! {
             <li>
                 <button type="button" class="kasse-option" {onclick} disabled={model.selecting}
-                    aria-pressed={current.to_string()}
+                    aria-pressed={if current { "true" } else { "false" }}
                     data-chain-id={option.chain_id.to_string()} data-token={option.token.clone()}>
                     <span class="kasse-option-token">{ icons::html(icons::token(&option.token)) }{ s::money(&option.amount_formatted, &option.token) }</span>
                     <span class="kasse-option-chain">{ icons::html(icons::network(option.chain_id)) }{ s::ON_NETWORK.fill(&[("chain", &option.chain)]) }</span>

@@ -70,6 +70,12 @@ fn labelled(label: Key, value: Html) -> Html {
     html! { <div><dt>{ label }</dt><dd>{ value }</dd></div> }
 }
 
+/// `label`'s line with `value` marked up in it (`Refund: <strong>5 USDC</strong>`).
+fn around(label: Key, value: Html) -> Html {
+    let (before, after) = s::around_value(label);
+    html! { <>{ before }{ value }{ after }</> }
+}
+
 /// `text` after its mark (a token's or network's icon).
 fn marked(mark: &'static str, text: String) -> Html {
     html! { <>{ icons::html(mark) }{ text }</> }

@@ -40,13 +40,18 @@ pub fn screen(screen: Screen, view: &ShopperView, model: &Model, redirecting: bo
 }
 
 fn detected(confirmations: Option<&Confirmations>) -> Html {
+    // The network may report more than the required depth before the status moves on.
+    let counts = confirmations.map(|c| {
+        let required = u64::from(c.required);
+        (c.current.min(required), required)
+    });
     html! {
         <>
             <h2>{ s::DETECTED_TITLE }</h2>
             <p>{ s::DETECTED_BODY }</p>
-            if let Some(c) = confirmations {
-                <p>{ format!("{}: {} / {}", s::CONFIRMATIONS, c.current.min(u64::from(c.required)), c.required) }</p>
-                <progress max={c.required.to_string()} value={c.current.min(u64::from(c.required)).to_string()} aria-label={s::CONFIRMATIONS}></progress>
+            if let Some((current, required)) = counts {
+                <p>{ s::label_value(s::CONFIRMATIONS, &format!("{current} / {required}")) }</p>
+                <progress max={required.to_string()} value={current.to_string()} aria-label={s::CONFIRMATIONS}></progress>
             }
         </>
     }

@@ -47,17 +47,14 @@ fn pay(view: &ShopperView, model: &Model, on: &Handlers, title: Key) -> Html {
         return html! {};
     };
     let amount = amount_due(view, option);
-    let left = model.seconds_left().unwrap_or(0);
     html! {
         <div class="kasse-pay">
             <h2 class="kasse-title">{ title }</h2>
             { qr::evm(option, uri, &view.address, &amount, model.qr_mode, on) }
-            <p class="kasse-warning">{ format!("{} {}", s::ONLY_ON.fill(&[("chain", &option.chain)]), s::ONLY_ON_WARNING) }</p>
+            { only_on(option) }
             <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={s::money(&amount, &option.token)} />
             <Copyable label={s::TO_ADDRESS} value={view.address.clone()} display={view.address.clone()} />
-            <p class="kasse-countdown" role="timer" aria-live="off">
-                { format!("{} ", s::EXPIRES_IN) }<span class={if left < 120 { "kasse-urgent" } else { "" }}>{ countdown(left) }</span>
-            </p>
+            { expires_in(model) }
             <div class="kasse-actions">
                 <a class="kasse-button" href={uri.clone()}>{ s::OPEN_WALLET }</a>
                 if let Some(tx) = &view.wallet_transaction {
@@ -91,19 +88,16 @@ fn pay_tron(
     title: Key,
 ) -> Html {
     let amount = amount_due(view, option);
-    let left = model.seconds_left().unwrap_or(0);
     let address = option.address.clone();
     html! {
         <div class="kasse-pay kasse-pay-tron">
             <h2 class="kasse-title">{ title }</h2>
             { qr::tron(option, &amount) }
-            <p class="kasse-warning">{ format!("{} {}", s::ONLY_ON.fill(&[("chain", &option.chain)]), s::ONLY_ON_WARNING) }</p>
+            { only_on(option) }
             <Copyable label={s::SEND_EXACTLY} value={amount.clone()} display={s::money(&amount, &option.token)} />
             <Copyable label={s::TO_ADDRESS} value={address.clone()} display={address} />
             <p class="kasse-muted">{ s::TRON_NOTE }</p>
-            <p class="kasse-countdown" role="timer" aria-live="off">
-                { format!("{} ", s::EXPIRES_IN) }<span class={if left < 120 { "kasse-urgent" } else { "" }}>{ countdown(left) }</span>
-            </p>
+            { expires_in(model) }
             <div class="kasse-actions">
                 <a class="kasse-button" href={TRONLINK_OPEN} data-tronlink="open">{ s::OPEN_TRONLINK }</a>
                 if model.can_change() {
@@ -112,6 +106,27 @@ fn pay_tron(
             </div>
             { already_paid::section(view, &model.check, on) }
         </div>
+    }
+}
+
+/// Which network the payment must use, and what a payment on another one risks.
+fn only_on(option: &ShopperOption) -> Html {
+    html! {
+        <p class="kasse-warning">
+            { s::ONLY_ON.fill(&[("chain", &option.chain)]) }{ " " }{ s::ONLY_ON_WARNING }
+        </p>
+    }
+}
+
+/// The time left to pay, marked urgent in its last two minutes.
+fn expires_in(model: &Model) -> Html {
+    let left = model.seconds_left().unwrap_or(0);
+    let time = countdown(left);
+    html! {
+        <p class="kasse-countdown" role="timer" aria-live="off">
+            { s::EXPIRES_IN }{ " " }
+            if left < 120 { <span class="kasse-urgent">{ time }</span> } else { <span>{ time }</span> }
+        </p>
     }
 }
 

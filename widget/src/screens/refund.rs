@@ -6,7 +6,7 @@ use kasse_shared::shopper::{RefundOffer, ShopperRefund, ShopperView};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::Handlers;
+use super::{Handlers, around};
 use crate::model::RefundForm;
 use crate::strings as s;
 
@@ -42,7 +42,7 @@ fn requested(refund: &ShopperRefund, focus: Option<&NodeRef>) -> Html {
             <p class="kasse-refund-state" role="status" tabindex="-1" ref={focus.cloned().unwrap_or_default()}
                 data-refund-status={refund.status.clone()}>{ line }</p>
             if let Some(hash) = tx {
-                <p class="kasse-muted">{ format!("{}: ", s::REFUND_TRANSACTION) }<code>{ hash }</code></p>
+                <p class="kasse-muted">{ around(s::REFUND_TRANSACTION, html! { <code>{ hash }</code> }) }</p>
             }
         </>
     }
@@ -73,11 +73,11 @@ fn offered(offer: &RefundOffer, form: &RefundForm, on: &Handlers) -> Html {
     };
     html! {
         <form class="kasse-refund-form" novalidate=true>
-            <p>{ format!("{}: ", s::REFUND_AMOUNT) }<strong>{ amount }</strong>{ format!(" {}", s::ON_NETWORK.fill(&[("chain", &offer.chain)])) }</p>
+            <p>{ around(s::REFUND_AMOUNT, html! { <strong>{ amount }</strong> }) }{ " " }{ s::ON_NETWORK.fill(&[("chain", &offer.chain)]) }</p>
             <label for="kasse-refund-address">{ s::REFUND_ADDRESS.fill(&[("chain", &offer.chain)]) }</label>
             <input id="kasse-refund-address" type="text" ref={on.refund_focus.clone()} autocomplete="off" spellcheck="false"
                 aria-describedby="kasse-refund-hint kasse-refund-error" aria-invalid={if form.error.is_some() { "true" } else { "false" }} />
-            <p id="kasse-refund-hint" class="kasse-warning">{ format!("{} {}", s::REFUND_HINT.fill(&[("chain", &offer.chain)]), s::REFUND_EXCHANGE_WARNING) }</p>
+            <p id="kasse-refund-hint" class="kasse-warning">{ s::REFUND_HINT.fill(&[("chain", &offer.chain)]) }{ " " }{ s::REFUND_EXCHANGE_WARNING }</p>
             if let Some(error) = &form.error {
                 <p id="kasse-refund-error" class="kasse-error" role="alert">{ error }</p>
             }

@@ -185,12 +185,18 @@
       }));
     }
     var apiBase = (options.apiBase || base).replace(/\/$/, "");
+    // The first read of the view starts now, beside the wasm's download, not after it: the
+    // widget takes this answer instead of asking again.
+    var firstView = fetch(apiBase + "/v1/public/checkout_sessions/" + encodeURIComponent(options.session), {
+      headers: { "Kasse-Client-Secret": options.clientSecret || "" },
+    });
+    firstView.catch(function () {});
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;
       root.replaceChildren();
       handle.inner = glue.mount(root, options.session, options.clientSecret || "", apiBase, onStatus,
         options.redirectOnSuccess === true, options.locale || "", onLocale,
-        options.provider || undefined, String(options.providerName || ""));
+        options.provider || undefined, String(options.providerName || ""), firstView);
       return handle;
     }, function (error) {
       if (handle.unmounted) return handle;
