@@ -186,10 +186,12 @@
     }
     var apiBase = (options.apiBase || base).replace(/\/$/, "");
     // The first read of the view starts now, beside the wasm's download, not after it: the
-    // widget takes this answer instead of asking again.
-    var firstView = fetch(apiBase + "/v1/public/checkout_sessions/" + encodeURIComponent(options.session), {
-      headers: { "Kasse-Client-Secret": options.clientSecret || "" },
-    });
+    // widget takes this answer instead of asking again. The hosted page starts it sooner
+    // still, as the page arrives, and hands it over as `firstView`.
+    var firstView = options.firstView instanceof Promise ? options.firstView
+      : fetch(apiBase + "/v1/public/checkout_sessions/" + encodeURIComponent(options.session), {
+        headers: { "Kasse-Client-Secret": options.clientSecret || "" },
+      });
     firstView.catch(function () {});
     handle.ready = load().then(function (glue) {
       if (handle.unmounted) return handle;

@@ -62,7 +62,12 @@
   });
   var secret = location.hash.length > 1 ? decodeURIComponent(location.hash.slice(1)) : null;
   if (secret) history.replaceState(null, "", location.pathname + location.search);
-  window.Kasse.mount(root, { session: match[1], clientSecret: secret, redirectOnSuccess: true, theme: { mode: "auto" } });
+  // The page's first inline script began reading the view as the page arrived (and its
+  // second, loading the wasm): the widget takes that read.
+  window.Kasse.mount(root, {
+    session: match[1], clientSecret: secret, redirectOnSuccess: true, theme: { mode: "auto" },
+    firstView: window.kasseFirstView,
+  });
   // The shop's name, as the widget's header shows it, once the widget draws it.
   var shadow = root.shadowRoot;
   if (!shadow) return;

@@ -67,6 +67,13 @@ test("hosted page: headers, secret removed, QR decodes to the exact URI, live st
   const success = `${base}/openapi.json?paid=1`;
   const session = await createSession({ return_url: "https://shop.example/cart", success_url: success });
   const page = await newPage();
+  // Reads of the view: the If-None-Match each carried (null for a read from scratch).
+  const reads = [];
+  page.on("request", (r) => {
+    if (r.method() === "GET" && r.url().endsWith(`/v1/public/checkout_sessions/${session.id}`)) {
+      reads.push(r.headers()["if-none-match"] ?? null);
+    }
+  });
   const response = await page.goto(session.checkout_url);
   assert.equal(response.status(), 200);
   const headers = response.headers();
@@ -75,6 +82,9 @@ test("hosted page: headers, secret removed, QR decodes to the exact URI, live st
   assert.equal(headers["cache-control"], "no-store");
 
   await onScreen(page, "pay");
+  // The loader read the view while the wasm loaded; the widget took that answer, and
+  // every later read asks only whether it changed.
+  assert.equal(reads.filter((etag) => etag === null).length, 1, `reads of the view: ${JSON.stringify(reads)}`);
   assert.equal(new URL(page.url()).hash, "", "the client secret is removed from the address bar");
   const text = await page.locator(".kasse").innerText();
   assert.match(text, /49\.99 USDC/);

@@ -298,7 +298,12 @@ impl Reducible for Model {
                 next.notice = Some(notice);
             }
             Action::Wallet(wallet) => next.wallet = wallet,
-            Action::Catalogue(catalogue) => next.catalogue = catalogue,
+            // One asked for before the locale moved on (the browser's, then the session's
+            // named another) may arrive last: it is not the one to show.
+            Action::Catalogue(catalogue) if catalogue.locale == next.locale() => {
+                next.catalogue = catalogue;
+            }
+            Action::Catalogue(_) => {}
             Action::CatalogueFailed(locale) => next.catalogue_failed = Some(locale),
             Action::RefundOpen => {
                 next.refund.open = true;

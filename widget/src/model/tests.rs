@@ -523,3 +523,28 @@ fn a_check_clears_the_last_answer_until_its_own_arrives() {
     });
     assert_eq!(later.check.reply, Some(CheckReply::Counted));
 }
+
+#[test]
+fn a_catalogue_that_arrives_after_the_locale_moved_on_is_not_shown() {
+    let catalogue = |locale| Action::Catalogue(Rc::new(Catalogue::new(locale, |_| None)));
+    // The browser speaks German; the session, once read, asks for French.
+    let start = Rc::new(Model::new(None, Some("de")));
+    assert!(start.awaits_catalogue());
+    let french_view = ShopperView {
+        locale: Some("fr".into()),
+        ..view(Status::Pending, 1_000, 2_000)
+    };
+    let read = start.reduce(Action::Loaded {
+        view: Box::new(french_view),
+        local_now: 1_000,
+    });
+    assert_eq!(read.locale(), "fr");
+    let french = read.reduce(catalogue("fr"));
+    assert_eq!(french.catalogue.locale, "fr");
+    assert!(!french.awaits_catalogue());
+    // German, asked for first, arrives last.
+    let late = french.reduce(catalogue("de"));
+    assert_eq!(late.catalogue.locale, "fr");
+    assert!(!late.awaits_catalogue());
+    assert_ne!(late.screen(), Screen::Loading);
+}

@@ -7,8 +7,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Cx;
 
 /// The hosted checkout page: `/c/{id}#{client_secret}`. The page itself is static; the
-/// secret travels in the fragment, which browsers never send to the server.
-const CHECKOUT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+/// secret travels in the fragment, which browsers never send to the server. Its two inline
+/// scripts, allowed by their hashes, start reading the view and loading the wasm as the
+/// page arrives, before its other scripts have downloaded.
+const CHECKOUT_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' \
+    'sha256-j7fknlyUy1Q1kTUiyi6oQao3IDVda/bMVL0Tj1YPL8s=' 'sha256-pK4DmDoUIHrlEUrCldMjUDOpRUOHhvJ2sF9xGKGishw='; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -58,4 +61,43 @@ async fn hosted(cx: &Cx<'_>, name: &str, csp: &str) -> ApiResult<Response> {
     .into_iter()
     .collect();
     Ok(page.with_headers(headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
+    use super::CHECKOUT_CSP;
+
+    /// The inline scripts of `html`, as the browser hashes them.
+    fn inline_scripts(html: &str) -> Vec<&str> {
+        html.split("<script")
+            .skip(1)
+            .filter_map(|tag| {
+                let (attributes, rest) = tag.split_once('>')?;
+                let (body, _) = rest.split_once("</script>")?;
+                (!attributes.contains("src=")).then_some(body)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_checkout_policy_allows_exactly_the_pages_inline_scripts() {
+        let scripts = inline_scripts(include_str!("../../../www/checkout.html"));
+        assert_eq!(scripts.len(), 2, "the view read and the wasm start");
+        for script in &scripts {
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script));
+            assert!(
+                CHECKOUT_CSP.contains(&format!("'sha256-{hash}'")),
+                "the policy lacks 'sha256-{hash}' for {script}"
+            );
+        }
+        assert_eq!(CHECKOUT_CSP.matches("'sha256-").count(), scripts.len());
+        let script_src = CHECKOUT_CSP
+            .split(';')
+            .find(|directive| directive.trim().starts_with("script-src"))
+            .expect("a script-src directive");
+        assert!(!script_src.contains("'unsafe-inline'"), "{script_src}");
+    }
 }
