@@ -80,6 +80,13 @@ export interface KasseMountOptions {
   provider?: Eip1193Provider;
   /** The name on the `provider`'s button: "Pay with {providerName}". */
   providerName?: string;
+  /**
+   * A read of the session you began yourself, early in your page: the `fetch` of
+   * `GET /v1/public/checkout_sessions/{session}` with the header `Kasse-Client-Secret`. The
+   * widget takes its answer instead of reading again. Without it, `mount` begins the read
+   * while the widget's WebAssembly downloads.
+   */
+  firstView?: Promise<Response>;
   /** Every status the widget shows, the first one included. */
   onStatus?: (status: KasseStatus) => void;
   /** Once, when the session is paid, paid late or overpaid. Confirm on your server (webhook). */
