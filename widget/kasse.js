@@ -124,6 +124,22 @@
 
   var PAID = { paid: true, paid_late: true, overpaid: true };
 
+  // The languages Kasse speaks, as the widget's catalogues (`/i18n/{locale}.json`) name them.
+  var LOCALES = ["en", "de", "fr", "es", "it", "pt-BR", "nl", "pl", "tr", "ru", "uk", "ja", "ko", "zh-CN", "vi", "id", "ar"];
+
+  /** The first of `tags` (BCP 47) Kasse speaks, by its exact name or its language; else "en". */
+  function supported(tags) {
+    for (var i = 0; i < tags.length; i++) {
+      if (!tags[i]) continue;
+      var wanted = String(tags[i]).toLowerCase();
+      var language = wanted.split(/[-_]/)[0];
+      var exact = LOCALES.filter(function (code) { return code.toLowerCase() === wanted; })[0];
+      var same = LOCALES.filter(function (code) { return code.split("-")[0] === language; })[0];
+      if (exact || same) return exact || same;
+    }
+    return "en";
+  }
+
   function mount(element, options) {
     if (!element || !options || typeof options.session !== "string") {
       throw new TypeError("Kasse.mount(element, { session, clientSecret }) needs an element and a session id");
@@ -144,11 +160,12 @@
     var root = document.createElement("div");
     root.className = "kasse-root";
     root.setAttribute("data-theme", theme.mode || "light");
-    // Until the WebAssembly runs, and if it cannot: never an empty box.
+    // Until the WebAssembly runs, and if it cannot: never an empty box. An ellipsis reads
+    // the same in every language; the widget says "Loading" in the shopper's own.
     var pending = document.createElement("p");
     pending.className = "kasse kasse-muted";
-    pending.setAttribute("role", "status");
-    pending.textContent = "Loading checkout…";
+    pending.setAttribute("aria-busy", "true");
+    pending.textContent = "…";
     root.appendChild(pending);
     shadow.appendChild(root);
 
@@ -214,6 +231,20 @@
       link.textContent = "Open the payment page";
       box.append(text, link);
       root.replaceChildren(box);
+      // The same in the shopper's language once its catalogue arrives: the mount option's,
+      // else the session's, else the browser's.
+      firstView.then(function (response) { return response.ok ? response.json() : {}; }).catch(function () { return {}; })
+        .then(function (view) {
+          var locale = supported([options.locale, view.locale].concat(navigator.languages || [navigator.language]));
+          if (locale === "en") return null;
+          return fetch(apiBase + "/i18n/" + locale + ".json").then(function (r) { return r.json(); }).then(function (texts) {
+            if (!texts.loader_failed || !texts.loader_open_page || handle.unmounted) return;
+            box.lang = locale;
+            box.dir = locale === "ar" ? "rtl" : "ltr";
+            text.textContent = texts.loader_failed;
+            link.textContent = texts.loader_open_page;
+          });
+        }).catch(function () {});
       handle.error = error;
       return handle;
     });

@@ -431,18 +431,26 @@ test("cross-origin: a shop on another origin embeds the widget under the CSP the
     const key = (await newAccount({ display_name: "Other-origin shop" })).keys.sk_test;
     ok(await api("POST", "/v1/account", { token: key, json: { allowed_origins: [origin] } }));
     const s = await createSession({ amount: USD("7.00") }, { key });
+    // A second widget in German: its catalogue comes from Kasse's origin too.
+    const german = await createSession({ amount: USD("8.00") }, { key });
     shop.page = `<!doctype html><html lang="en"><head><title>Shop</title><link rel="icon" href="data:,">
       <script src="${base}/kasse.js" defer></script></head>
       <body><main><h1>Checkout</h1>
-      <div data-kasse-session="${s.id}" data-kasse-secret="${s.client_secret}"></div></main></body></html>`;
+      <div data-kasse-session="${s.id}" data-kasse-secret="${s.client_secret}"></div>
+      <div data-kasse-session="${german.id}" data-kasse-secret="${german.client_secret}" data-kasse-locale="de"></div>
+      </main></body></html>`;
 
     const page = await newPage();
     const violations = [];
     page.on("console", (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
     await page.goto(`${origin}/`);
-    await onScreen(page, "pay");
-    assert.match(await page.locator(".kasse").innerText(), /7 USDC/);
+    await page.locator(`[data-kasse-session="${s.id}"] [data-kasse-screen="pay"]`).waitFor({ timeout: 25_000 });
+    assert.match(await page.locator(`[data-kasse-session="${s.id}"] .kasse`).innerText(), /7 USDC/);
     assert.equal(await qrOf(page, "cross-origin"), s.payment_uri);
+    const de = JSON.parse(readFileSync(new URL("../../www/i18n/de.json", import.meta.url), "utf8"));
+    const germanWidget = page.locator('.kasse[lang="de"][data-kasse-screen="pay"]');
+    await germanWidget.waitFor({ timeout: 10_000 });
+    assert.ok((await germanWidget.innerText()).includes(de.pay_title), "the German catalogue crossed origins");
     await shot(page, "cross-origin");
     assert.deepEqual(violations, []);
     await closeClean(page);
@@ -486,7 +494,7 @@ test("a widget whose WebAssembly cannot load offers the hosted page; mounting ag
   await page.route("**/pkg/kasse_widget_bg.wasm", (route) => route.abort());
   await page.goto(`${base}/openapi.json`);
   await page.setContent(`<!doctype html><html lang="en"><head><title>Shop</title></head>
-    <body><main><div id="w"></div></main></body></html>`);
+    <body><main><div id="w"></div><div id="g"></div></main></body></html>`);
   await page.addScriptTag({ url: `${base}/kasse.js` });
   await page.evaluate(({ id, secret }) => {
     window.__h = window.Kasse.mount(document.getElementById("w"), { session: id, clientSecret: secret });
@@ -495,6 +503,15 @@ test("a widget whose WebAssembly cannot load offers the hosted page; mounting ag
   await link.waitFor({ timeout: 10_000 });
   assert.equal(await link.getAttribute("href"), session.checkout_url.replace(/#.*/, `#${session.client_secret}`));
   assert.match(await page.locator("#w [role=alert]").innerText(), /could not start here/);
+  // In German when the shopper's language is German: the loader reads the catalogue.
+  const de = JSON.parse(readFileSync(new URL("../../www/i18n/de.json", import.meta.url), "utf8"));
+  await page.evaluate(({ id, secret }) => {
+    window.Kasse.mount(document.getElementById("g"), { session: id, clientSecret: secret, locale: "de-AT" });
+  }, { id: session.id, secret: session.client_secret });
+  const german = page.getByRole("link", { name: de.loader_open_page });
+  await german.waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator("#g [role=alert]").innerText().then((t) => t.includes(de.loader_failed)), true);
+  assert.equal(await page.locator("#g [role=alert]").getAttribute("lang"), "de");
 
   await page.unroute("**/pkg/kasse_widget_bg.wasm");
   await page.evaluate(({ id, secret }) => {
