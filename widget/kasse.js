@@ -2,7 +2,7 @@
 //   <script src="https://YOUR-KASSE/kasse.js" defer></script>
 //   <div data-kasse-session="cs_…" data-kasse-secret="…"></div>
 // or call Kasse.mount(element, { session, clientSecret, theme, locale, provider, providerName,
-// onStatus, onPaid, onExpired }).
+// firstView, onStatus, onPaid, onExpired }).
 // Types: kasse.d.ts. The widget renders in a shadow root: the page's CSS cannot reach it and
 // its CSS cannot leak out. Theme it with CSS custom properties on the element (or `theme`).
 (function () {

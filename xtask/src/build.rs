@@ -155,6 +155,7 @@ fn for_size(build: &mut std::process::Command) {
         .env(
             "RUSTFLAGS",
             [
+                // RUSTFLAGS replaces the target's flags in `.cargo/config.toml`: repeated here.
                 "--cfg getrandom_backend=\"wasm_js\"",
                 "-Zunstable-options",
                 "-Cpanic=immediate-abort",
