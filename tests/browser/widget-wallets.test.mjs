@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { closeClean, newPage, useBrowser } from "../support/browser.mjs";
+import { closeClean, installAnvilWallet, newPage, useBrowser } from "../support/browser.mjs";
 import {
   USD, base, createSession, env, getSession, mine, mined, rpc, runScheduled, sendMint,
 } from "../support/env.mjs";
@@ -52,38 +52,17 @@ async function fundedAccount(i, usdc) {
 }
 
 /**
- * Gives the page, before any of its scripts run, `window.__wallet(name, account)`: an EIP-1193
- * provider whose account is `account` and whose transactions anvil signs, logging each method
- * it is asked for in `window.__walletCalls` as "{name} {method}"; `window.__announce(info,
+ * Gives the page, before any of its scripts run, `window.__wallet(name, account)`: the
+ * anvil-signed provider of `installAnvilWallet`, logging "{name} {method}" in
+ * `window.__walletCalls`; `window.__announce(info,
  * account)`, which announces such a wallet the EIP-6963 way (now, and again at every request);
  * the `wallets` ({info, account}) announced on load; and counters of the widget's discovery:
  * `window.__discovery.listening` (announce listeners added minus removed) and `.requests`.
  */
 async function installWallets(page, wallets) {
-  await page.exposeFunction("__anvil", (method, params) => rpc(method, params));
+  await installAnvilWallet(page, rpc);
   await page.addInitScript((wallets) => {
-    window.__walletCalls = [];
-    window.__wallet = (name, account) => {
-      let chain = "0x1";
-      return {
-        async request({ method, params }) {
-          window.__walletCalls.push(`${name} ${method}`);
-          switch (method) {
-            case "eth_requestAccounts":
-              return [account];
-            case "eth_chainId":
-              return chain;
-            case "wallet_switchEthereumChain":
-              chain = params[0].chainId;
-              return null;
-            case "eth_sendTransaction":
-              return window.__anvil(method, params);
-            default:
-              throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
-          }
-        },
-      };
-    };
+    window.__wallet = window.__anvilWallet;
     window.__announce = (info, account) => {
       const detail = Object.freeze({ info: Object.freeze({ ...info }), provider: window.__wallet(info.name, account) });
       const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));

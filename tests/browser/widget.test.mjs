@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import ethUrl from "eth-url-parser";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { useBrowser } from "../support/browser.mjs";
+import { installAnvilWallet, useBrowser } from "../support/browser.mjs";
 import { createServer } from "node:http";
 import {
   ANY_OPTION, USD, advance, api, base, cancelSession, createLink, createSession, demo, env, getSession, mine, newAccount, ok,
@@ -242,29 +242,8 @@ test("browser wallet: EIP-1193 accounts, chain switch, a USDC transfer signed by
 
   const page = await newPage();
   // An injected EIP-1193 provider; anvil signs with account #8's key.
-  await page.exposeFunction("__anvil", (method, params) => rpc(method, params));
-  await page.addInitScript((account) => {
-    let chain = "0x1";
-    window.__walletCalls = [];
-    window.ethereum = {
-      async request({ method, params }) {
-        window.__walletCalls.push(method);
-        switch (method) {
-          case "eth_requestAccounts":
-            return [account];
-          case "eth_chainId":
-            return chain;
-          case "wallet_switchEthereumChain":
-            chain = params[0].chainId;
-            return null;
-          case "eth_sendTransaction":
-            return window.__anvil(method, params);
-          default:
-            throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
-        }
-      },
-    };
-  }, from);
+  await installAnvilWallet(page, rpc);
+  await page.addInitScript((account) => { window.ethereum = window.__anvilWallet("", account); }, from);
   await page.goto(session.checkout_url);
   await onScreen(page, "pay");
   await page.getByRole("button", { name: "Pay with browser wallet" }).click();

@@ -67,3 +67,38 @@ export async function axe(page, what) {
   assert.deepEqual(violations, [], `axe on ${what}`);
   assert.ok(result.passes.some((p) => p.nodes.some((n) => Array.isArray(n.target[0]))), "axe checked the shadow DOM");
 }
+
+/**
+ * Gives the page, before any of its scripts run, `window.__anvilWallet(name, account)`: an
+ * EIP-1193 provider whose account is `account` and whose transactions anvil signs (`rpc` is
+ * the test's JSON-RPC call), logging each method asked of it in `window.__walletCalls` as
+ * "{name} {method}", or "{method}" when `name` is empty. It starts on chain 0x1, so the
+ * widget must switch it.
+ */
+export async function installAnvilWallet(page, rpc) {
+  await page.exposeFunction("__anvil", (method, params) => rpc(method, params));
+  await page.addInitScript(() => {
+    window.__walletCalls = [];
+    window.__anvilWallet = (name, account) => {
+      let chain = "0x1";
+      return {
+        async request({ method, params }) {
+          window.__walletCalls.push(name ? `${name} ${method}` : method);
+          switch (method) {
+            case "eth_requestAccounts":
+              return [account];
+            case "eth_chainId":
+              return chain;
+            case "wallet_switchEthereumChain":
+              chain = params[0].chainId;
+              return null;
+            case "eth_sendTransaction":
+              return window.__anvil(method, params);
+            default:
+              throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+          }
+        },
+      };
+    };
+  });
+}
